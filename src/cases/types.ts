@@ -1,0 +1,52 @@
+import type { SourceLocation } from '../errors.js';
+
+/** Grader types of SPEC §3 (aliases are resolved by the parser). */
+export type GraderType =
+  | 'equals'
+  | 'contains'
+  | 'icontains'
+  | 'contains-any'
+  | 'contains-all'
+  | 'starts-with'
+  | 'regex'
+  | 'is-json'
+  | 'schema'
+  | 'rubric'
+  | 'js'
+  | 'latency'
+  | 'cost';
+
+/** One parsed grader spec: `[not-]<type>[(<threshold>)][:<value>]` or a JSONL `assert` entry. */
+export interface Assertion {
+  type: GraderType;
+  /** `not-` prefix: pass and fail swap. */
+  negate: boolean;
+  /** The text after `:` (or the JSONL value). For `schema` an object or a path string. */
+  value?: unknown;
+  /** The `(n)` part: a score threshold, or the limit for latency (ms) / cost (usd). */
+  threshold?: number;
+  /** Weight in the case's weighted score. @default 1 */
+  weight: number;
+  /** promptfoo `__metric`: a name to group scores by. */
+  metric?: string;
+  /** Where the spec came from, for error messages. */
+  source: SourceLocation;
+}
+
+/** One test case from a CSV row or a JSONL line. */
+export interface TestCase {
+  /** `__id` / `id`, else a hash of the variables (stable when rows are inserted). */
+  id: string;
+  vars: Record<string, unknown>;
+  assertions: Assertion[];
+  description?: string;
+  tags: string[];
+  /** `__threshold`: minimum weighted score for the case to pass. */
+  threshold?: number;
+  /** `__prefix` / `__suffix` (promptfoo): text put before / after the last user message of the rendered prompt. */
+  prefix?: string;
+  suffix?: string;
+  metadata: Record<string, string>;
+  /** File and line (1-based; the line the record starts on). */
+  source: SourceLocation & { line: number };
+}

@@ -1,0 +1,10 @@
+import type { GateConfig, ReporterName } from './types.js';
+
+export const DEFAULT_CONCURRENCY = 8;
+export const DEFAULT_REPEAT = 1;
+export const DEFAULT_TIMEOUT_MS = 60_000;
+export const DEFAULT_MAX_RETRIES = 4;
+export const DEFAULT_GATE: Required<GateConfig> = { maxRegressions: 0, minPassRate: 0, maxScoreDrop: 0, alpha: 0.05 };
+export const DEFAULT_REPORTERS: ReporterName[] = ['console', 'json'];
+export const DEFAULT_PATHS = { prompts: 'prompts', evals: 'evals', fixtures: 'fixtures', reports: 'reports', cache: '.promptgate-cache' } as const;
+export const CONFIG_FILE_NAMES = ['eval.config.ts', 'eval.config.mts', 'eval.config.js', 'eval.config.mjs'] as const;

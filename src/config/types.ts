@@ -1,0 +1,119 @@
+import type { JsGraderFunction } from '../graders/types.js';
+import type { ProviderFunction } from '../providers/types.js';
+
+export type ProviderKind = 'openai' | 'anthropic' | 'replay';
+
+/** One entry of `models`: a name users refer to, mapped to a provider and model id. */
+export interface ModelConfig {
+  /** `openai`, `anthropic`, `replay`, or a function (custom provider). */
+  provider: ProviderKind | ProviderFunction;
+  /** The model id sent to the API (e.g. `gpt-4o-mini`). */
+  model: string;
+  /** Request params (temperature, max_tokens, ...). A prompt's front-matter `config` overrides them. */
+  params?: Record<string, unknown>;
+  /** For `openai`: any OpenAI-compatible server. For `anthropic`: a proxy or local server. */
+  baseURL?: string;
+  /** Name of the environment variable holding the API key. @default OPENAI_API_KEY / ANTHROPIC_API_KEY */
+  apiKeyEnv?: string;
+  /** Requests in flight for this model at most. @default the global concurrency */
+  concurrency?: number;
+  /** Requests per minute at most. @default unlimited */
+  rpm?: number;
+  /** Tokens per minute at most (input + output, estimated before the call). @default unlimited */
+  tpm?: number;
+  /** Per-call timeout in ms. @default 60000 */
+  timeoutMs?: number;
+  /** Retries after the first attempt for retryable faults. @default 4 */
+  maxRetries?: number;
+  /** USD per million tokens; overrides the built-in price table. */
+  price?: { input: number; output: number };
+  /** For `replay`: the recorded model this replays (fixtures are looked up under this name). @default the model name */
+  replayOf?: string;
+}
+
+/** The regression gate of `compare`, `ci` and `drift` (and the floor of `run`). */
+export interface GateConfig {
+  /** Regressed cases allowed before the gate fails. @default 0 */
+  maxRegressions?: number;
+  /** Candidate pass rate below this fails the gate (and `run`). 0..1. @default 0 */
+  minPassRate?: number;
+  /** Drop in mean score (baseline − candidate) tolerated. 0..1. @default 0 */
+  maxScoreDrop?: number;
+  /** Significance level for noisy comparisons (repeat > 1). @default 0.05 */
+  alpha?: number;
+}
+
+/** A grader spec as an object (JSONL `assert` entries and suite `assert`). */
+export interface AssertionConfig {
+  type: string;
+  value?: unknown;
+  weight?: number;
+  threshold?: number;
+  metric?: string;
+}
+
+export interface SuiteConfig {
+  /** @default the prompt id */
+  name?: string;
+  /** Prompt id (a file in `prompts/`) or a path to a .prompt file. */
+  prompt: string;
+  /** Case file, folder, or glob. @default evals/<prompt id>.csv|.jsonl|<prompt id>/ */
+  cases?: string;
+  models?: string[];
+  repeat?: number;
+  concurrency?: number;
+  /** Grader specs applied to every case of the suite. */
+  assert?: Array<string | AssertionConfig>;
+}
+
+export type ReporterName = 'console' | 'json' | 'junit' | 'markdown' | 'html';
+
+/** What users write in eval.config.ts. Every key is optional. */
+export interface UserConfig {
+  models?: Record<string, ModelConfig>;
+  /** Model name used when neither flags, suite nor prompt name one. */
+  defaultModel?: string;
+  /** Model name rubric graders use as the judge. */
+  judge?: string;
+  /** Requests in flight at most, over all models. @default 8 */
+  concurrency?: number;
+  /** Calls per case and model. @default 1 */
+  repeat?: number;
+  gate?: GateConfig;
+  /** Explicit pairings. @default prompts/<id>.prompt with evals/<id>.csv|.jsonl|<id>/ */
+  suites?: SuiteConfig[];
+  /** Named JS graders for `js:<name>`. */
+  graders?: Record<string, JsGraderFunction>;
+  /** @default "prompts" */
+  prompts?: string;
+  /** @default "evals" */
+  evals?: string;
+  /** @default "fixtures" */
+  fixtures?: string;
+  /** @default "reports" */
+  reports?: string;
+  /** Response cache folder, or false to disable. @default ".promptgate-cache" */
+  cache?: string | false;
+  /** Reporters run after `run` / `compare`. @default ["console", "json"] */
+  reporters?: ReporterName[];
+}
+
+/** The config after defaults and validation; paths are absolute. */
+export interface ResolvedConfig {
+  rootDir: string;
+  /** Absolute path of the config file, or undefined when none was found. */
+  configFile?: string;
+  models: Record<string, ModelConfig>;
+  defaultModel?: string;
+  judge?: string;
+  concurrency: number;
+  repeat: number;
+  gate: Required<GateConfig>;
+  /** Explicit suites, or undefined for the convention. */
+  suites?: SuiteConfig[];
+  graders: Record<string, JsGraderFunction>;
+  paths: { prompts: string; evals: string; fixtures: string; reports: string; cache: string | false };
+  reporters: ReporterName[];
+  /** sha256 of the config's data (functions by name), first 12 hex digits. */
+  digest: string;
+}

@@ -1,0 +1,53 @@
+/**
+ * User-facing failures. Each kind has a stable `code` (what scripts and tests match on) and an
+ * exit code from SPEC §7; the CLI prints `message` (and `hint`) on one line, no stack unless --debug.
+ */
+export type ErrorCode =
+  | 'CONFIG_INVALID'
+  | 'CONFIG_LOAD'
+  | 'PROMPT_INVALID'
+  | 'CASE_INVALID'
+  | 'GRADER_INVALID'
+  | 'MODEL_UNKNOWN'
+  | 'FILE_MISSING'
+  | 'PATH_UNSAFE'
+  | 'GIT'
+  | 'RUN_INVALID'
+  | 'USAGE';
+
+export interface SourceLocation {
+  file: string;
+  line?: number;
+}
+
+export class PromptgateError extends Error {
+  readonly code: ErrorCode;
+  readonly hint?: string;
+  readonly location?: SourceLocation;
+  readonly exitCode: number;
+
+  constructor(code: ErrorCode, message: string, options: { hint?: string; location?: SourceLocation; exitCode?: number; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'PromptgateError';
+    this.code = code;
+    this.hint = options.hint;
+    this.location = options.location;
+    this.exitCode = options.exitCode ?? 2;
+  }
+
+  /** `file:line: message (hint)` — the one line the CLI prints. */
+  format(): string {
+    const where = this.location ? `${this.location.file}${this.location.line ? `:${this.location.line}` : ''}: ` : '';
+    const message = where && this.message.startsWith(where) ? this.message : where + this.message;
+    return this.hint ? `${message} (${this.hint})` : message;
+  }
+}
+
+/** Bad config, prompt or case input: exit 2, nothing is run. */
+export function inputError(code: ErrorCode, message: string, location?: SourceLocation, hint?: string): PromptgateError {
+  return new PromptgateError(code, message, { location, hint, exitCode: 2 });
+}
+
+export function isPromptgateError(value: unknown): value is PromptgateError {
+  return value instanceof PromptgateError;
+}

@@ -1,0 +1,49 @@
+import type { Assertion } from '../cases/types.js';
+import type { Message } from '../prompts/types.js';
+import type { ProviderResult } from '../providers/types.js';
+
+/** What every grader returns (SPEC §3). */
+export interface GradeResult {
+  pass: boolean;
+  /** 0..1 */
+  score: number;
+  reason: string;
+}
+
+/** A JS grader from the config's `graders`. May return a boolean, a score, or a full result. */
+export type JsGraderFunction = (
+  output: string,
+  context: { vars: Record<string, unknown>; value?: unknown; prompt: { id: string; version: string }; model: string },
+) => GradeResult | boolean | number | Promise<GradeResult | boolean | number>;
+
+export interface GraderContext {
+  vars: Record<string, unknown>;
+  prompt: { id: string; version: string; outputFormat?: 'json' | 'text'; outputSchema?: unknown };
+  /** The config's model name the output came from. */
+  model: string;
+  latencyMs?: number;
+  costUsd?: number;
+  /** Calls the configured judge model (rubric); absent when no judge is configured. */
+  judge?: (messages: Message[], signal?: AbortSignal) => Promise<ProviderResult>;
+  graders: Record<string, JsGraderFunction>;
+  /** Project root, for resolving schema paths. */
+  rootDir: string;
+  signal?: AbortSignal;
+}
+
+/** A grader: plain async function, registered by type. A thrown error becomes a failure. */
+export type Grader = (output: string, assertion: Assertion, context: GraderContext) => Promise<GradeResult>;
+
+export interface AssertionGrade extends GradeResult {
+  type: string;
+  negate: boolean;
+  weight: number;
+  metric?: string;
+  /** The spec as the user wrote it, for reports. */
+  spec: string;
+}
+
+/** All assertions of one case on one output. */
+export interface CaseGrade extends GradeResult {
+  assertions: AssertionGrade[];
+}

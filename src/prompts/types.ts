@@ -1,0 +1,30 @@
+/** A chat message in provider-neutral form. */
+export interface Message {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+/** One parsed `.prompt` file (Dotprompt format, SPEC §2). */
+export interface PromptFile {
+  /** File name without extension. */
+  id: string;
+  /** Path as given (relative to the project root when it came from the project). */
+  path: string;
+  /** Semver from the front matter (validated). */
+  version: string;
+  /** First 12 hex digits of sha256 over the file's normalised bytes (LF line ends, no BOM). */
+  hash: string;
+  /** Default model name (a key of `models` in the config). */
+  model?: string;
+  /** Model params from the front matter `config` (temperature, max_tokens, ...). */
+  config: Record<string, unknown>;
+  inputSchema?: unknown;
+  outputFormat?: 'json' | 'text';
+  outputSchema?: unknown;
+  /** The Handlebars body after the front matter. */
+  template: string;
+  /** Root-level variables the template reads (strict variables: each must be in a case's vars). */
+  variables: string[];
+  /** Normalised source text. */
+  source: string;
+}

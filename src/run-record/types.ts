@@ -1,0 +1,184 @@
+import type { CaseGrade } from '../graders/types.js';
+import type { Message } from '../prompts/types.js';
+
+/** Bumped on any breaking change to run.json or calls.jsonl (see schemas/run.schema.json). */
+export const RUN_FORMAT_VERSION = 1;
+
+export interface CallError {
+  code: string;
+  message: string;
+}
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/** Which prompt version a call or result belongs to. `run` only has candidates. */
+export type Side = 'candidate' | 'baseline';
+
+/** One line of calls.jsonl: one inference call (or cache hit). */
+export interface CallRecord {
+  runId: string;
+  /** `eval` for a case's call, `judge` for a rubric grader's call. */
+  purpose: 'eval' | 'judge';
+  suite: string;
+  caseId: string;
+  /** 0-based repeat index. */
+  repeat: number;
+  side: Side;
+  promptId: string;
+  promptVersion: string;
+  promptHash: string;
+  /** The config's model name. */
+  model: string;
+  provider: string;
+  modelRequested: string;
+  modelReported: string | null;
+  params: Record<string, unknown>;
+  vars: Record<string, unknown>;
+  messages: Message[];
+  output: string | null;
+  finishReason: string | null;
+  usage: Usage | null;
+  latencyMs: number;
+  costUsd: number | null;
+  cached: boolean;
+  attempts: number;
+  error: CallError | null;
+  /** Content address of the request (the cache key). */
+  requestKey: string;
+  startedAt: string;
+}
+
+/** One call's outcome as kept in a case result. */
+export interface RepeatOutcome {
+  repeat: number;
+  output: string | null;
+  error: CallError | null;
+  /** Null when the call errored (an errored call is never graded). */
+  grade: CaseGrade | null;
+  modelReported: string | null;
+  latencyMs: number;
+  usage: Usage | null;
+  costUsd: number | null;
+  cached: boolean;
+  attempts: number;
+}
+
+/** `error`: some repeat still erroring after retries; `pass`: at least half the repeats passed. */
+export type CaseStatus = 'pass' | 'fail' | 'error';
+
+/** How a case changed from baseline to candidate (compare, ci, drift). */
+export type ChangeStatus = 'regressed' | 'improved' | 'unchanged-pass' | 'unchanged-fail' | 'errored' | 'new';
+
+export interface SideResult {
+  promptId: string;
+  promptVersion: string;
+  promptHash: string;
+  status: CaseStatus;
+  passRate: number;
+  meanScore: number;
+  repeats: RepeatOutcome[];
+}
+
+/** One case on one model: the candidate side, and the baseline side when comparing. */
+export interface CaseResult extends SideResult {
+  suite: string;
+  model: string;
+  caseId: string;
+  description?: string;
+  tags: string[];
+  source: { file: string; line: number };
+  vars: Record<string, unknown>;
+  baseline?: SideResult;
+  change?: ChangeStatus;
+}
+
+/** Per suite × model totals (the console table). */
+export interface SummaryRow {
+  suite: string;
+  model: string;
+  promptId: string;
+  promptVersion: string;
+  promptHash: string;
+  cases: number;
+  passed: number;
+  failed: number;
+  errored: number;
+  passRate: number;
+  meanScore: number;
+  calls: number;
+  cachedCalls: number;
+  inputTokens: number;
+  outputTokens: number;
+  latencyP50: number | null;
+  latencyP95: number | null;
+  /** Null when no call had a known price. */
+  costUsd: number | null;
+  modelsReported: string[];
+}
+
+export interface PromptRef {
+  id: string;
+  version: string;
+  hash: string;
+  path: string;
+  side: Side;
+}
+
+export interface ModelRef {
+  name: string;
+  provider: string;
+  model: string;
+  /** Every model version the API reported during the run. */
+  reported: string[];
+}
+
+export interface RunTotals {
+  cases: number;
+  passed: number;
+  failed: number;
+  errored: number;
+  calls: number;
+  cachedCalls: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number | null;
+  /** Count of errored calls by error code. */
+  errorsByCode: Record<string, number>;
+}
+
+/** Everything in run.json except the per-case results (those stream). */
+export interface RunHeader {
+  format: 'promptgate-run';
+  formatVersion: typeof RUN_FORMAT_VERSION;
+  runId: string;
+  command: string;
+  status: 'complete' | 'interrupted';
+  startedAt: string;
+  finishedAt: string;
+  promptgateVersion: string;
+  configDigest: string;
+  options: {
+    repeat: number;
+    concurrency: number;
+    models?: string[];
+    filter?: string;
+    shard?: string;
+    cache: boolean;
+  };
+  prompts: PromptRef[];
+  models: ModelRef[];
+  totals: RunTotals;
+  summary: SummaryRow[];
+  /** Set by compare / ci / drift (issue 3 fills this in). */
+  comparison?: unknown;
+  /** Set when a gate was evaluated. */
+  gate?: { pass: boolean; reasons: string[] };
+}
+
+/** run.json as a whole. */
+export interface RunFile extends RunHeader {
+  cases: CaseResult[];
+}
