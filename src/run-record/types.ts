@@ -172,13 +172,58 @@ export interface RunHeader {
   models: ModelRef[];
   totals: RunTotals;
   summary: SummaryRow[];
-  /** Set by compare / ci / drift (issue 3 fills this in). */
-  comparison?: unknown;
-  /** Set when a gate was evaluated. */
-  gate?: { pass: boolean; reasons: string[] };
+  /** Set by compare / ci / drift. */
+  comparison?: Comparison;
+  /** Set when a gate was evaluated (compare/ci/drift; `run` with a minPassRate floor). */
+  gate?: GateVerdict;
 }
 
 /** run.json as a whole. */
 export interface RunFile extends RunHeader {
   cases: CaseResult[];
+}
+
+/** The gate's decision. `error`: errors left no verdict (exit 3). */
+export interface GateVerdict {
+  verdict: 'pass' | 'fail' | 'error';
+  reasons: string[];
+}
+
+/** Baseline against candidate for one suite × model. */
+export interface ComparisonRow {
+  suite: string;
+  model: string;
+  cases: number;
+  baselinePassRate: number;
+  candidatePassRate: number;
+  /** candidate − baseline pass rate, with its confidence interval at 1 − alpha. */
+  passRateDelta: number;
+  passRateDeltaCi: [number, number];
+  baselineMeanScore: number;
+  candidateMeanScore: number;
+  scoreDelta: number;
+  scoreDeltaCi: [number, number];
+  /** Count of cases per change status. */
+  counts: Record<ChangeStatus, number>;
+  /** Name of the statistical test used (e.g. 'exact' for repeat 1, 'mcnemar-exact', 'paired-permutation'). */
+  test: string;
+  /** One-sided p-value for "candidate is worse", null when the gate was exact. */
+  pValue: number | null;
+  verdict: GateVerdict['verdict'];
+  reasons: string[];
+}
+
+export interface ComparisonSideInfo {
+  /** As the user gave it: `HEAD~1`, `@1.2.0`, `run:reports/x/run.json`, `working tree`. */
+  spec: string;
+  /** Resolved description, e.g. `git 3f2a1b0 (HEAD~1)`. */
+  label: string;
+}
+
+export interface Comparison {
+  baseline: ComparisonSideInfo;
+  candidate: ComparisonSideInfo;
+  alpha: number;
+  rows: ComparisonRow[];
+  gate: GateVerdict;
 }

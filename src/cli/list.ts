@@ -1,0 +1,51 @@
+import Table from 'cli-table3';
+import type { Command } from 'commander';
+import { readCases } from '../cases/index.js';
+import { resolveSuites } from '../runner/plan.js';
+import { reportError } from './errors.js';
+import { loadConfigWithFlags } from './options.js';
+
+export function registerList(program: Command): void {
+  program
+    .command('list')
+    .description('each prompt: id, version, hash, cases, models')
+    .option('-c, --config <file>', 'config file')
+    .option('--json', 'print JSON instead of a table')
+    .option('--debug', 'print stack traces')
+    .action(async (flags: { config?: string; json?: boolean; debug?: boolean }) => {
+      process.exitCode = await listCommand(flags);
+    });
+}
+
+export interface ListedPrompt {
+  suite: string;
+  id: string;
+  version: string;
+  hash: string;
+  path: string;
+  cases: number;
+  models: string[];
+}
+
+export async function listCommand(flags: { config?: string; json?: boolean; debug?: boolean }, out: NodeJS.WritableStream = process.stdout): Promise<number> {
+  try {
+    const config = await loadConfigWithFlags({ config: flags.config, cache: true });
+    const plans = await resolveSuites(config);
+    const listed: ListedPrompt[] = [];
+    for (const plan of plans) {
+      let cases = 0;
+      for await (const _ of readCases(plan.caseFiles, { rootDir: config.rootDir, suiteAssert: plan.assert })) cases++;
+      listed.push({ suite: plan.name, id: plan.prompt.id, version: plan.prompt.version, hash: plan.prompt.hash, path: plan.prompt.path, cases, models: plan.models });
+    }
+    if (flags.json) {
+      out.write(`${JSON.stringify(listed, null, 2)}\n`);
+      return 0;
+    }
+    const table = new Table({ head: ['Suite', 'Prompt', 'Version', 'Hash', 'Cases', 'Models'], style: { head: [], border: [] } });
+    for (const p of listed) table.push([p.suite, p.id, p.version, p.hash, p.cases, p.models.join(', ')]);
+    out.write(`${table.toString()}\n`);
+    return 0;
+  } catch (error) {
+    return reportError(error, Boolean(flags.debug));
+  }
+}

@@ -1,0 +1,35 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+
+/** Entry of the `promptgate` command. Command modules are imported only when their command runs. */
+export async function main(argv: string[]): Promise<number> {
+  const version = (JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as { version: string }).version;
+  const args = argv.slice(2);
+  // `--version` is answered before anything else loads: start-up time is a feature.
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+    process.stdout.write(`${version}\n`);
+    return 0;
+  }
+  const program = new Command('promptgate')
+    .description('Prompts as code: run, compare and gate prompt versions on test cases')
+    .version(version)
+    .showHelpAfterError()
+    .exitOverride();
+  const commands: Record<string, () => Promise<(p: Command) => void>> = {
+    run: async () => (await import('./run.js')).registerRun,
+    check: async () => (await import('./check.js')).registerCheck,
+    list: async () => (await import('./list.js')).registerList,
+  };
+  const name = args.find((a) => !a.startsWith('-'));
+  const toRegister = name && commands[name] ? [commands[name]] : Object.values(commands);
+  for (const load of toRegister) (await load())(program);
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    const code = (error as { exitCode?: number; code?: string }).exitCode;
+    if ((error as { code?: string }).code === 'commander.helpDisplayed' || (error as { code?: string }).code === 'commander.version') return 0;
+    return typeof code === 'number' && code !== 0 ? 2 : 0;
+  }
+  return typeof process.exitCode === 'number' ? process.exitCode : 0;
+}

@@ -1,0 +1,71 @@
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { loadConfig } from '../config/load.js';
+import type { ReporterName, ResolvedConfig } from '../config/types.js';
+import { inputError } from '../errors.js';
+import { parseShard, type Shard } from '../runner/select.js';
+
+/** Flags shared by run, compare, ci and drift (SPEC §5). */
+export interface CommonFlags {
+  config?: string;
+  model?: string[];
+  repeat?: number;
+  concurrency?: number;
+  cache: boolean;
+  reporter?: ReporterName[];
+  out?: string;
+  filter?: string;
+  shard?: string;
+  debug?: boolean;
+  record?: boolean;
+  resume?: string;
+}
+
+const REPORTERS: ReporterName[] = ['console', 'json', 'junit', 'markdown', 'html'];
+
+const positiveInt = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a whole number ≥ 1`);
+  return n;
+};
+const collect = <T>(parse: (v: string) => T) => (value: string, previous: T[] | undefined) => [...(previous ?? []), parse(value)];
+
+export function addRunFlags(command: Command): Command {
+  return command
+    .option('-c, --config <file>', 'config file (default: eval.config.ts|.mts|.js|.mjs in the current folder)')
+    .option('-m, --model <name>', 'run on this model (repeatable); overrides suites and prompts', collect(String))
+    .option('-r, --repeat <n>', 'calls per case and model', positiveInt('--repeat'))
+    .option('-j, --concurrency <n>', 'requests in flight at most', positiveInt('--concurrency'))
+    .option('--no-cache', 'neither read nor write the response cache')
+    .option('--reporter <name>', `report format (repeatable): ${REPORTERS.join(', ')}`, collect((v: string) => {
+      if (!REPORTERS.includes(v as ReporterName)) throw new InvalidArgumentError(`unknown reporter "${v}" (one of ${REPORTERS.join(', ')})`);
+      return v as ReporterName;
+    }))
+    .option('-o, --out <dir>', 'folder for run folders (default: reports/)')
+    .option('-f, --filter <text>', 'only cases whose id, description, tags or suite contain this text')
+    .option('--shard <i/n>', 'run the i-th of n deterministic slices of the cases (by case id hash)')
+    .option('--record', 'write successful responses as replay fixtures')
+    .option('--resume <run folder>', 'finish an interrupted run: make only the calls that are missing')
+    .option('--debug', 'print stack traces');
+}
+
+/** Loads the config with flags applied (flags > config > defaults). */
+export async function loadConfigWithFlags(flags: CommonFlags, cwd = process.cwd()): Promise<ResolvedConfig> {
+  return loadConfig({
+    cwd,
+    configFile: flags.config,
+    overrides: {
+      concurrency: flags.concurrency,
+      repeat: flags.repeat,
+      cache: flags.cache === false ? false : undefined,
+      reporters: flags.reporter,
+    },
+  });
+}
+
+export function shardOf(flags: CommonFlags): Shard | undefined {
+  if (!flags.shard) return undefined;
+  const shard = parseShard(flags.shard);
+  if (!shard) throw inputError('USAGE', `--shard must look like 2/4 (got "${flags.shard}")`, { file: '--shard' });
+  return shard;
+}

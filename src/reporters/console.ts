@@ -1,0 +1,150 @@
+import Table from 'cli-table3';
+import pc from 'picocolors';
+import type { CaseResult, ComparisonRow, RunHeader, SummaryRow } from '../run-record/types.js';
+import { oneLine } from './terminal-text.js';
+import type { Reporter, ReporterOptions } from './types.js';
+
+const MAX_LISTED = 10;
+
+/** The summary a person reads in the terminal: a table per suite × model, then what failed. */
+export function createConsoleReporter(options: ReporterOptions = {}): Reporter {
+  const out = options.stream ?? process.stdout;
+  const print = (line = '') => out.write(`${line}\n`);
+  return {
+    name: 'console',
+    async onRunEnd(run, cases, runDir) {
+      print();
+      if (run.comparison) print(renderComparisonTable(run.comparison.rows));
+      else print(renderSummaryTable(run.summary));
+      const listed = await collectNotable(cases(), Boolean(run.comparison));
+      for (const line of renderNotable(listed)) print(line);
+      print(renderTotals(run));
+      print(pc.dim(`Run folder: ${runDir}`));
+    },
+  };
+}
+
+export function renderSummaryTable(rows: SummaryRow[]): string {
+  const table = new Table({
+    head: ['Suite', 'Model', 'Prompt', 'Cases', 'Passed', 'Failed', 'Errored', 'Pass rate', 'Score', 'Tokens in/out', 'p50/p95 ms', 'Cost'],
+    style: { head: [], border: [] },
+  });
+  for (const row of rows) {
+    table.push([
+      row.suite,
+      row.model,
+      `${row.promptId}@${row.promptVersion} ${row.promptHash}`,
+      row.cases,
+      pc.green(String(row.passed)),
+      row.failed ? pc.red(String(row.failed)) : '0',
+      row.errored ? pc.yellow(String(row.errored)) : '0',
+      percent(row.passRate),
+      row.meanScore.toFixed(2),
+      `${row.inputTokens}/${row.outputTokens}`,
+      `${ms(row.latencyP50)}/${ms(row.latencyP95)}`,
+      row.costUsd === null ? '—' : `$${row.costUsd.toFixed(4)}`,
+    ]);
+  }
+  return table.toString();
+}
+
+export function renderComparisonTable(rows: ComparisonRow[]): string {
+  const table = new Table({
+    head: ['Suite', 'Model', 'Cases', 'Baseline', 'Candidate', 'Δ pass rate (CI)', 'Regressed', 'Improved', 'Errored', 'Verdict'],
+    style: { head: [], border: [] },
+  });
+  for (const row of rows) {
+    const verdict = row.verdict === 'pass' ? pc.green('pass') : row.verdict === 'fail' ? pc.red('FAIL') : pc.yellow('no verdict');
+    table.push([
+      row.suite,
+      row.model,
+      row.cases,
+      percent(row.baselinePassRate),
+      percent(row.candidatePassRate),
+      `${signed(row.passRateDelta)} (${signed(row.passRateDeltaCi[0])} … ${signed(row.passRateDeltaCi[1])})`,
+      row.counts.regressed ? pc.red(String(row.counts.regressed)) : '0',
+      row.counts.improved ? pc.green(String(row.counts.improved)) : '0',
+      row.counts.errored ? pc.yellow(String(row.counts.errored)) : '0',
+      verdict,
+    ]);
+  }
+  return table.toString();
+}
+
+interface Notable {
+  regressed: CaseResult[];
+  failed: CaseResult[];
+  errored: CaseResult[];
+  counts: { regressed: number; failed: number; errored: number };
+}
+
+async function collectNotable(cases: AsyncIterable<CaseResult>, comparing: boolean): Promise<Notable> {
+  const notable: Notable = { regressed: [], failed: [], errored: [], counts: { regressed: 0, failed: 0, errored: 0 } };
+  for await (const result of cases) {
+    const kind = comparing
+      ? result.change === 'regressed' ? 'regressed' : result.change === 'errored' ? 'errored' : undefined
+      : result.status === 'fail' ? 'failed' : result.status === 'error' ? 'errored' : undefined;
+    if (!kind) continue;
+    notable.counts[kind]++;
+    if (notable[kind].length < MAX_LISTED) notable[kind].push(result);
+  }
+  return notable;
+}
+
+function renderNotable(notable: Notable): string[] {
+  const lines: string[] = [];
+  const section = (title: string, list: CaseResult[], count: number, render: (c: CaseResult) => string[]) => {
+    if (!count) return;
+    lines.push('', pc.bold(`${title} (${count})`));
+    for (const result of list) lines.push(...render(result));
+    if (count > list.length) lines.push(pc.dim(`  … and ${count - list.length} more (see run.json or --reporter html)`));
+  };
+  const title = (c: CaseResult) => `${c.suite} › ${c.model} › ${oneLine(c.description ?? c.caseId, 60)} ${pc.dim(`(${c.source.file}:${c.source.line})`)}`;
+  section('Regressed', notable.regressed, notable.counts.regressed, (c) => [
+    `  ${pc.red('✗')} ${title(c)}`,
+    `      baseline ${c.baseline?.promptVersion ?? '?'}: ${oneLine(c.baseline?.repeats[0]?.output ?? '', 70)}`,
+    `      candidate ${c.promptVersion}: ${oneLine(c.repeats[0]?.output ?? '', 70)}`,
+    `      ${pc.dim(oneLine(firstReason(c), 100))}`,
+  ]);
+  section('Failed', notable.failed, notable.counts.failed, (c) => [
+    `  ${pc.red('✗')} ${title(c)}`,
+    `      output: ${oneLine(c.repeats[0]?.output ?? '', 80)}`,
+    `      ${pc.dim(oneLine(firstReason(c), 100))}`,
+  ]);
+  section('Errored', notable.errored, notable.counts.errored, (c) => {
+    const error = c.repeats.find((r) => r.error)?.error ?? c.baseline?.repeats.find((r) => r.error)?.error;
+    return [`  ${pc.yellow('!')} ${title(c)}`, `      ${oneLine(error ? `${error.code}: ${error.message}` : 'error', 100)}`];
+  });
+  return lines;
+}
+
+function firstReason(result: CaseResult): string {
+  const failing = result.repeats.find((r) => r.grade && !r.grade.pass);
+  return failing?.grade?.reason ?? '';
+}
+
+function renderTotals(run: RunHeader): string {
+  const t = run.totals;
+  const parts = [
+    `${t.cases} cases`,
+    pc.green(`${t.passed} passed`),
+    t.failed ? pc.red(`${t.failed} failed`) : `${t.failed} failed`,
+    t.errored ? pc.yellow(`${t.errored} errored`) : `${t.errored} errored`,
+    `${t.calls} calls (${t.cachedCalls} cached)`,
+    `${t.inputTokens + t.outputTokens} tokens`,
+  ];
+  if (t.costUsd !== null) parts.push(`$${t.costUsd.toFixed(4)}`);
+  const lines = ['', parts.join(' · ')];
+  const codes = Object.entries(t.errorsByCode);
+  if (codes.length) lines.push(pc.yellow(`Errored calls by cause: ${codes.map(([code, n]) => `${code} ×${n}`).join(', ')}`));
+  if (run.status === 'interrupted') lines.push(pc.yellow('Interrupted: finished work was kept. Resume with --resume <run folder>.'));
+  if (run.gate) {
+    const verdict = run.gate.verdict === 'pass' ? pc.green('Gate: PASS') : run.gate.verdict === 'fail' ? pc.red('Gate: FAIL') : pc.yellow('Gate: NO VERDICT');
+    lines.push(`${verdict}${run.gate.reasons.length ? ` — ${run.gate.reasons.map((r) => oneLine(r, 200)).join('; ')}` : ''}`);
+  }
+  return lines.join('\n');
+}
+
+const percent = (v: number) => `${(v * 100).toFixed(1)}%`;
+const signed = (v: number) => `${v >= 0 ? '+' : ''}${(v * 100).toFixed(1)}`;
+const ms = (v: number | null) => (v === null ? '—' : String(Math.round(v)));

@@ -1,0 +1,31 @@
+import type { CaseResult, RunHeader } from '../run-record/types.js';
+
+/** What a reporter learns before the first call. Plain data, never the runner. */
+export interface RunPlanInfo {
+  runId: string;
+  command: string;
+  runDir: string;
+  /** Expected number of model calls (cases × models × repeats × sides), when known up front. */
+  totalCalls?: number;
+  suites: Array<{ suite: string; promptId: string; models: string[] }>;
+}
+
+/** Cases of a finished run, read again from disk on demand (runs can be far larger than memory). */
+export type CaseSource = () => AsyncIterable<CaseResult>;
+
+/** Optional, awaitable hooks. Reporters write into `runDir` and return the files they wrote. */
+export interface Reporter {
+  readonly name: string;
+  onRunStart?(plan: RunPlanInfo): void | Promise<void>;
+  /** One call finished (progress). */
+  onCallDone?(info: { done: number; total?: number; cached: boolean; error: boolean }): void;
+  onCaseResult?(result: CaseResult): void | Promise<void>;
+  onRunEnd?(run: RunHeader, cases: CaseSource, runDir: string): Promise<string[] | void> | string[] | void;
+}
+
+export interface ReporterOptions {
+  /** Where console output goes. @default process.stdout */
+  stream?: NodeJS.WritableStream;
+  /** Project root, for relative paths in output. */
+  rootDir?: string;
+}

@@ -1,0 +1,134 @@
+import type { ResponseCache } from '../cache/response-cache.js';
+import { requestKeyOf } from '../cache/response-cache.js';
+import type { Message } from '../prompts/types.js';
+import { costOf } from '../providers/prices.js';
+import type { Provider, ProviderResult } from '../providers/types.js';
+import type { CallRecord, Side } from '../run-record/types.js';
+import type { Scheduler } from './schedule.js';
+
+/** Who a call is for: everything calls.jsonl records besides the response. */
+export interface CallContext {
+  runId: string;
+  purpose: CallRecord['purpose'];
+  suite: string;
+  caseId: string;
+  repeat: number;
+  side: Side;
+  prompt: { id: string; version: string; hash: string };
+  model: string;
+  vars: Record<string, unknown>;
+}
+
+export interface CallInput {
+  provider: Provider;
+  messages: Message[];
+  params: Record<string, unknown>;
+  /** Price override from the model config. */
+  price?: { input: number; output: number };
+}
+
+/** Shared by every call of a run. */
+export interface CallServices {
+  scheduler: Scheduler;
+  cache: ResponseCache;
+  /** Whether cache hits may be used (`--no-cache` turns reads off; writes still warm it). */
+  readCache: boolean;
+  /** Successful calls of an interrupted run being resumed, by request key. */
+  resumed?: Map<string, CallRecord>;
+  /** Appends a line to calls.jsonl. */
+  log(record: CallRecord): void;
+  onCallDone?(record: CallRecord): void;
+}
+
+/** Content address of a call (provider, model, params, messages, repeat). */
+export function keyOfCall(input: CallInput, repeat: number): string {
+  return requestKeyOf({ provider: input.provider.kind, model: input.provider.model, params: input.params, messages: input.messages, repeat });
+}
+
+/**
+ * One inference call: from the resumed run, the cache, or the provider through the scheduler;
+ * logged to calls.jsonl (except resumed calls, already there). Never throws.
+ * Returns undefined when the run was interrupted before the call finished (it is abandoned).
+ */
+export async function makeCall(context: CallContext, input: CallInput, services: CallServices, signal: AbortSignal): Promise<CallRecord | undefined> {
+  const requestKey = keyOfCall(input, context.repeat);
+  const resumed = services.resumed?.get(requestKey);
+  if (resumed) return { ...resumed, runId: context.runId };
+
+  const base = {
+    runId: context.runId,
+    purpose: context.purpose,
+    suite: context.suite,
+    caseId: context.caseId,
+    repeat: context.repeat,
+    side: context.side,
+    promptId: context.prompt.id,
+    promptVersion: context.prompt.version,
+    promptHash: context.prompt.hash,
+    model: context.model,
+    provider: input.provider.kind,
+    modelRequested: input.provider.model,
+    params: input.params,
+    vars: context.vars,
+    messages: input.messages,
+    requestKey,
+    startedAt: new Date().toISOString(),
+  };
+
+  const hit = services.readCache ? await services.cache.get(requestKey) : undefined;
+  let record: CallRecord;
+  if (hit) {
+    record = {
+      ...base,
+      modelReported: hit.modelReported ?? null,
+      output: hit.output,
+      finishReason: hit.finishReason ?? null,
+      usage: hit.usage ?? null,
+      latencyMs: 0,
+      costUsd: 0,
+      cached: true,
+      attempts: 0,
+      error: null,
+    };
+  } else {
+    const estimate = estimateTokens(input);
+    const outcome = await services.scheduler.run(context.model, (s) => input.provider.call({ model: input.provider.model, messages: input.messages, params: input.params }, s), estimate);
+    if (signal.aborted && !outcome.result.ok) return undefined;
+    record = recordOf(base, outcome.result, outcome.attempts, outcome.latencyMs, input);
+    if (outcome.result.ok) {
+      const { output, modelReported, usage, finishReason } = outcome.result;
+      await services.cache.set(requestKey, { output, modelReported, usage, finishReason }).catch(() => {});
+    }
+  }
+  services.log(record);
+  services.onCallDone?.(record);
+  return record;
+}
+
+function recordOf(base: Omit<CallRecord, 'modelReported' | 'output' | 'finishReason' | 'usage' | 'latencyMs' | 'costUsd' | 'cached' | 'attempts' | 'error'>, result: ProviderResult, attempts: number, latencyMs: number, input: CallInput): CallRecord {
+  const latency = Math.round(latencyMs * 10) / 10;
+  if (!result.ok) {
+    return { ...base, modelReported: null, output: null, finishReason: null, usage: null, latencyMs: latency, costUsd: null, cached: false, attempts, error: { code: result.error.code, message: result.error.message } };
+  }
+  const usage = result.usage ?? null;
+  return {
+    ...base,
+    modelReported: result.modelReported ?? null,
+    output: result.output,
+    finishReason: result.finishReason ?? null,
+    usage,
+    latencyMs: latency,
+    costUsd: usage ? costOf(result.modelReported ?? input.provider.model, usage, input.price) : null,
+    cached: false,
+    attempts,
+    error: null,
+  };
+}
+
+/** Rough token estimate for tpm limits: 4 characters a token, plus the output budget. */
+function estimateTokens(input: CallInput): number {
+  let chars = 0;
+  for (const message of input.messages) chars += message.content.length;
+  const maxOut = Number(input.params.max_tokens ?? input.params.maxOutputTokens ?? 256);
+  return Math.ceil(chars / 4) + (Number.isFinite(maxOut) ? maxOut : 256);
+}

@@ -1,0 +1,344 @@
+import { join } from 'node:path';
+import { createResponseCache } from '../cache/response-cache.js';
+import { readCases } from '../cases/index.js';
+import type { TestCase } from '../cases/types.js';
+import { classifyChange } from '../compare/classify.js';
+import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from '../config/defaults.js';
+import type { ResolvedConfig } from '../config/types.js';
+import { isPromptgateError } from '../errors.js';
+import { gradeOutput } from '../graders/grade.js';
+import type { GraderContext } from '../graders/types.js';
+import { renderPrompt } from '../prompts/render.js';
+import type { Message, PromptFile } from '../prompts/types.js';
+import type { Provider, ProviderResult } from '../providers/types.js';
+import type { Reporter } from '../reporters/types.js';
+import { CALLS_FILE, CASES_PARTIAL_FILE, openLineLog } from '../run-record/writer.js';
+import type { CallRecord, CaseResult, RepeatOutcome, Side, SideResult } from '../run-record/types.js';
+import { keyOfCall, makeCall, type CallContext, type CallInput, type CallServices } from './call.js';
+import type { SuitePlan } from './plan.js';
+import { createProviders } from './providers.js';
+import { createScheduler, type ModelLimits } from './schedule.js';
+import { inShard, matchesFilter, type Shard } from './select.js';
+import { promptOf, type SideSource } from './sides.js';
+import { createSummary } from './summary.js';
+
+export interface SuiteRun {
+  plan: SuitePlan;
+  candidate: SideSource;
+  /** Present for compare / ci / drift. */
+  baseline?: SideSource;
+}
+
+export interface EngineInput {
+  config: ResolvedConfig;
+  suites: SuiteRun[];
+  runId: string;
+  runDir: string;
+  signal: AbortSignal;
+  concurrency: number;
+  /** False with --no-cache. */
+  readCache: boolean;
+  /** --record: write successful responses as replay fixtures. */
+  record?: boolean;
+  filter?: string;
+  shard?: Shard;
+  /** Successful calls of the interrupted run being resumed, by request key. */
+  resumed?: Map<string, CallRecord>;
+  reporters: Reporter[];
+  /** Expected number of eval calls, for progress. */
+  totalCalls?: number;
+}
+
+export interface EngineResult {
+  interrupted: boolean;
+  summary: ReturnType<ReturnType<typeof createSummary>['finish']>;
+  /** Every case result without outputs, vars or reasons: what the gate needs. */
+  slimCases: CaseResult[];
+  casesFile: string;
+}
+
+/**
+ * Streams cases through the scheduler: reads them suite by suite, keeps a bounded window of
+ * case × model units in progress (so memory does not grow with the number of cases), and writes
+ * each result in plan order as soon as it and all before it are done.
+ */
+export async function runEngine(input: EngineInput): Promise<EngineResult> {
+  const { config, signal } = input;
+  const summary = createSummary();
+  const callLog = openLineLog<CallRecord>(join(input.runDir, CALLS_FILE), 'a');
+  const casesFile = join(input.runDir, CASES_PARTIAL_FILE);
+  const caseLog = openLineLog<CaseResult>(casesFile, 'w');
+  const providers = createProviders(config, { record: input.record ?? false });
+  const scheduler = createScheduler({ concurrency: input.concurrency, models: modelLimits(config), signal });
+  let done = 0;
+  const services: CallServices = {
+    scheduler,
+    cache: createResponseCache(config.paths.cache),
+    readCache: input.readCache,
+    resumed: input.resumed,
+    log(record) {
+      callLog.write(record);
+      summary.addCall(record);
+    },
+    onCallDone(record) {
+      done++;
+      for (const reporter of input.reporters) reporter.onCallDone?.({ done, total: input.totalCalls, cached: record.cached, error: record.error !== null });
+    },
+  };
+  const slimCases: CaseResult[] = [];
+  const completed = new Map<number, CaseResult | null>();
+  let nextToEmit = 0;
+  let nextSeq = 0;
+  let pending = 0;
+  let fatal: unknown;
+  let wake: (() => void) | undefined;
+  const window = Math.max(16, input.concurrency * 2 + 8);
+
+  const emit = async () => {
+    while (completed.has(nextToEmit)) {
+      const result = completed.get(nextToEmit)!;
+      completed.delete(nextToEmit);
+      nextToEmit++;
+      if (!result) continue;
+      caseLog.write(result);
+      summary.addCase(result);
+      slimCases.push(slimCase(result));
+      for (const reporter of input.reporters) await reporter.onCaseResult?.(result);
+    }
+  };
+
+  outer: for (const suite of input.suites) {
+    for (const model of suite.plan.models) {
+      const prompt = promptOf(suite.candidate);
+      if (prompt) summary.declare(suite.plan.name, model, prompt);
+    }
+    for await (const testCase of readCases(suite.plan.caseFiles, { rootDir: config.rootDir, suiteAssert: suite.plan.assert })) {
+      if (!matchesFilter(testCase, suite.plan.name, input.filter) || !inShard(testCase.id, input.shard)) continue;
+      for (const model of suite.plan.models) {
+        if (signal.aborted || fatal) break outer;
+        while (pending >= window) await new Promise<void>((resolve) => (wake = resolve));
+        if (signal.aborted || fatal) break outer;
+        const seq = nextSeq++;
+        pending++;
+        runUnit({ suite, testCase, model, runId: input.runId, config, providers, services, signal })
+          .then(
+            (result) => completed.set(seq, result ?? null),
+            (error) => {
+              completed.set(seq, null);
+              fatal ??= error;
+            },
+          )
+          .then(emit)
+          .catch((error) => (fatal ??= error))
+          .finally(() => {
+            pending--;
+            wake?.();
+            wake = undefined;
+          });
+      }
+    }
+  }
+  while (pending > 0) await new Promise<void>((resolve) => (wake = resolve));
+  await emit();
+  await Promise.all([callLog.close(), caseLog.close()]);
+  if (fatal) throw fatal;
+  return { interrupted: signal.aborted, summary: summary.finish(), slimCases, casesFile };
+}
+
+interface UnitInput {
+  suite: SuiteRun;
+  testCase: TestCase;
+  model: string;
+  runId: string;
+  config: ResolvedConfig;
+  providers: (name: string) => Provider;
+  services: CallServices;
+  signal: AbortSignal;
+}
+
+/** A side ready to call: the rendered request of each repeat. */
+type PreparedSide =
+  | { kind: 'calls'; side: Side; prompt: PromptFile; input: CallInput; keys: string[] }
+  | { kind: 'fixed'; result: SideResult | null };
+
+/** One case on one model: every repeat of each side, graded. Undefined when interrupted. */
+async function runUnit(unit: UnitInput): Promise<CaseResult | undefined> {
+  const { suite, testCase, model } = unit;
+  const candidate = prepareSide(unit, 'candidate', suite.candidate);
+  const baseline = suite.baseline ? prepareSide(unit, 'baseline', suite.baseline) : undefined;
+  const candidateCalls = candidate.kind === 'calls' ? candidate.keys.map((_, repeat) => callFor(unit, candidate, repeat)) : [];
+  // Identical requests on both sides are one call, used by both.
+  const baselineCalls =
+    baseline?.kind === 'calls'
+      ? baseline.keys.map((key, repeat) =>
+          candidate.kind === 'calls' && candidate.keys[repeat] === key ? candidateCalls[repeat] : callFor(unit, baseline, repeat),
+        )
+      : [];
+  const [candidateResult, baselineResult] = await Promise.all([
+    candidate.kind === 'calls' ? gradeSide(unit, candidate, candidateCalls) : candidate.result,
+    baseline?.kind === 'calls' ? gradeSide(unit, baseline, baselineCalls) : baseline?.result,
+  ]);
+  if (candidateResult === undefined || (baseline && baselineResult === undefined)) return undefined;
+  if (!candidateResult) throw new Error(`no candidate result for case ${testCase.id} of suite ${suite.plan.name}`);
+  const result: CaseResult = {
+    suite: suite.plan.name,
+    model,
+    caseId: testCase.id,
+    description: testCase.description,
+    tags: testCase.tags,
+    source: testCase.source,
+    vars: testCase.vars,
+    ...candidateResult,
+  };
+  if (suite.baseline) {
+    if (baselineResult) result.baseline = baselineResult;
+    result.change = classifyChange(candidateResult, baselineResult ?? undefined, suite.plan.repeat);
+  }
+  return result;
+}
+
+function prepareSide(unit: UnitInput, side: Side, source: SideSource): PreparedSide {
+  const { suite, testCase, model, config } = unit;
+  if (source.kind === 'absent') return { kind: 'fixed', result: null };
+  if (source.kind === 'stored') return { kind: 'fixed', result: source.lookup(suite.plan.name, model, testCase.id) ?? null };
+  const prompt = source.prompt;
+  let messages: Message[];
+  try {
+    messages = renderPrompt(prompt, testCase.vars, testCase.source, { prefix: testCase.prefix, suffix: testCase.suffix });
+  } catch (error) {
+    // The candidate was validated before the run; an older baseline may not fit today's cases.
+    if (side === 'candidate' || !isPromptgateError(error)) throw error;
+    return { kind: 'fixed', result: renderFailure(prompt, suite.plan.repeat, error.format()) };
+  }
+  const modelConfig = config.models[model];
+  const input: CallInput = { provider: unit.providers(model), messages, params: { ...(modelConfig.params ?? {}), ...prompt.config }, price: modelConfig.price };
+  const keys = Array.from({ length: suite.plan.repeat }, (_, repeat) => keyOfCall(input, repeat));
+  return { kind: 'calls', side, prompt, input, keys };
+}
+
+function callFor(unit: UnitInput, side: Extract<PreparedSide, { kind: 'calls' }>, repeat: number): Promise<CallRecord | undefined> {
+  const context: CallContext = {
+    runId: unit.runId,
+    purpose: 'eval',
+    suite: unit.suite.plan.name,
+    caseId: unit.testCase.id,
+    repeat,
+    side: side.side,
+    prompt: side.prompt,
+    model: unit.model,
+    vars: unit.testCase.vars,
+  };
+  return makeCall(context, side.input, unit.services, unit.signal);
+}
+
+async function gradeSide(unit: UnitInput, side: Extract<PreparedSide, { kind: 'calls' }>, calls: Array<Promise<CallRecord | undefined>>): Promise<SideResult | undefined> {
+  const outcomes = await Promise.all(
+    calls.map(async (call, repeat) => {
+      const record = await call;
+      return record ? gradeRepeat(unit, side, record, repeat) : undefined;
+    }),
+  );
+  if (outcomes.some((outcome) => outcome === undefined)) return undefined;
+  return sideResultOf(side.prompt, outcomes as RepeatOutcome[]);
+}
+
+async function gradeRepeat(unit: UnitInput, side: Extract<PreparedSide, { kind: 'calls' }>, record: CallRecord, repeat: number): Promise<RepeatOutcome | undefined> {
+  const outcome: RepeatOutcome = {
+    repeat,
+    output: record.output,
+    error: record.error,
+    grade: null,
+    modelReported: record.modelReported,
+    latencyMs: record.latencyMs,
+    usage: record.usage,
+    costUsd: record.costUsd,
+    cached: record.cached,
+    attempts: record.attempts,
+  };
+  if (record.error || record.output === null) return outcome;
+  const { prompt } = side;
+  let interrupted = false;
+  const context: GraderContext = {
+    vars: unit.testCase.vars,
+    prompt: { id: prompt.id, version: prompt.version, outputFormat: prompt.outputFormat, outputSchema: prompt.outputSchema },
+    model: unit.model,
+    latencyMs: record.cached ? undefined : record.latencyMs,
+    costUsd: record.costUsd ?? undefined,
+    graders: unit.config.graders,
+    rootDir: unit.config.rootDir,
+    signal: unit.signal,
+    judge: unit.config.judge
+      ? async (messages) => {
+          const judged = await judgeCall(unit, side, repeat, messages);
+          if (!judged) interrupted = true;
+          return judged ?? { ok: false, error: { code: 'aborted', message: 'run interrupted', retryable: false } };
+        }
+      : undefined,
+  };
+  outcome.grade = await gradeOutput(record.output, unit.testCase.assertions, unit.testCase.threshold, context);
+  // A verdict from an abandoned judge call is no verdict: leave the case for --resume.
+  return interrupted ? undefined : outcome;
+}
+
+async function judgeCall(unit: UnitInput, side: Extract<PreparedSide, { kind: 'calls' }>, repeat: number, messages: Message[]): Promise<ProviderResult | undefined> {
+  const judge = unit.config.judge!;
+  const judgeConfig = unit.config.models[judge];
+  const context: CallContext = {
+    runId: unit.runId,
+    purpose: 'judge',
+    suite: unit.suite.plan.name,
+    caseId: unit.testCase.id,
+    repeat,
+    side: side.side,
+    prompt: side.prompt,
+    model: judge,
+    vars: unit.testCase.vars,
+  };
+  const record = await makeCall(context, { provider: unit.providers(judge), messages, params: { temperature: 0, ...(judgeConfig.params ?? {}) }, price: judgeConfig.price }, unit.services, unit.signal);
+  if (!record) return undefined;
+  if (record.error || record.output === null) return { ok: false, error: { code: 'provider_error', message: record.error?.message ?? 'no output', retryable: false } };
+  return { ok: true, output: record.output, modelReported: record.modelReported ?? undefined };
+}
+
+function sideResultOf(prompt: PromptFile, repeats: RepeatOutcome[]): SideResult {
+  const graded = repeats.filter((r) => r.grade);
+  const passes = graded.filter((r) => r.grade!.pass).length;
+  const passRate = graded.length ? passes / graded.length : 0;
+  const meanScore = graded.length ? graded.reduce((sum, r) => sum + r.grade!.score, 0) / graded.length : 0;
+  const status = graded.length < repeats.length ? 'error' : passRate >= 0.5 ? 'pass' : 'fail';
+  return { promptId: prompt.id, promptVersion: prompt.version, promptHash: prompt.hash, status, passRate, meanScore, repeats };
+}
+
+function renderFailure(prompt: PromptFile, repeat: number, message: string): SideResult {
+  const repeats = Array.from({ length: repeat }, (_, i): RepeatOutcome => ({
+    repeat: i, output: null, error: { code: 'render_error', message }, grade: null, modelReported: null,
+    latencyMs: 0, usage: null, costUsd: null, cached: false, attempts: 0,
+  }));
+  return sideResultOf(prompt, repeats);
+}
+
+function modelLimits(config: ResolvedConfig): Record<string, ModelLimits> {
+  const limits: Record<string, ModelLimits> = {};
+  for (const [name, model] of Object.entries(config.models)) {
+    limits[name] = {
+      concurrency: model.concurrency,
+      rpm: model.rpm,
+      tpm: model.tpm,
+      timeoutMs: model.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      maxRetries: model.maxRetries ?? DEFAULT_MAX_RETRIES,
+    };
+  }
+  return limits;
+}
+
+/** What the gate keeps of a case: statuses, rates and scores, no outputs. */
+function slimCase(result: CaseResult): CaseResult {
+  const slimRepeats = (repeats: RepeatOutcome[]): RepeatOutcome[] =>
+    repeats.map((r) => ({ ...r, output: null, grade: r.grade ? { pass: r.grade.pass, score: r.grade.score, reason: '', assertions: [] } : null }));
+  return {
+    ...result,
+    vars: {},
+    repeats: slimRepeats(result.repeats),
+    baseline: result.baseline ? { ...result.baseline, repeats: slimRepeats(result.baseline.repeats) } : undefined,
+  };
+}

@@ -1,0 +1,88 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { ResolvedConfig } from '../config/types.js';
+import type { Reporter } from '../reporters/types.js';
+import { readLines, removeFile, writeRunFile } from '../run-record/writer.js';
+import { RUN_FORMAT_VERSION, type CaseResult, type Comparison, type GateVerdict, type ModelRef, type PromptRef, type RunHeader } from '../run-record/types.js';
+import type { EngineResult, SuiteRun } from './engine.js';
+import { promptOf } from './sides.js';
+
+export interface FinalizeInput {
+  config: ResolvedConfig;
+  suites: SuiteRun[];
+  engine: EngineResult;
+  runId: string;
+  runDir: string;
+  command: string;
+  startedAt: string;
+  options: RunHeader['options'];
+  reporters: Reporter[];
+  comparison?: Comparison;
+  gate?: GateVerdict;
+}
+
+/** Writes run.json (streamed from the case log), runs the reporters' end hooks, and tidies up. */
+export async function finalizeRun(input: FinalizeInput): Promise<{ header: RunHeader; files: string[] }> {
+  const { engine } = input;
+  const header: RunHeader = {
+    format: 'promptgate-run',
+    formatVersion: RUN_FORMAT_VERSION,
+    runId: input.runId,
+    command: input.command,
+    status: engine.interrupted ? 'interrupted' : 'complete',
+    startedAt: input.startedAt,
+    finishedAt: new Date().toISOString(),
+    promptgateVersion: await packageVersion(),
+    configDigest: input.config.digest,
+    options: input.options,
+    prompts: promptRefs(input.suites),
+    models: modelRefs(input.config, input.suites, engine.summary.modelsReported),
+    totals: engine.summary.totals,
+    summary: engine.summary.rows,
+    ...(input.comparison ? { comparison: input.comparison } : {}),
+    ...(input.gate ? { gate: input.gate } : {}),
+  };
+  const cases = () => readLines<CaseResult>(engine.casesFile);
+  const files = [await writeRunFile(input.runDir, header, cases())];
+  for (const reporter of input.reporters) {
+    const written = await reporter.onRunEnd?.(header, cases, input.runDir);
+    if (written) files.push(...written);
+  }
+  await removeFile(engine.casesFile);
+  return { header, files };
+}
+
+function promptRefs(suites: SuiteRun[]): PromptRef[] {
+  const refs = new Map<string, PromptRef>();
+  for (const suite of suites) {
+    for (const [side, source] of [['candidate', suite.candidate], ['baseline', suite.baseline]] as const) {
+      const prompt = source && promptOf(source);
+      if (prompt) refs.set(`${side}:${prompt.id}:${prompt.hash}`, { id: prompt.id, version: prompt.version, hash: prompt.hash, path: prompt.path, side });
+    }
+  }
+  return [...refs.values()];
+}
+
+function modelRefs(config: ResolvedConfig, suites: SuiteRun[], reported: Map<string, Set<string>>): ModelRef[] {
+  const names = new Set<string>();
+  for (const suite of suites) for (const model of suite.plan.models) names.add(model);
+  if (config.judge) names.add(config.judge);
+  return [...names].map((name) => {
+    const model = config.models[name];
+    return {
+      name,
+      provider: typeof model.provider === 'string' ? model.provider : 'custom',
+      model: model.model,
+      reported: [...(reported.get(name) ?? [])].sort(),
+    };
+  });
+}
+
+let version: string | undefined;
+export async function packageVersion(): Promise<string> {
+  if (!version) {
+    const pkg = JSON.parse(await readFile(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as { version: string };
+    version = pkg.version;
+  }
+  return version;
+}

@@ -1,0 +1,100 @@
+import { existsSync } from 'node:fs';
+import { basename, isAbsolute, join, relative, resolve } from 'node:path';
+import type { Assertion } from '../cases/types.js';
+import { assertionFromConfig, parseGraderSpec, resolveCaseFiles } from '../cases/index.js';
+import type { ResolvedConfig, SuiteConfig } from '../config/types.js';
+import { inputError } from '../errors.js';
+import { listPromptFiles, loadPromptFile } from '../prompts/index.js';
+import type { PromptFile } from '../prompts/types.js';
+
+/** One suite, resolved: its working-tree prompt, case files, models and settings. */
+export interface SuitePlan {
+  name: string;
+  prompt: PromptFile;
+  /** Absolute path of the prompt file. */
+  promptPath: string;
+  /** Absolute paths of its case files (may be empty: listed, never run). */
+  caseFiles: string[];
+  models: string[];
+  repeat: number;
+  concurrency?: number;
+  /** Suite-level assertions applied to every case. */
+  assert: Assertion[];
+  /** The suite's config entry, when it came from `suites`. */
+  config?: SuiteConfig;
+}
+
+export interface PlanOptions {
+  /** Suite names (or prompt ids) to keep; all when empty. */
+  only?: string[];
+  /** `--model`: overrides every suite's models. */
+  models?: string[];
+  /** `--repeat` */
+  repeat?: number;
+}
+
+/** Resolves the suites: `suites` from the config, else the prompts/ ↔ evals/ convention. */
+export async function resolveSuites(config: ResolvedConfig, options: PlanOptions = {}): Promise<SuitePlan[]> {
+  const entries: SuiteConfig[] = config.suites ?? (await listPromptFiles(config.paths.prompts)).map((file) => ({ prompt: file }));
+  const where = config.configFile ? relative(config.rootDir, config.configFile) : 'config';
+  const plans: SuitePlan[] = [];
+  const names = new Set<string>();
+  for (const [index, entry] of entries.entries()) {
+    const promptPath = resolvePromptPath(entry.prompt, config);
+    if (!existsSync(promptPath)) {
+      throw inputError('FILE_MISSING', `suites[${index}].prompt: prompt file not found: ${relative(config.rootDir, promptPath)}`, { file: where });
+    }
+    const prompt = await loadPromptFile(promptPath, config.rootDir);
+    const name = entry.name ?? prompt.id;
+    if (names.has(name)) throw inputError('CONFIG_INVALID', `suites[${index}]: duplicate suite name "${name}"`, { file: where });
+    names.add(name);
+    if (options.only?.length && !options.only.includes(name) && !options.only.includes(prompt.id)) continue;
+    const caseFiles = await resolveCaseFiles(entry.cases, prompt.id, config.paths.evals, config.rootDir);
+    const models = options.models?.length ? options.models : entry.models?.length ? entry.models : prompt.model ? [prompt.model] : config.defaultModel ? [config.defaultModel] : [];
+    if (models.length === 0) {
+      throw inputError('MODEL_UNKNOWN', `no model for suite "${name}": set \`model\` in the prompt's front matter, \`models\` on the suite, or \`defaultModel\``, { file: prompt.path });
+    }
+    for (const model of models) {
+      if (!config.models[model]) {
+        const known = Object.keys(config.models);
+        const source = options.models?.includes(model) ? '--model' : entry.models?.includes(model) ? where : prompt.path;
+        throw inputError('MODEL_UNKNOWN', `unknown model "${model}" (known: ${known.length ? known.join(', ') : 'none configured'})`, { file: source });
+      }
+    }
+    const assert = (entry.assert ?? []).map((spec, i) => {
+      const source = { file: where, line: 0 };
+      const assertion = typeof spec === 'string' ? parseGraderSpec(spec, source) : assertionFromConfig(spec, source);
+      return { ...assertion, source: { file: `${where} (suites[${index}].assert[${i}])` } };
+    });
+    plans.push({
+      name,
+      prompt,
+      promptPath,
+      caseFiles,
+      models,
+      repeat: options.repeat ?? entry.repeat ?? config.repeat,
+      concurrency: entry.concurrency,
+      assert,
+      config: config.suites ? entry : undefined,
+    });
+  }
+  if (options.only?.length) {
+    const missing = options.only.filter((name) => !plans.some((p) => p.name === name || p.prompt.id === name));
+    if (missing.length) throw inputError('USAGE', `no suite named ${missing.map((m) => `"${m}"`).join(', ')}`, { file: where });
+  }
+  return plans;
+}
+
+function resolvePromptPath(spec: string, config: ResolvedConfig): string {
+  if (isAbsolute(spec)) return spec;
+  if (spec.endsWith('.prompt') || spec.includes('/')) {
+    const path = resolve(config.rootDir, spec);
+    const rel = relative(config.rootDir, path);
+    if (rel.startsWith('..')) throw inputError('PATH_UNSAFE', `prompt path "${spec}" is outside the project`, { file: config.configFile ?? 'config' });
+    return path;
+  }
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(spec)) {
+    throw inputError('PATH_UNSAFE', `prompt id "${spec}" is not a plain name`, { file: config.configFile ?? 'config' });
+  }
+  return join(config.paths.prompts, `${basename(spec)}.prompt`);
+}

@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import type { ResolvedConfig } from '../config/types.js';
+import { inputError } from '../errors.js';
+import type { Reporter } from '../reporters/types.js';
+import type { Comparison, GateVerdict, RunHeader } from '../run-record/types.js';
+import { ensureRunDir } from '../run-record/writer.js';
+import { runEngine, type EngineResult, type SuiteRun } from './engine.js';
+import { finalizeRun } from './finalize.js';
+import { loadResumeState } from './resume.js';
+import type { Shard } from './select.js';
+import { validateSuites } from './validate.js';
+
+export interface SessionFlags {
+  concurrency: number;
+  filter?: string;
+  shard?: Shard;
+  /** --no-cache */
+  noCache?: boolean;
+  record?: boolean;
+  /** --resume <run folder> */
+  resume?: string;
+  /** --out <dir>: where run folders go. @default config.paths.reports */
+  out?: string;
+  models?: string[];
+}
+
+export interface SessionInput {
+  config: ResolvedConfig;
+  suites: SuiteRun[];
+  command: string;
+  flags: SessionFlags;
+  reporters: Reporter[];
+  signal: AbortSignal;
+  /** Turns the finished cases into a verdict (and, for compare, a comparison). */
+  decide(engine: EngineResult): { comparison?: Comparison; gate?: GateVerdict };
+}
+
+export interface SessionResult {
+  header: RunHeader;
+  runDir: string;
+  files: string[];
+}
+
+/**
+ * A whole run: validate every input first (nothing is written when one is bad), then make the run
+ * folder, stream the cases through the engine, decide, and write run.json and the reports.
+ */
+export async function runSession(input: SessionInput): Promise<SessionResult> {
+  const { config, flags } = input;
+  const plans = input.suites.filter((s) => s.candidate.kind === 'prompt').map((s) => s.plan);
+  const checks = await validateSuites(config, plans, { filter: flags.filter, shard: flags.shard });
+  const casesBySuite = new Map(checks.map((c) => [c.suite, c.cases]));
+  let totalCalls = 0;
+  for (const suite of input.suites) {
+    const sides = (suite.candidate.kind === 'prompt' ? 1 : 0) + (suite.baseline?.kind === 'prompt' ? 1 : 0);
+    totalCalls += (casesBySuite.get(suite.plan.name) ?? 0) * suite.plan.models.length * suite.plan.repeat * sides;
+  }
+
+  let runDir: string;
+  let runId: string;
+  let resumed;
+  if (flags.resume) {
+    runDir = resolve(config.rootDir, flags.resume);
+    if (!existsSync(runDir)) throw inputError('FILE_MISSING', 'run folder to resume not found', { file: flags.resume });
+    runId = basename(runDir);
+    resumed = await loadResumeState(runDir);
+  } else {
+    runId = newRunId();
+    runDir = await ensureRunDir(flags.out ? resolve(config.rootDir, flags.out) : config.paths.reports, runId);
+  }
+
+  const startedAt = new Date().toISOString();
+  for (const reporter of input.reporters) {
+    await reporter.onRunStart?.({ runId, command: input.command, runDir, totalCalls, suites: input.suites.map((s) => ({ suite: s.plan.name, promptId: s.plan.prompt.id, models: s.plan.models })) });
+  }
+  const engine = await runEngine({
+    config,
+    suites: input.suites,
+    runId,
+    runDir,
+    signal: input.signal,
+    concurrency: flags.concurrency,
+    readCache: !flags.noCache && config.paths.cache !== false,
+    record: flags.record,
+    filter: flags.filter,
+    shard: flags.shard,
+    resumed,
+    reporters: input.reporters,
+    totalCalls,
+  });
+  const { comparison, gate } = input.decide(engine);
+  const { header, files } = await finalizeRun({
+    config,
+    suites: input.suites,
+    engine,
+    runId,
+    runDir,
+    command: input.command,
+    startedAt,
+    options: {
+      repeat: Math.max(1, ...input.suites.map((s) => s.plan.repeat)),
+      concurrency: flags.concurrency,
+      models: flags.models,
+      filter: flags.filter,
+      shard: flags.shard ? `${flags.shard.index}/${flags.shard.count}` : undefined,
+      cache: !flags.noCache && config.paths.cache !== false,
+    },
+    reporters: input.reporters,
+    comparison,
+    gate,
+  });
+  return { header, runDir, files };
+}
+
+/** Sortable and unique: `2026-11-25T04-30-12-3f9a1c`. */
+export function newRunId(now = new Date()): string {
+  return `${now.toISOString().slice(0, 19).replace(/:/g, '-')}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Exit code of SPEC §7 for a finished session. */
+export function exitCodeOf(header: RunHeader): number {
+  if (header.status === 'interrupted') return 130;
+  if (header.gate?.verdict === 'fail') return 1;
+  if (header.gate?.verdict === 'error') return 3;
+  return 0;
+}

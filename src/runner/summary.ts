@@ -1,0 +1,105 @@
+import type { CallRecord, CaseResult, RunTotals, SummaryRow } from '../run-record/types.js';
+import { quantile } from '../util/stats.js';
+
+interface RowAccumulator {
+  row: SummaryRow;
+  scoreSum: number;
+  latencies: number[];
+  costKnown: boolean;
+  reported: Set<string>;
+}
+
+/** Per suite × model totals, fed call by call and case by case; memory is a few numbers a call. */
+export function createSummary() {
+  const rows = new Map<string, RowAccumulator>();
+  const reportedByModel = new Map<string, Set<string>>();
+  const totals: RunTotals = { cases: 0, passed: 0, failed: 0, errored: 0, calls: 0, cachedCalls: 0, inputTokens: 0, outputTokens: 0, costUsd: null, errorsByCode: {} };
+
+  const rowOf = (suite: string, model: string, prompt: { id: string; version: string; hash: string }) => {
+    const key = `${suite}\u0000${model}`;
+    let acc = rows.get(key);
+    if (!acc) {
+      acc = {
+        row: {
+          suite, model, promptId: prompt.id, promptVersion: prompt.version, promptHash: prompt.hash,
+          cases: 0, passed: 0, failed: 0, errored: 0, passRate: 0, meanScore: 0, calls: 0, cachedCalls: 0,
+          inputTokens: 0, outputTokens: 0, latencyP50: null, latencyP95: null, costUsd: null, modelsReported: [],
+        },
+        scoreSum: 0,
+        latencies: [],
+        costKnown: false,
+        reported: new Set(),
+      };
+      rows.set(key, acc);
+    }
+    return acc;
+  };
+
+  return {
+    /** Declare a row up front so empty suites still show. */
+    declare(suite: string, model: string, prompt: { id: string; version: string; hash: string }) {
+      rowOf(suite, model, prompt);
+    },
+    addCall(call: CallRecord) {
+      totals.calls++;
+      if (call.error) totals.errorsByCode[call.error.code] = (totals.errorsByCode[call.error.code] ?? 0) + 1;
+      if (call.cached) totals.cachedCalls++;
+      if (call.usage) {
+        totals.inputTokens += call.usage.inputTokens;
+        totals.outputTokens += call.usage.outputTokens;
+      }
+      if (call.costUsd !== null) totals.costUsd = (totals.costUsd ?? 0) + call.costUsd;
+      if (call.modelReported) {
+        const set = reportedByModel.get(call.model) ?? new Set<string>();
+        set.add(call.modelReported);
+        reportedByModel.set(call.model, set);
+      }
+      // Judge calls and baseline calls count in the totals; rows describe the candidate's eval calls.
+      if (call.purpose !== 'eval' || call.side !== 'candidate') return;
+      const acc = rowOf(call.suite, call.model, { id: call.promptId, version: call.promptVersion, hash: call.promptHash });
+      acc.row.calls++;
+      if (call.cached) acc.row.cachedCalls++;
+      else if (!call.error) acc.latencies.push(call.latencyMs);
+      if (call.usage) {
+        acc.row.inputTokens += call.usage.inputTokens;
+        acc.row.outputTokens += call.usage.outputTokens;
+      }
+      if (call.costUsd !== null) {
+        acc.row.costUsd = (acc.row.costUsd ?? 0) + call.costUsd;
+        acc.costKnown = true;
+      }
+      if (call.modelReported) acc.reported.add(call.modelReported);
+    },
+    addCase(result: CaseResult) {
+      const acc = rowOf(result.suite, result.model, { id: result.promptId, version: result.promptVersion, hash: result.promptHash });
+      acc.row.cases++;
+      totals.cases++;
+      if (result.status === 'pass') {
+        acc.row.passed++;
+        totals.passed++;
+      } else if (result.status === 'fail') {
+        acc.row.failed++;
+        totals.failed++;
+      } else {
+        acc.row.errored++;
+        totals.errored++;
+      }
+      if (result.status !== 'error') acc.scoreSum += result.meanScore;
+    },
+    finish(): { rows: SummaryRow[]; totals: RunTotals; modelsReported: Map<string, Set<string>> } {
+      const out: SummaryRow[] = [];
+      for (const acc of rows.values()) {
+        const graded = acc.row.passed + acc.row.failed;
+        acc.row.passRate = graded ? acc.row.passed / graded : 0;
+        acc.row.meanScore = graded ? acc.scoreSum / graded : 0;
+        acc.row.latencyP50 = quantile(acc.latencies, 0.5);
+        acc.row.latencyP95 = quantile(acc.latencies, 0.95);
+        acc.row.modelsReported = [...acc.reported].sort();
+        out.push(acc.row);
+      }
+      return { rows: out, totals, modelsReported: reportedByModel };
+    },
+  };
+}
+
+export type Summary = ReturnType<typeof createSummary>;

@@ -1,0 +1,48 @@
+import { readCases } from '../cases/index.js';
+import type { Assertion } from '../cases/types.js';
+import type { ResolvedConfig } from '../config/types.js';
+import { inputError } from '../errors.js';
+import { validateAssertion } from '../graders/validate.js';
+import { renderPrompt } from '../prompts/render.js';
+import type { SuitePlan } from './plan.js';
+import { inShard, matchesFilter, type Shard } from './select.js';
+
+export interface SuiteCheck {
+  suite: string;
+  /** Cases selected (after --filter and --shard). */
+  cases: number;
+}
+
+/**
+ * Everything `check` verifies, without calling a model: every case parses, renders with the
+ * prompt (strict variables) and has valid graders. Streams the cases; throws the first input error.
+ */
+export async function validateSuites(config: ResolvedConfig, suites: SuitePlan[], options: { filter?: string; shard?: Shard } = {}): Promise<SuiteCheck[]> {
+  if (config.judge && !config.models[config.judge]) {
+    throw inputError('MODEL_UNKNOWN', `judge "${config.judge}" is not a configured model`, { file: config.configFile ?? 'config' });
+  }
+  const context = { graders: config.graders, rootDir: config.rootDir, hasJudge: Boolean(config.judge) };
+  const seen = new Set<string>();
+  const check = async (assertion: Assertion) => {
+    // Graders repeat across rows; validate each distinct spec once.
+    const key = `${assertion.type}\u0000${assertion.negate}\u0000${JSON.stringify(assertion.value ?? null)}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    const error = await validateAssertion(assertion, context);
+    if (error) throw error;
+  };
+  const results: SuiteCheck[] = [];
+  for (const suite of suites) {
+    if (suite.prompt.outputSchema !== undefined) {
+      await check({ type: 'schema', negate: false, value: suite.prompt.outputSchema, weight: 1, source: { file: suite.prompt.path } });
+    }
+    let cases = 0;
+    for await (const testCase of readCases(suite.caseFiles, { rootDir: config.rootDir, suiteAssert: suite.assert })) {
+      renderPrompt(suite.prompt, testCase.vars, testCase.source, { prefix: testCase.prefix, suffix: testCase.suffix });
+      for (const assertion of testCase.assertions) await check(assertion);
+      if (matchesFilter(testCase, suite.name, options.filter) && inShard(testCase.id, options.shard)) cases++;
+    }
+    results.push({ suite: suite.name, cases });
+  }
+  return results;
+}

@@ -1,0 +1,343 @@
+/**
+ * The core shared by the local LLM API servers (`openai-server.ts`, `anthropic-server.ts`): a
+ * `node:http` server on 127.0.0.1 (random port) that reads a JSON request, asks the test's
+ * `respond` callback what to do, and answers in the API's own dialect, or injects a fault.
+ * It counts requests in flight (also those the client aborted) and never keeps a test alive:
+ * `close()` destroys open sockets, hanging requests included.
+ */
+import http, { type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+/** A normal answer. */
+export interface ContentReply {
+  content: string;
+  /** The model the response reports. @default a dated form of the requested model */
+  model?: string;
+  /** OpenAI-style finish reason (`stop`, `length`, ...); the Anthropic server maps `stop` → `end_turn`, `length` → `max_tokens`. @default stop */
+  finishReason?: string;
+  /** @default about chars/4 of the messages and of the content */
+  usage?: { inputTokens?: number; outputTokens?: number };
+  /** Wait this long before answering (cut short when the client aborts or the server closes). */
+  delayMs?: number;
+}
+
+/**
+ * A fault to inject:
+ * - `status`: an error status with the API's error body (or `body`), and `retry-after` /
+ *   `retry-after-ms` headers when given.
+ * - `reset`: headers and half the body, then the socket is destroyed (a connection reset).
+ * - `malformed`: 200 with a JSON content type and a body that is not JSON.
+ * - `empty-choices`: 200 with no choices (OpenAI) or no content blocks (Anthropic).
+ * - `hang`: no answer at all until the client aborts or the server closes (a timeout).
+ * - `refusal`: 200 with the API's refusal shape.
+ */
+export type FaultReply =
+  | { fault: 'status'; status: number; retryAfter?: string; retryAfterMs?: number; body?: unknown; delayMs?: number }
+  | { fault: 'reset'; delayMs?: number }
+  | { fault: 'malformed'; delayMs?: number }
+  | { fault: 'empty-choices'; delayMs?: number }
+  | { fault: 'hang' }
+  | { fault: 'refusal'; message?: string; delayMs?: number };
+
+export type Reply = ContentReply | FaultReply;
+
+/** What `respond` is told about a request. */
+export interface IncomingChat {
+  model: string;
+  messages: Array<{ role: string; content: unknown }>;
+  /** The whole parsed JSON body. */
+  body: Record<string, unknown>;
+  /** Lower-cased header names, as node gives them. */
+  headers: IncomingHttpHeaders;
+  /** 0-based arrival order since start or the last `reset()`. */
+  index: number;
+}
+
+export type Respond = (request: IncomingChat) => Reply | Promise<Reply>;
+
+export interface MockServerOptions {
+  /** What to answer. @default `{ content: 'echo: <last user message>' }` */
+  respond?: Respond;
+}
+
+export interface RecordedRequest {
+  /** `Date.now()` when the request body had arrived. */
+  time: number;
+  index: number;
+  path: string;
+  model: string;
+  messages: Array<{ role: string; content: unknown }>;
+  headers: IncomingHttpHeaders;
+  body: Record<string, unknown>;
+}
+
+export interface MockServer {
+  /** Base URL to give the SDK as `baseURL`. */
+  readonly url: string;
+  /** `http://127.0.0.1:<port>`. */
+  readonly origin: string;
+  readonly port: number;
+  /** Requests received and not yet answered or abandoned by the client. */
+  readonly inFlight: number;
+  /** Highest `inFlight` seen since start or `reset()`. */
+  readonly maxInFlight: number;
+  /** Requests received (with a valid JSON body) since start or `reset()`. */
+  readonly count: number;
+  readonly requests: RecordedRequest[];
+  /** Errors thrown by `respond` (each was answered with a 500). */
+  readonly respondErrors: unknown[];
+  /** Replaces the `respond` callback. */
+  setRespond(respond: Respond): void;
+  /** Clears `requests`, `count`, `respondErrors`; `maxInFlight` restarts at the current `inFlight`. */
+  reset(): void;
+  /** Resolves when no request is in flight. */
+  whenIdle(): Promise<void>;
+  /** Resolves when `count` reaches `n`. */
+  waitForRequests(n: number): Promise<void>;
+  /** Stops the server and destroys every open socket. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** How one API shapes its bodies; see openai-server.ts and anthropic-server.ts. */
+export interface Dialect {
+  /** Request paths served (POST). */
+  paths: string[];
+  /** Appended to the origin to form `url`. */
+  urlSuffix: string;
+  /** A problem with a parsed request the real API would reject with 400, or undefined. */
+  validate(body: Record<string, unknown>): string | undefined;
+  success(request: IncomingChat, reply: ContentReply): unknown;
+  refusal(request: IncomingChat, message: string): unknown;
+  emptyChoices(request: IncomingChat): unknown;
+  errorBody(status: number, message: string): unknown;
+}
+
+type Stats = { inFlight: number; maxInFlight: number; count: number };
+
+/** Starts a server speaking `dialect`. Prefer `startOpenAIServer` / `startAnthropicServer`. */
+export async function startMockServer(dialect: Dialect, options: MockServerOptions = {}): Promise<MockServer> {
+  let respond: Respond = options.respond ?? echoRespond;
+  const stats: Stats = { inFlight: 0, maxInFlight: 0, count: 0 };
+  let requests: RecordedRequest[] = [];
+  let respondErrors: unknown[] = [];
+  const sockets = new Set<Socket>();
+  const timers = new Set<{ timer: NodeJS.Timeout; done: () => void }>();
+  let idleWaiters: Array<() => void> = [];
+  let countWaiters: Array<{ n: number; resolve: () => void }> = [];
+  let closed: Promise<void> | undefined;
+
+  const notify = () => {
+    if (stats.inFlight === 0) {
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+    countWaiters = countWaiters.filter((waiter) => {
+      if (stats.count < waiter.n) return true;
+      waiter.resolve();
+      return false;
+    });
+  };
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const entry = { timer: setTimeout(() => finish(), ms), done: () => finish() };
+      function finish() {
+        clearTimeout(entry.timer);
+        timers.delete(entry);
+        resolve();
+      }
+      timers.add(entry);
+    });
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (req.method !== 'POST' || !dialect.paths.includes(url.pathname)) {
+      sendJson(res, 404, dialect.errorBody(404, `mock server: no route ${req.method} ${url.pathname}`));
+      return;
+    }
+    stats.inFlight += 1;
+    stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
+    let settled = false;
+    const settle = () => {
+      if (settled) return;
+      settled = true;
+      stats.inFlight -= 1;
+      notify();
+    };
+    res.on('close', settle);
+    res.on('finish', settle);
+    void handle(req, res, url.pathname).catch((error: unknown) => {
+      respondErrors.push(error);
+      if (!res.headersSent && !res.destroyed) sendJson(res, 500, dialect.errorBody(500, `mock server error: ${String(error)}`));
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse, pathname: string): Promise<void> {
+    const raw = await readBody(req);
+    if (raw === undefined) return; // the client left before sending its whole body
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      sendJson(res, 400, dialect.errorBody(400, 'mock server: request body is not JSON'));
+      return;
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      sendJson(res, 400, dialect.errorBody(400, 'mock server: request body is not a JSON object'));
+      return;
+    }
+    const record = body as Record<string, unknown>;
+    const incoming: IncomingChat = {
+      model: typeof record.model === 'string' ? record.model : '',
+      messages: Array.isArray(record.messages) ? (record.messages as IncomingChat['messages']) : [],
+      body: record,
+      headers: req.headers,
+      index: stats.count,
+    };
+    requests.push({ time: Date.now(), index: incoming.index, path: pathname, model: incoming.model, messages: incoming.messages, headers: req.headers, body: record });
+    stats.count += 1;
+    notify();
+    const problem = dialect.validate(record);
+    if (problem) {
+      sendJson(res, 400, dialect.errorBody(400, problem));
+      return;
+    }
+    let reply: Reply;
+    try {
+      reply = await respond(incoming);
+    } catch (error) {
+      respondErrors.push(error);
+      sendJson(res, 500, dialect.errorBody(500, `mock respond() threw: ${String(error)}`));
+      return;
+    }
+    if ('fault' in reply && reply.fault === 'hang') return; // settles when the client goes away
+    if (reply.delayMs && reply.delayMs > 0) await sleep(reply.delayMs);
+    if (res.destroyed || res.writableEnded) return;
+    writeReply(res, incoming, reply);
+  }
+
+  function writeReply(res: http.ServerResponse, incoming: IncomingChat, reply: Reply): void {
+    if (!('fault' in reply)) {
+      sendJson(res, 200, dialect.success(incoming, reply));
+      return;
+    }
+    switch (reply.fault) {
+      case 'status': {
+        const headers: Record<string, string> = {};
+        if (reply.retryAfter !== undefined) headers['retry-after'] = reply.retryAfter;
+        if (reply.retryAfterMs !== undefined) headers['retry-after-ms'] = String(reply.retryAfterMs);
+        sendJson(res, reply.status, reply.body ?? dialect.errorBody(reply.status, `mock fault: status ${reply.status}`), headers);
+        return;
+      }
+      case 'reset': {
+        const text = JSON.stringify(dialect.success(incoming, { content: 'this answer is cut off by a reset' }));
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+        res.write(text.slice(0, Math.floor(text.length / 2)), () => res.socket?.destroy());
+        return;
+      }
+      case 'malformed':
+        sendRaw(res, 200, '{"id": "broken", "choices": [{"message": {"content": "unterminated', 'application/json');
+        return;
+      case 'empty-choices':
+        sendJson(res, 200, dialect.emptyChoices(incoming));
+        return;
+      case 'refusal':
+        sendJson(res, 200, dialect.refusal(incoming, reply.message ?? "I'm sorry, I can't help with that."));
+        return;
+      default:
+        throw new Error(`mock server: unknown fault ${JSON.stringify(reply)}`);
+    }
+  }
+
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const origin = `http://127.0.0.1:${port}`;
+
+  return {
+    url: origin + dialect.urlSuffix,
+    origin,
+    port,
+    get inFlight() { return stats.inFlight; },
+    get maxInFlight() { return stats.maxInFlight; },
+    get count() { return stats.count; },
+    get requests() { return requests; },
+    get respondErrors() { return respondErrors; },
+    setRespond(next: Respond) { respond = next; },
+    reset() {
+      requests = [];
+      respondErrors = [];
+      stats.count = 0;
+      stats.maxInFlight = stats.inFlight;
+    },
+    whenIdle() {
+      return stats.inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve));
+    },
+    waitForRequests(n: number) {
+      return stats.count >= n ? Promise.resolve() : new Promise<void>((resolve) => countWaiters.push({ n, resolve }));
+    },
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        for (const entry of [...timers]) entry.done();
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+        server.closeAllConnections();
+      });
+      return closed;
+    },
+  };
+}
+
+/** The default `respond`: echoes the last user message. */
+export function echoRespond(request: IncomingChat): ContentReply {
+  const last = [...request.messages].reverse().find((m) => m.role === 'user');
+  return { content: `echo: ${textOf(last?.content)}` };
+}
+
+/** Text of a message content: a string, or the text parts of a content array. */
+export function textOf(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) {
+    return content.map((part) => (part && typeof part === 'object' && typeof part.text === 'string' ? part.text : '')).join('');
+  }
+  return '';
+}
+
+/** The default token counts: about four characters a token, at least 1. */
+export function estimateUsage(request: IncomingChat, reply: ContentReply): { inputTokens: number; outputTokens: number } {
+  const inputChars = request.messages.reduce((sum, m) => sum + textOf(m.content).length, 0) + textOf(request.body.system).length;
+  return {
+    inputTokens: reply.usage?.inputTokens ?? Math.max(1, Math.ceil(inputChars / 4)),
+    outputTokens: reply.usage?.outputTokens ?? Math.max(1, Math.ceil(reply.content.length / 4)),
+  };
+}
+
+/** The request body, or undefined when the client went away first. */
+function readBody(req: http.IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', () => resolve(undefined));
+    req.on('close', () => resolve(undefined)); // no-op after 'end'
+  });
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (typeof body === 'string') sendRaw(res, status, body, 'application/json', headers);
+  else sendRaw(res, status, JSON.stringify(body), 'application/json', headers);
+}
+
+function sendRaw(res: http.ServerResponse, status: number, text: string, type: string, headers: Record<string, string> = {}): void {
+  if (res.destroyed || res.writableEnded) return;
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
