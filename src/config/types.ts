@@ -117,3 +117,18 @@ export interface ResolvedConfig {
   /** sha256 of the config's data (functions by name), first 12 hex digits. */
   digest: string;
 }
+
+/** What eval.config.ts may export by default: the config, or a (possibly async) function returning it. */
+export type UserConfigExport = UserConfig | (() => UserConfig | Promise<UserConfig>);
+
+/** Command-line flags that override the config (SPEC §5 common flags); they win over config and defaults. */
+export interface ConfigOverrides {
+  /** `--concurrency <n>`: the global limit. */
+  concurrency?: number;
+  /** `--repeat <n>`: calls per case and model, for every suite. */
+  repeat?: number;
+  /** `--no-cache`. */
+  cache?: false;
+  /** `--reporter <name>` (repeatable). */
+  reporters?: ReporterName[];
+}

@@ -1,0 +1,89 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PromptgateError } from '../errors.js';
+import { resolveConfig } from './resolve.js';
+import type { UserConfig } from './types.js';
+
+const root = '/project';
+
+describe('resolveConfig', () => {
+  it('applies the defaults, with absolute paths', () => {
+    const config = resolveConfig({}, root);
+    expect(config).toMatchObject({
+      rootDir: root,
+      configFile: undefined,
+      models: {},
+      concurrency: 8,
+      repeat: 1,
+      gate: { maxRegressions: 0, minPassRate: 0, maxScoreDrop: 0, alpha: 0.05 },
+      suites: undefined,
+      graders: {},
+      reporters: ['console', 'json'],
+      paths: {
+        prompts: join(root, 'prompts'),
+        evals: join(root, 'evals'),
+        fixtures: join(root, 'fixtures'),
+        reports: join(root, 'reports'),
+        cache: join(root, '.promptgate-cache'),
+      },
+    });
+    expect(config.digest).toMatch(/^[0-9a-f]{12}$/);
+  });
+
+  it('takes the config over the defaults', () => {
+    const config = resolveConfig({ concurrency: 2, repeat: 3, gate: { minPassRate: 0.8 }, prompts: 'src/prompts', cache: false, reporters: ['junit'] }, root, '/project/eval.config.ts');
+    expect(config.concurrency).toBe(2);
+    expect(config.repeat).toBe(3);
+    expect(config.gate).toEqual({ maxRegressions: 0, minPassRate: 0.8, maxScoreDrop: 0, alpha: 0.05 });
+    expect(config.paths.prompts).toBe(join(root, 'src/prompts'));
+    expect(config.paths.cache).toBe(false);
+    expect(config.reporters).toEqual(['junit']);
+    expect(config.configFile).toBe('/project/eval.config.ts');
+  });
+
+  it('takes flags over the config, and --repeat over a suite repeat', () => {
+    const user: UserConfig = { concurrency: 2, repeat: 3, cache: 'c', reporters: ['junit'], suites: [{ prompt: 'a', repeat: 5 }, { prompt: 'b' }] };
+    const config = resolveConfig(user, root, undefined, { concurrency: 16, repeat: 1, cache: false, reporters: ['html', 'html', 'json'] });
+    expect(config.concurrency).toBe(16);
+    expect(config.repeat).toBe(1);
+    expect(config.paths.cache).toBe(false);
+    expect(config.reporters).toEqual(['html', 'json']);
+    expect(config.suites?.map((suite) => suite.repeat)).toEqual([1, 1]);
+    expect(user.suites?.[0].repeat).toBe(5);
+    expect(resolveConfig(user, root).suites?.[0].repeat).toBe(5);
+  });
+
+  it('rejects bad flag values as usage errors', () => {
+    expect(() => resolveConfig({}, root, undefined, { concurrency: 0 })).toThrow(PromptgateError);
+    expect(() => resolveConfig({}, root, undefined, { repeat: 1.5 })).toThrow('--repeat must be an integer ≥ 1 (got 1.5)');
+    expect(() => resolveConfig({}, root, undefined, { reporters: ['pdf' as 'json'] })).toThrow(/--reporter must be one of/);
+  });
+
+  describe('digest', () => {
+    const grader = function short(output: string) { return output.length < 5; };
+    const a: UserConfig = { models: { gpt: { provider: 'openai', model: 'gpt-4o-mini', params: { temperature: 0, top_p: 1 } } }, graders: { short: grader }, repeat: 2 };
+    const b: UserConfig = { repeat: 2, graders: { short: grader }, models: { gpt: { params: { top_p: 1, temperature: 0 }, model: 'gpt-4o-mini', provider: 'openai' } } };
+
+    it('does not depend on key order or on where the project lives', () => {
+      expect(resolveConfig(a, root).digest).toBe(resolveConfig(b, root).digest);
+      expect(resolveConfig(a, '/elsewhere/checkout').digest).toBe(resolveConfig(a, root).digest);
+    });
+
+    it('changes when a value changes', () => {
+      const changed: UserConfig = { ...a, models: { gpt: { provider: 'openai', model: 'gpt-4o-mini', params: { temperature: 0.5, top_p: 1 } } } };
+      expect(resolveConfig(changed, root).digest).not.toBe(resolveConfig(a, root).digest);
+      expect(resolveConfig(a, root, undefined, { repeat: 3 }).digest).not.toBe(resolveConfig(a, root).digest);
+    });
+
+    it('names functions instead of ignoring them', () => {
+      const renamed: UserConfig = { ...a, graders: { short: function brief(output: string) { return output.length < 5; } } };
+      expect(resolveConfig(renamed, root).digest).not.toBe(resolveConfig(a, root).digest);
+      const sameName: UserConfig = { ...a, graders: { short: function short(output: string) { return output.length < 9; } } };
+      expect(resolveConfig(sameName, root).digest).toBe(resolveConfig(a, root).digest);
+    });
+
+    it('is the same for a default written out and left out', () => {
+      expect(resolveConfig({ concurrency: 8, prompts: 'prompts' }, root).digest).toBe(resolveConfig({}, root).digest);
+    });
+  });
+});

@@ -1,0 +1,92 @@
+import { isAbsolute, relative, resolve } from 'node:path';
+import { PromptgateError } from '../errors.js';
+import { shortHash, stableStringify } from '../util/hash.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_GATE, DEFAULT_PATHS, DEFAULT_REPEAT, DEFAULT_REPORTERS } from './defaults.js';
+import { REPORTER_NAMES } from './schema.js';
+import type { ConfigOverrides, GateConfig, ReporterName, ResolvedConfig, UserConfig } from './types.js';
+
+/**
+ * Applies defaults and command-line flags to a validated user config. Precedence lives here and
+ * only here: flags (`overrides`) > config > defaults. A `--repeat` flag also beats a suite's
+ * `repeat`; `--concurrency` sets the global limit (suite and model limits still apply under it).
+ * Paths become absolute (relative ones are relative to `rootDir`).
+ *
+ * `digest` identifies the effective config: first 12 hex digits of the sha256 of its data in a
+ * stable key order, with functions (custom providers, graders) as `"[function <name>]"` and paths
+ * relative to `rootDir`, so it is the same on every machine and for every key order.
+ */
+export function resolveConfig(user: UserConfig, rootDir: string, configFile?: string, overrides: ConfigOverrides = {}): ResolvedConfig {
+  checkOverrides(overrides);
+  const root = resolve(rootDir);
+  const gate: Required<GateConfig> = { ...DEFAULT_GATE };
+  for (const [key, value] of Object.entries(user.gate ?? {})) if (value !== undefined) gate[key as keyof GateConfig] = value;
+
+  const suites = user.suites?.map((suite) => (overrides.repeat === undefined ? { ...suite } : { ...suite, repeat: overrides.repeat }));
+  const cache = overrides.cache === false || user.cache === false ? false : (user.cache ?? DEFAULT_PATHS.cache);
+  const relativePaths = {
+    prompts: user.prompts ?? DEFAULT_PATHS.prompts,
+    evals: user.evals ?? DEFAULT_PATHS.evals,
+    fixtures: user.fixtures ?? DEFAULT_PATHS.fixtures,
+    reports: user.reports ?? DEFAULT_PATHS.reports,
+    cache,
+  };
+
+  const resolved: Omit<ResolvedConfig, 'digest'> = {
+    rootDir: root,
+    configFile: configFile === undefined ? undefined : resolve(root, configFile),
+    models: { ...user.models },
+    defaultModel: user.defaultModel,
+    judge: user.judge,
+    concurrency: overrides.concurrency ?? user.concurrency ?? DEFAULT_CONCURRENCY,
+    repeat: overrides.repeat ?? user.repeat ?? DEFAULT_REPEAT,
+    gate,
+    suites,
+    graders: { ...user.graders },
+    paths: {
+      prompts: resolve(root, relativePaths.prompts),
+      evals: resolve(root, relativePaths.evals),
+      fixtures: resolve(root, relativePaths.fixtures),
+      reports: resolve(root, relativePaths.reports),
+      cache: cache === false ? false : resolve(root, cache),
+    },
+    reporters: [...new Set(overrides.reporters ?? user.reporters ?? DEFAULT_REPORTERS)],
+  };
+
+  const { rootDir: _root, configFile: _file, paths, ...data } = resolved;
+  const portablePaths = Object.fromEntries(Object.entries(paths).map(([key, value]) => [key, value === false ? false : portable(root, value)]));
+  const digest = shortHash(stableStringify(withFunctionNames({ ...data, paths: portablePaths })));
+  return { ...resolved, digest };
+}
+
+/** Flags come from the command line, not the config: a bad one is a usage error (exit 2). */
+function checkOverrides(overrides: ConfigOverrides): void {
+  for (const flag of ['concurrency', 'repeat'] as const) {
+    const value = overrides[flag];
+    if (value !== undefined && !(Number.isInteger(value) && value >= 1)) {
+      throw new PromptgateError('USAGE', `--${flag} must be an integer ≥ 1 (got ${String(value)})`);
+    }
+  }
+  for (const name of overrides.reporters ?? []) {
+    if (!(REPORTER_NAMES as readonly string[]).includes(name)) {
+      throw new PromptgateError('USAGE', `--reporter must be one of ${REPORTER_NAMES.join(', ')} (got "${name}")`);
+    }
+  }
+}
+
+/** A path inside the project as a `/`-separated relative path; one outside it stays absolute. */
+function portable(root: string, path: string): string {
+  const rel = relative(root, path);
+  return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? path : rel.split('\\').join('/');
+}
+
+/** A copy with every function replaced by `"[function <name>]"`, for hashing. */
+function withFunctionNames(value: unknown): unknown {
+  if (typeof value === 'function') return `[function ${value.name || 'anonymous'}]`;
+  if (Array.isArray(value)) return value.map(withFunctionNames);
+  if (value && typeof value === 'object') {
+    const prototype = Object.getPrototypeOf(value);
+    if (prototype !== Object.prototype && prototype !== null) return value;
+    return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, withFunctionNames(entry)]));
+  }
+  return value;
+}

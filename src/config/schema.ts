@@ -1,0 +1,160 @@
+import { DEFAULT_CONCURRENCY, DEFAULT_GATE, DEFAULT_MAX_RETRIES, DEFAULT_PATHS, DEFAULT_REPEAT, DEFAULT_REPORTERS, DEFAULT_TIMEOUT_MS } from './defaults.js';
+
+/**
+ * JSON Schema (draft-07) of `UserConfig` (types.ts): every key with its description and default.
+ * `additionalProperties: false` everywhere, so a misspelt key is an error, not a silent no-op.
+ *
+ * Two non-standard keywords, both registered with ajv in validate.ts:
+ * - `typeof: "function"` (as in ajv-keywords): JSON cannot hold functions, but a TS/JS config can
+ *   (custom providers, graders). Editors ignore the keyword, so such a branch accepts anything there.
+ * - `patternErrorMessage` (understood by VS Code): what a `pattern` means, for error messages.
+ */
+
+const FUNCTION = { typeof: 'function' } as const;
+const positiveInteger = <E extends object = object>(description: string, extra?: E) => ({ type: 'integer', minimum: 1, description, ...extra }) as { type: string; minimum: number; description: string } & E;
+const fraction = <E extends object = object>(description: string, extra?: E) => ({ type: 'number', minimum: 0, maximum: 1, description, ...extra }) as { type: string; minimum: number; maximum: number; description: string } & E;
+const path = (description: string, fallback: string) => ({ type: 'string', minLength: 1, description, default: fallback });
+
+export const PROVIDER_KINDS = ['openai', 'anthropic', 'replay'] as const;
+export const REPORTER_NAMES = ['console', 'json', 'junit', 'markdown', 'html'] as const;
+
+const modelConfig = {
+  type: 'object',
+  description: 'One model: a name users refer to, mapped to a provider and model id.',
+  properties: {
+    provider: {
+      description: '`openai`, `anthropic`, `replay`, or a function (custom provider).',
+      anyOf: [{ type: 'string', enum: [...PROVIDER_KINDS] }, FUNCTION],
+    },
+    model: { type: 'string', minLength: 1, description: 'The model id sent to the API (e.g. `gpt-4o-mini`).' },
+    params: { type: 'object', description: "Request params (temperature, max_tokens, ...). A prompt's front-matter `config` overrides them." },
+    baseURL: {
+      type: 'string',
+      pattern: '^https?://',
+      patternErrorMessage: 'must be an http(s) URL (e.g. "http://127.0.0.1:11434/v1")',
+      description: 'For `openai`: any OpenAI-compatible server. For `anthropic`: a proxy or local server.',
+    },
+    apiKeyEnv: {
+      type: 'string',
+      pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+      patternErrorMessage: 'must be the name of an environment variable (e.g. "OPENAI_API_KEY"), not the key itself',
+      description: 'Name of the environment variable holding the API key (keys come from the environment only). Default: OPENAI_API_KEY / ANTHROPIC_API_KEY.',
+    },
+    concurrency: positiveInteger('Requests in flight for this model at most. Default: the global concurrency.'),
+    rpm: { type: 'number', exclusiveMinimum: 0, description: 'Requests per minute at most. Default: unlimited.' },
+    tpm: { type: 'number', exclusiveMinimum: 0, description: 'Tokens per minute at most (input + output, estimated before the call). Default: unlimited.' },
+    timeoutMs: positiveInteger('Per-call timeout in ms.', { default: DEFAULT_TIMEOUT_MS }),
+    maxRetries: { type: 'integer', minimum: 0, description: 'Retries after the first attempt for retryable faults.', default: DEFAULT_MAX_RETRIES },
+    price: {
+      type: 'object',
+      description: 'USD per million tokens; overrides the built-in price table.',
+      properties: {
+        input: { type: 'number', minimum: 0, description: 'USD per million input tokens.' },
+        output: { type: 'number', minimum: 0, description: 'USD per million output tokens.' },
+      },
+      required: ['input', 'output'],
+      additionalProperties: false,
+    },
+    replayOf: { type: 'string', minLength: 1, description: 'For `replay`: the recorded model this replays (fixtures are looked up under this name). Default: the model name.' },
+  },
+  required: ['provider', 'model'],
+  additionalProperties: false,
+};
+
+const gateConfig = {
+  type: 'object',
+  description: 'The regression gate of `compare`, `ci` and `drift` (and the floor of `run`).',
+  properties: {
+    maxRegressions: { type: 'integer', minimum: 0, description: 'Regressed cases allowed before the gate fails.', default: DEFAULT_GATE.maxRegressions },
+    minPassRate: fraction('Candidate pass rate below this fails the gate (and `run`). 0..1.', { default: DEFAULT_GATE.minPassRate }),
+    maxScoreDrop: fraction('Drop in mean score (baseline − candidate) tolerated. 0..1.', { default: DEFAULT_GATE.maxScoreDrop }),
+    alpha: { type: 'number', exclusiveMinimum: 0, maximum: 0.5, description: 'Significance level for noisy comparisons (repeat > 1).', default: DEFAULT_GATE.alpha },
+  },
+  additionalProperties: false,
+};
+
+const assertionConfig = {
+  type: 'object',
+  description: 'A grader spec as an object.',
+  properties: {
+    type: { type: 'string', minLength: 1, description: 'Grader type (`contains`, `rubric`, `not-regex`, ...).' },
+    value: { description: 'The expected value, pattern, schema, criteria or grader name.' },
+    weight: { type: 'number', minimum: 0, description: "Weight in the case's weighted score.", default: 1 },
+    threshold: { type: 'number', minimum: 0, description: 'Minimum score to pass (0..1), or the limit for latency (ms) / cost (USD).' },
+    metric: { type: 'string', description: 'A name to group scores by.' },
+  },
+  required: ['type'],
+  additionalProperties: false,
+};
+
+const suiteConfig = {
+  type: 'object',
+  description: 'An explicit pairing of a prompt with cases, models and graders.',
+  properties: {
+    name: { type: 'string', minLength: 1, description: 'Suite name (for `run <suite>` and reports). Default: the prompt id.' },
+    prompt: { type: 'string', minLength: 1, description: 'Prompt id (a file in `prompts/`) or a path to a .prompt file.' },
+    cases: { type: 'string', minLength: 1, description: 'Case file, folder, or glob. Default: evals/<prompt id>.csv|.jsonl|<prompt id>/.' },
+    models: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, description: 'Model names (keys of `models`) this suite runs on.' },
+    repeat: positiveInteger('Calls per case and model, for this suite.'),
+    concurrency: positiveInteger('Requests in flight at most, for this suite.'),
+    assert: {
+      type: 'array',
+      description: 'Grader specs applied to every case of the suite.',
+      // Inline, not a $ref: error reporting matches anyOf branches by schema path.
+      items: { anyOf: [{ type: 'string', minLength: 1 }, assertionConfig] },
+    },
+  },
+  required: ['prompt'],
+  additionalProperties: false,
+};
+
+/** The config schema; `schemas/config.schema.json` is generated from it. */
+export const configSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  title: 'promptgate config',
+  description: 'What eval.config.ts exports: `export default defineConfig({...})`. Every key is optional.',
+  type: 'object',
+  properties: {
+    models: {
+      type: 'object',
+      description: 'Model name → provider and model id.',
+      additionalProperties: { $ref: '#/definitions/ModelConfig' },
+    },
+    defaultModel: { type: 'string', minLength: 1, description: 'Model name used when neither flags, suite nor prompt name one.' },
+    judge: { type: 'string', minLength: 1, description: 'Model name rubric graders use as the judge.' },
+    concurrency: positiveInteger('Requests in flight at most, over all models.', { default: DEFAULT_CONCURRENCY }),
+    repeat: positiveInteger('Calls per case and model.', { default: DEFAULT_REPEAT }),
+    gate: { $ref: '#/definitions/GateConfig' },
+    suites: {
+      type: 'array',
+      description: 'Explicit pairings. Default: prompts/<id>.prompt with evals/<id>.csv|.jsonl|<id>/.',
+      items: { $ref: '#/definitions/SuiteConfig' },
+    },
+    graders: {
+      type: 'object',
+      description: 'Named JS graders for `js:<name>`: (output, context) => result | boolean | score.',
+      additionalProperties: FUNCTION,
+    },
+    prompts: path('Folder of .prompt files.', DEFAULT_PATHS.prompts),
+    evals: path('Folder of test case files.', DEFAULT_PATHS.evals),
+    fixtures: path('Folder of recorded responses and fixtures.', DEFAULT_PATHS.fixtures),
+    reports: path('Folder run outputs are written to.', DEFAULT_PATHS.reports),
+    cache: {
+      description: 'Response cache folder, or false to disable.',
+      anyOf: [{ type: 'string', minLength: 1 }, { type: 'boolean', const: false }],
+      default: DEFAULT_PATHS.cache,
+    },
+    reporters: {
+      type: 'array',
+      description: 'Reporters run after `run` / `compare`.',
+      items: { type: 'string', enum: [...REPORTER_NAMES] },
+      default: DEFAULT_REPORTERS,
+    },
+  },
+  additionalProperties: false,
+  definitions: {
+    ModelConfig: modelConfig,
+    GateConfig: gateConfig,
+    SuiteConfig: suiteConfig,
+  },
+};

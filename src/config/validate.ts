@@ -1,0 +1,102 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { ValidateFunction } from 'ajv';
+import { inputError, type ErrorCode, type PromptgateError } from '../errors.js';
+import { configSchema } from './schema.js';
+import { explainSchemaErrors, formatPath, type ConfigProblem } from './schema-errors.js';
+import { findLine, type PathSegment } from './source-line.js';
+import { closestMatch } from './suggest.js';
+import type { UserConfig } from './types.js';
+
+let compiled: ValidateFunction | undefined;
+
+/** ajv is loaded and the schema compiled on first use, so importing this module costs nothing. */
+function configValidator(): ValidateFunction {
+  if (compiled) return compiled;
+  // ajv is CommonJS; require keeps this function synchronous.
+  const Ajv = createRequire(import.meta.url)('ajv') as typeof import('ajv').default;
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictNumbers: true });
+  ajv.addKeyword({
+    keyword: 'typeof',
+    schemaType: 'string',
+    errors: false,
+    validate: (expected: string, data: unknown) => typeof data === expected,
+  });
+  ajv.addKeyword('patternErrorMessage');
+  compiled = ajv.compile(configSchema);
+  return compiled;
+}
+
+/**
+ * Checks a loaded config against the schema and the cross-references ajv cannot see (model names).
+ * Throws a one-line PromptgateError (CONFIG_INVALID or MODEL_UNKNOWN) about the first problem,
+ * naming `file` and the key path. The config is a module, so a key's line is not generally
+ * knowable; `:line` is added when the key can be found in the file's text (`source`; read from
+ * `file` when omitted), see findLine. Returns the same object, typed.
+ */
+export function validateUserConfig(value: unknown, file: string, source?: string): UserConfig {
+  const text = source ?? readSource(file);
+  const validate = configValidator();
+  if (!validate(value)) {
+    const { problem, count } = explainSchemaErrors(validate.errors ?? [], value);
+    const more = count > 1 ? `${count - 1} more problem${count > 2 ? 's' : ''} in the config` : undefined;
+    throw configError('CONFIG_INVALID', file, text, { ...problem, hint: problem.hint ?? more });
+  }
+  const config = value as UserConfig;
+  checkModelReferences(config, file, text);
+  checkSuiteNames(config, file, text);
+  return config;
+}
+
+function checkModelReferences(config: UserConfig, file: string, source: string | undefined): void {
+  const known = Object.keys(config.models ?? {});
+  const check = (path: PathSegment[], name: string | undefined) => {
+    if (name === undefined || Object.hasOwn(config.models ?? {}, name)) return;
+    const list = known.length ? `known models: ${known.map((model) => JSON.stringify(model)).join(', ')}` : 'no models are configured';
+    const match = closestMatch(name, known);
+    const suggestion = match === undefined ? '' : `did you mean "${match}"? `;
+    throw configError('MODEL_UNKNOWN', file, source, {
+      path,
+      value: name,
+      text: `${formatPath(path)} "${name}" is not a model in models (${suggestion}${list})`,
+    });
+  };
+  check(['defaultModel'], config.defaultModel);
+  check(['judge'], config.judge);
+  config.suites?.forEach((suite, i) => suite.models?.forEach((name, j) => check(['suites', i, 'models', j], name)));
+}
+
+function checkSuiteNames(config: UserConfig, file: string, source: string | undefined): void {
+  const seen = new Map<string, number>();
+  config.suites?.forEach((suite, i) => {
+    const name = suite.name ?? promptId(suite.prompt);
+    const first = seen.get(name);
+    if (first !== undefined) {
+      throw configError('CONFIG_INVALID', file, source, {
+        path: ['suites', i, suite.name === undefined ? 'prompt' : 'name'],
+        value: suite.name ?? suite.prompt,
+        text: `suites[${i}] has the same name as suites[${first}] ("${name}")`,
+        hint: 'give each suite a distinct name',
+      });
+    }
+    seen.set(name, i);
+  });
+}
+
+/** `prompts/support/reply.prompt` → `reply`; a bare id stays as it is. */
+function promptId(prompt: string): string {
+  return (prompt.split(/[\\/]/).pop() ?? prompt).replace(/\.prompt$/, '');
+}
+
+function configError(code: ErrorCode, file: string, source: string | undefined, problem: ConfigProblem): PromptgateError {
+  const line = findLine(source, problem.path, problem.value);
+  return inputError(code, `${file}${line ? `:${line}` : ''}: ${problem.text}`, { file, line }, problem.hint);
+}
+
+function readSource(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
