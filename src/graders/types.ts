@@ -41,6 +41,8 @@ export interface AssertionGrade extends GradeResult {
   metric?: string;
   /** The spec as the user wrote it, for reports. */
   spec: string;
+  /** The grader could not reach a verdict (it threw, or was misconfigured): a failure, negated or not. */
+  errored?: boolean;
 }
 
 /** All assertions of one case on one output. */

@@ -1,0 +1,89 @@
+import type { Assertion } from '../cases/types.js';
+import type { AssertionGrade, CaseGrade, GradeResult, GraderContext } from './types.js';
+import { GraderError, isGraderError } from './grader-error.js';
+import { getGrader } from './registry.js';
+import { renderAssertionSpec } from './spec.js';
+
+/**
+ * Grades one output against a case's assertions (all of them, concurrently).
+ * - A grader that throws or rejects fails its assertion with `grader error: …` (a GraderError's
+ *   message as is), score 0, `errored: true`, also when negated.
+ * - `not-` swaps pass and scores 1 − score.
+ * - Case score: mean of the scores weighted by `weight` (a plain mean when every weight is 0).
+ * - Case pass: with `threshold` (`__threshold`), score ≥ threshold and no errored assertion (a
+ *   grader that could not reach a verdict never lets a case pass); otherwise every assertion passes.
+ * - No assertions: the prompt's `output.schema` (or `output.format: json` → is-json) is the default
+ *   grader; with neither, the case passes with score 1 and reason 'no assertions'.
+ */
+export async function gradeOutput(
+  output: string,
+  assertions: Assertion[],
+  threshold: number | undefined,
+  context: GraderContext,
+): Promise<CaseGrade> {
+  const planned = assertions.length > 0 ? assertions : defaultAssertions(context);
+  if (planned.length === 0) return { pass: true, score: 1, reason: 'no assertions', assertions: [] };
+  const grades = await Promise.all(planned.map((assertion) => gradeAssertion(output, assertion, context)));
+  return summarise(grades, threshold);
+}
+
+/** Grades one assertion; never throws. */
+export async function gradeAssertion(output: string, assertion: Assertion, context: GraderContext): Promise<AssertionGrade> {
+  const spec = renderAssertionSpec(assertion);
+  const base = { type: assertion.type, negate: assertion.negate, weight: weightOf(assertion.weight), metric: assertion.metric, spec };
+  let result: GradeResult;
+  try {
+    const grader = getGrader(assertion.type);
+    if (!grader) throw new GraderError(`unknown grader type '${assertion.type}'`);
+    result = checkResult(await grader(output, assertion, context));
+  } catch (error) {
+    const reason = isGraderError(error) ? error.message : `grader error: ${error instanceof Error ? error.message : String(error)}`;
+    return { ...base, pass: false, score: 0, reason, errored: true };
+  }
+  if (!assertion.negate) return { ...base, pass: result.pass, score: result.score, reason: result.reason };
+  return { ...base, pass: !result.pass, score: 1 - result.score, reason: result.reason };
+}
+
+function checkResult(result: GradeResult): GradeResult {
+  if (typeof result?.pass !== 'boolean' || typeof result.score !== 'number' || !(result.score >= 0 && result.score <= 1)) {
+    throw new GraderError('grader error: the grader returned no valid {pass, score}');
+  }
+  return { pass: result.pass, score: result.score, reason: String(result.reason ?? '') };
+}
+
+function weightOf(weight: number | undefined): number {
+  return typeof weight === 'number' && Number.isFinite(weight) && weight >= 0 ? weight : 1;
+}
+
+function defaultAssertions(context: GraderContext): Assertion[] {
+  const { id, outputFormat, outputSchema } = context.prompt;
+  const source = { file: `${id}.prompt` };
+  if (outputSchema !== undefined && outputSchema !== null) {
+    return [{ type: 'schema', negate: false, value: outputSchema, weight: 1, source, spec: 'schema:<prompt output.schema>' }];
+  }
+  if (outputFormat === 'json') return [{ type: 'is-json', negate: false, weight: 1, source, spec: 'is-json (prompt output.format: json)' }];
+  return [];
+}
+
+function summarise(grades: AssertionGrade[], threshold: number | undefined): CaseGrade {
+  const totalWeight = grades.reduce((sum, grade) => sum + grade.weight, 0);
+  const raw =
+    totalWeight > 0
+      ? grades.reduce((sum, grade) => sum + grade.score * grade.weight, 0) / totalWeight
+      : grades.reduce((sum, grade) => sum + grade.score, 0) / grades.length;
+  // Rounded so 0.1 + 0.2-style noise does not fail a threshold of 0.3.
+  const score = Math.round(raw * 1e9) / 1e9;
+  const failing = grades.filter((grade) => !grade.pass).map((grade) => `${grade.spec}: ${grade.reason}`);
+  if (threshold !== undefined) {
+    const pass = score >= threshold && !grades.some((grade) => grade.errored);
+    const head = `score ${formatScore(score)} ${score >= threshold ? '≥' : '<'} threshold ${threshold}`;
+    return { pass, score, reason: [head, ...failing].join('; '), assertions: grades };
+  }
+  const pass = failing.length === 0;
+  const reason = pass ? `${grades.length} assertion${grades.length === 1 ? '' : 's'} passed` : failing.join('; ');
+  return { pass, score, reason, assertions: grades };
+}
+
+function formatScore(score: number): string {
+  return String(Math.round(score * 1000) / 1000);
+}

@@ -1,0 +1,72 @@
+import type { Assertion } from '../cases/types.js';
+import type { GradeResult } from './types.js';
+import { GraderError } from './grader-error.js';
+
+const QUOTE_LIMIT = 80;
+
+/** JSON-quotes text for a reason, cut to a readable length (reasons are escaped again when rendered). */
+export function quote(text: string, limit = QUOTE_LIMIT): string {
+  return JSON.stringify(text.length > limit ? `${text.slice(0, limit)}…` : text);
+}
+
+/** A pass/fail result with score 1/0. */
+export function verdict(pass: boolean, reason: string): GradeResult {
+  return { pass, score: pass ? 1 : 0, reason };
+}
+
+/** No value given: undefined, null or ''. */
+export function isBlank(value: unknown): boolean {
+  return value === undefined || value === null || value === '';
+}
+
+/** The assertion's value as text: strings as is, numbers and booleans via String, objects as JSON. */
+export function valueText(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value);
+}
+
+/** The assertion's value as a non-empty string, or a GraderError naming the type. */
+export function requireText(assertion: Assertion): string {
+  const text = valueText(assertion.value);
+  if (text === undefined || text === '') throw new GraderError(`${assertion.type} needs a value (e.g. ${assertion.type}:text)`);
+  return text;
+}
+
+/**
+ * A list value: an array, or a comma-separated string where an item may be double-quoted to hold
+ * commas (`"a, b",c`). Items are trimmed; empty items are dropped.
+ */
+export function listValue(value: unknown): string[] {
+  if (Array.isArray(value)) return value.map((item) => valueText(item) ?? '').filter((item) => item !== '');
+  const text = valueText(value);
+  if (text === undefined) return [];
+  const items: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (char === '"' && quoted && text[i + 1] === '"') {
+      current += '"';
+      i++;
+    } else if (char === '"' && (quoted || current.trim() === '')) {
+      quoted = !quoted;
+      if (quoted) current = '';
+    } else if (char === ',' && !quoted) {
+      items.push(current.trim());
+      current = '';
+    } else {
+      current += char;
+    }
+  }
+  items.push(current.trim());
+  return items.filter((item) => item !== '');
+}
+
+/** The assertion's list value, or a GraderError when it is empty. */
+export function requireList(assertion: Assertion): string[] {
+  const items = listValue(assertion.value);
+  if (items.length === 0) throw new GraderError(`${assertion.type} needs a comma-separated list of values`);
+  return items;
+}
