@@ -75,7 +75,9 @@ export async function makeCall(context: CallContext, input: CallInput, services:
     startedAt: new Date().toISOString(),
   };
 
-  const hit = services.readCache ? await services.cache.get(requestKey) : undefined;
+  // Replay answers are local already; caching them would hide edits to the fixtures.
+  const cacheable = input.provider.kind !== 'replay';
+  const hit = cacheable && services.readCache ? await services.cache.get(requestKey) : undefined;
   let record: CallRecord;
   if (hit) {
     record = {
@@ -95,7 +97,7 @@ export async function makeCall(context: CallContext, input: CallInput, services:
     const outcome = await services.scheduler.run(context.model, (s) => input.provider.call({ model: input.provider.model, messages: input.messages, params: input.params }, s), estimate);
     if (signal.aborted && !outcome.result.ok) return undefined;
     record = recordOf(base, outcome.result, outcome.attempts, outcome.latencyMs, input);
-    if (outcome.result.ok) {
+    if (outcome.result.ok && cacheable) {
       const { output, modelReported, usage, finishReason } = outcome.result;
       await services.cache.set(requestKey, { output, modelReported, usage, finishReason }).catch(() => {});
     }
@@ -118,7 +120,8 @@ function recordOf(base: Omit<CallRecord, 'modelReported' | 'output' | 'finishRea
     finishReason: result.finishReason ?? null,
     usage,
     latencyMs: latency,
-    costUsd: usage ? costOf(result.modelReported ?? input.provider.model, usage, input.price) : null,
+    // Replayed answers cost nothing; real ones are priced when the table (or the config) knows the model.
+    costUsd: input.provider.kind === 'replay' ? 0 : usage ? costOf(result.modelReported ?? input.provider.model, usage, input.price) : null,
     cached: false,
     attempts,
     error: null,

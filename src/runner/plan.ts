@@ -66,6 +66,7 @@ export async function resolveSuites(config: ResolvedConfig, options: PlanOptions
       const assertion = typeof spec === 'string' ? parseGraderSpec(spec, source) : assertionFromConfig(spec, source);
       return { ...assertion, source: { file: `${where} (suites[${index}].assert[${i}])` } };
     });
+    assert.push(...outputAssertions(prompt));
     plans.push({
       name,
       prompt,
@@ -97,4 +98,12 @@ function resolvePromptPath(spec: string, config: ResolvedConfig): string {
     throw inputError('PATH_UNSAFE', `prompt id "${spec}" is not a plain name`, { file: config.configFile ?? 'config' });
   }
   return join(config.paths.prompts, `${basename(spec)}.prompt`);
+}
+
+/** `output.schema` (or `output.format: json`) of a prompt grades every case of its suite. */
+function outputAssertions(prompt: PromptFile): Assertion[] {
+  const source = { file: prompt.path, line: 1 };
+  if (prompt.outputSchema !== undefined) return [{ type: 'schema', negate: false, value: prompt.outputSchema, weight: 1, source, spec: 'schema (output.schema of the prompt)' }];
+  if (prompt.outputFormat === 'json') return [{ type: 'is-json', negate: false, weight: 1, source, spec: 'is-json (output.format of the prompt)' }];
+  return [];
 }

@@ -1,6 +1,7 @@
 import type { ResolvedConfig } from '../config/types.js';
 import { inputError } from '../errors.js';
-import { createProvider, recordingProvider } from '../providers/registry.js';
+import { createProvider } from '../providers/registry.js';
+import { recordingProvider } from '../providers/replay.js';
 import type { Provider } from '../providers/types.js';
 
 /** Model name → provider, created on first use (so unused SDKs are never loaded). */

@@ -33,9 +33,6 @@ export async function validateSuites(config: ResolvedConfig, suites: SuitePlan[]
   };
   const results: SuiteCheck[] = [];
   for (const suite of suites) {
-    if (suite.prompt.outputSchema !== undefined) {
-      await check({ type: 'schema', negate: false, value: suite.prompt.outputSchema, weight: 1, source: { file: suite.prompt.path } });
-    }
     let cases = 0;
     for await (const testCase of readCases(suite.caseFiles, { rootDir: config.rootDir, suiteAssert: suite.assert })) {
       renderPrompt(suite.prompt, testCase.vars, testCase.source, { prefix: testCase.prefix, suffix: testCase.suffix });
