@@ -92,7 +92,7 @@ Repeat the user's words in capitals.
       ].join('\n'),
       'evals/shout.jsonl': [
         JSON.stringify({ id: 'hello', vars: { words: 'hello there' }, expected: 'equals:HELLO THERE' }),
-        JSON.stringify({ id: 'bye', vars: { words: 'good bye' }, assert: [{ type: 'starts-with', value: 'GOOD' }, { type: 'not-contains', value: 'bye' }] }),
+        JSON.stringify({ id: 'bye', vars: { words: 'good bye' }, assert: [{ type: 'starts-with', value: 'GOOD' }, { type: 'not-contains', value: 'BYE' }] }),
         JSON.stringify({ id: 'wrong', vars: { words: 'quiet' }, expected: 'quiet' }),
       ].join('\n'),
     });
