@@ -1,7 +1,6 @@
 import type { ResolvedConfig } from '../config/types.js';
 import { inputError } from '../errors.js';
 import { createProvider } from '../providers/registry.js';
-import { recordingProvider } from '../providers/replay.js';
 import type { Provider } from '../providers/types.js';
 
 /** Model name → provider, created on first use (so unused SDKs are never loaded). */
@@ -12,8 +11,8 @@ export function createProviders(config: ResolvedConfig, options: { record: boole
     if (!provider) {
       const modelConfig = config.models[name];
       if (!modelConfig) throw inputError('MODEL_UNKNOWN', `unknown model "${name}"`, { file: config.configFile ?? 'config' });
-      provider = createProvider(name, modelConfig, { fixturesDir: config.paths.fixtures });
-      if (options.record && provider.kind !== 'replay') provider = recordingProvider(provider, config.paths.fixtures, name);
+      // With `record`, real answers are also appended to fixtures/replay/<name>.jsonl.
+      provider = createProvider(name, modelConfig, { fixturesDir: config.paths.fixtures, record: options.record, configFile: config.configFile });
       made.set(name, provider);
     }
     return provider;

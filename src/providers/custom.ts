@@ -1,0 +1,77 @@
+import type { ModelConfig } from '../config/types.js';
+import { abortedFailure, providerFailure, truncate } from './failure.js';
+import { isRecord } from './shape.js';
+import type {
+  Provider, ProviderErrorCode, ProviderFunction, ProviderRequest, ProviderResult, ProviderSuccess, TokenUsage,
+} from './types.js';
+
+const ERROR_CODES: ReadonlySet<string> = new Set<ProviderErrorCode>([
+  'rate_limited', 'server_error', 'timeout', 'connection', 'malformed_response', 'empty_response', 'truncated',
+  'refused', 'client_error', 'auth', 'aborted', 'replay_missing', 'provider_error',
+]);
+
+/**
+ * A provider backed by a function from the config. A string result is the output; a
+ * `{ok: true, output}` or `{ok: false, error}` value passes through once its shape is checked; a
+ * throw is a `provider_error` failure (not retryable), or `aborted` when the signal fired.
+ */
+export function createCustomProvider(name: string, config: ModelConfig, fn: ProviderFunction): Provider {
+  return {
+    name,
+    kind: 'custom',
+    model: config.model,
+    async call(request: ProviderRequest, signal: AbortSignal): Promise<ProviderResult> {
+      if (signal.aborted) return abortedFailure(signal);
+      let value: unknown;
+      try {
+        value = await fn(request, { signal });
+      } catch (error) {
+        if (signal.aborted) return abortedFailure(signal);
+        const message = error instanceof Error ? error.message : String(error);
+        return providerFailure('provider_error', `custom provider "${name}" threw: ${message}`, false);
+      }
+      return normalizeCustomResult(value, name);
+    },
+  };
+}
+
+/** Checks and copies what a custom provider returned (only known fields are kept). */
+export function normalizeCustomResult(value: unknown, name: string): ProviderResult {
+  if (typeof value === 'string') return { ok: true, output: value };
+  const invalid = (why: string) =>
+    providerFailure('provider_error', `custom provider "${name}" returned ${why}; expected a string, {ok: true, output} or {ok: false, error}`, false);
+  if (!isRecord(value)) return invalid(describe(value));
+  if (value.ok === true) {
+    if (typeof value.output !== 'string') return invalid('{ok: true} without a string "output"');
+    const result: ProviderSuccess = { ok: true, output: value.output };
+    if (typeof value.modelReported === 'string') result.modelReported = value.modelReported;
+    if (typeof value.finishReason === 'string') result.finishReason = value.finishReason;
+    const usage = usageOf(value.usage);
+    if (usage) result.usage = usage;
+    return result;
+  }
+  if (value.ok === false) {
+    const error = value.error;
+    if (!isRecord(error) || typeof error.message !== 'string') return invalid('{ok: false} without an error {code, message}');
+    const code = typeof error.code === 'string' && ERROR_CODES.has(error.code) ? (error.code as ProviderErrorCode) : 'provider_error';
+    const extra: { retryAfterMs?: number; status?: number } = {};
+    if (typeof error.retryAfterMs === 'number' && error.retryAfterMs >= 0) extra.retryAfterMs = error.retryAfterMs;
+    if (typeof error.status === 'number') extra.status = error.status;
+    return providerFailure(code, error.message, error.retryable === true, extra);
+  }
+  return invalid('an object without "ok": true or false');
+}
+
+function usageOf(value: unknown): TokenUsage | undefined {
+  if (!isRecord(value)) return undefined;
+  const { inputTokens, outputTokens } = value;
+  if (typeof inputTokens !== 'number' || typeof outputTokens !== 'number') return undefined;
+  return { inputTokens, outputTokens };
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (Array.isArray(value)) return 'an array';
+  return truncate(`${typeof value} ${String(value)}`, 60);
+}

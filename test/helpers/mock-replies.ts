@@ -1,0 +1,77 @@
+/**
+ * What the mock servers' `respond` callback receives and returns, and the default answers.
+ * See mock-server.ts for the server itself.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** A normal answer. */
+export interface ContentReply {
+  content: string;
+  /** The model the response reports. @default a dated form of the requested model */
+  model?: string;
+  /** OpenAI-style finish reason (`stop`, `length`, ...); the Anthropic server maps `stop` → `end_turn`, `length` → `max_tokens`. @default stop */
+  finishReason?: string;
+  /** @default about chars/4 of the messages and of the content */
+  usage?: { inputTokens?: number; outputTokens?: number };
+  /** Wait this long before answering (cut short when the client aborts or the server closes). */
+  delayMs?: number;
+}
+
+/**
+ * A fault to inject:
+ * - `status`: an error status with the API's error body (or `body`), and `retry-after` /
+ *   `retry-after-ms` headers when given.
+ * - `reset`: headers and half the body, then the socket is destroyed (a connection reset).
+ * - `malformed`: 200 with a JSON content type and a body that is not JSON.
+ * - `empty-choices`: 200 with no choices (OpenAI) or no content blocks (Anthropic).
+ * - `hang`: no answer at all until the client aborts or the server closes (a timeout).
+ * - `refusal`: 200 with the API's refusal shape.
+ */
+export type FaultReply =
+  | { fault: 'status'; status: number; retryAfter?: string; retryAfterMs?: number; body?: unknown; delayMs?: number }
+  | { fault: 'reset'; delayMs?: number }
+  | { fault: 'malformed'; delayMs?: number }
+  | { fault: 'empty-choices'; delayMs?: number }
+  | { fault: 'hang' }
+  | { fault: 'refusal'; message?: string; delayMs?: number };
+
+export type Reply = ContentReply | FaultReply;
+
+/** What `respond` is told about a request. */
+export interface IncomingChat {
+  model: string;
+  messages: Array<{ role: string; content: unknown }>;
+  /** The whole parsed JSON body. */
+  body: Record<string, unknown>;
+  /** Lower-cased header names, as node gives them. */
+  headers: IncomingHttpHeaders;
+  /** 0-based arrival order since start or the last `reset()`. */
+  index: number;
+}
+
+export type Respond = (request: IncomingChat) => Reply | Promise<Reply>;
+
+/** The default `respond`: echoes the last user message. */
+export function echoRespond(request: IncomingChat): ContentReply {
+  const last = [...request.messages].reverse().find((m) => m.role === 'user');
+  return { content: `echo: ${textOf(last?.content)}` };
+}
+
+/** Text of a message content: a string, or the text parts of a content array. */
+export function textOf(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) {
+    return content.map((part) => (part && typeof part === 'object' && typeof part.text === 'string' ? part.text : '')).join('');
+  }
+  return '';
+}
+
+/** The default token counts: about four characters a token, at least 1. */
+export function estimateUsage(request: IncomingChat, reply: ContentReply): { inputTokens: number; outputTokens: number } {
+  const inputChars = request.messages.reduce((sum, m) => sum + textOf(m.content).length, 0) + textOf(request.body.system).length;
+  return {
+    inputTokens: reply.usage?.inputTokens ?? Math.max(1, Math.ceil(inputChars / 4)),
+    outputTokens: reply.usage?.outputTokens ?? Math.max(1, Math.ceil(reply.content.length / 4)),
+  };
+}
+
