@@ -31,6 +31,8 @@ export interface Assertion {
   metric?: string;
   /** Where the spec came from, for error messages. */
   source: SourceLocation;
+  /** The spec as the user wrote it (`not-contains:foo`), for reports. */
+  spec?: string;
 }
 
 /** One test case from a CSV row or a JSONL line. */
@@ -49,4 +51,12 @@ export interface TestCase {
   metadata: Record<string, string>;
   /** File and line (1-based; the line the record starts on). */
   source: SourceLocation & { line: number };
+}
+
+/** How case files are read. */
+export interface CaseReadOptions {
+  /** Project root: `source.file` of each case is relative to it, with `/`. */
+  rootDir: string;
+  /** Suite-level assertions (SuiteConfig.assert, already parsed), appended to every case. */
+  suiteAssert?: Assertion[];
 }

@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import type Handlebars from 'handlebars';
+import { loadHandlebars } from './lazy.js';
+import type { Message } from './types.js';
+
+/**
+ * The Handlebars environment prompts render in: an isolated instance with Dotprompt's helpers.
+ * Role markers carry a per-process nonce, so a variable value that looks like a marker cannot
+ * split or re-role messages (case data is untrusted).
+ */
+const NONCE = randomBytes(8).toString('hex');
+const MARKER_OPEN = `\u0000pg-role-${NONCE}:`;
+const MARKER_CLOSE = '\u0000';
+const MARKER_PATTERN = new RegExp(`\u0000pg-role-${NONCE}:([^\u0000]*)\u0000`, 'g');
+
+/** Role names a `{{role}}` marker accepts; Dotprompt's `model` is the assistant. */
+const ROLE_NAMES: Record<string, Message['role']> = { system: 'system', user: 'user', assistant: 'assistant', model: 'assistant' };
+
+/** Names the template may call that are helpers, never variables. */
+export const HELPER_NAMES: ReadonlySet<string> = new Set([
+  'if', 'unless', 'each', 'with', 'lookup', 'log',
+  'role', 'json', 'ifEquals', 'unlessEquals', 'media', 'history', 'section',
+]);
+
+/** Block helpers whose main block runs in a new context (names inside refer to it, not to the root). */
+export const CONTEXT_BLOCK_HELPERS: ReadonlySet<string> = new Set(['each', 'with']);
+
+/** The role a `{{role "x"}}` name stands for, or undefined when it is not one. */
+export function roleOf(name: string): Message['role'] | undefined {
+  return Object.hasOwn(ROLE_NAMES, name) ? ROLE_NAMES[name] : undefined;
+}
+
+/** Thrown by helpers at render time (a bad dynamic role); the renderer reports it for the case. */
+export class TemplateRenderError extends Error {}
+
+type HelperOptions = Handlebars.HelperOptions;
+
+function createEnvironment(): typeof Handlebars {
+  const env = loadHandlebars().create();
+  env.registerHelper('role', (name: unknown) => {
+    const role = typeof name === 'string' ? roleOf(name) : undefined;
+    if (!role) throw new TemplateRenderError(`unknown role ${JSON.stringify(name)} (use "system", "user" or "assistant")`);
+    return `${MARKER_OPEN}${role}${MARKER_CLOSE}`;
+  });
+  env.registerHelper('json', (value: unknown, options: HelperOptions) => {
+    const indent = Number(options?.hash?.indent) || 0;
+    return JSON.stringify(value, null, indent) ?? '';
+  });
+  env.registerHelper('ifEquals', function (this: unknown, a: unknown, b: unknown, options: HelperOptions) {
+    return a === b ? options.fn(this) : options.inverse(this);
+  });
+  env.registerHelper('unlessEquals', function (this: unknown, a: unknown, b: unknown, options: HelperOptions) {
+    return a !== b ? options.fn(this) : options.inverse(this);
+  });
+  // A test case has no conversation history and no sections: these render nothing.
+  env.registerHelper('history', () => '');
+  env.registerHelper('section', () => '');
+  env.registerHelper('media', () => {
+    throw new TemplateRenderError('{{media}} is not supported (promptgate sends text messages)');
+  });
+  return env;
+}
+
+let environment: typeof Handlebars | undefined;
+
+/** Compiles a template body (no HTML escaping: prompts are not HTML). */
+export function compileTemplate(template: string): Handlebars.TemplateDelegate {
+  environment ??= createEnvironment();
+  return environment.compile(template, { noEscape: true });
+}
+
+/**
+ * Splits rendered text into messages at role markers, as Dotprompt does: text before any marker
+ * is a user message; a marker with only whitespace before it re-roles the current message.
+ * Each message is trimmed of leading blank lines and trailing whitespace; empty ones are dropped.
+ */
+export function splitMessages(rendered: string): Message[] {
+  const messages: Message[] = [];
+  let role: Message['role'] = 'user';
+  let content = '';
+  let last = 0;
+  const flush = () => {
+    const text = trimBlankLines(content);
+    if (text !== '') messages.push({ role, content: text });
+  };
+  for (const match of rendered.matchAll(MARKER_PATTERN)) {
+    content += rendered.slice(last, match.index);
+    last = match.index + match[0].length;
+    if (content.trim() !== '') flush();
+    content = '';
+    role = match[1] as Message['role'];
+  }
+  content += rendered.slice(last);
+  flush();
+  return messages;
+}
+
+function trimBlankLines(text: string): string {
+  return text.replace(/^(?:[ \t]*\r?\n)+/, '').trimEnd();
+}

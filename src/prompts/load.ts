@@ -1,0 +1,61 @@
+import { isUtf8 } from 'node:buffer';
+import { readFile, readdir } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { inputError } from '../errors.js';
+import { assertPromptId, parsePromptSource, promptIdOf } from './parse.js';
+import type { PromptFile } from './types.js';
+
+/** A path relative to `rootDir`, with `/` separators (how promptgate names files everywhere). */
+export function toProjectPath(absPath: string, rootDir: string): string {
+  const rel = relative(rootDir, absPath);
+  return sep === '/' ? rel : rel.split(sep).join('/');
+}
+
+/**
+ * Reads and parses one `.prompt` file. The stored `path` is relative to `rootDir` with `/`.
+ * Throws FILE_MISSING when it cannot be read, PATH_UNSAFE for an id that is not a plain name,
+ * PROMPT_INVALID for content errors (see parsePromptSource).
+ */
+export async function loadPromptFile(absPath: string, rootDir: string): Promise<PromptFile> {
+  const path = toProjectPath(absPath, rootDir);
+  assertPromptId(promptIdOf(path), path);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(absPath);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw inputError('FILE_MISSING', code === 'ENOENT' ? `prompt file not found: ${path}` : `cannot read prompt file ${path}: ${code ?? 'unknown error'}`, { file: path });
+  }
+  if (!isUtf8(bytes)) {
+    throw inputError('PROMPT_INVALID', 'the file is not valid UTF-8', { file: path, line: firstInvalidLine(bytes) }, 'save it as UTF-8');
+  }
+  return parsePromptSource(bytes.toString('utf8'), path);
+}
+
+function firstInvalidLine(bytes: Buffer): number {
+  let line = 1;
+  let start = 0;
+  while (start <= bytes.length) {
+    const end = bytes.indexOf(10, start);
+    const stop = end === -1 ? bytes.length : end;
+    if (!isUtf8(bytes.subarray(start, stop))) return line;
+    if (end === -1) break;
+    line++;
+    start = end + 1;
+  }
+  return 1;
+}
+
+/** Absolute paths of the `*.prompt` files directly in `dir`, sorted; a missing folder gives []. */
+export async function listPromptFiles(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    const entries = await readdir(dir, { withFileTypes: true });
+    names = entries.filter((entry) => entry.isFile() && entry.name.endsWith('.prompt')).map((entry) => entry.name);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+    throw error;
+  }
+  return names.sort().map((name) => join(dir, name));
+}

@@ -1,0 +1,100 @@
+import { inputError } from '../errors.js';
+import { shortHash } from '../util/hash.js';
+import { readFrontMatter, splitFrontMatter } from './front-matter.js';
+import { loadHandlebars } from './lazy.js';
+import type { PromptFile } from './types.js';
+import { analyzeTemplate } from './variables.js';
+
+/** What a prompt id may look like: it names files (evals/<id>.csv, fixtures), so no separators or dots first. */
+export const PROMPT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/** The bytes a prompt's identity is computed over: no BOM, LF line ends. */
+export function normalizeSource(text: string): string {
+  return text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
+}
+
+/** The prompt id of a `.prompt` path (file name without the extension). */
+export function promptIdOf(path: string): string {
+  const name = path.split(/[\\/]/).pop() ?? path;
+  return name.endsWith('.prompt') ? name.slice(0, -'.prompt'.length) : name;
+}
+
+/** Throws PATH_UNSAFE unless `id` is a plain file-name-like id (path traversal guard). */
+export function assertPromptId(id: string, file: string): void {
+  if (!PROMPT_ID_PATTERN.test(id)) {
+    throw inputError('PATH_UNSAFE', `prompt id ${JSON.stringify(id)} is not allowed (letters, digits, ".", "_" and "-"; not starting with "." or "-")`, { file });
+  }
+}
+
+/**
+ * Parses a `.prompt` file (Dotprompt format, SPEC §2): YAML front matter between `---` lines and
+ * a Handlebars body. `path` is stored as given and named in errors. Throws PromptgateError
+ * PROMPT_INVALID (exit 2) naming file and line for a missing front matter, bad YAML, a missing or
+ * non-semver `version`, a template syntax error, an unknown helper or role, partials or media.
+ */
+export function parsePromptSource(source: string, path: string): PromptFile {
+  const normalized = normalizeSource(source);
+  const id = promptIdOf(path);
+  assertPromptId(id, path);
+  const { yaml, body, bodyLine } = splitFrontMatter(normalized, path);
+  const front = readFrontMatter(yaml, path);
+
+  let ast: hbs.AST.Program;
+  try {
+    ast = loadHandlebars().parse(body);
+  } catch (error) {
+    const { message, line } = describeTemplateError(error, body);
+    throw inputError('PROMPT_INVALID', `template syntax error: ${message}`, { file: path, line: bodyLine + line - 1 });
+  }
+  const { variables, problems } = analyzeTemplate(ast);
+  const [problem] = problems;
+  if (problem) throw inputError('PROMPT_INVALID', problem.message, { file: path, line: bodyLine + problem.line - 1 });
+
+  return {
+    id,
+    path,
+    version: front.version,
+    hash: shortHash(normalized),
+    model: front.model,
+    config: front.config,
+    inputSchema: front.inputSchema,
+    outputFormat: front.outputFormat,
+    outputSchema: front.outputSchema,
+    template: body,
+    variables,
+    source: normalized,
+  };
+}
+
+/** Handlebars reports parse errors as "Parse error on line N:\n<context>\nExpecting …" or with `lineNumber`. */
+function describeTemplateError(error: unknown, body: string): { message: string; line: number } {
+  const text = error instanceof Error ? error.message : String(error);
+  const parseError = /^Parse error on line (\d+):\n[\s\S]*\n(.*)$/.exec(text);
+  if (parseError) {
+    const unclosed = /got 'EOF'$/.test(parseError[2]) ? findUnclosedBlock(body) : undefined;
+    if (unclosed) return { line: unclosed.line, message: `{{#${unclosed.name}}} is never closed (no {{/${unclosed.name}}})` };
+    return { line: Number(parseError[1]), message: describeExpectation(parseError[2]) };
+  }
+  const lineNumber = (error as { lineNumber?: unknown }).lineNumber;
+  const message = text.split('\n')[0].replace(/ - \d+:\d+$/, '');
+  return { line: typeof lineNumber === 'number' ? lineNumber : 1, message };
+}
+
+/** "Expecting 'CLOSE', 'ID', …, got 'INVALID'" → something a prompt author can act on. */
+function describeExpectation(line: string): string {
+  const got = /got '([^']+)'$/.exec(line)?.[1];
+  if (got === 'EOF') return 'unexpected end of template (an unclosed {{#block}} or {{ ?)';
+  if (got === 'INVALID') return 'malformed {{ }} expression (check braces and quotes)';
+  return got ? `unexpected ${got.toLowerCase().replace(/_/g, ' ')}` : line;
+}
+
+/** The innermost block opened and never closed, for an error at the end of the template. */
+function findUnclosedBlock(body: string): { name: string; line: number } | undefined {
+  const open: Array<{ name: string; index: number }> = [];
+  for (const match of body.matchAll(/\{\{~?\s*([#/])\s*([^\s}~]+)/g)) {
+    if (match[1] === '#') open.push({ name: match[2].replace(/^[>*]/, ''), index: match.index });
+    else if (open.length > 0 && open[open.length - 1].name === match[2]) open.pop();
+  }
+  const last = open.pop();
+  return last && { name: last.name, line: body.slice(0, last.index).split('\n').length };
+}

@@ -1,0 +1,63 @@
+import { PromptgateError, inputError } from '../errors.js';
+import { TemplateRenderError, compileTemplate, splitMessages } from './handlebars-env.js';
+import type { Message, PromptFile } from './types.js';
+
+type Template = ReturnType<typeof compileTemplate>;
+
+/** Compiled templates, one per parsed prompt (a prompt is parsed once per run). */
+const compiled = new WeakMap<PromptFile, Template>();
+
+/**
+ * Renders a prompt for one case, synchronously. Strict variables: a variable the template reads
+ * that is undefined in `vars` is an input error (CASE_INVALID naming the case's file:line, the
+ * variable and the prompt file), never an empty string. `{{role}}` markers split the messages
+ * (no marker: one user message); `extras.prefix` / `extras.suffix` (promptfoo `__prefix` /
+ * `__suffix`) are put before / after the content of the last user message.
+ */
+export function renderPrompt(
+  prompt: PromptFile,
+  vars: Record<string, unknown>,
+  where: { file: string; line: number },
+  extras: { prefix?: string; suffix?: string } = {},
+): Message[] {
+  const missing = prompt.variables.filter((name) => vars[name] === undefined);
+  if (missing.length > 0) {
+    const names = missing.map((name) => `'${name}'`).join(', ');
+    throw inputError(
+      'CASE_INVALID',
+      `missing variable${missing.length > 1 ? 's' : ''} ${names} used by ${prompt.path}`,
+      where,
+      `add ${missing.length > 1 ? 'them' : 'it'} to the case's variables`,
+    );
+  }
+
+  let template = compiled.get(prompt);
+  if (!template) {
+    template = compileTemplate(prompt.template);
+    compiled.set(prompt, template);
+  }
+
+  let rendered: string;
+  try {
+    rendered = template(vars);
+  } catch (error) {
+    if (error instanceof PromptgateError) throw error;
+    const reason = error instanceof TemplateRenderError || error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw inputError('CASE_INVALID', `cannot render ${prompt.path}: ${reason}`, where);
+  }
+
+  const messages = splitMessages(rendered);
+  return extras.prefix || extras.suffix ? addAffixes(messages, extras.prefix ?? '', extras.suffix ?? '') : messages;
+}
+
+function addAffixes(messages: Message[], prefix: string, suffix: string): Message[] {
+  let index = -1;
+  for (let i = messages.length - 1; i >= 0; i--) {
+    if (messages[i].role === 'user') {
+      index = i;
+      break;
+    }
+  }
+  if (index === -1) return [...messages, { role: 'user', content: prefix + suffix }];
+  return messages.map((message, i) => (i === index ? { ...message, content: prefix + message.content + suffix } : message));
+}
