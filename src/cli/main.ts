@@ -20,6 +20,7 @@ export async function main(argv: string[]): Promise<number> {
     run: async () => (await import('./run.js')).registerRun,
     check: async () => (await import('./check.js')).registerCheck,
     list: async () => (await import('./list.js')).registerList,
+    compare: async () => (await import('./compare.js')).registerCompare,
   };
   const name = args.find((a) => !a.startsWith('-'));
   const toRegister = name && commands[name] ? [commands[name]] : Object.values(commands);

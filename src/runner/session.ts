@@ -49,7 +49,8 @@ export interface SessionResult {
  */
 export async function runSession(input: SessionInput): Promise<SessionResult> {
   const { config, flags } = input;
-  const plans = input.suites.filter((s) => s.candidate.kind === 'prompt').map((s) => s.plan);
+  // Validate what will actually run: the candidate's prompt version against today's cases.
+  const plans = input.suites.flatMap((s) => (s.candidate.kind === 'prompt' ? [{ ...s.plan, prompt: s.candidate.prompt }] : []));
   const checks = await validateSuites(config, plans, { filter: flags.filter, shard: flags.shard });
   const casesBySuite = new Map(checks.map((c) => [c.suite, c.cases]));
   let totalCalls = 0;
