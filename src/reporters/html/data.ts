@@ -1,0 +1,107 @@
+import type { CaseResult, RepeatOutcome, RunHeader, SideResult } from '../../run-record/types.js';
+import { computeWordDiff, type WordDiff, type WordDiffOptions } from './word-diff.js';
+
+/** The data embedded in report.html and read by its script. Plain JSON. */
+export interface ReportData {
+  run: RunHeader;
+  cases: ReportCase[];
+  limits: { outputChars: number; diffChars: number };
+}
+
+export interface ReportRepeat extends Omit<RepeatOutcome, 'output'> {
+  output: string | null;
+  /** Set when `output` was cut: the full length in characters. */
+  outputLength?: number;
+}
+
+export interface ReportSide extends Omit<SideResult, 'repeats'> {
+  repeats: ReportRepeat[];
+}
+
+export interface ReportCase extends Omit<CaseResult, 'repeats' | 'baseline' | 'promptId' | 'promptVersion' | 'promptHash' | 'status' | 'passRate' | 'meanScore'> {
+  candidate: ReportSide;
+  baseline?: ReportSide;
+  status: CaseResult['status'];
+  /** Word diffs of baseline against candidate, per repeat index where both sides have an output. */
+  diffs?: Array<WordDiff & { repeat: number }>;
+}
+
+export interface ReportDataOptions extends WordDiffOptions {
+  /** Characters kept of each output in the page (run.json keeps them all). @default 20000 */
+  maxOutputChars?: number;
+  /**
+   * Characters word-diffed over the whole report, spent on the most severe cases first; later cases
+   * show both outputs without a diff. Keeps a 10,000-case report fast to generate. @default 2000000
+   */
+  diffBudget?: number;
+}
+
+// Lower sorts first: what a reviewer must look at comes to the top.
+function severity(c: CaseResult): number {
+  if (c.change === 'regressed') return 0;
+  if (c.status === 'error' || c.change === 'errored' || c.baseline?.status === 'error') return 1;
+  if (c.status === 'fail') return 2;
+  if (c.change === 'improved') return 3;
+  if (c.change === 'new') return 4;
+  return 5;
+}
+
+function toSide(side: SideResult, maxOutput: number): ReportSide {
+  const { repeats, ...rest } = side;
+  return {
+    ...rest,
+    repeats: repeats.map((r): ReportRepeat => {
+      if (r.output === null || r.output.length <= maxOutput) return r;
+      return { ...r, output: r.output.slice(0, maxOutput), outputLength: r.output.length };
+    }),
+  };
+}
+
+/** Spends the diff budget; a diff that gave up (texts too different) costs as much as it was expensive. */
+class DiffBudget {
+  constructor(private left: number) {}
+  diff(baseline: string, candidate: string, options: WordDiffOptions): WordDiff {
+    if (baseline === candidate) return { parts: [], capped: false, same: true };
+    if (this.left <= 0) return { parts: null, capped: false, same: false, skipped: true };
+    const { cost, ...diff } = computeWordDiff(baseline, candidate, options);
+    this.left -= diff.parts === null && !diff.same ? cost * 12 : cost;
+    return diff;
+  }
+}
+
+function toReportCase(c: CaseResult, options: ReportDataOptions, budget: DiffBudget): ReportCase {
+  const maxOutput = options.maxOutputChars ?? 20_000;
+  const { repeats, baseline, promptId, promptVersion, promptHash, status, passRate, meanScore, ...rest } = c;
+  const candidate = toSide({ promptId, promptVersion, promptHash, status, passRate, meanScore, repeats }, maxOutput);
+  const out: ReportCase = { ...rest, status, candidate };
+  if (baseline) {
+    out.baseline = toSide(baseline, maxOutput);
+    const diffs: NonNullable<ReportCase['diffs']> = [];
+    for (const b of baseline.repeats) {
+      const k = repeats.find((r) => r.repeat === b.repeat);
+      if (b.output === null || !k || k.output === null) continue;
+      diffs.push({ repeat: b.repeat, ...budget.diff(b.output, k.output, options) });
+    }
+    out.diffs = diffs;
+  }
+  return out;
+}
+
+/**
+ * Collects a run's cases into the page's data, most severe first (regressed, errored, failing,
+ * improved, new, rest; run order within each), with word diffs computed here rather than in the browser.
+ */
+export async function buildReportData(run: RunHeader, cases: AsyncIterable<CaseResult>, options: ReportDataOptions = {}): Promise<ReportData> {
+  const ranked: Array<{ rank: number; index: number; item: CaseResult }> = [];
+  let index = 0;
+  for await (const c of cases) ranked.push({ rank: severity(c), index: index++, item: c });
+  ranked.sort((a, b) => a.rank - b.rank || a.index - b.index);
+  const budget = new DiffBudget(options.diffBudget ?? 2_000_000);
+  // A RunFile is also a RunHeader: never embed its cases twice.
+  const { cases: _cases, ...header } = run as RunHeader & { cases?: unknown };
+  return {
+    run: header,
+    cases: ranked.map((r) => toReportCase(r.item, options, budget)),
+    limits: { outputChars: options.maxOutputChars ?? 20_000, diffChars: options.maxChars ?? 5000 },
+  };
+}

@@ -1,0 +1,122 @@
+import type { RunHeader } from '../../run-record/types.js';
+import {
+  formatCost,
+  formatDeltaWithCi,
+  formatMs,
+  formatPercent,
+  formatScore,
+  formatScoreDeltaWithCi,
+  gateOf,
+  groupName,
+  verdictLabel,
+  type VerdictLabel,
+} from '../format.js';
+
+/** A table cell as the page shows it: text, and a badge kind or a colour class from a closed set. */
+export interface ViewCell {
+  text: string;
+  badge?: 'pass' | 'fail' | 'none';
+  tone?: 'delta-neg' | 'delta-pos';
+}
+
+/** The run-level parts of the page, formatted in Node so the browser script only lays them out. */
+export interface ReportView {
+  title: string;
+  verdict: VerdictLabel;
+  facts: Array<[label: string, value: string]>;
+  reasons: string[];
+  table: { head: string[]; numeric: boolean[]; rows: ViewCell[][] };
+  /** Pass rates per suite × model; `baseline` null when nothing was compared. */
+  chart: Array<{ label: string; baseline: number | null; candidate: number }>;
+}
+
+function durationMs(run: RunHeader): number | null {
+  const ms = Date.parse(run.finishedAt) - Date.parse(run.startedAt);
+  return Number.isFinite(ms) && ms >= 0 ? ms : null;
+}
+
+/** Formats the header, summary table and chart of a run for the HTML page. */
+export function buildReportView(run: RunHeader): ReportView {
+  const gate = gateOf(run);
+  const t = run.totals;
+  const facts: ReportView['facts'] = [
+    ['Run', run.runId],
+    ['Status', run.status],
+    ['Started', run.startedAt],
+    ['Duration', formatMs(durationMs(run))],
+    ['Cases', `${t.cases} (${t.passed} passed, ${t.failed} failed, ${t.errored} errored)`],
+    ['Calls', `${t.calls} (${t.cachedCalls} cached)`],
+    ['Tokens', `${t.inputTokens} in / ${t.outputTokens} out`],
+    ['Cost', formatCost(t.costUsd)],
+    ['promptgate', run.promptgateVersion],
+  ];
+  if (run.comparison) {
+    facts.splice(2, 0, ['Baseline', run.comparison.baseline.label], ['Candidate', run.comparison.candidate.label]);
+  }
+  const errors = Object.entries(t.errorsByCode);
+  if (errors.length > 0) facts.push(['Errors', errors.map(([code, n]) => `${code} × ${n}`).join(', ')]);
+
+  return {
+    title: `promptgate ${run.command}`,
+    verdict: verdictLabel(gate),
+    facts,
+    reasons: gate?.reasons ?? [],
+    table: run.comparison ? comparisonTable(run) : summaryTable(run),
+    chart: chart(run),
+  };
+}
+
+function comparisonTable(run: RunHeader): ReportView['table'] {
+  const head = ['Suite', 'Model', 'Cases', 'Baseline', 'Candidate', 'Δ pass rate [CI]', 'Δ score [CI]', 'Regressed', 'Improved', 'Errored', 'Test', 'Verdict'];
+  const numeric = head.map((_, i) => i >= 2 && i <= 9);
+  const rows = (run.comparison?.rows ?? []).map((r): ViewCell[] => {
+    const v = verdictLabel({ verdict: r.verdict, reasons: r.reasons });
+    const deltaTone = r.passRateDeltaCi[1] < 0 ? 'delta-neg' : r.passRateDeltaCi[0] > 0 ? 'delta-pos' : undefined;
+    return [
+      { text: r.suite },
+      { text: r.model },
+      { text: String(r.cases) },
+      { text: formatPercent(r.baselinePassRate) },
+      { text: formatPercent(r.candidatePassRate) },
+      { text: formatDeltaWithCi(r.passRateDelta, r.passRateDeltaCi), tone: deltaTone },
+      { text: formatScoreDeltaWithCi(r.scoreDelta, r.scoreDeltaCi) },
+      { text: String(r.counts.regressed ?? 0), tone: (r.counts.regressed ?? 0) > 0 ? 'delta-neg' : undefined },
+      { text: String(r.counts.improved ?? 0), tone: (r.counts.improved ?? 0) > 0 ? 'delta-pos' : undefined },
+      { text: String(r.counts.errored ?? 0) },
+      { text: r.pValue === null ? r.test : `${r.test} (p = ${r.pValue.toPrecision(2)})` },
+      { text: r.reasons.length > 0 ? `${v.text}: ${r.reasons.join('; ')}` : v.text, badge: v.kind },
+    ];
+  });
+  return { head, numeric, rows };
+}
+
+function summaryTable(run: RunHeader): ReportView['table'] {
+  const head = ['Suite', 'Model', 'Prompt', 'Cases', 'Passed', 'Failed', 'Errored', 'Pass rate', 'Score', 'p50 / p95', 'Cost', 'Model reported'];
+  const numeric = head.map((_, i) => i >= 3 && i <= 10);
+  const rows = run.summary.map((r): ViewCell[] => [
+    { text: r.suite },
+    { text: r.model },
+    { text: `${r.promptId}@${r.promptVersion} (${r.promptHash})` },
+    { text: String(r.cases) },
+    { text: String(r.passed) },
+    { text: String(r.failed), tone: r.failed > 0 ? 'delta-neg' : undefined },
+    { text: String(r.errored) },
+    { text: formatPercent(r.passRate) },
+    { text: formatScore(r.meanScore) },
+    { text: `${formatMs(r.latencyP50)} / ${formatMs(r.latencyP95)}` },
+    { text: formatCost(r.costUsd) },
+    { text: r.modelsReported.join(', ') || '–' },
+  ]);
+  return { head, numeric, rows };
+}
+
+function chart(run: RunHeader): ReportView['chart'] {
+  if (run.comparison) {
+    return run.comparison.rows.map((r) => ({
+      label: groupName(r.suite, r.model),
+      baseline: r.baselinePassRate,
+      candidate: r.candidatePassRate,
+    }));
+  }
+  return run.summary.map((r) => ({ label: groupName(r.suite, r.model), baseline: null, candidate: r.passRate }));
+}

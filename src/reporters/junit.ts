@@ -1,0 +1,160 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CaseResult, RunHeader } from '../run-record/types.js';
+import { escapeXml, escapeXmlAttr, shorten } from './escape.js';
+import { caseLabel, firstOutput, groupName, regressionMessage, sideReasons } from './format.js';
+import type { Reporter } from './types.js';
+
+/** Longest failure message attribute and `<system-out>` body kept per test case (characters). */
+const MAX_MESSAGE = 1_000;
+const MAX_OUTPUT = 4_000;
+
+interface SuiteGroup {
+  suite: string;
+  model: string;
+  tests: number;
+  failures: number;
+  errors: number;
+  /** Sum of the candidate's call latencies. */
+  ms: number;
+  /** Rendered `<testcase>` elements. */
+  body: string[];
+}
+
+/**
+ * Renders a run as JUnit XML: one `<testsuite>` per suite × model (named `suite › model`), one
+ * `<testcase>` per case. Failing cases and regressions become `<failure>`, errored calls `<error>`.
+ * `time` is the sum of the candidate's call latencies, in seconds.
+ */
+export async function renderJunit(run: RunHeader, cases: AsyncIterable<CaseResult>): Promise<string> {
+  const groups = new Map<string, SuiteGroup>();
+  const groupFor = (suite: string, model: string): SuiteGroup => {
+    const key = JSON.stringify([suite, model]);
+    let group = groups.get(key);
+    if (!group) {
+      group = { suite, model, tests: 0, failures: 0, errors: 0, ms: 0, body: [] };
+      groups.set(key, group);
+    }
+    return group;
+  };
+  // Summary order first, so suites appear in run order even when a group has no cases.
+  for (const row of run.summary) groupFor(row.suite, row.model);
+
+  for await (const result of cases) {
+    const group = groupFor(result.suite, result.model);
+    const rendered = renderTestcase(result);
+    group.tests += 1;
+    group.ms += rendered.ms;
+    if (rendered.kind === 'failure') group.failures += 1;
+    if (rendered.kind === 'error') group.errors += 1;
+    group.body.push(rendered.xml);
+  }
+
+  const all = [...groups.values()];
+  const total = all.reduce(
+    (t, g) => ({ tests: t.tests + g.tests, failures: t.failures + g.failures, errors: t.errors + g.errors, ms: t.ms + g.ms }),
+    { tests: 0, failures: 0, errors: 0, ms: 0 },
+  );
+  const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
+  out.push(
+    `<testsuites name="${escapeXmlAttr(`promptgate ${run.command} ${run.runId}`)}" tests="${total.tests}" failures="${total.failures}" errors="${total.errors}" skipped="0" time="${seconds(total.ms)}" timestamp="${escapeXmlAttr(run.startedAt)}">`,
+  );
+  for (const g of all) {
+    out.push(
+      `  <testsuite name="${escapeXmlAttr(groupName(g.suite, g.model))}" tests="${g.tests}" failures="${g.failures}" errors="${g.errors}" skipped="0" time="${seconds(g.ms)}" timestamp="${escapeXmlAttr(run.startedAt)}">`,
+    );
+    out.push(renderProperties(run, g.suite, g.model));
+    out.push(...g.body);
+    out.push('  </testsuite>');
+  }
+  out.push('</testsuites>', '');
+  return out.join('\n');
+}
+
+function seconds(ms: number): string {
+  return (ms / 1000).toFixed(3);
+}
+
+function property(name: string, value: string): string {
+  return `      <property name="${escapeXmlAttr(name)}" value="${escapeXmlAttr(value)}"/>`;
+}
+
+function renderProperties(run: RunHeader, suite: string, model: string): string {
+  const row = run.summary.find((r) => r.suite === suite && r.model === model);
+  const modelRef = run.models.find((m) => m.name === model);
+  const props: string[] = [];
+  if (row) {
+    props.push(property('prompt.id', row.promptId), property('prompt.version', row.promptVersion), property('prompt.hash', row.promptHash));
+  }
+  if (run.comparison) {
+    props.push(property('baseline', run.comparison.baseline.label), property('candidate', run.comparison.candidate.label));
+  }
+  if (modelRef) props.push(property('model.requested', `${modelRef.provider}:${modelRef.model}`));
+  const reported = row?.modelsReported ?? modelRef?.reported ?? [];
+  props.push(property('model.reported', reported.join(', ')));
+  props.push(property('run.id', run.runId));
+  return ['    <properties>', ...props, '    </properties>'].join('\n');
+}
+
+interface RenderedCase {
+  kind: 'pass' | 'failure' | 'error';
+  ms: number;
+  xml: string;
+}
+
+function renderTestcase(result: CaseResult): RenderedCase {
+  const ms = result.repeats.reduce((sum, r) => sum + (Number.isFinite(r.latencyMs) ? r.latencyMs : 0), 0);
+  const open = `    <testcase name="${escapeXmlAttr(caseLabel(result))}" classname="${escapeXmlAttr(`${result.suite}.${result.model}`)}" time="${seconds(ms)}" file="${escapeXmlAttr(result.source.file)}" line="${result.source.line}">`;
+  const inner: string[] = [];
+  let kind: RenderedCase['kind'] = 'pass';
+
+  const reasons = sideReasons(result);
+  if (result.status === 'error') {
+    kind = 'error';
+    const errored = result.repeats.filter((r) => r.error);
+    const first = errored[0]?.error;
+    const message = first ? `${first.code}: ${first.message}` : 'error';
+    inner.push(
+      `      <error message="${escapeXmlAttr(shorten(message, MAX_MESSAGE))}" type="${escapeXmlAttr(first?.code ?? 'ERROR')}">${escapeXml(reasons.join('\n'))}</error>`,
+    );
+  } else if (result.change === 'regressed' || result.status === 'fail') {
+    kind = 'failure';
+    let message: string;
+    let type: string;
+    if (result.change === 'regressed') {
+      message = regressionMessage(result);
+      type = 'regressed';
+    } else {
+      message = reasons[0] ?? 'failed';
+      type = 'fail';
+      if (result.change === 'unchanged-fail' && result.baseline) message = `${message} (also failed on baseline ${result.baseline.promptVersion})`;
+    }
+    const details = result.change === 'regressed' && reasons.length > 0 ? [message, ...reasons] : reasons;
+    inner.push(
+      `      <failure message="${escapeXmlAttr(shorten(message, MAX_MESSAGE))}" type="${type}">${escapeXml(details.join('\n'))}</failure>`,
+    );
+  }
+  if (kind !== 'pass') {
+    const output = firstOutput(result);
+    if (output !== null) inner.push(`      <system-out>${escapeXml(shorten(output, MAX_OUTPUT))}</system-out>`);
+  }
+  if (result.baseline?.status === 'error' && kind === 'pass') {
+    const why = sideReasons(result.baseline);
+    inner.push(`      <system-err>${escapeXml(['baseline errored:', ...why].join('\n'))}</system-err>`);
+  }
+  const xml = inner.length === 0 ? `${open.slice(0, -1)}/>` : [open, ...inner, '    </testcase>'].join('\n');
+  return { kind, ms, xml };
+}
+
+/** A reporter that writes `<runDir>/junit.xml` when the run ends. */
+export function createJunitReporter(): Reporter {
+  return {
+    name: 'junit',
+    async onRunEnd(run, cases, runDir) {
+      const file = join(runDir, 'junit.xml');
+      await writeFile(file, await renderJunit(run, cases()), 'utf8');
+      return [file];
+    },
+  };
+}
+

@@ -1,0 +1,213 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CaseResult, RunHeader } from '../run-record/types.js';
+import { escapeMarkdownCell, escapeMarkdownInline, shorten } from './escape.js';
+import {
+  baselineVersionLabel,
+  caseLabel,
+  firstOutput,
+  formatCost,
+  formatDeltaWithCi,
+  formatMs,
+  formatPercent,
+  formatScore,
+  gateOf,
+  isErrored,
+  regressionMessage,
+  sideReasons,
+  verdictLabel,
+} from './format.js';
+import type { Reporter } from './types.js';
+
+export interface MarkdownOptions {
+  /** Cases listed per section (regressed; failing or errored); the rest are counted. @default 50 */
+  maxCases?: number;
+  /** Characters kept of each output. @default 200 */
+  maxOutput?: number;
+  /** Size limit in UTF-8 bytes (GitHub's step summary takes at most 1 MiB). @default 1048576 */
+  maxBytes?: number;
+}
+
+const MAX_REASONS = 400;
+const TRUNCATION_NOTE = '\n> ⚠️ This summary was truncated to stay within the size limit. The full results are in `run.json` and `report.html`.\n';
+
+/** A bounded list: the first `max` items, and a count of the rest. */
+class Capped<T> {
+  readonly items: T[] = [];
+  total = 0;
+  constructor(private readonly max: number) {}
+  add(item: T): void {
+    this.total += 1;
+    if (this.items.length < this.max) this.items.push(item);
+  }
+}
+
+/**
+ * Renders a run as GitHub-flavoured Markdown (for `summary.md` and `$GITHUB_STEP_SUMMARY`): the
+ * verdict, totals, a row per suite × model, then regressed cases, then failing or errored ones.
+ * Untrusted text is escaped; the result never exceeds `maxBytes`.
+ */
+export async function renderMarkdown(run: RunHeader, cases: AsyncIterable<CaseResult>, options: MarkdownOptions = {}): Promise<string> {
+  const maxCases = options.maxCases ?? 50;
+  const maxOutput = options.maxOutput ?? 200;
+  const maxBytes = options.maxBytes ?? 1024 * 1024;
+  const regressed = new Capped<CaseResult>(maxCases);
+  const problems = new Capped<CaseResult>(maxCases);
+  for await (const result of cases) {
+    if (result.change === 'regressed') regressed.add(result);
+    else if (result.status !== 'pass' || isErrored(result)) problems.add(result);
+  }
+
+  const blocks: string[] = [renderHeader(run), renderGroups(run)];
+  if (regressed.total > 0) {
+    blocks.push(`## Regressed cases (${regressed.total})\n`, ...caseTable(regressed, run, maxOutput));
+  }
+  if (problems.total > 0) {
+    blocks.push(`## Failing or errored cases (${problems.total})\n`, ...caseTable(problems, run, maxOutput));
+  }
+  return fitToBytes(blocks, maxBytes);
+}
+
+function renderHeader(run: RunHeader): string {
+  const gate = gateOf(run);
+  const verdict = verdictLabel(gate);
+  const lines = [`# ${verdict.icon} promptgate ${escapeMarkdownInline(run.command)}: ${verdict.text}`, ''];
+  const t = run.totals;
+  lines.push(
+    `**${t.cases}** cases · **${t.passed}** passed · **${t.failed}** failed · **${t.errored}** errored · ${t.calls} calls (${t.cachedCalls} cached) · ${t.inputTokens + t.outputTokens} tokens · cost ${formatCost(t.costUsd)}`,
+    '',
+  );
+  const meta = [`Run \`${run.runId.replace(/`/g, '')}\``, run.status === 'interrupted' ? '**interrupted**' : 'complete'];
+  if (run.comparison) {
+    meta.push(`baseline ${escapeMarkdownInline(run.comparison.baseline.label)} → candidate ${escapeMarkdownInline(run.comparison.candidate.label)}`);
+  }
+  lines.push(meta.join(' · '), '');
+  if (gate && gate.reasons.length > 0) {
+    for (const reason of gate.reasons) lines.push(`- ${escapeMarkdownInline(reason)}`);
+    lines.push('');
+  }
+  const codes = Object.entries(t.errorsByCode);
+  if (codes.length > 0) {
+    lines.push(`Errors by code: ${codes.map(([code, n]) => `${escapeMarkdownInline(code)} × ${n}`).join(', ')}`, '');
+  }
+  return lines.join('\n');
+}
+
+function tableRow(cells: string[]): string {
+  return `| ${cells.join(' | ')} |`;
+}
+
+function renderGroups(run: RunHeader): string {
+  const cell = escapeMarkdownCell;
+  const lines = ['## Results', ''];
+  if (run.comparison) {
+    lines.push(
+      tableRow(['Suite', 'Model', 'Cases', 'Baseline', 'Candidate', 'Δ pass rate [CI]', 'Regressed', 'Improved', 'Errored', 'Verdict']),
+      tableRow(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---']),
+    );
+    for (const row of run.comparison.rows) {
+      const v = verdictLabel({ verdict: row.verdict, reasons: row.reasons });
+      lines.push(
+        tableRow([
+          cell(row.suite),
+          cell(row.model),
+          String(row.cases),
+          formatPercent(row.baselinePassRate),
+          formatPercent(row.candidatePassRate),
+          formatDeltaWithCi(row.passRateDelta, row.passRateDeltaCi),
+          String(row.counts.regressed ?? 0),
+          String(row.counts.improved ?? 0),
+          String(row.counts.errored ?? 0),
+          `${v.icon} ${cell(row.reasons.length > 0 ? `${v.text}: ${row.reasons.join('; ')}` : v.text)}`,
+        ]),
+      );
+    }
+  } else {
+    lines.push(
+      tableRow(['Suite', 'Model', 'Prompt', 'Cases', 'Passed', 'Failed', 'Errored', 'Pass rate', 'Score', 'p50 / p95', 'Cost']),
+      tableRow(['---', '---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
+    );
+    for (const row of run.summary) {
+      lines.push(
+        tableRow([
+          cell(row.suite),
+          cell(row.model),
+          cell(`${row.promptId}@${row.promptVersion}`),
+          String(row.cases),
+          String(row.passed),
+          String(row.failed),
+          String(row.errored),
+          formatPercent(row.passRate),
+          formatScore(row.meanScore),
+          `${formatMs(row.latencyP50)} / ${formatMs(row.latencyP95)}`,
+          formatCost(row.costUsd),
+        ]),
+      );
+    }
+  }
+  lines.push('');
+  return lines.join('\n');
+}
+
+function outputCell(output: string | null, maxOutput: number): string {
+  return output === null ? '–' : escapeMarkdownCell(shorten(output, maxOutput));
+}
+
+function caseTable(list: Capped<CaseResult>, run: RunHeader, maxOutput: number): string[] {
+  const comparing = run.comparison !== undefined || list.items.some((c) => c.baseline);
+  const header = comparing
+    ? [tableRow(['Case', 'Suite › model', 'Baseline output', 'Candidate output', 'Why']), tableRow(['---', '---', '---', '---', '---'])]
+    : [tableRow(['Case', 'Suite › model', 'Output', 'Why']), tableRow(['---', '---', '---', '---'])];
+  const rows = list.items.map((c) => {
+    const why = shorten(caseReasons(c).join('\n'), MAX_REASONS);
+    const name = `${escapeMarkdownCell(caseLabel(c))}${c.description ? `<br>${escapeMarkdownCell(c.caseId)}` : ''}`;
+    const where = escapeMarkdownCell(`${c.suite} › ${c.model}`);
+    const candidate = outputCell(firstOutput(c), maxOutput);
+    return comparing
+      ? tableRow([name, where, outputCell(firstOutput(c.baseline), maxOutput), candidate, escapeMarkdownCell(why)])
+      : tableRow([name, where, candidate, escapeMarkdownCell(why)]);
+  });
+  const more = list.total - list.items.length;
+  return [...header, ...rows, more > 0 ? `\n…and ${more} more.\n` : ''];
+}
+
+function caseReasons(c: CaseResult): string[] {
+  const reasons: string[] = [];
+  if (c.change === 'regressed') reasons.push(regressionMessage(c));
+  reasons.push(...sideReasons(c));
+  if (c.baseline?.status === 'error') {
+    reasons.push(...sideReasons(c.baseline).map((r) => `baseline ${baselineVersionLabel(c)}: ${r}`));
+  } else if (c.change === 'unchanged-fail') {
+    reasons.push(`also failed on baseline ${baselineVersionLabel(c)}`);
+  }
+  return reasons;
+}
+
+/** Joins blocks (and table rows) until the byte budget is used, then adds a truncation note. */
+function fitToBytes(blocks: string[], maxBytes: number): string {
+  const whole = blocks.join('\n');
+  if (Buffer.byteLength(whole, 'utf8') <= maxBytes) return whole;
+  const budget = maxBytes - Buffer.byteLength(TRUNCATION_NOTE, 'utf8');
+  const lines = whole.split('\n');
+  const kept: string[] = [];
+  let used = 0;
+  for (const line of lines) {
+    const size = Buffer.byteLength(line, 'utf8') + 1;
+    if (used + size > budget) break;
+    kept.push(line);
+    used += size;
+  }
+  return kept.join('\n') + '\n' + TRUNCATION_NOTE;
+}
+
+/** A reporter that writes `<runDir>/summary.md` when the run ends. */
+export function createMarkdownReporter(options: MarkdownOptions = {}): Reporter {
+  return {
+    name: 'markdown',
+    async onRunEnd(run, cases, runDir) {
+      const file = join(runDir, 'summary.md');
+      await writeFile(file, await renderMarkdown(run, cases(), options), 'utf8');
+      return [file];
+    },
+  };
+}

@@ -1,0 +1,228 @@
+/**
+ * Drives report.html in a real Chromium (Debian's /usr/bin/chromium via playwright-core), from
+ * file:// with its CSP in force. Skipped only when Chromium is absent and CI is not set.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderHtml } from '../../src/reporters/html/index.js';
+import type { RunFile } from '../../src/run-record/types.js';
+import { HOSTILE, makeRun, streamOf } from './synthetic.js';
+
+const CHROMIUM = process.env.PROMPTGATE_CHROMIUM ?? '/usr/bin/chromium';
+const available = existsSync(CHROMIUM);
+const run = available || Boolean(process.env.CI);
+if (!run) console.warn(`[html-browser] skipped: no Chromium at ${CHROMIUM} (install it with: apt-get install -y chromium). These tests always run when CI is set.`);
+
+const OUT = resolve('test-output');
+
+// Only used inside page.evaluate callbacks, which run in the browser (the project's lib has no DOM).
+declare const document: {
+  getElementById(id: string): { textContent: string | null } | null;
+  querySelectorAll(selector: string): { length: number };
+};
+
+interface Watched {
+  page: Page;
+  dialogs: string[];
+  errors: string[];
+}
+
+describe.skipIf(!run)('report.html in Chromium', () => {
+  let browser: Browser;
+  let reportUrl: string;
+  let bigUrl: string;
+  let plainUrl: string;
+  let report: RunFile;
+  let plain: RunFile;
+
+  beforeAll(async () => {
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+    });
+    await mkdir(OUT, { recursive: true });
+    report = makeRun({ cases: 60, models: ['gpt-4o-mini', 'claude-haiku'], extra: [{
+      kind: 'regressed', id: 'hostile-case', description: HOSTILE.script,
+      candidateOutput: `${HOSTILE.img} ${HOSTILE.script} ${HOSTILE.svg} </script><script>alert(4)</script>`,
+      baselineOutput: `${HOSTILE.svg} safe baseline words`,
+      vars: { q: HOSTILE.img }, reason: HOSTILE.svg,
+    }] });
+    const file = join(OUT, 'report.html');
+    await writeFile(file, await renderHtml(report, streamOf(report.cases)));
+    reportUrl = pathToFileURL(file).href;
+    plain = makeRun({ cases: 30, compare: false });
+    const plainFile = join(OUT, 'report-run.html');
+    await writeFile(plainFile, await renderHtml(plain, streamOf(plain.cases)));
+    plainUrl = pathToFileURL(plainFile).href;
+    const big = makeRun({ cases: 10_000, models: ['gpt-4o-mini', 'claude-haiku', 'llama-3'], outputWords: 60 });
+    const bigFile = join(OUT, 'report-10k.html');
+    await writeFile(bigFile, await renderHtml(big, streamOf(big.cases)));
+    bigUrl = pathToFileURL(bigFile).href;
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  async function open(url: string): Promise<Watched> {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const watched: Watched = { page, dialogs: [], errors: [] };
+    page.on('dialog', (dialog) => {
+      watched.dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    page.on('pageerror', (error) => watched.errors.push(`pageerror: ${error.message}`));
+    // CSP violations and failed loads show up as console errors.
+    page.on('console', (message) => {
+      if (message.type() === 'error') watched.errors.push(`console: ${message.text()}`);
+    });
+    page.on('request', (request) => {
+      if (!request.url().startsWith('file:') && !request.url().startsWith('data:')) watched.errors.push(`request: ${request.url()}`);
+    });
+    await page.goto(url);
+    await page.getByTestId('case-row').first().waitFor();
+    return watched;
+  }
+
+  it('shows the header, summary and chart, and filters to exactly the regressed cases', async () => {
+    const { page, dialogs, errors } = await open(reportUrl);
+    await expect(page.getByTestId('verdict').textContent()).resolves.toContain('fail');
+    await expect(page.getByTestId('summary').locator('tbody tr').count()).resolves.toBe(2);
+    await expect(page.getByTestId('chart').getByTestId('bar-baseline').count()).resolves.toBe(2);
+    await expect(page.getByTestId('case-row').count()).resolves.toBe(61);
+
+    const regressed = report.cases.filter((c) => c.change === 'regressed');
+    await expect(page.getByTestId('filter-regressed').textContent()).resolves.toBe(`Regressed (${regressed.length})`);
+    await page.getByTestId('filter-regressed').click();
+    await expect(page.getByTestId('filter-regressed').getAttribute('aria-pressed')).resolves.toBe('true');
+    const rows = page.getByTestId('case-row');
+    await expect(rows.count()).resolves.toBe(regressed.length);
+    const changes = await rows.evaluateAll((list) => list.map((r) => r.getAttribute('data-change')));
+    expect(changes.every((c) => c === 'regressed')).toBe(true);
+    const ids = await rows.evaluateAll((list) => list.map((r) => Number(r.getAttribute('data-index'))));
+    const shown = await page.evaluate((indexes) => {
+      const data = JSON.parse(document.getElementById('data')?.textContent ?? '{}');
+      return indexes.map((i: number) => data.cases[i].caseId);
+    }, ids);
+    expect(new Set(shown)).toEqual(new Set(regressed.map((c) => c.caseId)));
+    await page.screenshot({ path: join(OUT, 'report-regressed.png'), fullPage: true });
+
+    await page.getByTestId('filter-all').click();
+    await expect(rows.count()).resolves.toBe(61);
+    expect(dialogs).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('opens a case with both outputs and a word diff', async () => {
+    const { page, dialogs, errors } = await open(reportUrl);
+    await page.getByTestId('filter-regressed').click();
+    const target = report.cases.find((c) => c.caseId === 'case-00020');
+    await page.getByTestId('search').fill('case-00020');
+    await expect.poll(() => page.getByTestId('case-row').count()).toBe(1);
+    await page.getByTestId('case-row').first().click();
+    const detail = page.getByTestId('case-detail');
+    await detail.waitFor({ state: 'visible' });
+    await expect(detail.getByTestId('output-baseline').textContent()).resolves.toBe(target?.baseline?.repeats[0].output);
+    await expect(detail.getByTestId('output-candidate').textContent()).resolves.toBe(target?.repeats[0].output);
+    const diff = detail.getByTestId('diff');
+    expect(await diff.locator('ins.ins').count()).toBeGreaterThan(0);
+    expect(await diff.locator('del.del').count()).toBeGreaterThan(0);
+    await expect(diff.locator('ins.ins').last().textContent()).resolves.toContain('two');
+    await expect(detail.getByTestId('assertions').first().textContent()).resolves.toContain('icontains:thirty days');
+    await page.screenshot({ path: join(OUT, 'report-detail.png') });
+    await page.keyboard.press('Escape');
+    await detail.waitFor({ state: 'hidden' });
+    expect(dialogs).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('narrows rows by search over ids, descriptions, variables and outputs', async () => {
+    const { page, errors } = await open(reportUrl);
+    const rows = page.getByTestId('case-row');
+    await page.getByTestId('search').fill('Refund question 3');
+    // Descriptions "Refund question 3", "… 30", "… 33", "… 36", "… 39".
+    await expect.poll(() => rows.count()).toBe(5);
+    await page.getByTestId('search').fill('can i return item 42?');
+    await expect.poll(() => rows.count()).toBe(1);
+    await page.getByTestId('search').fill('no questions asked');
+    const passing = report.cases.filter((c) => c.status === 'pass').length;
+    await expect.poll(() => rows.count()).toBe(passing);
+    await page.getByTestId('search').fill('nothing matches this');
+    await expect.poll(() => rows.count()).toBe(0);
+    await expect(page.getByTestId('empty').isVisible()).resolves.toBe(true);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows hostile text literally and runs none of it', async () => {
+    const { page, dialogs, errors } = await open(reportUrl);
+    await page.getByTestId('search').fill('hostile-case');
+    await expect.poll(() => page.getByTestId('case-row').count()).toBe(1);
+    await expect(page.getByTestId('case-row').first().locator('.case-name').textContent()).resolves.toContain(HOSTILE.script);
+    await page.getByTestId('case-row').first().click();
+    const detail = page.getByTestId('case-detail');
+    const candidate = report.cases.find((c) => c.caseId === 'hostile-case')?.repeats[0].output;
+    await expect(detail.getByTestId('output-candidate').textContent()).resolves.toBe(candidate);
+    await expect(detail.getByTestId('output-baseline').textContent()).resolves.toBe(`${HOSTILE.svg} safe baseline words`);
+    await expect(detail.getByTestId('vars').textContent()).resolves.toContain(HOSTILE.img);
+    await expect(detail.locator('h2').textContent()).resolves.toBe(HOSTILE.script);
+    const injected = await page.evaluate(() => document.querySelectorAll('img, svg, script:not(#data), iframe, object').length);
+    // The page's own app script is the only script element besides the data.
+    expect(injected).toBe(1);
+    await page.screenshot({ path: join(OUT, 'report-hostile.png') });
+    await page.waitForTimeout(300);
+    expect(dialogs).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows a plain run without comparison filters, and filters failing cases', async () => {
+    const { page, dialogs, errors } = await open(plainUrl);
+    await expect(page.getByTestId('verdict').textContent()).resolves.toBe('gate: no gate');
+    await expect(page.getByTestId('filter-regressed').count()).resolves.toBe(0);
+    await expect(page.getByTestId('filter-improved').count()).resolves.toBe(0);
+    await expect(page.getByTestId('chart').getByTestId('bar-baseline').count()).resolves.toBe(0);
+    await expect(page.getByTestId('chart').getByTestId('bar-candidate').count()).resolves.toBe(1);
+    await page.getByTestId('filter-failing').click();
+    const failing = plain.cases.filter((c) => c.status === 'fail').length;
+    await expect.poll(() => page.getByTestId('case-row').count()).toBe(failing);
+    await page.getByTestId('case-row').first().click();
+    const detail = page.getByTestId('case-detail');
+    await expect(detail.getByTestId('output-candidate').count()).resolves.toBe(1);
+    await expect(detail.getByTestId('output-baseline').count()).resolves.toBe(0);
+    await expect(detail.getByTestId('diff').count()).resolves.toBe(0);
+    await page.screenshot({ path: join(OUT, 'report-run.png'), fullPage: true });
+    expect(dialogs).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('stays usable with 10,000 cases: pages of 200 rows, filtering completes', async () => {
+    const { page, errors } = await open(bigUrl);
+    const rows = page.getByTestId('case-row');
+    await expect(rows.count()).resolves.toBe(200);
+    await expect(page.getByTestId('count').textContent()).resolves.toBe('Showing 200 of 10000 cases');
+    await page.getByTestId('show-more').click();
+    await expect(rows.count()).resolves.toBe(400);
+    const started = Date.now();
+    await page.getByTestId('filter-improved').click();
+    await expect.poll(() => page.getByTestId('count').textContent(), { timeout: 10_000 }).toBe('Showing 200 of 500 cases');
+    const filterMs = Date.now() - started;
+    const searchStarted = Date.now();
+    await page.getByTestId('search').fill('case-09');
+    await expect.poll(() => page.getByTestId('count').textContent(), { timeout: 10_000 }).toBe('Showing 50 of 50 cases');
+    const searchMs = Date.now() - searchStarted;
+    console.log(`[html-browser] 10,000 cases: filter ${filterMs} ms, first search ${searchMs} ms (incl. 120 ms debounce)`);
+    expect(filterMs).toBeLessThan(10_000);
+    await page.screenshot({ path: join(OUT, 'report-10k.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
