@@ -20,8 +20,8 @@ export type Side = 'candidate' | 'baseline';
 /** One line of calls.jsonl: one inference call (or cache hit). */
 export interface CallRecord {
   runId: string;
-  /** `eval` for a case's call, `judge` for a rubric grader's call. */
-  purpose: 'eval' | 'judge';
+  /** `eval` for a case's call, `judge` for a rubric grader's call, `production` for a call an app logged (promptgate's runtime). */
+  purpose: 'eval' | 'judge' | 'production';
   suite: string;
   caseId: string;
   /** 0-based repeat index. */
@@ -176,6 +176,8 @@ export interface RunHeader {
   comparison?: Comparison;
   /** Set when a gate was evaluated (compare/ci/drift; `run` with a minPassRate floor). */
   gate?: GateVerdict;
+  /** Set by drift: what changed against the stored run besides the scores (those are in `comparison`). */
+  drift?: DriftReport;
 }
 
 /** run.json as a whole. */
@@ -196,7 +198,7 @@ export interface ComparisonRow {
   cases: number;
   baselinePassRate: number;
   candidatePassRate: number;
-  /** candidate − baseline pass rate, with its confidence interval at 1 − alpha. */
+  /** candidate − baseline pass rate; each end of the interval is a one-sided 1 − alpha bound (a 1 − 2·alpha two-sided interval). */
   passRateDelta: number;
   passRateDeltaCi: [number, number];
   baselineMeanScore: number;
@@ -226,4 +228,43 @@ export interface Comparison {
   alpha: number;
   rows: ComparisonRow[];
   gate: GateVerdict;
+}
+
+/** Outputs that differ from the stored run's, for one suite × model (compared per case and repeat). */
+export interface DriftOutputRow {
+  suite: string;
+  model: string;
+  /** Case × repeat pairs present on both sides. */
+  compared: number;
+  /** Of those, pairs whose output text differs (an error on one side only counts as changed). */
+  changed: number;
+  /** changed / compared (0 when nothing was compared). */
+  share: number;
+}
+
+/** A case that errors now and did not in the stored run. */
+export interface DriftNewError {
+  suite: string;
+  model: string;
+  caseId: string;
+  code: string;
+  message: string;
+}
+
+/** A model whose API-reported version differs from the stored run's (e.g. a dated id behind an alias). */
+export interface DriftModelChange {
+  /** The config's model name. */
+  model: string;
+  before: string[];
+  after: string[];
+}
+
+/** `drift`'s findings against the stored run (run.json `drift`). */
+export interface DriftReport {
+  baseline: { runId: string; file: string; startedAt: string };
+  outputs: DriftOutputRow[];
+  /** Total new errors; `newErrors` lists at most the first 100. */
+  newErrorCount: number;
+  newErrors: DriftNewError[];
+  modelChanges: DriftModelChange[];
 }

@@ -1,0 +1,25 @@
+import type { ChangeStatus, SideResult } from '../run-record/types.js';
+
+/**
+ * How one case changed from baseline to candidate.
+ *
+ * - no baseline → `new`; either side `error` → `errored`;
+ * - otherwise the sides' statuses decide: pass → fail `regressed`, fail → pass `improved`,
+ *   else `unchanged-pass` / `unchanged-fail`.
+ *
+ * With `repeat` > 1 a side's status is its majority vote (`pass` when at least half the repeats
+ * passed), so the label is the same rule as at repeat 1. These labels describe cases; they are
+ * not evidence on their own: with a handful of repeats one case's flip is not significant, and
+ * over many cases some flip by chance. The noisy gate therefore never counts labels — it tests
+ * the per-case pass-rate and score differences together (gate.ts, STATISTICS.md). `repeat` is
+ * accepted so callers can pass it uniformly; the label does not depend on it.
+ */
+export function classifyChange(candidate: SideResult, baseline: SideResult | undefined, repeat = 1): ChangeStatus {
+  if (!baseline) return 'new';
+  if (candidate.status === 'error' || baseline.status === 'error') return 'errored';
+  const before = baseline.status === 'pass';
+  const after = candidate.status === 'pass';
+  if (before && !after) return 'regressed';
+  if (!before && after) return 'improved';
+  return after ? 'unchanged-pass' : 'unchanged-fail';
+}
