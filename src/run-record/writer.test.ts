@@ -1,0 +1,52 @@
+import { appendFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { CaseResult, RunHeader } from './types.js';
+import { openLineLog, readLines, readRunFile, writeRunFile } from './writer.js';
+
+const header = { format: 'promptgate-run', formatVersion: 1, runId: 'r1', status: 'complete' } as unknown as RunHeader;
+const result = (id: string) => ({ caseId: id, suite: 's' }) as unknown as CaseResult;
+
+describe('run writer', () => {
+  it('streams cases into run.json and reads it back', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pg-writer-'));
+    await writeRunFile(dir, header, [result('a'), result('b')]);
+    const { run } = await readRunFile(dir);
+    expect(run.cases.map((c) => c.caseId)).toEqual(['a', 'b']);
+    expect(run.runId).toBe('r1');
+    await writeRunFile(dir, header, []);
+    expect((await readRunFile(join(dir, 'run.json'))).run.cases).toEqual([]);
+  });
+
+  it('leaves an existing run.json intact when writing fails half-way', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pg-writer-'));
+    await writeRunFile(dir, header, [result('kept')]);
+    const before = await readFile(join(dir, 'run.json'), 'utf8');
+    async function* failing() {
+      yield result('x');
+      throw new Error('disk on fire');
+    }
+    await expect(writeRunFile(dir, header, failing())).rejects.toThrow('disk on fire');
+    expect(await readFile(join(dir, 'run.json'), 'utf8')).toBe(before);
+  });
+
+  it('skips a torn last line when reading a JSON-lines log', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pg-writer-'));
+    const file = join(dir, 'calls.jsonl');
+    const log = openLineLog<{ n: number }>(file, 'w');
+    log.write({ n: 1 });
+    log.write({ n: 2 });
+    await log.close();
+    await appendFile(file, '{"n": 3, "trunc');
+    const seen: number[] = [];
+    for await (const line of readLines<{ n: number }>(file)) seen.push(line.n);
+    expect(seen).toEqual([1, 2]);
+  });
+
+  it('refuses files that are not promptgate runs, naming the file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pg-writer-'));
+    await writeFile(join(dir, 'run.json'), '{"hello": 1}');
+    await expect(readRunFile(dir)).rejects.toThrow('not a promptgate run.json');
+  });
+});
