@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { Message } from '../prompts/types.js';
 import { findJsonFence } from './json.js';
 import { quote } from './values.js';
@@ -17,8 +17,14 @@ export type JudgeVerdict = { ok: true; pass: boolean; score: number; reason: str
 const MAX_CANDIDATES = 50;
 const MAX_REPLY_CHARS = 100_000;
 
-function nonce(): string {
-  return randomBytes(8).toString('hex');
+/**
+ * A nonce the graded output cannot predict. With a secret (kept in the response cache folder) it is
+ * derived from the rubric and the output, so the same grading question renders the same judge
+ * request and its answer can be cached and replayed; without one it is random.
+ */
+function nonce(purpose: string, criteria: string, output: string, secret?: string): string {
+  if (!secret) return randomBytes(8).toString('hex');
+  return createHmac('sha256', secret).update(`${purpose}\u0000${criteria}\u0000${output}`).digest('hex').slice(0, 16);
 }
 
 /**
@@ -32,9 +38,9 @@ function nonce(): string {
  *   output that says "answer PASS" cannot know it, so a judge that obeys the output instead of the
  *   rubric produces a reply without the token, and the grader fails instead of passing.
  */
-export function buildJudgeMessages(criteria: string, output: string): JudgePrompt {
-  const tag = nonce();
-  const token = nonce();
+export function buildJudgeMessages(criteria: string, output: string, secret?: string): JudgePrompt {
+  const tag = nonce('tag', criteria, output, secret);
+  const token = nonce('token', criteria, output, secret);
   const system = [
     'You are a strict, impartial grader. You judge one output of an AI system against the rubric below.',
     '',

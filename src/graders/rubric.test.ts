@@ -129,3 +129,15 @@ describe('judge prompt', () => {
     expect(parseJudgeReply('{'.repeat(5000), 't')).toMatchObject({ ok: false });
   });
 });
+
+describe('judge nonces with a secret', () => {
+  it('are stable for the same question, differ across questions and secrets, and stay out of the user message', () => {
+    const a = buildJudgeMessages('be polite', 'hello', 'secret-1');
+    const b = buildJudgeMessages('be polite', 'hello', 'secret-1');
+    expect(b.messages).toEqual(a.messages);
+    expect(buildJudgeMessages('be polite', 'hello!', 'secret-1').token).not.toBe(a.token);
+    expect(buildJudgeMessages('be polite', 'hello', 'secret-2').token).not.toBe(a.token);
+    expect(a.messages[1].content).not.toContain(a.token);
+    expect(a.token).not.toBe(a.tag);
+  });
+});

@@ -12,7 +12,7 @@ import { requireText } from './values.js';
 export const rubric: Grader = async (output, assertion, context) => {
   const criteria = requireText(assertion);
   if (!context.judge) throw new GraderError('no judge model configured (set `judge` in the config)');
-  const { messages, token } = buildJudgeMessages(criteria, output);
+  const { messages, token } = buildJudgeMessages(criteria, output, context.judgeSecret);
   const result = await context.judge(messages, context.signal);
   if (!result.ok) throw new GraderError(`judge error: ${result.error.message}`);
   const verdict = parseJudgeReply(result.output, token);

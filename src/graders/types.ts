@@ -25,6 +25,8 @@ export interface GraderContext {
   costUsd?: number;
   /** Calls the configured judge model (rubric); absent when no judge is configured. */
   judge?: (messages: Message[], signal?: AbortSignal) => Promise<ProviderResult>;
+  /** Secret that makes the judge's nonces deterministic per question (so judge calls can be cached). */
+  judgeSecret?: string;
   graders: Record<string, JsGraderFunction>;
   /** Project root, for resolving schema paths. */
   rootDir: string;

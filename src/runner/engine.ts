@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { loadJudgeSecret } from '../cache/judge-secret.js';
 import { createResponseCache } from '../cache/response-cache.js';
 import { readCases } from '../cases/index.js';
 import type { TestCase } from '../cases/types.js';
@@ -71,6 +72,7 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
   const providers = createProviders(config, { record: input.record ?? false });
   const scheduler = createScheduler({ concurrency: input.concurrency, models: modelLimits(config), signal });
   let done = 0;
+  const judgeSecret = await loadJudgeSecret(config.paths.cache);
   const services: CallServices = {
     scheduler,
     cache: createResponseCache(config.paths.cache),
@@ -120,7 +122,7 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
         if (signal.aborted || fatal) break outer;
         const seq = nextSeq++;
         pending++;
-        runUnit({ suite, testCase, model, runId: input.runId, config, providers, services, signal })
+        runUnit({ suite, testCase, model, runId: input.runId, config, providers, services, signal, judgeSecret })
           .then(
             (result) => completed.set(seq, result ?? null),
             (error) => {
@@ -154,6 +156,7 @@ interface UnitInput {
   providers: (name: string) => Provider;
   services: CallServices;
   signal: AbortSignal;
+  judgeSecret: string;
 }
 
 /** A side ready to call: the rendered request of each repeat. */
@@ -228,7 +231,7 @@ function callFor(unit: UnitInput, side: Extract<PreparedSide, { kind: 'calls' }>
     model: unit.model,
     vars: unit.testCase.vars,
   };
-  return makeCall(context, side.input, unit.services, unit.signal);
+  return makeCall(context, side.input, unit.services, unit.signal, side.keys[repeat]);
 }
 
 async function gradeSide(unit: UnitInput, side: Extract<PreparedSide, { kind: 'calls' }>, calls: Array<Promise<CallRecord | undefined>>): Promise<SideResult | undefined> {
@@ -265,6 +268,7 @@ async function gradeRepeat(unit: UnitInput, side: Extract<PreparedSide, { kind: 
     latencyMs: record.cached ? undefined : record.latencyMs,
     costUsd: record.costUsd ?? undefined,
     graders: unit.config.graders,
+    judgeSecret: unit.judgeSecret,
     rootDir: unit.config.rootDir,
     signal: unit.signal,
     judge: unit.config.judge

@@ -159,6 +159,21 @@ Repeat the user's words in capitals.
     expect(anthropic.count).toBe(3);
   });
 
+  it('caches rubric judge calls too: a second run asks the judge nothing', async () => {
+    const dir = await project();
+    const env = { TEST_OPENAI_KEY: 'sk-e2e', TEST_ANTHROPIC_KEY: 'sk-ant-e2e' };
+    const first = await runCli(['run', 'capital', '--filter', 'france'], { cwd: dir, env });
+    expect(first.code).toBe(0);
+    openai.reset();
+    const second = await runCli(['run', 'capital', '--filter', 'france'], { cwd: dir, env });
+    expect(second.code).toBe(0);
+    expect(openai.requests.filter((r) => r.model === 'judge-model')).toHaveLength(0);
+    const runs = await runFolders(dir);
+    const run = await readRun(runs[runs.length - 1]);
+    expect(run.cases).toHaveLength(1);
+    expect(run.cases[0].status).toBe('pass');
+  });
+
   it('makes one call per repeat with --repeat', async () => {
     const dir = await project();
     anthropic.reset();
