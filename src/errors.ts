@@ -13,7 +13,13 @@ export type ErrorCode =
   | 'PATH_UNSAFE'
   | 'GIT'
   | 'RUN_INVALID'
-  | 'USAGE';
+  | 'USAGE'
+  /** prompts.lock.json does not parse or has the wrong shape. */
+  | 'LOCK_INVALID'
+  /** A prompt file's hash differs from the one prompts.lock.json locks (a tampered or unlocked file). */
+  | 'LOCK_MISMATCH'
+  /** The variables given to a prompt at runtime are missing or do not render. */
+  | 'VARS_INVALID';
 
 export interface SourceLocation {
   file: string;

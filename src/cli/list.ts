@@ -11,9 +11,11 @@ export function registerList(program: Command): void {
     .description('each prompt: id, version, hash, cases, models')
     .option('-c, --config <file>', 'config file')
     .option('--json', 'print JSON instead of a table')
+    .option('--log <calls.jsonl>', 'instead: which prompt versions served the calls of a log, and whether they match prompts.lock.json')
     .option('--debug', 'print stack traces')
-    .action(async (flags: { config?: string; json?: boolean; debug?: boolean }) => {
-      process.exitCode = await listCommand(flags);
+    .action(async (flags: { config?: string; json?: boolean; debug?: boolean; log?: string }) => {
+      const log = flags.log;
+      process.exitCode = log === undefined ? await listCommand(flags) : await (await import('./list-log.js')).listLogCommand({ ...flags, log });
     });
 }
 

@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, extname, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { inputError } from '../errors.js';
+import { readLines } from '../run-record/writer.js';
+import { casesFromLog, formatCasesCsv, formatCasesJsonl } from '../runtime/log-cases.js';
+import { reportError } from './errors.js';
+
+export interface CasesFromLogFlags {
+  prompt?: string;
+  out?: string;
+  expectOutput?: boolean;
+  force?: boolean;
+  debug?: boolean;
+}
+
+/** `promptgate cases from-log <calls.jsonl>`: regression cases from logged (production) calls. */
+export function registerCases(program: Command): void {
+  const cases = program.command('cases').description('make case files');
+  cases
+    .command('from-log <calls>')
+    .description('turn logged calls (a calls.jsonl from production or a run) into a case file, one case per distinct set of variables')
+    .option('-p, --prompt <id>', 'only calls of this prompt (needed when the log has several)')
+    .option('-o, --out <file>', 'write a .jsonl or .csv case file (default: JSONL on stdout)')
+    .option('--expect-output', 'assert each case equals its most recent logged output')
+    .option('--force', 'overwrite --out when it exists')
+    .option('--debug', 'print stack traces')
+    .action(async (calls: string, flags: CasesFromLogFlags) => {
+      process.exitCode = await casesFromLogCommand(calls, flags);
+    });
+}
+
+export async function casesFromLogCommand(
+  logFile: string,
+  flags: CasesFromLogFlags,
+  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
+  try {
+    const format = flags.out === undefined ? 'jsonl' : formatOf(flags.out);
+    const info = await stat(logFile).catch(() => undefined);
+    if (!info?.isFile()) throw inputError('FILE_MISSING', `log file not found: ${logFile}`, { file: logFile });
+    if (flags.out !== undefined && !flags.force && (await stat(flags.out).catch(() => undefined))) {
+      throw inputError('USAGE', `${flags.out} exists`, { file: flags.out }, 'use --force to overwrite it, or choose another --out');
+    }
+    const result = await casesFromLog(readLines<unknown>(logFile), { prompt: flags.prompt, expectOutput: flags.expectOutput, source: logFile });
+    const text = format === 'csv' ? formatCasesCsv(result.cases) : formatCasesJsonl(result.cases);
+    if (flags.out === undefined) {
+      io.stdout.write(text);
+    } else {
+      await writeAtomically(resolve(flags.out), text);
+    }
+    const where = flags.out === undefined ? '' : ` to ${flags.out}`;
+    io.stderr.write(`wrote ${result.cases.length} case(s) for ${result.promptId}${where} from ${result.calls} call(s)\n`);
+    return 0;
+  } catch (error) {
+    return reportError(error, Boolean(flags.debug), io.stderr);
+  }
+}
+
+function formatOf(out: string): 'jsonl' | 'csv' {
+  const ext = extname(out).toLowerCase();
+  if (ext === '.jsonl') return 'jsonl';
+  if (ext === '.csv') return 'csv';
+  throw inputError('USAGE', `--out ${out}: the case file must end in .jsonl or .csv`);
+}
+
+async function writeAtomically(file: string, text: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await mkdir(dirname(file), { recursive: true });
+  try {
+    await writeFile(tmp, text);
+    await rename(tmp, file);
+  } catch (error) {
+    await rm(tmp, { force: true }).catch(() => {});
+    throw error;
+  }
+}

@@ -1,0 +1,110 @@
+import { inputError, isPromptgateError } from '../errors.js';
+import { renderPrompt } from '../prompts/render.js';
+import type { Message, PromptFile } from '../prompts/types.js';
+import { buildMessagesBody } from '../providers/anthropic.js';
+import { translateParams } from '../providers/request-setup.js';
+import { createIdentity, markRendered, PROMPT_IDENTITY, type PromptIdentity } from './identity.js';
+
+/** Variables for a prompt's template (strict: each variable the template reads must be defined). */
+export type PromptVars = Record<string, unknown>;
+
+/** Chat Completions params (`client.chat.completions.create`), carrying the prompt's identity. */
+export interface OpenAIParams {
+  /** The front matter's `model`, when it has one; set your own to override it. */
+  model?: string;
+  messages: Array<{ role: Message['role']; content: string }>;
+  /** The front matter's `config`, in the API's names (`maxOutputTokens` → `max_tokens`, ...). */
+  [param: string]: unknown;
+  [PROMPT_IDENTITY]: PromptIdentity;
+}
+
+/** Messages API params (`client.messages.create`): system messages joined into `system`. */
+export interface AnthropicParams {
+  model?: string;
+  system?: string;
+  messages: Array<{ role: 'user' | 'assistant'; content: string }>;
+  /** From the front matter's config, else 1024 (the API requires it). */
+  max_tokens: number;
+  [param: string]: unknown;
+  [PROMPT_IDENTITY]: PromptIdentity;
+}
+
+/**
+ * One prompt as the app sees it. The handle is live: with `watch: true` its fields and methods
+ * serve the newest good version of the file, so it can be kept for the app's lifetime. Each
+ * `render` / `openai` / `anthropic` result names the exact version it was made from.
+ */
+export interface PromptHandle {
+  readonly id: string;
+  readonly version: string;
+  /** First 12 hex digits of the file's content hash. */
+  readonly hash: string;
+  /** The file, relative to the project root with `/`. */
+  readonly path: string;
+  /** The front matter's `model` (a model name of the eval config), if any. */
+  readonly model: string | undefined;
+  /** The front matter's `config` (model params as written). */
+  readonly config: Readonly<Record<string, unknown>>;
+  /** The variables the template reads. */
+  readonly variables: readonly string[];
+  /** Provider-neutral messages. Throws VARS_INVALID for a missing variable. */
+  render(vars: PromptVars): Message[];
+  /** Params for `openai`'s `client.chat.completions.create`. */
+  openai(vars: PromptVars): OpenAIParams;
+  /** Params for `@anthropic-ai/sdk`'s `client.messages.create` (`system` apart). */
+  anthropic(vars: PromptVars): AnthropicParams;
+}
+
+/** A live handle on prompt `id`; `current()` returns the version being served. */
+export function createPromptHandle(id: string, current: () => PromptFile): PromptHandle {
+  return {
+    id,
+    get version() { return current().version; },
+    get hash() { return current().hash; },
+    get path() { return current().path; },
+    get model() { return current().model; },
+    get config() { return current().config; },
+    get variables() { return current().variables; },
+    render(vars) {
+      const prompt = current();
+      return markRendered(renderRuntime(prompt, vars), createIdentity(prompt, vars));
+    },
+    openai(vars) {
+      const prompt = current();
+      const messages = renderRuntime(prompt, vars);
+      const params: Record<string, unknown> = { ...translateParams(prompt.config, 'openai') };
+      if (prompt.model) params.model = prompt.model;
+      params.messages = messages.map(({ role, content }) => ({ role, content }));
+      return { ...params, [PROMPT_IDENTITY]: createIdentity(prompt, vars) } as OpenAIParams;
+    },
+    anthropic(vars) {
+      const prompt = current();
+      const body = buildMessagesBody({ model: prompt.model ?? '', messages: renderRuntime(prompt, vars), params: prompt.config }, prompt.model ?? '');
+      delete body.stream;
+      if (!body.model) delete body.model;
+      return { ...body, [PROMPT_IDENTITY]: createIdentity(prompt, vars) } as AnthropicParams;
+    },
+  };
+}
+
+/**
+ * renderPrompt with runtime errors: VARS_INVALID naming the prompt version and the variables
+ * (the runner's CASE_INVALID speaks of case files, which an app does not have).
+ */
+export function renderRuntime(prompt: PromptFile, vars: PromptVars): Message[] {
+  const label = `${prompt.id}@${prompt.version} (${prompt.path})`;
+  if (typeof vars !== 'object' || vars === null || Array.isArray(vars)) {
+    throw inputError('VARS_INVALID', `${label}: variables must be an object of name → value`);
+  }
+  const missing = prompt.variables.filter((name) => vars[name] === undefined);
+  if (missing.length > 0) {
+    const names = missing.map((name) => `'${name}'`).join(', ');
+    throw inputError('VARS_INVALID', `${label}: missing variable${missing.length > 1 ? 's' : ''} ${names}`, undefined, `it reads ${prompt.variables.map((v) => `'${v}'`).join(', ')}`);
+  }
+  try {
+    return renderPrompt(prompt, vars, { file: prompt.path, line: 0 });
+  } catch (error) {
+    if (!isPromptgateError(error)) throw error;
+    throw inputError('VARS_INVALID', `${label}: ${error.message}`);
+  }
+}

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { caseIdOf } from '../cases/case-build.js';
+import { casesFromLog, csvCell, formatCasesCsv, formatCasesJsonl } from './log-cases.js';
+import { summarizeLog } from './log-summary.js';
+
+async function* lines(items: unknown[]) {
+  yield* items;
+}
+
+const call = (promptId: string, vars: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+  purpose: 'production', promptId, promptVersion: '1.0.0', promptHash: 'aaaaaaaaaaaa', vars, output: 'out', error: null,
+  startedAt: '2026-01-01T00:00:00.000Z', modelReported: 'm-1', ...extra,
+});
+
+describe('casesFromLog', () => {
+  it('makes one case per distinct variables (key order ignored), ids as case files compute them', async () => {
+    const result = await casesFromLog(lines([
+      call('s', { a: 1, b: 'x' }),
+      call('s', { b: 'x', a: 1 }, { promptVersion: '1.1.0', startedAt: '2026-01-02T00:00:00.000Z' }),
+      call('s', { a: 2, b: 'y' }),
+      { purpose: 'judge', promptId: 's', vars: { a: 9 } },
+      'junk',
+    ]), { source: 'calls.jsonl' });
+    expect(result.promptId).toBe('s');
+    expect(result.lines).toBe(5);
+    expect(result.calls).toBe(3);
+    expect(result.cases.map((c) => c.id)).toEqual([caseIdOf({ a: 1, b: 'x' }), caseIdOf({ a: 2, b: 'y' })]);
+    expect(result.cases[0].description).toBe('from calls.jsonl: 2 calls (s@1.0.0, s@1.1.0), last 2026-01-02T00:00:00.000Z');
+    expect(result.cases[0].assert).toBeUndefined();
+  });
+
+  it('asserts the most recent successful output only with expectOutput', async () => {
+    const result = await casesFromLog(lines([
+      call('s', { a: 1 }, { output: 'old', startedAt: '2026-01-01T00:00:00Z' }),
+      call('s', { a: 1 }, { output: 'new', startedAt: '2026-01-03T00:00:00Z' }),
+      call('s', { a: 1 }, { output: null, error: { code: 'server_error', message: 'x' }, startedAt: '2026-01-04T00:00:00Z' }),
+      call('s', { a: 2 }, { output: null, error: { code: 'server_error', message: 'x' } }),
+    ]), { source: 'l', expectOutput: true });
+    expect(result.cases.map((c) => c.assert)).toEqual([[{ type: 'equals', value: 'new' }], undefined]);
+  });
+
+  it('needs --prompt when the log has several prompts, and fails when nothing qualifies', async () => {
+    await expect(casesFromLog(lines([call('a', {}), call('b', {})]), { source: 'l' })).rejects.toMatchObject({ code: 'USAGE', message: expect.stringMatching(/a, b.*--prompt/) });
+    expect((await casesFromLog(lines([call('a', { x: 1 }), call('b', {})]), { source: 'l', prompt: 'a' })).cases).toHaveLength(1);
+    await expect(casesFromLog(lines([call('a', {})]), { source: 'l', prompt: 'zzz' })).rejects.toMatchObject({ code: 'CASE_INVALID' });
+  });
+});
+
+describe('case file output', () => {
+  it('writes JSONL cases the case reader accepts', () => {
+    const text = formatCasesJsonl([{ id: 'abc', description: 'd', vars: { q: 'hi' }, tags: ['from-log'], assert: [{ type: 'equals', value: 'yo' }] }]);
+    expect(JSON.parse(text)).toEqual({ id: 'abc', description: 'd', vars: { q: 'hi' }, tags: ['from-log'], assert: [{ type: 'equals', value: 'yo' }] });
+  });
+
+  it('neutralises spreadsheet formulas in every CSV cell and quotes per RFC 4180', () => {
+    for (const start of ['=', '+', '-', '@', '\t', '\r']) expect(csvCell(`${start}1+1`).startsWith(start === '\r' ? `"'` : `'`)).toBe(true);
+    expect(csvCell('=HYPERLINK("http://x")')).toBe('"\'=HYPERLINK(""http://x"")"');
+    expect(csvCell('plain')).toBe('plain');
+    expect(csvCell('a,b\nc')).toBe('"a,b\nc"');
+    const csv = formatCasesCsv([
+      { id: 'i1', description: 'd', vars: { q: '=cmd|calc', n: 3 }, tags: ['from-log'], assert: [{ type: 'equals', value: '@SUM(A1)' }] },
+      { id: 'i2', description: 'd', vars: { q: 'ok' }, tags: ['from-log'] },
+    ]);
+    expect(csv).toBe("__id,q,n,__description,__tags,__expected\r\ni1,'=cmd|calc,3,d,from-log,equals:@SUM(A1)\r\ni2,ok,,d,from-log,\r\n");
+  });
+
+  it('refuses values CSV cannot hold and reserved names', () => {
+    expect(() => formatCasesCsv([{ id: 'i', description: 'd', vars: { o: { a: 1 } }, tags: [] }])).toThrow(/JSONL/);
+    expect(() => formatCasesCsv([{ id: 'i', description: 'd', vars: { __id: 'x' }, tags: [] }])).toThrow(/reserved/);
+  });
+});
+
+describe('summarizeLog', () => {
+  it('groups calls by prompt version and compares each with the lock and the working tree', async () => {
+    const lock = { version: 1 as const, prompts: { s: { version: '1.0.0', hash: 'aaaaaaaaaaaa', path: 'prompts/s.prompt' } } };
+    const tree = new Map([['s', { version: '1.1.0', hash: 'bbbbbbbbbbbb' }]]);
+    const summary = await summarizeLog(lines([
+      call('s', {}, { startedAt: '2026-01-01T00:00:00Z' }),
+      call('s', {}, { promptVersion: '1.1.0', promptHash: 'bbbbbbbbbbbb', startedAt: '2026-01-05T00:00:00Z', modelReported: 'm-2' }),
+      call('s', {}, { startedAt: '2026-01-02T00:00:00Z', error: { code: 'x', message: 'y' } }),
+      call('other', {}),
+      { promptId: '', vars: {} },
+    ]), lock, tree);
+    expect(summary.skipped).toBe(1);
+    expect(summary.versions.map((v) => [v.promptId, v.version, v.calls, v.errors, v.latest, v.lock, v.workingTree])).toEqual([
+      ['other', '1.0.0', 1, 0, true, 'not-locked', 'missing'],
+      ['s', '1.1.0', 1, 0, true, 'differs', 'same'],
+      ['s', '1.0.0', 2, 1, false, 'locked', 'differs'],
+    ]);
+    expect(summary.versions[1].lockedVersion).toEqual({ version: '1.0.0', hash: 'aaaaaaaaaaaa' });
+    expect(summary.versions[2]).toMatchObject({ firstAt: '2026-01-01T00:00:00Z', lastAt: '2026-01-02T00:00:00Z', modelsReported: ['m-1'] });
+  });
+});

@@ -1,0 +1,118 @@
+import type { Message } from '../prompts/types.js';
+import { scrubSecrets, truncate } from '../providers/failure.js';
+import { mapSdkError, type SdkErrorClasses } from '../providers/sdk-errors.js';
+import { isRecord } from '../providers/shape.js';
+import type { CallError, Usage } from '../run-record/types.js';
+
+/** The two SDK call shapes `traced()` understands. */
+export type Api = 'openai' | 'anthropic';
+
+/** What a response says, read without trusting its shape (a compatible server may differ). */
+export interface ResponseFacts {
+  output: string | null;
+  finishReason: string | null;
+  usage: Usage | null;
+  modelReported: string | null;
+}
+
+/** Reads output, finish reason, tokens and reported model from a Chat Completions or Messages response. */
+export function readResponse(api: Api, body: unknown): ResponseFacts {
+  const facts: ResponseFacts = { output: null, finishReason: null, usage: null, modelReported: null };
+  if (!isRecord(body)) return facts;
+  if (typeof body.model === 'string') facts.modelReported = body.model;
+  const usage = isRecord(body.usage) ? body.usage : undefined;
+  if (api === 'openai') {
+    const choice = Array.isArray(body.choices) && isRecord(body.choices[0]) ? body.choices[0] : undefined;
+    const message = choice && isRecord(choice.message) ? choice.message : undefined;
+    if (message) facts.output = textOf(message.content) ?? (typeof message.refusal === 'string' ? message.refusal : null);
+    if (typeof choice?.finish_reason === 'string') facts.finishReason = choice.finish_reason;
+    if (usage && typeof usage.prompt_tokens === 'number' && typeof usage.completion_tokens === 'number') {
+      facts.usage = { inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens };
+    }
+  } else {
+    facts.output = textOf(body.content);
+    if (typeof body.stop_reason === 'string') facts.finishReason = body.stop_reason;
+    if (usage && typeof usage.input_tokens === 'number' && typeof usage.output_tokens === 'number') {
+      facts.usage = { inputTokens: usage.input_tokens, outputTokens: usage.output_tokens };
+    }
+  }
+  return facts;
+}
+
+/** The messages of a request in neutral form (OpenAI `developer` is a system message; Anthropic `system` comes first). */
+export function requestMessages(api: Api, params: Record<string, unknown>): Message[] {
+  const out: Message[] = [];
+  if (api === 'anthropic' && params.system !== undefined) {
+    const system = textOf(params.system);
+    if (system !== null) out.push({ role: 'system', content: system });
+  }
+  if (!Array.isArray(params.messages)) return out;
+  for (const message of params.messages) {
+    if (!isRecord(message) || typeof message.role !== 'string') continue;
+    const role = (message.role === 'developer' ? 'system' : message.role) as Message['role'];
+    out.push({ role, content: textOf(message.content) ?? '' });
+  }
+  return out;
+}
+
+/** Request params as logged: everything but the model, the messages and Anthropic's system. */
+export function loggedParams(params: Record<string, unknown>): Record<string, unknown> {
+  const { model: _model, messages: _messages, system: _system, ...rest } = params;
+  return rest;
+}
+
+/**
+ * A thrown SDK error as a record error, with the runner's codes (rate_limited, server_error,
+ * timeout, connection, auth, client_error, aborted, ...) when the client's class exposes the SDK's
+ * error classes, else from the duck-typed `status`. Every secret is scrubbed from the message.
+ */
+export function callErrorOf(error: unknown, api: Api, client: object, signal: AbortSignal | undefined, secrets: string[]): CallError {
+  const classes = sdkErrorClasses(client);
+  const label = api === 'openai' ? 'OpenAI' : 'Anthropic';
+  if (classes) {
+    const failure = mapSdkError(error, { label, signal: signal ?? new AbortController().signal, classes, secrets });
+    return { code: failure.error.code, message: failure.error.message };
+  }
+  return genericCallError(error, secrets, label);
+}
+
+/** Any thrown value as a record error (status-based code when there is one), secrets scrubbed. */
+export function genericCallError(error: unknown, secrets: string[], label?: string): CallError {
+  const status = isRecord(error) && typeof error.status === 'number' ? error.status : undefined;
+  const ownCode = isRecord(error) && typeof error.code === 'string' ? error.code : undefined;
+  const code = status === undefined ? (ownCode ?? 'provider_error')
+    : status === 429 ? 'rate_limited'
+      : status >= 500 ? 'server_error'
+        : status === 401 || status === 403 ? 'auth'
+          : 'client_error';
+  const text = error instanceof Error ? error.message : isRecord(error) && typeof error.message === 'string' ? error.message : String(error);
+  return { code, message: truncate(scrubSecrets(label ? `${label}: ${text}` : text, secrets)) };
+}
+
+/** Secret-looking string fields of a client (apiKey, authToken, ...) plus the usual environment keys. */
+export function secretsOf(client: object): string[] {
+  const secrets = new Set<string>();
+  for (const [key, value] of Object.entries(client)) {
+    if (typeof value === 'string' && /key|token|secret|password/i.test(key)) secrets.add(value);
+  }
+  for (const name of ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY']) {
+    const value = process.env[name];
+    if (value) secrets.add(value);
+  }
+  return [...secrets];
+}
+
+function sdkErrorClasses(client: object): SdkErrorClasses | undefined {
+  const ctor = (client as { constructor?: Record<string, unknown> }).constructor;
+  if (!ctor) return undefined;
+  const names = ['APIError', 'APIUserAbortError', 'APIConnectionError', 'APIConnectionTimeoutError'] as const;
+  return names.every((name) => typeof ctor[name] === 'function') ? (ctor as unknown as SdkErrorClasses) : undefined;
+}
+
+/** A string, or text parts / content blocks joined. */
+function textOf(content: unknown): string | null {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return null;
+  const parts = content.filter((part): part is { text: string } => isRecord(part) && typeof part.text === 'string');
+  return parts.length > 0 ? parts.map((part) => part.text).join('') : null;
+}

@@ -1,0 +1,74 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { makeProject, REPO_ROOT } from '../helpers/cli.js';
+import { summarizeSource } from './fixtures.js';
+
+const run = promisify(execFile);
+const ENTRY = join(REPO_ROOT, 'dist', 'index.js');
+
+/**
+ * A child process that records every module it loads: ESM through a resolve hook registered with
+ * module.register() (the hook thread posts each resolved URL back), CommonJS through require.cache.
+ * It imports `entry`, then runs `script` (an async body that may use `mod` and `project`).
+ */
+const PROBE = `
+import { register, createRequire } from 'node:module';
+import { MessageChannel } from 'node:worker_threads';
+const { port1, port2 } = new MessageChannel();
+const urls = [];
+port1.on('message', (url) => urls.push(url));
+const hooks = 'let port; export function initialize(data) { port = data.port; }'
+  + ' export async function resolve(specifier, context, next) { const r = await next(specifier, context); port.postMessage(r.url); return r; }';
+register('data:text/javascript,' + encodeURIComponent(hooks), { data: { port: port2 }, transferList: [port2] });
+const [entry, project, script] = process.argv.slice(1);
+const mod = await import(entry);
+await new Function('mod', 'project', 'return (async () => {' + script + '})()')(mod, project);
+await new Promise((resolve) => setTimeout(resolve, 100));
+port1.close();
+const cjs = Object.keys(createRequire(import.meta.url).cache).map((path) => 'cjs:' + path);
+process.stdout.write(JSON.stringify([...urls, ...cjs]));
+`;
+
+async function modulesLoaded(entry: string, script = '', project = ''): Promise<string[]> {
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', PROBE, pathToFileURL(entry).href, project, script], { cwd: REPO_ROOT });
+  return JSON.parse(stdout) as string[];
+}
+
+/** What the runtime entry must never load: model SDKs, the runner, reporters, ajv, jiti, commander, cli-table3. */
+const HEAVY = /node_modules\/(openai|@anthropic-ai|ajv|ajv-formats|jiti|commander|cli-table3|cli-progress|csv-parse|p-limit)\/|\/dist\/(runner|reporters|cli|graders|compare)\//;
+
+beforeAll(() => {
+  if (!existsSync(ENTRY)) throw new Error('dist/index.js is missing: run `npm run build` before this test');
+});
+
+describe('the runtime entry point stays light', () => {
+  it('the probe sees heavy modules when they load (control: the CLI entry loads commander)', async () => {
+    const loaded = await modulesLoaded(join(REPO_ROOT, 'dist', 'cli', 'main.js'));
+    expect(loaded.some((url) => HEAVY.test(url))).toBe(true);
+  });
+
+  it('importing promptgate loads no SDK, runner, reporters, ajv, jiti or commander', async () => {
+    const loaded = await modulesLoaded(ENTRY);
+    expect(loaded.some((url) => url.includes('/dist/runtime/traced.js'))).toBe(true);
+    expect(loaded.filter((url) => HEAVY.test(url))).toEqual([]);
+  });
+
+  it('nor does loading, rendering and wrapping a duck-typed client', async () => {
+    const project = await makeProject({ 'prompts/summarize.prompt': summarizeSource('1.0.0') });
+    const script = `
+      const prompts = await mod.loadPrompts({ dir: project + '/prompts' });
+      const params = prompts.get('summarize').openai({ text: 'hello' });
+      const records = [];
+      const fake = { chat: { completions: { create: async (p) => ({ model: 'm-1', choices: [{ message: { content: 'ok' }, finish_reason: 'stop' }] }) } } };
+      await mod.traced(fake, { sink: (r) => records.push(r) }).chat.completions.create({ ...params, model: 'm' });
+      if (records.length !== 1 || records[0].promptVersion !== '1.0.0') throw new Error('not logged');
+    `;
+    const loaded = await modulesLoaded(ENTRY, script, project);
+    expect(loaded.some((url) => url.includes('node_modules/handlebars/'))).toBe(true);
+    expect(loaded.filter((url) => HEAVY.test(url))).toEqual([]);
+  });
+});
