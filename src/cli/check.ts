@@ -4,18 +4,27 @@ import { validateSuites } from '../runner/validate.js';
 import { reportError } from './errors.js';
 import { loadConfigWithFlags } from './options.js';
 
+export interface CheckFlags {
+  config?: string;
+  debug?: boolean;
+  /** Version discipline: the git revision prompts are compared with (default HEAD). */
+  base?: string;
+}
+
 export function registerCheck(program: Command): void {
   program
     .command('check')
-    .description('validate config, prompts and cases without calling any model')
+    .description('validate config, prompts and cases without calling any model; check version bumps and prompts.lock.json')
     .option('-c, --config <file>', 'config file')
+    .option('--base <rev>', 'a changed prompt must have a higher version than at this git revision (default: HEAD; skipped outside git)')
     .option('--debug', 'print stack traces')
-    .action(async (flags: { config?: string; debug?: boolean }) => {
+    .action(async (flags: CheckFlags) => {
       process.exitCode = await checkCommand(flags);
     });
 }
 
-export async function checkCommand(flags: { config?: string; debug?: boolean }, out: NodeJS.WritableStream = process.stdout): Promise<number> {
+/** Exit 0 valid · 1 a policy check failed (version not bumped, stale lock) · 2 invalid input. */
+export async function checkCommand(flags: CheckFlags, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
   try {
     const config = await loadConfigWithFlags({ config: flags.config, cache: true });
     const plans = await resolveSuites(config);
@@ -24,6 +33,13 @@ export async function checkCommand(flags: { config?: string; debug?: boolean }, 
     const empty = plans.filter((p) => p.caseFiles.length === 0).map((p) => p.prompt.id);
     out.write(`✓ ${plans.length} prompt(s), ${cases} case(s), ${Object.keys(config.models).length} model(s): all valid\n`);
     if (empty.length) out.write(`  note: no cases for ${empty.join(', ')}\n`);
+    // Version discipline and the lock file: loaded only here, so a bad input fails fast above.
+    const { checkDiscipline, resolveCheckBase } = await import('../workflows/discipline.js');
+    const discipline = await checkDiscipline(config, plans, await resolveCheckBase(config, flags.base));
+    for (const message of discipline.messages) err.write(`promptgate: ${message}\n`);
+    if (discipline.messages.length > 0) return 1;
+    if (discipline.baseLabel) out.write(`✓ versions: every changed prompt has a higher version than at ${discipline.baseLabel}\n`);
+    if (discipline.lock) out.write(`✓ prompts.lock.json matches the working tree\n`);
     return 0;
   } catch (error) {
     return reportError(error, Boolean(flags.debug));

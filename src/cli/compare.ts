@@ -5,7 +5,7 @@ import type { ResolvedConfig } from '../config/types.js';
 import { createReporters } from '../reporters/index.js';
 import type { Reporter } from '../reporters/types.js';
 import type { RunHeader } from '../run-record/types.js';
-import type { SuiteRun } from '../runner/engine.js';
+import type { EngineResult, SuiteRun } from '../runner/engine.js';
 import { resolveSuites, type SuitePlan } from '../runner/plan.js';
 import { exitCodeOf, runSession } from '../runner/session.js';
 import { reportError } from './errors.js';
@@ -58,6 +58,8 @@ export async function runComparison(input: {
   signal: AbortSignal;
   command: string;
   stderr?: NodeJS.WritableStream;
+  /** drift: more run.json header fields, decided with the comparison (after every case is done). */
+  extend?: (engine: EngineResult) => Pick<RunHeader, 'drift'>;
 }): Promise<{ header: RunHeader; runDir: string }> {
   const { config, flags } = input;
   const baselineSpec = parseSideSpec(flags.baseline);
@@ -78,7 +80,7 @@ export async function runComparison(input: {
     decide: (engine) => {
       const rows = compareRows(engine.slimCases, { repeat: Math.max(1, ...input.plans.map((p) => p.repeat)), gate: config.gate });
       const comparison = buildComparison(rows, { spec: baselineSpec.text, label: baseline.label }, { spec: candidateSpec.text, label: candidate.label }, config.gate);
-      return { comparison, gate: comparison.gate };
+      return { comparison, gate: comparison.gate, ...input.extend?.(engine) };
     },
   });
   return { header: result.header, runDir: result.runDir };

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
+import type { Command } from 'commander';
 
 /** Entry of the `promptgate` command. Command modules are imported only when their command runs. */
 export async function main(argv: string[]): Promise<number> {
@@ -11,7 +11,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${version}\n`);
     return 0;
   }
-  const program = new Command('promptgate')
+  // commander is imported after the `--version` shortcut: that path loads nothing but this file.
+  const commander = await import('commander');
+  const program = new commander.Command('promptgate')
     .description('Prompts as code: run, compare and gate prompt versions on test cases')
     .version(version)
     .showHelpAfterError()
@@ -20,11 +22,21 @@ export async function main(argv: string[]): Promise<number> {
     run: async () => (await import('./run.js')).registerRun,
     check: async () => (await import('./check.js')).registerCheck,
     list: async () => (await import('./list.js')).registerList,
+    cases: async () => (await import('./cases-from-log.js')).registerCases,
     compare: async () => (await import('./compare.js')).registerCompare,
+    ci: async () => (await import('./ci.js')).registerCi,
+    drift: async () => (await import('./drift.js')).registerDrift,
+    lock: async () => (await import('./lock.js')).registerLock,
+    init: async () => (await import('./init.js')).registerInit,
+    report: async () => (await import('./report.js')).registerReport,
+    show: async () => (await import('./report.js')).registerReport,
+    merge: async () => (await import('./merge.js')).registerMerge,
   };
   const name = args.find((a) => !a.startsWith('-'));
   const toRegister = name && commands[name] ? [commands[name]] : Object.values(commands);
-  for (const load of toRegister) (await load())(program);
+  // Several names may share one module (report/show): register each once.
+  const registrars = new Set(await Promise.all(toRegister.map((load) => load())));
+  for (const register of registrars) register(program);
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -67,3 +67,9 @@ export async function shortCommit(cwd: string, commit: string): Promise<string> 
   const result = await git(cwd, ['rev-parse', '--short', commit]);
   return result.ok ? result.stdout.trim() : commit.slice(0, 7);
 }
+
+/** The repository's top folder, or undefined outside a git work tree (for checks that skip silently). */
+export async function findRepoRoot(cwd: string): Promise<string | undefined> {
+  const result = await git(cwd, ['rev-parse', '--show-toplevel']);
+  return result.ok ? result.stdout.trim() : undefined;
+}

@@ -17,6 +17,7 @@ import {
   sideReasons,
   verdictLabel,
 } from './format.js';
+import { renderDriftMarkdown } from './markdown-drift.js';
 import type { Reporter } from './types.js';
 
 export interface MarkdownOptions {
@@ -59,6 +60,7 @@ export async function renderMarkdown(run: RunHeader, cases: AsyncIterable<CaseRe
   }
 
   const blocks: string[] = [renderHeader(run), renderGroups(run)];
+  if (run.drift) blocks.push(renderDriftMarkdown(run.drift));
   if (regressed.total > 0) {
     blocks.push(`## Regressed cases (${regressed.total})\n`, ...caseTable(regressed, run, maxOutput));
   }

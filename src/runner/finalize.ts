@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { ResolvedConfig } from '../config/types.js';
 import type { Reporter } from '../reporters/types.js';
-import { readLines, removeFile, writeRunFile } from '../run-record/writer.js';
-import { RUN_FORMAT_VERSION, type CaseResult, type Comparison, type GateVerdict, type ModelRef, type PromptRef, type RunHeader } from '../run-record/types.js';
+import { readLines, readRawLines, removeFile, writeRunFile } from '../run-record/writer.js';
+import { RUN_FORMAT_VERSION, type CaseResult, type Comparison, type DriftReport, type GateVerdict, type ModelRef, type PromptRef, type RunHeader } from '../run-record/types.js';
 import type { EngineResult, SuiteRun } from './engine.js';
 import { promptOf } from './sides.js';
 
@@ -19,6 +19,8 @@ export interface FinalizeInput {
   reporters: Reporter[];
   comparison?: Comparison;
   gate?: GateVerdict;
+  /** drift's findings (run.json `drift`). */
+  drift?: DriftReport;
 }
 
 /** Writes run.json (streamed from the case log), runs the reporters' end hooks, and tidies up. */
@@ -41,9 +43,11 @@ export async function finalizeRun(input: FinalizeInput): Promise<{ header: RunHe
     summary: engine.summary.rows,
     ...(input.comparison ? { comparison: input.comparison } : {}),
     ...(input.gate ? { gate: input.gate } : {}),
+    ...(input.drift ? { drift: input.drift } : {}),
   };
   const cases = () => readLines<CaseResult>(engine.casesFile);
-  const files = [await writeRunFile(input.runDir, header, cases())];
+  // The case log's lines are already the JSON of each case: copied into run.json as they are.
+  const files = [await writeRunFile(input.runDir, header, readRawLines(engine.casesFile))];
   for (const reporter of input.reporters) {
     const written = await reporter.onRunEnd?.(header, cases, input.runDir);
     if (written) files.push(...written);

@@ -4,7 +4,7 @@ import { basename, resolve } from 'node:path';
 import type { ResolvedConfig } from '../config/types.js';
 import { inputError } from '../errors.js';
 import type { Reporter } from '../reporters/types.js';
-import type { Comparison, GateVerdict, RunHeader } from '../run-record/types.js';
+import type { Comparison, DriftReport, GateVerdict, RunHeader } from '../run-record/types.js';
 import { ensureRunDir } from '../run-record/writer.js';
 import { runEngine, type EngineResult, type SuiteRun } from './engine.js';
 import { finalizeRun } from './finalize.js';
@@ -34,7 +34,7 @@ export interface SessionInput {
   reporters: Reporter[];
   signal: AbortSignal;
   /** Turns the finished cases into a verdict (and, for compare, a comparison). */
-  decide(engine: EngineResult): { comparison?: Comparison; gate?: GateVerdict };
+  decide(engine: EngineResult): { comparison?: Comparison; gate?: GateVerdict; drift?: DriftReport };
 }
 
 export interface SessionResult {
@@ -91,7 +91,7 @@ export async function runSession(input: SessionInput): Promise<SessionResult> {
     reporters: input.reporters,
     totalCalls,
   });
-  const { comparison, gate } = input.decide(engine);
+  const { comparison, gate, drift } = input.decide(engine);
   const { header, files } = await finalizeRun({
     config,
     suites: input.suites,
@@ -111,6 +111,7 @@ export async function runSession(input: SessionInput): Promise<SessionResult> {
     reporters: input.reporters,
     comparison,
     gate,
+    drift,
   });
   return { header, runDir, files };
 }

@@ -1,0 +1,108 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import type { ReporterName } from '../config/types.js';
+import { changedSince, repoRoot } from '../git/git.js';
+import { createReporters } from '../reporters/index.js';
+import { readRunFile } from '../run-record/writer.js';
+import { resolveSuites } from '../runner/plan.js';
+import { exitCodeOf } from '../runner/session.js';
+import { renderRunAnnotations } from '../workflows/annotations.js';
+import { selectChangedSuites } from '../workflows/changed-suites.js';
+import { resolveCiBase } from '../workflows/ci-base.js';
+import { checkDiscipline, renderDisciplineMarkdown } from '../workflows/discipline.js';
+import { appendStepSummary, isGithubActions, stopCommands } from '../workflows/github.js';
+import { createRepoPaths } from '../workflows/repo-paths.js';
+import { runComparison } from './compare.js';
+import { reportError } from './errors.js';
+import { addRunFlags, loadConfigWithFlags, type CommonFlags } from './options.js';
+import { interruptSignal } from './signals.js';
+
+export interface CiFlags extends CommonFlags {
+  /** The branch or commit the pull request goes into; the merge base with HEAD is the baseline. */
+  base?: string;
+}
+
+export function registerCi(program: Command): void {
+  addRunFlags(
+    program
+      .command('ci')
+      .description('pull-request gate: check version bumps, then compare the suites changed since the merge base with the base branch')
+      .option('--base <rev>', 'base branch or commit (default: the PR base from the CI environment, else origin/main, else main)'),
+  ).action(async (flags: CiFlags) => {
+    process.exitCode = await ciCommand(flags);
+  });
+}
+
+/**
+ * `promptgate ci` (SPEC §5). Exit codes: 0 pass or nothing changed · 1 a version-discipline
+ * violation (no model is called) or the gate failed · 2 bad input or no usable base · 3 no verdict.
+ */
+export async function ciCommand(flags: CiFlags, env: NodeJS.ProcessEnv = process.env, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+  const interrupt = interruptSignal();
+  const github = isGithubActions(env);
+  try {
+    const config = await loadConfigWithFlags(flags);
+    const root = await repoRoot(config.rootDir);
+    const repo = createRepoPaths(root, config.rootDir);
+    const base = await resolveCiBase(root, flags.base, env);
+    const plans = await resolveSuites(config, { models: flags.model, repeat: flags.repeat });
+
+    // 1. Policy first: a prompt whose text changed must bump its version (and a lock must be fresh).
+    const discipline = await checkDiscipline(config, plans, { repo, commit: base.commit, label: base.label });
+    if (discipline.messages.length > 0) {
+      for (const message of discipline.messages) err.write(`promptgate: ${message}\n`);
+      if (github) for (const line of discipline.annotations) out.write(`${line}\n`);
+      await appendStepSummary(renderDisciplineMarkdown(discipline), env);
+      return 1;
+    }
+
+    // 2. The suites this change touches.
+    const selection = selectChangedSuites(plans, await changedSince(root, base.commit), { config, repo });
+    const runnable = selection.suites.filter((s) => s.plan.caseFiles.length > 0);
+    for (const s of selection.suites) if (s.plan.caseFiles.length === 0) err.write(`promptgate: note: suite "${s.plan.name}" changed but has no cases; not compared\n`);
+    if (runnable.length === 0) {
+      const message = `no prompt suites changed since the ${base.label}: nothing to compare`;
+      out.write(`promptgate ci: ${message}\n`);
+      await appendStepSummary(`# ✅ promptgate ci: no prompt suites changed\n\nNothing to compare since the ${base.label}.\n`, env);
+      return 0;
+    }
+    out.write(`promptgate ci: comparing ${runnable.length} of ${plans.length} suite(s) with the ${base.label}\n`);
+    for (const s of runnable) out.write(`  ${s.plan.name}: ${s.reasons.join('; ')}\n`);
+    if (selection.configChanged) out.write(`  (the config changed, so every suite is compared)\n`);
+
+    // 3. Compare them; the summary and JUnit reporters always run in ci.
+    const names = new Set<ReporterName>([...config.reporters, 'junit', 'markdown']);
+    const reporters = await createReporters([...names], { rootDir: config.rootDir });
+    // Model outputs are printed by the console reporter: GitHub must not read them as workflow commands.
+    const resume = github ? stopCommands(out) : undefined;
+    let result;
+    try {
+      result = await runComparison({
+        config,
+        plans: runnable.map((s) => s.plan),
+        flags: { ...flags, baseline: `git:${base.commit}` },
+        reporters,
+        signal: interrupt.signal,
+        command: 'ci',
+        stderr: err,
+      });
+    } finally {
+      resume?.();
+    }
+
+    // 4. GitHub outputs: the step summary and annotations.
+    const summary = await readFile(join(result.runDir, 'summary.md'), 'utf8').catch(() => undefined);
+    if (summary !== undefined) await appendStepSummary(summary, env);
+    if (github) {
+      const promptFiles = new Map(runnable.map((s) => [s.plan.prompt.id, repo.toRepoPath(s.plan.promptPath)]));
+      const { run } = await readRunFile(result.runDir);
+      for (const line of await renderRunAnnotations(result.header, run.cases, (id) => promptFiles.get(id))) out.write(`${line}\n`);
+    }
+    return exitCodeOf(result.header);
+  } catch (error) {
+    return reportError(error, Boolean(flags.debug), err);
+  } finally {
+    interrupt.dispose();
+  }
+}

@@ -1,0 +1,47 @@
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { scaffoldProject, type CiKind } from '../workflows/scaffold.js';
+import { reportError } from './errors.js';
+
+export interface InitFlags {
+  ci?: CiKind;
+  debug?: boolean;
+}
+
+export function registerInit(program: Command): void {
+  program
+    .command('init')
+    .description('scaffold eval.config.ts, a prompt and its cases (and CI workflows) in the current folder; never overwrites')
+    .option('--ci <provider>', 'also write CI workflows: github (a pull-request gate and a nightly drift check)', (value: string) => {
+      if (value !== 'github') throw new InvalidArgumentError(`unknown CI "${value}" (supported: github)`);
+      return value as CiKind;
+    })
+    .option('--debug', 'print stack traces')
+    .action(async (flags: InitFlags) => {
+      process.exitCode = await initCommand(flags);
+    });
+}
+
+export async function initCommand(flags: InitFlags, cwd = process.cwd(), out: NodeJS.WritableStream = process.stdout): Promise<number> {
+  try {
+    const result = await scaffoldProject(cwd, { ci: flags.ci });
+    for (const path of result.created) out.write(`  created  ${path}\n`);
+    for (const path of result.updated) out.write(`  updated  ${path}\n`);
+    for (const { path, reason } of result.skipped) out.write(`  skipped  ${path} (${reason})\n`);
+    const steps = [
+      'npx promptgate run      # runs evals/hello.csv on the stand-in "echo" model: no API key needed',
+      'npx promptgate check    # validates everything without calling a model',
+      'then point the "echo" model in eval.config.ts at a real one (see the comment there)',
+    ];
+    if (flags.ci === 'github') {
+      steps.push(
+        'add your API keys as repository secrets (e.g. OPENAI_API_KEY), and promptgate to devDependencies',
+        'for the nightly drift check: npx promptgate run --no-cache, then copy reports/<run>/run.json to baselines/nightly.json and commit it',
+      );
+    }
+    out.write(`\nNext:\n${steps.map((s) => `  ${s}`).join('\n')}\n`);
+    return 0;
+  } catch (error) {
+    return reportError(error, Boolean(flags.debug));
+  }
+}

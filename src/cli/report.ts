@@ -1,0 +1,94 @@
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import type { ReporterName } from '../config/types.js';
+import { createReporters } from '../reporters/index.js';
+import { readRunFile } from '../run-record/writer.js';
+import { reportError } from './errors.js';
+import { loadConfigWithFlags } from './options.js';
+
+const REPORTERS: ReporterName[] = ['console', 'json', 'junit', 'markdown', 'html', 'csv'];
+
+interface ReportFlags {
+  reporter?: ReporterName[];
+  open?: boolean;
+  debug?: boolean;
+}
+
+export function registerReport(program: Command): void {
+  program
+    .command('report')
+    .argument('<run>', 'a run folder or its run.json')
+    .description('rebuild reports from a stored run (no model calls)')
+    .option('--reporter <name>', `report format (repeatable): ${REPORTERS.join(', ')} (default: html)`, (value: string, previous: ReporterName[] | undefined) => {
+      if (!REPORTERS.includes(value as ReporterName)) throw new InvalidArgumentError(`unknown reporter "${value}"`);
+      return [...(previous ?? []), value as ReporterName];
+    })
+    .option('--open', 'print the path of the HTML report')
+    .option('--debug', 'print stack traces')
+    .action(async (run: string, flags: ReportFlags) => {
+      process.exitCode = await reportCommand(run, flags);
+    });
+  program
+    .command('show')
+    .argument('[run]', 'a run folder (default: the newest in reports/)')
+    .description('print where the HTML report of a run is (building it when missing)')
+    .option('-c, --config <file>', 'config file')
+    .option('--debug', 'print stack traces')
+    .action(async (run: string | undefined, flags: { config?: string; debug?: boolean }) => {
+      process.exitCode = await showCommand(run, flags);
+    });
+}
+
+export async function reportCommand(runPath: string, flags: ReportFlags, out: NodeJS.WritableStream = process.stdout): Promise<number> {
+  try {
+    const { run, file } = await readRunFile(resolve(runPath));
+    const runDir = dirname(file);
+    const names = flags.reporter?.length ? flags.reporter : ['html' as const];
+    const reporters = await createReporters(names, { progress: false });
+    const { cases, ...header } = run;
+    const written: string[] = [];
+    for (const reporter of reporters) {
+      const files = await reporter.onRunEnd?.(header, () => iterate(cases), runDir);
+      if (files) written.push(...files);
+    }
+    for (const path of written) out.write(`${path}\n`);
+    if (flags.open) {
+      const html = join(runDir, 'report.html');
+      if (existsSync(html)) out.write(`open: file://${html}\n`);
+    }
+    return 0;
+  } catch (error) {
+    return reportError(error, Boolean(flags.debug));
+  }
+}
+
+export async function showCommand(runPath: string | undefined, flags: { config?: string; debug?: boolean }, out: NodeJS.WritableStream = process.stdout): Promise<number> {
+  try {
+    let runDir = runPath ? resolve(runPath) : undefined;
+    if (!runDir) {
+      const config = await loadConfigWithFlags({ config: flags.config, cache: true });
+      const names = existsSync(config.paths.reports) ? (await readdir(config.paths.reports, { withFileTypes: true })).filter((e) => e.isDirectory() && existsSync(join(config.paths.reports, e.name, 'run.json'))).map((e) => e.name).sort() : [];
+      if (names.length === 0) {
+        process.stderr.write(`promptgate: no runs in ${config.paths.reports} yet (run \`promptgate run\` first)\n`);
+        return 2;
+      }
+      runDir = join(config.paths.reports, names[names.length - 1]);
+    }
+    const html = join(runDir, 'report.html');
+    if (!existsSync(html)) {
+      const code = await reportCommand(runDir, { reporter: ['html'] }, { write: () => true } as unknown as NodeJS.WritableStream);
+      if (code !== 0) return code;
+    }
+    out.write(`file://${html}\n`);
+    return 0;
+  } catch (error) {
+    return reportError(error, Boolean(flags.debug));
+  }
+}
+
+async function* iterate<T>(items: T[]): AsyncGenerator<T> {
+  yield* items;
+}

@@ -1,0 +1,45 @@
+import { inputError } from '../errors.js';
+import { mergeBase, resolveRevision, shortCommit } from '../git/git.js';
+
+/** What `ci` compares against. */
+export interface CiBase {
+  /** The revision the base came from, e.g. `origin/main`. */
+  ref: string;
+  /** Full commit id of the merge base of `ref` and HEAD. */
+  commit: string;
+  /** `merge base 3f2a1b0 with origin/main` */
+  label: string;
+}
+
+/**
+ * Base candidates in order: `--base`; on a pull request the base branch from the CI environment
+ * (GitHub's GITHUB_BASE_REF, GitLab's CI_MERGE_REQUEST_TARGET_BRANCH_NAME) as `origin/<ref>`,
+ * then `<ref>`; else `origin/main`, then `main`.
+ */
+export function baseCandidates(base: string | undefined, env: NodeJS.ProcessEnv = process.env): string[] {
+  if (base) return [base];
+  const prBase = env.GITHUB_BASE_REF || env.CI_MERGE_REQUEST_TARGET_BRANCH_NAME;
+  const fromPr = prBase ? [`origin/${prBase}`, prBase] : [];
+  return [...fromPr, 'origin/main', 'main'];
+}
+
+/**
+ * Resolves the base and its merge base with HEAD. Errors (exit 2) when no candidate exists or the
+ * history is too shallow to hold a merge base (a CI checkout needs `fetch-depth: 0`).
+ */
+export async function resolveCiBase(cwd: string, base: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<CiBase> {
+  const candidates = baseCandidates(base, env);
+  const head = await resolveRevision(cwd, 'HEAD');
+  if (!head) throw inputError('GIT', 'the repository has no commit yet (HEAD does not resolve)', { file: cwd });
+  for (const ref of candidates) {
+    const commit = await resolveRevision(cwd, ref);
+    if (!commit) continue;
+    const common = await mergeBase(cwd, commit, head);
+    if (!common) {
+      throw inputError('GIT', `no merge base between ${ref} and HEAD`, { file: cwd }, 'the clone is probably shallow: check out with `fetch-depth: 0` (actions/checkout) or run `git fetch --unshallow`');
+    }
+    return { ref, commit: common, label: `merge base ${await shortCommit(cwd, common)} with ${ref}` };
+  }
+  const tried = candidates.map((c) => `"${c}"`).join(', ');
+  throw inputError('GIT', base ? `unknown git revision "${base}"` : `no base branch found (tried ${tried})`, { file: base ? '--base' : cwd }, 'pass --base <branch or commit>');
+}

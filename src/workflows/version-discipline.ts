@@ -1,0 +1,101 @@
+import compareSemver from 'semver/functions/compare.js';
+import validSemver from 'semver/functions/valid.js';
+import { readFileAt } from '../git/git.js';
+import { readFrontMatter, splitFrontMatter } from '../prompts/front-matter.js';
+import { normalizeSource } from '../prompts/parse.js';
+import type { PromptFile } from '../prompts/types.js';
+import { shortHash } from '../util/hash.js';
+import type { RepoPaths } from './repo-paths.js';
+
+/**
+ * Version discipline (SPEC §5, `check` and `ci`): a prompt whose content changed against a base
+ * revision must carry a higher semver than it had there. Otherwise two different texts would share
+ * one `id@version`, and `--baseline @1.2.0` could no longer say which one it means.
+ */
+
+/** A prompt's identity: its version and content hash. */
+export interface PromptIdentity {
+  version: string;
+  hash: string;
+}
+
+export interface VersionViolation {
+  promptId: string;
+  /** Project path (relative to the project root), as users see it. */
+  file: string;
+  /** Repository path, for annotations. */
+  repoPath: string;
+  /** Line of `version:` in the working-tree file (1 when not found). */
+  line: number;
+  kind: 'not-bumped' | 'downgraded';
+  before: PromptIdentity;
+  after: PromptIdentity;
+  /** One line naming the file: `prompts/x.prompt: content changed but version is still 1.2.0 (bump it)`. */
+  message: string;
+}
+
+/**
+ * The rule on one prompt. `before` is undefined for a prompt that did not exist at the base (no
+ * constraint) or could not be read there. Returns the violation's kind and message, or undefined.
+ */
+export function judgeVersionChange(file: string, before: PromptIdentity | undefined, after: PromptIdentity, baseLabel: string): Pick<VersionViolation, 'kind' | 'message'> | undefined {
+  if (!before || before.hash === after.hash) return undefined;
+  if (!validSemver(before.version) || !validSemver(after.version)) return undefined; // the base's file was not a valid prompt: nothing to compare with
+  const order = compareSemver(after.version, before.version);
+  if (order === 0) {
+    return { kind: 'not-bumped', message: `${file}: content changed but version is still ${after.version} (bump it; compared with ${baseLabel})` };
+  }
+  if (order < 0) {
+    return { kind: 'downgraded', message: `${file}: version went down from ${before.version} to ${after.version} (compared with ${baseLabel}); a changed prompt needs a version above ${before.version}` };
+  }
+  return undefined;
+}
+
+/** Version and hash of a prompt's source, or undefined when its front matter does not parse. */
+export function identityOfSource(source: string, file: string): PromptIdentity | undefined {
+  const normalized = normalizeSource(source);
+  try {
+    const { yaml } = splitFrontMatter(normalized, file);
+    return { version: readFrontMatter(yaml, file).version, hash: shortHash(normalized) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** 1-based line of the front matter's `version:` key. */
+export function versionLineOf(source: string): number {
+  const lines = source.split('\n');
+  for (let i = 1; i < lines.length; i++) {
+    if (lines[i].trimEnd() === '---') break;
+    if (/^version\s*:/.test(lines[i])) return i + 1;
+  }
+  return 1;
+}
+
+/**
+ * Checks every prompt against its file at `baseCommit`. `prompts` are the working-tree files
+ * (duplicates by path are checked once). Prompts absent at the base are new: no constraint.
+ */
+export async function checkVersionDiscipline(input: {
+  prompts: Array<{ prompt: PromptFile; absPath: string }>;
+  repo: RepoPaths;
+  baseCommit: string;
+  /** How the base is named in messages, e.g. `HEAD` or `merge base 3f2a1b0 with origin/main`. */
+  baseLabel: string;
+}): Promise<VersionViolation[]> {
+  const seen = new Set<string>();
+  const violations: VersionViolation[] = [];
+  for (const { prompt, absPath } of input.prompts) {
+    const repoPath = input.repo.toRepoPath(absPath);
+    if (seen.has(repoPath)) continue;
+    seen.add(repoPath);
+    const source = await readFileAt(input.repo.root, input.baseCommit, repoPath);
+    const before = source === undefined ? undefined : identityOfSource(source, `${input.baseLabel}:${repoPath}`);
+    const after = { version: prompt.version, hash: prompt.hash };
+    const verdict = judgeVersionChange(prompt.path, before, after, input.baseLabel);
+    if (verdict && before) {
+      violations.push({ promptId: prompt.id, file: prompt.path, repoPath, line: versionLineOf(prompt.source), before, after, ...verdict });
+    }
+  }
+  return violations;
+}

@@ -1,0 +1,196 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { XMLParser } from 'fast-xml-parser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type CliResult } from '../helpers/cli.js';
+import { commitFiles, gitIn, initRepo } from '../helpers/git-repo.js';
+import { textOf } from '../helpers/mock-server.js';
+import { startOpenAIServer, type IncomingChat, type MockServer } from '../helpers/openai-server.js';
+import { readRun, runFolders } from '../helpers/runs.js';
+
+const WORDS = ['apple', 'banana', 'cherry', 'damson', 'elder', 'fig'];
+
+const prompt = (version: string, instruction: string) => `---
+version: ${version}
+model: m
+---
+{{role "system"}}
+${instruction}
+{{role "user"}}
+{{word}}
+`;
+const cases = (words: string[]) => ['word,__expected,__description', ...words.map((w) => `${w},equals:${w.toUpperCase()},${w}`)].join('\n') + '\n';
+
+/** Capitals; a "sloppy" instruction garbles words starting with a-c. */
+function answer(request: IncomingChat) {
+  const system = textOf(request.messages.find((m) => m.role === 'system')?.content);
+  const word = textOf(request.messages.find((m) => m.role === 'user')?.content).trim();
+  if (system.includes('sloppy') && /^[a-c]/.test(word)) return { content: `${word.toUpperCase()}!!` };
+  return { content: word.toUpperCase() };
+}
+
+/** The parsed JUnit file as plain objects (arrays for repeated elements). */
+function parseJunit(xml: string) {
+  const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => ['testsuite', 'testcase'].includes(name) });
+  return parser.parse(xml) as { testsuites: { failures: string; testsuite: Array<{ name: string; testcase: Array<{ name: string; failure?: { message: string; type: string } }> }> } };
+}
+
+describe('promptgate ci on a pull-request branch', () => {
+  let server: MockServer;
+  let upstream: string;
+  let work: string;
+  let summaryDir: string;
+
+  const ci = async (args: string[] = []): Promise<CliResult & { summary: string }> => {
+    const summaryFile = join(summaryDir, `summary-${Math.random().toString(36).slice(2)}.md`);
+    await writeFile(summaryFile, '');
+    const result = await runCli(['ci', ...args], { cwd: work, env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summaryFile, GITHUB_BASE_REF: 'main' } });
+    return { ...result, summary: await readFile(summaryFile, 'utf8') };
+  };
+  /** A fresh branch off the branch point, with `files` committed on it. */
+  const branch = async (name: string, files: Record<string, string>) => {
+    gitIn(work, 'checkout', '-q', '-B', name, 'branch-point');
+    await commitFiles(work, files, `${name}: change`);
+  };
+
+  beforeAll(async () => {
+    server = await startOpenAIServer({ respond: answer });
+    summaryDir = await mkdtemp(join(tmpdir(), 'promptgate-ci-summary-'));
+    upstream = await mkdtemp(join(tmpdir(), 'promptgate-ci-upstream-'));
+    initRepo(upstream);
+    const config = `export default { models: { m: { provider: 'openai', model: 'shout-1', baseURL: '${server.url}', apiKeyEnv: 'MOCK_KEY' } }, gate: { maxRegressions: 0 } };\n`;
+    await commitFiles(
+      upstream,
+      {
+        'eval.config.mjs': config,
+        'prompts/alpha.prompt': prompt('1.0.0', 'Repeat the word in capitals.'),
+        'prompts/beta.prompt': prompt('2.0.0', 'Repeat the word in capitals, please.'),
+        'prompts/gamma.prompt': prompt('0.3.0', 'Say the word in capitals.'),
+        'evals/alpha.csv': cases(WORDS),
+        'evals/beta.csv': cases(WORDS.slice(0, 3)),
+        'evals/gamma.csv': cases(WORDS.slice(3)),
+        '.gitignore': 'reports/\n.promptgate-cache/\n',
+      },
+      'three prompts',
+    );
+    // A clone, as actions/checkout makes one: `origin/main` is the PR's base.
+    work = await mkdtemp(join(tmpdir(), 'promptgate-ci-work-'));
+    await rm(work, { recursive: true });
+    gitIn(tmpdir(), 'clone', '-q', upstream, work);
+    gitIn(work, 'config', 'commit.gpgsign', 'false');
+    gitIn(work, 'tag', 'branch-point');
+    // main moves on after the branch point: gamma changes there, never on the branches.
+    await commitFiles(upstream, { 'prompts/gamma.prompt': prompt('0.4.0', 'Say the word in capitals, be sloppy.'), 'NOTES.md': 'later\n' }, 'main moves on');
+    gitIn(work, 'fetch', '-q', 'origin');
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('a changed prompt without a version bump fails (exit 1) naming the file, before calling any model', async () => {
+    await branch('no-bump', { 'prompts/alpha.prompt': prompt('1.0.0', 'Repeat the word in capitals, be sloppy.') });
+    server.reset();
+    const result = await ci();
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('prompts/alpha.prompt: content changed but version is still 1.0.0 (bump it');
+    expect(result.stdout).toMatch(/^::error file=prompts\/alpha\.prompt,line=2,title=promptgate%3A version not bumped::prompts\/alpha\.prompt: content changed/m);
+    expect(result.summary).toContain('version discipline');
+    expect(result.summary).toContain('prompts/alpha.prompt');
+    expect(server.count).toBe(0);
+  });
+
+  it('a lower version is refused too', async () => {
+    await branch('downgrade', { 'prompts/beta.prompt': prompt('1.9.0', 'Repeat the word in capitals, kindly.') });
+    const result = await ci();
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('prompts/beta.prompt: version went down from 2.0.0 to 1.9.0');
+  });
+
+  it('a bumped, worse prompt: only its suite is compared; exit 1; JUnit, step summary and annotations name the regressed cases', async () => {
+    await branch('worse', { 'prompts/alpha.prompt': prompt('1.1.0', 'Repeat the word in capitals, be sloppy.') });
+    server.reset();
+    const result = await ci();
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('comparing 1 of 3 suite(s) with the merge base');
+    expect(result.stdout).toContain('alpha: prompt changed: prompts/alpha.prompt');
+
+    const runDir = /^Run folder: (.+)$/m.exec(result.stdout)![1];
+    expect(await runFolders(work)).toContain(runDir);
+    const run = await readRun(runDir);
+    expect(run.command).toBe('ci');
+    // gamma changed on main after the branch point, beta not at all: neither is compared.
+    expect([...new Set(run.cases.map((c) => c.suite))]).toEqual(['alpha']);
+    expect(run.cases.filter((c) => c.change === 'regressed').map((c) => c.vars.word).sort()).toEqual(['apple', 'banana', 'cherry']);
+    expect(run.cases[0].baseline?.promptVersion).toBe('1.0.0');
+    // Only alpha's two versions were called: beta's and gamma's instructions never reached the model.
+    const systems = new Set(server.requests.map((r) => textOf(r.messages.find((m) => m.role === 'system')?.content)));
+    expect([...systems].sort()).toEqual(['Repeat the word in capitals, be sloppy.', 'Repeat the word in capitals.']);
+
+    const junit = parseJunit(await readFile(join(runDir, 'junit.xml'), 'utf8'));
+    expect(junit.testsuites.testsuite.map((s) => s.name)).toEqual(['alpha › m']);
+    const failures = junit.testsuites.testsuite[0].testcase.filter((t) => t.failure).map((t) => t.name).sort();
+    expect(failures).toEqual(['apple', 'banana', 'cherry']);
+    expect(junit.testsuites.testsuite[0].testcase.find((t) => t.name === 'apple')!.failure!.type).toBe('regressed');
+
+    expect(result.summary).toContain('Regressed cases (3)');
+    for (const word of ['apple', 'banana', 'cherry']) expect(result.summary).toContain(word);
+    expect(result.summary).not.toContain('damson |');
+    // The step summary is the run's summary.md.
+    expect(result.summary).toContain(await readFile(join(runDir, 'summary.md'), 'utf8'));
+
+    const annotations = result.stdout.split('\n').filter((l) => l.startsWith('::error '));
+    expect(annotations.filter((l) => l.includes('title=promptgate%3A regressed%3A')).length).toBe(3);
+    expect(annotations.every((l) => l.startsWith('::error file=prompts/alpha.prompt,line=1,'))).toBe(true);
+    expect(annotations.some((l) => l.includes('apple') && l.includes('passed on baseline 1.0.0, fails on 1.1.0'))).toBe(true);
+    // Model output printed by the console report sits between stop-commands markers, annotations after them.
+    const stop = /^::stop-commands::(promptgate-[0-9a-f]+)$/m.exec(result.stdout);
+    expect(stop).not.toBeNull();
+    const resumeAt = result.stdout.indexOf(`::${stop![1]}::`);
+    expect(resumeAt).toBeGreaterThan(result.stdout.indexOf('APPLE!!'));
+    expect(result.stdout.indexOf('::error ')).toBeGreaterThan(resumeAt);
+  });
+
+  it('a bumped prompt that is as good passes (exit 0)', async () => {
+    await branch('same-quality', { 'prompts/alpha.prompt': prompt('1.2.0', 'Repeat the word in capitals!') });
+    const result = await ci();
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('comparing 1 of 3 suite(s)');
+    expect(result.stdout).not.toMatch(/^::error/m);
+    expect(result.summary).toContain('promptgate ci: pass');
+  });
+
+  it('changed cases alone select their suite', async () => {
+    await branch('more-cases', { 'evals/beta.csv': cases(WORDS.slice(0, 4)) });
+    const result = await ci();
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('comparing 1 of 3 suite(s)');
+    expect(result.stdout).toContain('beta: cases changed: evals/beta.csv');
+  });
+
+  it('a branch that changes no prompt, case or config exits 0 and says so', async () => {
+    await branch('docs-only', { 'README.md': '# docs\n' });
+    server.reset();
+    const result = await ci();
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('no prompt suites changed');
+    expect(result.summary).toContain('no prompt suites changed');
+    expect(server.count).toBe(0);
+  });
+
+  it('a config change compares every suite; --base overrides the environment', async () => {
+    gitIn(work, 'checkout', '-q', '-B', 'config-change', 'branch-point');
+    const config = (await readFile(join(work, 'eval.config.mjs'), 'utf8')).replace('maxRegressions: 0', 'maxRegressions: 1');
+    await commitFiles(work, { 'eval.config.mjs': config }, 'loosen the gate');
+    const result = await ci(['--base', 'branch-point']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('comparing 3 of 3 suite(s) with the merge base');
+    expect(result.stdout).toContain('every suite is compared');
+  });
+
+  it('an unknown base is an input error (exit 2)', async () => {
+    const result = await ci(['--base', 'no-such-branch']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('unknown git revision "no-such-branch"');
+  });
+});
