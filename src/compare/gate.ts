@@ -1,5 +1,5 @@
 /**
- * The regression gate of `compare`, `ci` and `drift`, one row per suite × model (STATISTICS.md
+ * The regression gate of `compare`, `ci` and `drift`, one row per suite × model (README: "Compare and the gate"
  * says the same at more length, for users).
  *
  * Cases in the statistics: those with both sides present and neither side errored. Errored cases

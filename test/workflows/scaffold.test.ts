@@ -37,7 +37,7 @@ describe('init scaffold', () => {
   });
 
   it('the README section shows the workflows exactly as init writes them', async () => {
-    const readme = await readFile(join(REPO_ROOT, 'src/workflows/README-section.md'), 'utf8');
+    const readme = await readFile(join(REPO_ROOT, 'README.md'), 'utf8');
     expect(readme).toContain(`\`\`\`yaml\n${PR_WORKFLOW}\`\`\``);
     expect(readme).toContain(`\`\`\`yaml\n${DRIFT_WORKFLOW}\`\`\``);
   });
