@@ -2,6 +2,7 @@ import type { ModelConfig } from '../config/types.js';
 import type { Message } from '../prompts/types.js';
 import { abortedFailure, providerFailure, scrubSecrets } from './failure.js';
 import { SDK_TIMEOUT_MS, translateParams } from './request-setup.js';
+import { createHttpFetch } from './http-fetch.js';
 import { createClientLoader } from './sdk-client.js';
 import { mapSdkError } from './sdk-errors.js';
 import { isRecord } from './shape.js';
@@ -31,7 +32,8 @@ export function createAnthropicProvider(name: string, config: ModelConfig, optio
     sdkName: '@anthropic-ai/sdk',
     build: async (apiKey) => {
       const sdk = await import('@anthropic-ai/sdk');
-      return { client: new sdk.default({ apiKey, baseURL: config.baseURL, maxRetries: 0, timeout: SDK_TIMEOUT_MS }), classes: sdk };
+      // createHttpFetch: node:http with keep-alive instead of the global fetch (see http-fetch.ts).
+      return { client: new sdk.default({ apiKey, baseURL: config.baseURL, maxRetries: 0, timeout: SDK_TIMEOUT_MS, fetch: createHttpFetch() }), classes: sdk };
     },
   });
 

@@ -5,6 +5,7 @@ import { createCustomProvider } from './custom.js';
 import { createOpenAIProvider } from './openai.js';
 import { resolvePrice } from './prices.js';
 import { createReplayProvider, recordingProvider } from './replay.js';
+import { scrubbingProvider } from './scrub.js';
 import type { Provider } from './types.js';
 
 export interface ProviderContext {
@@ -16,6 +17,8 @@ export interface ProviderContext {
   env?: NodeJS.ProcessEnv;
   /** The config file, named in the error for an unknown provider. */
   configFile?: string;
+  /** API keys (see apiKeysOf) scrubbed from everything the provider returns, before it is recorded. */
+  secrets?: readonly string[];
 }
 
 export const PROVIDER_KINDS = ['openai', 'anthropic', 'replay'] as const;
@@ -23,15 +26,17 @@ export const PROVIDER_KINDS = ['openai', 'anthropic', 'replay'] as const;
 /**
  * The provider for one configured model. Cheap: SDKs are imported on a provider's first call.
  * With `record`, real providers (not `replay`) are wrapped to append their answers to
- * `<fixturesDir>/replay/<name>.jsonl`. `price` is the config's override, else the price table's.
+ * `<fixturesDir>/replay/<name>.jsonl`, after `secrets` are scrubbed from their answers. `price` is
+ * the config's override, else the price table's.
  * Throws a PromptgateError (MODEL_UNKNOWN) for an unknown provider kind.
  */
 export function createProvider(name: string, config: ModelConfig, context: ProviderContext): Provider {
   const provider = createBaseProvider(name, config, context);
   const price = resolvePrice(config.model, config.price);
   if (price) provider.price = price;
-  if (context.record && provider.kind !== 'replay') return recordingProvider(provider, context.fixturesDir, name);
-  return provider;
+  const scrubbed = scrubbingProvider(provider, context.secrets ?? []);
+  if (context.record && provider.kind !== 'replay') return recordingProvider(scrubbed, context.fixturesDir, name);
+  return scrubbed;
 }
 
 function createBaseProvider(name: string, config: ModelConfig, context: ProviderContext): Provider {

@@ -1,4 +1,4 @@
-import { appendFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -29,6 +29,7 @@ describe('run writer', () => {
     }
     await expect(writeRunFile(dir, header, failing())).rejects.toThrow('disk on fire');
     expect(await readFile(join(dir, 'run.json'), 'utf8')).toBe(before);
+    expect(await readdir(dir)).toEqual(['run.json']); // no temp file left behind
   });
 
   it('skips a torn last line when reading a JSON-lines log', async () => {

@@ -1,9 +1,10 @@
 import type { ResponseCache } from '../cache/response-cache.js';
 import { requestKeyOf } from '../cache/response-cache.js';
 import type { Message } from '../prompts/types.js';
-import { costOf } from '../providers/prices.js';
+import { costOf, lookupPrice, type ModelPrice } from '../providers/prices.js';
 import type { Provider, ProviderResult } from '../providers/types.js';
 import type { CallRecord, Side } from '../run-record/types.js';
+import { resumeKeyOf } from './resume.js';
 import type { Scheduler } from './schedule.js';
 
 /** Who a call is for: everything calls.jsonl records besides the response. */
@@ -33,8 +34,10 @@ export interface CallServices {
   cache: ResponseCache;
   /** Whether cache hits may be used (`--no-cache` turns reads off; writes still warm it). */
   readCache: boolean;
-  /** Successful calls of an interrupted run being resumed, by request key. */
+  /** Successful calls of an interrupted run being resumed, by resumeKeyOf. */
   resumed?: Map<string, CallRecord>;
+  /** A call taken from the resumed run: counted like a new one, but not logged again. */
+  reuse?(record: CallRecord): void;
   /** Appends a line to calls.jsonl. */
   log(record: CallRecord): void;
   onCallDone?(record: CallRecord): void;
@@ -50,10 +53,20 @@ export function keyOfCall(input: CallInput, repeat: number): string {
  * logged to calls.jsonl (except resumed calls, already there). Never throws.
  * Returns undefined when the run was interrupted before the call finished (it is abandoned).
  */
-export async function makeCall(context: CallContext, input: CallInput, services: CallServices, signal: AbortSignal): Promise<CallRecord | undefined> {
-  const requestKey = keyOfCall(input, context.repeat);
-  const resumed = services.resumed?.get(requestKey);
-  if (resumed) return { ...resumed, runId: context.runId };
+export async function makeCall(
+  context: CallContext,
+  input: CallInput,
+  services: CallServices,
+  signal: AbortSignal,
+  /** keyOfCall(input, context.repeat), when the caller has it already. */
+  requestKey = keyOfCall(input, context.repeat),
+): Promise<CallRecord | undefined> {
+  const resumed = services.resumed?.get(resumeKeyOf({ ...context, requestKey }));
+  if (resumed) {
+    const record = { ...resumed, runId: context.runId };
+    services.reuse?.(record);
+    return record;
+  }
 
   const base = {
     runId: context.runId,
@@ -121,7 +134,7 @@ function recordOf(base: Omit<CallRecord, 'modelReported' | 'output' | 'finishRea
     usage,
     latencyMs: latency,
     // Replayed answers cost nothing; real ones are priced when the table (or the config) knows the model.
-    costUsd: input.provider.kind === 'replay' ? 0 : usage ? costOf(result.modelReported ?? input.provider.model, usage, input.price) : null,
+    costUsd: input.provider.kind === 'replay' ? 0 : usage ? priceCall(result.modelReported ?? input.provider.model, usage, input.price) : null,
     cached: false,
     attempts,
     error: null,
@@ -134,4 +147,14 @@ function estimateTokens(input: CallInput): number {
   for (const message of input.messages) chars += message.content.length;
   const maxOut = Number(input.params.max_tokens ?? input.params.maxOutputTokens ?? 256);
   return Math.ceil(chars / 4) + (Number.isFinite(maxOut) ? maxOut : 256);
+}
+
+const tablePrices = new Map<string, ModelPrice | undefined>();
+
+/** costOf, with the price table's answer for a model id looked up once per id (it scans the table). */
+function priceCall(modelId: string, usage: { inputTokens: number; outputTokens: number }, override?: { input: number; output: number }): number | null {
+  if (override) return costOf(modelId, usage, override);
+  if (!tablePrices.has(modelId)) tablePrices.set(modelId, lookupPrice(modelId));
+  const price = tablePrices.get(modelId);
+  return price ? costOf(modelId, usage, { input: price.inputPerMTok, output: price.outputPerMTok }) : null;
 }

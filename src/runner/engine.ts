@@ -43,7 +43,7 @@ export interface EngineInput {
   record?: boolean;
   filter?: string;
   shard?: Shard;
-  /** Successful calls of the interrupted run being resumed, by request key. */
+  /** Successful calls of the interrupted run being resumed, by resumeKeyOf. */
   resumed?: Map<string, CallRecord>;
   reporters: Reporter[];
   /** Expected number of eval calls, for progress. */
@@ -53,7 +53,11 @@ export interface EngineInput {
 export interface EngineResult {
   interrupted: boolean;
   summary: ReturnType<ReturnType<typeof createSummary>['finish']>;
-  /** Every case result without outputs, vars or reasons: what the gate needs. */
+  /**
+   * Every case result cut down to what the compare gate reads (statuses, rates, scores, repeat
+   * counts). Empty when no suite has a baseline: `run` decides from the summary alone, so its
+   * memory does not grow with the number of cases.
+   */
   slimCases: CaseResult[];
   casesFile: string;
 }
@@ -82,12 +86,17 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
       callLog.write(record);
       summary.addCall(record);
     },
+    reuse(record) {
+      summary.addCall(record);
+      services.onCallDone?.(record);
+    },
     onCallDone(record) {
       done++;
       for (const reporter of input.reporters) reporter.onCallDone?.({ done, total: input.totalCalls, cached: record.cached, error: record.error !== null });
     },
   };
   const slimCases: CaseResult[] = [];
+  const keepSlim = input.suites.some((suite) => suite.baseline);
   const completed = new Map<number, CaseResult | null>();
   let nextToEmit = 0;
   let nextSeq = 0;
@@ -104,7 +113,7 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
       if (!result) continue;
       caseLog.write(result);
       summary.addCase(result);
-      slimCases.push(slimCase(result));
+      if (keepSlim) slimCases.push(slimCase(result));
       for (const reporter of input.reporters) await reporter.onCaseResult?.(result);
     }
   };
@@ -335,14 +344,38 @@ function modelLimits(config: ResolvedConfig): Record<string, ModelLimits> {
   return limits;
 }
 
-/** What the gate keeps of a case: statuses, rates and scores, no outputs. */
+/** What the gate keeps of a case: statuses, rates, scores and repeat counts; nothing per repeat. */
 function slimCase(result: CaseResult): CaseResult {
-  const slimRepeats = (repeats: RepeatOutcome[]): RepeatOutcome[] =>
-    repeats.map((r) => ({ ...r, output: null, grade: r.grade ? { pass: r.grade.pass, score: r.grade.score, reason: '', assertions: [] } : null }));
+  const side = (from: SideResult): SideResult => ({
+    promptId: from.promptId,
+    promptVersion: from.promptVersion,
+    promptHash: from.promptHash,
+    status: from.status,
+    passRate: from.passRate,
+    meanScore: from.meanScore,
+    repeats: repeatsOfLength(from.repeats.length),
+  });
   return {
-    ...result,
-    vars: {},
-    repeats: slimRepeats(result.repeats),
-    baseline: result.baseline ? { ...result.baseline, repeats: slimRepeats(result.baseline.repeats) } : undefined,
+    ...side(result),
+    suite: result.suite,
+    model: result.model,
+    caseId: result.caseId,
+    tags: NO_TAGS,
+    source: result.source,
+    vars: NO_VARS,
+    ...(result.baseline ? { baseline: side(result.baseline) } : {}),
+    ...(result.change ? { change: result.change } : {}),
   };
+}
+
+const NO_TAGS: string[] = [];
+const NO_VARS: Record<string, unknown> = {};
+const PLACEHOLDER: RepeatOutcome = {
+  repeat: 0, output: null, error: null, grade: null, modelReported: null, latencyMs: 0, usage: null, costUsd: null, cached: false, attempts: 0,
+};
+const repeatArrays: RepeatOutcome[][] = [];
+
+/** A shared, never-mutated array of `n` placeholders: the gate reads only how many repeats a side had. */
+function repeatsOfLength(n: number): RepeatOutcome[] {
+  return (repeatArrays[n] ??= Array.from({ length: n }, () => PLACEHOLDER));
 }

@@ -1,9 +1,12 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import type { Assertion } from '../cases/types.js';
 import { assertionFromConfig, parseGraderSpec, resolveCaseFiles } from '../cases/index.js';
+import { formatPath } from '../config/schema-errors.js';
+import { findSecretParam } from '../config/secrets.js';
+import { findLine, type PathSegment } from '../config/source-line.js';
 import type { ResolvedConfig, SuiteConfig } from '../config/types.js';
-import { inputError } from '../errors.js';
+import { inputError, isPromptgateError, type ErrorCode, type PromptgateError } from '../errors.js';
 import { listPromptFiles, loadPromptFile } from '../prompts/index.js';
 import type { PromptFile } from '../prompts/types.js';
 
@@ -37,19 +40,28 @@ export interface PlanOptions {
 export async function resolveSuites(config: ResolvedConfig, options: PlanOptions = {}): Promise<SuitePlan[]> {
   const entries: SuiteConfig[] = config.suites ?? (await listPromptFiles(config.paths.prompts)).map((file) => ({ prompt: file }));
   const where = config.configFile ? relative(config.rootDir, config.configFile) : 'config';
+  const configError = configErrorFor(config, where);
   const plans: SuitePlan[] = [];
   const names = new Set<string>();
   for (const [index, entry] of entries.entries()) {
-    const promptPath = resolvePromptPath(entry.prompt, config);
+    const promptPath = resolvePromptPath(entry.prompt, config, (code, message) => configError(code, ['suites', index, 'prompt'], entry.prompt, message));
     if (!existsSync(promptPath)) {
-      throw inputError('FILE_MISSING', `suites[${index}].prompt: prompt file not found: ${relative(config.rootDir, promptPath)}`, { file: where });
+      throw configError('FILE_MISSING', ['suites', index, 'prompt'], entry.prompt, `prompt file not found: ${relative(config.rootDir, promptPath)}`);
     }
     const prompt = await loadPromptFile(promptPath, config.rootDir);
+    const secret = findSecretParam(prompt.config, ['config']);
+    if (secret) {
+      throw inputError('PROMPT_INVALID', `${formatPath(secret)} looks like a credential`, { file: prompt.path, line: frontMatterLine(prompt.source, 'config') }, 'API keys come from the environment only (the model\'s `apiKeyEnv`)');
+    }
     const name = entry.name ?? prompt.id;
     if (names.has(name)) throw inputError('CONFIG_INVALID', `suites[${index}]: duplicate suite name "${name}"`, { file: where });
     names.add(name);
     if (options.only?.length && !options.only.includes(name) && !options.only.includes(prompt.id)) continue;
-    const caseFiles = await resolveCaseFiles(entry.cases, prompt.id, config.paths.evals, config.rootDir);
+    const caseFiles = await resolveCaseFiles(entry.cases, prompt.id, config.paths.evals, config.rootDir).catch((error: unknown) => {
+      // A `cases` path from the config: say where it was written.
+      if (entry.cases === undefined || !isPromptgateError(error)) throw error;
+      throw configError(error.code, ['suites', index, 'cases'], entry.cases, error.message, error.hint);
+    });
     const models = options.models?.length ? options.models : entry.models?.length ? entry.models : prompt.model ? [prompt.model] : config.defaultModel ? [config.defaultModel] : [];
     if (models.length === 0) {
       throw inputError('MODEL_UNKNOWN', `no model for suite "${name}": set \`model\` in the prompt's front matter, \`models\` on the suite, or \`defaultModel\``, { file: prompt.path });
@@ -57,8 +69,10 @@ export async function resolveSuites(config: ResolvedConfig, options: PlanOptions
     for (const model of models) {
       if (!config.models[model]) {
         const known = Object.keys(config.models);
-        const source = options.models?.includes(model) ? '--model' : entry.models?.includes(model) ? where : prompt.path;
-        throw inputError('MODEL_UNKNOWN', `unknown model "${model}" (known: ${known.length ? known.join(', ') : 'none configured'})`, { file: source });
+        const message = `unknown model "${model}" (known: ${known.length ? known.join(', ') : 'none configured'})`;
+        if (options.models?.includes(model)) throw inputError('MODEL_UNKNOWN', message, { file: '--model' });
+        if (entry.models?.includes(model)) throw configError('MODEL_UNKNOWN', ['suites', index, 'models'], model, message);
+        throw inputError('MODEL_UNKNOWN', message, { file: prompt.path, line: frontMatterLine(prompt.source, 'model') });
       }
     }
     const assert = (entry.assert ?? []).map((spec, i) => {
@@ -86,18 +100,41 @@ export async function resolveSuites(config: ResolvedConfig, options: PlanOptions
   return plans;
 }
 
-function resolvePromptPath(spec: string, config: ResolvedConfig): string {
+function resolvePromptPath(spec: string, config: ResolvedConfig, fail: (code: ErrorCode, message: string) => PromptgateError): string {
   if (isAbsolute(spec)) return spec;
   if (spec.endsWith('.prompt') || spec.includes('/')) {
     const path = resolve(config.rootDir, spec);
     const rel = relative(config.rootDir, path);
-    if (rel.startsWith('..')) throw inputError('PATH_UNSAFE', `prompt path "${spec}" is outside the project`, { file: config.configFile ?? 'config' });
+    if (rel.startsWith('..')) throw fail('PATH_UNSAFE', `prompt path "${spec}" is outside the project`);
     return path;
   }
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(spec)) {
-    throw inputError('PATH_UNSAFE', `prompt id "${spec}" is not a plain name`, { file: config.configFile ?? 'config' });
-  }
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(spec)) throw fail('PATH_UNSAFE', `prompt id "${spec}" is not a plain name`);
   return join(config.paths.prompts, `${basename(spec)}.prompt`);
+}
+
+/**
+ * Errors about a suite entry name the config file, the line where the key's value is written
+ * (found in the source when it can be) and the key path: `eval.config.ts:7: suites[0].cases: …`.
+ */
+function configErrorFor(config: ResolvedConfig, where: string) {
+  let source: string | undefined | null = null;
+  return (code: ErrorCode, path: PathSegment[], value: string, message: string, hint?: string): PromptgateError => {
+    if (source === null) {
+      try {
+        source = config.configFile ? readFileSync(config.configFile, 'utf8') : undefined;
+      } catch {
+        source = undefined;
+      }
+    }
+    const line = findLine(source, path, value);
+    return inputError(code, `${formatPath(path)}: ${message}`, { file: where, line }, hint);
+  };
+}
+
+/** File line of a front-matter key (`model:`) in a prompt's source, when present. */
+function frontMatterLine(source: string, key: string): number | undefined {
+  const index = source.split('\n').findIndex((line) => line.startsWith(`${key}:`));
+  return index === -1 ? undefined : index + 1;
 }
 
 /** `output.schema` (or `output.format: json`) of a prompt grades every case of its suite. */

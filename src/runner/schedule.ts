@@ -1,6 +1,6 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { ProviderResult } from '../providers/types.js';
-import { createRateLimiter, sleep, type RateLimiter } from './rate-limit.js';
+import { createRateLimiter, sleep, type RateLimiter, type RatePermit } from './rate-limit.js';
 
 export interface ModelLimits {
   /** Requests in flight for this model at most. */
@@ -51,6 +51,11 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const cap = options.backoffMaxMs ?? 30_000;
   const random = options.random ?? Math.random;
   let inFlight = 0;
+  // The controllers of attempts in flight: one listener on the run's signal aborts them all.
+  const live = new Set<AbortController>();
+  options.signal.addEventListener('abort', () => {
+    for (const controller of live) controller.abort(options.signal.reason);
+  }, { once: true });
 
   const limitsOf = (model: string) => {
     let entry = modelLimits.get(model);
@@ -66,26 +71,40 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     return entry;
   };
 
-  const attemptOnce = async (attempt: Attempt, timeoutMs: number): Promise<{ result: ProviderResult; latencyMs: number }> => {
+  const attemptOnce = async (attempt: Attempt, timeoutMs: number, permit?: RatePermit): Promise<{ result: ProviderResult; latencyMs: number }> => {
     // Queued behind the limit when the run was interrupted: do not start it.
-    if (options.signal.aborted) return { result: abortedResult(), latencyMs: 0 };
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = AbortSignal.any([options.signal, timeout]);
+    if (options.signal.aborted) {
+      permit?.release();
+      return { result: abortedResult(), latencyMs: 0 };
+    }
+    // One plain controller and timer per attempt: AbortSignal.timeout and AbortSignal.any make
+    // transferable, composite signals, a measurable cost at thousands of calls a second.
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError'));
+    }, timeoutMs);
+    live.add(controller);
     const started = performance.now();
     inFlight++;
     try {
       let result: ProviderResult;
       try {
-        result = await attempt(signal);
+        result = await attempt(controller.signal);
       } catch (error) {
         result = { ok: false, error: { code: 'provider_error', message: errorMessage(error), retryable: false } };
       }
-      if (!result.ok && timeout.aborted && !options.signal.aborted) {
+      if (!result.ok && timedOut && !options.signal.aborted) {
         result = { ok: false, error: { code: 'timeout', message: `no answer within ${timeoutMs} ms`, retryable: true } };
       }
       return { result, latencyMs: performance.now() - started };
     } finally {
       inFlight--;
+      clearTimeout(timer);
+      live.delete(controller);
+      // The rate window counts this request from its end (see rate-limit.ts).
+      permit?.finish();
     }
   };
 
@@ -101,13 +120,14 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         if (options.signal.aborted) {
           return { result: last?.result ?? abortedResult(), attempts, latencyMs: last?.latencyMs ?? 0 };
         }
+        let permit: RatePermit | undefined;
         try {
-          if (rate) await rate.acquire(estimatedTokens, options.signal);
+          if (rate) permit = await rate.acquire(estimatedTokens, options.signal);
         } catch {
           return { result: abortedResult(), attempts, latencyMs: 0 };
         }
         attempts++;
-        const run = () => globalLimit(() => attemptOnce(attempt, config.timeoutMs));
+        const run = () => globalLimit(() => attemptOnce(attempt, config.timeoutMs, permit));
         last = await (limit ? limit(run) : run());
         if (last.result.ok) {
           if (rate && last.result.usage) {

@@ -1,0 +1,50 @@
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import type { ReporterName } from '../config/types.js';
+import type { RunHeader } from '../run-record/types.js';
+import { createReporters } from '../reporters/index.js';
+import { mergeRuns } from '../runner/merge.js';
+import { exitCodeOf } from '../runner/session.js';
+import { reportError } from './errors.js';
+import { loadConfigWithFlags } from './options.js';
+
+interface MergeFlags {
+  config?: string;
+  out?: string;
+  reporter?: ReporterName[];
+  debug?: boolean;
+}
+
+const REPORTERS: ReporterName[] = ['console', 'json', 'junit', 'markdown', 'html'];
+
+export function registerMerge(program: Command): void {
+  program
+    .command('merge')
+    .argument('<run...>', 'run folders (or run.json files) of the shards of one `--shard i/n` split')
+    .description('combine shard runs into one run folder, and decide the gate on all their cases')
+    .option('-c, --config <file>', 'config file (gate rules and reporters)')
+    .option('-o, --out <dir>', 'folder for the merged run folder (default: reports/)')
+    .option('--reporter <name>', `report format (repeatable): ${REPORTERS.join(', ')} (default: the config's)`, (value: string, previous: ReporterName[] | undefined) => {
+      if (!REPORTERS.includes(value as ReporterName)) throw new InvalidArgumentError(`unknown reporter "${value}" (one of ${REPORTERS.join(', ')})`);
+      return [...(previous ?? []), value as ReporterName];
+    })
+    .option('--debug', 'print stack traces')
+    .action(async (runs: string[], flags: MergeFlags) => {
+      process.exitCode = await mergeCommand(runs, flags);
+    });
+}
+
+/** `promptgate merge`: exit code as for the command that made the shards (SPEC §7), 2 for shards that do not fit together. */
+export async function mergeCommand(runs: string[], flags: MergeFlags): Promise<number> {
+  try {
+    const config = await loadConfigWithFlags({ config: flags.config, cache: true, reporter: flags.reporter });
+    const reporters = await createReporters(config.reporters, { rootDir: config.rootDir, progress: false });
+    const configFor = (options: RunHeader['options']) =>
+      loadConfigWithFlags({ config: flags.config, reporter: flags.reporter, concurrency: options.concurrency, cache: options.cache, repeat: options.repeat === config.repeat ? undefined : options.repeat });
+    const { header, runDir } = await mergeRuns({ runs, config, out: flags.out, reporters, configFor });
+    if (!config.reporters.includes('console')) process.stdout.write(`Merged ${runs.length} run(s) into ${runDir}\n`);
+    return exitCodeOf(header);
+  } catch (error) {
+    return reportError(error, Boolean(flags.debug));
+  }
+}

@@ -1,0 +1,80 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createHttpFetch } from './http-fetch.js';
+
+describe('createHttpFetch', () => {
+  let server: Server;
+  let base: string;
+  const seen: Array<{ method?: string; headers: Record<string, unknown>; body: string }> = [];
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let body = '';
+      req.setEncoding('utf8').on('data', (d) => (body += d));
+      req.on('end', () => {
+        seen.push({ method: req.method, headers: req.headers, body });
+        if (req.url === '/gzip') {
+          res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(gzipSync('{"ok":true}'));
+        } else if (req.url === '/slow') {
+          setTimeout(() => res.writeHead(200).end('late'), 2_000);
+        } else if (req.url === '/cut') {
+          res.writeHead(200, { 'content-length': '100' });
+          res.write('{"partial":');
+          setTimeout(() => res.destroy(), 10);
+        } else if (req.url === '/empty') {
+          res.writeHead(204).end();
+        } else {
+          res.writeHead(429, { 'retry-after': '3', 'x-test': 'a' }).end(JSON.stringify({ echo: body }));
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('sends method, headers and body, and returns status, headers and body as a Response', async () => {
+    const fetch = createHttpFetch();
+    const response = await fetch(`${base}/echo`, { method: 'POST', headers: new Headers({ 'content-type': 'application/json', authorization: 'Bearer k' }), body: '{"a":"é"}' });
+    expect(response.status).toBe(429);
+    expect(response.headers.get('retry-after')).toBe('3');
+    expect(await response.json()).toEqual({ echo: '{"a":"é"}' });
+    const request = seen.at(-1)!;
+    expect(request.method).toBe('POST');
+    expect(request.headers.authorization).toBe('Bearer k');
+    expect(request.headers['content-length']).toBe(String(Buffer.byteLength('{"a":"é"}')));
+  });
+
+  it('decodes a gzip body and handles a body-less status', async () => {
+    const fetch = createHttpFetch();
+    const gz = await fetch(`${base}/gzip`);
+    expect(await gz.json()).toEqual({ ok: true });
+    expect(gz.headers.get('content-encoding')).toBeNull();
+    const empty = await fetch(`${base}/empty`, { method: 'POST', body: '' });
+    expect(empty.status).toBe(204);
+  });
+
+  it('rejects with an AbortError when the signal aborts, and with an error when the connection is cut', async () => {
+    const fetch = createHttpFetch();
+    const controller = new AbortController();
+    const pending = fetch(`${base}/slow`, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 20);
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(fetch(`${base}/cut`)).rejects.toThrow(/closed before the response ended|aborted|socket hang up/);
+  });
+
+  it('hands anything but a URL with a plain body to the fallback fetch', async () => {
+    const fallback = vi.fn(async () => new Response('from fallback'));
+    const fetch = createHttpFetch(fallback as unknown as typeof globalThis.fetch);
+    const form = new FormData();
+    form.set('a', 'b');
+    expect(await (await fetch(`${base}/echo`, { method: 'POST', body: form })).text()).toBe('from fallback');
+    expect(await (await fetch(new Request(`${base}/echo`))).text()).toBe('from fallback');
+    expect(fallback).toHaveBeenCalledTimes(2);
+  });
+});

@@ -1,0 +1,43 @@
+import type { ModelConfig } from '../config/types.js';
+import { scrubSecrets } from './failure.js';
+import type { Provider, ProviderRequest, ProviderResult } from './types.js';
+
+/** The variables the SDKs read when a model names none. */
+const DEFAULT_KEY_VARIABLES = ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY'];
+
+/**
+ * The API keys within a run's reach: each model's `apiKeyEnv` and the SDKs' default variables,
+ * read from `env`. These are what no output may contain.
+ */
+export function apiKeysOf(models: Record<string, ModelConfig>, env: NodeJS.ProcessEnv = process.env): string[] {
+  const names = new Set(DEFAULT_KEY_VARIABLES);
+  for (const model of Object.values(models)) if (model.apiKeyEnv) names.add(model.apiKeyEnv);
+  const keys = [...names].map((name) => env[name]).filter((value): value is string => typeof value === 'string' && value.length > 0);
+  // Longest first: a key that contains another is replaced whole.
+  return [...new Set(keys)].sort((a, b) => b.length - a.length);
+}
+
+/**
+ * Wraps a provider so that a secret a server echoes back (a key copied from the Authorization
+ * header into the answer or an error body) never leaves it: the output, the reported model and the
+ * error message are scrubbed (`***`) before anything records, caches, grades or prints them.
+ */
+export function scrubbingProvider(inner: Provider, secrets: readonly string[]): Provider {
+  if (secrets.length === 0) return inner;
+  const scrub = (text: string) => scrubSecrets(text, secrets);
+  const wrapped: Provider = {
+    name: inner.name,
+    kind: inner.kind,
+    model: inner.model,
+    async call(request: ProviderRequest, signal: AbortSignal): Promise<ProviderResult> {
+      const result = await inner.call(request, signal);
+      if (!result.ok) return { ...result, error: { ...result.error, message: scrub(result.error.message) } };
+      const clean: ProviderResult = { ...result, output: scrub(result.output) };
+      if (result.modelReported !== undefined) clean.modelReported = scrub(result.modelReported);
+      if (result.finishReason !== undefined) clean.finishReason = scrub(result.finishReason);
+      return clean;
+    },
+  };
+  if (inner.price) wrapped.price = inner.price;
+  return wrapped;
+}

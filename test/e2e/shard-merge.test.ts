@@ -1,0 +1,160 @@
+import { readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeProject, runCli, type CliResult } from '../helpers/cli.js';
+import { textOf } from '../helpers/mock-server.js';
+import { startOpenAIServer, type IncomingChat, type MockServer } from '../helpers/openai-server.js';
+import { readCalls, readRun } from '../helpers/runs.js';
+import type { RunFile, SummaryRow } from '../../src/run-record/types.js';
+
+/**
+ * A deterministic model: "yes" for item n unless n is a multiple of 4 (or, when the system
+ * message says "strict", also of 5). The second model also says "no" to multiples of 7.
+ */
+function answer(request: IncomingChat): string {
+  const system = textOf(request.messages.find((m) => m.role === 'system')?.content);
+  const n = Number(/item (\d+)/.exec(textOf(request.messages.at(-1)?.content))?.[1]);
+  const no = n % 4 === 0 || (system.includes('strict') && n % 5 === 0) || (request.model === 'model-b' && n % 7 === 0);
+  return no ? 'no' : 'yes';
+}
+
+const caseRows = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `${from + i},contains:yes`);
+const CSV = (rows: string[]) => ['n,__expected', ...rows].join('\n');
+const PROMPT = (system: string) => `---\nversion: 1.0.0\n---\n{{role "system"}}\n${system}\n{{role "user"}}\nIs item {{n}} fine?\n`;
+
+async function onlyRun(dir: string): Promise<string> {
+  const [name] = await readdir(dir);
+  return join(dir, name);
+}
+
+/** The deterministic part of a summary row (latencies vary between runs). */
+const stable = (rows: SummaryRow[]) => rows.map(({ latencyP50: _p50, latencyP95: _p95, ...rest }) => rest);
+const statuses = (run: RunFile) => run.cases.map((c) => `${c.suite}/${c.model}/${c.caseId}:${c.status}${c.change ? `:${c.change}` : ''}`);
+
+describe('--shard i/n and promptgate merge', () => {
+  let server: MockServer;
+  let dir: string;
+  const run = (args: string[]): Promise<CliResult> => runCli(args, { cwd: dir, env: { SHARD_TEST_KEY: 'sk-shard' } });
+
+  beforeAll(async () => {
+    server = await startOpenAIServer({ respond: (request) => ({ content: answer(request) }) });
+    dir = await makeProject({
+      'eval.config.mjs': `export default {
+  models: {
+    'model-a': { provider: 'openai', model: 'model-a', baseURL: '${server.url}', apiKeyEnv: 'SHARD_TEST_KEY' },
+    'model-b': { provider: 'openai', model: 'model-b', baseURL: '${server.url}', apiKeyEnv: 'SHARD_TEST_KEY' },
+  },
+  suites: [{ prompt: 'items', models: ['model-a', 'model-b'] }],
+  gate: { minPassRate: 0.9 },
+  concurrency: 4,
+  reporters: ['json'],
+};
+`,
+      'prompts/items.prompt': PROMPT('Answer yes or no.'),
+      'evals/items.csv': CSV(caseRows(1, 31)),
+    });
+  });
+  afterAll(async () => {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('3 shards merged give the unsharded run: same cases in the same order, statuses, summary and gate verdict', async () => {
+    const full = await run(['run', '--no-cache', '--out', 'full']);
+    // 30 cases × 2 models; multiples of 4 (and of 7 on model-b) fail: below the 0.9 floor → exit 1.
+    expect(full.code).toBe(1);
+    const shardCodes = [];
+    for (const i of [1, 2, 3]) shardCodes.push((await run(['run', '--no-cache', '--shard', `${i}/3`, '--out', `shards/${i}`])).code);
+    const shards = await Promise.all([1, 2, 3].map(async (i) => readRun(await onlyRun(join(dir, 'shards', String(i))))));
+    // Every case is in exactly one shard, and no shard is empty.
+    expect(shards.map((s) => s.cases.length).every((n) => n > 0)).toBe(true);
+    expect(shards.reduce((sum, s) => sum + s.cases.length, 0)).toBe(60);
+    expect(shardCodes.every((code) => code === 0 || code === 1)).toBe(true);
+
+    const shardDirs = await Promise.all([3, 1, 2].map(async (i) => onlyRun(join(dir, 'shards', String(i)))));
+    const merged = await run(['merge', ...shardDirs, '--out', 'merged']);
+    expect(merged.stderr).toBe('');
+    expect(merged.code).toBe(full.code);
+
+    const expected = await readRun(await onlyRun(join(dir, 'full')));
+    const mergedDir = await onlyRun(join(dir, 'merged'));
+    const actual = await readRun(mergedDir);
+    expect(statuses(actual)).toEqual(statuses(expected));
+    expect(actual.cases.map((c) => c.source)).toEqual(expected.cases.map((c) => c.source));
+    expect(stable(actual.summary)).toEqual(stable(expected.summary));
+    expect(actual.totals).toEqual(expected.totals);
+    expect(actual.gate).toEqual(expected.gate);
+    expect(actual.gate?.verdict).toBe('fail');
+    expect(actual.options.shard).toBeUndefined();
+    expect(actual.models.map((m) => [m.name, m.reported])).toEqual(expected.models.map((m) => [m.name, m.reported]));
+
+    const calls = await readCalls(mergedDir);
+    expect(calls).toHaveLength(60);
+    expect(new Set(calls.map((c) => c.runId))).toEqual(new Set([actual.runId]));
+    expect(calls.map((c) => `${c.model}/${c.caseId}`).sort()).toEqual(expected.cases.map((c) => `${c.model}/${c.caseId}`).sort());
+  });
+
+  it('merges compare shards: the same comparison and verdict as the unsharded compare', async () => {
+    const baseline = join(await onlyRun(join(dir, 'full')), 'run.json');
+    await writeFile(join(dir, 'prompts/items.prompt'), PROMPT('Answer yes or no. Be strict.'));
+    try {
+      const full = await run(['compare', '--baseline', `run:${baseline}`, '--no-cache', '--out', 'cmp-full']);
+      for (const i of [1, 2, 3]) await run(['compare', '--baseline', `run:${baseline}`, '--no-cache', '--shard', `${i}/3`, '--out', `cmp-shards/${i}`]);
+      const shardDirs = await Promise.all([1, 2, 3].map(async (i) => onlyRun(join(dir, 'cmp-shards', String(i)))));
+      const merged = await run(['merge', ...shardDirs, '--out', 'cmp-merged']);
+      // 5, 10, 15, 25 and 30 regress on both models: the gate fails (exit 1) both ways.
+      expect(full.code).toBe(1);
+      expect(merged.code).toBe(1);
+      const expected = await readRun(await onlyRun(join(dir, 'cmp-full')));
+      const actual = await readRun(await onlyRun(join(dir, 'cmp-merged')));
+      expect(statuses(actual)).toEqual(statuses(expected));
+      expect(actual.comparison?.rows).toEqual(expected.comparison?.rows);
+      expect(actual.comparison?.gate).toEqual(expected.comparison?.gate);
+      expect(actual.gate).toEqual(expected.gate);
+      expect(actual.comparison?.rows.map((r) => r.counts.regressed)).toEqual([5, 5]);
+    } finally {
+      await writeFile(join(dir, 'prompts/items.prompt'), PROMPT('Answer yes or no.'));
+    }
+  });
+
+  it('refuses overlapping shards and shards of different prompt versions (exit 2)', async () => {
+    const one = await onlyRun(join(dir, 'shards', '1'));
+    const twice = await run(['merge', one, one, '--out', 'bad']);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toMatch(/shard 1\/3 is given twice/);
+
+    const full = await onlyRun(join(dir, 'full'));
+    const overlap = await run(['merge', one, full, '--out', 'bad']);
+    expect(overlap.code).toBe(2);
+    expect(overlap.stderr).toMatch(/the shards overlap: case "[0-9a-f]+" of suite "items"/);
+
+    await writeFile(join(dir, 'prompts/items.prompt'), PROMPT('Answer yes or no!'));
+    try {
+      expect((await run(['run', '--no-cache', '--shard', '2/3', '--out', 'changed'])).code).not.toBe(2);
+    } finally {
+      await writeFile(join(dir, 'prompts/items.prompt'), PROMPT('Answer yes or no.'));
+    }
+    const mixed = await run(['merge', one, await onlyRun(join(dir, 'changed')), '--out', 'bad']);
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toMatch(/different prompt versions: items@1\.0\.0 [0-9a-f]{12} \(candidate\)/);
+    expect(mixed.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('keeps every case in its shard when cases are added', async () => {
+    const before = await Promise.all([1, 2, 3].map(async (i) => new Set((await readRun(await onlyRun(join(dir, 'shards', String(i))))).cases.map((c) => c.caseId))));
+    // New rows before, between and after the old ones.
+    await writeFile(join(dir, 'evals/items.csv'), CSV([...caseRows(100, 110), ...caseRows(1, 16), ...caseRows(200, 210), ...caseRows(16, 31), ...caseRows(300, 310)]));
+    const after = [];
+    for (const i of [1, 2, 3]) {
+      await run(['run', '--no-cache', '--shard', `${i}/3`, '--out', `grown/${i}`]);
+      after.push(new Set((await readRun(await onlyRun(join(dir, 'grown', String(i))))).cases.map((c) => c.caseId)));
+    }
+    const oldIds = new Set(before.flatMap((s) => [...s]));
+    expect(oldIds.size).toBe(30);
+    for (const [i, ids] of before.entries()) {
+      const kept = [...after[i]].filter((id) => oldIds.has(id));
+      expect(new Set(kept)).toEqual(ids);
+    }
+    expect(after.reduce((sum, s) => sum + s.size, 0)).toBe(60);
+  });
+});
