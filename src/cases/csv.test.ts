@@ -158,7 +158,7 @@ describe('readCsvCases', () => {
     expect(threshold.location).toEqual({ file: 'threshold.csv', line: 2 });
   });
 
-  it('a missing file is FILE_MISSING; an empty file or a header only gives no cases', async () => {
+  it('a missing file is FILE_MISSING; an empty or BOM-only file is an error; a header only gives no cases', async () => {
     const missing: PromptgateError = await (async () => {
       try {
         for await (const _ of readCsvCases(join(root, 'nope.csv'), { rootDir: root })) void _;
@@ -168,7 +168,12 @@ describe('readCsvCases', () => {
       throw new Error('expected an error');
     })();
     expect(missing.code).toBe('FILE_MISSING');
-    expect(await read('empty-file.csv', '')).toEqual([]);
+    for (const [name, content] of [['empty-file.csv', ''], ['bom-only.csv', Buffer.from([0xef, 0xbb, 0xbf])]] as const) {
+      const empty = await readError(name, content);
+      expect(empty.code).toBe('CASE_INVALID');
+      expect(empty.location).toEqual({ file: name, line: 1 });
+      expect(empty.message).toContain('empty case file');
+    }
     expect(await read('header-only.csv', 'q,__expected\n')).toEqual([]);
   });
 

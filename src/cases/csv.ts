@@ -58,6 +58,8 @@ export async function* readCsvCases(file: string, options: CaseReadOptions): Asy
       }
       yield finishCase(rowToParts(plan, row.fields, rel, row.line), options);
     }
+    // An empty (or BOM-only) file is a mistake, not a suite with no cases.
+    if (!plan) throw inputError('CASE_INVALID', 'empty case file: no header row', { file: rel, line: 1 }, 'the first line names the columns, e.g. "question,__expected"');
   } catch (error) {
     throw toInputError(error, rel, () => lines.lineAt(recordStart));
   } finally {

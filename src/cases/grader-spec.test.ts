@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PromptgateError } from '../errors.js';
-import { assertionFromConfig, parseGraderSpec, splitList, toAssertion } from './grader-spec.js';
+import { assertionFromConfig, parseGraderSpec, splitList, toAssertion, type AssertionInput } from './grader-spec.js';
 
 const source = { file: 'evals/qa.csv', line: 4 };
 const parse = (spec: string) => parseGraderSpec(spec, source);
@@ -118,6 +118,9 @@ describe('assertionFromConfig', () => {
     expect(specError(() => assertionFromConfig({ type: 'rubric' }, source)).message).toBe("'rubric' needs a value (rubric:<value>)");
     expect(specError(() => assertionFromConfig({ type: 'cost' }, source)).message).toMatch(/needs a limit/);
     expect(specError(() => assertionFromConfig({ type: 'contains', value: 'x', metric: 3 as unknown as string }, source)).code).toBe('GRADER_INVALID');
+    const misspelt = specError(() => assertionFromConfig({ type: 'contains', value: 'x', thresold: 0.5 } as unknown as AssertionInput, source));
+    expect(misspelt.message).toBe("unknown key 'thresold' in an assertion (allowed: type, value, weight, threshold, metric)");
+    expect(misspelt.code).toBe('GRADER_INVALID');
   });
 
   it('toAssertion takes either form', () => {

@@ -91,6 +91,9 @@ export interface AssertionInput {
   metric?: string;
 }
 
+/** The keys of an assertion object (JSONL `assert` entries, suite `assert`). */
+const ASSERTION_KEYS = new Set(['type', 'value', 'weight', 'threshold', 'metric']);
+
 /**
  * Builds an assertion from an object `{type, value?, weight?, threshold?, metric?}`. `type` may
  * carry `not-` and the aliases of the string form. Throws GRADER_INVALID naming `source` for an
@@ -99,6 +102,9 @@ export interface AssertionInput {
 export function assertionFromConfig(input: AssertionInput, source: SourceLocation): Assertion {
   const fail = (message: string, hint?: string) => inputError('GRADER_INVALID', message, source, hint);
   if (input === null || typeof input !== 'object' || Array.isArray(input)) throw fail('an assertion must be an object {type, value?, weight?, threshold?}');
+  // A misspelt key (`thresold`) would otherwise be ignored without a word.
+  const unknown = Object.keys(input).find((key) => !ASSERTION_KEYS.has(key));
+  if (unknown !== undefined) throw fail(`unknown key '${unknown}' in an assertion (allowed: ${[...ASSERTION_KEYS].join(', ')})`);
   if (typeof input.type !== 'string' || input.type.trim() === '') throw fail('an assertion needs a `type`', SUPPORTED_HINT);
   const negate = input.type.startsWith('not-');
   const name = (negate ? input.type.slice(4) : input.type).trim();

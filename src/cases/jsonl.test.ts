@@ -114,6 +114,15 @@ describe('readJsonlCases', () => {
     expect(error.location).toEqual({ file: 'huge.jsonl', line: 2 });
   });
 
+  it('refuses values nested deeper than 64 levels (they would overflow the stack later), accepts 64', async () => {
+    const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+    const error = await readError('deep.jsonl', `${line({ vars: {} })}\n{"vars": {"q": ${nested(100_000)}}}\n`);
+    expect(error.message).toBe('values are nested more than 64 levels deep');
+    expect(error.location).toEqual({ file: 'deep.jsonl', line: 2 });
+    const ok = await read('ok.jsonl', `{"vars": {"q": ${nested(62)}}}\n`);
+    expect(ok).toHaveLength(1);
+  });
+
   it('multi-byte characters across read chunks are kept intact', async () => {
     const text = '€'.repeat(40_000);
     const cases = await read('wide.jsonl', `${line({ vars: { t: text } })}\n${line({ vars: { t: 'b' } })}\n`);

@@ -6,6 +6,9 @@ import { type AssertionInput, assertionFromConfig, parseGraderSpec } from './gra
 import type { CaseReadOptions, TestCase } from './types.js';
 import { invalidUtf8 } from './utf8-check.js';
 
+/** Arrays and objects nested deeper than this are refused (a case this deep is a mistake or an attack). */
+const MAX_NESTING = 64;
+
 const KEYS = new Set(['id', 'vars', 'expected', 'assert', 'description', 'tags', 'threshold', 'metric', 'prefix', 'suffix', 'metadata']);
 
 /**
@@ -69,7 +72,23 @@ function parseLine(bytes: Buffer, file: string, line: number, options: CaseReadO
   } catch (error) {
     throw inputError('CASE_INVALID', `invalid JSON: ${(error as Error).message}`, where);
   }
+  // Hashing, rendering and writing values recurse: refuse depth that would overflow the stack.
+  if (nestingDepth(data, MAX_NESTING) > MAX_NESTING) throw inputError('CASE_INVALID', `values are nested more than ${MAX_NESTING} levels deep`, where);
   return finishCase(toParts(data, where), options);
+}
+
+/** Deepest nesting of arrays and objects in a parsed JSON value (iterative; stops past `limit`). */
+function nestingDepth(value: unknown, limit: number): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    if (depth + 1 > deepest) deepest = depth + 1;
+    if (deepest > limit) return deepest;
+    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return deepest;
 }
 
 function toParts(data: unknown, where: { file: string; line: number }): CaseParts {

@@ -21,7 +21,7 @@ export interface CommonFlags {
   resume?: string;
 }
 
-const REPORTERS: ReporterName[] = ['console', 'json', 'junit', 'markdown', 'html'];
+const REPORTERS: ReporterName[] = ['console', 'json', 'junit', 'markdown', 'html', 'csv'];
 
 const positiveInt = (name: string) => (value: string) => {
   const n = Number(value);

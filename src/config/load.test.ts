@@ -141,7 +141,7 @@ describe('loadConfig', () => {
     expect(none.message).toMatch(/^eval\.config\.ts: no default export/);
     const text = await loadError(project({ 'eval.config.ts': 'export default "repeat: 2";\n' }));
     expect(text.code).toBe('CONFIG_INVALID');
-    expect(text.message).toMatch(/^eval\.config\.ts: the default export must be a config object .* got a string$/);
+    expect(text.message).toMatch(/^eval\.config\.ts:1: the default export must be a config object .* got a string$/);
     const list = await loadError(project({ 'eval.config.ts': 'export default async () => [1];\n' }));
     expect(list.message).toMatch(/got an array$/);
   });

@@ -68,7 +68,8 @@ export async function loadUserConfig(file: string, label = file): Promise<UserCo
     throw loadError(error, file, label);
   }
   if (!isPlainObject(exported)) {
-    throw inputError('CONFIG_INVALID', `${label}: the default export must be a config object (\`export default defineConfig({ ... })\`), got ${kindOf(exported)}`, { file: label });
+    const line = lineOfDefaultExport(source);
+    throw inputError('CONFIG_INVALID', `${label}${line ? `:${line}` : ''}: the default export must be a config object (\`export default defineConfig({ ... })\`), got ${kindOf(exported)}`, { file: label, line });
   }
   return validateUserConfig(exported, label, source);
 }
@@ -88,6 +89,12 @@ function loadError(error: unknown, file: string, label: string) {
   const at = new RegExp(`${escapeRegExp(file)}:(\\d+)(?::\\d+)?`).exec(stack);
   const line = at ? Number(at[1]) : undefined;
   return inputError('CONFIG_LOAD', `${label}${line ? `:${line}` : ''}: failed to load: ${firstLine}`, { file: label, line });
+}
+
+/** Line of `export default` in the config's text, when it is written there. */
+function lineOfDefaultExport(source: string): number | undefined {
+  const index = source.search(/^[ \t]*export\s+default\b/m);
+  return index === -1 ? undefined : source.slice(0, index).split('\n').length;
 }
 
 function displayPath(cwd: string, file: string): string {

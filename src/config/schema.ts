@@ -16,7 +16,7 @@ const fraction = <E extends object = object>(description: string, extra?: E) => 
 const path = (description: string, fallback: string) => ({ type: 'string', minLength: 1, description, default: fallback });
 
 export const PROVIDER_KINDS = ['openai', 'anthropic', 'replay'] as const;
-export const REPORTER_NAMES = ['console', 'json', 'junit', 'markdown', 'html'] as const;
+export const REPORTER_NAMES = ['console', 'json', 'junit', 'markdown', 'html', 'csv'] as const;
 
 const modelConfig = {
   type: 'object',

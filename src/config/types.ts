@@ -66,7 +66,7 @@ export interface SuiteConfig {
   assert?: Array<string | AssertionConfig>;
 }
 
-export type ReporterName = 'console' | 'json' | 'junit' | 'markdown' | 'html';
+export type ReporterName = 'console' | 'json' | 'junit' | 'markdown' | 'html' | 'csv';
 
 /** What users write in eval.config.ts. Every key is optional. */
 export interface UserConfig {

@@ -77,7 +77,7 @@ describe('validateUserConfig', () => {
     expect(failure({ repeat: 1.5 }).message).toBe('eval.config.ts: repeat must be an integer ≥ 1 (got 1.5)');
     expect(failure({ concurrency: Number.NaN }).message).toBe('eval.config.ts: concurrency must be an integer ≥ 1 (got NaN)');
     expect(failure({ reporters: ['console', 'jsonl'] }).message).toBe(
-      'eval.config.ts: reporters[1] must be one of "console", "json", "junit", "markdown", "html" (got "jsonl"; did you mean "json"?)',
+      'eval.config.ts: reporters[1] must be one of "console", "json", "junit", "markdown", "html", "csv" (got "jsonl"; did you mean "json"?)',
     );
     expect(failure({ cache: true }).message).toBe('eval.config.ts: cache must be a non-empty string or false (got true)');
     expect(failure({ graders: { short: 'x' } }).message).toBe('eval.config.ts: graders.short must be a function (got "x")');

@@ -5,6 +5,7 @@ import { inputError, type ErrorCode, type PromptgateError } from '../errors.js';
 import { configSchema } from './schema.js';
 import { explainSchemaErrors, formatPath, type ConfigProblem } from './schema-errors.js';
 import { findLine, type PathSegment } from './source-line.js';
+import { findSecretParam, urlHasCredentials } from './secrets.js';
 import { closestMatch } from './suggest.js';
 import type { UserConfig } from './types.js';
 
@@ -45,7 +46,21 @@ export function validateUserConfig(value: unknown, file: string, source?: string
   const config = value as UserConfig;
   checkModelReferences(config, file, text);
   checkSuiteNames(config, file, text);
+  checkNoCredentials(config, file, text);
   return config;
+}
+
+/** Keys come from the environment only: a credential in a model's baseURL or params is refused (never printed). */
+function checkNoCredentials(config: UserConfig, file: string, source: string | undefined): void {
+  const hint = 'API keys come from the environment only: put the key in an environment variable and name it in `apiKeyEnv`';
+  for (const [name, model] of Object.entries(config.models ?? {})) {
+    if (typeof model.baseURL === 'string' && urlHasCredentials(model.baseURL)) {
+      const path = ['models', name, 'baseURL'];
+      throw configError('CONFIG_INVALID', file, source, { path, value: model.baseURL, text: `${formatPath(path)} holds a credential (user:password@, a key, or a key parameter)`, hint });
+    }
+    const found = findSecretParam(model.params, ['models', name, 'params']);
+    if (found) throw configError('CONFIG_INVALID', file, source, { path: found, text: `${formatPath(found)} looks like a credential`, hint });
+  }
 }
 
 function checkModelReferences(config: UserConfig, file: string, source: string | undefined): void {

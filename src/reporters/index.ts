@@ -11,6 +11,7 @@ const FACTORIES: Record<ReporterName, (options: ReporterOptions) => Promise<Repo
   junit: async () => (await import('./junit.js')).createJunitReporter(),
   markdown: async () => (await import('./markdown.js')).createMarkdownReporter(),
   html: async () => (await import('./html/index.js')).createHtmlReporter(),
+  csv: async () => (await import('./csv.js')).createCsvReporter(),
 };
 
 export async function createReporters(names: ReporterName[], options: ReporterOptions & { progress?: boolean } = {}): Promise<Reporter[]> {

@@ -1,0 +1,73 @@
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import type { CaseResult } from '../run-record/types.js';
+import { shorten } from './escape.js';
+import { firstOutput, formatScore, sideReasons } from './format.js';
+import type { Reporter } from './types.js';
+
+/** Longest output and reason kept per cell (characters). */
+const MAX_OUTPUT = 500;
+const MAX_REASON = 500;
+
+export const CSV_HEADER = ['suite', 'model', 'case id', 'status', 'change', 'score', 'output', 'reason'] as const;
+
+/**
+ * Characters that make a spreadsheet read a cell as a formula (OWASP's CSV injection list, plus
+ * their fullwidth forms, which some spreadsheets also accept).
+ */
+const FORMULA_START = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
+
+/**
+ * One CSV cell: a cell that would start a formula gets a leading `'` (so `=HYPERLINK(…)` in a model
+ * output is shown as text, never run), then RFC 4180 quoting when it holds a comma, quote or line break.
+ */
+export function csvCell(value: string | number | null | undefined): string {
+  let text = value === null || value === undefined ? '' : String(value);
+  if (FORMULA_START.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** One row per case × model: suite, model, case id, status, change, score, output (shortened), reason. */
+export function csvRow(result: CaseResult): string {
+  const output = firstOutput(result);
+  const reason = sideReasons(result).join('; ');
+  return [
+    result.suite,
+    result.model,
+    result.caseId,
+    result.status,
+    result.change ?? '',
+    result.status === 'error' ? '' : formatScore(result.meanScore),
+    output === null ? '' : shorten(output, MAX_OUTPUT),
+    shorten(reason, MAX_REASON),
+  ]
+    .map(csvCell)
+    .join(',');
+}
+
+/** The whole CSV export (header row, CRLF line ends as RFC 4180 has them). */
+export async function renderCsv(cases: AsyncIterable<CaseResult> | Iterable<CaseResult>): Promise<string> {
+  const lines = [CSV_HEADER.map(csvCell).join(',')];
+  for await (const result of cases) lines.push(csvRow(result));
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+/** `--reporter csv`: writes results.csv into the run folder, row by row (runs can be large). */
+export function createCsvReporter(): Reporter {
+  return {
+    name: 'csv',
+    async onRunEnd(_run, cases, runDir) {
+      const file = join(runDir, 'results.csv');
+      const stream = createWriteStream(file, 'utf8');
+      const write = async (text: string) => {
+        if (!stream.write(text)) await once(stream, 'drain');
+      };
+      await write(`${CSV_HEADER.map(csvCell).join(',')}\r\n`);
+      for await (const result of cases()) await write(`${csvRow(result)}\r\n`);
+      stream.end();
+      await once(stream, 'close');
+      return [file];
+    },
+  };
+}

@@ -1,0 +1,163 @@
+import { appendFile, cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, runCli } from '../helpers/cli.js';
+
+/**
+ * The bad-input corpus (fixtures/bad-input/<name>/, one tiny project each): `run` and `check` must
+ * exit 2 with exactly one line on stderr naming the file and line (`path:line:`; the key path for
+ * config problems where no line applies), print no stack trace unless --debug, and write no report
+ * (an earlier run folder is left byte for byte as it was).
+ */
+
+interface Expectation {
+  /** A precise substring of the one stderr line. */
+  message: string;
+  /** Adds what is too big (or too odd) to commit to the temp copy of the fixture. */
+  extend?: (dir: string) => Promise<void>;
+}
+
+const CORPUS: Record<string, Expectation> = {
+  // CSV
+  'csv-unclosed-quote': { message: 'evals/p.csv:3: unclosed quote' },
+  'csv-ragged-rows': { message: 'evals/p.csv:3: row has 3 fields, the header has 2' },
+  'csv-duplicate-header': { message: "evals/p.csv:1: duplicate column 'name' in the header" },
+  'csv-empty-header': { message: 'evals/p.csv:1: column 2 of the header has no name' },
+  'csv-invalid-utf8': { message: 'evals/p.csv:3: invalid UTF-8' },
+  'csv-empty-file': { message: 'evals/p.csv:1: empty case file: no header row' },
+  'csv-bom-only': { message: 'evals/p.csv:1: empty case file: no header row' },
+  'csv-unknown-dunder-column': { message: "evals/p.csv:1: unknown reserved column '__color'" },
+  'csv-bad-threshold': { message: 'evals/p.csv:2: __threshold "1.5" is not a number from 0 to 1' },
+  'csv-duplicate-case-ids': { message: "evals/p.csv:4: duplicate case id 'c1' (first at evals/p.csv:2)" },
+  'csv-50mb-line': {
+    message: 'evals/p.csv:3: record is larger than 10 MB',
+    extend: (dir) => appendFile(join(dir, 'evals/p.csv'), `${'x'.repeat(50 * 1024 * 1024)},contains:x\n`),
+  },
+  // JSONL
+  'jsonl-syntax-error': { message: 'evals/p.jsonl:3: invalid JSON' },
+  'jsonl-wrong-types': { message: 'evals/p.jsonl:2: "vars" must be an object' },
+  'jsonl-not-an-object': { message: 'evals/p.jsonl:2: each line must be a JSON object' },
+  'jsonl-unknown-grader': { message: "evals/p.jsonl:2: unknown grader type 'frobnicate'" },
+  'jsonl-unknown-key': { message: "evals/p.jsonl:1: unknown key 'expectd'" },
+  'jsonl-invalid-utf8': { message: 'evals/p.jsonl:2: invalid UTF-8' },
+  'jsonl-assert-unknown-key': { message: "evals/p.jsonl:2: unknown key 'thresold' in an assertion" },
+  'jsonl-deep-nesting': {
+    message: 'evals/p.jsonl:2: values are nested more than 64 levels deep',
+    extend: (dir) => appendFile(join(dir, 'evals/p.jsonl'), `{"vars": {"name": ${'['.repeat(100_000)}${']'.repeat(100_000)}}}\n`),
+  },
+  // Graders
+  'invalid-regex': { message: 'evals/p.csv:3: invalid grader regex:[a-' },
+  'catastrophic-regex': { message: 'evals/p.csv:2: invalid grader regex:(a+)+$: regex /(a+)+$/ is likely to backtrack catastrophically' },
+  'invalid-json-schema': { message: 'evals/p.csv:2: invalid grader schema:{"type": "nope"}: invalid JSON Schema' },
+  'js-grader-not-in-config': { message: "evals/p.csv:2: invalid grader js:is-polite: unknown js grader 'is-polite'" },
+  'rubric-without-judge': { message: 'evals/p.csv:2: invalid grader rubric:greets Ann warmly: no judge model configured' },
+  'bad-latency-spec': { message: "evals/p.csv:2: threshold 'fast' is not a number" },
+  'missing-template-variable': { message: "evals/p.csv:2: missing variable 'age' used by prompts/p.prompt" },
+  'path-traversal-schema': { message: 'evals/p.csv:2: invalid grader schema:../../../etc/passwd: schema path "../../../etc/passwd" leaves the project root' },
+  // Prompts
+  'prompt-no-front-matter': { message: 'prompts/p.prompt:1: missing front matter' },
+  'prompt-yaml-error': { message: 'prompts/p.prompt:4: front matter YAML:' },
+  'prompt-bad-semver': { message: 'prompts/p.prompt:2: version "1.0" is not semver' },
+  'prompt-missing-version': { message: 'prompts/p.prompt:1: missing `version` in the front matter' },
+  'prompt-handlebars-error': { message: 'prompts/p.prompt:5: template syntax error: {{#if}} is never closed' },
+  'prompt-unknown-model': { message: 'prompts/p.prompt:3: unknown model "gpt-9" (known: m)' },
+  'prompt-invalid-utf8': { message: 'prompts/p.prompt:4: the file is not valid UTF-8' },
+  'prompt-unknown-partial': { message: 'prompts/p.prompt:4: partials ({{> name}}) are not supported' },
+  'prompt-unknown-helper': { message: "prompts/p.prompt:4: unknown helper 'shout'" },
+  'prompt-unknown-role': { message: 'prompts/p.prompt:4: unknown role "narrator"' },
+  'prompt-key-in-config': { message: 'prompts/p.prompt:3: config.apiKey looks like a credential' },
+  'prompt-bad-id': { message: 'prompts/my prompt.prompt: prompt id "my prompt" is not allowed' },
+  // Config
+  'config-unknown-key': { message: 'eval.config.mjs:4: unknown key "concurency" in the config (did you mean "concurrency"?)' },
+  'config-wrong-type': { message: 'eval.config.mjs:4: concurrency must be an integer ≥ 1 (got "eight")' },
+  'config-unknown-provider': { message: 'eval.config.mjs:2: models.m.provider must be one of' },
+  'config-unknown-default-model': { message: 'eval.config.mjs:3: defaultModel "gpt-9" is not a model in models' },
+  'config-bad-repeat': { message: 'eval.config.mjs:4: suites[0].repeat must be an integer ≥ 1 (got 0)' },
+  'config-throws': { message: 'eval.config.ts:3: failed to load: SyntaxError:' },
+  'config-syntax-error': { message: 'eval.config.mjs:4: failed to load:' },
+  'config-async-rejects': { message: 'eval.config.mjs:2: failed to load: cannot reach the secrets vault' },
+  'config-not-an-object': { message: 'eval.config.mjs:1: the default export must be a config object' },
+  'config-missing-case-file': { message: "eval.config.mjs:4: suites[0].cases: case file 'evals/nope.csv' not found" },
+  'config-missing-prompt-file': { message: 'eval.config.mjs:4: suites[0].prompt: prompt file not found: prompts/greet.prompt' },
+  'config-suite-glob-no-match': { message: "eval.config.mjs:4: suites[0].cases: no .csv or .jsonl case files match 'evals/*.tsv'" },
+  'path-traversal-prompt-id': { message: 'eval.config.mjs:4: suites[0].prompt: prompt path "../../outside/p.prompt" is outside the project' },
+  'path-traversal-case-path': { message: "eval.config.mjs:4: suites[0].cases: case path '../../etc/hosts' leaves the project folder" },
+  'config-key-in-baseurl': { message: 'eval.config.mjs:2: models.m.baseURL holds a credential' },
+  'config-key-in-params': { message: 'eval.config.mjs:2: models.m.params.api_key looks like a credential' },
+};
+
+const FIXTURES = join(REPO_ROOT, 'fixtures', 'bad-input');
+/** A run folder from "earlier": nothing may touch it. */
+const EARLIER = join('reports', '2020-01-01T00-00-00-abcdef');
+const EARLIER_FILES = { 'run.json': '{"format":"promptgate-run","earlier":true}\n', 'calls.jsonl': '{"earlier":true}\n' };
+const temps: string[] = [];
+
+async function copyFixture(name: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `promptgate-bad-${name}-`));
+  temps.push(dir);
+  await cp(join(FIXTURES, name), dir, { recursive: true });
+  await CORPUS[name].extend?.(dir);
+  await mkdir(join(dir, EARLIER), { recursive: true });
+  for (const [file, text] of Object.entries(EARLIER_FILES)) await writeFile(join(dir, EARLIER, file), text);
+  return dir;
+}
+
+async function expectEarlierReportUntouched(dir: string): Promise<void> {
+  expect(await readdir(join(dir, 'reports'))).toEqual([EARLIER.split('/')[1]]);
+  expect((await readdir(join(dir, EARLIER))).sort()).toEqual(Object.keys(EARLIER_FILES).sort());
+  for (const [file, text] of Object.entries(EARLIER_FILES)) expect(await readFile(join(dir, EARLIER, file), 'utf8')).toBe(text);
+}
+
+function expectOneLine(stderr: string, message: string): void {
+  const lines = stderr.split('\n').filter((line) => line.trim() !== '');
+  expect(lines, stderr).toHaveLength(1);
+  expect(lines[0]).toContain(message);
+  expect(lines[0]).toMatch(/^promptgate: /);
+  expect(stderr).not.toMatch(/^\s+at /m);
+}
+
+afterAll(async () => {
+  await Promise.all(temps.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+describe('the bad-input corpus', () => {
+  it('holds at least 30 fixtures, each listed in the table', async () => {
+    const names = (await readdir(FIXTURES, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    expect(names.length).toBeGreaterThanOrEqual(30);
+    expect(names).toEqual(Object.keys(CORPUS).sort());
+  });
+
+  describe.concurrent('each fixture: run and check exit 2 with one line naming file and line, and write nothing', () => {
+    it.each(Object.entries(CORPUS))('%s', async (name, { message }) => {
+      const dir = await copyFixture(name);
+      const run = await runCli(['run'], { cwd: dir });
+      expect(run.code, run.stderr).toBe(2);
+      expectOneLine(run.stderr, message);
+      expect(run.stdout).toBe('');
+      await expectEarlierReportUntouched(dir);
+      const check = await runCli(['check'], { cwd: dir });
+      expect(check.code, check.stderr).toBe(2);
+      expectOneLine(check.stderr, message);
+    });
+  });
+
+  it.concurrent('--debug adds the stack trace after the same first line', async () => {
+    const dir = await copyFixture('csv-ragged-rows');
+    const result = await runCli(['run', '--debug'], { cwd: dir });
+    expect(result.code).toBe(2);
+    const [first, ...rest] = result.stderr.split('\n');
+    expect(first).toContain(CORPUS['csv-ragged-rows'].message);
+    expect(rest.join('\n')).toMatch(/^\s+at /m);
+    await expectEarlierReportUntouched(dir);
+  });
+
+  it.concurrent('an unknown --model is a usage error naming the flag', async () => {
+    const dir = await copyFixture('csv-ragged-rows');
+    await writeFile(join(dir, 'evals/p.csv'), 'name,__expected\nAnn,contains:Ann\n');
+    const result = await runCli(['run', '--model', 'gpt-9'], { cwd: dir });
+    expect(result.code).toBe(2);
+    expectOneLine(result.stderr, '--model: unknown model "gpt-9" (known: m)');
+    await expectEarlierReportUntouched(dir);
+  });
+});

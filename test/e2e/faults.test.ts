@@ -1,0 +1,197 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAnthropicServer } from '../helpers/anthropic-server.js';
+import { makeProject, runCli } from '../helpers/cli.js';
+import { createFaultPlan, type FaultKind } from '../helpers/fault-plan.js';
+import { textOf } from '../helpers/mock-server.js';
+import { startOpenAIServer, type IncomingChat, type MockServer, type Reply } from '../helpers/openai-server.js';
+import { readCalls, readRun, runFolders } from '../helpers/runs.js';
+
+/**
+ * Full CLI runs through the fault-injecting servers: every case is accounted for exactly once, an
+ * errored call is never graded, retries stay within budget, Retry-After is honoured, and a run
+ * with errors left exits 3 and says how many and why.
+ */
+
+const CASES = 2000;
+const MAX_RETRIES = 3;
+const RETRY_AFTER_SECONDS = 1;
+const KEY = 'sk-fault-test-0123456789';
+
+/** Which error code a call ends with when its last attempt got this fault. */
+const CODE_OF: Partial<Record<FaultKind, string>> = {
+  serverError: 'server_error',
+  rateLimit: 'rate_limited',
+  rateLimitNoHeader: 'rate_limited',
+  reset: 'connection',
+  timeout: 'timeout',
+};
+
+function lastUser(request: IncomingChat): string {
+  return textOf([...request.messages].reverse().find((m) => m.role === 'user')?.content);
+}
+
+/** The model doubles the number it is given; every 10th case expects a wrong answer (a real fail). */
+const answerOf = (text: string) => `The double is ${2 * Number(/Double (\d+)/.exec(text)?.[1] ?? Number.NaN)}.`;
+const expectedOf = (n: number) => (n % 10 === 0 ? 2 * n + 1 : 2 * n);
+
+function project(baseURL: string, provider: 'openai' | 'anthropic', options: { timeoutMs: number; maxRetries: number; concurrency: number }, csv: string) {
+  return makeProject({
+    'eval.config.mjs': `export default {
+  models: {
+    m: { provider: '${provider}', model: 'fault-model', baseURL: '${baseURL}', apiKeyEnv: 'FAULT_KEY', timeoutMs: ${options.timeoutMs}, maxRetries: ${options.maxRetries}, params: { max_tokens: 20 } },
+  },
+  defaultModel: 'm',
+  concurrency: ${options.concurrency},
+};
+`,
+    'prompts/double.prompt': '---\nversion: 1.0.0\n---\nDouble {{n}}.\n',
+    'evals/double.csv': csv,
+  });
+}
+
+describe('a run under provider faults', () => {
+  let server: MockServer;
+  /** Every request in arrival order, with the fault injected (null: a normal answer). */
+  const seen: Array<{ key: string; time: number; fault: FaultKind | null }> = [];
+  const plan = createFaultPlan({
+    seed: 20261125,
+    rates: { serverError: 0.2, rateLimit: 0.05, rateLimitNoHeader: 0.05, reset: 0.025, timeout: 0.025 },
+    retryAfterSeconds: RETRY_AFTER_SECONDS,
+  });
+
+  beforeAll(async () => {
+    server = await startOpenAIServer({
+      respond: (request) => {
+        const reply = plan(request);
+        const decision = plan.decisions[plan.decisions.length - 1];
+        seen.push({ key: decision.key, time: Date.now(), fault: decision.fault });
+        return reply ?? { content: answerOf(lastUser(request)), delayMs: 2 };
+      },
+    });
+  });
+  afterAll(() => server.close());
+
+  it('accounts for each of 2,000 cases once, never grades an errored call, and exits 3 saying why', async () => {
+    const csv = ['n,__expected', ...Array.from({ length: CASES }, (_, n) => `${n},contains:${expectedOf(n)}`)].join('\n');
+    const dir = await project(server.url, 'openai', { timeoutMs: 1000, maxRetries: MAX_RETRIES, concurrency: 32 }, csv);
+    const result = await runCli(['run'], { cwd: dir, env: { FAULT_KEY: KEY } });
+    const [runDir] = await runFolders(dir);
+    const run = await readRun(runDir);
+    const calls = await readCalls(runDir);
+
+    // Every case exactly once in run.json, every call exactly once in calls.jsonl.
+    expect(run.status).toBe('complete');
+    expect(run.cases).toHaveLength(CASES);
+    const ids = new Set(run.cases.map((c) => c.caseId));
+    expect(ids.size).toBe(CASES);
+    const evalCalls = calls.filter((c) => c.purpose === 'eval');
+    expect(evalCalls).toHaveLength(CASES);
+    // (sorted arrays: comparing two big Sets deeply is quadratic)
+    expect(evalCalls.map((c) => c.caseId).sort()).toEqual([...ids].sort());
+
+    // Retries within budget, and every request the server saw belongs to exactly one logged call.
+    for (const call of evalCalls) {
+      expect(call.attempts).toBeGreaterThanOrEqual(1);
+      expect(call.attempts).toBeLessThanOrEqual(1 + MAX_RETRIES);
+    }
+    expect(evalCalls.reduce((sum, c) => sum + c.attempts, 0)).toBe(server.count);
+    expect(plan.injected.serverError).toBeGreaterThan(300);
+    expect(plan.injected.timeout + plan.injected.reset).toBeGreaterThan(50);
+
+    // Statuses: an errored call is never graded; the rest are graded as designed.
+    const byN = new Map(evalCalls.map((c) => [Number(c.vars.n), c]));
+    const lastSeen = new Map(seen.map((s) => [Number(/Double (\d+)\./.exec(s.key)![1]), s]));
+    let errored = 0;
+    for (const result of run.cases) {
+      expect(['pass', 'fail', 'error']).toContain(result.status);
+      const n = Number(result.vars.n);
+      const call = byN.get(n)!;
+      const repeat = result.repeats[0];
+      if (call.error) {
+        errored++;
+        expect(result.status).toBe('error');
+        expect(repeat.grade).toBeNull();
+        expect(repeat.output).toBeNull();
+        expect(repeat.error?.code).toBe(call.error.code);
+        // The error is the one the server injected on the last attempt (or the client's own timeout).
+        const last = lastSeen.get(n)!;
+        if (last.fault) expect(call.error.code).toBe(CODE_OF[last.fault]);
+        else expect(call.error.code).toBe('timeout');
+        if (['server_error', 'rate_limited', 'connection', 'timeout'].includes(call.error.code)) expect(call.attempts).toBe(1 + MAX_RETRIES);
+      } else {
+        expect(repeat.grade).not.toBeNull();
+        expect(result.status).toBe(n % 10 === 0 ? 'fail' : 'pass');
+      }
+    }
+    expect(errored).toBeGreaterThan(0);
+    expect(run.totals).toMatchObject({ cases: CASES, errored, passed: run.cases.filter((c) => c.status === 'pass').length });
+
+    // Retry-After honoured: the next attempt of the same request came at least that long after the 429.
+    let checked = 0;
+    for (const [i, entry] of seen.entries()) {
+      if (entry.fault !== 'rateLimit') continue;
+      const next = seen.slice(i + 1).find((s) => s.key === entry.key);
+      if (!next) continue;
+      expect(next.time - entry.time).toBeGreaterThanOrEqual(RETRY_AFTER_SECONDS * 1000);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(20);
+
+    // Exit 3, and the output says how many and why.
+    expect(result.code, result.stderr).toBe(3);
+    expect(run.gate?.verdict).toBe('error');
+    const causes = Object.entries(run.totals.errorsByCode);
+    expect(causes.length).toBeGreaterThan(0);
+    expect(result.stdout).toContain(`${errored} errored`);
+    expect(result.stdout).toContain('Errored calls by cause:');
+    for (const [code, count] of causes) expect(result.stdout).toContain(`${code} ×${count}`);
+    expect(result.stdout).toContain(`${errored} case(s) still erroring after retries`);
+    expect(result.stdout + result.stderr).not.toContain(KEY);
+  });
+});
+
+/** Answers that are not retried into success: each must end as an error with its code, never a pass. */
+const BAD_ANSWERS: Array<{ name: string; reply: Reply; code: string }> = [
+  { name: 'malformed', reply: { fault: 'malformed' }, code: 'malformed_response' },
+  { name: 'empty', reply: { fault: 'empty-choices' }, code: 'empty_response' },
+  { name: 'refusal', reply: { fault: 'refusal', message: 'I refuse: The double is 2.' }, code: 'refused' },
+  { name: 'truncated', reply: { content: 'The double is 2 and', finishReason: 'length' }, code: 'truncated' },
+];
+
+describe.each(['openai', 'anthropic'] as const)('answers that are faults (%s)', (provider) => {
+  let server: MockServer;
+
+  beforeAll(async () => {
+    const respond = (request: IncomingChat): Reply => {
+      const text = lastUser(request);
+      const bad = BAD_ANSWERS.find((b) => text.includes(`(${b.name})`));
+      // The faulty answers would pass `contains:double` if they were ever graded.
+      return bad ? bad.reply : { content: 'The double is 2.' };
+    };
+    server = provider === 'openai' ? await startOpenAIServer({ respond }) : await startAnthropicServer({ respond });
+  });
+  afterAll(() => server.close());
+
+  it('malformed JSON, empty choices, a refusal and finish_reason length end as errors with their codes', async () => {
+    const csv = ['n,__expected', '1,contains:double', ...BAD_ANSWERS.map((b) => `1 (${b.name}),contains:double`)].join('\n');
+    const dir = await project(provider === 'openai' ? server.url : server.origin, provider, { timeoutMs: 5000, maxRetries: 1, concurrency: 4 }, csv);
+    const result = await runCli(['run'], { cwd: dir, env: { FAULT_KEY: KEY } });
+    expect(result.code, result.stderr).toBe(3);
+    const [runDir] = await runFolders(dir);
+    const run = await readRun(runDir);
+    expect(run.cases).toHaveLength(1 + BAD_ANSWERS.length);
+    const status = Object.fromEntries(run.cases.map((c) => [String(c.vars.n), c]));
+    expect(status['1'].status).toBe('pass');
+    for (const bad of BAD_ANSWERS) {
+      const result = status[`1 (${bad.name})`];
+      expect(result.status, bad.name).toBe('error');
+      expect(result.repeats[0].grade).toBeNull();
+      expect(result.repeats[0].error?.code).toBe(bad.code);
+    }
+    const calls = (await readCalls(runDir)).filter((c) => c.purpose === 'eval');
+    expect(calls).toHaveLength(1 + BAD_ANSWERS.length);
+    expect(run.totals.errored).toBe(BAD_ANSWERS.length);
+    expect(run.gate?.reasons.join(' ')).toContain(`${BAD_ANSWERS.length} case(s) still erroring after retries`);
+    for (const bad of BAD_ANSWERS) expect(result.stdout).toContain(bad.code);
+  });
+});
