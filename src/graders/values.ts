@@ -1,3 +1,4 @@
+import { splitList } from '../util/split-list.js';
 import type { Assertion } from '../cases/types.js';
 import type { GradeResult } from './types.js';
 import { GraderError } from './grader-error.js';
@@ -42,26 +43,7 @@ export function listValue(value: unknown): string[] {
   if (Array.isArray(value)) return value.map((item) => valueText(item) ?? '').filter((item) => item !== '');
   const text = valueText(value);
   if (text === undefined) return [];
-  const items: string[] = [];
-  let current = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i];
-    if (char === '"' && quoted && text[i + 1] === '"') {
-      current += '"';
-      i++;
-    } else if (char === '"' && (quoted || current.trim() === '')) {
-      quoted = !quoted;
-      if (quoted) current = '';
-    } else if (char === ',' && !quoted) {
-      items.push(current.trim());
-      current = '';
-    } else {
-      current += char;
-    }
-  }
-  items.push(current.trim());
-  return items.filter((item) => item !== '');
+  return splitList(text);
 }
 
 /** The assertion's list value, or a GraderError when it is empty. */
