@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { inputError, isPromptgateError } from '../errors.js';
 import { CONFIG_FILE_NAMES } from './defaults.js';
 import { resolveConfig } from './resolve.js';
@@ -53,11 +53,7 @@ export async function loadUserConfig(file: string, label = file): Promise<UserCo
   const source = readFileSync(file, 'utf8');
   let exported: unknown;
   try {
-    const { createJiti } = await import('jiti');
-    // `promptgate` resolves to this very package, so a config imports defineConfig even where
-    // promptgate is not installed in the project (our own repo, a temp dir, a global install).
-    const jiti = createJiti(import.meta.url, { interopDefault: true, moduleCache: false, alias: { promptgate: ownEntry() } });
-    const module = await jiti.import<Record<string, unknown>>(file);
+    const module = await importConfigModule(file, source);
     if (!module || typeof module !== 'object' || !('default' in module)) {
       throw inputError('CONFIG_INVALID', `${label}: no default export (write \`export default defineConfig({ ... })\`)`, { file: label });
     }
@@ -74,6 +70,28 @@ export async function loadUserConfig(file: string, label = file): Promise<UserCo
   return validateUserConfig(exported, label, source);
 }
 
+/**
+ * A plain `.mjs` config that does not import promptgate is imported by Node itself (jiti costs
+ * 20-60 ms of start-up); anything else goes through jiti, which compiles TypeScript and resolves
+ * `promptgate` to this very package, so a config imports defineConfig even where promptgate is
+ * not installed in the project (our own repo, a temp dir, a global install).
+ */
+async function importConfigModule(file: string, source: string): Promise<Record<string, unknown>> {
+  if (file.endsWith('.mjs') && !/['"]promptgate['"]/.test(source)) {
+    // The query makes an edited file a new module (Node caches modules by URL).
+    const { mtimeMs, size } = statSync(file);
+    try {
+      return (await import(`${pathToFileURL(file).href}?v=${mtimeMs}-${size}`)) as Record<string, unknown>;
+    } catch (error) {
+      // Node's parse errors carry no line; jiti parses the file again and tells where.
+      if (!(error instanceof SyntaxError)) throw error;
+    }
+  }
+  const { createJiti } = await import('jiti');
+  const jiti = createJiti(import.meta.url, { interopDefault: true, moduleCache: false, alias: { promptgate: ownEntry() } });
+  return jiti.import<Record<string, unknown>>(file);
+}
+
 /** This package's entry: dist/index.js when built, src/index.ts when running from source (tests). */
 function ownEntry(): string {
   const built = fileURLToPath(new URL('../index.js', import.meta.url));
@@ -86,7 +104,8 @@ function loadError(error: unknown, file: string, label: string) {
   if (error instanceof Error && error.name !== 'Error' && !message.startsWith(error.name)) message = `${error.name}: ${message}`;
   const firstLine = (message.split('\n').map((line) => line.trim()).find((line) => line.length > 0) ?? 'unknown error').slice(0, 300);
   const stack = `${message}\n${error instanceof Error ? (error.stack ?? '') : ''}`;
-  const at = new RegExp(`${escapeRegExp(file)}:(\\d+)(?::\\d+)?`).exec(stack);
+  // A natively imported .mjs shows as file:///…/eval.config.mjs?v=…:line.
+  const at = new RegExp(`${escapeRegExp(file)}(?:\\?[^:\\s]*)?:(\\d+)(?::\\d+)?`).exec(stack);
   const line = at ? Number(at[1]) : undefined;
   return inputError('CONFIG_LOAD', `${label}${line ? `:${line}` : ''}: failed to load: ${firstLine}`, { file: label, line });
 }

@@ -1,32 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { ValidateFunction } from 'ajv';
 import { inputError, type ErrorCode, type PromptgateError } from '../errors.js';
-import { configSchema } from './schema.js';
+import { validate as generatedValidator } from './config-validator.generated.js';
 import { explainSchemaErrors, formatPath, type ConfigProblem } from './schema-errors.js';
 import { findLine, type PathSegment } from './source-line.js';
 import { findSecretParam, urlHasCredentials } from './secrets.js';
 import { closestMatch } from './suggest.js';
 import type { UserConfig } from './types.js';
 
-let compiled: ValidateFunction | undefined;
-
-/** ajv is loaded and the schema compiled on first use, so importing this module costs nothing. */
-function configValidator(): ValidateFunction {
-  if (compiled) return compiled;
-  // ajv is CommonJS; require keeps this function synchronous.
-  const Ajv = createRequire(import.meta.url)('ajv') as typeof import('ajv').default;
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictNumbers: true });
-  ajv.addKeyword({
-    keyword: 'typeof',
-    schemaType: 'string',
-    errors: false,
-    validate: (expected: string, data: unknown) => typeof data === expected,
-  });
-  ajv.addKeyword('patternErrorMessage');
-  compiled = ajv.compile(configSchema);
-  return compiled;
-}
+/** The config schema, compiled ahead of time (see validator-codegen.ts). */
+const configValidator = generatedValidator as ValidateFunction;
 
 /**
  * Checks a loaded config against the schema and the cross-references ajv cannot see (model names).
@@ -37,7 +20,7 @@ function configValidator(): ValidateFunction {
  */
 export function validateUserConfig(value: unknown, file: string, source?: string): UserConfig {
   const text = source ?? readSource(file);
-  const validate = configValidator();
+  const validate = configValidator;
   if (!validate(value)) {
     const { problem, count } = explainSchemaErrors(validate.errors ?? [], value);
     const more = count > 1 ? `${count - 1} more problem${count > 2 ? 's' : ''} in the config` : undefined;
