@@ -23,7 +23,7 @@ import { KEY_ENV, makeBenchProject, removeProject } from './project.mjs';
 import { startBenchServer } from './server.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLI = join(ROOT, 'dist', 'bin.js');
+const CLI = join(ROOT, 'dist', 'bundle', 'bin.js');
 const SECTIONS = ['efficiency', 'overhead', 'cold-start', 'memory', 'reports', 'gate'];
 const START = '<!-- bench:start (written by `npm run bench`; edit outside these markers) -->';
 const END = '<!-- bench:end -->';

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 /** The repository root (tests run the built CLI from dist/, made by `npm test`'s build step). */
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const CLI = join(REPO_ROOT, 'dist', 'bin.js');
+export const CLI = join(REPO_ROOT, 'dist', 'bundle', 'bin.js');
 
 export interface CliResult {
   code: number | null;
