@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createHttpFetch } from './http-fetch.js';
+import { BufferedResponse, createHttpFetch } from './http-fetch.js';
 
 describe('createHttpFetch', () => {
   let server: Server;
@@ -76,5 +76,18 @@ describe('createHttpFetch', () => {
     expect(await (await fetch(`${base}/echo`, { method: 'POST', body: form })).text()).toBe('from fallback');
     expect(await (await fetch(new Request(`${base}/echo`))).text()).toBe('from fallback');
     expect(fallback).toHaveBeenCalledTimes(2);
+  });
+
+  it('answers like a Response: ok, headers, a body read once, clone before reading', async () => {
+    const response = new BufferedResponse('http://x/v1', 201, 'Created', new Headers({ 'x-request-id': 'r1' }), Buffer.from('{"a":[1,"é"]}'));
+    expect(response.ok).toBe(true);
+    expect(response.headers.get('x-request-id')).toBe('r1');
+    const copy = response.clone();
+    expect(await response.json()).toEqual({ a: [1, 'é'] });
+    expect(response.bodyUsed).toBe(true);
+    await expect(response.text()).rejects.toThrow(/already been read/);
+    expect(new TextDecoder().decode(await copy.arrayBuffer())).toBe('{"a":[1,"é"]}');
+    expect(new BufferedResponse('http://x', 503, '', new Headers(), Buffer.alloc(0)).ok).toBe(false);
+    await expect(new BufferedResponse('http://x', 200, '', new Headers(), Buffer.from('not json')).json()).rejects.toThrow(SyntaxError);
   });
 });

@@ -10,7 +10,7 @@ import zlib from 'node:zlib';
  * run keeps in flight on a small CI machine.
  *
  * Covers what the SDKs send: a URL string, method, headers, a string or byte body, a signal. The
- * response body is read whole and returned as a standard `Response`. Anything else (a Request
+ * response body is read whole and returned as a BufferedResponse. Anything else (a Request
  * object, a stream or form body) goes to the global fetch unchanged.
  */
 export function createHttpFetch(fallback: typeof fetch = globalThis.fetch): typeof fetch {
@@ -40,7 +40,8 @@ function request(url: URL, init: RequestInit, body: string | Uint8Array | null |
     const signal = init.signal ?? undefined;
     if (signal?.aborted) return reject(abortError(signal));
     const headers: Record<string, string> = {};
-    new Headers(init.headers).forEach((value, key) => {
+    // The SDKs pass a Headers object already: read it rather than copy it into a new one.
+    (init.headers instanceof Headers ? init.headers : new Headers(init.headers)).forEach((value, key) => {
       headers[key] = value;
     });
     if (body !== undefined && body !== null) headers['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
@@ -72,7 +73,7 @@ function request(url: URL, init: RequestInit, body: string | Uint8Array | null |
             settled = true;
             signal?.removeEventListener('abort', onAbort);
             if (decode) responseHeaders.delete('content-encoding');
-            resolve(new Response(NULL_BODY_STATUSES.has(status) ? null : data, { status, statusText: res.statusMessage ?? '', headers: responseHeaders }));
+            resolve(new BufferedResponse(url.href, status, res.statusMessage ?? '', responseHeaders, NULL_BODY_STATUSES.has(status) ? Buffer.alloc(0) : data) as unknown as Response);
           },
           fail,
         );
@@ -86,6 +87,60 @@ function request(url: URL, init: RequestInit, body: string | Uint8Array | null |
     req.on('error', fail);
     req.end(body ?? undefined);
   });
+}
+
+/**
+ * The part of `Response` the SDKs read from a non-streaming reply (status, headers, json/text),
+ * over a body already in memory. A WHATWG Response wraps its body in a ReadableStream and reads
+ * it back through it: several times the cost of the rest of a call's handling here.
+ * `body` is null: nothing is left to stream or cancel.
+ */
+export class BufferedResponse {
+  readonly body = null;
+  readonly redirected = false;
+  readonly type = 'basic';
+  private used = false;
+
+  constructor(
+    readonly url: string,
+    readonly status: number,
+    readonly statusText: string,
+    readonly headers: Headers,
+    private readonly data: Buffer,
+  ) {}
+
+  get ok(): boolean {
+    return this.status >= 200 && this.status < 300;
+  }
+
+  get bodyUsed(): boolean {
+    return this.used;
+  }
+
+  async text(): Promise<string> {
+    return this.consume().toString('utf8');
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(this.consume().toString('utf8'));
+  }
+
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const data = this.consume();
+    return data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
+  }
+
+  clone(): BufferedResponse {
+    if (this.used) throw new TypeError('Response.clone: body has already been consumed.');
+    return new BufferedResponse(this.url, this.status, this.statusText, new Headers(this.headers), this.data);
+  }
+
+  /** Like a Response, the body can be read once. */
+  private consume(): Buffer {
+    if (this.used) throw new TypeError('Body is unusable: Body has already been read');
+    this.used = true;
+    return this.data;
+  }
 }
 
 function abortError(signal: AbortSignal): Error {

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { ResolvedConfig } from '../config/types.js';
 import { inputError } from '../errors.js';
+import { preloadSdks } from '../providers/preload.js';
 import type { Reporter } from '../reporters/types.js';
 import type { Comparison, DriftReport, GateVerdict, RunHeader } from '../run-record/types.js';
 import { ensureRunDir } from '../run-record/writer.js';
@@ -51,6 +52,7 @@ export async function runSession(input: SessionInput): Promise<SessionResult> {
   const { config, flags } = input;
   // Validate what will actually run: the candidate's prompt version against today's cases.
   const plans = input.suites.flatMap((s) => (s.candidate.kind === 'prompt' ? [{ ...s.plan, prompt: s.candidate.prompt }] : []));
+  preloadSdks(config.models, [...input.suites.flatMap((s) => s.plan.models), ...(config.judge ? [config.judge] : [])]);
   const checks = await validateSuites(config, plans, { filter: flags.filter, shard: flags.shard });
   const casesBySuite = new Map(checks.map((c) => [c.suite, c.cases]));
   let totalCalls = 0;
@@ -116,9 +118,9 @@ export async function runSession(input: SessionInput): Promise<SessionResult> {
   return { header, runDir, files };
 }
 
-/** Sortable and unique: `2026-11-25T04-30-12-3f9a1c`. */
+/** Sortable (to the millisecond: runs a second apart are common in scripts) and unique: `2026-11-25T04-30-12-345-3f9a1c`. */
 export function newRunId(now = new Date()): string {
-  return `${now.toISOString().slice(0, 19).replace(/:/g, '-')}-${randomBytes(3).toString('hex')}`;
+  return `${now.toISOString().slice(0, 23).replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
 }
 
 /** Exit code of SPEC §7 for a finished session. */
