@@ -190,4 +190,11 @@ describe('parsePromptSource: variables', () => {
   it('a section over a value reads it and scopes its body', () => {
     expect(vars('{{#people}}{{name}}{{/people}}')).toEqual(['people']);
   });
+
+  it('marks templates whose rendering can fail on case values: a {{role}} named by a variable', () => {
+    const dependsOnData = (body: string) => parsePromptSource(`---\nversion: 1.0.0\n---\n${body}`, 'p/v.prompt').renderDependsOnData;
+    expect(dependsOnData('{{role "system"}}Be brief.{{role "user"}}{{#each items}}{{json this}}{{/each}}{{lookup map key}}')).toBe(false);
+    expect(dependsOnData('{{role speaker}}{{text}}')).toBe(true);
+    expect(dependsOnData('{{#if flag}}{{role (lookup roles 0)}}{{/if}}x')).toBe(true);
+  });
 });

@@ -46,7 +46,7 @@ export function parsePromptSource(source: string, path: string): PromptFile {
     const { message, line } = describeTemplateError(error, body);
     throw inputError('PROMPT_INVALID', `template syntax error: ${message}`, { file: path, line: bodyLine + line - 1 });
   }
-  const { variables, problems } = analyzeTemplate(ast);
+  const { variables, problems, renderDependsOnData } = analyzeTemplate(ast);
   const [problem] = problems;
   if (problem) throw inputError('PROMPT_INVALID', problem.message, { file: path, line: bodyLine + problem.line - 1 });
 
@@ -62,6 +62,7 @@ export function parsePromptSource(source: string, path: string): PromptFile {
     outputSchema: front.outputSchema,
     template: body,
     variables,
+    renderDependsOnData,
     source: normalized,
   };
 }

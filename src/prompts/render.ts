@@ -20,16 +20,7 @@ export function renderPrompt(
   where: { file: string; line: number },
   extras: { prefix?: string; suffix?: string } = {},
 ): Message[] {
-  const missing = prompt.variables.filter((name) => vars[name] === undefined);
-  if (missing.length > 0) {
-    const names = missing.map((name) => `'${name}'`).join(', ');
-    throw inputError(
-      'CASE_INVALID',
-      `missing variable${missing.length > 1 ? 's' : ''} ${names} used by ${prompt.path}`,
-      where,
-      `add ${missing.length > 1 ? 'them' : 'it'} to the case's variables`,
-    );
-  }
+  checkVariables(prompt, vars, where);
 
   let template = compiled.get(prompt);
   if (!template) {
@@ -48,6 +39,23 @@ export function renderPrompt(
 
   const messages = splitMessages(rendered);
   return extras.prefix || extras.suffix ? addAffixes(messages, extras.prefix ?? '', extras.suffix ?? '') : messages;
+}
+
+/**
+ * Strict variables: a variable the template reads that is undefined in `vars` is an input error
+ * (CASE_INVALID naming the case's file:line, the variable and the prompt file).
+ */
+export function checkVariables(prompt: PromptFile, vars: Record<string, unknown>, where: { file: string; line: number }): void {
+  const missing = prompt.variables.filter((name) => vars[name] === undefined);
+  if (missing.length > 0) {
+    const names = missing.map((name) => `'${name}'`).join(', ');
+    throw inputError(
+      'CASE_INVALID',
+      `missing variable${missing.length > 1 ? 's' : ''} ${names} used by ${prompt.path}`,
+      where,
+      `add ${missing.length > 1 ? 'them' : 'it'} to the case's variables`,
+    );
+  }
 }
 
 function addAffixes(messages: Message[], prefix: string, suffix: string): Message[] {

@@ -25,6 +25,11 @@ export interface PromptFile {
   template: string;
   /** Root-level variables the template reads (strict variables: each must be in a case's vars). */
   variables: string[];
+  /**
+   * Whether a case's values can make rendering fail (a `{{role}}` whose name is a variable).
+   * Every other render failure is found when the prompt is parsed, or by rendering any one case.
+   */
+  renderDependsOnData: boolean;
   /** Normalised source text. */
   source: string;
 }

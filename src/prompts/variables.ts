@@ -16,6 +16,8 @@ export interface TemplateAnalysis {
   /** Root-level variable names, in order of first use. */
   variables: string[];
   problems: TemplateProblem[];
+  /** True when a helper's argument from the data can make rendering fail: `{{role someVariable}}`. */
+  renderDependsOnData: boolean;
 }
 
 interface Frame {
@@ -34,6 +36,7 @@ interface Frame {
 export function analyzeTemplate(ast: Program): TemplateAnalysis {
   const found = new Set<string>();
   const problems: TemplateProblem[] = [];
+  let renderDependsOnData = false;
   const frames: Frame[] = [{ changesContext: true, blockParams: new Set() }];
 
   const problem = (node: Node, message: string) => problems.push({ message, line: node.loc?.start.line ?? 1 });
@@ -61,6 +64,7 @@ export function analyzeTemplate(ast: Program): TemplateAnalysis {
     const helper = path.type === 'PathExpression' ? helperName(path as PathExpression) : undefined;
     if (helper !== undefined && HELPER_NAMES.has(helper)) {
       checkHelper(helper, node, problem);
+      if (helper === 'role' && node.params[0] !== undefined && node.params[0].type !== 'StringLiteral') renderDependsOnData = true;
     } else if (helper !== undefined && (hasArgs || isCall)) {
       problem(node, `unknown helper '${helper}'`);
     } else {
@@ -109,7 +113,7 @@ export function analyzeTemplate(ast: Program): TemplateAnalysis {
   };
 
   program(ast, false);
-  return { variables: [...found], problems };
+  return { variables: [...found], problems, renderDependsOnData };
 }
 
 /** The helper a path names when it is a plain identifier (`foo`, not `this.foo`, `@foo` or `a.b`). */

@@ -3,7 +3,7 @@ import type { Assertion } from '../cases/types.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { inputError } from '../errors.js';
 import { validateAssertion } from '../graders/validate.js';
-import { renderPrompt } from '../prompts/render.js';
+import { checkVariables, renderPrompt } from '../prompts/render.js';
 import type { SuitePlan } from './plan.js';
 import { inShard, matchesFilter, type Shard } from './select.js';
 
@@ -15,7 +15,8 @@ export interface SuiteCheck {
 
 /**
  * Everything `check` verifies, without calling a model: every case parses, renders with the
- * prompt (strict variables) and has valid graders. Streams the cases; throws the first input error.
+ * prompt (strict variables) and has valid graders. Rendering is checked on the first case, and on
+ * every case only when case values can make it fail. Streams the cases; throws the first input error.
  */
 export async function validateSuites(config: ResolvedConfig, suites: SuitePlan[], options: { filter?: string; shard?: Shard } = {}): Promise<SuiteCheck[]> {
   if (config.judge && !config.models[config.judge]) {
@@ -34,8 +35,16 @@ export async function validateSuites(config: ResolvedConfig, suites: SuitePlan[]
   const results: SuiteCheck[] = [];
   for (const suite of suites) {
     let cases = 0;
+    let rendered = false;
     for await (const testCase of readCases(suite.caseFiles, { rootDir: config.rootDir, suiteAssert: suite.assert })) {
-      renderPrompt(suite.prompt, testCase.vars, testCase.source, { prefix: testCase.prefix, suffix: testCase.suffix });
+      // A render failure that no case's values can cause shows on the first case; after that only
+      // the variables need checking, unless the data can break rendering (see renderDependsOnData).
+      if (!rendered || suite.prompt.renderDependsOnData) {
+        renderPrompt(suite.prompt, testCase.vars, testCase.source, { prefix: testCase.prefix, suffix: testCase.suffix });
+        rendered = true;
+      } else {
+        checkVariables(suite.prompt, testCase.vars, testCase.source);
+      }
       for (const assertion of testCase.assertions) await check(assertion);
       if (matchesFilter(testCase, suite.name, options.filter) && inShard(testCase.id, options.shard)) cases++;
     }
