@@ -24,7 +24,8 @@ export function createCustomProvider(name: string, config: ModelConfig, fn: Prov
       if (signal.aborted) return abortedFailure(signal);
       let value: unknown;
       try {
-        value = await fn(request, { signal });
+        // The user's function gets its own copies: the run's params and messages are shared by many calls.
+        value = await fn({ ...request, params: { ...request.params }, messages: request.messages.map((m) => ({ ...m })) }, { signal });
       } catch (error) {
         if (signal.aborted) return abortedFailure(signal);
         const message = error instanceof Error ? error.message : String(error);

@@ -28,6 +28,16 @@ export function resolveApiKey(
  * `topK` is dropped for OpenAI, which has no such parameter.
  */
 export function translateParams(params: Record<string, unknown>, api: 'openai' | 'anthropic'): Record<string, unknown> {
+  // A suite's calls share one params object: translate it once.
+  const cache = translated[api];
+  let out = cache.get(params);
+  if (!out) cache.set(params, (out = translate(params, api)));
+  return out;
+}
+
+const translated = { openai: new WeakMap<object, Record<string, unknown>>(), anthropic: new WeakMap<object, Record<string, unknown>>() };
+
+function translate(params: Record<string, unknown>, api: 'openai' | 'anthropic'): Record<string, unknown> {
   const names: Record<string, string | null> =
     api === 'openai'
       ? { maxOutputTokens: 'max_tokens', topP: 'top_p', topK: null, stopSequences: 'stop' }

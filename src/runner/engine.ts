@@ -223,9 +223,19 @@ function prepareSide(unit: UnitInput, side: Side, source: SideSource): PreparedS
     return { kind: 'fixed', result: renderFailure(prompt, suite.plan.repeat, error.format()) };
   }
   const modelConfig = config.models[model];
-  const input: CallInput = { provider: unit.providers(model), messages, params: { ...(modelConfig.params ?? {}), ...prompt.config }, price: modelConfig.price };
+  const input: CallInput = { provider: unit.providers(model), messages, params: paramsOf(modelConfig.params, prompt), price: modelConfig.price };
   const keys = Array.from({ length: suite.plan.repeat }, (_, repeat) => keyOfCall(input, repeat));
   return { kind: 'calls', side, prompt, input, keys };
+}
+
+/** The model's params under the prompt's front-matter config: one object per (model, prompt), shared by its calls (never mutated). */
+const mergedParams = new WeakMap<PromptFile, Map<Record<string, unknown> | undefined, Record<string, unknown>>>();
+function paramsOf(modelParams: Record<string, unknown> | undefined, prompt: PromptFile): Record<string, unknown> {
+  let byModel = mergedParams.get(prompt);
+  if (!byModel) mergedParams.set(prompt, (byModel = new Map()));
+  let params = byModel.get(modelParams);
+  if (!params) byModel.set(modelParams, (params = { ...(modelParams ?? {}), ...prompt.config }));
+  return params;
 }
 
 function callFor(unit: UnitInput, side: Extract<PreparedSide, { kind: 'calls' }>, repeat: number): Promise<CallRecord | undefined> {

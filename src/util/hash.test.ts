@@ -19,3 +19,24 @@ describe('sha256', () => {
     expect(sha256('abc')).toBe(createHash('sha256').update('abc').digest('hex'));
   });
 });
+
+describe('stableStringify against a sorted copy through JSON.stringify', () => {
+  const sortedCopy = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(sortedCopy);
+    if (value && typeof value === 'object' && (value as object).constructor === Object) {
+      return Object.fromEntries(Object.keys(value).sort().map((key) => [key, sortedCopy((value as Record<string, unknown>)[key])]));
+    }
+    return value;
+  };
+  it('gives the same text for every kind of JSON value', () => {
+    const samples: unknown[] = [
+      { provider: 'openai', model: 'm', params: { temperature: 0, max_tokens: 16, stop: ['\n', '"'] }, messages: [{ role: 'user', content: 'Hi "there"\n\u2028 é 😀' }], repeat: 0 },
+      { z: { y: { x: [1.5, -0, 1e21, null, true, 'ü'] } }, a: [] , m: {} },
+      [undefined, () => 1, Symbol('s'), NaN, Infinity],
+      { skip: undefined, fn: () => 1, keep: 0 },
+      { nested: [{ b: [{ d: 1, c: 2 }], a: 'x' }] },
+      'plain', 42, null, true,
+    ];
+    for (const sample of samples) expect(stableStringify(sample)).toBe(JSON.stringify(sortedCopy(sample)));
+  });
+});
