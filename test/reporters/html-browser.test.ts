@@ -10,7 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderHtml } from '../../src/reporters/html/index.js';
 import type { RunFile } from '../../src/run-record/types.js';
-import { HOSTILE, makeRun, streamOf } from './synthetic.js';
+import { HOSTILE, makeDrift, makeRun, streamOf } from './synthetic.js';
 
 const CHROMIUM = process.env.PROMPTGATE_CHROMIUM ?? '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
@@ -36,6 +36,7 @@ describe.skipIf(!run)('report.html in Chromium', () => {
   let reportUrl: string;
   let bigUrl: string;
   let plainUrl: string;
+  let driftUrl: string;
   let report: RunFile;
   let plain: RunFile;
 
@@ -59,6 +60,10 @@ describe.skipIf(!run)('report.html in Chromium', () => {
     const plainFile = join(OUT, 'report-run.html');
     await writeFile(plainFile, await renderHtml(plain, streamOf(plain.cases)));
     plainUrl = pathToFileURL(plainFile).href;
+    const drift = { ...makeRun({ cases: 12, compare: false }), command: 'drift' as const, drift: makeDrift() };
+    const driftFile = join(OUT, 'report-drift.html');
+    await writeFile(driftFile, await renderHtml(drift, streamOf(drift.cases)));
+    driftUrl = pathToFileURL(driftFile).href;
     const big = makeRun({ cases: 10_000, models: ['gpt-4o-mini', 'claude-haiku', 'llama-3'], outputWords: 60 });
     const bigFile = join(OUT, 'report-10k.html');
     await writeFile(bigFile, await renderHtml(big, streamOf(big.cases)));
@@ -178,6 +183,20 @@ describe.skipIf(!run)('report.html in Chromium', () => {
     expect(injected).toBe(1);
     await page.screenshot({ path: join(OUT, 'report-hostile.png') });
     await page.waitForTimeout(300);
+    expect(dialogs).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows what drift found: changed model versions, changed outputs and new errors, hostile text as text', async () => {
+    const { page, dialogs, errors } = await open(driftUrl);
+    const section = page.getByTestId('drift');
+    await expect(section.locator('h3').allTextContents()).resolves.toEqual(['Model versions that changed', 'Outputs that changed', 'New errors (2)']);
+    await expect(section.getByTestId('drift-table-0').locator('tbody td').nth(2).textContent()).resolves.toBe(`gpt-4o-mini-2026-11-20 ${HOSTILE.script}`);
+    await expect(section.getByTestId('drift-table-1').locator('tbody td').nth(2).textContent()).resolves.toBe('9 / 60');
+    await expect(section.getByTestId('drift-table-2').locator('tbody tr').count()).resolves.toBe(2);
+    await expect(section.getByTestId('drift-table-2').locator('tbody td').nth(3).textContent()).resolves.toBe(`provider_error: 500 ${HOSTILE.img}`);
+    await page.screenshot({ path: join(OUT, 'report-drift.png'), fullPage: true });
     expect(dialogs).toEqual([]);
     expect(errors).toEqual([]);
     await page.close();

@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildReportData } from '../../src/reporters/html/data.js';
 import { createHtmlReporter, renderHtml } from '../../src/reporters/html/index.js';
 import { computeWordDiff } from '../../src/reporters/html/word-diff.js';
-import { HOSTILE, makeRun, streamOf } from './synthetic.js';
+import { buildReportView } from '../../src/reporters/html/view.js';
+import { HOSTILE, makeDrift, makeRun, streamOf } from './synthetic.js';
 
 const BREAKOUT = '</script><script>alert(1)</script><!-- <script> </SCRIPT > \u2028\u2029 & end';
 
@@ -101,6 +102,30 @@ describe('renderHtml (static checks)', () => {
     const files = await createHtmlReporter().onRunEnd?.(header, () => streamOf(cases), dir);
     expect(files).toEqual([join(dir, 'report.html')]);
     expect(await readFile(join(dir, 'report.html'), 'utf8')).toMatch(/^<!doctype html>/);
+  });
+});
+
+describe('the drift section', () => {
+  it('carries what drift found (model versions, changed outputs, new errors) as text cells, escaped in the page', async () => {
+    const run = { ...makeRun({ cases: 5, compare: false }), command: 'drift' as const, drift: makeDrift() };
+    const view = buildReportView(run);
+    expect(view.sections).toHaveLength(1);
+    const [drift] = view.sections;
+    expect(drift.title).toBe('Drift');
+    expect(drift.lines[0]).toContain('2026-11-01T03-00-00-000-abcdef');
+    expect(drift.tables.map((t) => t.caption)).toEqual(['Model versions that changed', 'Outputs that changed', 'New errors (2)']);
+    expect(drift.tables[0].table.rows[0].map((c) => c.text)).toEqual(['gpt-4o-mini', 'gpt-4o-mini-2024-07-18', `gpt-4o-mini-2026-11-20 ${HOSTILE.script}`]);
+    expect(drift.tables[1].table.rows[0].map((c) => c.text)).toEqual(['support', 'gpt-4o-mini', '9 / 60', '15.0%']);
+    expect(drift.tables[2].table.rows[0][3].text).toBe(`provider_error: 500 ${HOSTILE.img}`);
+    const html = await renderHtml(run, streamOf(run.cases));
+    expect(html).not.toContain(HOSTILE.img);
+    expect(html).not.toContain(HOSTILE.script);
+    const data = JSON.parse(/<script type="application\/json" id="data">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? '{}');
+    expect(data.view.sections[0].tables[2].table.rows[0][3].text).toBe(`provider_error: 500 ${HOSTILE.img}`);
+  });
+
+  it('is absent from runs that are not drift runs', () => {
+    expect(buildReportView(makeRun({ cases: 3 })).sections).toEqual([]);
   });
 });
 

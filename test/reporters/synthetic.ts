@@ -7,6 +7,7 @@ import type {
   CaseResult,
   ChangeStatus,
   ComparisonRow,
+  DriftReport,
   RepeatOutcome,
   RunFile,
   RunHeader,
@@ -227,3 +228,17 @@ export const HOSTILE = {
   control: 'bell\u0007 null\u0000 vt\u000B esc\u001B lone\uD800 end',
   markdown: 'pipe | here\nnew line `code` [link](http://evil.example) **bold** & <b>html</b>',
 } as const;
+
+/** A drift report, with hostile text where a model or a server could put it. */
+export function makeDrift(): DriftReport {
+  return {
+    baseline: { runId: '2026-11-01T03-00-00-000-abcdef', file: 'reports/baseline/run.json', startedAt: '2026-11-01T03:00:00.000Z' },
+    outputs: [{ suite: 'support', model: 'gpt-4o-mini', compared: 60, changed: 9, share: 0.15 }],
+    newErrorCount: 2,
+    newErrors: [
+      { suite: 'support', model: 'gpt-4o-mini', caseId: 'case-00003', code: 'provider_error', message: `500 ${HOSTILE.img}` },
+      { suite: 'support', model: 'gpt-4o-mini', caseId: 'case-00007', code: 'timeout', message: 'no answer within 60000 ms' },
+    ],
+    modelChanges: [{ model: 'gpt-4o-mini', before: ['gpt-4o-mini-2024-07-18'], after: [`gpt-4o-mini-2026-11-20 ${HOSTILE.script}`] }],
+  };
+}

@@ -120,7 +120,7 @@ function closeDetail() {
 document.addEventListener('keydown', function (event) { if (event.key === 'Escape' && !detail.hidden) closeDetail(); });
 
 var app = document.getElementById('app');
-add(app, [renderHeader(), renderSummary(), renderChart(), renderCases()]);
+add(app, [renderHeader(), renderSummary(), renderSections(), renderChart(), renderCases()]);
 document.body.appendChild(backdrop);
 document.body.appendChild(detail);
 applyFilter();

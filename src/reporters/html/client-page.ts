@@ -50,17 +50,27 @@ function renderHeader() {
     VIEW.reasons.length ? el('ul', { cls: 'reasons', testid: 'gate-reasons' }, VIEW.reasons.map(function (r) { return el('li', null, r); })) : null);
 }
 
+function viewTable(t, testid) {
+  return el('div', { cls: 'scroll' }, el('table', { testid: testid },
+    el('thead', null, el('tr', null, t.head.map(function (h, i) { return el('th', { cls: t.numeric[i] ? 'num' : null }, h); }))),
+    el('tbody', null, t.rows.map(function (row) {
+      return el('tr', null, row.map(function (c, i) {
+        var cls = (t.numeric[i] ? 'num ' : '') + (c.tone || '');
+        return el('td', { cls: cls || null }, c.badge ? badge(c.badge, c.text) : c.text);
+      }));
+    }))));
+}
+
 function renderSummary() {
-  var t = VIEW.table;
-  return el('section', null, el('h2', null, COMPARING ? 'Baseline vs candidate' : 'Summary'),
-    el('div', { cls: 'scroll' }, el('table', { testid: 'summary' },
-      el('thead', null, el('tr', null, t.head.map(function (h, i) { return el('th', { cls: t.numeric[i] ? 'num' : null }, h); }))),
-      el('tbody', null, t.rows.map(function (row) {
-        return el('tr', null, row.map(function (c, i) {
-          var cls = (t.numeric[i] ? 'num ' : '') + (c.tone || '');
-          return el('td', { cls: cls || null }, c.badge ? badge(c.badge, c.text) : c.text);
-        }));
-      })))));
+  return el('section', null, el('h2', null, COMPARING ? 'Baseline vs candidate' : 'Summary'), viewTable(VIEW.table, 'summary'));
+}
+
+function renderSections() {
+  return VIEW.sections.map(function (s) {
+    return el('section', { testid: s.testid }, el('h2', null, s.title),
+      s.lines.map(function (line) { return el('p', null, line); }),
+      s.tables.map(function (t, i) { return [el('h3', null, t.caption), viewTable(t.table, s.testid + '-table-' + i)]; }));
+  });
 }
 
 function bar(kind, rate, label) {

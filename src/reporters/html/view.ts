@@ -1,4 +1,4 @@
-import type { RunHeader } from '../../run-record/types.js';
+import type { DriftReport, RunHeader } from '../../run-record/types.js';
 import {
   formatCost,
   formatDeltaWithCi,
@@ -19,13 +19,28 @@ export interface ViewCell {
   tone?: 'delta-neg' | 'delta-pos';
 }
 
+export interface ViewTable {
+  head: string[];
+  numeric: boolean[];
+  rows: ViewCell[][];
+}
+
+/** A further block of the page (e.g. drift): a heading, lines of text, and tables with captions. */
+export interface ViewSection {
+  title: string;
+  testid: string;
+  lines: string[];
+  tables: Array<{ caption: string; table: ViewTable }>;
+}
+
 /** The run-level parts of the page, formatted in Node so the browser script only lays them out. */
 export interface ReportView {
   title: string;
   verdict: VerdictLabel;
   facts: Array<[label: string, value: string]>;
   reasons: string[];
-  table: { head: string[]; numeric: boolean[]; rows: ViewCell[][] };
+  table: ViewTable;
+  sections: ViewSection[];
   /** Pass rates per suite × model; `baseline` null when nothing was compared. */
   chart: Array<{ label: string; baseline: number | null; candidate: number }>;
 }
@@ -62,11 +77,52 @@ export function buildReportView(run: RunHeader): ReportView {
     facts,
     reasons: gate?.reasons ?? [],
     table: run.comparison ? comparisonTable(run) : summaryTable(run),
+    sections: run.drift ? [driftSection(run.drift)] : [],
     chart: chart(run),
   };
 }
 
-function comparisonTable(run: RunHeader): ReportView['table'] {
+/** What `promptgate drift` found against its stored run: the same facts as summary.md's drift block. */
+export function driftSection(drift: DriftReport, maxErrors = 50): ViewSection {
+  const lines = [`Against stored run ${drift.baseline.runId} (${drift.baseline.file}, ${drift.baseline.startedAt}).`];
+  const tables: ViewSection['tables'] = [];
+  if (drift.modelChanges.length === 0) lines.push('Model versions: unchanged.');
+  else {
+    tables.push({
+      caption: 'Model versions that changed',
+      table: {
+        head: ['Model', 'Before', 'Now'],
+        numeric: [false, false, false],
+        rows: drift.modelChanges.map((change) => [{ text: change.model }, { text: change.before.join(', ') || '–' }, { text: change.after.join(', ') || '–', tone: 'delta-neg' }]),
+      },
+    });
+  }
+  if (drift.outputs.length > 0) {
+    tables.push({
+      caption: 'Outputs that changed',
+      table: {
+        head: ['Suite', 'Model', 'Changed / compared', 'Share'],
+        numeric: [false, false, true, true],
+        rows: drift.outputs.map((row) => [{ text: row.suite }, { text: row.model }, { text: `${row.changed} / ${row.compared}` }, { text: formatPercent(row.share), tone: row.changed > 0 ? 'delta-neg' : undefined }]),
+      },
+    });
+  }
+  if (drift.newErrorCount === 0) lines.push('New errors: none.');
+  else {
+    const shown = drift.newErrors.slice(0, maxErrors);
+    tables.push({
+      caption: `New errors (${drift.newErrorCount}${drift.newErrorCount > shown.length ? `, first ${shown.length} shown` : ''})`,
+      table: {
+        head: ['Case', 'Suite', 'Model', 'Error'],
+        numeric: [false, false, false, false],
+        rows: shown.map((error) => [{ text: error.caseId }, { text: error.suite }, { text: error.model }, { text: `${error.code}: ${error.message}`, tone: 'delta-neg' }]),
+      },
+    });
+  }
+  return { title: 'Drift', testid: 'drift', lines, tables };
+}
+
+function comparisonTable(run: RunHeader): ViewTable {
   const head = ['Suite', 'Model', 'Cases', 'Baseline', 'Candidate', 'Δ pass rate [CI]', 'Δ score [CI]', 'Regressed', 'Improved', 'Errored', 'Test', 'Verdict'];
   const numeric = head.map((_, i) => i >= 2 && i <= 9);
   const rows = (run.comparison?.rows ?? []).map((r): ViewCell[] => {
@@ -90,7 +146,7 @@ function comparisonTable(run: RunHeader): ReportView['table'] {
   return { head, numeric, rows };
 }
 
-function summaryTable(run: RunHeader): ReportView['table'] {
+function summaryTable(run: RunHeader): ViewTable {
   const head = ['Suite', 'Model', 'Prompt', 'Cases', 'Passed', 'Failed', 'Errored', 'Pass rate', 'Score', 'p50 / p95', 'Cost', 'Model reported'];
   const numeric = head.map((_, i) => i >= 3 && i <= 10);
   const rows = run.summary.map((r): ViewCell[] => [
