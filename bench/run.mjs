@@ -81,10 +81,14 @@ async function efficiency(server, targets) {
     if (rows.length === 0) await promptgateRun(dir, c); // warm the file cache once
     const { results, median: mid } = await repeat(RUNS, async () => {
       server.reset();
+      const spawnedAt = performance.now();
       const run = await promptgateRun(dir, c);
       const stats = server.stats();
       if (stats.count !== n) throw new Error(`server saw ${stats.count} requests, expected ${n}`);
-      return { wallMs: run.wallMs, eff: ideal / run.wallMs, serverEff: ideal / stats.spanMs, ...stats, load: loadAverage() };
+      // Where the wall time beyond the server's span goes: before the first request, after the last answer.
+      const beforeFirst = stats.firstArrivalAt - spawnedAt;
+      const afterLast = spawnedAt + run.wallMs - stats.lastAnswerAt;
+      return { wallMs: run.wallMs, eff: ideal / run.wallMs, serverEff: ideal / stats.spanMs, beforeFirst, afterLast, ...stats, load: loadAverage() };
     }, (r) => r.wallMs);
     // The same requests from a bare loop over the SDK (bench/sdk-baseline.mjs): the ceiling for any
     // runner that calls the model through the official SDK, on this machine and server.
@@ -105,9 +109,9 @@ async function efficiency(server, targets) {
     '',
     `efficiency = ceil(N/C) × latency ÷ wall time of \`promptgate run --no-cache --concurrency C\`, wall time from spawn to exit of the process (start-up, config, reading cases, writing run.json all included); median of ${RUNS} runs. "server-side" uses the span from the server's first request to its last answer instead (start-up and finishing excluded). In-flight figures are counted by the server, for the median run; the mean is time-weighted over the time at least one request was in flight. "bare SDK loop" is the same N requests at the same concurrency from bench/sdk-baseline.mjs (a loop over the \`openai\` SDK with its default transport, nothing else; process start-up and the SDK import included): the ceiling for any runner that calls the model through the official SDK, on this machine and server.`,
     '',
-    '| N | C | ideal | wall (median) | efficiency | server-side efficiency | bare SDK loop | max in flight | mean in flight while busy | runs (efficiency) |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
-    ...rows.map((r) => `| ${r.n} | ${r.c} | ${ms(r.ideal)} | ${ms(r.wallMs)} | ${fixed(r.eff)} | ${fixed(r.serverEff)} | ${fixed(r.sdkEff)} | ${r.maxInFlight} | ${fixed(r.meanInFlight, 1)} | ${r.runs.map((x) => fixed(x.eff)).join(', ')} |`),
+    '| N | C | ideal | wall (median) | spawn → first request | server span | last answer → exit | efficiency | server-side efficiency | bare SDK loop | max in flight | mean in flight while busy | runs (efficiency) |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    ...rows.map((r) => `| ${r.n} | ${r.c} | ${ms(r.ideal)} | ${ms(r.wallMs)} | ${ms(r.beforeFirst)} | ${ms(r.spanMs)} | ${ms(r.afterLast)} | ${fixed(r.eff)} | ${fixed(r.serverEff)} | ${fixed(r.sdkEff)} | ${r.maxInFlight} | ${fixed(r.meanInFlight, 1)} | ${r.runs.map((x) => fixed(x.eff)).join(', ')} |`),
   ].join('\n');
 }
 

@@ -116,6 +116,9 @@ export function startBenchServer({ latencyMs = 50, port = 0, model = 'bench-mode
             busyMs: busy,
             meanInFlight: busy > 0 ? integral / busy : 0,
             spanMs: firstArrival !== null && lastAnswer !== null ? lastAnswer - firstArrival : 0,
+            /** performance.now() of the first request's arrival and of the last answer (null before). */
+            firstArrivalAt: firstArrival,
+            lastAnswerAt: lastAnswer,
           };
         },
         reset() {
