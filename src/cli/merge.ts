@@ -1,12 +1,11 @@
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
 import type { ReporterName } from '../config/types.js';
 import type { RunHeader } from '../run-record/types.js';
 import { createReporters } from '../reporters/index.js';
 import { mergeRuns } from '../runner/merge.js';
 import { exitCodeOf } from '../runner/session.js';
 import { reportError } from './errors.js';
-import { loadConfigWithFlags } from './options.js';
+import { addReporterOption, loadConfigWithFlags } from './options.js';
 
 interface MergeFlags {
   config?: string;
@@ -15,19 +14,15 @@ interface MergeFlags {
   debug?: boolean;
 }
 
-const REPORTERS: ReporterName[] = ['console', 'json', 'junit', 'markdown', 'html'];
 
 export function registerMerge(program: Command): void {
-  program
+  const command = program
     .command('merge')
     .argument('<run...>', 'run folders (or run.json files) of the shards of one `--shard i/n` split')
     .description('combine shard runs into one run folder, and decide the gate on all their cases')
     .option('-c, --config <file>', 'config file (gate rules and reporters)')
-    .option('-o, --out <dir>', 'folder for the merged run folder (default: reports/)')
-    .option('--reporter <name>', `report format (repeatable): ${REPORTERS.join(', ')} (default: the config's)`, (value: string, previous: ReporterName[] | undefined) => {
-      if (!REPORTERS.includes(value as ReporterName)) throw new InvalidArgumentError(`unknown reporter "${value}" (one of ${REPORTERS.join(', ')})`);
-      return [...(previous ?? []), value as ReporterName];
-    })
+    .option('-o, --out <dir>', 'folder for the merged run folder (default: reports/)');
+  addReporterOption(command, "the config's `reporters`")
     .option('--debug', 'print stack traces')
     .action(async (runs: string[], flags: MergeFlags) => {
       process.exitCode = await mergeCommand(runs, flags);

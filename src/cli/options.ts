@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config/load.js';
+import { REPORTER_NAMES } from '../config/schema.js';
 import type { ReporterName, ResolvedConfig } from '../config/types.js';
 import { inputError } from '../errors.js';
 import { parseShard, type Shard } from '../runner/select.js';
@@ -21,7 +22,7 @@ export interface CommonFlags {
   resume?: string;
 }
 
-const REPORTERS: ReporterName[] = ['console', 'json', 'junit', 'markdown', 'html', 'csv'];
+const REPORTERS: readonly ReporterName[] = REPORTER_NAMES;
 
 const positiveInt = (name: string) => (value: string) => {
   const n = Number(value);
@@ -30,17 +31,22 @@ const positiveInt = (name: string) => (value: string) => {
 };
 const collect = <T>(parse: (v: string) => T) => (value: string, previous: T[] | undefined) => [...(previous ?? []), parse(value)];
 
+/** `--reporter <name>`, repeatable, checked against the reporters there are (run, compare, merge, report). */
+export function addReporterOption(command: Command, defaultText: string): Command {
+  return command.option('--reporter <name>', `report format (repeatable): ${REPORTERS.join(', ')} (default: ${defaultText})`, collect((value: string) => {
+    if (!REPORTERS.includes(value as ReporterName)) throw new InvalidArgumentError(`unknown reporter "${value}" (one of ${REPORTERS.join(', ')})`);
+    return value as ReporterName;
+  }));
+}
+
 export function addRunFlags(command: Command): Command {
-  return command
+  command
     .option('-c, --config <file>', 'config file (default: eval.config.ts|.mts|.js|.mjs in the current folder)')
     .option('-m, --model <name>', 'run on this model (repeatable); overrides suites and prompts', collect(String))
     .option('-r, --repeat <n>', 'calls per case and model', positiveInt('--repeat'))
     .option('-j, --concurrency <n>', 'requests in flight at most', positiveInt('--concurrency'))
-    .option('--no-cache', 'neither read nor write the response cache')
-    .option('--reporter <name>', `report format (repeatable): ${REPORTERS.join(', ')}`, collect((v: string) => {
-      if (!REPORTERS.includes(v as ReporterName)) throw new InvalidArgumentError(`unknown reporter "${v}" (one of ${REPORTERS.join(', ')})`);
-      return v as ReporterName;
-    }))
+    .option('--no-cache', 'neither read nor write the response cache');
+  return addReporterOption(command, "the config's `reporters`")
     .option('-o, --out <dir>', 'folder for run folders (default: reports/)')
     .option('-f, --filter <text>', 'only cases whose id, description, tags or suite contain this text')
     .option('--shard <i/n>', 'run the i-th of n deterministic slices of the cases (by case id hash)')

@@ -2,14 +2,12 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
 import type { ReporterName } from '../config/types.js';
 import { createReporters } from '../reporters/index.js';
 import { readRunFile } from '../run-record/writer.js';
 import { reportError } from './errors.js';
-import { loadConfigWithFlags } from './options.js';
+import { addReporterOption, loadConfigWithFlags } from './options.js';
 
-const REPORTERS: ReporterName[] = ['console', 'json', 'junit', 'markdown', 'html', 'csv'];
 
 interface ReportFlags {
   reporter?: ReporterName[];
@@ -18,14 +16,11 @@ interface ReportFlags {
 }
 
 export function registerReport(program: Command): void {
-  program
+  const report = program
     .command('report')
     .argument('<run>', 'a run folder or its run.json')
-    .description('rebuild reports from a stored run (no model calls)')
-    .option('--reporter <name>', `report format (repeatable): ${REPORTERS.join(', ')} (default: html)`, (value: string, previous: ReporterName[] | undefined) => {
-      if (!REPORTERS.includes(value as ReporterName)) throw new InvalidArgumentError(`unknown reporter "${value}"`);
-      return [...(previous ?? []), value as ReporterName];
-    })
+    .description('rebuild reports from a stored run (no model calls)');
+  addReporterOption(report, 'html')
     .option('--open', 'print the path of the HTML report')
     .option('--debug', 'print stack traces')
     .action(async (run: string, flags: ReportFlags) => {

@@ -1,4 +1,4 @@
-import { readdir, rm, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeProject, runCli, type CliResult } from '../helpers/cli.js';
@@ -87,6 +87,12 @@ describe('--shard i/n and promptgate merge', () => {
     expect(actual.gate?.verdict).toBe('fail');
     expect(actual.options.shard).toBeUndefined();
     expect(actual.models.map((m) => [m.name, m.reported])).toEqual(expected.models.map((m) => [m.name, m.reported]));
+
+    // Every reporter `run` has is available to merge (csv included).
+    const withCsv = await run(['merge', ...shardDirs, '--out', 'merged-csv', '--reporter', 'csv']);
+    expect(withCsv.code).toBe(full.code);
+    const csvDir = await onlyRun(join(dir, 'merged-csv'));
+    expect((await readFile(join(csvDir, 'results.csv'), 'utf8')).trim().split('\n')).toHaveLength(expected.cases.length + 1);
 
     const calls = await readCalls(mergedDir);
     expect(calls).toHaveLength(60);
