@@ -8,19 +8,9 @@ import { commitFiles, gitIn, initRepo } from '../helpers/git-repo.js';
 import { textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type IncomingChat, type MockServer } from '../helpers/openai-server.js';
 import { readRun, runFolders } from '../helpers/runs.js';
+import { WORDS as ALL_WORDS, wordCases, wordPrompt as prompt } from '../helpers/word-suite.js';
 
-const WORDS = ['apple', 'banana', 'cherry', 'damson', 'elder', 'fig'];
-
-const prompt = (version: string, instruction: string) => `---
-version: ${version}
-model: m
----
-{{role "system"}}
-${instruction}
-{{role "user"}}
-{{word}}
-`;
-const cases = (words: string[]) => ['word,__expected,__description', ...words.map((w) => `${w},equals:${w.toUpperCase()},${w}`)].join('\n') + '\n';
+const WORDS = ALL_WORDS.slice(0, 6);
 
 /** Capitals; a "sloppy" instruction garbles words starting with a-c. */
 function answer(request: IncomingChat) {
@@ -67,9 +57,9 @@ describe('promptgate ci on a pull-request branch', () => {
         'prompts/alpha.prompt': prompt('1.0.0', 'Repeat the word in capitals.'),
         'prompts/beta.prompt': prompt('2.0.0', 'Repeat the word in capitals, please.'),
         'prompts/gamma.prompt': prompt('0.3.0', 'Say the word in capitals.'),
-        'evals/alpha.csv': cases(WORDS),
-        'evals/beta.csv': cases(WORDS.slice(0, 3)),
-        'evals/gamma.csv': cases(WORDS.slice(3)),
+        'evals/alpha.csv': wordCases(WORDS),
+        'evals/beta.csv': wordCases(WORDS.slice(0, 3)),
+        'evals/gamma.csv': wordCases(WORDS.slice(3)),
         '.gitignore': 'reports/\n.promptgate-cache/\n',
       },
       'three prompts',
@@ -161,7 +151,7 @@ describe('promptgate ci on a pull-request branch', () => {
   });
 
   it('changed cases alone select their suite', async () => {
-    await branch('more-cases', { 'evals/beta.csv': cases(WORDS.slice(0, 4)) });
+    await branch('more-cases', { 'evals/beta.csv': wordCases(WORDS.slice(0, 4)) });
     const result = await ci();
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('comparing 1 of 3 suite(s)');

@@ -6,18 +6,7 @@ import { commitFiles, initRepo } from '../helpers/git-repo.js';
 import { textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type IncomingChat, type MockServer } from '../helpers/openai-server.js';
 import { readRun, runFolders } from '../helpers/runs.js';
-
-const WORDS = ['apple', 'banana', 'cherry', 'damson', 'elder', 'fig', 'grape', 'hazel', 'kiwi', 'lemon'];
-
-const prompt = (version: string, instruction: string) => `---
-version: ${version}
-model: m
----
-{{role "system"}}
-${instruction}
-{{role "user"}}
-{{word}}
-`;
+import { WORDS, wordPrompt as prompt } from '../helpers/word-suite.js';
 
 /** Answers in capitals when told to shout; a "sloppy" instruction garbles words starting with a-c. */
 function answer(request: IncomingChat) {

@@ -9,18 +9,7 @@ import { commitFiles, initRepo } from '../helpers/git-repo.js';
 import { textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type IncomingChat, type MockServer, type Reply } from '../helpers/openai-server.js';
 import { readRun } from '../helpers/runs.js';
-
-const WORDS = ['apple', 'banana', 'cherry', 'damson', 'elder', 'fig', 'grape', 'hazel', 'kiwi', 'lemon'];
-
-const prompt = (version: string, instruction: string) => `---
-version: ${version}
-model: m
----
-{{role "system"}}
-${instruction}
-{{role "user"}}
-{{word}}
-`;
+import { WORDS, wordCases, wordPrompt as prompt } from '../helpers/word-suite.js';
 
 /** Today's model behind the alias: which version it reports, and how it answers. */
 const world = { reported: 'shout-1-2024-07-18', sloppy: false, failing: '' };
@@ -47,7 +36,7 @@ describe('promptgate drift against a stored run', () => {
     dir = await makeProject({});
     initRepo(dir);
     const config = `export default { models: { m: { provider: 'openai', model: 'shout-1', baseURL: '${server.url}', apiKeyEnv: 'MOCK_KEY' } }, gate: { maxRegressions: 0 } };\n`;
-    const cases = ['word,__expected,__description', ...WORDS.map((w) => `${w},equals:${w.toUpperCase()},${w}`)].join('\n');
+    const cases = wordCases(WORDS);
     await commitFiles(dir, { 'eval.config.mjs': config, 'prompts/shout.prompt': prompt('1.0.0', 'Repeat the word in capitals.'), 'evals/shout.csv': cases, '.gitignore': 'reports/\n.promptgate-cache/\n' }, 'shout 1.0.0');
     // The nightly baseline: a plain run, kept in baselines/.
     const made = await runCli(['run', '--no-cache'], { cwd: dir, env: { MOCK_KEY: 'k' } });
