@@ -8,6 +8,7 @@ import {
   displayPath, formatReplayEntry, loadReplayFixture, replayFixturePath, replayKey, type ReplayEntry,
 } from './replay-fixture.js';
 import type { Provider, ProviderRequest, ProviderResult } from './types.js';
+import { wrapProvider } from './wrap.js';
 
 export { replayKey, replayFixturePath } from './replay-fixture.js';
 
@@ -65,29 +66,22 @@ const appendChains = new Map<string, Promise<void>>();
  */
 export function recordingProvider(inner: Provider, fixturesDir: string, modelName: string): Provider {
   const file = replayFixturePath(fixturesDir, modelName);
-  const recorder: Provider = {
-    name: inner.name,
-    kind: inner.kind,
-    model: inner.model,
-    async call(request: ProviderRequest, signal: AbortSignal): Promise<ProviderResult> {
-      const result = await inner.call(request, signal);
-      if (!result.ok) return result;
-      const line = formatReplayEntry({
-        messages: request.messages,
-        output: result.output,
-        modelReported: result.modelReported,
-        usage: result.usage,
-      });
-      try {
-        await appendLine(file, line);
-      } catch (error) {
-        return providerFailure('provider_error', `cannot record to ${displayPath(file)}: ${(error as Error).message}`, false);
-      }
-      return result;
-    },
-  };
-  if (inner.price) recorder.price = inner.price;
-  return recorder;
+  return wrapProvider(inner, async (request, signal) => {
+    const result = await inner.call(request, signal);
+    if (!result.ok) return result;
+    const line = formatReplayEntry({
+      messages: request.messages,
+      output: result.output,
+      modelReported: result.modelReported,
+      usage: result.usage,
+    });
+    try {
+      await appendLine(file, line);
+    } catch (error) {
+      return providerFailure('provider_error', `cannot record to ${displayPath(file)}: ${(error as Error).message}`, false);
+    }
+    return result;
+  });
 }
 
 function appendLine(target: string, line: string): Promise<void> {

@@ -1,6 +1,7 @@
 import type { ModelConfig } from '../config/types.js';
 import { scrubSecrets } from './failure.js';
-import type { Provider, ProviderRequest, ProviderResult } from './types.js';
+import type { Provider, ProviderResult } from './types.js';
+import { wrapProvider } from './wrap.js';
 
 /** The variables the SDKs read when a model names none. */
 const DEFAULT_KEY_VARIABLES = ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY'];
@@ -25,19 +26,12 @@ export function apiKeysOf(models: Record<string, ModelConfig>, env: NodeJS.Proce
 export function scrubbingProvider(inner: Provider, secrets: readonly string[]): Provider {
   if (secrets.length === 0) return inner;
   const scrub = (text: string) => scrubSecrets(text, secrets);
-  const wrapped: Provider = {
-    name: inner.name,
-    kind: inner.kind,
-    model: inner.model,
-    async call(request: ProviderRequest, signal: AbortSignal): Promise<ProviderResult> {
-      const result = await inner.call(request, signal);
-      if (!result.ok) return { ...result, error: { ...result.error, message: scrub(result.error.message) } };
-      const clean: ProviderResult = { ...result, output: scrub(result.output) };
-      if (result.modelReported !== undefined) clean.modelReported = scrub(result.modelReported);
-      if (result.finishReason !== undefined) clean.finishReason = scrub(result.finishReason);
-      return clean;
-    },
-  };
-  if (inner.price) wrapped.price = inner.price;
-  return wrapped;
+  return wrapProvider(inner, async (request, signal) => {
+    const result = await inner.call(request, signal);
+    if (!result.ok) return { ...result, error: { ...result.error, message: scrub(result.error.message) } };
+    const clean: ProviderResult = { ...result, output: scrub(result.output) };
+    if (result.modelReported !== undefined) clean.modelReported = scrub(result.modelReported);
+    if (result.finishReason !== undefined) clean.finishReason = scrub(result.finishReason);
+    return clean;
+  });
 }
