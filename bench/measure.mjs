@@ -3,7 +3,7 @@
  * machine the figures come from.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -104,4 +104,28 @@ export function machineInfo() {
 
 export function loadAverage() {
   return existsSync('/proc/loadavg') ? Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]) : NaN;
+}
+
+// ── figures as text, and the sections of BENCHMARKS.md the benches own ──────────────────────────
+
+export const fixed = (v, digits = 3) => (v === undefined || Number.isNaN(v) ? 'n/a' : v.toFixed(digits));
+export const ms = (v) => (v === undefined || Number.isNaN(v) ? 'n/a' : v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`);
+export const mb = (kb) => (kb === undefined || Number.isNaN(kb) ? 'n/a' : `${Math.round(kb / 1024)} MB`);
+
+/**
+ * Replaces what stands between the markers `start` … `end` in `file` with `text` (the rest of the
+ * file is left alone). Where the markers are not there yet, the block goes at the top of the file
+ * (`place: 'top'`, under a "# Benchmarks" heading) or at its end.
+ */
+export function writeBetweenMarkers(file, { start, end, text, place }) {
+  const block = `${start}\n${text}\n${end}`;
+  const body = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  // The start marker is found by its name, so editing its explanation does not lose the block.
+  const s = body.indexOf(start.slice(0, start.indexOf(' (') > 0 ? start.indexOf(' (') : start.length));
+  const e = body.indexOf(end);
+  let next;
+  if (s >= 0 && e > s) next = `${body.slice(0, s)}${block}${body.slice(e + end.length)}`;
+  else if (place === 'top') next = `# Benchmarks\n\n${block}\n${body ? `\n${body}` : ''}`;
+  else next = `${(body || '# Benchmarks\n').trimEnd()}\n\n${block}\n`;
+  writeFileSync(file, next);
 }

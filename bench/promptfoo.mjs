@@ -39,12 +39,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { copyFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { hasGnuTime, machineInfo, median, runMeasured } from './measure.mjs';
+import { fixed, hasGnuTime, machineInfo, mb, median, ms, runMeasured, writeBetweenMarkers } from './measure.mjs';
 import { KEY_ENV, makeBenchProject, removeProject } from './project.mjs';
 import { startBenchServer } from './server.mjs';
 
@@ -65,16 +65,6 @@ const { values: opts } = parseArgs({
 const START = '<!-- vs-promptfoo:start (written by `npm run bench:promptfoo`; edit outside these markers) -->';
 const END = '<!-- vs-promptfoo:end -->';
 
-/** Puts `text` between the markers in --out (appended with them when they are not there yet). */
-function writeSection(text) {
-  const block = `${START}\n${text}\n${END}`;
-  let body = existsSync(opts.out) ? readFileSync(opts.out, 'utf8') : '# Benchmarks\n';
-  const s = body.indexOf(START.slice(0, 26));
-  const e = body.indexOf(END);
-  body = s >= 0 && e > s ? `${body.slice(0, s)}${block}${body.slice(e + END.length)}` : `${body.trimEnd()}\n\n${block}\n`;
-  writeFileSync(opts.out, body);
-  log(`wrote ${opts.out}`);
-}
 const RUNS = Math.max(1, Number(opts.runs) || 3);
 const MAX_MS = Math.max(1, Number(opts['max-minutes']) || 15) * 60_000;
 const SIZES = opts.quick
@@ -82,9 +72,6 @@ const SIZES = opts.quick
   : { efficiency: [[200, 16], [1000, 32], [5000, 64]], overhead: 5000, memory: [10_000, 50_000] };
 
 const log = (line) => process.stderr.write(`${line}\n`);
-const fixed = (v, digits = 3) => (v === undefined || Number.isNaN(v) ? 'n/a' : v.toFixed(digits));
-const ms = (v) => (v === undefined || Number.isNaN(v) ? 'n/a' : v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`);
-const mb = (kb) => (kb === undefined || Number.isNaN(kb) ? 'n/a' : `${Math.round(kb / 1024)} MB`);
 const ratio = (a, b) => (a > 0 && b > 0 ? `${(a / b).toFixed(2)}×` : 'n/a');
 const sleep = (t) => new Promise((resolve) => setTimeout(resolve, t));
 
@@ -579,7 +566,11 @@ async function main() {
     const minutes = (performance.now() - started) / 60_000;
     const text = markdown({ machine, loadAfter: machineInfo().load, minutes, runners, eff, over, cold, mem, builds });
     process.stdout.write(`${text}\n`);
-    if (!opts['no-write']) writeSection(text);
+    if (!opts['no-write']) {
+      // Appended at the end of the file the first time (the markers are not there yet).
+      writeBetweenMarkers(opts.out, { start: START, end: END, text, place: 'end' });
+      log(`wrote ${opts.out}`);
+    }
   } finally {
     await server.close();
     await rm(runners[1].versionDir, { recursive: true, force: true });

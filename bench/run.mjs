@@ -14,11 +14,11 @@
  * by default it is removed, see coldStart()).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { hasCommand, hasGnuTime, hyperfineMedians, loadAverage, machineInfo, median, runMeasured } from './measure.mjs';
+import { fixed, hasCommand, hasGnuTime, hyperfineMedians, loadAverage, machineInfo, mb, median, ms, runMeasured, writeBetweenMarkers } from './measure.mjs';
 import { KEY_ENV, makeBenchProject, removeProject } from './project.mjs';
 import { startBenchServer } from './server.mjs';
 
@@ -50,9 +50,6 @@ function childEnv() {
 }
 const ENV = childEnv();
 const log = (line) => process.stderr.write(`${line}\n`);
-const ms = (v) => (v === undefined || Number.isNaN(v) ? 'n/a' : v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`);
-const fixed = (v, digits = 3) => (v === undefined || Number.isNaN(v) ? 'n/a' : v.toFixed(digits));
-const mb = (kb) => (kb === undefined ? 'n/a' : `${(kb / 1024).toFixed(0)} MB`);
 
 async function promptgateRun(dir, concurrency, { rss = false } = {}) {
   const result = await runMeasured(process.execPath, [CLI, 'run', '--no-cache', '--concurrency', String(concurrency)], { cwd: dir, env: ENV, rss });
@@ -283,19 +280,12 @@ function targetTable(targets) {
 }
 
 function writeReport(body) {
-  const file = opts.out;
-  const block = `${START}\n${body}\n${END}`;
-  let text = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  const s = text.indexOf(START.slice(0, 20));
-  const e = text.indexOf(END);
-  if (s >= 0 && e > s) text = `${text.slice(0, s)}${block}${text.slice(e + END.length)}`;
-  else text = `# Benchmarks\n\n${block}\n${text ? `\n${text}` : ''}`;
-  writeFileSync(file, text);
-  log(`wrote ${file}`);
+  writeBetweenMarkers(opts.out, { start: START, end: END, text: body, place: 'top' });
+  log(`wrote ${opts.out}`);
 }
 
 async function main() {
-  if (!existsSync(CLI)) throw new Error('dist/bin.js not found: build first (`npm run bench` runs `npm run build`)');
+  if (!existsSync(CLI)) throw new Error('dist/bundle/bin.js not found: build first (`npm run bench` runs `npm run build`)');
   const machine = machineInfo();
   const loadBefore = machine.load;
   const server = await startBenchServer({ latencyMs: 50 });
