@@ -22,8 +22,6 @@ export interface CommonFlags {
   resume?: string;
 }
 
-const REPORTERS: readonly ReporterName[] = REPORTER_NAMES;
-
 const positiveInt = (name: string) => (value: string) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a whole number ≥ 1`);
@@ -33,8 +31,9 @@ const collect = <T>(parse: (v: string) => T) => (value: string, previous: T[] | 
 
 /** `--reporter <name>`, repeatable, checked against the reporters there are (run, compare, merge, report). */
 export function addReporterOption(command: Command, defaultText: string): Command {
-  return command.option('--reporter <name>', `report format (repeatable): ${REPORTERS.join(', ')} (default: ${defaultText})`, collect((value: string) => {
-    if (!REPORTERS.includes(value as ReporterName)) throw new InvalidArgumentError(`unknown reporter "${value}" (one of ${REPORTERS.join(', ')})`);
+  const names = REPORTER_NAMES.join(', ');
+  return command.option('--reporter <name>', `report format (repeatable): ${names} (default: ${defaultText})`, collect((value: string) => {
+    if (!(REPORTER_NAMES as readonly string[]).includes(value)) throw new InvalidArgumentError(`unknown reporter "${value}" (one of ${names})`);
     return value as ReporterName;
   }));
 }
