@@ -1,5 +1,5 @@
+import { requestKeyOf, type Route } from '../cache/request-key.js';
 import type { ResponseCache } from '../cache/response-cache.js';
-import { requestKeyOf } from '../cache/response-cache.js';
 import type { Message } from '../prompts/types.js';
 import { costOf, lookupPrice, type ModelPrice } from '../providers/prices.js';
 import type { Provider, ProviderResult } from '../providers/types.js';
@@ -22,6 +22,8 @@ export interface CallContext {
 
 export interface CallInput {
   provider: Provider;
+  /** Who answers: the model entry's route (routeOf), hashed into the request key. */
+  route: Route;
   messages: Message[];
   params: Record<string, unknown>;
   /** Price override from the model config. */
@@ -43,9 +45,9 @@ export interface CallServices {
   onCallDone?(record: CallRecord): void;
 }
 
-/** Content address of a call (provider, model, params, messages, repeat). */
+/** Content address of a call: who answers (the route) and what is sent (model id, params, messages, repeat). */
 export function keyOfCall(input: CallInput, repeat: number): string {
-  return requestKeyOf({ provider: input.provider.kind, model: input.provider.model, params: input.params, messages: input.messages, repeat });
+  return requestKeyOf(input.route, { model: input.provider.model, params: input.params, messages: input.messages, repeat });
 }
 
 /**
@@ -61,7 +63,7 @@ export async function makeCall(
   /** keyOfCall(input, context.repeat), when the caller has it already. */
   requestKey = keyOfCall(input, context.repeat),
 ): Promise<CallRecord | undefined> {
-  const resumed = services.resumed?.get(resumeKeyOf({ ...context, requestKey }));
+  const resumed = services.resumed?.get(resumeKeyOf({ requestKey, purpose: context.purpose, side: context.side, suite: context.suite, caseId: context.caseId, model: context.model, repeat: context.repeat }));
   if (resumed) {
     const record = { ...resumed, runId: context.runId };
     services.reuse?.(record);

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { loadJudgeSecret } from '../cache/judge-secret.js';
+import { createRoutes, type Route } from '../cache/request-key.js';
 import { createResponseCache } from '../cache/response-cache.js';
 import { readCases } from '../cases/index.js';
 import type { TestCase } from '../cases/types.js';
@@ -74,6 +75,7 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
   const casesFile = join(input.runDir, CASES_PARTIAL_FILE);
   const caseLog = openLineLog<CaseResult>(casesFile, 'w');
   const providers = createProviders(config, { record: input.record ?? false });
+  const routes = createRoutes(config.models);
   const scheduler = createScheduler({ concurrency: input.concurrency, models: modelLimits(config), signal });
   let done = 0;
   const judgeSecret = await loadJudgeSecret(config.paths.cache);
@@ -131,7 +133,7 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
         if (signal.aborted || fatal) break outer;
         const seq = nextSeq++;
         pending++;
-        runUnit({ suite, testCase, model, runId: input.runId, config, providers, services, signal, judgeSecret })
+        runUnit({ suite, testCase, model, runId: input.runId, config, providers, routes, services, signal, judgeSecret })
           .then(
             (result) => completed.set(seq, result ?? null),
             (error) => {
@@ -163,6 +165,8 @@ interface UnitInput {
   runId: string;
   config: ResolvedConfig;
   providers: (name: string) => Provider;
+  /** Who answers each model entry (keys its calls). */
+  routes: (name: string) => Route;
   services: CallServices;
   signal: AbortSignal;
   judgeSecret: string;
@@ -223,7 +227,7 @@ function prepareSide(unit: UnitInput, side: Side, source: SideSource): PreparedS
     return { kind: 'fixed', result: renderFailure(prompt, suite.plan.repeat, error.format()) };
   }
   const modelConfig = config.models[model];
-  const input: CallInput = { provider: unit.providers(model), messages, params: paramsOf(modelConfig.params, prompt), price: modelConfig.price };
+  const input: CallInput = { provider: unit.providers(model), route: unit.routes(model), messages, params: paramsOf(modelConfig.params, prompt), price: modelConfig.price };
   const keys = Array.from({ length: suite.plan.repeat }, (_, repeat) => keyOfCall(input, repeat));
   return { kind: 'calls', side, prompt, input, keys };
 }
@@ -317,7 +321,7 @@ async function judgeCall(unit: UnitInput, side: Extract<PreparedSide, { kind: 'c
     model: judge,
     vars: unit.testCase.vars,
   };
-  const record = await makeCall(context, { provider: unit.providers(judge), messages, params: { temperature: 0, ...(judgeConfig.params ?? {}) }, price: judgeConfig.price }, unit.services, unit.signal);
+  const record = await makeCall(context, { provider: unit.providers(judge), route: unit.routes(judge), messages, params: { temperature: 0, ...(judgeConfig.params ?? {}) }, price: judgeConfig.price }, unit.services, unit.signal);
   if (!record) return undefined;
   if (record.error || record.output === null) return { ok: false, error: { code: 'provider_error', message: record.error?.message ?? 'no output', retryable: false } };
   return { ok: true, output: record.output, modelReported: record.modelReported ?? undefined };

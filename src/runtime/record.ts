@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { requestKeyOf } from '../cache/response-cache.js';
+import { bareRoute, requestKeyOf } from '../cache/request-key.js';
 import { caseIdOf } from '../cases/case-build.js';
 import type { Message, PromptFile } from '../prompts/types.js';
 import { costOf } from '../providers/prices.js';
@@ -82,7 +82,7 @@ export function buildCallRecord(facts: CallFacts, options: Pick<CallLogOptions, 
     cached: false,
     attempts: 1,
     error: facts.error,
-    requestKey: requestKeyOf({ provider: facts.provider, model: facts.modelRequested, params, messages, repeat: 0 }),
+    requestKey: requestKeyOf(bareRoute(facts.provider), { model: facts.modelRequested, params, messages, repeat: 0 }),
     startedAt: facts.startedAt.toISOString(),
   };
   return record;

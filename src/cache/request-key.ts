@@ -1,0 +1,112 @@
+import type { ModelConfig } from '../config/types.js';
+import type { Message } from '../prompts/types.js';
+import { sha256, stableStringify } from '../util/hash.js';
+
+/**
+ * Version of the request-key scheme, hashed into every key and naming the cache folder
+ * (`<cache>/v<n>/`). Bump it whenever what a key covers changes: entries made under another
+ * scheme are then never looked up, so they can never be misread.
+ */
+export const REQUEST_KEY_SCHEME = 2;
+
+/** The endpoints the SDKs use when neither the config nor their environment variable names one. */
+export const SDK_DEFAULT_ENDPOINTS: Readonly<Record<string, { env: string; url: string; keyEnv: string }>> = {
+  openai: { env: 'OPENAI_BASE_URL', url: 'https://api.openai.com/v1', keyEnv: 'OPENAI_API_KEY' },
+  anthropic: { env: 'ANTHROPIC_BASE_URL', url: 'https://api.anthropic.com', keyEnv: 'ANTHROPIC_API_KEY' },
+};
+
+/**
+ * Who answers the calls of one model entry: everything besides the request itself that decides the
+ * answer. Made once per entry (routeOf); `text` is hashed into the key of each of its calls.
+ */
+export interface Route {
+  /** `openai`, `anthropic`, `replay` or `custom`. */
+  provider: string;
+  /** The model entry's name in the config (`staging`, `prod`, ...). */
+  entry: string;
+  /** The normalised base URL the SDK sends to (its default when the config names none); null without one. */
+  endpoint: string | null;
+  /** Name of the environment variable the API key is read from (never its value); null without one. */
+  apiKeyEnv: string | null;
+  /** Custom provider: sha256 of the function's source text, so editing the function changes its keys. */
+  code?: string;
+  /** Replay: the recorded model whose fixture answers. */
+  replayOf?: string;
+  /** The fields above as stable JSON. */
+  text: string;
+}
+
+/** What is sent: the request part of a key. */
+export interface RequestContent {
+  /** The model id sent to the API. */
+  model: string;
+  params: Record<string, unknown>;
+  messages: Message[];
+  /** Tool definitions sent with the request (reserved: none are sent yet). Left out of the key when undefined. */
+  tools?: unknown;
+  /** 0-based repeat index: each repeat is a call of its own. */
+  repeat: number;
+}
+
+/**
+ * The route of model entry `entry`. The endpoint is resolved as the SDK resolves it: the config's
+ * `baseURL`, else the SDK's environment variable (`OPENAI_BASE_URL` / `ANTHROPIC_BASE_URL`), else its
+ * default endpoint. A custom provider is keyed by its entry name and its function's source text.
+ */
+export function routeOf(entry: string, config: ModelConfig, env: NodeJS.ProcessEnv = process.env): Route {
+  const kind = config.provider;
+  let fields: Omit<Route, 'text'>;
+  if (typeof kind === 'function') {
+    fields = { provider: 'custom', entry, endpoint: null, apiKeyEnv: null, code: sha256(Function.prototype.toString.call(kind)) };
+  } else if (kind === 'replay') {
+    fields = { provider: 'replay', entry, endpoint: null, apiKeyEnv: null, replayOf: config.replayOf ?? entry };
+  } else {
+    const sdk = SDK_DEFAULT_ENDPOINTS[kind];
+    const url = config.baseURL || (sdk ? env[sdk.env] || sdk.url : '');
+    fields = { provider: kind, entry, endpoint: url ? normalizeBaseURL(url) : null, apiKeyEnv: config.apiKeyEnv ?? sdk?.keyEnv ?? null };
+  }
+  return { ...fields, text: stableStringify(fields) };
+}
+
+/** A route for a call made outside the runner (production logs): the provider kind, nothing else known. */
+export function bareRoute(provider: string): Route {
+  const fields = { provider, entry: '', endpoint: null, apiKeyEnv: null };
+  return { ...fields, text: stableStringify(fields) };
+}
+
+/** routeOf for each entry of `models`, made on first use. */
+export function createRoutes(models: Record<string, ModelConfig>, env: NodeJS.ProcessEnv = process.env): (entry: string) => Route {
+  const made = new Map<string, Route>();
+  return (entry) => {
+    let route = made.get(entry);
+    if (!route) made.set(entry, (route = routeOf(entry, models[entry], env)));
+    return route;
+  };
+}
+
+/**
+ * A base URL as one string per server: scheme and host lower-cased, the scheme's default port and
+ * any user name or password dropped, trailing slashes removed. Path and query are kept (they select
+ * the API). Text that is not a URL is kept as given, minus trailing slashes.
+ */
+export function normalizeBaseURL(url: string): string {
+  const trimmed = url.trim();
+  let parsed: URL;
+  try {
+    parsed = new URL(trimmed);
+  } catch {
+    return trimmed.replace(/\/+$/, '');
+  }
+  // URL lower-cases scheme and host and drops default ports (http 80, https 443) itself.
+  const path = parsed.pathname.replace(/\/+$/, '');
+  return `${parsed.protocol}//${parsed.host}${path}${parsed.search}`;
+}
+
+/**
+ * Content address of a call: sha256 over the key scheme, the route (who answers) and the request
+ * (model id, params, messages, tools, repeat). Runs once per call: the route's JSON is made once per
+ * model entry, and the request is written by the direct sorted-key JSON writer.
+ */
+export function requestKeyOf(route: Route, request: RequestContent): string {
+  return sha256(`promptgate-request/v${REQUEST_KEY_SCHEME}\n${route.text}\n${stableStringify(request)}`);
+}
