@@ -61,6 +61,7 @@ describe('resolveConfig', () => {
 
   describe('digest', () => {
     const grader = function short(output: string) { return output.length < 5; };
+    const sameSource = function short(output: string) { return output.length < 5; };
     const a: UserConfig = { models: { gpt: { provider: 'openai', model: 'gpt-4o-mini', params: { temperature: 0, top_p: 1 } } }, graders: { short: grader }, repeat: 2 };
     const b: UserConfig = { repeat: 2, graders: { short: grader }, models: { gpt: { params: { top_p: 1, temperature: 0 }, model: 'gpt-4o-mini', provider: 'openai' } } };
 
@@ -75,11 +76,48 @@ describe('resolveConfig', () => {
       expect(resolveConfig(a, root, undefined, { repeat: 3 }).digest).not.toBe(resolveConfig(a, root).digest);
     });
 
-    it('names functions instead of ignoring them', () => {
+    it('covers functions by name and source: an edited grader changes results', () => {
       const renamed: UserConfig = { ...a, graders: { short: function brief(output: string) { return output.length < 5; } } };
       expect(resolveConfig(renamed, root).digest).not.toBe(resolveConfig(a, root).digest);
-      const sameName: UserConfig = { ...a, graders: { short: function short(output: string) { return output.length < 9; } } };
-      expect(resolveConfig(sameName, root).digest).toBe(resolveConfig(a, root).digest);
+      const edited: UserConfig = { ...a, graders: { short: function short(output: string) { return output.length < 9; } } };
+      expect(resolveConfig(edited, root).digest).not.toBe(resolveConfig(a, root).digest);
+      const copy: UserConfig = { ...a, graders: { short: sameSource } };
+      expect(resolveConfig(copy, root).digest).toBe(resolveConfig(a, root).digest);
+    });
+
+    it('leaves out what changes no result: reporters, concurrency, rate limits, timeouts, retries, report and cache folders', () => {
+      const digest = resolveConfig(a, root).digest;
+      const gpt = a.models!.gpt;
+      const same: UserConfig = {
+        ...a,
+        reporters: ['junit', 'html'],
+        concurrency: 1,
+        reports: 'elsewhere',
+        cache: '.other-cache',
+        models: { gpt: { ...gpt, concurrency: 2, rpm: 10, tpm: 1000, timeoutMs: 5, maxRetries: 0 } },
+      };
+      expect(resolveConfig(same, root).digest).toBe(digest);
+      expect(resolveConfig({ ...a, cache: false }, root).digest).toBe(digest);
+      expect(resolveConfig(a, root, undefined, { concurrency: 3, reporters: ['csv'], cache: false }).digest).toBe(digest);
+      const suite = { prompt: 'p', models: ['gpt'] };
+      expect(resolveConfig({ ...a, suites: [{ ...suite, concurrency: 1 }] }, root).digest).toBe(resolveConfig({ ...a, suites: [suite] }, root).digest);
+    });
+
+    it('covers everything else, keys it does not know included', () => {
+      const digest = resolveConfig(a, root).digest;
+      const gpt = a.models!.gpt;
+      const changes: UserConfig[] = [
+        { ...a, models: { gpt: { ...gpt, baseURL: 'http://127.0.0.1:1/v1' } } },
+        { ...a, models: { gpt: { ...gpt, apiKeyEnv: 'OTHER_KEY' } } },
+        { ...a, models: { gpt: { ...gpt, price: { input: 1, output: 2 } } } },
+        { ...a, models: { gpt: { ...gpt, future: 1 } as typeof gpt } },
+        { ...a, models: { prod: gpt } },
+        { ...a, gate: { maxRegressions: 1 } },
+        { ...a, judge: 'gpt' },
+        { ...a, evals: 'cases' },
+        { ...a, suites: [{ prompt: 'p', models: ['gpt'] }] },
+      ];
+      for (const changed of changes) expect(resolveConfig(changed, root).digest).not.toBe(digest);
     });
 
     it('is the same for a default written out and left out', () => {

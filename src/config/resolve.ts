@@ -11,9 +11,8 @@ import type { ConfigOverrides, GateConfig, ReporterName, ResolvedConfig, UserCon
  * `repeat`; `--concurrency` sets the global limit (suite and model limits still apply under it).
  * Paths become absolute (relative ones are relative to `rootDir`).
  *
- * `digest` identifies the effective config: first 12 hex digits of the sha256 of its data in a
- * stable key order, with functions (custom providers, graders) as `"[function <name>]"` and paths
- * relative to `rootDir`, so it is the same on every machine and for every key order.
+ * `digest` identifies what in the effective config changes results (see digestOf): the same on
+ * every machine, for every key order, and for settings that only change how fast or where reports go.
  */
 export function resolveConfig(user: UserConfig, rootDir: string, configFile?: string, overrides: ConfigOverrides = {}): ResolvedConfig {
   checkOverrides(overrides);
@@ -52,10 +51,41 @@ export function resolveConfig(user: UserConfig, rootDir: string, configFile?: st
     reporters: [...new Set(overrides.reporters ?? user.reporters ?? DEFAULT_REPORTERS)],
   };
 
-  const { rootDir: _root, configFile: _file, paths, ...data } = resolved;
-  const portablePaths = Object.fromEntries(Object.entries(paths).map(([key, value]) => [key, value === false ? false : portable(root, value)]));
-  const digest = shortHash(stableStringify(withFunctionNames({ ...data, paths: portablePaths })));
-  return { ...resolved, digest };
+  return { ...resolved, digest: digestOf(resolved) };
+}
+
+/**
+ * Config keys that change no result, left out of the digest. Everything else is digested, keys
+ * added later included. Concurrency and rate limits change only how fast calls are made; timeouts
+ * and retries only how hard a call is tried: an answer and its grade do not depend on them (a call
+ * that still fails is `errored`, never a different pass or fail). Reporters and the report and
+ * cache folders change where things are written, not what.
+ */
+export const NOT_DIGESTED = {
+  config: ['rootDir', 'configFile', 'concurrency', 'reporters'],
+  paths: ['reports', 'cache'],
+  model: ['concurrency', 'rpm', 'tpm', 'timeoutMs', 'maxRetries'],
+  suite: ['concurrency'],
+} as const;
+
+/**
+ * First 12 hex digits of the sha256 of the config's result-changing data (all but NOT_DIGESTED) in
+ * a stable key order, with paths relative to `rootDir` and functions (custom providers, graders)
+ * as their name and a hash of their source text, so editing one changes the digest.
+ */
+export function digestOf(resolved: Omit<ResolvedConfig, 'digest'>): string {
+  const data: Record<string, unknown> = omit(resolved, NOT_DIGESTED.config) as Record<string, unknown>;
+  const paths = omit(resolved.paths, NOT_DIGESTED.paths) as Record<string, string | false>;
+  data.paths = Object.fromEntries(Object.entries(paths).map(([key, value]) => [key, value === false ? false : portable(resolved.rootDir, value)]));
+  data.models = Object.fromEntries(Object.entries(resolved.models).map(([name, model]) => [name, omit(model, NOT_DIGESTED.model)]));
+  if (resolved.suites) data.suites = resolved.suites.map((suite) => omit(suite, NOT_DIGESTED.suite));
+  return shortHash(stableStringify(withFunctionSources(data)));
+}
+
+function omit<T extends object>(value: T, keys: readonly string[]): Partial<T> {
+  const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const key of keys) delete copy[key];
+  return copy as Partial<T>;
 }
 
 /** Flags come from the command line, not the config: a bad one is a usage error (exit 2). */
@@ -79,14 +109,14 @@ function portable(root: string, path: string): string {
   return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? path : rel.split('\\').join('/');
 }
 
-/** A copy with every function replaced by `"[function <name>]"`, for hashing. */
-function withFunctionNames(value: unknown): unknown {
-  if (typeof value === 'function') return `[function ${value.name || 'anonymous'}]`;
-  if (Array.isArray(value)) return value.map(withFunctionNames);
+/** A copy with every function replaced by `"[function <name> <hash of its source>]"`, for hashing. */
+function withFunctionSources(value: unknown): unknown {
+  if (typeof value === 'function') return `[function ${value.name || 'anonymous'} ${shortHash(Function.prototype.toString.call(value))}]`;
+  if (Array.isArray(value)) return value.map(withFunctionSources);
   if (value && typeof value === 'object') {
     const prototype = Object.getPrototypeOf(value);
     if (prototype !== Object.prototype && prototype !== null) return value;
-    return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, withFunctionNames(entry)]));
+    return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, withFunctionSources(entry)]));
   }
   return value;
 }
