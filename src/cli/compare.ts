@@ -74,6 +74,7 @@ export async function runComparison(input: {
     config,
     suites,
     command: input.command,
+    specs: { baseline: baselineSpec.text, candidate: candidateSpec.text },
     flags: { concurrency: config.concurrency, filter: flags.filter, shard: shardOf(flags), noCache: !flags.cache, record: flags.record, resume: flags.resume, out: flags.out, models: flags.model },
     reporters: input.reporters,
     signal: input.signal,

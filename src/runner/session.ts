@@ -10,6 +10,7 @@ import { ensureRunDir } from '../run-record/writer.js';
 import { runEngine, type EngineResult, type SuiteRun } from './engine.js';
 import { finalizeRun } from './finalize.js';
 import { loadResumeState } from './resume.js';
+import { buildRunIdentity, checkResumable, writeRunIdentity } from './run-identity.js';
 import type { Shard } from './select.js';
 import { validateSuites } from './validate.js';
 
@@ -32,6 +33,8 @@ export interface SessionInput {
   suites: SuiteRun[];
   command: string;
   flags: SessionFlags;
+  /** compare / ci / drift: the baseline and candidate specs as given (part of the run's identity, checked by --resume). */
+  specs?: { baseline?: string; candidate?: string };
   reporters: Reporter[];
   signal: AbortSignal;
   /** Turns the finished cases into a verdict (and, for compare, a comparison). */
@@ -64,14 +67,22 @@ export async function runSession(input: SessionInput): Promise<SessionResult> {
   let runDir: string;
   let runId: string;
   let resumed;
+  const shard = flags.shard ? `${flags.shard.index}/${flags.shard.count}` : undefined;
+  const identityOf = (id: string) =>
+    buildRunIdentity({ config, suites: input.suites, runId: id, command: input.command, filter: flags.filter, shard, models: flags.models, specs: input.specs });
   if (flags.resume) {
     runDir = resolve(config.rootDir, flags.resume);
     if (!existsSync(runDir)) throw inputError('FILE_MISSING', 'run folder to resume not found', { file: flags.resume });
     runId = basename(runDir);
+    // Refuse before anything is touched when the run is complete or its settings changed.
+    await checkResumable(runDir, flags.resume, await identityOf(runId));
     resumed = await loadResumeState(runDir);
   } else {
     runId = newRunId();
+    const identity = await identityOf(runId);
     runDir = await ensureRunDir(flags.out ? resolve(config.rootDir, flags.out) : config.paths.reports, runId);
+    // Recorded first, so even a run killed before its run.json can be resumed safely.
+    await writeRunIdentity(runDir, identity);
   }
 
   const startedAt = new Date().toISOString();
@@ -107,7 +118,7 @@ export async function runSession(input: SessionInput): Promise<SessionResult> {
       concurrency: flags.concurrency,
       models: flags.models,
       filter: flags.filter,
-      shard: flags.shard ? `${flags.shard.index}/${flags.shard.count}` : undefined,
+      shard,
       cache: !flags.noCache && config.paths.cache !== false,
     },
     reporters: input.reporters,
