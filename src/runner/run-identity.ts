@@ -143,7 +143,6 @@ export function identityDifference(before: RunIdentity, now: RunIdentity): strin
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   if (before.command !== now.command) return changed('the command', before.command, now.command);
   if (before.promptgateVersion !== now.promptgateVersion) return changed('the promptgate version', before.promptgateVersion, now.promptgateVersion);
-  if (before.configDigest !== now.configDigest) return changed('the config digest', before.configDigest, now.configDigest);
   const flags: Array<[keyof RunIdentity['options'], string]> = [
     ['baseline', 'the baseline spec (--baseline)'],
     ['candidate', 'the candidate spec (--candidate)'],
@@ -169,6 +168,8 @@ export function identityDifference(before: RunIdentity, now: RunIdentity): strin
       }
     }
   }
+  // After the flags and suites: --repeat also changes the digest, and naming the flag says more.
+  if (before.configDigest !== now.configDigest) return changed('the config digest', before.configDigest, now.configDigest);
   for (const name of new Set([...Object.keys(before.models ?? {}), ...Object.keys(now.models)])) {
     const [a, b] = [before.models?.[name], now.models[name]];
     if (a?.route === b?.route) continue;
