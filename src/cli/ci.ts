@@ -11,7 +11,7 @@ import { renderRunAnnotations } from '../workflows/annotations.js';
 import { selectChangedSuites } from '../workflows/changed-suites.js';
 import { resolveCiBase } from '../workflows/ci-base.js';
 import { checkDiscipline, renderDisciplineMarkdown } from '../workflows/discipline.js';
-import { appendStepSummary, isGithubActions, stopCommands } from '../workflows/github.js';
+import { appendStepSummary, isGithubActions, stopCommands, writeAnnotations } from '../workflows/github.js';
 import { createRepoPaths } from '../workflows/repo-paths.js';
 import { runComparison } from './compare.js';
 import { reportError } from './errors.js';
@@ -52,7 +52,7 @@ export async function ciCommand(flags: CiFlags, env: NodeJS.ProcessEnv = process
     const discipline = await checkDiscipline(config, plans, { repo, commit: base.commit, label: base.label });
     if (discipline.messages.length > 0) {
       for (const message of discipline.messages) err.write(`promptgate: ${message}\n`);
-      if (github) for (const line of discipline.annotations) out.write(`${line}\n`);
+      if (github) writeAnnotations(out, discipline.annotations);
       await appendStepSummary(renderDisciplineMarkdown(discipline), env);
       return 1;
     }
@@ -97,7 +97,7 @@ export async function ciCommand(flags: CiFlags, env: NodeJS.ProcessEnv = process
     if (github) {
       const promptFiles = new Map(runnable.map((s) => [s.plan.prompt.id, repo.toRepoPath(s.plan.promptPath)]));
       const { run } = await readRunFile(result.runDir);
-      for (const line of await renderRunAnnotations(result.header, run.cases, (id) => promptFiles.get(id))) out.write(`${line}\n`);
+      writeAnnotations(out, await renderRunAnnotations(result.header, run.cases, (id) => promptFiles.get(id)));
     }
     return exitCodeOf(result.header);
   } catch (error) {
