@@ -54,6 +54,14 @@ export function inputError(code: ErrorCode, message: string, location?: SourceLo
   return new PromptgateError(code, message, { location, hint, exitCode: 2 });
 }
 
+/**
+ * PATH_UNSAFE for a project file (`file`, as the user names it) that is a symlink, or lies under a
+ * symlinked folder, resolving to `real` outside the project: it would be read, and sent to a model.
+ */
+export function outsideProjectError(file: string, real: string): PromptgateError {
+  return inputError('PATH_UNSAFE', `resolves outside the project, to ${real}`, { file }, 'a symlink in the project may only point inside it: copy the file in');
+}
+
 export function isPromptgateError(value: unknown): value is PromptgateError {
   return value instanceof PromptgateError;
 }

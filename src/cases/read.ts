@@ -1,5 +1,6 @@
 import { extname } from 'node:path';
-import { inputError } from '../errors.js';
+import { inputError, outsideProjectError } from '../errors.js';
+import { realPathOutside } from '../util/real-path.js';
 import { projectPath } from './case-build.js';
 import { readCsvCases } from './csv.js';
 import { readJsonlCases } from './jsonl.js';
@@ -8,12 +9,18 @@ import type { CaseReadOptions, TestCase } from './types.js';
 /** File extensions case files may have. */
 export const CASE_FILE_EXTENSIONS: readonly string[] = ['.csv', '.jsonl'];
 
-/** Streams the cases of one file, by its extension (`.csv` or `.jsonl`). No duplicate-id check. */
-export function readCaseFile(file: string, options: CaseReadOptions): AsyncGenerator<TestCase> {
+/**
+ * Streams the cases of one file, by its extension (`.csv` or `.jsonl`). No duplicate-id check.
+ * A symlink resolving outside the project is PATH_UNSAFE: its content would be sent to a model.
+ */
+export async function* readCaseFile(file: string, options: CaseReadOptions): AsyncGenerator<TestCase> {
   const extension = extname(file).toLowerCase();
-  if (extension === '.csv') return readCsvCases(file, options);
-  if (extension === '.jsonl') return readJsonlCases(file, options);
-  throw inputError('CASE_INVALID', `unsupported case file type '${extension || file}' (use .csv or .jsonl)`, { file: projectPath(file, options.rootDir) });
+  if (extension !== '.csv' && extension !== '.jsonl') {
+    throw inputError('CASE_INVALID', `unsupported case file type '${extension || file}' (use .csv or .jsonl)`, { file: projectPath(file, options.rootDir) });
+  }
+  const outside = await realPathOutside(file, options.rootDir);
+  if (outside) throw outsideProjectError(projectPath(file, options.rootDir), outside);
+  yield* extension === '.csv' ? readCsvCases(file, options) : readJsonlCases(file, options);
 }
 
 /**

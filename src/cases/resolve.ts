@@ -55,11 +55,11 @@ async function conventionFiles(promptId: string, evalsDir: string): Promise<stri
   return files;
 }
 
-/** The `.csv` / `.jsonl` files directly in `dir`, sorted by name. */
+/** The `.csv` / `.jsonl` files directly in `dir` (symlinks too: readCaseFile decides on them), sorted by name. */
 async function caseFilesIn(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   return entries
-    .filter((entry) => entry.isFile() && isCaseFile(entry.name))
+    .filter((entry) => (entry.isFile() || entry.isSymbolicLink()) && isCaseFile(entry.name))
     .map((entry) => entry.name)
     .sort()
     .map((name) => join(dir, name));

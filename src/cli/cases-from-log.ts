@@ -6,6 +6,7 @@ import { inputError } from '../errors.js';
 import { readLines } from '../run-record/writer.js';
 import { casesFromLog, formatCasesCsv, formatCasesJsonl } from '../runtime/log-cases.js';
 import { reportError } from './errors.js';
+import { guardedJson } from '../util/output-guard.js';
 
 export interface CasesFromLogFlags {
   prompt?: string;
@@ -46,7 +47,7 @@ export async function casesFromLogCommand(
     const result = await casesFromLog(readLines<unknown>(logFile), { prompt: flags.prompt, expectOutput: flags.expectOutput, source: logFile });
     const text = format === 'csv' ? formatCasesCsv(result.cases) : formatCasesJsonl(result.cases);
     if (flags.out === undefined) {
-      io.stdout.write(text);
+      io.stdout.write(guardedJson(text));
     } else {
       await writeAtomically(resolve(flags.out), text);
     }

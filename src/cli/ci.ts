@@ -10,8 +10,8 @@ import { exitCodeOf } from '../runner/session.js';
 import { renderRunAnnotations } from '../workflows/annotations.js';
 import { selectChangedSuites } from '../workflows/changed-suites.js';
 import { resolveCiBase } from '../workflows/ci-base.js';
-import { checkDiscipline, renderDisciplineMarkdown } from '../workflows/discipline.js';
-import { appendStepSummary, isGithubActions, stopCommands } from '../workflows/github.js';
+import { checkDiscipline, renderDisciplineMarkdown, renderStaleLockMarkdown } from '../workflows/discipline.js';
+import { appendStepSummary, isGithubActions, stopCommands, writeAnnotations } from '../workflows/github.js';
 import { createRepoPaths } from '../workflows/repo-paths.js';
 import { runComparison } from './compare.js';
 import { reportError } from './errors.js';
@@ -36,7 +36,8 @@ export function registerCi(program: Command): void {
 
 /**
  * `promptgate ci` (SPEC §5). Exit codes: 0 pass or nothing changed · 1 a version-discipline
- * violation (no model is called) or the gate failed · 2 bad input or no usable base · 3 no verdict.
+ * violation (no model is called), the gate failed, or a stale prompts.lock.json (after the evals
+ * ran and were reported) · 2 bad input or no usable base · 3 no verdict.
  */
 export async function ciCommand(flags: CiFlags, env: NodeJS.ProcessEnv = process.env, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
   const interrupt = interruptSignal();
@@ -48,14 +49,23 @@ export async function ciCommand(flags: CiFlags, env: NodeJS.ProcessEnv = process
     const base = await resolveCiBase(root, flags.base, env);
     const plans = await resolveSuites(config, { models: flags.model, repeat: flags.repeat });
 
-    // 1. Policy first: a prompt whose text changed must bump its version (and a lock must be fresh).
+    // 1. Policy first: a prompt whose text changed must bump its version, or nothing runs. A stale
+    //    lock does not stop the evals (their results say whether `promptgate lock` is safe to run):
+    //    they run and are published, then the job fails on the lock, naming the command that fixes it.
     const discipline = await checkDiscipline(config, plans, { repo, commit: base.commit, label: base.label });
-    if (discipline.messages.length > 0) {
+    if (discipline.violations.length > 0) {
       for (const message of discipline.messages) err.write(`promptgate: ${message}\n`);
-      if (github) for (const line of discipline.annotations) out.write(`${line}\n`);
+      if (github) writeAnnotations(out, discipline.annotations);
       await appendStepSummary(renderDisciplineMarkdown(discipline), env);
       return 1;
     }
+    const finish = async (code: number): Promise<number> => {
+      if (discipline.messages.length === 0) return code;
+      for (const message of discipline.messages) err.write(`promptgate: ${message}\n`);
+      if (github) writeAnnotations(out, discipline.annotations);
+      await appendStepSummary(renderStaleLockMarkdown(discipline), env);
+      return code === 0 ? 1 : code;
+    };
 
     // 2. The suites this change touches.
     const selection = selectChangedSuites(plans, await changedSince(root, base.commit), { config, repo });
@@ -65,7 +75,7 @@ export async function ciCommand(flags: CiFlags, env: NodeJS.ProcessEnv = process
       const message = `no prompt suites changed since the ${base.label}: nothing to compare`;
       out.write(`promptgate ci: ${message}\n`);
       await appendStepSummary(`# ✅ promptgate ci: no prompt suites changed\n\nNothing to compare since the ${base.label}.\n`, env);
-      return 0;
+      return finish(0);
     }
     out.write(`promptgate ci: comparing ${runnable.length} of ${plans.length} suite(s) with the ${base.label}\n`);
     for (const s of runnable) out.write(`  ${s.plan.name}: ${s.reasons.join('; ')}\n`);
@@ -97,9 +107,9 @@ export async function ciCommand(flags: CiFlags, env: NodeJS.ProcessEnv = process
     if (github) {
       const promptFiles = new Map(runnable.map((s) => [s.plan.prompt.id, repo.toRepoPath(s.plan.promptPath)]));
       const { run } = await readRunFile(result.runDir);
-      for (const line of await renderRunAnnotations(result.header, run.cases, (id) => promptFiles.get(id))) out.write(`${line}\n`);
+      writeAnnotations(out, await renderRunAnnotations(result.header, run.cases, (id) => promptFiles.get(id)));
     }
-    return exitCodeOf(result.header);
+    return finish(exitCodeOf(result.header));
   } catch (error) {
     return reportError(error, Boolean(flags.debug), err);
   } finally {

@@ -14,7 +14,7 @@ import { renderRunAnnotations } from '../workflows/annotations.js';
 import { createDriftCollector, renderDriftText } from '../workflows/drift-report.js';
 import { pinStoredPrompts } from '../workflows/drift-prompts.js';
 import { createRepoPaths } from '../workflows/repo-paths.js';
-import { appendStepSummary, formatAnnotation, isGithubActions, stopCommands } from '../workflows/github.js';
+import { appendStepSummary, formatAnnotation, isGithubActions, stopCommands, writeAnnotations } from '../workflows/github.js';
 import { runComparison } from './compare.js';
 import { reportError } from './errors.js';
 import { addRunFlags, loadConfigWithFlags, type CommonFlags } from './options.js';
@@ -83,14 +83,17 @@ export async function driftCommand(only: string[], flags: DriftFlags, env: NodeJ
     const summary = await readFile(join(runDir, 'summary.md'), 'utf8').catch(() => undefined);
     if (summary !== undefined) await appendStepSummary(summary, env);
     if (github) {
-      for (const change of header.drift?.modelChanges ?? []) {
-        out.write(`${formatAnnotation('warning', { title: `promptgate drift: model ${change.model} changed version` }, `${change.model}: ${change.before.join(', ')} → ${change.after.join(', ')}`)}\n`);
-      }
+      writeAnnotations(
+        out,
+        (header.drift?.modelChanges ?? []).map((change) =>
+          formatAnnotation('warning', { title: `promptgate drift: model ${change.model} changed version` }, `${change.model}: ${change.before.join(', ')} → ${change.after.join(', ')}`),
+        ),
+      );
       const root = await findRepoRoot(config.rootDir);
       const repo = root ? createRepoPaths(root, config.rootDir) : undefined;
       const promptFiles = new Map(plans.map((p) => [p.prompt.id, repo ? repo.toRepoPath(p.promptPath) : p.prompt.path]));
       const { run } = await readRunFile(runDir);
-      for (const line of await renderRunAnnotations(header, run.cases, (id) => promptFiles.get(id))) out.write(`${line}\n`);
+      writeAnnotations(out, await renderRunAnnotations(header, run.cases, (id) => promptFiles.get(id)));
     }
     if (flags.saveBaseline) {
       if (header.status !== 'complete') err.write('promptgate: the run was interrupted: not saved as a baseline\n');

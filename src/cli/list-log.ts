@@ -10,6 +10,7 @@ import { LOCK_FILE_NAME, readLockFile } from '../runtime/lock.js';
 import { summarizeLog, type ServedVersion, type TreePrompt } from '../runtime/log-summary.js';
 import { reportError } from './errors.js';
 import { loadConfigWithFlags } from './options.js';
+import { guardedJson } from '../util/output-guard.js';
 
 export interface ListLogFlags {
   config?: string;
@@ -39,7 +40,7 @@ export async function listLogCommand(flags: ListLogFlags, out: NodeJS.WritableSt
     }
     const summary = await summarizeLog(readLines<unknown>(flags.log), lock, tree);
     if (flags.json) {
-      out.write(`${JSON.stringify({ log: flags.log, lockFile: lock ? LOCK_FILE_NAME : null, ...summary }, null, 2)}\n`);
+      out.write(`${guardedJson(JSON.stringify({ log: flags.log, lockFile: lock ? LOCK_FILE_NAME : null, ...summary }, null, 2))}\n`);
       return 0;
     }
     if (summary.versions.length === 0) {

@@ -4,6 +4,7 @@ import { readCases } from '../cases/index.js';
 import { resolveSuites } from '../runner/plan.js';
 import { reportError } from './errors.js';
 import { loadConfigWithFlags } from './options.js';
+import { guardedJson } from '../util/output-guard.js';
 
 export function registerList(program: Command): void {
   program
@@ -40,7 +41,7 @@ export async function listCommand(flags: { config?: string; json?: boolean; debu
       listed.push({ suite: plan.name, id: plan.prompt.id, version: plan.prompt.version, hash: plan.prompt.hash, path: plan.prompt.path, cases, models: plan.models });
     }
     if (flags.json) {
-      out.write(`${JSON.stringify(listed, null, 2)}\n`);
+      out.write(`${guardedJson(JSON.stringify(listed, null, 2))}\n`);
       return 0;
     }
     const table = new Table({ head: ['Suite', 'Prompt', 'Version', 'Hash', 'Cases', 'Models'], style: { head: [], border: [] } });

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { stableStringify } from '../util/hash.js';
+import { realPathOutside } from '../util/real-path.js';
 import { GraderError } from './grader-error.js';
 
 type AjvInstance = { compile(schema: object): ValidateFunction };
@@ -27,15 +28,24 @@ export async function resolveSchema(value: unknown, rootDir: string): Promise<ob
   if (fromRoot.startsWith('..') || isAbsolute(fromRoot)) throw new GraderError(`schema path ${JSON.stringify(text)} leaves the project root`);
   let pending = schemaFiles.get(file);
   if (!pending) {
-    pending = readFile(file, 'utf8').then(
-      (content) => parseSchemaText(content.replace(/^\uFEFF/, ''), `schema file ${text}`),
-      (error: NodeJS.ErrnoException) => {
-        throw new GraderError(error.code === 'ENOENT' ? `schema file not found: ${text}` : `cannot read schema file ${text}: ${error.code ?? error.message}`);
-      },
-    );
+    pending = readSchemaFile(file, text, rootDir);
     schemaFiles.set(file, pending);
   }
   return pending;
+}
+
+async function readSchemaFile(file: string, text: string, rootDir: string): Promise<object> {
+  // A symlink out of the project is refused like a `../` path: its content would be read.
+  const outside = await realPathOutside(file, rootDir);
+  if (outside) throw new GraderError(`schema file ${text} resolves outside the project, to ${outside}`);
+  let content: string;
+  try {
+    content = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new GraderError(code === 'ENOENT' ? `schema file not found: ${text}` : `cannot read schema file ${text}: ${code ?? (error as Error).message}`);
+  }
+  return parseSchemaText(content.replace(/^\uFEFF/, ''), `schema file ${text}`);
 }
 
 function parseSchemaText(text: string, what: string): object {

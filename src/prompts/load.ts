@@ -1,7 +1,8 @@
 import { isUtf8 } from 'node:buffer';
 import { readFile, readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { inputError } from '../errors.js';
+import { inputError, outsideProjectError } from '../errors.js';
+import { realPathOutside } from '../util/real-path.js';
 import { assertPromptId, parsePromptSource, promptIdOf } from './parse.js';
 import type { PromptFile } from './types.js';
 
@@ -13,12 +14,15 @@ export function toProjectPath(absPath: string, rootDir: string): string {
 
 /**
  * Reads and parses one `.prompt` file. The stored `path` is relative to `rootDir` with `/`.
- * Throws FILE_MISSING when it cannot be read, PATH_UNSAFE for an id that is not a plain name,
- * PROMPT_INVALID for content errors (see parsePromptSource).
+ * Throws FILE_MISSING when it cannot be read, PATH_UNSAFE for an id that is not a plain name or,
+ * with `confine` (the default), for a symlink resolving outside `rootDir`, PROMPT_INVALID for
+ * content errors (see parsePromptSource).
  */
-export async function loadPromptFile(absPath: string, rootDir: string): Promise<PromptFile> {
+export async function loadPromptFile(absPath: string, rootDir: string, options: { confine?: boolean } = {}): Promise<PromptFile> {
   const path = toProjectPath(absPath, rootDir);
   assertPromptId(promptIdOf(path), path);
+  const outside = options.confine === false ? undefined : await realPathOutside(absPath, rootDir);
+  if (outside) throw outsideProjectError(path, outside);
   let bytes: Buffer;
   try {
     bytes = await readFile(absPath);
@@ -46,12 +50,15 @@ function firstInvalidLine(bytes: Buffer): number {
   return 1;
 }
 
-/** Absolute paths of the `*.prompt` files directly in `dir`, sorted; a missing folder gives []. */
+/**
+ * Absolute paths of the `*.prompt` files directly in `dir`, sorted; a missing folder gives [].
+ * Symlinks are listed too: loadPromptFile decides whether they may be read.
+ */
 export async function listPromptFiles(dir: string): Promise<string[]> {
   let names: string[];
   try {
     const entries = await readdir(dir, { withFileTypes: true });
-    names = entries.filter((entry) => entry.isFile() && entry.name.endsWith('.prompt')).map((entry) => entry.name);
+    names = entries.filter((entry) => (entry.isFile() || entry.isSymbolicLink()) && entry.name.endsWith('.prompt')).map((entry) => entry.name);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return [];

@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { inputError } from '../errors.js';
+import { inputError, outsideProjectError } from '../errors.js';
 import type { Message } from '../prompts/types.js';
 import { sha256, stableStringify } from '../util/hash.js';
+import { realPathOutside } from '../util/real-path.js';
 import { isRecord } from './shape.js';
 import type { TokenUsage } from './types.js';
 
@@ -34,6 +35,17 @@ export function replayFixturePath(fixturesDir: string, modelName: string): strin
   let safe = modelName.replace(/[^A-Za-z0-9._@+-]/g, '_');
   if (safe === '' || safe.startsWith('.')) safe = `_${safe}`;
   return path.join(fixturesDir, 'replay', `${safe}.jsonl`);
+}
+
+/**
+ * Throws PATH_UNSAFE when the fixture file of `modelName` is a symlink (or under a symlinked
+ * folder) resolving outside the project `rootDir`: its recorded answers would be replayed as the
+ * model's. Checked with the other inputs, before anything runs (a missing file is no error here).
+ */
+export async function checkReplayFixturePath(fixturesDir: string, modelName: string, rootDir: string): Promise<void> {
+  const file = replayFixturePath(fixturesDir, modelName);
+  const outside = await realPathOutside(file, rootDir);
+  if (outside) throw outsideProjectError(path.relative(rootDir, file).split(path.sep).join('/'), outside);
 }
 
 /** The path shown in messages: relative to the working directory when inside it. */

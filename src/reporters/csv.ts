@@ -2,6 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import type { CaseResult } from '../run-record/types.js';
+import { escapeControlChars } from '../util/output-guard.js';
 import { shorten } from './escape.js';
 import { firstOutput, formatScore, sideReasons } from './format.js';
 import type { Reporter } from './types.js';
@@ -19,11 +20,13 @@ export const CSV_HEADER = ['suite', 'model', 'case id', 'status', 'change', 'sco
 const FORMULA_START = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
 
 /**
- * One CSV cell: a cell that would start a formula gets a leading `'` (so `=HYPERLINK(…)` in a model
- * output is shown as text, never run), then RFC 4180 quoting when it holds a comma, quote or line break.
+ * One CSV cell: control characters, line breaks and tabs included, are shown as visible escapes
+ * (`\n`, `\x1b`: a cell is one line, so no line-based tool or terminal sees more rows or escape
+ * codes than there are); a cell that would start a formula gets a leading `'` (so `=HYPERLINK(…)`
+ * in a model output is shown as text, never run); then RFC 4180 quoting for a comma or quote.
  */
 export function csvCell(value: string | number | null | undefined): string {
-  let text = value === null || value === undefined ? '' : String(value);
+  let text = escapeControlChars(value === null || value === undefined ? '' : String(value));
   if (FORMULA_START.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
@@ -39,18 +42,19 @@ export function csvRow(result: CaseResult): string {
     result.status,
     result.change ?? '',
     result.status === 'error' ? '' : formatScore(result.meanScore),
-    output === null ? '' : shorten(output, MAX_OUTPUT),
-    shorten(reason, MAX_REASON),
+    // Escaped before shortening, so the limit holds for what is written.
+    output === null ? '' : shorten(escapeControlChars(output), MAX_OUTPUT),
+    shorten(escapeControlChars(reason), MAX_REASON),
   ]
     .map(csvCell)
     .join(',');
 }
 
-/** The whole CSV export (header row, CRLF line ends as RFC 4180 has them). */
+/** The whole CSV export (header row; LF line ends, so the file holds no control character but LF). */
 export async function renderCsv(cases: AsyncIterable<CaseResult> | Iterable<CaseResult>): Promise<string> {
   const lines = [CSV_HEADER.map(csvCell).join(',')];
   for await (const result of cases) lines.push(csvRow(result));
-  return `${lines.join('\r\n')}\r\n`;
+  return `${lines.join('\n')}\n`;
 }
 
 /** `--reporter csv`: writes results.csv into the run folder, row by row (runs can be large). */
@@ -63,8 +67,8 @@ export function createCsvReporter(): Reporter {
       const write = async (text: string) => {
         if (!stream.write(text)) await once(stream, 'drain');
       };
-      await write(`${CSV_HEADER.map(csvCell).join(',')}\r\n`);
-      for await (const result of cases()) await write(`${csvRow(result)}\r\n`);
+      await write(`${CSV_HEADER.map(csvCell).join(',')}\n`);
+      for await (const result of cases()) await write(`${csvRow(result)}\n`);
       stream.end();
       await once(stream, 'close');
       return [file];

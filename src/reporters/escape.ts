@@ -65,13 +65,35 @@ const MARKDOWN_ENTITIES: Record<string, string> = {
 
 /**
  * Escapes text for one GitHub-flavoured Markdown table cell: HTML and Markdown syntax render
- * literally, `|` becomes `\|`, and line breaks become `<br>` so the row stays on one line.
+ * literally, `|` becomes `\|`, line breaks become `<br>` so the row stays on one line, and GitHub's
+ * autolinks are broken (see {@link breakAutolinks}).
  */
 export function escapeMarkdownCell(text: string): string {
-  return stripIllegalChars(text)
-    .replace(/[&<>`\\*[\]~]|(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, (c) => MARKDOWN_ENTITIES[c])
-    .replace(/\|/g, '\\|')
-    .replace(/\r\n|\r|\n/g, '<br>');
+  return breakAutolinks(
+    stripIllegalChars(text)
+      .replace(/[&<>`\\*[\]~]|(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, (c) => MARKDOWN_ENTITIES[c])
+      .replace(/\|/g, '\\|')
+      .replace(/\r\n|\r|\n/g, '<br>'),
+  );
+}
+
+const ZWSP = '&#8203;';
+
+/**
+ * Breaks what GitHub turns into a live reference when it renders Markdown (a step summary, or
+ * summary.md pasted into a comment): `@user` and `@org/team` mentions (they notify; `id@1.0.0`
+ * is no mention and stays as it is), `#123`,
+ * `owner/repo#123` and `GH-123` references (they cross-link), and bare `http://` / `www.` links.
+ * A zero-width space goes after the trigger, so the text reads the same and links nothing.
+ * Input is already-escaped Markdown (entities such as `&#42;` hold no digit after a bare `#`).
+ */
+export function breakAutolinks(markdown: string): string {
+  return markdown
+    .replace(/(?<![\p{L}\p{N}_])@(?=[\p{L}\p{N}_-])/gu, `@${ZWSP}`)
+    .replace(/(?<!&)#(?=\d)/g, `#${ZWSP}`)
+    .replace(/\b(GH)-(?=\d)/gi, `$1${ZWSP}-`)
+    .replace(/:\/\//g, `:${ZWSP}//`)
+    .replace(/\b(www)\./gi, `$1${ZWSP}.`);
 }
 
 /** Escapes text for inline Markdown outside tables (headings, list items): as a cell, but a line break is a space. */

@@ -2,11 +2,12 @@ import { appendFile, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { makeRun } from '../../test/reporters/synthetic.js';
 import type { CaseResult, RunHeader } from './types.js';
 import { openLineLog, readLines, readRunFile, writeRunFile } from './writer.js';
 
-const header = { format: 'promptgate-run', formatVersion: 1, runId: 'r1', status: 'complete' } as unknown as RunHeader;
-const result = (id: string) => ({ caseId: id, suite: 's' }) as unknown as CaseResult;
+const { cases: synthetic, ...header } = makeRun({ cases: 2 }) as { cases: CaseResult[] } & RunHeader;
+const result = (id: string): CaseResult => ({ ...synthetic[0], caseId: id });
 
 describe('run writer', () => {
   it('streams cases into run.json and reads it back', async () => {
@@ -14,7 +15,7 @@ describe('run writer', () => {
     await writeRunFile(dir, header, [result('a'), result('b')]);
     const { run } = await readRunFile(dir);
     expect(run.cases.map((c) => c.caseId)).toEqual(['a', 'b']);
-    expect(run.runId).toBe('r1');
+    expect(run.runId).toBe(header.runId);
     await writeRunFile(dir, header, []);
     expect((await readRunFile(join(dir, 'run.json'))).run.cases).toEqual([]);
   });
@@ -49,5 +50,23 @@ describe('run writer', () => {
     const dir = await mkdtemp(join(tmpdir(), 'pg-writer-'));
     await writeFile(join(dir, 'run.json'), '{"hello": 1}');
     await expect(readRunFile(dir)).rejects.toThrow('not a promptgate run.json');
+  });
+
+  it('refuses a run.json of the right format but the wrong shape (RUN_INVALID naming the file and the first problem)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pg-writer-'));
+    const file = join(dir, 'run.json');
+    const broken = (edit: (run: Record<string, any>) => void) => {
+      const run = structuredClone(makeRun({ cases: 2 })) as unknown as Record<string, any>;
+      edit(run);
+      return writeFile(file, JSON.stringify(run));
+    };
+    await broken((run) => delete run.totals);
+    await expect(readRunFile(dir)).rejects.toMatchObject({ code: 'RUN_INVALID', location: { file }, message: "not a valid promptgate run: / must have required property 'totals'" });
+    await broken((run) => (run.summary = 'oops'));
+    await expect(readRunFile(dir)).rejects.toMatchObject({ code: 'RUN_INVALID', message: 'not a valid promptgate run: /summary must be array' });
+    await broken((run) => (run.cases[1] = null));
+    await expect(readRunFile(dir)).rejects.toMatchObject({ code: 'RUN_INVALID', message: 'not a valid promptgate run: /cases/1 must be object' });
+    await broken(() => undefined);
+    await expect(readRunFile(dir)).resolves.toMatchObject({ file });
   });
 });

@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import { once } from 'node:events';
 import { inputError } from '../errors.js';
 import { RUN_FORMAT_VERSION, type CaseResult, type RunFile, type RunHeader } from './types.js';
+import { checkRunShape } from './validate.js';
 
 export const RUN_FILE = 'run.json';
 export const CALLS_FILE = 'calls.jsonl';
@@ -128,7 +129,7 @@ export async function* readRawLines(file: string): AsyncGenerator<string> {
   }
 }
 
-/** Reads a stored run (a run folder or its run.json). Checks the format version. */
+/** Reads a stored run (a run folder or its run.json). Checks the format version and the shape (RUN_INVALID). */
 export async function readRunFile(path: string): Promise<{ run: RunFile; file: string }> {
   let file = path;
   try {
@@ -143,12 +144,13 @@ export async function readRunFile(path: string): Promise<{ run: RunFile; file: s
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : 'not valid JSON';
     throw inputError('RUN_INVALID', `cannot read run: ${reason}`, { file });
   }
-  if (run?.format !== 'promptgate-run' || !Array.isArray(run.cases)) {
+  if (run === null || typeof run !== 'object' || run.format !== 'promptgate-run' || !Array.isArray(run.cases)) {
     throw inputError('RUN_INVALID', 'not a promptgate run.json', { file });
   }
   if (run.formatVersion !== RUN_FORMAT_VERSION) {
     throw inputError('RUN_INVALID', `run format version ${run.formatVersion} is not supported (expected ${RUN_FORMAT_VERSION})`, { file });
   }
+  await checkRunShape(run, file);
   return { run, file };
 }
 

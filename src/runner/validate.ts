@@ -4,6 +4,7 @@ import type { ResolvedConfig } from '../config/types.js';
 import { inputError } from '../errors.js';
 import { validateAssertion } from '../graders/validate.js';
 import { checkVariables, renderPrompt } from '../prompts/render.js';
+import { checkReplayFixturePath } from '../providers/replay-fixture.js';
 import type { SuitePlan } from './plan.js';
 import { inShard, matchesFilter, type Shard } from './select.js';
 
@@ -32,6 +33,10 @@ export async function validateSuites(config: ResolvedConfig, suites: SuitePlan[]
     const error = await validateAssertion(assertion, context);
     if (error) throw error;
   };
+  for (const name of new Set([...suites.flatMap((s) => s.models), ...(config.judge ? [config.judge] : [])])) {
+    const model = config.models[name];
+    if (model?.provider === 'replay') await checkReplayFixturePath(config.paths.fixtures, model.replayOf ?? name, config.rootDir);
+  }
   const results: SuiteCheck[] = [];
   for (const suite of suites) {
     let cases = 0;

@@ -76,7 +76,8 @@ export async function loadPrompts(options: LoadPromptsOptions): Promise<PromptRe
 
   const entries = new Map<string, PromptFile>();
   for (const file of await listPromptFiles(dir)) {
-    const prompt = await loadPromptFile(file, rootDir).catch((error: unknown) => { throw withLocation(error); });
+    // Served prompts may be symlinks out of `rootDir` (release folders, mounted volumes): the lock guards their content.
+    const prompt = await loadPromptFile(file, rootDir, { confine: false }).catch((error: unknown) => { throw withLocation(error); });
     const refused = lock && checkLocked(prompt, lock, lockLabel);
     if (refused) throw refused;
     entries.set(prompt.id, prompt);

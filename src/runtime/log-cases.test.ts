@@ -1,6 +1,11 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { caseIdOf } from '../cases/case-build.js';
-import { casesFromLog, csvCell, formatCasesCsv, formatCasesJsonl } from './log-cases.js';
+import { readCaseFile } from '../cases/read.js';
+import type { TestCase } from '../cases/types.js';
+import { casesFromLog, csvCell, formatCasesCsv, formatCasesJsonl, type LogCase } from './log-cases.js';
 import { summarizeLog } from './log-summary.js';
 
 async function* lines(items: unknown[]) {
@@ -52,23 +57,55 @@ describe('case file output', () => {
     expect(JSON.parse(text)).toEqual({ id: 'abc', description: 'd', vars: { q: 'hi' }, tags: ['from-log'], assert: [{ type: 'equals', value: 'yo' }] });
   });
 
-  it('neutralises spreadsheet formulas in every CSV cell and quotes per RFC 4180', () => {
-    for (const start of ['=', '+', '-', '@', '\t', '\r']) expect(csvCell(`${start}1+1`).startsWith(start === '\r' ? `"'` : `'`)).toBe(true);
-    expect(csvCell('=HYPERLINK("http://x")')).toBe('"\'=HYPERLINK(""http://x"")"');
-    expect(csvCell('plain')).toBe('plain');
+  it('writes CSV values exactly as logged (no formula prefix) and quotes per RFC 4180', () => {
+    expect(csvCell('-5 degrees')).toBe('-5 degrees');
+    expect(csvCell('=HYPERLINK("http://x")')).toBe('"=HYPERLINK(""http://x"")"');
     expect(csvCell('a,b\nc')).toBe('"a,b\nc"');
     const csv = formatCasesCsv([
-      { id: 'i1', description: 'd', vars: { q: '=cmd|calc', n: 3 }, tags: ['from-log'], assert: [{ type: 'equals', value: '@SUM(A1)' }] },
-      { id: 'i2', description: 'd', vars: { q: 'ok' }, tags: ['from-log'] },
+      { id: 'i1', description: 'd', vars: { q: '-5 degrees', n: '3' }, tags: ['from-log'], assert: [{ type: 'equals', value: '@SUM(A1)' }] },
+      { id: 'i2', description: 'd', vars: { q: 'ok', n: '' }, tags: ['from-log'] },
     ]);
-    expect(csv).toBe("__id,q,n,__description,__tags,__expected\r\ni1,'=cmd|calc,3,d,from-log,equals:@SUM(A1)\r\ni2,ok,,d,from-log,\r\n");
+    expect(csv).toBe('__id,q,n,__description,__tags,__expected\r\ni1,-5 degrees,3,d,from-log,equals:@SUM(A1)\r\ni2,ok,,d,from-log,\r\n');
   });
 
-  it('refuses values CSV cannot hold and reserved names', () => {
-    expect(() => formatCasesCsv([{ id: 'i', description: 'd', vars: { o: { a: 1 } }, tags: [] }])).toThrow(/JSONL/);
-    expect(() => formatCasesCsv([{ id: 'i', description: 'd', vars: { __id: 'x' }, tags: [] }])).toThrow(/reserved/);
+  it('gives back, read as a case file, the same cases as the JSONL it stands for', async () => {
+    const logged: LogCase[] = [
+      { id: 'a1', description: 'from l: 1 call', vars: { q: '-5 degrees', note: '=1+1, "quoted"\r\nline two\n', blank: '', vip: 'false' }, tags: ['from-log'], assert: [{ type: 'equals', value: '@octocat said:\n  ok  ' }] },
+      { id: 'a2', description: 'from l: 2 calls', vars: { q: '+cmd', note: '\ttabbed', blank: ' ', vip: 'true' }, tags: ['from-log'] },
+    ];
+    const dir = await mkdtemp(join(tmpdir(), 'pg-log-cases-'));
+    try {
+      await writeFile(join(dir, 'c.csv'), formatCasesCsv(logged));
+      await writeFile(join(dir, 'c.jsonl'), formatCasesJsonl(logged));
+      const fromCsv = await collect(readCaseFile(join(dir, 'c.csv'), { rootDir: dir }));
+      const fromJsonl = await collect(readCaseFile(join(dir, 'c.jsonl'), { rootDir: dir }));
+      const shape = (cases: TestCase[]) => cases.map((c) => ({ id: c.id, vars: c.vars, description: c.description, tags: c.tags, expected: c.assertions.map((a) => [a.type, a.negate, a.value]) }));
+      expect(shape(fromCsv)).toEqual(shape(fromJsonl));
+      expect(fromCsv[0].vars).toEqual(logged[0].vars);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses, naming why, what a CSV cell would change: non-strings, missing variables, reserved names, leading whitespace in an expected output', () => {
+    const refuse = (vars: Record<string, unknown>[], assert?: LogCase['assert']) =>
+      () => formatCasesCsv(vars.map((v, i) => ({ id: `i${i}`, description: 'd', vars: v, tags: [], ...(assert ? { assert } : {}) })));
+    expect(refuse([{ vip: false }])).toThrow(expect.objectContaining({ code: 'USAGE', message: expect.stringMatching(/"vip" of case i0 is a boolean \(false\)/), hint: expect.stringMatching(/write JSONL instead/) }));
+    expect(refuse([{ n: 3 }])).toThrow(/a number \(3\)/);
+    expect(refuse([{ n: null }])).toThrow(/is null/);
+    expect(refuse([{ o: { a: 1 } }])).toThrow(/an object/);
+    expect(refuse([{ a: 'x', b: 'y' }, { a: 'z' }])).toThrow(/case i1 has no variable "b"/);
+    expect(refuse([{ __id: 'x' }])).toThrow(/reserved/);
+    expect(refuse([{ ' q': 'x' }])).toThrow(/blanks/);
+    expect(refuse([{ q: 'x' }], [{ type: 'equals', value: ' indented' }])).toThrow(/starts with whitespace/);
   });
 });
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
 
 describe('summarizeLog', () => {
   it('groups calls by prompt version and compares each with the lock and the working tree', async () => {

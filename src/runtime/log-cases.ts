@@ -96,17 +96,24 @@ export function formatCasesJsonl(cases: LogCase[]): string {
 
 /**
  * CSV case file text (`__id`, the variables, `__description`, `__tags`, and `__expected` when any
- * case asserts). Cells a spreadsheet would run as a formula (starting with = + - @, tab or CR)
- * get a leading `'`. Throws USAGE for values CSV cannot hold (objects, arrays) or `__` names.
+ * case asserts), which the case reader turns back into exactly the same cases. A CSV cell can
+ * only hold a string, so anything it would change is refused with USAGE ("write JSONL instead"):
+ * a variable that is not a string (`false`, `3`, `null`, objects: the template would see text,
+ * and `{{#if vip}}` would render differently), a variable some cases lack (it would become ''),
+ * a `__` or blank-edged variable name, an expected output starting with whitespace (the
+ * `__expected` cell is trimmed). Values are written as they are: no spreadsheet-formula prefix,
+ * since `'-5 degrees` is another prompt than `-5 degrees` (a case file is an input, not a sheet).
  */
 export function formatCasesCsv(cases: LogCase[]): string {
   const names: string[] = [];
   const seen = new Set<string>();
   for (const item of cases) {
     for (const [name, value] of Object.entries(item.vars)) {
-      if (name.startsWith('__')) throw inputError('USAGE', `variable ${JSON.stringify(name)} starts with "__" (reserved in CSV case files): write JSONL instead`);
-      if (value !== null && typeof value === 'object') {
-        throw inputError('USAGE', `variable ${JSON.stringify(name)} of case ${item.id} is an object or array, which CSV cannot hold: write JSONL instead (--out cases.jsonl)`);
+      if (name.startsWith('__')) throw csvRefusal(`variable ${JSON.stringify(name)} starts with "__" (reserved in CSV case files)`);
+      if (name.trim() !== name || name === '') throw csvRefusal(`variable name ${JSON.stringify(name)} is empty or starts or ends with blanks (CSV headers are trimmed)`);
+      if (typeof value !== 'string') {
+        const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : `a ${typeof value} (${String(value)})`;
+        throw csvRefusal(`variable ${JSON.stringify(name)} of case ${item.id} is ${kind}, and a CSV cell holds only text`);
       }
       if (!seen.has(name)) {
         seen.add(name);
@@ -114,11 +121,17 @@ export function formatCasesCsv(cases: LogCase[]): string {
       }
     }
   }
+  for (const item of cases) {
+    const missing = names.find((name) => !Object.hasOwn(item.vars, name));
+    if (missing !== undefined) throw csvRefusal(`case ${item.id} has no variable ${JSON.stringify(missing)}, which a CSV row would give as ''`);
+    const expected = item.assert?.[0].value;
+    if (expected !== undefined && /^\s/.test(expected)) throw csvRefusal(`the logged output of case ${item.id} starts with whitespace, which a CSV __expected cell drops`);
+  }
   const withExpected = cases.some((item) => item.assert);
   const header = ['__id', ...names, '__description', '__tags', ...(withExpected ? ['__expected'] : [])];
   const rows = cases.map((item) => [
     item.id,
-    ...names.map((name) => (item.vars[name] === undefined || item.vars[name] === null ? '' : String(item.vars[name]))),
+    ...names.map((name) => item.vars[name] as string),
     item.description,
     item.tags.join(','),
     ...(withExpected ? [item.assert ? `equals:${item.assert[0].value}` : ''] : []),
@@ -126,8 +139,11 @@ export function formatCasesCsv(cases: LogCase[]): string {
   return [header, ...rows].map((row) => `${row.map(csvCell).join(',')}\r\n`).join('');
 }
 
-/** One RFC 4180 cell, neutralised against spreadsheet formula injection. */
+function csvRefusal(why: string) {
+  return inputError('USAGE', `cannot write a CSV case file: ${why}`, undefined, 'write JSONL instead (--out cases.jsonl), which keeps every value as logged');
+}
+
+/** One RFC 4180 cell, the value unchanged: quoted when it holds a comma, quote or line break. */
 export function csvCell(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }

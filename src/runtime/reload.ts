@@ -48,7 +48,7 @@ export function watchPrompts(served: ServedPrompts, callbacks: ReloadCallbacks):
     const keeping = current ? `; still serving ${current.id}@${current.version} (${current.hash})` : '';
     let prompt: PromptFile;
     try {
-      prompt = await loadPromptFile(join(served.dir, name), served.rootDir);
+      prompt = await loadPromptFile(join(served.dir, name), served.rootDir, { confine: false });
     } catch (error) {
       if (sequence.get(id) !== turn || served.closed) return;
       if (!current && isPromptgateError(error) && error.code === 'FILE_MISSING') return;

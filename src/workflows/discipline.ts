@@ -80,6 +80,14 @@ export async function checkDiscipline(config: ResolvedConfig, plans: SuitePlan[]
   return result;
 }
 
+/** Markdown for the step summary when `ci` fails on a stale lock, after the evals' own summary. */
+export function renderStaleLockMarkdown(result: DisciplineResult): string {
+  const lines = ['# ❌ promptgate ci: stale prompts.lock.json', ''];
+  for (const message of result.messages) lines.push(`- ${escapeMarkdownInline(message)}`);
+  lines.push('', 'The evals above ran on the working tree. When they are good, run `promptgate lock` and commit prompts.lock.json.', '');
+  return lines.join('\n');
+}
+
 /** Markdown for the step summary when `ci` stops at a policy failure. */
 export function renderDisciplineMarkdown(result: DisciplineResult): string {
   const lines = ['# ❌ promptgate ci: version discipline', ''];

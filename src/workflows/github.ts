@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
+import { escapeControlChars, writeWorkflowCommand } from '../util/output-guard.js';
 
 /**
  * GitHub Actions output: workflow-command annotations (`::error file=…::message`) and the job's
@@ -16,9 +17,12 @@ export interface AnnotationProperties {
   title?: string;
 }
 
-/** Encodes a message so it stays one workflow command (no line breaks, no stray `%`). */
+/**
+ * Encodes a message so it stays one workflow command (no line breaks, no stray `%`); other control
+ * characters (terminal escapes from a model output) are shown as `\xNN`.
+ */
 export function escapeAnnotationData(text: string): string {
-  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  return escapeControlChars(text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A'));
 }
 
 /** Encodes a property value (`file=`, `title=`): as data, plus `:` and `,`. */
@@ -52,14 +56,21 @@ export async function appendStepSummary(markdown: string, env: NodeJS.ProcessEnv
 }
 
 /**
- * Writes `::stop-commands::<token>` so that nothing printed until the returned function runs (model
- * outputs in the console report, above all) can act as a workflow command; the function writes
- * `::<token>::` to resume. The token is random, so printed text cannot guess it.
+ * Writes `::stop-commands::<token>` so that nothing printed until the returned function runs can
+ * act as a workflow command; the function writes `::<token>::` to resume. The token is random, so
+ * printed text cannot guess it. A second line of defence: the CLI's output guard (util/output-guard.ts)
+ * already makes all output inert, on stderr too, which this marker on stdout alone cannot promise
+ * (the runner reads the two streams apart, so their order is not kept).
  */
 export function stopCommands(out: NodeJS.WritableStream): () => void {
   const token = `promptgate-${randomBytes(8).toString('hex')}`;
-  out.write(`::stop-commands::${token}\n`);
+  writeWorkflowCommand(out, `::stop-commands::${token}`);
   return () => {
-    out.write(`::${token}::\n`);
+    writeWorkflowCommand(out, `::${token}::`);
   };
+}
+
+/** Writes annotation lines (from formatAnnotation) past the CLI's output guard. */
+export function writeAnnotations(out: NodeJS.WritableStream, lines: Iterable<string>): void {
+  for (const line of lines) writeWorkflowCommand(out, line);
 }

@@ -1,6 +1,6 @@
-import { appendFile, cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli } from '../helpers/cli.js';
 
@@ -42,6 +42,8 @@ const CORPUS: Record<string, Expectation> = {
   'jsonl-unknown-key': { message: "evals/p.jsonl:1: unknown key 'expectd'" },
   'jsonl-invalid-utf8': { message: 'evals/p.jsonl:2: invalid UTF-8' },
   'jsonl-assert-unknown-key': { message: "evals/p.jsonl:2: unknown key 'thresold' in an assertion" },
+  // Case data with line breaks (and a workflow command) quoted by a message: still one line, shown escaped.
+  'case-data-newline-in-message': { message: "evals/p.jsonl:1: unknown key 'expectd\\n::error::pwned\\r##\u200B[add-mask]x'" },
   'jsonl-deep-nesting': {
     message: 'evals/p.jsonl:2: values are nested more than 64 levels deep',
     extend: (dir) => appendFile(join(dir, 'evals/p.jsonl'), `{"vars": {"name": ${'['.repeat(100_000)}${']'.repeat(100_000)}}}\n`),
@@ -86,7 +88,31 @@ const CORPUS: Record<string, Expectation> = {
   'path-traversal-case-path': { message: "eval.config.mjs:4: suites[0].cases: case path '../../etc/hosts' leaves the project folder" },
   'config-key-in-baseurl': { message: 'eval.config.mjs:2: models.m.baseURL holds a credential' },
   'config-key-in-params': { message: 'eval.config.mjs:2: models.m.params.api_key looks like a credential' },
+  // Symlinks out of the project: the files are made by the test (the target lives in another temp folder).
+  'symlink-prompt-outside': {
+    message: 'prompts/p.prompt: resolves outside the project, to ',
+    extend: (dir) => linkOutside(dir, 'prompts/p.prompt', '---\nversion: 1.0.0\n---\nSay hello to {{name}}.\n'),
+  },
+  'symlink-case-outside': { message: 'evals/p.csv: resolves outside the project, to ', extend: (dir) => linkOutside(dir, 'evals/p.csv', 'name,__expected\nAnn,contains:Ann\n') },
+  'symlink-schema-outside': {
+    message: 'evals/p.csv:2: invalid grader schema:schemas/s.json: schema file schemas/s.json resolves outside the project, to ',
+    extend: (dir) => linkOutside(dir, 'schemas/s.json', '{"type": "string"}'),
+  },
+  'symlink-replay-outside': {
+    message: 'fixtures/replay/m.jsonl: resolves outside the project, to ',
+    extend: (dir) => linkOutside(dir, 'fixtures/replay/m.jsonl', `${JSON.stringify({ messages: [{ role: 'user', content: 'Say hello to Ann.' }], output: 'Hello Ann' })}\n`),
+  },
 };
+
+/** Makes `path` in the project a symlink to a new file with `content` in a temp folder outside it. */
+async function linkOutside(dir: string, path: string, content: string): Promise<void> {
+  const outside = await mkdtemp(join(tmpdir(), 'promptgate-outside-'));
+  temps.push(outside);
+  const target = join(outside, basename(path));
+  await writeFile(target, content);
+  await mkdir(dirname(join(dir, path)), { recursive: true });
+  await symlink(target, join(dir, path));
+}
 
 const FIXTURES = join(REPO_ROOT, 'fixtures', 'bad-input');
 /** A run folder from "earlier": nothing may touch it. */
@@ -151,6 +177,27 @@ describe('the bad-input corpus', () => {
     expect(first).toContain(CORPUS['csv-ragged-rows'].message);
     expect(rest.join('\n')).toMatch(/^\s+at /m);
     await expectEarlierReportUntouched(dir);
+  });
+
+  it.concurrent('symlinks that stay inside the project are read: prompt, case file, schema and replay fixture', async () => {
+    const dir = await copyFixture('symlink-schema-outside');
+    await rm(join(dir, 'schemas/s.json'));
+    await mkdir(join(dir, 'shared'), { recursive: true });
+    await writeFile(join(dir, 'shared/p.prompt'), '---\nversion: 1.0.0\n---\nSay hello to {{name}}.\n');
+    await writeFile(join(dir, 'shared/p.csv'), 'name,__expected,__expected2\nAnn,contains:Ann,schema:schemas/s.json\n');
+    await writeFile(join(dir, 'shared/s.json'), '{"type": "string"}');
+    // The answer is a JSON string, so the schema grader ({"type": "string"}) passes it.
+    await writeFile(join(dir, 'shared/m.jsonl'), `${JSON.stringify({ messages: [{ role: 'user', content: 'Say hello to Ann.' }], output: '"Hello Ann"' })}\n`);
+    await rm(join(dir, 'prompts/p.prompt'));
+    await rm(join(dir, 'evals/p.csv'));
+    await mkdir(join(dir, 'fixtures/replay'), { recursive: true });
+    await symlink('../shared/p.prompt', join(dir, 'prompts/p.prompt'));
+    await symlink('../shared/p.csv', join(dir, 'evals/p.csv'));
+    await symlink('../shared/s.json', join(dir, 'schemas/s.json'));
+    await symlink(join(dir, 'shared/m.jsonl'), join(dir, 'fixtures/replay/m.jsonl'));
+    const run = await runCli(['run'], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('1 passed');
   });
 
   it.concurrent('an unknown --model is a usage error naming the flag', async () => {

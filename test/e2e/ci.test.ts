@@ -141,6 +141,28 @@ describe('promptgate ci on a pull-request branch', () => {
     expect(result.stdout.indexOf('::error ')).toBeGreaterThan(resumeAt);
   });
 
+  it('a stale lock fails the job only after the evals ran and were published (exit 1, naming `promptgate lock`)', async () => {
+    gitIn(work, 'checkout', '-q', '-B', 'stale-lock', 'branch-point');
+    expect((await runCli(['lock'], { cwd: work })).code).toBe(0);
+    // The lock is committed, then alpha changes (bumped, as good) without `promptgate lock`.
+    await commitFiles(work, { 'prompts.lock.json': await readFile(join(work, 'prompts.lock.json'), 'utf8'), 'prompts/alpha.prompt': prompt('1.2.0', 'Repeat the word in capitals!') }, 'stale-lock: change');
+    server.reset();
+    const result = await ci();
+    expect(result.code).toBe(1);
+    // The evals ran: the new alpha on its six cases (the base version may come from the cache).
+    expect(server.requests.filter((r) => textOf(r.messages.find((m) => m.role === 'system')?.content) === 'Repeat the word in capitals!')).toHaveLength(6);
+    const runDir = /^Run folder: (.+)$/m.exec(result.stdout)![1];
+    const junit = parseJunit(await readFile(join(runDir, 'junit.xml'), 'utf8'));
+    expect(junit.testsuites.testsuite[0].testcase).toHaveLength(6);
+    // Published: the evals' summary, then why the job fails.
+    expect(result.summary).toContain('promptgate ci: pass');
+    expect(result.summary.indexOf('stale prompts.lock.json')).toBeGreaterThan(result.summary.indexOf('promptgate ci: pass'));
+    expect(result.summary).toContain('`promptgate lock`');
+    const stderr = result.stderr.trim().split('\n');
+    expect(stderr.at(-1)).toMatch(/^promptgate: prompts\.lock\.json: stale lock, 1 prompt id\(s\) differ from the working tree: alpha: locked 1\.0\.0 .*run `promptgate lock`/);
+    expect(result.stdout).toMatch(/^::error file=prompts\.lock\.json,line=1,title=promptgate%3A stale prompts\.lock\.json::/m);
+  });
+
   it('a bumped prompt that is as good passes (exit 0)', async () => {
     await branch('same-quality', { 'prompts/alpha.prompt': prompt('1.2.0', 'Repeat the word in capitals!') });
     const result = await ci();

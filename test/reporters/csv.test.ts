@@ -9,7 +9,7 @@ import { makeCase, makeHeader } from './synthetic.js';
 
 describe('csv export', () => {
   it('neutralises cells that a spreadsheet would run as a formula', () => {
-    for (const attack of ['=1+1', '+1', '-2+3', '@SUM(A1)', '\t=cmd', '\r=cmd', '＝HYPERLINK("x")', '=HYPERLINK("http://evil.example","click")']) {
+    for (const attack of ['=1+1', '+1', '-2+3', '@SUM(A1)', '＝HYPERLINK("x")', '=HYPERLINK("http://evil.example","click")']) {
       const cell = csvCell(attack);
       const [[value]] = parse(cell, { relax_quotes: true }) as string[][];
       expect(value, attack).toBe(`'${attack}`);
@@ -20,10 +20,14 @@ describe('csv export', () => {
     expect(csvCell(null)).toBe('');
   });
 
-  it('quotes commas, quotes and line breaks (RFC 4180)', () => {
+  it('quotes commas and quotes (RFC 4180); shows control characters as escapes, so a cell is one line', () => {
     expect(csvCell('a,b')).toBe('"a,b"');
     expect(csvCell('say "hi"')).toBe('"say ""hi"""');
-    expect(csvCell('two\nlines')).toBe('"two\nlines"');
+    expect(csvCell('two\nlines\r\n')).toBe('two\\nlines\\r\\n');
+    // A tab or CR in front no longer starts the cell: a spreadsheet sees a backslash.
+    expect(csvCell('\t=cmd')).toBe('\\t=cmd');
+    expect(csvCell('\r=cmd')).toBe('\\r=cmd');
+    expect(csvCell('\u001b]0;title\u0007 \u009b31m \u007f')).toBe('\\x1b]0;title\\x07 \\x9b31m \\x7f');
   });
 
   it('one row per case × model with status, change, score, shortened output and reason; parses back', async () => {

@@ -56,6 +56,17 @@ describe('escapeMarkdownCell', () => {
   it('inline variant has no <br>', () => {
     expect(escapeMarkdownInline('a\n  b')).toBe('a b');
   });
+  it('breaks mentions, issue references and bare links, and nothing else', () => {
+    const z = '&#8203;';
+    expect(escapeMarkdownCell('hi @octocat and @org/team')).toBe(`hi @${z}octocat and @${z}org/team`);
+    expect(escapeMarkdownCell('@octocat')).toBe(`@${z}octocat`);
+    expect(escapeMarkdownCell('fixes #1, owner/repo#23 and GH-4')).toBe(`fixes #${z}1, owner/repo#${z}23 and GH${z}-4`);
+    expect(escapeMarkdownCell('see https://github.com/o/r/issues/1 or www.example.com')).toBe(`see https:${z}//github.com/o/r/issues/1 or www${z}.example.com`);
+    // Not mentions on GitHub, left readable: an address, a prompt id@version, a heading-like #tag.
+    expect(escapeMarkdownCell('ann@example.com support@1.1.0 #tag')).toBe('ann@example.com support@1.1.0 #tag');
+    // The entities the escaper itself writes stay intact.
+    expect(escapeMarkdownCell('*@x*')).toBe(`&#42;@${z}x&#42;`);
+  });
 });
 
 describe('shorten', () => {

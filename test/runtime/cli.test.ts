@@ -57,19 +57,37 @@ describe('promptgate cases from-log', () => {
     expect(cases[0].description).toMatch(/2 calls \(summarize@1\.0\.0\)/);
   });
 
-  it('writes a CSV with --expect-output, neutralising formulas; refuses to overwrite without --force', async () => {
+  it('writes a CSV with --expect-output, values exactly as logged; refuses to overwrite without --force', async () => {
     const args = ['cases', 'from-log', 'calls.jsonl', '-p', 'summarize', '--expect-output', '--out', 'evals/summarize.csv'];
     expect((await runCli(args, { cwd: project })).code).toBe(0);
-    const text = await readFile(join(project, 'evals/summarize.csv'), 'utf8');
-    expect(text).toContain("'=1+2 formula-looking");
     const cases = await readCaseFile(join(project, 'evals/summarize.csv'));
-    expect(cases.map((c) => c.vars.text)).toEqual(['first text', "'=1+2 formula-looking"]);
+    // No formula prefix: the case renders the prompt production rendered.
+    expect(cases.map((c) => c.vars.text)).toEqual(['first text', '=1+2 formula-looking']);
     expect(cases[0].assertions).toMatchObject([{ type: 'equals', value: 'answer 33' }]);
 
     const again = await runCli(args, { cwd: project });
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/exists.*--force/);
     expect((await runCli([...args, '--force'], { cwd: project })).code).toBe(0);
+  });
+
+  it('keeps JSON types (JSONL by default); refuses a CSV that would turn false into "false"', async () => {
+    const dir = await makeProject({ 'prompts/weather.prompt': '---\nversion: 1.0.0\n---\n{{#if vip}}Dear guest, {{/if}}{{city}}: {{temp}}, {{days}} days\n' });
+    const prompts = await loadPrompts({ dir: join(dir, 'prompts'), lockFile: false });
+    const client = traced(new OpenAI({ apiKey: 'sk-cli-test', baseURL: server.url, maxRetries: 0 }), { file: join(dir, 'calls.jsonl') });
+    const vars = { city: 'Oslo', temp: '-5 degrees', vip: false, days: 3 };
+    await client.chat.completions.create({ ...prompts.get('weather').openai(vars), model: 'gpt-4o-mini' });
+
+    const jsonl = await runCli(['cases', 'from-log', 'calls.jsonl', '--out', 'evals/weather.jsonl'], { cwd: dir });
+    expect(jsonl.code, jsonl.stderr).toBe(0);
+    const [item] = await readCases([join(dir, 'evals/weather.jsonl')], { rootDir: dir }).next().then((r) => [r.value as TestCase]);
+    expect(item.vars).toEqual(vars);
+
+    const csv = await runCli(['cases', 'from-log', 'calls.jsonl', '--out', 'evals/weather.csv'], { cwd: dir });
+    expect(csv.code).toBe(2);
+    expect(csv.stderr.trim().split('\n')).toHaveLength(1);
+    expect(csv.stderr).toMatch(/^promptgate: cannot write a CSV case file: variable "vip" of case \S+ is a boolean \(false\).*write JSONL instead/);
+    await expect(readFile(join(dir, 'evals/weather.csv'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('reports a missing log file', async () => {

@@ -1,0 +1,44 @@
+import { readFile } from 'node:fs/promises';
+import type { ErrorObject } from 'ajv';
+import { inputError } from '../errors.js';
+
+type RunValidator = ((value: unknown) => boolean) & { errors?: ErrorObject[] | null };
+
+let pending: Promise<RunValidator> | undefined;
+
+/**
+ * Throws RUN_INVALID (exit 2, naming the file and the first thing wrong) unless `run` matches
+ * schemas/run.schema.json. A stored run is input like a case file: a hand-edited or truncated
+ * run.json must never reach a reporter as a half-shaped object (that was a TypeError).
+ * ajv and the schema are loaded on first use.
+ */
+export async function checkRunShape(run: unknown, file: string): Promise<void> {
+  const validate = await (pending ??= compileRunSchema());
+  if (validate(run)) return;
+  const first = validate.errors?.[0];
+  const where = first?.instancePath || '/';
+  const detail = first ? `${where} ${first.message ?? 'is invalid'}${extraOf(first)}` : 'does not match the run format';
+  throw inputError('RUN_INVALID', `not a valid promptgate run: ${detail}`, { file }, 'was it edited by hand? re-run, or restore the file');
+}
+
+function extraOf(error: ErrorObject): string {
+  const params = error.params as { additionalProperty?: string; allowedValues?: unknown[] };
+  if (params.additionalProperty) return ` (${JSON.stringify(params.additionalProperty)})`;
+  return '';
+}
+
+async function compileRunSchema(): Promise<RunValidator> {
+  const schema = JSON.parse(await readFile(new URL('../../schemas/run.schema.json', import.meta.url), 'utf8')) as object;
+  const Ajv = interopDefault(await import('ajv/dist/2020.js')) as new (options: object) => { compile(schema: object): RunValidator };
+  const addFormats = interopDefault(await import('ajv-formats')) as (ajv: unknown) => unknown;
+  const ajv = new Ajv({ allErrors: false, strict: false, logger: false });
+  addFormats(ajv);
+  return ajv.compile(schema);
+}
+
+/** ajv and ajv-formats are CommonJS: the export is `default`, or `default.default` through Node's interop. */
+function interopDefault(module: unknown): unknown {
+  let value = (module as { default?: unknown }).default ?? module;
+  if (typeof value !== 'function') value = (value as { default?: unknown }).default;
+  return value;
+}
