@@ -117,6 +117,8 @@ export function createRateLimiter(
       return next;
     },
     settle(estimated, actual) {
+      // A count no server could mean (providers pass only believable ones) must not stall the window.
+      if (!Number.isFinite(actual) || actual < 0) return;
       const delta = actual - estimated;
       if (!delta) return;
       for (let i = sent.length - 1; i >= 0; i--) {
