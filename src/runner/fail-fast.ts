@@ -63,7 +63,7 @@ function signatureOf(error: ProviderFailure['error']): string | undefined {
 
 /**
  * `model entry 'prod' (openai gpt-4o-mini at http://127.0.0.1:9/v1): connection refused on its first
- * 3 attempts -- is the server running? (baseURL); its other calls are not sent`
+ * 3 attempts -- is the server running? (baseURL). Its other calls are not sent.`
  */
 export function stopMessage(name: string, config: ModelConfig | undefined, error: ProviderFailure['error'], count: number): string {
   const first = `on its first ${count} attempts`;
@@ -87,7 +87,7 @@ export function stopMessage(name: string, config: ModelConfig | undefined, error
         : "this entry sends no API key (a custom baseURL without apiKeyEnv): set apiKeyEnv to the variable that holds the server's key";
     why = `${error.status} ${first} (${serverSaid(error.message)}): ${fix}`;
   }
-  return `model entry '${name}' (${describeEntry(config)}): ${why}; its other calls are not sent`;
+  return `model entry '${name}' (${describeEntry(config)}): ${why}. Its other calls are not sent.`;
 }
 
 /** `openai gpt-4o-mini at http://127.0.0.1:9/v1` (user and password of the URL left out). */
