@@ -1,5 +1,5 @@
 import type { ModelConfig } from '../config/types.js';
-import { DEFAULT_KEY_ENV, keyVariableOf } from '../providers/request-setup.js';
+import { keyVariableOf } from '../providers/request-setup.js';
 import type { ProviderFailure, ProviderResult } from '../providers/types.js';
 import type { CallGuard } from './schedule.js';
 
@@ -83,7 +83,7 @@ export function stopMessage(name: string, config: ModelConfig | undefined, error
     const fix = !api
       ? 'check the credentials the provider sends'
       : variable
-        ? `check the key in ${variable} (apiKeyEnv${config?.apiKeyEnv ? '' : `, default ${DEFAULT_KEY_ENV[api]}`})`
+        ? `check the key in ${variable} (${config?.apiKeyEnv ? 'apiKeyEnv' : 'the default; apiKeyEnv names another variable'})`
         : "this entry sends no API key (a custom baseURL without apiKeyEnv): set apiKeyEnv to the variable that holds the server's key";
     why = `${error.status} ${first} (${serverSaid(error.message)}): ${fix}`;
   }

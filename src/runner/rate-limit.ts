@@ -125,6 +125,8 @@ export function createRateLimiter(
         if (sent[i].tokens === estimated) {
           sent[i].tokens = Math.max(0, actual);
           sentTokens += sent[i].tokens - estimated;
+          // Fewer tokens than estimated: room for a waiting request now, not when the window moves.
+          if (sent[i].tokens < estimated) changed();
           return;
         }
       }

@@ -94,6 +94,7 @@ describe('what a reply carries', () => {
         if (ask === 'negative usage') return { content: 'ok', usage: { inputTokens: -5, outputTokens: 3 } };
         if (ask === 'fractional usage') return { content: 'ok', usage: { inputTokens: 12.5, outputTokens: 3 } };
         if (ask === 'absurd usage') return { content: 'ok', usage: { inputTokens: 2e9, outputTokens: 3 } };
+        // Normal asks: 12 tokens, far below their estimate, so the tpm window has room again.
         return { content: 'ok', usage: { inputTokens: 10, outputTokens: 2 } };
       },
     });
@@ -118,9 +119,10 @@ describe('what a reply carries', () => {
 
   it('records non-finite, negative, fractional or absurd token counts as unknown: no cost, no Infinity/NaN, tpm unaffected', async () => {
     server.reset();
-    const asks = ['huge usage', 'negative usage', 'fractional usage', 'absurd usage', 'normal'];
-    // A real 60 s tpm window: 1e308 tokens settled into it would stall every later call for minutes.
-    const dir = await project(server.url, 'tpm: 100000, price: { input: 1, output: 1 }', asks);
+    const asks = ['huge usage', 'negative usage', 'fractional usage', 'absurd usage', 'normal 1', 'normal 2', 'normal 3', 'normal 4'];
+    // A real 60 s window of 1500 tokens, about 5 calls' estimates (256 output tokens each) at once:
+    // 1e308 tokens settled into it would stall every later call for minutes.
+    const dir = await project(server.url, 'tpm: 1500, price: { input: 1, output: 1 }', asks);
     const result = await runCli(['run'], { cwd: dir, env: KEY_ENV });
     expect(result.code, result.stderr).toBe(0);
     expect(server.count).toBe(asks.length);
@@ -128,13 +130,13 @@ describe('what a reply carries', () => {
     const calls = await readCalls(runDir);
     expect(calls.map((c) => [c.usage, c.costUsd])).toEqual([
       [null, null], [null, null], [null, null], [null, null],
-      [{ inputTokens: 10, outputTokens: 2 }, 12 / 1_000_000],
+      ...Array(4).fill([{ inputTokens: 10, outputTokens: 2 }, 12 / 1_000_000]),
     ]);
     const run = await readRun(runDir);
-    expect([run.totals.inputTokens, run.totals.outputTokens, run.totals.costUsd]).toEqual([10, 2, 12 / 1_000_000]);
+    expect([run.totals.inputTokens, run.totals.outputTokens, run.totals.costUsd]).toEqual([40, 8, 48 / 1_000_000]);
     for (const text of [result.stdout, result.stderr, JSON.stringify(run)]) {
       expect(text).not.toMatch(/Infinity|NaN/);
     }
-    expect(result.stdout).toContain('12 tokens');
+    expect(result.stdout).toContain('48 tokens');
   });
 });
