@@ -1,6 +1,6 @@
 import type { ModelConfig } from '../config/types.js';
 import { abortedFailure, providerFailure, scrubSecrets } from './failure.js';
-import { PLACEHOLDER_API_KEY, SDK_TIMEOUT_MS, translateParams } from './request-setup.js';
+import { baseURLOf, PLACEHOLDER_API_KEY, SDK_TIMEOUT_MS, translateParams } from './request-setup.js';
 import { fetchFor } from './http-fetch.js';
 import { createClientLoader } from './sdk-client.js';
 import { mapSdkError } from './sdk-errors.js';
@@ -30,7 +30,7 @@ export function createOpenAIProvider(name: string, config: ModelConfig, options:
     build: async (key) => {
       const sdk = await import('openai');
       // node:http with keep-alive instead of the global fetch, a size cap, and no key header when none is sent (http-fetch.ts).
-      return { client: new sdk.default({ apiKey: key ?? PLACEHOLDER_API_KEY, baseURL: config.baseURL, maxRetries: 0, timeout: SDK_TIMEOUT_MS, fetch: fetchFor(config, key) }), classes: sdk };
+      return { client: new sdk.default({ apiKey: key ?? PLACEHOLDER_API_KEY, baseURL: baseURLOf(config, 'openai'), maxRetries: 0, timeout: SDK_TIMEOUT_MS, fetch: fetchFor(config, key) }), classes: sdk };
     },
   });
 

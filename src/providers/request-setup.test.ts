@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isDefaultEndpoint, keyVariableOf, resolveApiKey } from './request-setup.js';
+import { baseURLOf, isDefaultEndpoint, keyVariableOf, resolveApiKey } from './request-setup.js';
 
 describe('which key a model entry sends', () => {
   it('reads the default variable only on the API\'s own endpoint', () => {
@@ -20,5 +20,11 @@ describe('which key a model entry sends', () => {
     expect(resolveApiKey({ baseURL: 'http://127.0.0.1:1/v1', apiKeyEnv: 'LOCAL_KEY' }, 'openai', env)).toEqual({ key: 'sk-local-0123456789' });
     expect(resolveApiKey({ baseURL: 'http://127.0.0.1:1/v1', apiKeyEnv: 'UNSET_KEY' }, 'openai', env)).toEqual({ key: undefined });
     expect(resolveApiKey({}, 'anthropic', env)).toEqual({ ok: false, error: { code: 'auth', message: 'ANTHROPIC_API_KEY is not set', retryable: false } });
+  });
+
+  it("builds the SDK clients with the config's endpoint, else the API's own (never OPENAI_BASE_URL / ANTHROPIC_BASE_URL)", () => {
+    expect(baseURLOf({}, 'openai')).toBe('https://api.openai.com/v1');
+    expect(baseURLOf({}, 'anthropic')).toBe('https://api.anthropic.com');
+    expect(baseURLOf({ baseURL: 'http://127.0.0.1:1/v1' }, 'openai')).toBe('http://127.0.0.1:1/v1');
   });
 });

@@ -13,6 +13,18 @@ const DEFAULT_ORIGINS = { openai: 'https://api.openai.com', anthropic: 'https://
 
 export type KeyedApi = keyof typeof DEFAULT_KEY_ENV;
 
+/** The APIs' own base URLs, as their SDKs default to. */
+export const DEFAULT_BASE_URLS = { openai: 'https://api.openai.com/v1', anthropic: 'https://api.anthropic.com' } as const;
+
+/**
+ * The base URL an SDK client is built with: the config's, else the API's own, given explicitly so
+ * the SDKs never read OPENAI_BASE_URL / ANTHROPIC_BASE_URL from the environment: calls (and the
+ * default key) go where the config says, and nowhere an environment variable redirects them.
+ */
+export function baseURLOf(config: Pick<ModelConfig, 'baseURL'>, api: KeyedApi): string {
+  return config.baseURL ?? DEFAULT_BASE_URLS[api];
+}
+
 /** Whether `baseURL` is unset or on the API's own origin (https://api.openai.com, https://api.anthropic.com). */
 export function isDefaultEndpoint(baseURL: string | undefined, api: KeyedApi): boolean {
   if (!baseURL) return true;
