@@ -1,5 +1,6 @@
 import type { ModelConfig } from '../config/types.js';
 import type { Message } from '../prompts/types.js';
+import { baseURLOf, keyVariableOf } from '../providers/request-setup.js';
 import { sha256, stableStringify } from '../util/hash.js';
 
 /**
@@ -8,12 +9,6 @@ import { sha256, stableStringify } from '../util/hash.js';
  * scheme are then never looked up, so they can never be misread.
  */
 export const REQUEST_KEY_SCHEME = 2;
-
-/** The endpoints the SDKs use when neither the config nor their environment variable names one. */
-export const SDK_DEFAULT_ENDPOINTS: Readonly<Record<string, { env: string; url: string; keyEnv: string }>> = {
-  openai: { env: 'OPENAI_BASE_URL', url: 'https://api.openai.com/v1', keyEnv: 'OPENAI_API_KEY' },
-  anthropic: { env: 'ANTHROPIC_BASE_URL', url: 'https://api.anthropic.com', keyEnv: 'ANTHROPIC_API_KEY' },
-};
 
 /**
  * Who answers the calls of one model entry: everything besides the request itself that decides the
@@ -49,11 +44,12 @@ export interface RequestContent {
 }
 
 /**
- * The route of model entry `entry`. The endpoint is resolved as the SDK resolves it: the config's
- * `baseURL`, else the SDK's environment variable (`OPENAI_BASE_URL` / `ANTHROPIC_BASE_URL`), else its
- * default endpoint. A custom provider is keyed by its entry name and its function's source text.
+ * The route of model entry `entry`, as the providers send it (providers/request-setup.ts): the
+ * config's `baseURL`, else the API's own endpoint (environment variables never redirect calls), and
+ * the key variable sent with it (none for a custom `baseURL` without `apiKeyEnv`). A custom
+ * provider is keyed by its entry name and its function's source text.
  */
-export function routeOf(entry: string, config: ModelConfig, env: NodeJS.ProcessEnv = process.env): Route {
+export function routeOf(entry: string, config: ModelConfig): Route {
   const kind = config.provider;
   let fields: Omit<Route, 'text'>;
   if (typeof kind === 'function') {
@@ -61,9 +57,7 @@ export function routeOf(entry: string, config: ModelConfig, env: NodeJS.ProcessE
   } else if (kind === 'replay') {
     fields = { provider: 'replay', entry, endpoint: null, apiKeyEnv: null, replayOf: config.replayOf ?? entry };
   } else {
-    const sdk = SDK_DEFAULT_ENDPOINTS[kind];
-    const url = config.baseURL || (sdk ? env[sdk.env] || sdk.url : '');
-    fields = { provider: kind, entry, endpoint: url ? normalizeBaseURL(url) : null, apiKeyEnv: config.apiKeyEnv ?? sdk?.keyEnv ?? null };
+    fields = { provider: kind, entry, endpoint: normalizeBaseURL(baseURLOf(config, kind)), apiKeyEnv: keyVariableOf(config, kind) ?? null };
   }
   return { ...fields, text: stableStringify(fields) };
 }
@@ -75,11 +69,11 @@ export function bareRoute(provider: string): Route {
 }
 
 /** routeOf for each entry of `models`, made on first use. */
-export function createRoutes(models: Record<string, ModelConfig>, env: NodeJS.ProcessEnv = process.env): (entry: string) => Route {
+export function createRoutes(models: Record<string, ModelConfig>): (entry: string) => Route {
   const made = new Map<string, Route>();
   return (entry) => {
     let route = made.get(entry);
-    if (!route) made.set(entry, (route = routeOf(entry, models[entry], env)));
+    if (!route) made.set(entry, (route = routeOf(entry, models[entry])));
     return route;
   };
 }

@@ -1,4 +1,7 @@
 import type { Command } from 'commander';
+import type { ModelConfig } from '../config/types.js';
+import { isDefaultEndpoint, keyVariableOf } from '../providers/request-setup.js';
+import { describeEntry } from '../runner/fail-fast.js';
 import { resolveSuites } from '../runner/plan.js';
 import { validateSuites } from '../runner/validate.js';
 import { reportError } from './errors.js';
@@ -33,6 +36,9 @@ export async function checkCommand(flags: CheckFlags, out: NodeJS.WritableStream
     const empty = plans.filter((p) => p.caseFiles.length === 0).map((p) => p.prompt.id);
     out.write(`✓ ${plans.length} prompt(s), ${cases} case(s), ${Object.keys(config.models).length} model(s): all valid\n`);
     if (empty.length) out.write(`  note: no cases for ${empty.join(', ')}\n`);
+    // A warning only: `check` runs in pre-commit hooks and CI jobs that have no keys, and needs none.
+    const used = new Set([...plans.flatMap((p) => p.models), ...(config.judge ? [config.judge] : [])]);
+    for (const warning of missingKeyWarnings(config.models, [...used], process.env)) err.write(`promptgate: warning: ${warning}\n`);
     // Version discipline and the lock file: loaded only here, so a bad input fails fast above.
     const { checkDiscipline, resolveCheckBase } = await import('../workflows/discipline.js');
     const discipline = await checkDiscipline(config, plans, await resolveCheckBase(config, flags.base));
@@ -44,4 +50,18 @@ export async function checkCommand(flags: CheckFlags, out: NodeJS.WritableStream
   } catch (error) {
     return reportError(error, Boolean(flags.debug));
   }
+}
+
+/** One line per used model entry whose API key variable is unset (see keyVariableOf). */
+export function missingKeyWarnings(models: Record<string, ModelConfig>, used: string[], env: NodeJS.ProcessEnv): string[] {
+  const warnings: string[] = [];
+  for (const name of used) {
+    const model = models[name];
+    if (!model || (model.provider !== 'openai' && model.provider !== 'anthropic')) continue;
+    const variable = keyVariableOf(model, model.provider);
+    if (!variable || env[variable]) continue;
+    const effect = isDefaultEndpoint(model.baseURL, model.provider) ? 'its calls will fail with an auth error' : 'no key will be sent to its server';
+    warnings.push(`model entry '${name}' (${describeEntry(model)}) reads its API key from ${variable}, which is not set: ${effect} (export ${variable}, or name another variable with apiKeyEnv)`);
+  }
+  return warnings;
 }

@@ -57,14 +57,14 @@ export function resolveConfig(user: UserConfig, rootDir: string, configFile?: st
 /**
  * Config keys that change no result, left out of the digest. Everything else is digested, keys
  * added later included. Concurrency and rate limits change only how fast calls are made; timeouts
- * and retries only how hard a call is tried: an answer and its grade do not depend on them (a call
+ * and retries (with their wait caps and the reply size cap) only how hard a call is tried: an answer and its grade do not depend on them (a call
  * that still fails is `errored`, never a different pass or fail). Reporters and the report and
  * cache folders change where things are written, not what.
  */
 export const NOT_DIGESTED = {
   config: ['rootDir', 'configFile', 'concurrency', 'reporters'],
   paths: ['reports', 'cache'],
-  model: ['concurrency', 'rpm', 'tpm', 'timeoutMs', 'maxRetries'],
+  model: ['concurrency', 'rpm', 'tpm', 'timeoutMs', 'maxRetries', 'maxRetryWaitMs', 'maxCallMs', 'maxResponseBytes'],
   suite: ['concurrency'],
 } as const;
 

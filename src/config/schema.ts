@@ -1,4 +1,7 @@
-import { DEFAULT_CONCURRENCY, DEFAULT_GATE, DEFAULT_MAX_RETRIES, DEFAULT_PATHS, DEFAULT_REPEAT, DEFAULT_REPORTERS, DEFAULT_TIMEOUT_MS } from './defaults.js';
+import {
+  DEFAULT_CONCURRENCY, DEFAULT_GATE, DEFAULT_MAX_CALL_MS, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_WAIT_MS, DEFAULT_PATHS,
+  DEFAULT_REPEAT, DEFAULT_REPORTERS, DEFAULT_TIMEOUT_MS,
+} from './defaults.js';
 
 /**
  * JSON Schema (draft-07) of `UserConfig` (types.ts): every key with its description and default.
@@ -38,13 +41,19 @@ const modelConfig = {
       type: 'string',
       pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
       patternErrorMessage: 'must be the name of an environment variable (e.g. "OPENAI_API_KEY"), not the key itself',
-      description: 'Name of the environment variable holding the API key (keys come from the environment only). Default: OPENAI_API_KEY / ANTHROPIC_API_KEY.',
+      description: 'Name of the environment variable holding the API key (keys come from the environment only). Default: OPENAI_API_KEY / ANTHROPIC_API_KEY on the API\'s own endpoint; a custom baseURL without apiKeyEnv is sent no key.',
     },
     concurrency: positiveInteger('Requests in flight for this model at most. Default: the global concurrency.'),
     rpm: { type: 'number', exclusiveMinimum: 0, description: 'Requests per minute at most. Default: unlimited.' },
     tpm: { type: 'number', exclusiveMinimum: 0, description: 'Tokens per minute at most (input + output, estimated before the call). Default: unlimited.' },
     timeoutMs: positiveInteger('Per-call timeout in ms.', { default: DEFAULT_TIMEOUT_MS }),
     maxRetries: { type: 'integer', minimum: 0, description: 'Retries after the first attempt for retryable faults.', default: DEFAULT_MAX_RETRIES },
+    maxRetryWaitMs: { type: 'integer', minimum: 0, description: 'Longest wait before a retry, in ms: a longer Retry-After is cut to it.', default: DEFAULT_MAX_RETRY_WAIT_MS },
+    maxCallMs: positiveInteger(
+      'Longest time one call may take, in ms, over all its attempts and the waits between them (queueing for a concurrency slot or an rpm/tpm window does not count); past it the call errors with deadline_exceeded.',
+      { default: DEFAULT_MAX_CALL_MS },
+    ),
+    maxResponseBytes: positiveInteger('Largest response body, in bytes, as received and after decompression; past it the call errors with response_too_large.', { default: DEFAULT_MAX_RESPONSE_BYTES }),
     price: {
       type: 'object',
       description: 'USD per million tokens; overrides the built-in price table.',

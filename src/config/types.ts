@@ -13,7 +13,11 @@ export interface ModelConfig {
   params?: Record<string, unknown>;
   /** For `openai`: any OpenAI-compatible server. For `anthropic`: a proxy or local server. */
   baseURL?: string;
-  /** Name of the environment variable holding the API key. @default OPENAI_API_KEY / ANTHROPIC_API_KEY */
+  /**
+   * Name of the environment variable holding the API key. Without it, the API's own endpoint reads
+   * OPENAI_API_KEY / ANTHROPIC_API_KEY, and a custom `baseURL` is sent no key at all.
+   * @default OPENAI_API_KEY / ANTHROPIC_API_KEY (no `baseURL`); none (a custom `baseURL`)
+   */
   apiKeyEnv?: string;
   /** Requests in flight for this model at most. @default the global concurrency */
   concurrency?: number;
@@ -25,6 +29,16 @@ export interface ModelConfig {
   timeoutMs?: number;
   /** Retries after the first attempt for retryable faults. @default 4 */
   maxRetries?: number;
+  /** Longest wait before a retry, in ms: a longer `Retry-After` is cut to it. @default 60000 */
+  maxRetryWaitMs?: number;
+  /**
+   * Longest time one call may take, in ms, over all its attempts and the waits between them
+   * (queueing for a concurrency slot or an rpm/tpm window does not count). Past it the call
+   * errors with `deadline_exceeded`. @default 300000
+   */
+  maxCallMs?: number;
+  /** Largest response body, in bytes, as received and after decompression; past it the call errors with `response_too_large`. @default 33554432 (32 MiB) */
+  maxResponseBytes?: number;
   /** USD per million tokens; overrides the built-in price table. */
   price?: { input: number; output: number };
   /** For `replay`: the recorded model this replays (fixtures are looked up under this name). @default the model name */

@@ -1,11 +1,12 @@
 import type { ModelConfig } from '../config/types.js';
 import type { Message } from '../prompts/types.js';
 import { abortedFailure, providerFailure, scrubSecrets } from './failure.js';
-import { SDK_TIMEOUT_MS, translateParams } from './request-setup.js';
-import { createHttpFetch } from './http-fetch.js';
+import { baseURLOf, PLACEHOLDER_API_KEY, SDK_TIMEOUT_MS, translateParams } from './request-setup.js';
+import { fetchFor } from './http-fetch.js';
 import { createClientLoader } from './sdk-client.js';
 import { mapSdkError } from './sdk-errors.js';
 import { isRecord } from './shape.js';
+import { tokenUsageOf } from './usage.js';
 import type { Provider, ProviderRequest, ProviderResult, TokenUsage } from './types.js';
 
 type AnthropicModule = typeof import('@anthropic-ai/sdk');
@@ -27,13 +28,13 @@ export interface AnthropicProviderOptions {
 export function createAnthropicProvider(name: string, config: ModelConfig, options: AnthropicProviderOptions = {}): Provider {
   const getClient = createClientLoader<AnthropicClient>({
     config,
-    defaultKeyEnv: 'ANTHROPIC_API_KEY',
+    api: 'anthropic',
     env: options.env ?? process.env,
     sdkName: '@anthropic-ai/sdk',
-    build: async (apiKey) => {
+    build: async (key) => {
       const sdk = await import('@anthropic-ai/sdk');
-      // createHttpFetch: node:http with keep-alive instead of the global fetch (see http-fetch.ts).
-      return { client: new sdk.default({ apiKey, baseURL: config.baseURL, maxRetries: 0, timeout: SDK_TIMEOUT_MS, fetch: createHttpFetch() }), classes: sdk };
+      // node:http with keep-alive instead of the global fetch, a size cap, and no key header when none is sent (http-fetch.ts).
+      return { client: new sdk.default({ apiKey: key ?? PLACEHOLDER_API_KEY, baseURL: baseURLOf(config, 'anthropic'), maxRetries: 0, timeout: SDK_TIMEOUT_MS, fetch: fetchFor(config, key) }), classes: sdk };
     },
   });
 
@@ -106,8 +107,5 @@ export function parseMessagesResponse(body: unknown): ProviderResult {
 }
 
 function usageOf(usage: unknown): TokenUsage | undefined {
-  if (!isRecord(usage)) return undefined;
-  const { input_tokens: input, output_tokens: output } = usage;
-  if (typeof input !== 'number' || typeof output !== 'number') return undefined;
-  return { inputTokens: input, outputTokens: output };
+  return isRecord(usage) ? tokenUsageOf(usage.input_tokens, usage.output_tokens) : undefined;
 }

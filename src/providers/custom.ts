@@ -1,6 +1,7 @@
 import type { ModelConfig } from '../config/types.js';
-import { abortedFailure, providerFailure, truncate } from './failure.js';
+import { abortedFailure, providerFailure } from './failure.js';
 import { isRecord } from './shape.js';
+import { tokenUsageOf } from './usage.js';
 import type {
   Provider, ProviderErrorCode, ProviderFunction, ProviderRequest, ProviderResult, ProviderSuccess, TokenUsage,
 } from './types.js';
@@ -64,15 +65,13 @@ export function normalizeCustomResult(value: unknown, name: string): ProviderRes
 }
 
 function usageOf(value: unknown): TokenUsage | undefined {
-  if (!isRecord(value)) return undefined;
-  const { inputTokens, outputTokens } = value;
-  if (typeof inputTokens !== 'number' || typeof outputTokens !== 'number') return undefined;
-  return { inputTokens, outputTokens };
+  return isRecord(value) ? tokenUsageOf(value.inputTokens, value.outputTokens) : undefined;
 }
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
   if (Array.isArray(value)) return 'an array';
-  return truncate(`${typeof value} ${String(value)}`, 60);
+  // Not cut here: the whole message is scrubbed of keys first, then cut (scrub.ts).
+  return `${typeof value} ${String(value)}`;
 }

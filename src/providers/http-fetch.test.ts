@@ -2,12 +2,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { BufferedResponse, createHttpFetch } from './http-fetch.js';
+import { BufferedResponse, createHttpFetch, ResponseTooLargeError } from './http-fetch.js';
 
 describe('createHttpFetch', () => {
   let server: Server;
   let base: string;
   const seen: Array<{ method?: string; headers: Record<string, unknown>; body: string }> = [];
+  // 8 MB of spaces: about 8 KB on the wire.
+  const bomb = gzipSync(Buffer.alloc(8 * 1024 * 1024, 32));
 
   beforeAll(async () => {
     server = createServer((req, res) => {
@@ -23,6 +25,10 @@ describe('createHttpFetch', () => {
           res.writeHead(200, { 'content-length': '100' });
           res.write('{"partial":');
           setTimeout(() => res.destroy(), 10);
+        } else if (req.url === '/bomb') {
+          res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(bomb);
+        } else if (req.url === '/big') {
+          res.writeHead(200, { 'content-type': 'application/json' }).end(Buffer.alloc(3000, 32));
         } else if (req.url === '/empty') {
           res.writeHead(204).end();
         } else {
@@ -68,9 +74,27 @@ describe('createHttpFetch', () => {
     await expect(fetch(`${base}/cut`)).rejects.toThrow(/closed before the response ended|aborted|socket hang up/);
   });
 
+  it('fails with ResponseTooLargeError past maxResponseBytes, decompressed or as received', async () => {
+    const fetch = createHttpFetch({ maxResponseBytes: 1024 * 1024 });
+    await expect(fetch(`${base}/bomb`)).rejects.toBeInstanceOf(ResponseTooLargeError);
+    await expect(fetch(`${base}/bomb`)).rejects.toThrow('response larger than 1 MB (maxResponseBytes)');
+    await expect(createHttpFetch({ maxResponseBytes: 2000 })(`${base}/big`)).rejects.toBeInstanceOf(ResponseTooLargeError);
+    expect((await (await createHttpFetch({ maxResponseBytes: 3000 })(`${base}/big`)).text()).length).toBe(3000);
+    expect((await (await createHttpFetch()(`${base}/bomb`)).arrayBuffer()).byteLength).toBe(8 * 1024 * 1024);
+  });
+
+  it('drops the authorization and x-api-key headers with dropAuth', async () => {
+    const fetch = createHttpFetch({ dropAuth: true });
+    await fetch(`${base}/echo`, { method: 'POST', headers: { authorization: 'Bearer k', 'x-api-key': 'k', 'x-other': 'kept' }, body: '{}' });
+    const request = seen.at(-1)!;
+    expect(request.headers.authorization).toBeUndefined();
+    expect(request.headers['x-api-key']).toBeUndefined();
+    expect(request.headers['x-other']).toBe('kept');
+  });
+
   it('hands anything but a URL with a plain body to the fallback fetch', async () => {
     const fallback = vi.fn(async () => new Response('from fallback'));
-    const fetch = createHttpFetch(fallback as unknown as typeof globalThis.fetch);
+    const fetch = createHttpFetch({ fallback: fallback as unknown as typeof globalThis.fetch });
     const form = new FormData();
     form.set('a', 'b');
     expect(await (await fetch(`${base}/echo`, { method: 'POST', body: form })).text()).toBe('from fallback');

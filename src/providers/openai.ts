@@ -1,10 +1,11 @@
 import type { ModelConfig } from '../config/types.js';
 import { abortedFailure, providerFailure, scrubSecrets } from './failure.js';
-import { SDK_TIMEOUT_MS, translateParams } from './request-setup.js';
-import { createHttpFetch } from './http-fetch.js';
+import { baseURLOf, PLACEHOLDER_API_KEY, SDK_TIMEOUT_MS, translateParams } from './request-setup.js';
+import { fetchFor } from './http-fetch.js';
 import { createClientLoader } from './sdk-client.js';
 import { mapSdkError } from './sdk-errors.js';
 import { isRecord } from './shape.js';
+import { tokenUsageOf } from './usage.js';
 import type { Provider, ProviderRequest, ProviderResult, TokenUsage } from './types.js';
 
 type OpenAIModule = typeof import('openai');
@@ -23,13 +24,13 @@ export interface OpenAIProviderOptions {
 export function createOpenAIProvider(name: string, config: ModelConfig, options: OpenAIProviderOptions = {}): Provider {
   const getClient = createClientLoader<OpenAIClient>({
     config,
-    defaultKeyEnv: 'OPENAI_API_KEY',
+    api: 'openai',
     env: options.env ?? process.env,
     sdkName: 'openai',
-    build: async (apiKey) => {
+    build: async (key) => {
       const sdk = await import('openai');
-      // createHttpFetch: node:http with keep-alive instead of the global fetch (see http-fetch.ts).
-      return { client: new sdk.default({ apiKey, baseURL: config.baseURL, maxRetries: 0, timeout: SDK_TIMEOUT_MS, fetch: createHttpFetch() }), classes: sdk };
+      // node:http with keep-alive instead of the global fetch, a size cap, and no key header when none is sent (http-fetch.ts).
+      return { client: new sdk.default({ apiKey: key ?? PLACEHOLDER_API_KEY, baseURL: baseURLOf(config, 'openai'), maxRetries: 0, timeout: SDK_TIMEOUT_MS, fetch: fetchFor(config, key) }), classes: sdk };
     },
   });
 
@@ -101,8 +102,5 @@ function textOf(content: unknown): string | undefined {
 }
 
 function usageOf(usage: unknown): TokenUsage | undefined {
-  if (!isRecord(usage)) return undefined;
-  const { prompt_tokens: input, completion_tokens: output } = usage;
-  if (typeof input !== 'number' || typeof output !== 'number') return undefined;
-  return { inputTokens: input, outputTokens: output };
+  return isRecord(usage) ? tokenUsageOf(usage.prompt_tokens, usage.completion_tokens) : undefined;
 }

@@ -6,6 +6,7 @@ import { sha256, stableStringify } from '../util/hash.js';
 import { realPathOutside } from '../util/real-path.js';
 import { isRecord } from './shape.js';
 import type { TokenUsage } from './types.js';
+import { tokenUsageOf } from './usage.js';
 
 /**
  * One line of `<fixtures>/replay/<model name>.jsonl`: a recorded answer to a message list.
@@ -114,8 +115,8 @@ function entryProblem(value: unknown): string | undefined {
   if (value.modelReported !== undefined && typeof value.modelReported !== 'string') return '"modelReported" must be a string';
   if (value.usage !== undefined) {
     const usage = value.usage;
-    if (!isRecord(usage) || typeof usage.inputTokens !== 'number' || typeof usage.outputTokens !== 'number') {
-      return '"usage" must be {"inputTokens": number, "outputTokens": number}';
+    if (!isRecord(usage) || !tokenUsageOf(usage.inputTokens, usage.outputTokens)) {
+      return '"usage" must be {"inputTokens": number, "outputTokens": number} (whole numbers from 0 to 1e9)';
     }
   }
   return undefined;

@@ -2,23 +2,64 @@ import { providerFailure } from './failure.js';
 import type { ProviderFailure } from './types.js';
 import type { ModelConfig } from '../config/types.js';
 
-/** The key sent to a local server (`baseURL` set) when its environment variable is unset. */
+/** The key the SDKs are built with when no key is sent; the header carrying it is removed (http-fetch.ts). */
 export const PLACEHOLDER_API_KEY = 'not-needed';
 
+/** The variable each API's own endpoint reads its key from when a model names none. */
+export const DEFAULT_KEY_ENV = { openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY' } as const;
+
+/** The APIs' own endpoints (origins): a `baseURL` on one of them is no custom server. */
+const DEFAULT_ORIGINS = { openai: 'https://api.openai.com', anthropic: 'https://api.anthropic.com' } as const;
+
+export type KeyedApi = keyof typeof DEFAULT_KEY_ENV;
+
+/** The APIs' own base URLs, as their SDKs default to. */
+export const DEFAULT_BASE_URLS = { openai: 'https://api.openai.com/v1', anthropic: 'https://api.anthropic.com' } as const;
+
 /**
- * The API key for a model, from `env[config.apiKeyEnv ?? defaultEnv]` only. With no key: the
- * placeholder when a `baseURL` is set (local servers need none), else an `auth` failure that
- * names the variable.
+ * The base URL an SDK client is built with: the config's, else the API's own, given explicitly so
+ * the SDKs never read OPENAI_BASE_URL / ANTHROPIC_BASE_URL from the environment: calls (and the
+ * default key) go where the config says, and nowhere an environment variable redirects them.
+ */
+export function baseURLOf(config: Pick<ModelConfig, 'baseURL'>, api: KeyedApi): string {
+  return config.baseURL ?? DEFAULT_BASE_URLS[api];
+}
+
+/** Whether `baseURL` is unset or on the API's own origin (https://api.openai.com, https://api.anthropic.com). */
+export function isDefaultEndpoint(baseURL: string | undefined, api: KeyedApi): boolean {
+  if (!baseURL) return true;
+  try {
+    return new URL(baseURL).origin === DEFAULT_ORIGINS[api];
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The environment variable a model entry's API key comes from: `apiKeyEnv`, else the API's default
+ * variable on the API's own endpoint. Undefined for a custom `baseURL` without `apiKeyEnv`: such an
+ * entry sends no key at all, so a default key never goes to a host the user did not name it for.
+ */
+export function keyVariableOf(config: Pick<ModelConfig, 'apiKeyEnv' | 'baseURL'>, api: KeyedApi): string | undefined {
+  if (config.apiKeyEnv) return config.apiKeyEnv;
+  return isDefaultEndpoint(config.baseURL, api) ? DEFAULT_KEY_ENV[api] : undefined;
+}
+
+/**
+ * The API key for a model (see keyVariableOf), or undefined when none is sent: a custom `baseURL`
+ * without `apiKeyEnv`, or whose `apiKeyEnv` is unset (local servers need none). On the API's own
+ * endpoint an unset variable is an `auth` failure naming it.
  */
 export function resolveApiKey(
   config: Pick<ModelConfig, 'apiKeyEnv' | 'baseURL'>,
-  defaultEnv: string,
+  api: KeyedApi,
   env: NodeJS.ProcessEnv,
-): { key: string } | ProviderFailure {
-  const name = config.apiKeyEnv ?? defaultEnv;
+): { key: string | undefined } | ProviderFailure {
+  const name = keyVariableOf(config, api);
+  if (name === undefined) return { key: undefined };
   const value = env[name];
   if (value) return { key: value };
-  if (config.baseURL) return { key: PLACEHOLDER_API_KEY };
+  if (!isDefaultEndpoint(config.baseURL, api)) return { key: undefined };
   return providerFailure('auth', `${name} is not set`, false);
 }
 

@@ -1,5 +1,5 @@
 import type { ModelConfig } from '../config/types.js';
-import { scrubSecrets } from './failure.js';
+import { cleanMessage, scrubSecrets } from './failure.js';
 import type { Provider, ProviderResult } from './types.js';
 import { wrapProvider } from './wrap.js';
 
@@ -22,13 +22,15 @@ export function apiKeysOf(models: Record<string, ModelConfig>, env: NodeJS.Proce
  * Wraps a provider so that a secret a server echoes back (a key copied from the Authorization
  * header into the answer or an error body) never leaves it: the output, the reported model and the
  * error message are scrubbed (`***`) before anything records, caches, grades or prints them.
+ * Error messages are scrubbed whole and only then cut to their recorded length (cleanMessage), so
+ * no cut leaves part of a key behind. Every provider of a run is wrapped, with or without secrets.
  */
 export function scrubbingProvider(inner: Provider, secrets: readonly string[]): Provider {
-  if (secrets.length === 0) return inner;
-  const scrub = (text: string) => scrubSecrets(text, secrets);
+  const scrub = (text: string) => (secrets.length === 0 ? text : scrubSecrets(text, secrets));
   return wrapProvider(inner, async (request, signal) => {
     const result = await inner.call(request, signal);
-    if (!result.ok) return { ...result, error: { ...result.error, message: scrub(result.error.message) } };
+    if (!result.ok) return { ...result, error: { ...result.error, message: cleanMessage(result.error.message, secrets) } };
+    if (secrets.length === 0) return result;
     const clean: ProviderResult = { ...result, output: scrub(result.output) };
     if (result.modelReported !== undefined) clean.modelReported = scrub(result.modelReported);
     if (result.finishReason !== undefined) clean.finishReason = scrub(result.finishReason);

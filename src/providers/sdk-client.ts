@@ -1,14 +1,14 @@
 import type { ModelConfig } from '../config/types.js';
 import { providerFailure } from './failure.js';
-import { resolveApiKey } from './request-setup.js';
+import { resolveApiKey, type KeyedApi } from './request-setup.js';
 import type { SdkErrorClasses } from './sdk-errors.js';
 import type { ProviderFailure } from './types.js';
 
 export interface SdkClient<T> {
   client: T;
   classes: SdkErrorClasses;
-  /** The key the client was built with, scrubbed from error messages. */
-  key: string;
+  /** The key the client sends, scrubbed from error messages; undefined when it sends none. */
+  key: string | undefined;
 }
 
 /**
@@ -18,14 +18,15 @@ export interface SdkClient<T> {
  */
 export function createClientLoader<T>(options: {
   config: Pick<ModelConfig, 'apiKeyEnv' | 'baseURL'>;
-  defaultKeyEnv: string;
+  api: KeyedApi;
   env: NodeJS.ProcessEnv;
   sdkName: string;
-  build: (key: string) => Promise<{ client: T; classes: SdkErrorClasses }>;
+  /** `key` undefined: the client must send no key (see keyVariableOf). */
+  build: (key: string | undefined) => Promise<{ client: T; classes: SdkErrorClasses }>;
 }): () => Promise<SdkClient<T> | ProviderFailure> {
   let setup: Promise<SdkClient<T>> | undefined;
   return async () => {
-    const resolved = resolveApiKey(options.config, options.defaultKeyEnv, options.env);
+    const resolved = resolveApiKey(options.config, options.api, options.env);
     if ('ok' in resolved) return resolved;
     setup ??= options.build(resolved.key).then((built) => ({ ...built, key: resolved.key }));
     try {

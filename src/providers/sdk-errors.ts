@@ -36,18 +36,21 @@ export function mapSdkError(error: unknown, context: SdkErrorContext): ProviderF
   const { label, signal, classes } = context;
   const scrub = (text: string) => scrubSecrets(text, context.secrets);
   if (signal.aborted || error instanceof classes.APIUserAbortError) return abortedFailure(signal);
+  // Before the connection errors the SDK wraps it in: a reply too large is no network fault to retry.
+  const tooLarge = findCause(error, (cause) => (cause as { code?: unknown }).code === 'PROMPTGATE_RESPONSE_TOO_LARGE');
+  if (tooLarge) return providerFailure('response_too_large', `${label}: ${(tooLarge as Error).message}`, false);
   if (error instanceof classes.APIConnectionTimeoutError) {
     return providerFailure('timeout', `${label}: request timed out`, true);
   }
   if (error instanceof classes.APIConnectionError) {
-    return providerFailure('connection', scrub(`${label}: connection failed: ${describeCause(error)}`), true);
+    return providerFailure('connection', scrub(`${label}: connection failed: ${describeCause(error)}`), true, netCodeOf(error));
   }
   if (error instanceof classes.APIError) return mapStatusError(error as ApiErrorLike, label, scrub);
   if (error instanceof SyntaxError) {
     return providerFailure('malformed_response', scrub(`${label}: response body is not valid JSON: ${error.message}`), true);
   }
   const code = connectionCode(error);
-  if (code) return providerFailure('connection', scrub(`${label}: connection broke (${code})`), true);
+  if (code) return providerFailure('connection', scrub(`${label}: connection broke (${code})`), true, netCodeOf(error));
   const message = error instanceof Error ? error.message : String(error);
   return providerFailure('provider_error', scrub(`${label}: ${message}`), false);
 }
@@ -84,6 +87,22 @@ function describeCause(error: Error): string {
   const cause = (error as { cause?: unknown }).cause;
   const causeMessage = cause instanceof Error ? cause.message : '';
   return [error.message, causeMessage, code ? `(${code})` : ''].filter(Boolean).join(' ');
+}
+
+/** The first error in `error`'s cause chain that `test` accepts. */
+function findCause(error: unknown, test: (cause: object) => boolean): object | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth += 1) {
+    if (test(current)) return current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** `{ netCode }` when the cause chain names a network error code (fail-fast tells `ECONNREFUSED` from a reset). */
+function netCodeOf(error: unknown): { netCode?: string } {
+  const code = connectionCode(error);
+  return code && code !== 'terminated' ? { netCode: code } : {};
 }
 
 /** A network error code somewhere in the cause chain, or `terminated` (undici's reset body). */

@@ -36,7 +36,13 @@ export type ProviderErrorCode =
   | 'auth'
   | 'aborted'
   | 'replay_missing'
-  | 'provider_error';
+  | 'provider_error'
+  /** The reply (after decompression) was larger than the model's `maxResponseBytes`. */
+  | 'response_too_large'
+  /** The call's attempts and retry waits would pass the model's `maxCallMs`. */
+  | 'deadline_exceeded'
+  /** Not sent: the model entry was stopped after identical errors on its first calls (fail fast). */
+  | 'model_stopped';
 
 export interface ProviderFailure {
   ok: false;
@@ -48,6 +54,8 @@ export interface ProviderFailure {
     /** From a Retry-After / retry-after-ms header. */
     retryAfterMs?: number;
     status?: number;
+    /** The network error code of a `connection` failure (`ECONNREFUSED`, `ENOTFOUND`, ...). */
+    netCode?: string;
   };
 }
 

@@ -1,6 +1,6 @@
 import type { ReporterName } from '../config/types.js';
 import { createConsoleReporter } from './console.js';
-import { createProgressReporter, wantsProgress } from './progress.js';
+import { createNoticeReporter, createProgressReporter, wantsProgress } from './progress.js';
 import type { Reporter, ReporterOptions } from './types.js';
 
 /** Name → reporter. File reporters are imported only when asked for (start-up is a feature). */
@@ -16,10 +16,12 @@ const FACTORIES: Record<ReporterName, (options: ReporterOptions) => Promise<Repo
 
 export async function createReporters(names: ReporterName[], options: ReporterOptions & { progress?: boolean } = {}): Promise<Reporter[]> {
   const reporters: Reporter[] = [];
-  // The bar goes first so it is cleared before the console reporter prints.
+  // The bar goes first so it is cleared before the console reporter prints. Without a bar (CI, a
+  // pipe), notices (long waits, stopped model entries) are plain stderr lines; `progress: false`: neither.
   if (options.progress ?? wantsProgress()) reporters.push(await createProgressReporter());
+  else if (options.progress === undefined) reporters.push(createNoticeReporter());
   for (const name of new Set(names)) reporters.push(await FACTORIES[name](options));
   return reporters;
 }
 
-export type { Reporter, ReporterOptions, RunPlanInfo, CaseSource } from './types.js';
+export type { Reporter, ReporterOptions, RunPlanInfo, RunNotice, CaseSource } from './types.js';

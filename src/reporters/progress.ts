@@ -1,4 +1,5 @@
-import type { Reporter } from './types.js';
+import { oneLine } from './terminal-text.js';
+import type { Reporter, RunNotice } from './types.js';
 
 /**
  * A progress bar on stderr, only on an interactive terminal and never under CI (CI logs are files:
@@ -8,19 +9,28 @@ export function wantsProgress(env: NodeJS.ProcessEnv = process.env, stream: Node
   return Boolean(stream.isTTY) && !env.CI && env.TERM !== 'dumb';
 }
 
+/** A wait at least this long gets its own stderr line without a bar; shorter ones only when capped. */
+export const LONG_WAIT_MS = 5_000;
+
 export async function createProgressReporter(): Promise<Reporter> {
   const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar(
-    { format: ' {bar} {percentage}% | {value}/{total} calls | {cached} cached | {errors} errors | ETA {eta_formatted}', hideCursor: true, clearOnComplete: true, stream: process.stderr },
+    { format: ' {bar} {percentage}% | {value}/{total} calls | {cached} cached | {errors} errors | ETA {eta_formatted}{status}', hideCursor: true, clearOnComplete: true, stream: process.stderr },
     cliProgress.Presets.shades_classic,
   );
   let started = false;
   let cached = 0;
   let errors = 0;
+  const waits = createWaitBook();
+  // The longest wait in progress: "waiting 60 s: m 429 Retry-After".
+  const status = () => {
+    const wait = waits.longest();
+    return wait ? ` | waiting ${seconds(wait.ms)}: ${oneLine(wait.model, 40)} ${wait.reason}` : '';
+  };
   return {
     name: 'progress',
     onRunStart(plan) {
-      bar.start(plan.totalCalls ?? 0, 0, { cached, errors });
+      bar.start(plan.totalCalls ?? 0, 0, { cached, errors, status: '' });
       started = true;
     },
     onCallDone(info) {
@@ -28,11 +38,76 @@ export async function createProgressReporter(): Promise<Reporter> {
       if (info.cached) cached++;
       if (info.error) errors++;
       if (info.total && info.done > info.total) bar.setTotal(info.done);
-      bar.update(info.done, { cached, errors });
+      bar.update(info.done, { cached, errors, status: status() });
+    },
+    onNotice(notice) {
+      if (notice.kind === 'model-stopped') {
+        // Above the bar: clear its line, print, and let the bar redraw below.
+        process.stderr.write(`\r\u001b[2K${noticeLine(notice)}\n`);
+        if (started) bar.update({ status: status() });
+        return;
+      }
+      waits.note(notice);
+      if (started) bar.update({ status: status() });
     },
     onRunEnd() {
       if (started) bar.stop();
       started = false;
+    },
+  };
+}
+
+/**
+ * Without a bar (CI, a pipe): a stderr line when a wait before a retry starts that is long
+ * (LONG_WAIT_MS) or was capped (the server asked for more than maxRetryWaitMs), one per model
+ * while such a wait is in progress; and the line of a model entry that was stopped.
+ */
+export function createNoticeReporter(stream: NodeJS.WritableStream = process.stderr): Reporter {
+  const waits = createWaitBook();
+  const announced = new Map<string, number>();
+  return {
+    name: 'notices',
+    onNotice(notice) {
+      if (notice.kind === 'model-stopped') {
+        stream.write(`${noticeLine(notice)}\n`);
+        return;
+      }
+      waits.note(notice);
+      if (notice.kind === 'wait-end') {
+        for (const [model, id] of announced) if (id === notice.id) announced.delete(model);
+        return;
+      }
+      const capped = notice.requestedMs !== undefined;
+      if ((notice.ms < LONG_WAIT_MS && !capped) || announced.has(notice.model)) return;
+      announced.set(notice.model, notice.id);
+      stream.write(`${noticeLine(notice)}\n`);
+    },
+  };
+}
+
+/** The line a notice prints (untrusted parts made terminal-safe). */
+export function noticeLine(notice: Exclude<RunNotice, { kind: 'wait-end' }>): string {
+  if (notice.kind === 'model-stopped') return `promptgate: ${oneLine(notice.message, 600)}`;
+  const asked = notice.requestedMs !== undefined ? ` (the server asked for ${seconds(notice.requestedMs)}; waits are capped by maxRetryWaitMs)` : '';
+  return `promptgate: waiting ${seconds(notice.ms)} before retrying ${oneLine(notice.model, 60)}: ${notice.reason}${asked}`;
+}
+
+function seconds(ms: number): string {
+  return ms >= 10_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 100) / 10} s`;
+}
+
+/** The waits in progress. */
+function createWaitBook() {
+  const active = new Map<number, Extract<RunNotice, { kind: 'wait' }>>();
+  return {
+    note(notice: Extract<RunNotice, { kind: 'wait' | 'wait-end' }>) {
+      if (notice.kind === 'wait') active.set(notice.id, notice);
+      else active.delete(notice.id);
+    },
+    longest() {
+      let best: Extract<RunNotice, { kind: 'wait' }> | undefined;
+      for (const wait of active.values()) if (!best || wait.ms > best.ms) best = wait;
+      return best;
     },
   };
 }

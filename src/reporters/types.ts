@@ -10,6 +10,16 @@ export interface RunPlanInfo {
   suites: Array<{ suite: string; promptId: string; models: string[] }>;
 }
 
+/**
+ * Something the user should hear about while the run goes on: a wait before a retry starts
+ * (`requestedMs`: the server asked for longer, the wait was capped) or ends, or a model entry was
+ * stopped because its first calls all failed the same way (`message` names the entry and the fix).
+ */
+export type RunNotice =
+  | { kind: 'wait'; id: number; model: string; ms: number; requestedMs?: number; reason: string }
+  | { kind: 'wait-end'; id: number }
+  | { kind: 'model-stopped'; model: string; message: string };
+
 /** Cases of a finished run, read again from disk on demand (runs can be far larger than memory). */
 export type CaseSource = () => AsyncIterable<CaseResult>;
 
@@ -19,6 +29,7 @@ export interface Reporter {
   onRunStart?(plan: RunPlanInfo): void | Promise<void>;
   /** One call finished (progress). */
   onCallDone?(info: { done: number; total?: number; cached: boolean; error: boolean }): void;
+  onNotice?(notice: RunNotice): void;
   onCaseResult?(result: CaseResult): void | Promise<void>;
   onRunEnd?(run: RunHeader, cases: CaseSource, runDir: string): Promise<string[] | void> | string[] | void;
 }

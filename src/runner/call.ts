@@ -2,7 +2,8 @@ import { requestKeyOf, type Route } from '../cache/request-key.js';
 import type { ResponseCache } from '../cache/response-cache.js';
 import type { Message } from '../prompts/types.js';
 import { costOf, lookupPrice, type ModelPrice } from '../providers/prices.js';
-import type { Provider, ProviderResult } from '../providers/types.js';
+import type { Provider, ProviderResult, TokenUsage } from '../providers/types.js';
+import { tokenUsageOf } from '../providers/usage.js';
 import type { CallRecord, Side } from '../run-record/types.js';
 import { resumeKeyOf } from './resume.js';
 import type { Scheduler } from './schedule.js';
@@ -95,7 +96,7 @@ export async function makeCall(
   const hit = cacheable && services.readCache ? await services.cache.get(requestKey) : undefined;
   let record: CallRecord;
   if (hit) {
-    record = withOutcome(base, { modelReported: hit.modelReported ?? null, output: hit.output, finishReason: hit.finishReason ?? null, usage: hit.usage ?? null, latencyMs: 0, costUsd: 0, cached: true, attempts: 0, error: null });
+    record = withOutcome(base, { modelReported: hit.modelReported ?? null, output: hit.output, finishReason: hit.finishReason ?? null, usage: believableUsage(hit.usage), latencyMs: 0, costUsd: 0, cached: true, attempts: 0, error: null });
   } else {
     const estimate = estimateTokens(input);
     const outcome = await services.scheduler.run(context.model, (s) => input.provider.call({ model: input.provider.model, messages: input.messages, params: input.params }, s), estimate);
@@ -119,7 +120,7 @@ function recordOf(base: CallBase, result: ProviderResult, attempts: number, late
   if (!result.ok) {
     return withOutcome(base, { modelReported: null, output: null, finishReason: null, usage: null, latencyMs: latency, costUsd: null, cached: false, attempts, error: { code: result.error.code, message: result.error.message } });
   }
-  const usage = result.usage ?? null;
+  const usage = believableUsage(result.usage);
   return withOutcome(base, {
     modelReported: result.modelReported ?? null,
     output: result.output,
@@ -177,12 +178,18 @@ function estimateTokens(input: CallInput): number {
   return Math.ceil(chars / 4) + (Number.isFinite(maxOut) ? maxOut : 256);
 }
 
+/** Usage a server reported, or null (unknown) when its counts are not believable (see tokenUsageOf). */
+function believableUsage(usage: TokenUsage | undefined): TokenUsage | null {
+  return (usage && tokenUsageOf(usage.inputTokens, usage.outputTokens)) ?? null;
+}
+
 const tablePrices = new Map<string, ModelPrice | undefined>();
 
 /** costOf, with the price table's answer for a model id looked up once per id (it scans the table). */
 function priceCall(modelId: string, usage: { inputTokens: number; outputTokens: number }, override?: { input: number; output: number }): number | null {
-  if (override) return costOf(modelId, usage, override);
-  if (!tablePrices.has(modelId)) tablePrices.set(modelId, lookupPrice(modelId));
-  const price = tablePrices.get(modelId);
-  return price ? costOf(modelId, usage, { input: price.inputPerMTok, output: price.outputPerMTok }) : null;
+  if (!override && !tablePrices.has(modelId)) tablePrices.set(modelId, lookupPrice(modelId));
+  const price = override ? undefined : tablePrices.get(modelId);
+  const cost = override ? costOf(modelId, usage, override) : price ? costOf(modelId, usage, { input: price.inputPerMTok, output: price.outputPerMTok }) : null;
+  // A cost no bill could show (an absurd price override) is unknown, never Infinity.
+  return cost !== null && Number.isFinite(cost) ? cost : null;
 }

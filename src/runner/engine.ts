@@ -13,11 +13,12 @@ import type { GraderContext } from '../graders/types.js';
 import { renderPrompt } from '../prompts/render.js';
 import type { Message, PromptFile } from '../prompts/types.js';
 import type { Provider, ProviderResult } from '../providers/types.js';
-import type { Reporter } from '../reporters/types.js';
+import type { Reporter, RunNotice } from '../reporters/types.js';
 import { CALLS_FILE, CASES_PARTIAL_FILE, openLineLog } from '../run-record/writer.js';
 import type { CallRecord, CaseResult, RepeatOutcome, Side, SideResult } from '../run-record/types.js';
 import { keyOfCall, makeCall, type CallContext, type CallInput, type CallServices } from './call.js';
 import type { SuitePlan } from './plan.js';
+import { createFailFast } from './fail-fast.js';
 import { createProviders } from './providers.js';
 import { createScheduler, type ModelLimits } from './schedule.js';
 import { inShard, matchesFilter, type Shard } from './select.js';
@@ -76,7 +77,18 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
   const caseLog = openLineLog<CaseResult>(casesFile, 'w');
   const providers = createProviders(config, { record: input.record ?? false });
   const routes = createRoutes(config.models);
-  const scheduler = createScheduler({ concurrency: input.concurrency, models: modelLimits(config), signal });
+  const notify = (notice: RunNotice) => {
+    for (const reporter of input.reporters) reporter.onNotice?.(notice);
+  };
+  const scheduler = createScheduler({
+    concurrency: input.concurrency,
+    models: modelLimits(config),
+    signal,
+    // Fail fast: a model entry whose first calls all fail the same way (401, 404, refused) is stopped.
+    guard: createFailFast(config.models, (stop) => notify({ kind: 'model-stopped', ...stop })),
+    onWait: (wait) => notify({ kind: 'wait', ...wait }),
+    onWaitEnd: (id) => notify({ kind: 'wait-end', id }),
+  });
   let done = 0;
   const judgeSecret = await loadJudgeSecret(config.paths.cache);
   const services: CallServices = {
@@ -353,6 +365,8 @@ function modelLimits(config: ResolvedConfig): Record<string, ModelLimits> {
       tpm: model.tpm,
       timeoutMs: model.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       maxRetries: model.maxRetries ?? DEFAULT_MAX_RETRIES,
+      maxRetryWaitMs: model.maxRetryWaitMs,
+      maxCallMs: model.maxCallMs,
     };
   }
   return limits;

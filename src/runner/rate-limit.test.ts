@@ -86,6 +86,30 @@ describe('rate limiter (fake clock)', () => {
     expect(small).toBe(true);
   });
 
+  it('admits a waiting request as soon as settled usage makes room, not when the window moves', async () => {
+    const limiter = createRateLimiter({ tpm: 100 }, Date.now, 60_000)!;
+    (await limiter.acquire(60)).finish();
+    let admitted = false;
+    void limiter.acquire(50).then(() => (admitted = true));
+    await flush();
+    expect(admitted).toBe(false);
+    limiter.settle(60, 10);
+    await flush();
+    expect(admitted).toBe(true);
+  });
+
+  it('ignores usage no server could mean (not finite, negative): the estimate stays', async () => {
+    const limiter = createRateLimiter({ tpm: 100 }, Date.now, 60_000)!;
+    (await limiter.acquire(40)).finish();
+    limiter.settle(40, Number.POSITIVE_INFINITY);
+    limiter.settle(40, Number.NaN);
+    limiter.settle(40, -5);
+    let admitted = false;
+    void limiter.acquire(60).then(() => (admitted = true));
+    await flush();
+    expect(admitted).toBe(true); // 40 + 60 <= 100: the window still holds the estimate
+  });
+
   it('lets a request larger than the whole tpm budget through alone', async () => {
     const limiter = createRateLimiter({ tpm: 10 }, Date.now, 60_000)!;
     const permit = await limiter.acquire(500);

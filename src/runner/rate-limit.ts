@@ -117,12 +117,16 @@ export function createRateLimiter(
       return next;
     },
     settle(estimated, actual) {
+      // A count no server could mean (providers pass only believable ones) must not stall the window.
+      if (!Number.isFinite(actual) || actual < 0) return;
       const delta = actual - estimated;
       if (!delta) return;
       for (let i = sent.length - 1; i >= 0; i--) {
         if (sent[i].tokens === estimated) {
           sent[i].tokens = Math.max(0, actual);
           sentTokens += sent[i].tokens - estimated;
+          // Fewer tokens than estimated: room for a waiting request now, not when the window moves.
+          if (sent[i].tokens < estimated) changed();
           return;
         }
       }

@@ -61,14 +61,12 @@ export interface IdentityInput {
   shard?: string;
   models?: string[];
   specs?: { baseline?: string; candidate?: string };
-  /** Where the SDKs' base-URL variables are read from. @default process.env */
-  env?: NodeJS.ProcessEnv;
 }
 
 /** The identity of the run these settings make (reads and hashes the case files). */
 export async function buildRunIdentity(input: IdentityInput): Promise<RunIdentity> {
   const { config } = input;
-  const routes = createRoutes(config.models, input.env);
+  const routes = createRoutes(config.models);
   const used = new Set<string>();
   const suites: SuiteIdentity[] = [];
   for (const { plan, candidate, baseline } of input.suites) {

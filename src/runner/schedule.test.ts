@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ProviderResult } from '../providers/types.js';
-import { createScheduler } from './schedule.js';
+import { createScheduler, type RetryWait } from './schedule.js';
 
 const ok = (output = 'ok'): ProviderResult => ({ ok: true, output });
 const fail = (code: 'server_error' | 'rate_limited' | 'client_error', retryable: boolean, retryAfterMs?: number): ProviderResult => ({
@@ -129,5 +129,100 @@ describe('scheduler', () => {
     expect(a.result.ok).toBe(false);
     expect(b.result.ok).toBe(false);
     expect(calls).toBe(1);
+  });
+
+  it('cuts a wait to maxRetryWaitMs, and says so (the wait, what the server asked for, why)', async () => {
+    const controller = new AbortController();
+    const waits: RetryWait[] = [];
+    const ended: number[] = [];
+    const scheduler = createScheduler({
+      concurrency: 1,
+      models: { m: { timeoutMs: 1000, maxRetries: 1, maxRetryWaitMs: 5 } },
+      signal: controller.signal,
+      backoffBaseMs: 1,
+      onWait: (wait) => waits.push(wait),
+      onWaitEnd: (id) => ended.push(id),
+    });
+    let calls = 0;
+    // 999999 s asked: without the cap this test could not finish.
+    const outcome = await scheduler.run('m', async () => (++calls === 1 ? { ok: false, error: { code: 'rate_limited', message: '429', retryable: true, retryAfterMs: 999_999_000, status: 429 } } : ok()));
+    expect(outcome.result.ok).toBe(true);
+    expect(outcome.attempts).toBe(2);
+    expect(waits).toEqual([{ id: 1, model: 'm', ms: 5, requestedMs: 999_999_000, reason: '429 Retry-After' }]);
+    expect(ended).toEqual([1]);
+  });
+
+  it('errors with deadline_exceeded, unretried, when the next wait would pass maxCallMs', async () => {
+    const controller = new AbortController();
+    const scheduler = createScheduler({
+      concurrency: 1,
+      models: { m: { timeoutMs: 1000, maxRetries: 10, maxCallMs: 1000 } },
+      signal: controller.signal,
+    });
+    let calls = 0;
+    const outcome = await scheduler.run('m', async () => {
+      calls++;
+      return { ok: false, error: { code: 'rate_limited', message: 'slow down', retryable: true, retryAfterMs: 5_000, status: 429 } };
+    });
+    expect(calls).toBe(1);
+    expect(outcome.result).toEqual({
+      ok: false,
+      error: {
+        code: 'deadline_exceeded',
+        message: "gave up after 1 attempt: the next retry's wait of 5 s (429 Retry-After) would pass the call's time limit (maxCallMs 1000 ms); last error: rate_limited: slow down",
+        retryable: false,
+      },
+    });
+  });
+
+  it("cuts an attempt's timeout to what is left of maxCallMs; hitting it is deadline_exceeded, not a retryable timeout", async () => {
+    const controller = new AbortController();
+    const scheduler = createScheduler({
+      concurrency: 1,
+      models: { m: { timeoutMs: 60_000, maxRetries: 3, maxCallMs: 30 } },
+      signal: controller.signal,
+    });
+    let calls = 0;
+    const outcome = await scheduler.run('m', (signal) => {
+      calls++;
+      return new Promise<ProviderResult>((resolve) => signal.addEventListener('abort', () => resolve({ ok: false, error: { code: 'aborted', message: 'aborted', retryable: false } })));
+    });
+    expect(calls).toBe(1);
+    expect(!outcome.result.ok && outcome.result.error.code).toBe('deadline_exceeded');
+    expect(!outcome.result.ok && outcome.result.error.message).toContain('attempt 1 was cut to the 30 ms left');
+  });
+
+  it('asks the guard before each attempt and tells it each result; a stopped model sends nothing more', async () => {
+    const controller = new AbortController();
+    const seen: ProviderResult[] = [];
+    let stop: ProviderResult | undefined;
+    const scheduler = createScheduler({
+      concurrency: 1,
+      models: { m: { timeoutMs: 1000, maxRetries: 5 } },
+      signal: controller.signal,
+      backoffBaseMs: 1,
+      guard: {
+        stopped: () => (stop && !stop.ok ? stop : undefined),
+        observe: (_model, result) => {
+          seen.push(result);
+          if (seen.length === 2) stop = { ok: false, error: { code: 'model_stopped', message: 'not sent: stopped', retryable: false } };
+        },
+      },
+    });
+    let calls = 0;
+    const first = await scheduler.run('m', async () => {
+      calls++;
+      return { ok: false, error: { code: 'connection', message: 'refused', retryable: true, netCode: 'ECONNREFUSED' } };
+    });
+    // Two attempts, then the guard stopped the model: the call keeps its own last error.
+    expect(calls).toBe(2);
+    expect(first.attempts).toBe(2);
+    expect(!first.result.ok && first.result.error.code).toBe('connection');
+    const second = await scheduler.run('m', async () => {
+      calls++;
+      return ok();
+    });
+    expect(calls).toBe(2);
+    expect(second).toEqual({ result: stop, attempts: 0, latencyMs: 0 });
   });
 });

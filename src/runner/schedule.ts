@@ -1,5 +1,7 @@
 import pLimit, { type LimitFunction } from 'p-limit';
-import type { ProviderResult } from '../providers/types.js';
+import { DEFAULT_MAX_CALL_MS, DEFAULT_MAX_RETRY_WAIT_MS } from '../config/defaults.js';
+import { truncate } from '../providers/failure.js';
+import type { ProviderFailure, ProviderResult } from '../providers/types.js';
 import { createRateLimiter, sleep, type RateLimiter, type RatePermit } from './rate-limit.js';
 
 export interface ModelLimits {
@@ -9,6 +11,33 @@ export interface ModelLimits {
   tpm?: number;
   timeoutMs: number;
   maxRetries: number;
+  /** Longest wait before a retry, whatever Retry-After asks. @default 60000 */
+  maxRetryWaitMs?: number;
+  /** Longest time of one call over its attempts and retry waits (not its queueing). @default 300000 */
+  maxCallMs?: number;
+}
+
+/** A wait before a retry, as it starts. */
+export interface RetryWait {
+  /** Tells this wait's end (`onWaitEnd`) from others'. */
+  id: number;
+  model: string;
+  /** How long it waits. */
+  ms: number;
+  /** What the server asked for (Retry-After), when that was more than `ms`: the wait was capped. */
+  requestedMs?: number;
+  /** What it waits for, e.g. `429 Retry-After`, `503 backoff`, `connection backoff`. */
+  reason: string;
+}
+
+/**
+ * Stops a model entry's calls (fail fast). Asked before every attempt; told every attempt's result.
+ * See fail-fast.ts.
+ */
+export interface CallGuard {
+  /** The failure to return instead of sending, once the entry is stopped. */
+  stopped(model: string): ProviderFailure | undefined;
+  observe(model: string, result: ProviderResult): void;
 }
 
 export interface SchedulerOptions {
@@ -21,6 +50,10 @@ export interface SchedulerOptions {
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   random?: () => number;
+  guard?: CallGuard;
+  /** A wait before a retry starts / ends (progress). */
+  onWait?(wait: RetryWait): void;
+  onWaitEnd?(id: number): void;
 }
 
 export interface ScheduledOutcome {
@@ -40,9 +73,11 @@ export interface Scheduler {
 }
 
 /**
- * Global and per-model concurrency (p-limit), optional rpm/tpm windows, per-call timeout, and
- * retries with exponential backoff and full jitter that wait at least as long as Retry-After.
- * A slot is held only while a request is in flight, never during a backoff wait.
+ * Global and per-model concurrency (p-limit), optional rpm/tpm windows, per-attempt timeout, and
+ * retries with exponential backoff and full jitter that wait at least as long as Retry-After, but
+ * never longer than `maxRetryWaitMs`. A call's attempts and waits together stay within `maxCallMs`
+ * (`deadline_exceeded` past it). A slot is held only while a request is in flight, never during a
+ * backoff wait. With a `guard`, a stopped model entry's calls return its failure unsent.
  */
 export function createScheduler(options: SchedulerOptions): Scheduler {
   const globalLimit = pLimit(options.concurrency);
@@ -51,6 +86,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const cap = options.backoffMaxMs ?? 30_000;
   const random = options.random ?? Math.random;
   let inFlight = 0;
+  let waitIds = 0;
   // The controllers of attempts in flight: one listener on the run's signal aborts them all.
   const live = new Set<AbortController>();
   options.signal.addEventListener('abort', () => {
@@ -71,11 +107,17 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     return entry;
   };
 
-  const attemptOnce = async (attempt: Attempt, timeoutMs: number, permit?: RatePermit): Promise<{ result: ProviderResult; latencyMs: number }> => {
+  const attemptOnce = async (model: string, attempt: Attempt, timeoutMs: number, permit?: RatePermit): Promise<AttemptOutcome> => {
     // Queued behind the limit when the run was interrupted: do not start it.
     if (options.signal.aborted) {
       permit?.release();
       return { result: abortedResult(), latencyMs: 0 };
+    }
+    // Queued behind the limit when its model entry was stopped: do not send it.
+    const stopped = options.guard?.stopped(model);
+    if (stopped) {
+      permit?.release();
+      return { result: stopped, latencyMs: 0, unsent: true };
     }
     // One plain controller and timer per attempt: AbortSignal.timeout and AbortSignal.any make
     // transferable, composite signals, a measurable cost at thousands of calls a second.
@@ -114,39 +156,87 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     },
     async run(model, attempt, estimatedTokens = 0) {
       const { limit, rate, config } = limitsOf(model);
+      const maxCallMs = config.maxCallMs ?? DEFAULT_MAX_CALL_MS;
+      const maxWaitMs = config.maxRetryWaitMs ?? DEFAULT_MAX_RETRY_WAIT_MS;
       let attempts = 0;
-      let last: { result: ProviderResult; latencyMs: number } | undefined;
+      /** Time in attempts and retry waits so far: what maxCallMs bounds. */
+      let spent = 0;
+      let last: AttemptOutcome | undefined;
+      const stoppedResult = (stop: ProviderFailure) => (last ? { ...last, attempts } : { result: stop, attempts, latencyMs: 0 });
       for (;;) {
         if (options.signal.aborted) {
           return { result: last?.result ?? abortedResult(), attempts, latencyMs: last?.latencyMs ?? 0 };
         }
+        const stop = options.guard?.stopped(model);
+        if (stop) return stoppedResult(stop);
         let permit: RatePermit | undefined;
         try {
           if (rate) permit = await rate.acquire(estimatedTokens, options.signal);
         } catch {
           return { result: abortedResult(), attempts, latencyMs: 0 };
         }
+        // The attempt's timeout, cut to what is left of the call's time.
+        const timeoutMs = Math.max(1, Math.min(config.timeoutMs, maxCallMs - spent));
+        const run = () => globalLimit(() => attemptOnce(model, attempt, timeoutMs, permit));
+        const outcome = await (limit ? limit(run) : run());
+        if (outcome.unsent) return stoppedResult(outcome.result as ProviderFailure);
         attempts++;
-        const run = () => globalLimit(() => attemptOnce(attempt, config.timeoutMs, permit));
-        last = await (limit ? limit(run) : run());
-        if (last.result.ok) {
-          if (rate && last.result.usage) {
-            rate.settle(estimatedTokens, last.result.usage.inputTokens + last.result.usage.outputTokens);
+        last = outcome;
+        spent += outcome.latencyMs;
+        options.guard?.observe(model, outcome.result);
+        if (outcome.result.ok) {
+          if (rate && outcome.result.usage) {
+            rate.settle(estimatedTokens, outcome.result.usage.inputTokens + outcome.result.usage.outputTokens);
           }
-          return { ...last, attempts };
+          return { ...outcome, attempts };
         }
-        const error = last.result.error;
-        if (!error.retryable || attempts > config.maxRetries || options.signal.aborted) return { ...last, attempts };
+        const error = outcome.result.error;
+        if (error.code === 'timeout' && timeoutMs < config.timeoutMs && !options.signal.aborted) {
+          return { ...outcome, attempts, result: deadlineFailure(attempts, `attempt ${attempts} was cut to the ${timeoutMs} ms left`, maxCallMs, error) };
+        }
+        if (!error.retryable || attempts > config.maxRetries || options.signal.aborted) return { ...outcome, attempts };
         const backoff = Math.min(cap, base * 2 ** (attempts - 1)) * random();
-        const wait = Math.max(backoff, error.retryAfterMs ?? 0);
+        const asked = error.retryAfterMs ?? 0;
+        const wait = Math.min(maxWaitMs, Math.max(backoff, asked));
+        if (spent + wait >= maxCallMs) {
+          const what = `the next retry's wait of ${seconds(wait)} (${reasonOf(error)}${asked > wait ? `, ${seconds(asked)} asked` : ''})`;
+          return { ...outcome, attempts, result: deadlineFailure(attempts, what, maxCallMs, error) };
+        }
+        const id = ++waitIds;
+        options.onWait?.({ id, model, ms: wait, ...(asked > wait ? { requestedMs: asked } : {}), reason: reasonOf(error) });
         try {
           await sleep(wait, options.signal);
         } catch {
-          return { ...last, attempts };
+          return { ...outcome, attempts };
+        } finally {
+          options.onWaitEnd?.(id);
         }
+        spent += wait;
       }
     },
   };
+}
+
+interface AttemptOutcome {
+  result: ProviderResult;
+  latencyMs: number;
+  /** Never sent: the model entry was stopped while it queued. */
+  unsent?: boolean;
+}
+
+/** `429 Retry-After`, `503 backoff`, `connection backoff`: what a retry waits for. */
+function reasonOf(error: ProviderFailure['error']): string {
+  return `${error.status ?? error.code} ${error.retryAfterMs !== undefined ? 'Retry-After' : 'backoff'}`;
+}
+
+function seconds(ms: number): string {
+  return ms >= 10_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 100) / 10} s`;
+}
+
+/** The call's time is up (maxCallMs): an error, never retried, never graded. */
+function deadlineFailure(attempts: number, what: string, maxCallMs: number, last: ProviderFailure['error']): ProviderResult {
+  const message = `gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${what} would pass the call's time limit (maxCallMs ${maxCallMs} ms); last error: ${last.code}: ${last.message}`;
+  return { ok: false, error: { code: 'deadline_exceeded', message: truncate(message), retryable: false } };
 }
 
 function abortedResult(): ProviderResult {

@@ -2,6 +2,7 @@ import type { Message } from '../prompts/types.js';
 import { scrubSecrets, truncate } from '../providers/failure.js';
 import { mapSdkError, type SdkErrorClasses } from '../providers/sdk-errors.js';
 import { isRecord } from '../providers/shape.js';
+import { tokenUsageOf } from '../providers/usage.js';
 import type { CallError, Usage } from '../run-record/types.js';
 
 /** The two SDK call shapes `traced()` understands. */
@@ -26,14 +27,14 @@ export function readResponse(api: Api, body: unknown): ResponseFacts {
     const message = choice && isRecord(choice.message) ? choice.message : undefined;
     if (message) facts.output = textOf(message.content) ?? (typeof message.refusal === 'string' ? message.refusal : null);
     if (typeof choice?.finish_reason === 'string') facts.finishReason = choice.finish_reason;
-    if (usage && typeof usage.prompt_tokens === 'number' && typeof usage.completion_tokens === 'number') {
-      facts.usage = { inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens };
+    if (usage) {
+      facts.usage = tokenUsageOf(usage.prompt_tokens, usage.completion_tokens) ?? null;
     }
   } else {
     facts.output = textOf(body.content);
     if (typeof body.stop_reason === 'string') facts.finishReason = body.stop_reason;
-    if (usage && typeof usage.input_tokens === 'number' && typeof usage.output_tokens === 'number') {
-      facts.usage = { inputTokens: usage.input_tokens, outputTokens: usage.output_tokens };
+    if (usage) {
+      facts.usage = tokenUsageOf(usage.input_tokens, usage.output_tokens) ?? null;
     }
   }
   return facts;
@@ -71,7 +72,8 @@ export function callErrorOf(error: unknown, api: Api, client: object, signal: Ab
   const label = api === 'openai' ? 'OpenAI' : 'Anthropic';
   if (classes) {
     const failure = mapSdkError(error, { label, signal: signal ?? new AbortController().signal, classes, secrets });
-    return { code: failure.error.code, message: failure.error.message };
+    // mapSdkError scrubbed the whole message; cut it only now.
+    return { code: failure.error.code, message: truncate(failure.error.message) };
   }
   return genericCallError(error, secrets, label);
 }

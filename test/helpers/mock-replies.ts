@@ -26,6 +26,8 @@ export interface ContentReply {
  * - `empty-choices`: 200 with no choices (OpenAI) or no content blocks (Anthropic).
  * - `hang`: no answer at all until the client aborts or the server closes (a timeout).
  * - `refusal`: 200 with the API's refusal shape.
+ * - `gzip-bomb`: 200, `content-encoding: gzip`, a small body (about 1 KB per MiB) that inflates to
+ *   `inflatedBytes` spaces (default 64 MiB): a client must cap what it decompresses.
  */
 export type FaultReply =
   | { fault: 'status'; status: number; retryAfter?: string; retryAfterMs?: number; body?: unknown; delayMs?: number }
@@ -33,7 +35,8 @@ export type FaultReply =
   | { fault: 'malformed'; delayMs?: number }
   | { fault: 'empty-choices'; delayMs?: number }
   | { fault: 'hang' }
-  | { fault: 'refusal'; message?: string; delayMs?: number };
+  | { fault: 'refusal'; message?: string; delayMs?: number }
+  | { fault: 'gzip-bomb'; inflatedBytes?: number; delayMs?: number };
 
 export type Reply = ContentReply | FaultReply;
 

@@ -6,6 +6,7 @@
  * `close()` destroys open sockets, hanging requests included.
  */
 import http, { type IncomingHttpHeaders } from 'node:http';
+import zlib from 'node:zlib';
 import type { AddressInfo, Socket } from 'node:net';
 import { echoRespond, type ContentReply, type IncomingChat, type Reply, type Respond } from './mock-replies.js';
 
@@ -206,6 +207,13 @@ export async function startMockServer(dialect: Dialect, options: MockServerOptio
       case 'refusal':
         sendJson(res, 200, dialect.refusal(incoming, reply.message ?? "I'm sorry, I can't help with that."));
         return;
+      case 'gzip-bomb': {
+        const body = gzipBomb(reply.inflatedBytes ?? DEFAULT_BOMB_BYTES);
+        if (res.destroyed || res.writableEnded) return;
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': body.length });
+        res.end(body);
+        return;
+      }
       default:
         throw new Error(`mock server: unknown fault ${JSON.stringify(reply)}`);
     }
@@ -265,6 +273,26 @@ function readBody(req: http.IncomingMessage): Promise<string | undefined> {
     req.on('error', () => resolve(undefined));
     req.on('close', () => resolve(undefined)); // no-op after 'end'
   });
+}
+
+/** 64 MiB inflated (about 64 KB on the wire): twice promptgate's default response cap. */
+const DEFAULT_BOMB_BYTES = 64 * 1024 * 1024;
+const bombs = new Map<number, Buffer>();
+
+/**
+ * A gzip body that inflates to `bytes` spaces: one gzip member of 1 MiB of spaces (about 1 KB),
+ * repeated (gzip allows concatenated members, and decoders join them), so it costs nothing to make.
+ */
+function gzipBomb(bytes: number): Buffer {
+  let body = bombs.get(bytes);
+  if (!body) {
+    const mib = 1024 * 1024;
+    const whole = zlib.gzipSync(Buffer.alloc(mib, 32), { level: 9 });
+    const parts = Array.from({ length: Math.floor(bytes / mib) }, () => whole);
+    if (bytes % mib) parts.push(zlib.gzipSync(Buffer.alloc(bytes % mib, 32)));
+    bombs.set(bytes, (body = Buffer.concat(parts)));
+  }
+  return body;
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -20,11 +20,13 @@ let server: MockServer;
 let next: (req: { index: number; headers: Record<string, unknown> }) => Reply;
 let provider: Provider;
 
-function anthropic(overrides: { env?: NodeJS.ProcessEnv; baseURL?: string | null } = {}): Provider {
+/** A custom baseURL is sent a key only when apiKeyEnv names one: ANTHROPIC_API_KEY unless `apiKeyEnv: null`. */
+function anthropic(overrides: { env?: NodeJS.ProcessEnv; baseURL?: string | null; apiKeyEnv?: string | null } = {}): Provider {
   const baseURL = overrides.baseURL === null ? undefined : (overrides.baseURL ?? server.url);
+  const apiKeyEnv = overrides.apiKeyEnv === null ? undefined : (overrides.apiKeyEnv ?? (baseURL ? 'ANTHROPIC_API_KEY' : undefined));
   return createProvider(
     'haiku',
-    { provider: 'anthropic', model: 'claude-3-5-haiku-latest', baseURL },
+    { provider: 'anthropic', model: 'claude-3-5-haiku-latest', baseURL, apiKeyEnv },
     { fixturesDir: '/nonexistent', env: overrides.env ?? { ANTHROPIC_API_KEY: KEY } },
   );
 }
@@ -141,6 +143,13 @@ describe('anthropic provider: abort, keys', () => {
     expect(failureOf(await pending)).toMatchObject({ code: 'aborted', retryable: false });
     await server.whenIdle();
     expect(server.inFlight).toBe(0);
+  });
+
+  it('sends no key (neither x-api-key nor authorization) to a custom baseURL without apiKeyEnv', async () => {
+    const result = await anthropic({ apiKeyEnv: null }).call(request, signal());
+    expect(result.ok).toBe(true);
+    expect(server.requests[0].headers['x-api-key']).toBeUndefined();
+    expect(server.requests[0].headers.authorization).toBeUndefined();
   });
 
   it('returns auth with no network call when ANTHROPIC_API_KEY is missing and no baseURL is set', async () => {

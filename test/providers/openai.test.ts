@@ -17,11 +17,13 @@ let server: MockServer;
 let next: (req: { index: number; headers: Record<string, unknown> }) => Reply;
 let provider: Provider;
 
-function openai(overrides: { env?: NodeJS.ProcessEnv; baseURL?: string | null; apiKeyEnv?: string } = {}): Provider {
+/** A custom baseURL is sent a key only when apiKeyEnv names one: OPENAI_API_KEY unless `apiKeyEnv: null`. */
+function openai(overrides: { env?: NodeJS.ProcessEnv; baseURL?: string | null; apiKeyEnv?: string | null } = {}): Provider {
   const baseURL = overrides.baseURL === null ? undefined : (overrides.baseURL ?? server.url);
+  const apiKeyEnv = overrides.apiKeyEnv === null ? undefined : (overrides.apiKeyEnv ?? (baseURL ? 'OPENAI_API_KEY' : undefined));
   return createProvider(
     'mini',
-    { provider: 'openai', model: 'gpt-4o-mini', baseURL, apiKeyEnv: overrides.apiKeyEnv },
+    { provider: 'openai', model: 'gpt-4o-mini', baseURL, apiKeyEnv },
     { fixturesDir: '/nonexistent', env: overrides.env ?? { OPENAI_API_KEY: KEY } },
   );
 }
@@ -80,10 +82,13 @@ describe('openai provider: success', () => {
     expect(result.ok && result.modelReported).toBe('gpt-4o-mini-2099-12-31');
   });
 
-  it('uses a placeholder key for a local server when the variable is unset', async () => {
-    const result = await openai({ env: {} }).call(request, signal());
+  it('sends no key to a custom baseURL without apiKeyEnv, even with OPENAI_API_KEY set, nor when its variable is unset', async () => {
+    const result = await openai({ apiKeyEnv: null }).call(request, signal());
     expect(result.ok).toBe(true);
-    expect(server.requests[0].headers.authorization).toBe('Bearer not-needed');
+    expect(server.requests[0].headers.authorization).toBeUndefined();
+    expect(server.requests[0].headers['x-api-key']).toBeUndefined();
+    expect((await openai({ env: {} }).call(request, signal())).ok).toBe(true);
+    expect(server.requests[1].headers.authorization).toBeUndefined();
   });
 
   it('reads the key from apiKeyEnv when set', async () => {
