@@ -27,12 +27,13 @@ export function registerCheck(program: Command): void {
 export async function checkCommand(flags: CheckFlags, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
   try {
     const config = await loadConfigWithFlags({ config: flags.config, cache: true });
-    const plans = await resolveSuites(config);
+    const plans = await resolveSuites(config, { orphans: true });
     const checks = await validateSuites(config, plans);
     const cases = checks.reduce((sum, c) => sum + c.cases, 0);
     const empty = plans.filter((p) => p.caseFiles.length === 0).map((p) => p.prompt.id);
     out.write(`✓ ${plans.length} prompt(s), ${cases} case(s), ${Object.keys(config.models).length} model(s): all valid\n`);
     if (empty.length) out.write(`  note: no cases for ${empty.join(', ')}\n`);
+    for (const check of checks) for (const warning of check.warnings ?? []) err.write(`promptgate: warning: ${warning}\n`);
     // Version discipline and the lock file: loaded only here, so a bad input fails fast above.
     const { checkDiscipline, resolveCheckBase } = await import('../workflows/discipline.js');
     const discipline = await checkDiscipline(config, plans, await resolveCheckBase(config, flags.base));

@@ -46,7 +46,7 @@ export async function ciCommand(flags: CiFlags, env: NodeJS.ProcessEnv = process
     const root = await repoRoot(config.rootDir);
     const repo = createRepoPaths(root, config.rootDir);
     const base = await resolveCiBase(root, flags.base, env);
-    const plans = await resolveSuites(config, { models: flags.model, repeat: flags.repeat });
+    const plans = await resolveSuites(config, { models: flags.model, repeat: flags.repeat, orphans: true });
 
     // 1. Policy first: a prompt whose text changed must bump its version (and a lock must be fresh).
     const discipline = await checkDiscipline(config, plans, { repo, commit: base.commit, label: base.label });

@@ -35,7 +35,7 @@ export async function compareCommand(only: string[], flags: CompareFlags): Promi
   const interrupt = interruptSignal();
   try {
     const config = await loadConfigWithFlags(flags);
-    const plans = (await resolveSuites(config, { only, models: flags.model, repeat: flags.repeat })).filter((plan) => plan.caseFiles.length > 0);
+    const plans = (await resolveSuites(config, { only, models: flags.model, repeat: flags.repeat, orphans: true })).filter((plan) => plan.caseFiles.length > 0);
     if (plans.length === 0) {
       process.stderr.write('promptgate: no suite has cases to compare\n');
       return 2;
@@ -89,6 +89,7 @@ export async function runComparison(input: {
     flags: { concurrency: config.concurrency, filter: flags.filter, shard: shardOf(flags), noCache: !flags.cache, record: flags.record, resume: flags.resume, out: flags.out, models: flags.model },
     reporters: input.reporters,
     signal: input.signal,
+    warn: (line) => (input.stderr ?? process.stderr).write(`${line}\n`),
     decide: (engine) => {
       const rows = compareRows(engine.slimCases, { repeat: Math.max(1, ...input.plans.map((p) => p.repeat)), gate: config.gate });
       const comparison = buildComparison(rows, baselineInfo, candidateInfo, config.gate);

@@ -51,7 +51,7 @@ export async function driftCommand(only: string[], flags: DriftFlags, env: NodeJ
     const storedFile = spec.slice(4);
     const config = await loadConfigWithFlags(flags);
     const { run: stored } = await readRunFile(resolve(process.cwd(), storedFile));
-    const selected = selectStoredSuites(await resolveSuites(config, { only, models: flags.model, repeat: flags.repeat ?? stored.options.repeat }), stored, { explicitModels: Boolean(flags.model?.length), explicitSuites: only.length > 0, configured: config.models, storedFile }, err);
+    const selected = selectStoredSuites(await resolveSuites(config, { only, models: flags.model, repeat: flags.repeat ?? stored.options.repeat, orphans: true }), stored, { explicitModels: Boolean(flags.model?.length), explicitSuites: only.length > 0, configured: config.models, storedFile }, err);
     if (selected.length === 0) throw inputError('RUN_INVALID', 'no suite of the stored run can be run here (suites or models were renamed or removed)', { file: storedFile });
     const { plans, notes } = await pinStoredPrompts(selected, stored, config);
     for (const note of notes) err.write(`promptgate: note: ${note}\n`);

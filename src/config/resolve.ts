@@ -50,9 +50,11 @@ export function resolveConfig(user: UserConfig, rootDir: string, configFile?: st
       cache: cache === false ? false : resolve(root, cache),
     },
     reporters: [...new Set(overrides.reporters ?? user.reporters ?? DEFAULT_REPORTERS)],
+    ignoreCases: user.ignoreCases ? [...user.ignoreCases] : undefined,
   };
 
-  const { rootDir: _root, configFile: _file, paths, ...data } = resolved;
+  // ignoreCases only silences the orphan-file check: it changes no result, so it is not digested.
+  const { rootDir: _root, configFile: _file, paths, ignoreCases: _ignored, ...data } = resolved;
   const portablePaths = Object.fromEntries(Object.entries(paths).map(([key, value]) => [key, value === false ? false : portable(root, value)]));
   const digest = shortHash(stableStringify(withFunctionNames({ ...data, paths: portablePaths })));
   return { ...resolved, digest };
