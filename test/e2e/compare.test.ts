@@ -85,7 +85,7 @@ describe('promptgate compare against git history', () => {
   });
 
   it('the console, run.json, summary.md and JUnit name the baseline commit and content hash', async () => {
-    const result = await runCli(['compare', '--baseline', '@1.0.0', '--reporter', 'console', '--reporter', 'markdown', '--reporter', 'junit'], { cwd: dir });
+    const result = await runCli(['compare', '--baseline', '@1.0.0', '--reporter', 'console', '--reporter', 'markdown', '--reporter', 'junit', '--reporter', 'html'], { cwd: dir });
     expect(result.code).toBe(1);
     const runDir = /^Run folder: (.+)$/m.exec(result.stdout)![1];
     const run = await readRun(runDir);
@@ -104,6 +104,7 @@ describe('promptgate compare against git history', () => {
     const junit = await readFile(join(runDir, 'junit.xml'), 'utf8');
     expect(junit).toContain(`<property name="baseline.commit" value="${first}"/>`);
     expect(junit).toContain(`<property name="baseline.prompt.hash" value="${hash}"/>`);
+    expect(await readFile(join(runDir, 'report.html'), 'utf8')).toContain(line);
   });
 
   it('an unknown version is exit 2 naming it and the versions the prompt has; nothing runs', async () => {
