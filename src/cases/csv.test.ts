@@ -84,6 +84,25 @@ describe('readCsvCases', () => {
     expect(cases.map((c) => [c.vars, c.source.line])).toEqual([[{ q: 'one' }, 2], [{ q: 'two' }, 3]]);
   });
 
+  it('accepts old Mac CR-only line ends, and CR, LF and CRLF mixed in one file, with true line numbers', async () => {
+    const crOnly = await read('mac.csv', 'q,__expected\rone,contains:1\r"two\rlines",contains:2\rthree,contains:3\r');
+    expect(crOnly.map((c) => [c.vars.q, c.source.line])).toEqual([['one', 2], ['two\rlines', 3], ['three', 5]]);
+    expect(crOnly[0].assertions[0].value).toBe('1');
+    const mixed = await read('mixed.csv', 'q,__expected\r\none,contains:1\rtwo,contains:2\nthree,contains:3\r\n\rfour,contains:4');
+    expect(mixed.map((c) => [c.vars.q, c.source.line])).toEqual([['one', 2], ['two', 3], ['three', 4], ['four', 6]]);
+    // Errors on a CR-only file name the right line too.
+    expect((await readError('mac-ragged.csv', 'q,__expected\rone,contains:1\rtwo,contains:2,extra\r')).format()).toContain('mac-ragged.csv:3: row has 3 fields');
+    expect((await readError('mac-utf8.csv', Buffer.concat([Buffer.from('q\rok\rbad'), Buffer.from([0xff]), Buffer.from('\r')]))).format()).toContain('mac-utf8.csv:3: invalid UTF-8');
+  });
+
+  it('a CR that ends one read chunk and the LF that starts the next are one line end', async () => {
+    // 64 KiB chunks: put a CRLF across the boundary.
+    const head = 'q,__expected\n';
+    const filler = `${'x'.repeat(65536 - head.length - 3)},a\r`;
+    const cases = await read('boundary.csv', `${head}${filler}\nnext,b\rlast,c\n`);
+    expect(cases.map((c) => c.source.line)).toEqual([2, 3, 4]);
+  });
+
   it('quoted newlines: records after a multi-line record keep their true start line', async () => {
     const csv = 'q,notes\r\n"line one\r\nline two\r\nline three",a\r\nsecond,b\r\n\r\n"x\ny",c\nlast,d\n';
     const cases = await read('multi.csv', csv);

@@ -14,8 +14,8 @@ interface Row {
 }
 
 /**
- * Streams the cases of a CSV file (RFC 4180 with a header row; UTF-8 with or without BOM; CRLF or
- * LF; quoted fields may hold newlines). Memory stays flat: rows are parsed and yielded one by
+ * Streams the cases of a CSV file (RFC 4180 with a header row; UTF-8 with or without BOM; CRLF,
+ * LF or CR, mixed too; quoted fields may hold newlines). Memory stays flat: rows are parsed and yielded one by
  * one. Every error is a PromptgateError naming the file and the line the record starts on:
  * unclosed quote, a row with a different number of fields than the header, a bad header
  * (see planColumns), invalid UTF-8, a record over 10 MB, a bad grader spec.
@@ -38,7 +38,7 @@ export async function* readCsvCases(file: string, options: CaseReadOptions): Asy
     bom: true,
     relax_quotes: true, // promptfoo's CSVs may hold bare quotes inside unquoted fields
     relax_column_count: true, // checked below, with a clearer message
-    record_delimiter: ['\r\n', '\n'], // both, even mixed in one file
+    record_delimiter: ['\r\n', '\n', '\r'], // CRLF, LF and old Mac CR, even mixed in one file
     max_record_size: MAX_LINE_BYTES,
     on_record: onRecord as unknown as Options['on_record'],
   });

@@ -3,25 +3,61 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { inputError } from '../errors.js';
 
 const NEWLINE = 0x0a;
+const CR = 0x0d;
 
 /**
- * Byte offsets of the newlines a stream has passed, so a parser downstream can turn a record's
- * start offset into a line number. Queries must come in increasing offset order; offsets already
- * passed are dropped, so memory stays bounded by what is buffered between the two streams.
+ * Offsets (from `base`) of the line breaks in `chunk`: LF, CRLF (counted at the LF) and a lone CR
+ * (old Mac files). A CR that ends the chunk cannot be decided yet: it is returned as `pendingCR`,
+ * and the next call (`afterCR`) counts it unless that chunk starts with LF.
+ */
+function lineBreaks(chunk: Buffer, base: number, afterCR: number | undefined): { offsets: number[]; pendingCR?: number } {
+  const offsets: number[] = [];
+  if (afterCR !== undefined && chunk.length > 0 && chunk[0] !== NEWLINE) offsets.push(afterCR);
+  if (afterCR !== undefined && chunk.length === 0) return { offsets, pendingCR: afterCR };
+  for (let i = chunk.indexOf(NEWLINE); i !== -1; i = chunk.indexOf(NEWLINE, i + 1)) offsets.push(base + i);
+  let pendingCR: number | undefined;
+  let lone = false;
+  for (let i = chunk.indexOf(CR); i !== -1; i = chunk.indexOf(CR, i + 1)) {
+    if (i + 1 === chunk.length) pendingCR = base + i;
+    else if (chunk[i + 1] !== NEWLINE) {
+      offsets.push(base + i);
+      lone = true;
+    }
+  }
+  // Mixed line ends: keep the offsets in order.
+  if (lone) offsets.sort((a, b) => a - b);
+  return { offsets, pendingCR };
+}
+
+/**
+ * Byte offsets of the line breaks (LF, CRLF or a lone CR) a stream has passed, so a parser
+ * downstream can turn a record's start offset into a line number. Queries must come in
+ * increasing offset order; offsets already passed are dropped, so memory stays bounded by what
+ * is buffered between the two streams.
  */
 export class LineIndex {
   private offsets: number[] = [];
   private head = 0;
   private linesBefore = 0;
+  private pendingCR: number | undefined;
 
-  /** Records the newlines of `chunk`, which starts at byte `base`; returns how many it held. */
+  /** Records the line breaks of `chunk`, which starts at byte `base`; returns how many it held. */
   add(chunk: Buffer, base: number): number {
-    let count = 0;
-    for (let i = chunk.indexOf(NEWLINE); i !== -1; i = chunk.indexOf(NEWLINE, i + 1)) {
-      this.offsets.push(base + i);
-      count++;
-    }
-    return count;
+    const found = lineBreaks(chunk, base, this.pendingCR);
+    this.pendingCR = found.pendingCR;
+    for (const offset of found.offsets) this.offsets.push(offset);
+    return found.offsets.length;
+  }
+
+  /** Whether the last chunk ended with a CR not yet counted (see lineBreaks). */
+  get pending(): boolean {
+    return this.pendingCR !== undefined;
+  }
+
+  /** The input ended: a CR at its very end was a line break. */
+  finish(): void {
+    if (this.pendingCR !== undefined) this.offsets.push(this.pendingCR);
+    this.pendingCR = undefined;
   }
 
   /** The 1-based line holding byte `offset`. */
@@ -47,6 +83,8 @@ export class Utf8Check extends Transform {
   private carry: Buffer = Buffer.alloc(0);
   private offset = 0;
   private newlines = 0;
+  /** Without a LineIndex: a CR that ended the last chunk (see lineBreaks). */
+  private pendingCR: number | undefined;
 
   constructor(
     private readonly file: string,
@@ -63,23 +101,35 @@ export class Utf8Check extends Transform {
       return;
     }
     this.carry = Buffer.from(data.subarray(complete));
-    const count = this.lines ? this.lines.add(chunk, this.offset) : countNewlines(chunk);
+    let count: number;
+    if (this.lines) count = this.lines.add(chunk, this.offset);
+    else {
+      const found = lineBreaks(chunk, this.offset, this.pendingCR);
+      this.pendingCR = found.pendingCR;
+      count = found.offsets.length;
+    }
     this.newlines += count;
     this.offset += chunk.length;
     callback(null, chunk);
   }
 
   override _flush(callback: TransformCallback): void {
+    this.lines?.finish();
     callback(this.carry.length > 0 ? this.invalid(this.carry) : null);
   }
 
-  /** `data` begins on line newlines + 1 (a carried partial character holds no newline). */
+  /** `data` begins on line newlines + 1 (a carried partial character holds no line break). */
   private invalid(data: Buffer) {
+    const pending = this.lines ? this.lines.pending : this.pendingCR !== undefined;
+    const { offsets } = lineBreaks(data, 0, pending ? -1 : undefined);
     let line = this.newlines + 1;
     let start = 0;
-    for (;;) {
-      const end = data.indexOf(NEWLINE, start);
-      if (!isUtf8(data.subarray(start, end === -1 ? data.length : end)) || end === -1) break;
+    for (const end of offsets) {
+      if (end < 0) {
+        line++; // the CR that ended the previous chunk
+        continue;
+      }
+      if (!isUtf8(data.subarray(start, end))) return invalidUtf8(this.file, line);
       line++;
       start = end + 1;
     }
@@ -90,12 +140,6 @@ export class Utf8Check extends Transform {
 /** The error for bytes that are not UTF-8 on `line`. */
 export function invalidUtf8(file: string, line: number) {
   return inputError('CASE_INVALID', 'invalid UTF-8', { file, line }, 'save the file as UTF-8');
-}
-
-function countNewlines(chunk: Buffer): number {
-  let count = 0;
-  for (let i = chunk.indexOf(NEWLINE); i !== -1; i = chunk.indexOf(NEWLINE, i + 1)) count++;
-  return count;
 }
 
 /** Length of `data` without a trailing, still incomplete multi-byte sequence. */

@@ -30,7 +30,7 @@ export function registerCheck(program: Command): void {
 export async function checkCommand(flags: CheckFlags, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
   try {
     const config = await loadConfigWithFlags({ config: flags.config, cache: true });
-    const plans = await resolveSuites(config);
+    const plans = await resolveSuites(config, { orphans: true });
     const checks = await validateSuites(config, plans);
     const cases = checks.reduce((sum, c) => sum + c.cases, 0);
     const empty = plans.filter((p) => p.caseFiles.length === 0).map((p) => p.prompt.id);
@@ -39,6 +39,7 @@ export async function checkCommand(flags: CheckFlags, out: NodeJS.WritableStream
     // A warning only: `check` runs in pre-commit hooks and CI jobs that have no keys, and needs none.
     const used = new Set([...plans.flatMap((p) => p.models), ...(config.judge ? [config.judge] : [])]);
     for (const warning of missingKeyWarnings(config.models, [...used], process.env)) err.write(`promptgate: warning: ${warning}\n`);
+    for (const check of checks) for (const warning of check.warnings ?? []) err.write(`promptgate: warning: ${warning}\n`);
     // Version discipline and the lock file: loaded only here, so a bad input fails fast above.
     const { checkDiscipline, resolveCheckBase } = await import('../workflows/discipline.js');
     const discipline = await checkDiscipline(config, plans, await resolveCheckBase(config, flags.base));

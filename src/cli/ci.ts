@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { ReporterName } from '../config/types.js';
-import { changedSince, repoRoot } from '../git/git.js';
+import { changedSince, readFileAt, repoRoot } from '../git/git.js';
 import { createReporters } from '../reporters/index.js';
 import { readRunFile } from '../run-record/writer.js';
 import { resolveSuites } from '../runner/plan.js';
@@ -47,7 +47,7 @@ export async function ciCommand(flags: CiFlags, env: NodeJS.ProcessEnv = process
     const root = await repoRoot(config.rootDir);
     const repo = createRepoPaths(root, config.rootDir);
     const base = await resolveCiBase(root, flags.base, env);
-    const plans = await resolveSuites(config, { models: flags.model, repeat: flags.repeat });
+    const plans = await resolveSuites(config, { models: flags.model, repeat: flags.repeat, orphans: true });
 
     // 1. Policy first: a prompt whose text changed must bump its version, or nothing runs. A stale
     //    lock does not stop the evals (their results say whether `promptgate lock` is safe to run):
@@ -78,7 +78,11 @@ export async function ciCommand(flags: CiFlags, env: NodeJS.ProcessEnv = process
       return finish(0);
     }
     out.write(`promptgate ci: comparing ${runnable.length} of ${plans.length} suite(s) with the ${base.label}\n`);
-    for (const s of runnable) out.write(`  ${s.plan.name}: ${s.reasons.join('; ')}\n`);
+    for (const s of runnable) {
+      // A prompt the pull request adds has no baseline: it runs, and the gate decides it by the floor only.
+      const isNew = (await readFileAt(root, base.commit, repo.toRepoPath(s.plan.promptPath))) === undefined;
+      out.write(`  ${s.plan.name}: ${s.reasons.join('; ')}${isNew ? '; new prompt, no baseline: decided by the floor only' : ''}\n`);
+    }
     if (selection.configChanged) out.write(`  (the config changed, so every suite is compared)\n`);
 
     // 3. Compare them; the summary and JUnit reporters always run in ci.
@@ -96,6 +100,7 @@ export async function ciCommand(flags: CiFlags, env: NodeJS.ProcessEnv = process
         signal: interrupt.signal,
         command: 'ci',
         stderr: err,
+        missingBaseline: 'absent',
       });
     } finally {
       resume?.();

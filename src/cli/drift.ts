@@ -51,7 +51,7 @@ export async function driftCommand(only: string[], flags: DriftFlags, env: NodeJ
     const storedFile = spec.slice(4);
     const config = await loadConfigWithFlags(flags);
     const { run: stored } = await readRunFile(resolve(process.cwd(), storedFile));
-    const selected = selectStoredSuites(await resolveSuites(config, { only, models: flags.model, repeat: flags.repeat ?? stored.options.repeat }), stored, { explicitModels: Boolean(flags.model?.length), configured: config.models }, err);
+    const selected = selectStoredSuites(await resolveSuites(config, { only, models: flags.model, repeat: flags.repeat ?? stored.options.repeat, orphans: true }), stored, { explicitModels: Boolean(flags.model?.length), explicitSuites: only.length > 0, configured: config.models, storedFile }, err);
     if (selected.length === 0) throw inputError('RUN_INVALID', 'no suite of the stored run can be run here (suites or models were renamed or removed)', { file: storedFile });
     const { plans, notes } = await pinStoredPrompts(selected, stored, config);
     for (const note of notes) err.write(`promptgate: note: ${note}\n`);
@@ -116,7 +116,12 @@ export async function driftCommand(only: string[], flags: DriftFlags, env: NodeJ
  * The suites and models of the stored run that still exist here. With `--model`, the given models
  * are used as they are (their cases then show as new where the stored run had other models).
  */
-function selectStoredSuites(plans: SuitePlan[], stored: RunFile, options: { explicitModels: boolean; configured: Record<string, unknown> }, err: NodeJS.WritableStream): SuitePlan[] {
+function selectStoredSuites(
+  plans: SuitePlan[],
+  stored: RunFile,
+  options: { explicitModels: boolean; explicitSuites: boolean; configured: Record<string, unknown>; storedFile: string },
+  err: NodeJS.WritableStream,
+): SuitePlan[] {
   const storedModels = new Map<string, Set<string>>();
   for (const row of stored.summary) {
     if (!storedModels.has(row.suite)) storedModels.set(row.suite, new Set());
@@ -125,7 +130,16 @@ function selectStoredSuites(plans: SuitePlan[], stored: RunFile, options: { expl
   const out: SuitePlan[] = [];
   for (const plan of plans) {
     const models = storedModels.get(plan.name);
-    if (!models || plan.caseFiles.length === 0) continue;
+    if (!models) {
+      // A suite the stored run lacks has no baseline: drift could only report its cases as new.
+      if (options.explicitSuites) {
+        const has = [...storedModels.keys()].map((s) => `"${s}"`).join(', ') || 'no suites';
+        throw inputError('RUN_INVALID', `the stored run has no suite "${plan.name}": there is nothing to compare its cases with`, { file: options.storedFile }, `it has ${has}; make a baseline that includes it with \`promptgate drift --save-baseline\` or \`promptgate run\``);
+      }
+      if (plan.caseFiles.length > 0) err.write(`promptgate: note: suite "${plan.name}" is not in the stored run (${options.storedFile}): not checked for drift; make a new baseline to include it\n`);
+      continue;
+    }
+    if (plan.caseFiles.length === 0) continue;
     if (options.explicitModels) {
       out.push(plan);
       continue;

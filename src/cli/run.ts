@@ -19,7 +19,7 @@ export async function runCommand(only: string[], flags: CommonFlags): Promise<nu
   const interrupt = interruptSignal();
   try {
     const config = await loadConfigWithFlags(flags);
-    const plans = await resolveSuites(config, { only, models: flags.model, repeat: flags.repeat });
+    const plans = await resolveSuites(config, { only, models: flags.model, repeat: flags.repeat, orphans: true });
     const runnable = plans.filter((plan) => plan.caseFiles.length > 0);
     if (runnable.length === 0) {
       process.stderr.write('promptgate: no suite has cases (put them in evals/<prompt id>.csv, .jsonl or evals/<prompt id>/)\n');

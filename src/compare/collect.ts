@@ -30,6 +30,8 @@ export interface RowData {
   floorPasses: number;
   floorTrials: number;
   floorCases: number;
+  /** Of floorCases, those whose candidate status is pass (majority of repeats). */
+  floorCasesPassed: number;
   /** Cases with an error on either side; of those, with an errored candidate / baseline side. */
   erroredCases: number;
   erroredCandidate: number;
@@ -62,6 +64,7 @@ export function collectRows(cases: Iterable<CaseResult>): RowData[] {
         floorPasses: 0,
         floorTrials: 0,
         floorCases: 0,
+        floorCasesPassed: 0,
         erroredCases: 0,
         erroredCandidate: 0,
         erroredBaseline: 0,
@@ -90,6 +93,7 @@ function addCase(row: RowData, item: CaseResult): void {
   row.floorPasses += Math.round(item.passRate * n);
   row.floorTrials += n;
   row.floorCases++;
+  if (item.status === 'pass') row.floorCasesPassed++;
   if (!baseline) return;
   row.baselinePass.push(baseline.passRate);
   row.candidatePass.push(item.passRate);

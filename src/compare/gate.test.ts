@@ -135,8 +135,24 @@ describe('errored and new cases', () => {
     expect(row.counts).toMatchObject({ new: 1, 'unchanged-pass': 1 });
     expect(row.candidatePassRate).toBe(1);
     expect(row.verdict).toBe('pass');
-    const [onlyNew] = compareRows([testCase('a', undefined, pass())], { repeat: 1, gate: gate() });
-    expect(onlyNew).toMatchObject({ test: 'none', pValue: null, verdict: 'pass' });
+  });
+
+  it('decides a row with no baseline result by the floor only, and says so (every case must pass without a floor)', () => {
+    const [onlyNew] = compareRows([testCase('a', undefined, pass()), testCase('b', undefined, pass())], { repeat: 1, gate: gate() });
+    expect(onlyNew).toMatchObject({ test: 'floor-only', pValue: null, verdict: 'pass' });
+    expect(onlyNew.reasons[0]).toBe('no case has a baseline result (a new prompt, or only new cases): decided by the floor only: all 2 cases pass (with no gate.minPassRate, every case must pass)');
+    const [failing] = compareRows([testCase('a', undefined, pass()), testCase('b', undefined, fail())], { repeat: 1, gate: gate() });
+    expect(failing).toMatchObject({ test: 'floor-only', verdict: 'fail' });
+    expect(failing.reasons[0]).toContain('every case must pass: 1 of 2 cases fail');
+    const [floored] = compareRows([testCase('a', undefined, pass()), testCase('b', undefined, fail())], { repeat: 1, gate: gate({ minPassRate: 0.5 }) });
+    expect(floored).toMatchObject({ test: 'floor-only', verdict: 'pass' });
+    expect(floored.reasons[0]).toBe('no case has a baseline result (a new prompt, or only new cases): decided by the floor only: candidate pass rate 0.50 over 2 cases meets the floor 0.5');
+    // The overall verdict names the rows that compared nothing instead of counting them as comparisons.
+    const rows = [...compareRows([testCase('a', pass(), pass())], { repeat: 1, gate: gate() }), onlyNew];
+    expect(decideGate(rows, gate()).reasons).toEqual([
+      '1 suite \u00d7 model comparison passed (maxRegressions 0, maxScoreDrop 0, minPassRate 0, alpha 0.05)',
+      `sentiment \u00d7 mini: ${onlyNew.reasons[0]}`,
+    ]);
   });
 });
 

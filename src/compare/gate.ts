@@ -13,6 +13,9 @@
  *   tolerated regression would also fail the score rule). Skipped when every score equals its
  *   pass rate: the score is then the pass rate, and the first rule covers it.
  * - and the floor: candidate pass rate below `minPassRate`.
+ * A row where no case has a baseline result (a new prompt in `ci`, only new cases) compared
+ * nothing: it is decided by the floor only (`test: 'floor-only'`), and with no floor configured
+ * every case must pass; the verdict's reasons say so.
  *
  * Exact gate (every case ran once on each side): outcomes are taken as they are. Fails when the
  * cases labelled `regressed` exceed `maxRegressions`, when the mean score of the unchanged cases
@@ -91,7 +94,11 @@ export function decideGate(rows: ComparisonRow[], gate: Required<GateConfig>): G
   }
   if (rows.length === 0) return { verdict, reasons: ['no cases compared'] };
   const limits = `maxRegressions ${gate.maxRegressions}, maxScoreDrop ${gate.maxScoreDrop}, minPassRate ${gate.minPassRate}, alpha ${gate.alpha}`;
-  return { verdict, reasons: [`${plural(rows.length, 'suite \u00d7 model comparison')} passed (${limits})`] };
+  const compared = rows.filter((r) => r.test !== 'floor-only');
+  const reasons = compared.length ? [`${plural(compared.length, 'suite \u00d7 model comparison')} passed (${limits})`] : [];
+  // Rows with nothing to compare say so: they passed the floor, not a comparison.
+  for (const row of rows) if (row.test === 'floor-only') reasons.push(`${row.suite} \u00d7 ${row.model}: ${row.reasons[0] ?? 'no baseline: decided by the floor only'}`);
+  return { verdict, reasons };
 }
 
 function evaluateRow(data: RowData, options: CompareOptions): ComparisonRow {
@@ -103,13 +110,17 @@ function evaluateRow(data: RowData, options: CompareOptions): ComparisonRow {
   const deltas: Deltas = { pass, score, passCi, scoreCi };
   const noisy = (data.maxRepeats || options.repeat) > 1;
 
-  const findings: Findings =
-    pass.length === 0
+  // No case has a baseline result (a new prompt in ci, or only new cases): nothing was compared,
+  // so the row is decided by the floor alone, never passed for want of a comparison.
+  const floorOnly = pass.length === 0 && data.counts.new > 0;
+  const findings: Findings = floorOnly
+    ? floorOnlyGate(data, gate, noisy)
+    : pass.length === 0
       ? { test: 'none', pValue: null, failing: [], context: ['no case ran on both sides without error: nothing to compare'] }
       : noisy
         ? noisyGate(data, deltas, options, seed + 1)
         : exactGate(data, deltas, gate);
-  checkFloor(data, gate, noisy, findings);
+  if (!floorOnly) checkFloor(data, gate, noisy, findings);
 
   let verdict: ComparisonRow['verdict'] = findings.failing.length > 0 ? 'fail' : 'pass';
   const reasons = verdict === 'fail' ? [...findings.failing] : [];
@@ -199,6 +210,28 @@ function unchangedScores(data: RowData): { before: number[]; after: number[]; he
   if (before.length === 0) return null;
   const head = `mean score of the ${plural(before.length, 'case')} with unchanged pass/fail ${formatRate(mean(before))} \u2192 ${formatRate(mean(after))}`;
   return { before, after, head };
+}
+
+/**
+ * A row with no baseline result for any case: decided by the floor only. With no floor configured
+ * (`minPassRate: 0`) every case must pass (majority of its repeats), so a comparison that compared
+ * nothing cannot pass by default.
+ */
+function floorOnlyGate(data: RowData, gate: Required<GateConfig>, noisy: boolean): Findings {
+  const head = 'no case has a baseline result (a new prompt, or only new cases): decided by the floor only';
+  const findings: Findings = { test: 'floor-only', pValue: null, failing: [], context: [] };
+  if (gate.minPassRate > 0) {
+    checkFloor(data, gate, noisy, findings);
+    const target = findings.failing.length ? findings.failing : findings.context;
+    if (target.length) target[0] = `${head}: ${target[0]}`;
+    return findings;
+  }
+  if (data.floorCases === 0) return findings;
+  const failed = data.floorCases - data.floorCasesPassed;
+  const rule = 'with no gate.minPassRate, every case must pass';
+  if (failed > 0) findings.failing.push(`${head}; ${rule}: ${failed} of ${plural(data.floorCases, 'case')} fail`);
+  else findings.context.push(`${head}: all ${plural(data.floorCases, 'case')} pass (${rule})`);
+  return findings;
 }
 
 /** minPassRate over every non-errored candidate case: exact below, or significantly below when noisy. */

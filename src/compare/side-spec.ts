@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import type { ResolvedConfig } from '../config/types.js';
 import { inputError } from '../errors.js';
-import { commitsTouching, readFileAt, repoRoot, resolveRevision, shortCommit } from '../git/git.js';
+import { readFileAt, repoRoot, resolveRevision, shortCommit } from '../git/git.js';
+import { findPromptVersion } from '../git/prompt-history.js';
 import { parsePromptSource } from '../prompts/index.js';
 import type { PromptFile } from '../prompts/types.js';
 import type { RunFile, SideResult } from '../run-record/types.js';
@@ -30,31 +32,61 @@ export function parseSideSpec(text: string): SideSpec {
 /** Resolves a spec once for all suites (git lookups and stored runs are shared). */
 export interface SideResolver {
   label: string;
+  /** Full commit id every prompt of this side is read from (git revisions). */
+  commit?: string;
   sourceFor(suite: SuitePlan): Promise<SideSource>;
-  /** Notes for the user, e.g. a prompt that had no commit with the asked version. */
+  /** Notes for the user, e.g. a prompt that did not exist at the revision (ci). */
   notes: string[];
 }
 
-export async function createSideResolver(spec: SideSpec, config: ResolvedConfig): Promise<SideResolver> {
+export interface SideResolverOptions {
+  /** The flag the spec came from, for messages. @default '--baseline' */
+  flag?: string;
+  /**
+   * A selected suite whose prompt is not at the revision, or that the stored run lacks (or has
+   * on other models only): `error` -- exit 2 naming the prompt and the side (`compare`, `drift`);
+   * `absent` -- its cases have no baseline and the gate decides them by the floor only (`ci`, where
+   * a pull request may add a prompt). An unknown revision, version or run path is always an error.
+   * @default 'error'
+   */
+  missing?: 'error' | 'absent';
+}
+
+export async function createSideResolver(spec: SideSpec, config: ResolvedConfig, options: SideResolverOptions = {}): Promise<SideResolver> {
   const notes: string[] = [];
+  const flag = options.flag ?? '--baseline';
+  const missing = options.missing ?? 'error';
   switch (spec.kind) {
     case 'working-tree':
       return { label: 'working tree', notes, sourceFor: async (suite) => ({ kind: 'prompt', prompt: suite.prompt, label: 'working tree' }) };
     case 'run':
-      return storedRunResolver(spec, config, notes);
+      return storedRunResolver(spec, flag, missing, notes);
     case 'git': {
       const root = await repoRoot(config.rootDir);
       const commit = await resolveRevision(config.rootDir, spec.revision);
       if (!commit) throw inputError('GIT', `unknown git revision "${spec.revision}"`, { file: spec.text }, 'use a branch, tag, commit or HEAD~N');
-      const label = `git ${await shortCommit(config.rootDir, commit)} (${spec.revision})`;
+      const short = await shortCommit(config.rootDir, commit);
+      const label = commit.startsWith(spec.revision) ? `git ${short}` : `git ${short} (${spec.revision})`;
       return {
         label,
+        commit,
         notes,
         async sourceFor(suite) {
           const repoPath = relative(root, suite.promptPath).split('\\').join('/');
           const source = await readFileAt(root, commit, repoPath);
-          if (source === undefined) return { kind: 'absent', label };
-          return { kind: 'prompt', prompt: parseAt(source, `${spec.revision}:${repoPath}`, suite), label };
+          if (source === undefined) {
+            if (missing === 'error') {
+              throw inputError(
+                'GIT',
+                `does not exist at ${label} (${flag} ${spec.text}): there is nothing to compare its cases with`,
+                { file: suite.prompt.path },
+                `compare only the suites that exist there (promptgate compare <suite...> ${flag} ${spec.text}), or use \`promptgate run\` for a new prompt`,
+              );
+            }
+            notes.push(`${suite.prompt.path}: new prompt, no baseline at ${label}: its cases are decided by the floor only`);
+            return { kind: 'absent', label };
+          }
+          return { kind: 'prompt', prompt: parseAt(source, `${spec.revision}:${repoPath}`, suite), label, commit };
         },
       };
     }
@@ -65,32 +97,40 @@ export async function createSideResolver(spec: SideSpec, config: ResolvedConfig)
         notes,
         async sourceFor(suite) {
           const repoPath = relative(root, suite.promptPath).split('\\').join('/');
-          const found = await findVersion(root, repoPath, spec.version, suite);
-          if (!found) {
-            notes.push(`${suite.prompt.path}: no commit has version ${spec.version}; its cases are reported as new`);
-            return { kind: 'absent', label: `version ${spec.version}` };
+          const parse = (source: string, commit: string) => {
+            try {
+              return parseAt(source, `${commit.slice(0, 7)}:${repoPath}`, suite);
+            } catch {
+              return undefined; // an old commit with an unparsable file cannot be that version
+            }
+          };
+          const found = await findPromptVersion(root, repoPath, spec.version, parse);
+          if (found.kind === 'missing') {
+            const known = found.versions.length ? `versions in its git history: ${found.versions.join(', ')}` : 'the file has no committed version';
+            throw inputError(
+              'GIT',
+              `no commit has version ${spec.version} (${flag} ${spec.text}; ${known})`,
+              { file: suite.prompt.path },
+              `use one of those versions, a git revision (${flag} HEAD~1), or compare only the suites that have ${spec.version}`,
+            );
           }
-          return { kind: 'prompt', prompt: found.prompt, label: `${suite.prompt.id}@${spec.version} (git ${found.short})` };
+          if (found.kind === 'ambiguous') {
+            const listed = await Promise.all(found.contents.map(async (c) => `${await shortCommit(root, c.commit)} (hash ${c.hash})`));
+            const why = found.base ? `and not exactly one of them is on ${found.base}` : 'and no base branch (origin/HEAD, main, master) to choose by';
+            throw inputError(
+              'GIT',
+              `version ${spec.version} has ${found.contents.length} different contents in git history: ${listed.join(', ')}, ${why}`,
+              { file: suite.prompt.path },
+              `choose one: ${flag} git:<commit>`,
+            );
+          }
+          const short = await shortCommit(root, found.commit);
+          if (found.onBase) notes.push(`${suite.prompt.path}: version ${spec.version} has other contents on other branches; using the one on ${found.onBase} (git ${short}, hash ${found.prompt.hash})`);
+          return { kind: 'prompt', prompt: found.prompt, label: `${suite.prompt.id}@${spec.version} (git ${short})`, commit: found.commit };
         },
       };
     }
   }
-}
-
-/** The newest commit in which the prompt file's front matter had `version`. */
-async function findVersion(root: string, repoPath: string, version: string, suite: SuitePlan): Promise<{ prompt: PromptFile; short: string } | undefined> {
-  for (const commit of await commitsTouching(root, repoPath)) {
-    const source = await readFileAt(root, commit, repoPath);
-    if (source === undefined) continue;
-    let prompt: PromptFile;
-    try {
-      prompt = parseAt(source, `${commit.slice(0, 7)}:${repoPath}`, suite);
-    } catch {
-      continue; // an old commit with an unparsable file cannot be that version
-    }
-    if (prompt.version === version) return { prompt, short: await shortCommit(root, commit) };
-  }
-  return undefined;
 }
 
 /** Parses a prompt read from git; keeps the working-tree id and path so results line up. */
@@ -99,37 +139,60 @@ function parseAt(source: string, label: string, suite: SuitePlan): PromptFile {
   return { ...parsed, id: suite.prompt.id, path: suite.prompt.path };
 }
 
-async function storedRunResolver(spec: Extract<SideSpec, { kind: 'run' }>, _config: ResolvedConfig, notes: string[]): Promise<SideResolver> {
-  const { run, file } = await readRunFile(resolve(process.cwd(), spec.path));
-  const bySuite = indexStoredRun(run);
+async function storedRunResolver(spec: Extract<SideSpec, { kind: 'run' }>, flag: string, missing: 'error' | 'absent', notes: string[]): Promise<SideResolver> {
+  if (spec.path.trim() === '') throw inputError('USAGE', `${flag} run: needs a path`, { file: flag }, 'run:<run folder or its run.json>, e.g. run:reports/<run id>');
+  const path = resolve(process.cwd(), spec.path);
+  if (!existsSync(path)) throw inputError('FILE_MISSING', `no stored run at this path (${flag} ${spec.text})`, { file: spec.path }, 'give a run folder or its run.json, e.g. run:reports/<run id>');
+  const { run, file } = await readRunFile(path);
+  const stored = indexStoredRun(run);
+  const where = displayPath(file);
   const label = `run ${run.runId}`;
   return {
     label,
     notes,
     async sourceFor(suite) {
-      const cases = bySuite.get(suite.name);
-      if (!cases) {
-        notes.push(`${file}: has no suite "${suite.name}"; its cases are reported as new`);
-        return { kind: 'absent', label };
+      const cases = stored.get(suite.name);
+      const models = cases ? [...cases.models] : [];
+      const lacking = suite.models.filter((model) => !models.includes(model));
+      if (lacking.length > 0) {
+        const what = cases ? `has suite "${suite.name}" on ${models.join(', ')} only, not on ${lacking.join(', ')}` : `has no suite "${suite.name}"`;
+        if (missing === 'error') {
+          const suites = [...stored.keys()];
+          const hint = cases
+            ? `use ${models.map((m) => `--model ${m}`).join(' ')}, or store a run on ${lacking.join(', ')}`
+            : `it has ${suites.length ? suites.map((s) => `"${s}"`).join(', ') : 'no cases'}: compare only those, or store a run that includes "${suite.name}"`;
+          throw inputError('RUN_INVALID', `the stored run ${what} (${flag} ${spec.text}): there is nothing to compare those cases with`, { file: where }, hint);
+        }
+        notes.push(`${where}: the stored run ${what}: those cases have no baseline and are decided by the floor only`);
+        if (!cases) return { kind: 'absent', label };
       }
-      const ref = run.prompts.find((p) => p.id === suite.prompt.id && p.side === 'candidate');
+      const row = run.summary.find((r) => r.suite === suite.name);
+      const refs = run.prompts.filter((p) => p.id === (row?.promptId ?? suite.prompt.id) && p.side === 'candidate');
+      const ref = refs.find((p) => p.hash === row?.promptHash) ?? refs[0];
       return {
         kind: 'stored',
         label,
         prompt: ref ? { id: ref.id, version: ref.version, hash: ref.hash, path: ref.path } : undefined,
-        lookup: (suiteName, model, caseId) => cases.get(`${model}\u0000${caseId}`),
+        lookup: (_suite, model, caseId) => cases!.results.get(`${model}\u0000${caseId}`),
       };
     },
   };
 }
 
-/** suite → (model, case id) → the stored candidate side. */
-function indexStoredRun(run: RunFile): Map<string, Map<string, SideResult>> {
-  const index = new Map<string, Map<string, SideResult>>();
+/** A path as the user sees it: relative to the current folder when inside it. */
+function displayPath(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel === '' || rel.startsWith('..') ? file : rel.split('\\').join('/');
+}
+
+/** suite → its models, and (model, case id) → the stored candidate side. */
+function indexStoredRun(run: RunFile): Map<string, { models: Set<string>; results: Map<string, SideResult> }> {
+  const index = new Map<string, { models: Set<string>; results: Map<string, SideResult> }>();
   for (const c of run.cases) {
     let suite = index.get(c.suite);
-    if (!suite) index.set(c.suite, (suite = new Map()));
-    suite.set(`${c.model}\u0000${c.caseId}`, {
+    if (!suite) index.set(c.suite, (suite = { models: new Set(), results: new Map() }));
+    suite.models.add(c.model);
+    suite.results.set(`${c.model}\u0000${c.caseId}`, {
       promptId: c.promptId,
       promptVersion: c.promptVersion,
       promptHash: c.promptHash,

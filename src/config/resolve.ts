@@ -49,6 +49,7 @@ export function resolveConfig(user: UserConfig, rootDir: string, configFile?: st
       cache: cache === false ? false : resolve(root, cache),
     },
     reporters: [...new Set(overrides.reporters ?? user.reporters ?? DEFAULT_REPORTERS)],
+    ignoreCases: user.ignoreCases ? [...user.ignoreCases] : undefined,
   };
 
   return { ...resolved, digest: digestOf(resolved) };
@@ -59,10 +60,11 @@ export function resolveConfig(user: UserConfig, rootDir: string, configFile?: st
  * added later included. Concurrency and rate limits change only how fast calls are made; timeouts
  * and retries (with their wait caps and the reply size cap) only how hard a call is tried: an answer and its grade do not depend on them (a call
  * that still fails is `errored`, never a different pass or fail). Reporters and the report and
- * cache folders change where things are written, not what.
+ * cache folders change where things are written, not what; `ignoreCases` only silences the
+ * orphan-file check (an ignored file is read by no suite).
  */
 export const NOT_DIGESTED = {
-  config: ['rootDir', 'configFile', 'concurrency', 'reporters'],
+  config: ['rootDir', 'configFile', 'concurrency', 'reporters', 'ignoreCases'],
   paths: ['reports', 'cache'],
   model: ['concurrency', 'rpm', 'tpm', 'timeoutMs', 'maxRetries', 'maxRetryWaitMs', 'maxCallMs', 'maxResponseBytes'],
   suite: ['concurrency'],

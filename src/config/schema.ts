@@ -159,6 +159,12 @@ export const configSchema = {
       items: { type: 'string', enum: [...REPORTER_NAMES] },
       default: DEFAULT_REPORTERS,
     },
+    ignoreCases: {
+      type: 'array',
+      description: 'Case files under `evals` that belong to no suite on purpose: globs relative to the project root (e.g. `evals/archive/**`). Any other case file there that pairs with no prompt or suite is an input error.',
+      items: { type: 'string', minLength: 1 },
+      default: [],
+    },
   },
   additionalProperties: false,
   definitions: {

@@ -110,6 +110,12 @@ export interface UserConfig {
   cache?: string | false;
   /** Reporters run after `run` / `compare`. @default ["console", "json"] */
   reporters?: ReporterName[];
+  /**
+   * Case files under `evals` that belong to no suite on purpose (globs relative to the project
+   * root, e.g. `evals/archive/**`). Any other case file there that pairs with no prompt or suite is
+   * an input error in `run`, `check`, `compare`, `ci` and `drift`. @default []
+   */
+  ignoreCases?: string[];
 }
 
 /** The config after defaults and validation; paths are absolute. */
@@ -128,6 +134,8 @@ export interface ResolvedConfig {
   graders: Record<string, JsGraderFunction>;
   paths: { prompts: string; evals: string; fixtures: string; reports: string; cache: string | false };
   reporters: ReporterName[];
+  /** Globs (relative to rootDir) of case files that pair with nothing on purpose. */
+  ignoreCases?: string[];
   /** sha256 of the config's data (functions by name), first 12 hex digits. */
   digest: string;
 }

@@ -63,6 +63,60 @@ export async function commitsTouching(cwd: string, repoPath: string): Promise<st
   return result.ok ? result.stdout.split('\n').filter(Boolean) : [];
 }
 
+/**
+ * The revisions among `revisions` at which `repoPath` contains `text` (a fixed string), in one
+ * `git grep` per 200 revisions. Used to narrow a history search before parsing each file.
+ */
+export async function revisionsContaining(cwd: string, revisions: string[], repoPath: string, text: string): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (let i = 0; i < revisions.length; i += 200) {
+    const result = await git(cwd, ['grep', '-l', '-F', '-e', text, ...revisions.slice(i, i + 200), '--', repoPath]);
+    for (const line of result.stdout.split('\n')) {
+      const colon = line.indexOf(':');
+      if (colon > 0) found.add(line.slice(0, colon));
+    }
+  }
+  return found;
+}
+
+/** The lines of `repoPath` matching `pattern` (extended regex) at any of `revisions`, without their origin. */
+export async function linesAtRevisions(cwd: string, revisions: string[], repoPath: string, pattern: string): Promise<string[]> {
+  const lines: string[] = [];
+  for (let i = 0; i < revisions.length; i += 200) {
+    const result = await git(cwd, ['grep', '-h', '-E', '-e', pattern, ...revisions.slice(i, i + 200), '--', repoPath]);
+    lines.push(...result.stdout.split('\n').filter(Boolean));
+  }
+  return lines;
+}
+
+/** Whether `commit` is `descendant` or one of its ancestors. */
+export async function isAncestor(cwd: string, commit: string, descendant: string): Promise<boolean> {
+  return (await git(cwd, ['merge-base', '--is-ancestor', commit, descendant])).ok;
+}
+
+/**
+ * The merge base of HEAD with the repository's base branch: the pull request's base from the CI
+ * environment (GITHUB_BASE_REF, CI_MERGE_REQUEST_TARGET_BRANCH_NAME), else the remote's default
+ * branch (origin/HEAD), else origin/main, origin/master, main, master -- the first that exists.
+ * Undefined when none exists or there is no merge base (a shallow clone).
+ */
+export async function baseBranchMergeBase(cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<{ ref: string; commit: string } | undefined> {
+  const prBase = env.GITHUB_BASE_REF || env.CI_MERGE_REQUEST_TARGET_BRANCH_NAME;
+  const originHead = await git(cwd, ['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD']);
+  const refs = [
+    ...(prBase ? [`origin/${prBase}`, prBase] : []),
+    ...(originHead.ok && originHead.stdout.trim() ? [originHead.stdout.trim()] : []),
+    'origin/main', 'origin/master', 'main', 'master',
+  ];
+  for (const ref of refs) {
+    const commit = await resolveRevision(cwd, ref);
+    if (!commit) continue;
+    const common = await mergeBase(cwd, commit, 'HEAD');
+    return common ? { ref, commit: common } : undefined;
+  }
+  return undefined;
+}
+
 export async function shortCommit(cwd: string, commit: string): Promise<string> {
   const result = await git(cwd, ['rev-parse', '--short', commit]);
   return result.ok ? result.stdout.trim() : commit.slice(0, 7);

@@ -197,4 +197,14 @@ describe('parsePromptSource: variables', () => {
     expect(dependsOnData('{{role speaker}}{{text}}')).toBe(true);
     expect(dependsOnData('{{#if flag}}{{role (lookup roles 0)}}{{/if}}x')).toBe(true);
   });
+
+  it('marks templates that read the root context as a whole: their variables are not a closed list', () => {
+    const whole = (body: string) => parsePromptSource(`---\nversion: 1.0.0\n---\n${body}`, 'p/v.prompt').readsWholeContext;
+    for (const body of ['{{json this}}', '{{this}}', '{{.}}', '{{#each this}}{{@key}}{{/each}}', '{{lookup this field}}', '{{json @root}}', '{{#with user}}{{json ../this}}{{/with}}', '{{#if x}}{{json this}}{{/if}}']) {
+      expect(whole(body), body).toBe(true);
+    }
+    for (const body of ['{{name}}', '{{this.name}} {{@root.title}}', '{{#each items}}{{json this}}{{/each}}', '{{#with user}}{{this}}{{/with}}', '{{lookup map key}}']) {
+      expect(whole(body), body).toBe(false);
+    }
+  });
 });

@@ -46,7 +46,7 @@ export function parsePromptSource(source: string, path: string): PromptFile {
     const { message, line } = describeTemplateError(error, body);
     throw inputError('PROMPT_INVALID', `template syntax error: ${message}`, { file: path, line: bodyLine + line - 1 });
   }
-  const { variables, problems, renderDependsOnData } = analyzeTemplate(ast);
+  const { variables, problems, renderDependsOnData, readsWholeContext } = analyzeTemplate(ast);
   const [problem] = problems;
   if (problem) throw inputError('PROMPT_INVALID', problem.message, { file: path, line: bodyLine + problem.line - 1 });
 
@@ -63,6 +63,7 @@ export function parsePromptSource(source: string, path: string): PromptFile {
     template: body,
     variables,
     renderDependsOnData,
+    readsWholeContext,
     source: normalized,
   };
 }

@@ -92,6 +92,16 @@ describe('renderPrompt', () => {
     expect(renderPrompt(p, { a: '', b: null, c: false, d: 0 }, where)).toEqual([{ role: 'user', content: 'false0' }]);
   });
 
+  it("names every object inherits (constructor, toString, __proto__, hasOwnProperty) are missing variables, never ''", () => {
+    const p = prompt('{{constructor}}|{{toString}}|{{hasOwnProperty}}|{{valueOf}}|{{__proto__}}');
+    expect(renderError(() => renderPrompt(p, {}, where)).message).toBe(
+      "missing variables 'constructor', 'toString', 'hasOwnProperty', 'valueOf', '__proto__' used by prompts/greet.prompt",
+    );
+    // As a case's own values they render like any other.
+    const vars = JSON.parse('{"constructor":"a","toString":"b","hasOwnProperty":"c","valueOf":"d","__proto__":"e"}');
+    expect(renderPrompt(p, vars, where)).toEqual([{ role: 'user', content: 'a|b|c|d|e' }]);
+  });
+
   it('a role that comes from a variable is checked at render time', () => {
     const p = prompt('{{role who}}hello');
     expect(renderPrompt(p, { who: 'system' }, where)).toEqual([{ role: 'system', content: 'hello' }]);

@@ -46,7 +46,9 @@ export function renderPrompt(
  * (CASE_INVALID naming the case's file:line, the variable and the prompt file).
  */
 export function checkVariables(prompt: PromptFile, vars: Record<string, unknown>, where: { file: string; line: number }): void {
-  const missing = prompt.variables.filter((name) => vars[name] === undefined);
+  // Own properties only: `constructor`, `toString` or `__proto__` are not a case's variables just
+  // because every object inherits them (Handlebars would render them as '').
+  const missing = prompt.variables.filter((name) => !Object.hasOwn(vars, name) || vars[name] === undefined);
   if (missing.length > 0) {
     const names = missing.map((name) => `'${name}'`).join(', ');
     throw inputError(

@@ -30,6 +30,11 @@ export interface PromptFile {
    * Every other render failure is found when the prompt is parsed, or by rendering any one case.
    */
   renderDependsOnData: boolean;
+  /**
+   * The template reads the root context as a whole (`{{json this}}`, `{{#each this}}`, `@root`),
+   * so `variables` is not every name it can use (no "unused column" warnings then).
+   */
+  readsWholeContext?: boolean;
   /** Normalised source text. */
   source: string;
 }

@@ -18,6 +18,12 @@ export interface TemplateAnalysis {
   problems: TemplateProblem[];
   /** True when a helper's argument from the data can make rendering fail: `{{role someVariable}}`. */
   renderDependsOnData: boolean;
+  /**
+   * True when the template reads the root context as a whole (`{{this}}`, `{{json this}}`,
+   * `{{#each this}}`, `{{lookup this key}}`, `@root`): which variables it uses then depends on
+   * the data, so `variables` is not the whole list.
+   */
+  readsWholeContext: boolean;
 }
 
 interface Frame {
@@ -37,13 +43,15 @@ export function analyzeTemplate(ast: Program): TemplateAnalysis {
   const found = new Set<string>();
   const problems: TemplateProblem[] = [];
   let renderDependsOnData = false;
+  let readsWholeContext = false;
   const frames: Frame[] = [{ changesContext: true, blockParams: new Set() }];
 
   const problem = (node: Node, message: string) => problems.push({ message, line: node.loc?.start.line ?? 1 });
 
   const readPath = (path: PathExpression) => {
     const name = rootNameOf(path, frames);
-    if (name !== undefined) found.add(name);
+    if (name === ROOT_CONTEXT) readsWholeContext = true;
+    else if (name !== undefined) found.add(name);
   };
 
   const expression = (node: Node | undefined): void => {
@@ -113,8 +121,11 @@ export function analyzeTemplate(ast: Program): TemplateAnalysis {
   };
 
   program(ast, false);
-  return { variables: [...found], problems, renderDependsOnData };
+  return { variables: [...found], problems, renderDependsOnData, readsWholeContext };
 }
+
+/** What rootNameOf returns for a path that reads the root context itself (`this` at the root, `@root`). */
+const ROOT_CONTEXT = Symbol('root context');
 
 /** The helper a path names when it is a plain identifier (`foo`, not `this.foo`, `@foo` or `a.b`). */
 function helperName(path: PathExpression): string | undefined {
@@ -126,16 +137,19 @@ function isScoped(path: PathExpression): boolean {
   return /^\.|^this\b/.test(path.original);
 }
 
-/** The root variable a path reads, or undefined when it reads an inner context, a block param or @data. */
-function rootNameOf(path: PathExpression, frames: Frame[]): string | undefined {
-  if (path.data) return path.parts[0] === 'root' && path.parts.length > 1 ? path.parts[1] : undefined;
+/**
+ * The root variable a path reads; ROOT_CONTEXT when it reads the root context as a whole; undefined
+ * when it reads an inner context, a block param or other @data.
+ */
+function rootNameOf(path: PathExpression, frames: Frame[]): string | typeof ROOT_CONTEXT | undefined {
+  if (path.data) return path.parts[0] === 'root' ? (path.parts.length > 1 ? path.parts[1] : ROOT_CONTEXT) : undefined;
   const first = path.parts[0];
-  if (first === undefined) return undefined; // `{{this}}`
-  if (!isScoped(path) && path.depth === 0 && frames.some((frame) => frame.blockParams.has(first))) return undefined;
+  if (!isScoped(path) && path.depth === 0 && first !== undefined && frames.some((frame) => frame.blockParams.has(first))) return undefined;
   // `../` climbs context frames only: `{{#if}}` keeps the context, as in Handlebars.
   let contexts = 0;
   for (const frame of frames) if (frame.changesContext) contexts++;
-  return contexts - 1 - path.depth === 0 ? first : undefined;
+  if (contexts - 1 - path.depth !== 0) return undefined;
+  return first === undefined ? ROOT_CONTEXT : first; // `{{this}}` / `{{.}}` at the root: the whole context
 }
 
 function checkHelper(

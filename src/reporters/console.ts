@@ -1,6 +1,7 @@
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import type { CaseResult, ComparisonRow, RunHeader, SummaryRow } from '../run-record/types.js';
+import { describeSide } from './format.js';
 import { oneLine } from './terminal-text.js';
 import type { Reporter, ReporterOptions } from './types.js';
 
@@ -14,7 +15,11 @@ export function createConsoleReporter(options: ReporterOptions = {}): Reporter {
     name: 'console',
     async onRunEnd(run, cases, runDir) {
       print();
-      if (run.comparison) print(renderComparisonTable(run.comparison.rows));
+      if (run.comparison) {
+        print(`Baseline:  ${oneLine(describeSide(run.comparison.baseline), 400)}`);
+        print(`Candidate: ${oneLine(describeSide(run.comparison.candidate), 400)}`);
+        print(renderComparisonTable(run.comparison.rows));
+      }
       else print(renderSummaryTable(run.summary));
       const listed = await collectNotable(cases(), Boolean(run.comparison));
       for (const line of renderNotable(listed)) print(line);

@@ -1,4 +1,4 @@
-import type { CaseResult, GateVerdict, RunHeader, SideResult } from '../run-record/types.js';
+import type { CaseResult, ComparisonSideInfo, GateVerdict, RunHeader, SideResult } from '../run-record/types.js';
 
 /**
  * Plain-text formatting shared by the file reporters (numbers, verdicts, failure reasons).
@@ -14,6 +14,28 @@ export interface VerdictLabel {
   kind: 'pass' | 'fail' | 'none';
   icon: string;
   text: string;
+}
+
+/**
+ * One side of a comparison in one line, naming its commit and each prompt's content hash:
+ * `git 3f2a1b0 (HEAD~1): shout@1.0.0 a1b2c3d4e5f6, echo: none (new prompt, no baseline)`.
+ * Runs written before these fields existed show the label alone.
+ */
+export function describeSide(info: ComparisonSideInfo, maxPrompts = 8): string {
+  const short = info.commit?.slice(0, 7);
+  const head = short && !info.label.includes(short) ? `${info.label} (git ${short})` : info.label;
+  const parts = [
+    ...new Set(
+      (info.prompts ?? []).map((p) => {
+        if (p.missing) return `${p.id}: none (new prompt, no baseline)`;
+        const at = p.commit && p.commit !== info.commit ? ` (git ${p.commit.slice(0, 7)})` : '';
+        return `${p.id}@${p.version ?? '?'} ${p.hash ?? '(hash not recorded)'}${at}`;
+      }),
+    ),
+  ];
+  if (parts.length === 0) return head;
+  const shown = parts.length > maxPrompts ? [...parts.slice(0, maxPrompts), `${parts.length - maxPrompts} more in run.json`] : parts;
+  return `${head}: ${shown.join(', ')}`;
 }
 
 /** `✅ pass`, `❌ fail`, `⚠️ no verdict` (errors left none), or `ℹ️ no gate` when none was evaluated. */

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CaseResult, RunHeader } from '../run-record/types.js';
 import { escapeXml, escapeXmlAttr, shorten } from './escape.js';
-import { caseLabel, firstOutput, groupName, regressionMessage, sideReasons } from './format.js';
+import { caseLabel, describeSide, firstOutput, groupName, regressionMessage, sideReasons } from './format.js';
 import type { Reporter } from './types.js';
 
 /** Longest failure message attribute and `<system-out>` body kept per test case (characters). */
@@ -87,7 +87,13 @@ function renderProperties(run: RunHeader, suite: string, model: string): string 
     props.push(property('prompt.id', row.promptId), property('prompt.version', row.promptVersion), property('prompt.hash', row.promptHash));
   }
   if (run.comparison) {
-    props.push(property('baseline', run.comparison.baseline.label), property('candidate', run.comparison.candidate.label));
+    const { baseline, candidate } = run.comparison;
+    props.push(property('baseline', describeSide(baseline)), property('candidate', describeSide(candidate)));
+    const prompt = baseline.prompts?.find((p) => p.suite === suite);
+    const commit = prompt?.commit ?? baseline.commit;
+    if (commit) props.push(property('baseline.commit', commit));
+    if (prompt?.hash) props.push(property('baseline.prompt.hash', prompt.hash));
+    if (prompt?.missing) props.push(property('baseline.prompt', 'none (new prompt, no baseline)'));
   }
   if (modelRef) props.push(property('model.requested', `${modelRef.provider}:${modelRef.model}`));
   const reported = row?.modelsReported ?? modelRef?.reported ?? [];

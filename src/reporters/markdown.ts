@@ -5,6 +5,7 @@ import { escapeMarkdownCell, escapeMarkdownInline, shorten } from './escape.js';
 import {
   baselineVersionLabel,
   caseLabel,
+  describeSide,
   firstOutput,
   formatCost,
   formatDeltaWithCi,
@@ -81,7 +82,7 @@ function renderHeader(run: RunHeader): string {
   );
   const meta = [`Run \`${run.runId.replace(/`/g, '')}\``, run.status === 'interrupted' ? '**interrupted**' : 'complete'];
   if (run.comparison) {
-    meta.push(`baseline ${escapeMarkdownInline(run.comparison.baseline.label)} → candidate ${escapeMarkdownInline(run.comparison.candidate.label)}`);
+    meta.push(`baseline ${escapeMarkdownInline(describeSide(run.comparison.baseline))} → candidate ${escapeMarkdownInline(describeSide(run.comparison.candidate))}`);
   }
   lines.push(meta.join(' · '), '');
   if (gate && gate.reasons.length > 0) {

@@ -220,6 +220,24 @@ export interface ComparisonSideInfo {
   spec: string;
   /** Resolved description, e.g. `git 3f2a1b0 (HEAD~1)`. */
   label: string;
+  /** Full commit id the side's prompts were read from (a git revision, or a version when all its prompts came from one commit). */
+  commit?: string;
+  /** The prompt version each compared suite ran on this side (or the stored run recorded). */
+  prompts?: ComparisonSidePrompt[];
+}
+
+/** One suite's prompt on one side of a comparison. */
+export interface ComparisonSidePrompt {
+  suite: string;
+  id: string;
+  /** Absent with `missing`, or when a stored run did not record it. */
+  version?: string;
+  /** Content hash (first 12 hex digits of sha256 of the normalised file). */
+  hash?: string;
+  /** Full commit id the prompt was read from (git revisions and versions). */
+  commit?: string;
+  /** The prompt does not exist on this side (ci: a new prompt); its cases are decided by the floor only. */
+  missing?: boolean;
 }
 
 export interface Comparison {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import type { Assertion } from '../cases/types.js';
 import { assertionFromConfig, parseGraderSpec, resolveCaseFiles } from '../cases/index.js';
+import { findOrphanCaseFiles, orphanCaseFileError, type OrphanCheckInput } from '../cases/orphans.js';
 import { formatPath } from '../config/schema-errors.js';
 import { findSecretParam } from '../config/secrets.js';
 import { findLine, type PathSegment } from '../config/source-line.js';
@@ -34,11 +35,20 @@ export interface PlanOptions {
   models?: string[];
   /** `--repeat` */
   repeat?: number;
+  /**
+   * Refuse (CASE_INVALID, exit 2) a case file under `evals` that no suite reads -- selected or
+   * not -- unless `ignoreCases` lists it: its cases would silently never run. @default false
+   */
+  orphans?: boolean;
 }
 
 /** Resolves the suites: `suites` from the config, else the prompts/ ↔ evals/ convention. */
 export async function resolveSuites(config: ResolvedConfig, options: PlanOptions = {}): Promise<SuitePlan[]> {
-  const entries: SuiteConfig[] = config.suites ?? (await listPromptFiles(config.paths.prompts)).map((file) => ({ prompt: file }));
+  const promptFiles = config.suites && !options.orphans ? [] : await listPromptFiles(config.paths.prompts);
+  const entries: SuiteConfig[] = config.suites ?? promptFiles.map((file) => ({ prompt: file }));
+  /** Case files some suite reads, selected or not, and the prompts that have a suite (for `orphans`). */
+  const claimed = new Set<string>();
+  const suitePrompts = new Set<string>();
   const where = config.configFile ? relative(config.rootDir, config.configFile) : 'config';
   const configError = configErrorFor(config, where);
   const plans: SuitePlan[] = [];
@@ -56,12 +66,17 @@ export async function resolveSuites(config: ResolvedConfig, options: PlanOptions
     const name = entry.name ?? prompt.id;
     if (names.has(name)) throw inputError('CONFIG_INVALID', `suites[${index}]: duplicate suite name "${name}"`, { file: where });
     names.add(name);
-    if (options.only?.length && !options.only.includes(name) && !options.only.includes(prompt.id)) continue;
+    suitePrompts.add(prompt.id);
+    if (options.only?.length && !options.only.includes(name) && !options.only.includes(prompt.id)) {
+      if (options.orphans) for (const file of await resolveCaseFiles(entry.cases, prompt.id, config.paths.evals, config.rootDir).catch(() => [])) claimed.add(file);
+      continue;
+    }
     const caseFiles = await resolveCaseFiles(entry.cases, prompt.id, config.paths.evals, config.rootDir).catch((error: unknown) => {
       // A `cases` path from the config: say where it was written.
       if (entry.cases === undefined || !isPromptgateError(error)) throw error;
       throw configError(error.code, ['suites', index, 'cases'], entry.cases, error.message, error.hint);
     });
+    for (const file of caseFiles) claimed.add(file);
     const models = options.models?.length ? options.models : entry.models?.length ? entry.models : prompt.model ? [prompt.model] : config.defaultModel ? [config.defaultModel] : [];
     if (models.length === 0) {
       throw inputError('MODEL_UNKNOWN', `no model for suite "${name}": set \`model\` in the prompt's front matter, \`models\` on the suite, or \`defaultModel\``, { file: prompt.path });
@@ -96,6 +111,20 @@ export async function resolveSuites(config: ResolvedConfig, options: PlanOptions
   if (options.only?.length) {
     const missing = options.only.filter((name) => !plans.some((p) => p.name === name || p.prompt.id === name));
     if (missing.length) throw inputError('USAGE', `no suite named ${missing.map((m) => `"${m}"`).join(', ')}`, { file: where });
+  }
+  if (options.orphans) {
+    const input: OrphanCheckInput = {
+      rootDir: config.rootDir,
+      evalsDir: config.paths.evals,
+      promptsDir: config.paths.prompts,
+      claimed,
+      promptIds: promptFiles.map((file) => basename(file, '.prompt')),
+      suitePrompts,
+      ignore: config.ignoreCases,
+      skip: [config.paths.reports, config.paths.fixtures, ...(config.paths.cache ? [config.paths.cache] : [])],
+    };
+    const orphans = await findOrphanCaseFiles(input);
+    if (orphans.length > 0) throw orphanCaseFileError(orphans, input);
   }
   return plans;
 }

@@ -37,6 +37,8 @@ export interface SessionInput {
   specs?: { baseline?: string; candidate?: string };
   reporters: Reporter[];
   signal: AbortSignal;
+  /** Where warnings go (one line each, e.g. a CSV column no template uses). @default stderr */
+  warn?: (line: string) => void;
   /** Turns the finished cases into a verdict (and, for compare, a comparison). */
   decide(engine: EngineResult): { comparison?: Comparison; gate?: GateVerdict; drift?: DriftReport };
 }
@@ -57,6 +59,9 @@ export async function runSession(input: SessionInput): Promise<SessionResult> {
   const plans = input.suites.flatMap((s) => (s.candidate.kind === 'prompt' ? [{ ...s.plan, prompt: s.candidate.prompt }] : []));
   preloadSdks(config.models, [...input.suites.flatMap((s) => s.plan.models), ...(config.judge ? [config.judge] : [])]);
   const checks = await validateSuites(config, plans, { filter: flags.filter, shard: flags.shard });
+  // Printed once every input is known to be valid, so a bad input stays one line.
+  const warn = input.warn ?? ((line: string) => process.stderr.write(`${line}\n`));
+  for (const check of checks) for (const warning of check.warnings ?? []) warn(`promptgate: warning: ${warning}`);
   const casesBySuite = new Map(checks.map((c) => [c.suite, c.cases]));
   let totalCalls = 0;
   for (const suite of input.suites) {

@@ -6,7 +6,7 @@ import type { SideResult } from '../run-record/types.js';
  * recorded results (no calls), or nothing (the prompt did not exist at that revision).
  */
 export type SideSource =
-  | { kind: 'prompt'; prompt: PromptFile; label?: string }
+  | { kind: 'prompt'; prompt: PromptFile; label?: string; /** Full commit id the prompt was read from (git revisions and versions). */ commit?: string }
   | { kind: 'stored'; label: string; lookup(suite: string, model: string, caseId: string): SideResult | undefined; prompt?: { id: string; version: string; hash: string; path: string } }
   | { kind: 'absent'; label?: string };
 

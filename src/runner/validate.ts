@@ -7,11 +7,14 @@ import { checkVariables, renderPrompt } from '../prompts/render.js';
 import { checkReplayFixturePath } from '../providers/replay-fixture.js';
 import type { SuitePlan } from './plan.js';
 import { inShard, matchesFilter, type Shard } from './select.js';
+import { createUnusedVarsCheck } from './unused-vars.js';
 
 export interface SuiteCheck {
   suite: string;
   /** Cases selected (after --filter and --shard). */
   cases: number;
+  /** Lines to print as warnings (they change no exit code): case variables the prompt never reads. */
+  warnings?: string[];
 }
 
 /**
@@ -41,7 +44,9 @@ export async function validateSuites(config: ResolvedConfig, suites: SuitePlan[]
   for (const suite of suites) {
     let cases = 0;
     let rendered = false;
+    const unused = createUnusedVarsCheck(suite.prompt);
     for await (const testCase of readCases(suite.caseFiles, { rootDir: config.rootDir, suiteAssert: suite.assert })) {
+      unused.add(testCase);
       // A render failure that no case's values can cause shows on the first case; after that only
       // the variables need checking, unless the data can break rendering (see renderDependsOnData).
       if (!rendered || suite.prompt.renderDependsOnData) {
@@ -53,7 +58,7 @@ export async function validateSuites(config: ResolvedConfig, suites: SuitePlan[]
       for (const assertion of testCase.assertions) await check(assertion);
       if (matchesFilter(testCase, suite.name, options.filter) && inShard(testCase.id, options.shard)) cases++;
     }
-    results.push({ suite: suite.name, cases });
+    results.push({ suite: suite.name, cases, warnings: unused.warnings() });
   }
   return results;
 }

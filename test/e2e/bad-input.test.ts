@@ -56,6 +56,8 @@ const CORPUS: Record<string, Expectation> = {
   'rubric-without-judge': { message: 'evals/p.csv:2: invalid grader rubric:greets Ann warmly: no judge model configured' },
   'bad-latency-spec': { message: "evals/p.csv:2: threshold 'fast' is not a number" },
   'missing-template-variable': { message: "evals/p.csv:2: missing variable 'age' used by prompts/p.prompt" },
+  'template-inherited-name': { message: "evals/p.csv:2: missing variable 'constructor' used by prompts/p.prompt" },
+  'orphan-case-file': { message: 'evals/p-prod.jsonl: case file pairs with no prompt or suite, so its cases would never run: it would need prompts/p-prod.prompt (move it to evals/p/p-prod.jsonl' },
   'case-dynamic-unknown-role': { message: 'evals/p.csv:4: cannot render prompts/p.prompt: unknown role "wizard"' },
   'path-traversal-schema': { message: 'evals/p.csv:2: invalid grader schema:../../../etc/passwd: schema path "../../../etc/passwd" leaves the project root' },
   // Prompts

@@ -172,6 +172,27 @@ describe('promptgate ci on a pull-request branch', () => {
     expect(result.summary).toContain('promptgate ci: pass');
   });
 
+  it('a pull request that adds a prompt runs it with no baseline, says so, and decides it by the floor only', async () => {
+    const added = { 'evals/delta.csv': wordCases(WORDS.slice(0, 3)) };
+    await branch('new-prompt', { ...added, 'prompts/delta.prompt': prompt('0.1.0', 'Repeat the word in capitals.') });
+    const result = await ci();
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('delta: prompt changed: prompts/delta.prompt; cases changed: evals/delta.csv; new prompt, no baseline: decided by the floor only');
+    const run = await readRun(/^Run folder: (.+)$/m.exec(result.stdout)![1]);
+    expect(run.comparison?.baseline.prompts).toEqual([{ suite: 'delta', id: 'delta', missing: true }]);
+    expect(run.comparison?.rows[0].test).toBe('floor-only');
+    expect(run.gate?.reasons).toEqual(['delta \u00d7 m: no case has a baseline result (a new prompt, or only new cases): decided by the floor only: all 3 cases pass (with no gate.minPassRate, every case must pass)']);
+    expect(result.stdout).toContain('delta: none (new prompt, no baseline)');
+    expect(result.summary).toContain('delta: none (new prompt, no baseline)');
+    expect(result.summary).toContain('decided by the floor only: all 3 cases pass');
+
+    // Nothing to compare is no free pass: a new prompt whose cases fail fails the gate.
+    await branch('new-sloppy-prompt', { ...added, 'prompts/delta.prompt': prompt('0.1.0', 'Repeat the word in capitals, be sloppy.') });
+    const sloppy = await ci();
+    expect(sloppy.code).toBe(1);
+    expect(sloppy.summary).toContain('with no gate.minPassRate, every case must pass: 3 of 3 cases fail');
+  });
+
   it('changed cases alone select their suite', async () => {
     await branch('more-cases', { 'evals/beta.csv': wordCases(WORDS.slice(0, 4)) });
     const result = await ci();

@@ -1,8 +1,8 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeProject, runCli } from '../helpers/cli.js';
-import { commitFiles, initRepo } from '../helpers/git-repo.js';
+import { commitFiles, gitIn, initRepo } from '../helpers/git-repo.js';
 import { textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type IncomingChat, type MockServer } from '../helpers/openai-server.js';
 import { readRun, runFolders } from '../helpers/runs.js';
@@ -84,19 +84,119 @@ describe('promptgate compare against git history', () => {
     expect(server.count).toBe(WORDS.length);
   });
 
-  it('a prompt absent at the baseline is reported as new, not as an error', async () => {
+  it('the console, run.json, summary.md and JUnit name the baseline commit and content hash', async () => {
+    const result = await runCli(['compare', '--baseline', '@1.0.0', '--reporter', 'console', '--reporter', 'markdown', '--reporter', 'junit', '--reporter', 'html'], { cwd: dir });
+    expect(result.code).toBe(1);
+    const runDir = /^Run folder: (.+)$/m.exec(result.stdout)![1];
+    const run = await readRun(runDir);
+    const first = gitIn(dir, 'rev-list', '--max-parents=0', 'HEAD');
+    const hash = run.cases[0].baseline!.promptHash;
+    expect(run.comparison?.baseline).toEqual({
+      spec: '@1.0.0',
+      label: 'version 1.0.0',
+      commit: first,
+      prompts: [{ suite: 'shout', id: 'shout', version: '1.0.0', hash, commit: first }],
+    });
+    expect(run.comparison?.candidate.prompts).toEqual([{ suite: 'shout', id: 'shout', version: '1.1.0', hash: run.cases[0].promptHash }]);
+    const line = `version 1.0.0 (git ${first.slice(0, 7)}): shout@1.0.0 ${hash}`;
+    expect(result.stdout).toContain(`Baseline:  ${line}`);
+    expect(await readFile(join(runDir, 'summary.md'), 'utf8')).toContain(`baseline ${line}`);
+    const junit = await readFile(join(runDir, 'junit.xml'), 'utf8');
+    expect(junit).toContain(`<property name="baseline.commit" value="${first}"/>`);
+    expect(junit).toContain(`<property name="baseline.prompt.hash" value="${hash}"/>`);
+    expect(await readFile(join(runDir, 'report.html'), 'utf8')).toContain(line);
+  });
+
+  it('an unknown version is exit 2 naming it and the versions the prompt has; nothing runs', async () => {
+    server.reset();
+    const before = await runFolders(dir);
+    const result = await runCli(['compare', '--baseline', '@9.9.9'], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      'promptgate: prompts/shout.prompt: no commit has version 9.9.9 (--baseline @9.9.9; versions in its git history: 1.1.0, 1.0.0) (use one of those versions, a git revision (--baseline HEAD~1), or compare only the suites that have 9.9.9)',
+    ]);
+    expect(result.stdout).not.toContain('Gate');
+    expect(server.count).toBe(0);
+    expect(await runFolders(dir)).toEqual(before);
+  });
+
+  it('a missing stored run is exit 2 naming the path', async () => {
+    const result = await runCli(['compare', '--baseline', 'run:reports/no-such-run/run.json'], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('promptgate: reports/no-such-run/run.json: no stored run at this path (--baseline run:reports/no-such-run/run.json)');
+  });
+
+  it('a prompt absent at the baseline revision, or a suite the stored run lacks, is exit 2 naming it (never "all new, PASS")', async () => {
+    const stored = /^Run folder: (.+)$/m.exec((await runCli(['run', 'shout'], { cwd: dir })).stdout)![1];
     await writeFile(join(dir, 'prompts/echo.prompt'), prompt('0.1.0', 'Repeat the word in capitals.'));
     await writeFile(join(dir, 'evals/echo.csv'), 'word,__expected\nplum,equals:PLUM\n');
-    const result = await runCli(['compare', 'echo', '--baseline', 'HEAD'], { cwd: dir });
-    expect(result.code).toBe(0);
-    const runs = await runFolders(dir);
-    const run = await readRun(runs[runs.length - 1]);
-    expect(run.cases.map((c) => c.change)).toEqual(['new']);
+    server.reset();
+    const atGit = await runCli(['compare', 'echo', '--baseline', 'HEAD'], { cwd: dir });
+    expect(atGit.code).toBe(2);
+    const head = gitIn(dir, 'rev-parse', '--short', 'HEAD');
+    expect(atGit.stderr).toContain(`promptgate: prompts/echo.prompt: does not exist at git ${head} (HEAD) (--baseline HEAD): there is nothing to compare its cases with`);
+    const fromRun = await runCli(['compare', '--baseline', `run:${stored}`], { cwd: dir });
+    expect(fromRun.code).toBe(2);
+    expect(fromRun.stderr).toContain('the stored run has no suite "echo"');
+    expect(fromRun.stderr).toContain('it has "shout"');
+    expect(server.count).toBe(0);
+    await rm(join(dir, 'prompts/echo.prompt'));
+    await rm(join(dir, 'evals/echo.csv'));
   });
 
   it('an unknown revision is an input error (exit 2)', async () => {
     const result = await runCli(['compare', '--baseline', 'no-such-branch'], { cwd: dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('unknown git revision "no-such-branch"');
+  });
+});
+
+describe('promptgate compare --baseline @version when several commits carry that version', () => {
+  let server: MockServer;
+  let dir: string;
+  const lastRun = async () => readRun((await runFolders(dir)).at(-1)!);
+
+  beforeAll(async () => {
+    server = await startOpenAIServer({ respond: answer });
+    dir = await makeProject({});
+    initRepo(dir);
+    const config = `export default { models: { m: { provider: 'openai', model: 'shout-1', baseURL: '${server.url}' } } };\n`;
+    const cases = ['word,__expected', ...WORDS.slice(0, 4).map((w) => `${w},equals:${w.toUpperCase()}`)].join('\n');
+    await commitFiles(dir, { 'eval.config.mjs': config, 'prompts/shout.prompt': prompt('1.0.0', 'Repeat the word in capitals.'), 'evals/shout.csv': cases, '.gitignore': 'reports/\n.promptgate-cache/\n' }, 'released 1.0.0');
+    // The same content committed again (a revert): still one version.
+    await commitFiles(dir, { 'prompts/shout.prompt': prompt('0.9.0', 'Repeat the word in capitals.') }, 'oops');
+    await commitFiles(dir, { 'prompts/shout.prompt': prompt('1.0.0', 'Repeat the word in capitals.') }, 'revert');
+    gitIn(dir, 'tag', 'released');
+    // A feature branch edits 1.0.0 without a bump, then bumps.
+    gitIn(dir, 'checkout', '-q', '-b', 'feature');
+    await commitFiles(dir, { 'prompts/shout.prompt': prompt('1.0.0', 'Repeat the word in capitals, be sloppy.') }, 'edit without a bump');
+    await commitFiles(dir, { 'prompts/shout.prompt': prompt('1.1.0', 'Repeat the word in capitals, be sloppy.') }, 'bump');
+  });
+  afterAll(async () => server.close());
+
+  it('same content in several commits is one version; different contents resolve to the one on the base branch', async () => {
+    const result = await runCli(['compare', '--baseline', '@1.0.0'], { cwd: dir });
+    expect(result.code).toBe(1);
+    const released = gitIn(dir, 'rev-parse', 'released');
+    expect(result.stderr).toContain(`prompts/shout.prompt: version 1.0.0 has other contents on other branches; using the one on main (git ${released.slice(0, 7)}`);
+    const run = await lastRun();
+    expect(run.comparison?.baseline.commit).toBe(released);
+    // The released text (no "sloppy"): the three a-c words regress against it.
+    expect(run.cases.filter((c) => c.change === 'regressed')).toHaveLength(3);
+  });
+
+  it('different contents on the base branch itself are refused, listing commit and hash of each', async () => {
+    gitIn(dir, 'checkout', '-q', 'main');
+    await commitFiles(dir, { 'prompts/shout.prompt': prompt('1.0.0', 'Repeat the word in capitals!') }, 'edit 1.0.0 on main');
+    const edited = gitIn(dir, 'rev-parse', '--short', 'HEAD');
+    const released = gitIn(dir, 'rev-parse', '--short', 'released');
+    server.reset();
+    const result = await runCli(['compare', '--baseline', '@1.0.0'], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(server.count).toBe(0);
+    const line = result.stderr.trim();
+    expect(line.split('\n')).toHaveLength(1);
+    expect(line).toMatch(new RegExp(`^promptgate: prompts/shout\\.prompt: version 1\\.0\\.0 has 2 different contents in git history: ${edited} \\(hash [0-9a-f]{12}\\), ${released} \\(hash [0-9a-f]{12}\\), and not exactly one of them is on main \\(choose one: --baseline git:<commit>\\)$`));
+    gitIn(dir, 'checkout', '-q', 'feature');
   });
 });

@@ -138,6 +138,21 @@ describe('promptgate drift against a stored run', () => {
     expect(result.stderr).toContain('the stored run ran shout@1.0.0 (hash 000000000000)');
   });
 
+  it('a suite the stored run lacks: named, it is exit 2 (nothing to compare); unnamed, a note says it is not checked', async () => {
+    await writeFile(join(dir, 'prompts/echo.prompt'), prompt('0.1.0', 'Repeat the word in capitals.'));
+    await writeFile(join(dir, 'evals/echo.csv'), wordCases(WORDS.slice(0, 2)));
+    server.reset();
+    const named = await runCli(['drift', 'echo', '--baseline', 'run:baselines/nightly.json'], { cwd: dir, env: { MOCK_KEY: 'k' } });
+    expect(named.code).toBe(2);
+    expect(named.stderr.trim()).toBe('promptgate: baselines/nightly.json: the stored run has no suite "echo": there is nothing to compare its cases with (it has "shout"; make a baseline that includes it with `promptgate drift --save-baseline` or `promptgate run`)');
+    expect(server.count).toBe(0);
+    const all = await runCli(['drift', '--baseline', 'run:baselines/nightly.json'], { cwd: dir, env: { MOCK_KEY: 'k' } });
+    expect(all.code).toBe(0);
+    expect(all.stderr).toContain('promptgate: note: suite "echo" is not in the stored run (baselines/nightly.json): not checked for drift');
+    const { run } = await runOf(all.stdout);
+    expect(new Set(run.cases.map((c) => c.suite))).toEqual(new Set(['shout']));
+  });
+
   it('a baseline that is not run:<path> is a usage error (exit 2)', async () => {
     const result = await runCli(['drift', '--baseline', 'main'], { cwd: dir });
     expect(result.code).toBe(2);

@@ -41,6 +41,11 @@ describe('schemas/run.schema.json', () => {
     full.cases[0].repeats[1].usage = null;
     full.cases[0].repeats[1].modelReported = null;
     full.comparison!.rows[0].pValue = 0.03;
+    full.comparison!.baseline.commit = '3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a';
+    full.comparison!.baseline.prompts = [
+      { suite: 'sentiment', id: 'sentiment', version: '1.0.0', hash: 'a1b2c3d4e5f6', commit: '3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a' },
+      { suite: 'brand-new', id: 'brand-new', missing: true },
+    ];
     full.summary[0].latencyP50 = null;
     full.summary[0].costUsd = null;
     full.totals.costUsd = null;

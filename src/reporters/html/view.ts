@@ -1,5 +1,6 @@
 import type { DriftReport, RunHeader } from '../../run-record/types.js';
 import {
+  describeSide,
   formatCost,
   formatDeltaWithCi,
   formatMs,
@@ -66,7 +67,7 @@ export function buildReportView(run: RunHeader): ReportView {
     ['promptgate', run.promptgateVersion],
   ];
   if (run.comparison) {
-    facts.splice(2, 0, ['Baseline', run.comparison.baseline.label], ['Candidate', run.comparison.candidate.label]);
+    facts.splice(2, 0, ['Baseline', describeSide(run.comparison.baseline)], ['Candidate', describeSide(run.comparison.candidate)]);
   }
   const errors = Object.entries(t.errorsByCode);
   if (errors.length > 0) facts.push(['Errors', errors.map(([code, n]) => `${code} × ${n}`).join(', ')]);

@@ -1,0 +1,70 @@
+import compareSemver from 'semver/functions/compare.js';
+import validSemver from 'semver/functions/valid.js';
+import { baseBranchMergeBase, commitsTouching, isAncestor, linesAtRevisions, readFileAt, revisionsContaining } from './git.js';
+
+/** What a prompt file's history says about one version (`--baseline @1.2.0`). */
+export type VersionLookup<P> =
+  /** `commit`: the newest commit with the chosen content; `onBase`: picked among several contents as the one on this base branch. */
+  | { kind: 'found'; commit: string; prompt: P; onBase?: string }
+  /** No commit has that version; `versions`: those that do occur in the file's history, newest first. */
+  | { kind: 'missing'; versions: string[] }
+  /** Several commits carry the version with different contents: one commit per content, newest first. */
+  | { kind: 'ambiguous'; contents: Array<{ commit: string; hash: string }>; base?: string };
+
+/**
+ * Finds `version` in the history of the prompt file at `repoPath` (relative to the repo root).
+ * `parse` turns the file at a commit into a prompt (undefined when it does not parse there).
+ *
+ * The same version in several commits with the same content hash is one version (the newest
+ * commit is used). With different contents the version is ambiguous unless exactly one content is
+ * on the base branch (the commits reachable from the merge base of HEAD with the base branch,
+ * see baseBranchMergeBase): a version edited on a feature branch without a bump does not hide the
+ * released one. Otherwise the caller must ask for a commit.
+ */
+export async function findPromptVersion<P extends { version: string; hash: string }>(
+  root: string,
+  repoPath: string,
+  version: string,
+  parse: (source: string, commit: string) => P | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<VersionLookup<P>> {
+  const commits = await commitsTouching(root, repoPath);
+  // Only commits whose file holds the version's text can have it: one `git grep`, not a read per commit.
+  const containing = await revisionsContaining(root, commits, repoPath, version);
+  const matches: Array<{ commit: string; prompt: P }> = [];
+  for (const commit of commits) {
+    if (!containing.has(commit)) continue;
+    const source = await readFileAt(root, commit, repoPath);
+    const prompt = source === undefined ? undefined : parse(source, commit);
+    if (prompt?.version === version) matches.push({ commit, prompt });
+  }
+  if (matches.length === 0) return { kind: 'missing', versions: await versionsInHistory(root, repoPath, commits) };
+
+  const contents = distinctContents(matches);
+  if (contents.length === 1) return { kind: 'found', commit: matches[0].commit, prompt: matches[0].prompt };
+  const base = await baseBranchMergeBase(root, env);
+  if (base) {
+    const onBase: typeof matches = [];
+    for (const match of matches) if (await isAncestor(root, match.commit, base.commit)) onBase.push(match);
+    if (distinctContents(onBase).length === 1) return { kind: 'found', commit: onBase[0].commit, prompt: onBase[0].prompt, onBase: base.ref };
+  }
+  return { kind: 'ambiguous', contents, base: base?.ref };
+}
+
+/** One entry per content hash: its newest commit (matches are newest first). */
+function distinctContents(matches: Array<{ commit: string; prompt: { hash: string } }>): Array<{ commit: string; hash: string }> {
+  const seen = new Map<string, string>();
+  for (const match of matches) if (!seen.has(match.prompt.hash)) seen.set(match.prompt.hash, match.commit);
+  return [...seen].map(([hash, commit]) => ({ commit, hash }));
+}
+
+/** The `version:` values found in the file's history, highest first (for the error message). */
+async function versionsInHistory(root: string, repoPath: string, commits: string[]): Promise<string[]> {
+  const versions = new Set<string>();
+  for (const line of await linesAtRevisions(root, commits, repoPath, '^version:')) {
+    const value = line.slice('version:'.length).replace(/\s+#.*$/, '').trim().replace(/^(["'])(.*)\1$/, '$2');
+    if (value !== '') versions.add(value);
+  }
+  const valid = [...versions].filter((v) => validSemver(v)).sort((a, b) => compareSemver(b, a));
+  return [...valid, ...[...versions].filter((v) => !validSemver(v))];
+}
