@@ -77,9 +77,10 @@ export async function runComparison(input: {
     flags: { concurrency: config.concurrency, filter: flags.filter, shard: shardOf(flags), noCache: !flags.cache, record: flags.record, resume: flags.resume, out: flags.out, models: flags.model },
     reporters: input.reporters,
     signal: input.signal,
+    stderr: input.stderr,
     decide: (engine) => {
       const rows = compareRows(engine.slimCases, { repeat: Math.max(1, ...input.plans.map((p) => p.repeat)), gate: config.gate });
-      const comparison = buildComparison(rows, { spec: baselineSpec.text, label: baseline.label }, { spec: candidateSpec.text, label: candidate.label }, config.gate);
+      const comparison = buildComparison(rows, { spec: baselineSpec.text, label: baseline.label }, { spec: candidateSpec.text, label: candidate.label }, config.gate, engine.summary.totals);
       return { comparison, gate: comparison.gate, ...input.extend?.(engine) };
     },
   });

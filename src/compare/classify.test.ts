@@ -15,6 +15,11 @@ describe('classifyChange', () => {
     ['error', 'pass', 'errored'],
     ['pass', 'error', 'errored'],
     ['error', 'error', 'errored'],
+    ['ungraded', 'pass', 'ungraded'],
+    ['fail', 'ungraded', 'ungraded'],
+    ['ungraded', 'ungraded', 'ungraded'],
+    ['ungraded', 'error', 'errored'],
+    ['error', 'ungraded', 'errored'],
   ] as const)('baseline %s, candidate %s → %s', (before, after, expected) => {
     expect(classifyChange(side(after), side(before), 1)).toBe(expected);
   });

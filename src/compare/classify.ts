@@ -3,7 +3,9 @@ import type { ChangeStatus, SideResult } from '../run-record/types.js';
 /**
  * How one case changed from baseline to candidate.
  *
- * - no baseline → `new`; either side `error` → `errored`;
+ * - no baseline → `new`; either side `error` → `errored` (a call or a grader left no verdict);
+ * - either side `ungraded` (nothing to grade it with) → `ungraded`: like `errored`, left out of
+ *   the comparison, never a pass;
  * - otherwise the sides' statuses decide: pass → fail `regressed`, fail → pass `improved`,
  *   else `unchanged-pass` / `unchanged-fail`.
  *
@@ -17,6 +19,7 @@ import type { ChangeStatus, SideResult } from '../run-record/types.js';
 export function classifyChange(candidate: SideResult, baseline: SideResult | undefined, repeat = 1): ChangeStatus {
   if (!baseline) return 'new';
   if (candidate.status === 'error' || baseline.status === 'error') return 'errored';
+  if (candidate.status === 'ungraded' || baseline.status === 'ungraded') return 'ungraded';
   const before = baseline.status === 'pass';
   const after = candidate.status === 'pass';
   if (before && !after) return 'regressed';

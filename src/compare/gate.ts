@@ -2,9 +2,11 @@
  * The regression gate of `compare`, `ci` and `drift`, one row per suite × model (README: "Compare and the gate"
  * says the same at more length, for users).
  *
- * Cases in the statistics: those with both sides present and neither side errored. Errored cases
- * are left out; a row with errored cases that would otherwise pass gets verdict `error` (errors
- * left no verdict, exit 3), while a row that fails on the other cases stays `fail`.
+ * Cases in the statistics: those with both sides present and graded, and neither side errored.
+ * Errored cases are left out; a row with errored cases that would otherwise pass gets verdict
+ * `error` (errors left no verdict, exit 3), while a row that fails on the other cases stays `fail`.
+ * Ungraded cases (nothing to grade them) are left out too, and never count as passes: a row where
+ * no candidate case was graded gets verdict `error` (a selection with no graded case is never a pass).
  *
  * Two rules, each with its own tolerance, so that one does not silently override the other:
  * - pass/fail flips, tolerance `maxRegressions`;
@@ -120,6 +122,14 @@ function evaluateRow(data: RowData, options: CompareOptions): ComparisonRow {
       reasons.push(`${plural(data.erroredCases, 'errored case')} (${sides}) left no verdict`);
     } else reasons.push(`${plural(data.erroredCases, 'errored case')} (${sides}) left out of the comparison`);
   }
+  if (data.ungradedCases > 0) {
+    const onlyBaseline = data.ungradedCases - data.ungradedCandidate;
+    const what = `${plural(data.ungradedCases, 'ungraded case')} (nothing to grade them with${onlyBaseline > 0 ? `; ${onlyBaseline} on the baseline only` : ''})`;
+    if (data.floorCases === 0 && data.erroredCases === 0) {
+      verdict = 'error';
+      reasons.push(`no case was graded, ${what}: no verdict (add __expected or assert to the cases, or an output.schema to the prompt)`);
+    } else reasons.push(`${what} left out of the comparison`);
+  }
   if (verdict === 'fail' && noisy) reasons.push(`${labels(data)} (majority of repeats; informative only)`);
   if (verdict === 'pass') reasons.push(...findings.context);
 
@@ -231,6 +241,7 @@ function labels(data: RowData): string {
   const c = data.counts;
   const parts = [`${c.regressed} regressed`, `${c.improved} improved`, `${c['unchanged-pass']} unchanged-pass`, `${c['unchanged-fail']} unchanged-fail`];
   if (c.errored > 0) parts.push(`${c.errored} errored`);
+  if (c.ungraded > 0) parts.push(`${c.ungraded} ungraded`);
   if (c.new > 0) parts.push(`${c.new} new`);
   return parts.join(', ');
 }

@@ -4,6 +4,7 @@ import { inputError } from '../errors.js';
 import { commitsTouching, readFileAt, repoRoot, resolveRevision, shortCommit } from '../git/git.js';
 import { parsePromptSource } from '../prompts/index.js';
 import type { PromptFile } from '../prompts/types.js';
+import { upgradeSide } from '../run-record/status.js';
 import type { RunFile, SideResult } from '../run-record/types.js';
 import { readRunFile } from '../run-record/writer.js';
 import type { SuitePlan } from '../runner/plan.js';
@@ -123,13 +124,13 @@ async function storedRunResolver(spec: Extract<SideSpec, { kind: 'run' }>, _conf
   };
 }
 
-/** suite → (model, case id) → the stored candidate side. */
+/** suite → (model, case id) → the stored candidate side (a format 1 run's read with today's statuses: upgradeSide). */
 function indexStoredRun(run: RunFile): Map<string, Map<string, SideResult>> {
   const index = new Map<string, Map<string, SideResult>>();
   for (const c of run.cases) {
     let suite = index.get(c.suite);
     if (!suite) index.set(c.suite, (suite = new Map()));
-    suite.set(`${c.model}\u0000${c.caseId}`, {
+    const side: SideResult = {
       promptId: c.promptId,
       promptVersion: c.promptVersion,
       promptHash: c.promptHash,
@@ -137,7 +138,8 @@ function indexStoredRun(run: RunFile): Map<string, Map<string, SideResult>> {
       passRate: c.passRate,
       meanScore: c.meanScore,
       repeats: c.repeats,
-    });
+    };
+    suite.set(`${c.model}\u0000${c.caseId}`, upgradeSide(side, run.formatVersion));
   }
   return index;
 }

@@ -38,7 +38,7 @@ export function csvRow(result: CaseResult): string {
     result.caseId,
     result.status,
     result.change ?? '',
-    result.status === 'error' ? '' : formatScore(result.meanScore),
+    result.status === 'error' || result.status === 'ungraded' ? '' : formatScore(result.meanScore),
     output === null ? '' : shorten(output, MAX_OUTPUT),
     shorten(reason, MAX_REASON),
   ]
