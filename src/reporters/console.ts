@@ -100,9 +100,9 @@ async function collectNotable(cases: AsyncIterable<CaseResult>, comparing: boole
 
 function renderNotable(notable: Notable): string[] {
   const lines: string[] = [];
-  const section = (title: string, list: CaseResult[], count: number, render: (c: CaseResult) => string[]) => {
+  const section = (title: string, list: CaseResult[], count: number, render: (c: CaseResult) => string[], note?: string) => {
     if (!count) return;
-    lines.push('', pc.bold(`${title} (${count})`));
+    lines.push('', `${pc.bold(`${title} (${count})`)}${note ? pc.dim(` ${note}`) : ''}`);
     for (const result of list) lines.push(...render(result));
     if (count > list.length) lines.push(pc.dim(`  … and ${count - list.length} more (see run.json or --reporter html)`));
   };
@@ -124,9 +124,7 @@ function renderNotable(notable: Notable): string[] {
     const side = !candidate && error ? 'baseline: ' : '';
     return [`  ${pc.yellow('!')} ${title(c)}`, `      ${oneLine(error ? `${side}${error.code}: ${error.message}` : 'error', 100)}`];
   });
-  section('Ungraded: no assertion and no output.schema, so nothing graded them (not counted as passes)', notable.ungraded, notable.counts.ungraded, (c) => [
-    `  ${pc.yellow('?')} ${title(c)}`,
-  ]);
+  section('Ungraded', notable.ungraded, notable.counts.ungraded, (c) => [`  ${pc.yellow('?')} ${title(c)}`], 'no assertion and no output.schema: nothing graded them, and they do not count as passes');
   return lines;
 }
 

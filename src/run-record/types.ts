@@ -184,7 +184,7 @@ export interface SelectionRecord {
   cases: number;
   /** sha256 (hex) of the sorted selected case ids, one per line. */
   idsDigest: string;
-  /** Of those, the cases this run (shard) ran. */
+  /** Of those, the cases this run was to run: its shard's part (all of them without --shard; for a merged run, those it holds). */
   inRun: number;
 }
 

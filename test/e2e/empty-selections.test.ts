@@ -130,7 +130,7 @@ describe('gates against nothing', () => {
     // Console: the Ungraded column, the count in the totals, the list and the verdict.
     expect(result.stdout).toMatch(/│ Errored\s*│ Ungraded\s*│ Pass rate\s*│/);
     expect(result.stdout).toContain('6 cases · 2 passed · 0 failed · 0 errored · 4 ungraded');
-    expect(result.stdout).toContain('Ungraded: no assertion and no output.schema, so nothing graded them (not counted as passes) (4)');
+    expect(result.stdout).toContain('Ungraded (4) no assertion and no output.schema: nothing graded them, and they do not count as passes');
     expect(result.stdout).toContain('Gate: NO VERDICT — loose › m: no case was graded');
     const runDir = folderOf(result)!;
     const md = await readFile(join(runDir, 'summary.md'), 'utf8');
