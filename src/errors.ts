@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'GIT'
   | 'RUN_INVALID'
   | 'USAGE'
+  /** `--filter` (or another selection) that matches no case: a gate on nothing is refused. */
+  | 'SELECTION_EMPTY'
   /** prompts.lock.json does not parse or has the wrong shape. */
   | 'LOCK_INVALID'
   /** A prompt file's hash differs from the one prompts.lock.json locks (a tampered or unlocked file). */

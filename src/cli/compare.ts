@@ -91,9 +91,10 @@ export async function runComparison(input: {
     reporters: input.reporters,
     signal: input.signal,
     warn: (line) => (input.stderr ?? process.stderr).write(`${line}\n`),
+    stderr: input.stderr,
     decide: (engine) => {
       const rows = compareRows(engine.slimCases, { repeat: Math.max(1, ...input.plans.map((p) => p.repeat)), gate: config.gate });
-      const comparison = buildComparison(rows, baselineInfo, candidateInfo, config.gate);
+      const comparison = buildComparison(rows, baselineInfo, candidateInfo, config.gate, engine.summary.totals);
       return { comparison, gate: comparison.gate, ...input.extend?.(engine) };
     },
   });

@@ -15,13 +15,19 @@ describe('classifyChange', () => {
     ['error', 'pass', 'errored'],
     ['pass', 'error', 'errored'],
     ['error', 'error', 'errored'],
+    ['ungraded', 'pass', 'ungraded'],
+    ['fail', 'ungraded', 'ungraded'],
+    ['ungraded', 'ungraded', 'ungraded'],
+    ['ungraded', 'error', 'errored'],
+    ['error', 'ungraded', 'errored'],
   ] as const)('baseline %s, candidate %s → %s', (before, after, expected) => {
     expect(classifyChange(side(after), side(before), 1)).toBe(expected);
   });
 
-  it('labels a case without baseline as new, whatever the candidate did', () => {
+  it('labels a case without baseline as new, unless the candidate has no verdict (errored)', () => {
     expect(classifyChange(side('pass'), undefined)).toBe('new');
-    expect(classifyChange(side('error'), undefined)).toBe('new');
+    expect(classifyChange(side('fail'), undefined)).toBe('new');
+    expect(classifyChange(side('error'), undefined)).toBe('errored');
   });
 
   it('uses the majority status at repeat > 1, not the pass-rate difference', () => {

@@ -3,7 +3,10 @@ import type { ChangeStatus, SideResult } from '../run-record/types.js';
 /**
  * How one case changed from baseline to candidate.
  *
- * - no baseline → `new`; either side `error` → `errored`;
+ * - either side `error` → `errored` (a call or a grader left no verdict), also a candidate with no
+ *   baseline; otherwise no baseline → `new`;
+ * - either side `ungraded` (nothing to grade it with) → `ungraded`: like `errored`, left out of
+ *   the comparison, never a pass;
  * - otherwise the sides' statuses decide: pass → fail `regressed`, fail → pass `improved`,
  *   else `unchanged-pass` / `unchanged-fail`.
  *
@@ -15,8 +18,10 @@ import type { ChangeStatus, SideResult } from '../run-record/types.js';
  * accepted so callers can pass it uniformly; the label does not depend on it.
  */
 export function classifyChange(candidate: SideResult, baseline: SideResult | undefined, repeat = 1): ChangeStatus {
+  if (candidate.status === 'error') return 'errored';
   if (!baseline) return 'new';
-  if (candidate.status === 'error' || baseline.status === 'error') return 'errored';
+  if (baseline.status === 'error') return 'errored';
+  if (candidate.status === 'ungraded' || baseline.status === 'ungraded') return 'ungraded';
   const before = baseline.status === 'pass';
   const after = candidate.status === 'pass';
   if (before && !after) return 'regressed';

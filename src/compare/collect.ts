@@ -3,7 +3,7 @@ import { classifyChange } from './classify.js';
 
 /** Zero for every change status, in report order. */
 export function emptyCounts(): Record<ChangeStatus, number> {
-  return { regressed: 0, improved: 0, 'unchanged-pass': 0, 'unchanged-fail': 0, errored: 0, new: 0 };
+  return { regressed: 0, improved: 0, 'unchanged-pass': 0, 'unchanged-fail': 0, errored: 0, ungraded: 0, new: 0 };
 }
 
 /**
@@ -26,12 +26,15 @@ export interface RowData {
   unchanged: boolean[];
   /** Every paired side's mean score equals its pass rate (scores are only pass/fail). */
   scoresArePassRates: boolean;
-  /** Candidate passes and trials over every non-errored candidate case (paired and new): the floor. */
+  /** Candidate passes and trials over every graded, non-errored candidate case (paired, new, or with an ungraded baseline): the floor. */
   floorPasses: number;
   floorTrials: number;
   floorCases: number;
   /** Of floorCases, those whose candidate status is pass (majority of repeats). */
   floorCasesPassed: number;
+  /** Cases (without an error) left out because a side had nothing to grade it; of those, with an ungraded candidate. */
+  ungradedCases: number;
+  ungradedCandidate: number;
   /** Cases with an error on either side; of those, with an errored candidate / baseline side. */
   erroredCases: number;
   erroredCandidate: number;
@@ -65,6 +68,8 @@ export function collectRows(cases: Iterable<CaseResult>): RowData[] {
         floorTrials: 0,
         floorCases: 0,
         floorCasesPassed: 0,
+        ungradedCases: 0,
+        ungradedCandidate: 0,
         erroredCases: 0,
         erroredCandidate: 0,
         erroredBaseline: 0,
@@ -88,13 +93,19 @@ function addCase(row: RowData, item: CaseResult): void {
     row.erroredCases++;
     return;
   }
+  if (item.status === 'ungraded' || baseline?.status === 'ungraded') row.ungradedCases++;
+  if (item.status === 'ungraded') {
+    row.ungradedCandidate++;
+    return;
+  }
 
   const n = trials(item);
   row.floorPasses += Math.round(item.passRate * n);
   row.floorTrials += n;
   row.floorCases++;
   if (item.status === 'pass') row.floorCasesPassed++;
-  if (!baseline) return;
+  // Like a new case: the candidate counts for the floor, but there is nothing to compare it with.
+  if (!baseline || baseline.status === 'ungraded') return;
   row.baselinePass.push(baseline.passRate);
   row.candidatePass.push(item.passRate);
   row.baselineScore.push(baseline.meanScore);

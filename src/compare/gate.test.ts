@@ -6,13 +6,17 @@ import { buildComparison } from './build-comparison.js';
 import { compareRows, decideGate } from './gate.js';
 import { createRandom } from './stats.js';
 
-type Outcomes = Array<{ pass: boolean; score?: number }> | 'error';
+type Outcomes = Array<{ pass: boolean; score?: number }> | 'error' | 'ungraded';
 
 function side(outcomes: Outcomes): SideResult {
   const base = { promptId: 'p', promptVersion: '1.0.0', promptHash: 'abc' };
   if (outcomes === 'error') {
     const repeats: RepeatOutcome[] = [{ ...repeat(0, null), error: { code: 'TIMEOUT', message: 'timed out' } }];
     return { ...base, status: 'error', passRate: 0, meanScore: 0, repeats };
+  }
+  if (outcomes === 'ungraded') {
+    const repeats: RepeatOutcome[] = [{ ...repeat(0, { pass: false, score: 0 }) }];
+    return { ...base, status: 'ungraded', passRate: 0, meanScore: 0, repeats };
   }
   const repeats = outcomes.map((o, i) => repeat(i, { pass: o.pass, score: o.score ?? (o.pass ? 1 : 0) }));
   const passRate = outcomes.filter((o) => o.pass).length / outcomes.length;
@@ -140,19 +144,52 @@ describe('errored and new cases', () => {
   it('decides a row with no baseline result by the floor only, and says so (every case must pass without a floor)', () => {
     const [onlyNew] = compareRows([testCase('a', undefined, pass()), testCase('b', undefined, pass())], { repeat: 1, gate: gate() });
     expect(onlyNew).toMatchObject({ test: 'floor-only', pValue: null, verdict: 'pass' });
-    expect(onlyNew.reasons[0]).toBe('no case has a baseline result (a new prompt, or only new cases): decided by the floor only: all 2 cases pass (with no gate.minPassRate, every case must pass)');
+    expect(onlyNew.reasons[0]).toBe('no case has a graded baseline result (a new prompt, only new cases, or an ungraded baseline): decided by the floor only: all 2 cases pass (with no gate.minPassRate, every case must pass)');
     const [failing] = compareRows([testCase('a', undefined, pass()), testCase('b', undefined, fail())], { repeat: 1, gate: gate() });
     expect(failing).toMatchObject({ test: 'floor-only', verdict: 'fail' });
     expect(failing.reasons[0]).toContain('every case must pass: 1 of 2 cases fail');
     const [floored] = compareRows([testCase('a', undefined, pass()), testCase('b', undefined, fail())], { repeat: 1, gate: gate({ minPassRate: 0.5 }) });
     expect(floored).toMatchObject({ test: 'floor-only', verdict: 'pass' });
-    expect(floored.reasons[0]).toBe('no case has a baseline result (a new prompt, or only new cases): decided by the floor only: candidate pass rate 0.50 over 2 cases meets the floor 0.5');
+    expect(floored.reasons[0]).toBe('no case has a graded baseline result (a new prompt, only new cases, or an ungraded baseline): decided by the floor only: candidate pass rate 0.50 over 2 cases meets the floor 0.5');
     // The overall verdict names the rows that compared nothing instead of counting them as comparisons.
     const rows = [...compareRows([testCase('a', pass(), pass())], { repeat: 1, gate: gate() }), onlyNew];
     expect(decideGate(rows, gate()).reasons).toEqual([
       '1 suite \u00d7 model comparison passed (maxRegressions 0, maxScoreDrop 0, minPassRate 0, alpha 0.05)',
       `sentiment \u00d7 mini: ${onlyNew.reasons[0]}`,
     ]);
+  });
+});
+
+describe('ungraded cases', () => {
+  it('are left out of the rates and the floor, never counted as passes', () => {
+    const cases = [testCase('a', 'ungraded', 'ungraded'), testCase('b', pass(), fail()), testCase('c', pass(), pass()), testCase('d', pass(), 'ungraded')];
+    const [row] = compareRows(cases, { repeat: 1, gate: gate({ maxRegressions: 1, minPassRate: 0.5 }) });
+    expect(row.verdict).toBe('pass');
+    expect(row.counts).toMatchObject({ ungraded: 2, regressed: 1, 'unchanged-pass': 1 });
+    expect(row.candidatePassRate).toBe(0.5);
+    expect(row.reasons).toContain('2 ungraded cases (nothing to grade them with) left out of the comparison');
+    expect(row.reasons).toContain('candidate pass rate 0.50 over 2 cases meets the floor 0.5');
+  });
+
+  it('a row with only ungraded cases gets no verdict (error), also with repeats and without a baseline', () => {
+    for (const repeat of [1, 3]) {
+      const [row] = compareRows([testCase('a', 'ungraded', 'ungraded'), testCase('b', pass(), 'ungraded'), testCase('c', undefined, 'ungraded')], { repeat, gate: gate() });
+      expect(row.verdict).toBe('error');
+      expect(row.reasons).toEqual(['no case was graded, 3 ungraded cases (nothing to grade them with): no verdict (add __expected or assert to the cases, or an output.schema to the prompt)']);
+      expect(decideGate([row], gate())).toMatchObject({ verdict: 'error' });
+    }
+  });
+
+  it('a graded candidate against an ungraded baseline counts like a new case (the floor applies)', () => {
+    const [row] = compareRows([testCase('a', 'ungraded', fail()), testCase('b', 'ungraded', pass())], { repeat: 1, gate: gate({ minPassRate: 0.9 }) });
+    expect(row).toMatchObject({ test: 'floor-only', verdict: 'fail' });
+    expect(row.reasons[0]).toBe('no case has a graded baseline result (a new prompt, only new cases, or an ungraded baseline): decided by the floor only: candidate pass rate 0.50 over 2 cases is below the floor 0.9');
+    expect(row.reasons).toContain('2 ungraded cases (nothing to grade them with; 2 on the baseline only) left out of the comparison');
+    // Without a floor it still compared nothing: every case must pass, never a pass for want of a comparison.
+    const [noFloor] = compareRows([testCase('a', 'ungraded', fail()), testCase('b', 'ungraded', pass())], { repeat: 1, gate: gate() });
+    expect(noFloor).toMatchObject({ test: 'floor-only', verdict: 'fail' });
+    const [allPass] = compareRows([testCase('a', 'ungraded', pass())], { repeat: 1, gate: gate() });
+    expect(allPass).toMatchObject({ test: 'floor-only', verdict: 'pass' });
   });
 });
 

@@ -2,9 +2,11 @@
  * The regression gate of `compare`, `ci` and `drift`, one row per suite × model (README: "Compare and the gate"
  * says the same at more length, for users).
  *
- * Cases in the statistics: those with both sides present and neither side errored. Errored cases
- * are left out; a row with errored cases that would otherwise pass gets verdict `error` (errors
- * left no verdict, exit 3), while a row that fails on the other cases stays `fail`.
+ * Cases in the statistics: those with both sides present and graded, and neither side errored.
+ * Errored cases are left out; a row with errored cases that would otherwise pass gets verdict
+ * `error` (errors left no verdict, exit 3), while a row that fails on the other cases stays `fail`.
+ * Ungraded cases (nothing to grade them) are left out too, and never count as passes: a row where
+ * no candidate case was graded gets verdict `error` (a selection with no graded case is never a pass).
  *
  * Two rules, each with its own tolerance, so that one does not silently override the other:
  * - pass/fail flips, tolerance `maxRegressions`;
@@ -110,9 +112,10 @@ function evaluateRow(data: RowData, options: CompareOptions): ComparisonRow {
   const deltas: Deltas = { pass, score, passCi, scoreCi };
   const noisy = (data.maxRepeats || options.repeat) > 1;
 
-  // No case has a baseline result (a new prompt in ci, or only new cases): nothing was compared,
-  // so the row is decided by the floor alone, never passed for want of a comparison.
-  const floorOnly = pass.length === 0 && data.counts.new > 0;
+  // Graded candidate cases but no graded baseline result to compare them with (a new prompt in ci,
+  // only new cases, or a baseline with nothing to grade it): nothing was compared, so the row is
+  // decided by the floor alone, never passed for want of a comparison.
+  const floorOnly = pass.length === 0 && data.floorCases > 0;
   const findings: Findings = floorOnly
     ? floorOnlyGate(data, gate, noisy)
     : pass.length === 0
@@ -130,6 +133,14 @@ function evaluateRow(data: RowData, options: CompareOptions): ComparisonRow {
       verdict = 'error';
       reasons.push(`${plural(data.erroredCases, 'errored case')} (${sides}) left no verdict`);
     } else reasons.push(`${plural(data.erroredCases, 'errored case')} (${sides}) left out of the comparison`);
+  }
+  if (data.ungradedCases > 0) {
+    const onlyBaseline = data.ungradedCases - data.ungradedCandidate;
+    const what = `${plural(data.ungradedCases, 'ungraded case')} (nothing to grade them with${onlyBaseline > 0 ? `; ${onlyBaseline} on the baseline only` : ''})`;
+    if (data.floorCases === 0 && data.erroredCases === 0) {
+      verdict = 'error';
+      reasons.push(`no case was graded, ${what}: no verdict (add __expected or assert to the cases, or an output.schema to the prompt)`);
+    } else reasons.push(`${what} left out of the comparison`);
   }
   if (verdict === 'fail' && noisy) reasons.push(`${labels(data)} (majority of repeats; informative only)`);
   if (verdict === 'pass') reasons.push(...findings.context);
@@ -218,7 +229,7 @@ function unchangedScores(data: RowData): { before: number[]; after: number[]; he
  * nothing cannot pass by default.
  */
 function floorOnlyGate(data: RowData, gate: Required<GateConfig>, noisy: boolean): Findings {
-  const head = 'no case has a baseline result (a new prompt, or only new cases): decided by the floor only';
+  const head = 'no case has a graded baseline result (a new prompt, only new cases, or an ungraded baseline): decided by the floor only';
   const findings: Findings = { test: 'floor-only', pValue: null, failing: [], context: [] };
   if (gate.minPassRate > 0) {
     checkFloor(data, gate, noisy, findings);
@@ -264,6 +275,7 @@ function labels(data: RowData): string {
   const c = data.counts;
   const parts = [`${c.regressed} regressed`, `${c.improved} improved`, `${c['unchanged-pass']} unchanged-pass`, `${c['unchanged-fail']} unchanged-fail`];
   if (c.errored > 0) parts.push(`${c.errored} errored`);
+  if (c.ungraded > 0) parts.push(`${c.ungraded} ungraded`);
   if (c.new > 0) parts.push(`${c.new} new`);
   return parts.join(', ');
 }

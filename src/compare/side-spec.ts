@@ -6,6 +6,7 @@ import { readFileAt, repoRoot, resolveRevision, shortCommit } from '../git/git.j
 import { findPromptVersion } from '../git/prompt-history.js';
 import { parsePromptSource } from '../prompts/index.js';
 import type { PromptFile } from '../prompts/types.js';
+import { upgradeSide } from '../run-record/status.js';
 import type { RunFile, SideResult } from '../run-record/types.js';
 import { readRunFile } from '../run-record/writer.js';
 import type { SuitePlan } from '../runner/plan.js';
@@ -185,14 +186,14 @@ function displayPath(file: string): string {
   return rel === '' || rel.startsWith('..') ? file : rel.split('\\').join('/');
 }
 
-/** suite → its models, and (model, case id) → the stored candidate side. */
+/** suite → its models, and (model, case id) → the stored candidate side (a format 1 run's read with today's statuses: upgradeSide). */
 function indexStoredRun(run: RunFile): Map<string, { models: Set<string>; results: Map<string, SideResult> }> {
   const index = new Map<string, { models: Set<string>; results: Map<string, SideResult> }>();
   for (const c of run.cases) {
     let suite = index.get(c.suite);
     if (!suite) index.set(c.suite, (suite = { models: new Set(), results: new Map() }));
     suite.models.add(c.model);
-    suite.results.set(`${c.model}\u0000${c.caseId}`, {
+    const side: SideResult = {
       promptId: c.promptId,
       promptVersion: c.promptVersion,
       promptHash: c.promptHash,
@@ -200,7 +201,8 @@ function indexStoredRun(run: RunFile): Map<string, { models: Set<string>; result
       passRate: c.passRate,
       meanScore: c.meanScore,
       repeats: c.repeats,
-    });
+    };
+    suite.results.set(`${c.model}\u0000${c.caseId}`, upgradeSide(side, run.formatVersion));
   }
   return index;
 }

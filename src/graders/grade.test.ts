@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gradeOutput } from './grade.js';
+import { gradeOutput, UNGRADED_REASON } from './grade.js';
 import { makeAssertion, makeContext } from './test-context.js';
 import type { JsGraderFunction } from './types.js';
 
@@ -49,11 +49,14 @@ describe('gradeOutput', () => {
     expect(await gradeOutput('a', assertions, 0.3, context)).toMatchObject({ pass: true, score: 0.3 });
   });
 
-  it('turns a throwing or rejecting grader into a failure, never a pass, also negated', async () => {
+  it('turns a throwing or rejecting grader into no verdict (errored), never a pass, also negated', async () => {
     for (const name of ['boom', 'rejects', 'nothing']) {
-      const graded = await gradeOutput('x', [makeAssertion('js', name, { negate: true })], undefined, context);
-      expect(graded).toMatchObject({ pass: false, score: 0 });
-      expect(graded.assertions[0]).toMatchObject({ pass: false, score: 0, errored: true });
+      for (const negate of [false, true]) {
+        const graded = await gradeOutput('x', [makeAssertion('js', name, { negate })], undefined, context);
+        expect(graded).toMatchObject({ pass: false, score: 0, errored: true });
+        expect(graded.reason).toMatch(/^no verdict: 1 grader errored; (not-)?js:/);
+        expect(graded.assertions[0]).toMatchObject({ pass: false, score: 0, errored: true });
+      }
     }
   });
 
@@ -71,11 +74,14 @@ describe('gradeOutput', () => {
     expect(trapped.assertions[0]).toMatchObject({ pass: false, errored: true, reason: 'grader error: trap' });
   });
 
-  it('an errored assertion fails the case even when the score reaches the threshold', async () => {
+  it('an errored assertion leaves no verdict even when the score reaches the threshold, or another assertion fails', async () => {
     const assertions = [makeAssertion('contains', 'x', { weight: 9 }), makeAssertion('js', 'boom')];
     const graded = await gradeOutput('x', assertions, 0.5, context);
-    expect(graded).toMatchObject({ pass: false, score: 0.9 });
-    expect(graded.reason).toContain("js:boom: js grader 'boom' threw: kaput");
+    expect(graded).toMatchObject({ pass: false, score: 0.9, errored: true });
+    expect(graded.reason).toBe("no verdict: 1 grader errored; js:boom: js grader 'boom' threw: kaput");
+    const failing = await gradeOutput('y', [makeAssertion('contains', 'x'), makeAssertion('js', 'boom', { negate: true })], undefined, context);
+    expect(failing).toMatchObject({ pass: false, errored: true });
+    expect(failing.reason).toBe("no verdict: 1 grader errored; not-js:boom: js grader 'boom' threw: kaput; contains:x: output does not contain \"x\"");
   });
 
   it('negation uses 1 - score', async () => {
@@ -83,8 +89,9 @@ describe('gradeOutput', () => {
     expect(graded).toMatchObject({ pass: true, score: 0.5 });
   });
 
-  it('with no assertions: passes, or applies the prompt output schema / json format', async () => {
-    expect(await gradeOutput('anything', [], undefined, context)).toEqual({ pass: true, score: 1, reason: 'no assertions', assertions: [] });
+  it('with no assertions: ungraded (never a pass), or applies the prompt output schema / json format', async () => {
+    expect(await gradeOutput('anything', [], undefined, context)).toEqual({ pass: false, score: 0, reason: UNGRADED_REASON, assertions: [], ungraded: true });
+    expect(await gradeOutput('anything', [], 0, context)).toMatchObject({ pass: false, ungraded: true });
     const schemaContext = makeContext({ prompt: { id: 'p', version: '1.0.0', outputFormat: 'json', outputSchema: { type: 'object', required: ['a'] } } });
     expect((await gradeOutput('{"a": 1}', [], undefined, schemaContext)).pass).toBe(true);
     const missing = await gradeOutput('{"b": 1}', [], undefined, schemaContext);

@@ -6,14 +6,14 @@ import { renderAssertionSpec } from './spec.js';
 
 /**
  * Grades one output against a case's assertions (all of them, concurrently).
- * - A grader that throws or rejects fails its assertion with `grader error: …` (a GraderError's
- *   message as is), score 0, `errored: true`, also when negated.
+ * - A grader that throws or rejects marks its assertion `errored: true` with reason `grader error: …`
+ *   (a GraderError's message as is), pass false, score 0, also when negated. The whole grade is then
+ *   `errored`: no verdict (SPEC §8: the case is `error`, never `fail`, with or without a threshold).
  * - `not-` swaps pass and scores 1 − score.
  * - Case score: mean of the scores weighted by `weight` (a plain mean when every weight is 0).
- * - Case pass: with `threshold` (`__threshold`), score ≥ threshold and no errored assertion (a
- *   grader that could not reach a verdict never lets a case pass); otherwise every assertion passes.
+ * - Case pass: with `threshold` (`__threshold`), score ≥ threshold; otherwise every assertion passes.
  * - No assertions: the prompt's `output.schema` (or `output.format: json` → is-json) is the default
- *   grader; with neither, the case passes with score 1 and reason 'no assertions'.
+ *   grader; with neither, the grade is `ungraded` (pass false, score 0): never counted as a pass.
  */
 export async function gradeOutput(
   output: string,
@@ -22,7 +22,7 @@ export async function gradeOutput(
   context: GraderContext,
 ): Promise<CaseGrade> {
   const planned = assertions.length > 0 ? assertions : defaultAssertions(context);
-  if (planned.length === 0) return { pass: true, score: 1, reason: 'no assertions', assertions: [] };
+  if (planned.length === 0) return { pass: false, score: 0, reason: UNGRADED_REASON, assertions: [], ungraded: true };
   const grades = await Promise.all(planned.map((assertion) => gradeAssertion(output, assertion, context)));
   return summarise(grades, threshold);
 }
@@ -65,6 +65,9 @@ function defaultAssertions(context: GraderContext): Assertion[] {
   return [];
 }
 
+/** Why a case with nothing to grade it is `ungraded`. */
+export const UNGRADED_REASON = 'ungraded: the case has no assertion and the prompt no output.schema or output.format (add __expected or assert)';
+
 function summarise(grades: AssertionGrade[], threshold: number | undefined): CaseGrade {
   const totalWeight = grades.reduce((sum, grade) => sum + grade.weight, 0);
   const raw =
@@ -74,8 +77,14 @@ function summarise(grades: AssertionGrade[], threshold: number | undefined): Cas
   // Rounded so 0.1 + 0.2-style noise does not fail a threshold of 0.3.
   const score = Math.round(raw * 1e9) / 1e9;
   const failing = grades.filter((grade) => !grade.pass).map((grade) => `${grade.spec}: ${grade.reason}`);
+  const errored = grades.filter((grade) => grade.errored);
+  if (errored.length > 0) {
+    // No verdict: the reasons of the graders that errored come first.
+    const reason = `no verdict: ${errored.length} grader${errored.length === 1 ? '' : 's'} errored; ${[...errored, ...grades.filter((g) => !g.pass && !g.errored)].map((g) => `${g.spec}: ${g.reason}`).join('; ')}`;
+    return { pass: false, score, reason, assertions: grades, errored: true };
+  }
   if (threshold !== undefined) {
-    const pass = score >= threshold && !grades.some((grade) => grade.errored);
+    const pass = score >= threshold;
     const head = `score ${formatScore(score)} ${score >= threshold ? '≥' : '<'} threshold ${threshold}`;
     return { pass, score, reason: [head, ...failing].join('; '), assertions: grades };
   }

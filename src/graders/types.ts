@@ -33,7 +33,7 @@ export interface GraderContext {
   signal?: AbortSignal;
 }
 
-/** A grader: plain async function, registered by type. A thrown error becomes a failure. */
+/** A grader: plain async function, registered by type. A thrown error leaves its case without a verdict (`errored`). */
 export type Grader = (output: string, assertion: Assertion, context: GraderContext) => Promise<GradeResult>;
 
 export interface AssertionGrade extends GradeResult {
@@ -43,11 +43,15 @@ export interface AssertionGrade extends GradeResult {
   metric?: string;
   /** The spec as the user wrote it, for reports. */
   spec: string;
-  /** The grader could not reach a verdict (it threw, or was misconfigured): a failure, negated or not. */
+  /** The grader could not reach a verdict (it threw, or was misconfigured): never a pass, negated or not; its case is `error`. */
   errored?: boolean;
 }
 
 /** All assertions of one case on one output. */
 export interface CaseGrade extends GradeResult {
   assertions: AssertionGrade[];
+  /** Some assertion's grader errored: no verdict (`pass` is false, the case status is `error`). */
+  errored?: boolean;
+  /** Nothing to grade with (no assertion, no output.schema / output.format): never a pass; the case is `ungraded`. */
+  ungraded?: boolean;
 }

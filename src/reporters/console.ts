@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import type { CaseResult, ComparisonRow, RunHeader, SummaryRow } from '../run-record/types.js';
-import { describeSide } from './format.js';
+import { describeSide, sideError } from './format.js';
 import { oneLine } from './terminal-text.js';
 import type { Reporter, ReporterOptions } from './types.js';
 
@@ -30,8 +30,10 @@ export function createConsoleReporter(options: ReporterOptions = {}): Reporter {
 }
 
 export function renderSummaryTable(rows: SummaryRow[]): string {
+  // The Ungraded column shows only when some case had nothing to grade it (pass rates are over graded cases).
+  const ungraded = rows.some((row) => (row.ungraded ?? 0) > 0);
   const table = new Table({
-    head: ['Suite', 'Model', 'Prompt', 'Cases', 'Passed', 'Failed', 'Errored', 'Pass rate', 'Score', 'Tokens in/out', 'p50/p95 ms', 'Cost'],
+    head: ['Suite', 'Model', 'Prompt', 'Cases', 'Passed', 'Failed', 'Errored', ...(ungraded ? ['Ungraded'] : []), 'Pass rate', 'Score', 'Tokens in/out', 'p50/p95 ms', 'Cost'],
     style: { head: [], border: [] },
   });
   for (const row of rows) {
@@ -43,7 +45,8 @@ export function renderSummaryTable(rows: SummaryRow[]): string {
       pc.green(String(row.passed)),
       row.failed ? pc.red(String(row.failed)) : '0',
       row.errored ? pc.yellow(String(row.errored)) : '0',
-      percent(row.passRate),
+      ...(ungraded ? [row.ungraded ? pc.yellow(String(row.ungraded)) : '0'] : []),
+      row.passed + row.failed > 0 ? percent(row.passRate) : '—',
       row.meanScore.toFixed(2),
       `${row.inputTokens}/${row.outputTokens}`,
       `${ms(row.latencyP50)}/${ms(row.latencyP95)}`,
@@ -54,8 +57,9 @@ export function renderSummaryTable(rows: SummaryRow[]): string {
 }
 
 export function renderComparisonTable(rows: ComparisonRow[]): string {
+  const ungraded = rows.some((row) => (row.counts.ungraded ?? 0) > 0);
   const table = new Table({
-    head: ['Suite', 'Model', 'Cases', 'Baseline', 'Candidate', 'Δ pass rate (CI)', 'Regressed', 'Improved', 'Errored', 'Verdict'],
+    head: ['Suite', 'Model', 'Cases', 'Baseline', 'Candidate', 'Δ pass rate (CI)', 'Regressed', 'Improved', 'Errored', ...(ungraded ? ['Ungraded'] : []), 'Verdict'],
     style: { head: [], border: [] },
   });
   for (const row of rows) {
@@ -70,6 +74,7 @@ export function renderComparisonTable(rows: ComparisonRow[]): string {
       row.counts.regressed ? pc.red(String(row.counts.regressed)) : '0',
       row.counts.improved ? pc.green(String(row.counts.improved)) : '0',
       row.counts.errored ? pc.yellow(String(row.counts.errored)) : '0',
+      ...(ungraded ? [row.counts.ungraded ? pc.yellow(String(row.counts.ungraded)) : '0'] : []),
       verdict,
     ]);
   }
@@ -80,15 +85,16 @@ interface Notable {
   regressed: CaseResult[];
   failed: CaseResult[];
   errored: CaseResult[];
-  counts: { regressed: number; failed: number; errored: number };
+  ungraded: CaseResult[];
+  counts: { regressed: number; failed: number; errored: number; ungraded: number };
 }
 
 async function collectNotable(cases: AsyncIterable<CaseResult>, comparing: boolean): Promise<Notable> {
-  const notable: Notable = { regressed: [], failed: [], errored: [], counts: { regressed: 0, failed: 0, errored: 0 } };
+  const notable: Notable = { regressed: [], failed: [], errored: [], ungraded: [], counts: { regressed: 0, failed: 0, errored: 0, ungraded: 0 } };
   for await (const result of cases) {
     const kind = comparing
-      ? result.change === 'regressed' ? 'regressed' : result.change === 'errored' ? 'errored' : undefined
-      : result.status === 'fail' ? 'failed' : result.status === 'error' ? 'errored' : undefined;
+      ? result.change === 'regressed' ? 'regressed' : result.change === 'errored' ? 'errored' : result.change === 'ungraded' || (result.change === 'new' && result.status === 'ungraded') ? 'ungraded' : undefined
+      : result.status === 'fail' ? 'failed' : result.status === 'error' ? 'errored' : result.status === 'ungraded' ? 'ungraded' : undefined;
     if (!kind) continue;
     notable.counts[kind]++;
     if (notable[kind].length < MAX_LISTED) notable[kind].push(result);
@@ -98,9 +104,9 @@ async function collectNotable(cases: AsyncIterable<CaseResult>, comparing: boole
 
 function renderNotable(notable: Notable): string[] {
   const lines: string[] = [];
-  const section = (title: string, list: CaseResult[], count: number, render: (c: CaseResult) => string[]) => {
+  const section = (title: string, list: CaseResult[], count: number, render: (c: CaseResult) => string[], note?: string) => {
     if (!count) return;
-    lines.push('', pc.bold(`${title} (${count})`));
+    lines.push('', `${pc.bold(`${title} (${count})`)}${note ? pc.dim(` ${note}`) : ''}`);
     for (const result of list) lines.push(...render(result));
     if (count > list.length) lines.push(pc.dim(`  … and ${count - list.length} more (see run.json or --reporter html)`));
   };
@@ -117,9 +123,12 @@ function renderNotable(notable: Notable): string[] {
     `      ${pc.dim(oneLine(firstReason(c), 100))}`,
   ]);
   section('Errored', notable.errored, notable.counts.errored, (c) => {
-    const error = c.repeats.find((r) => r.error)?.error ?? c.baseline?.repeats.find((r) => r.error)?.error;
-    return [`  ${pc.yellow('!')} ${title(c)}`, `      ${oneLine(error ? `${error.code}: ${error.message}` : 'error', 100)}`];
+    const candidate = sideError(c);
+    const error = candidate ?? sideError(c.baseline);
+    const side = !candidate && error ? 'baseline: ' : '';
+    return [`  ${pc.yellow('!')} ${title(c)}`, `      ${oneLine(error ? `${side}${error.code}: ${error.message}` : 'error', 100)}`];
   });
+  section('Ungraded', notable.ungraded, notable.counts.ungraded, (c) => [`  ${pc.yellow('?')} ${title(c)}`], 'no assertion and no output.schema: nothing graded them, and they do not count as passes');
   return lines;
 }
 
@@ -135,6 +144,7 @@ function renderTotals(run: RunHeader): string {
     pc.green(`${t.passed} passed`),
     t.failed ? pc.red(`${t.failed} failed`) : `${t.failed} failed`,
     t.errored ? pc.yellow(`${t.errored} errored`) : `${t.errored} errored`,
+    ...(t.ungraded ? [pc.yellow(`${t.ungraded} ungraded`)] : []),
     `${t.calls} calls (${t.cachedCalls} cached)`,
     `${t.inputTokens + t.outputTokens} tokens`,
   ];
@@ -142,6 +152,9 @@ function renderTotals(run: RunHeader): string {
   const lines = ['', parts.join(' · ')];
   const codes = Object.entries(t.errorsByCode);
   if (codes.length) lines.push(pc.yellow(`Errored calls by cause: ${codes.map(([code, n]) => `${code} ×${n}`).join(', ')}`));
+  const graders = Object.entries(t.graderErrorsByType ?? {});
+  if (graders.length) lines.push(pc.yellow(`Graders that errored (no verdict), by type: ${graders.map(([type, n]) => `${type} ×${n}`).join(', ')}`));
+  for (const note of run.notes ?? []) lines.push(pc.yellow(`Note: ${oneLine(note, 300)}`));
   if (run.status === 'interrupted') lines.push(pc.yellow('Interrupted: finished work was kept. Resume with --resume <run folder>.'));
   if (run.gate) {
     const verdict = run.gate.verdict === 'pass' ? pc.green('Gate: PASS') : run.gate.verdict === 'fail' ? pc.red('Gate: FAIL') : pc.yellow('Gate: NO VERDICT');

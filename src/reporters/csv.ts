@@ -41,7 +41,7 @@ export function csvRow(result: CaseResult): string {
     result.caseId,
     result.status,
     result.change ?? '',
-    result.status === 'error' ? '' : formatScore(result.meanScore),
+    result.status === 'error' || result.status === 'ungraded' ? '' : formatScore(result.meanScore),
     // Escaped before shortening, so the limit holds for what is written.
     output === null ? '' : shorten(escapeControlChars(output), MAX_OUTPUT),
     shorten(escapeControlChars(reason), MAX_REASON),

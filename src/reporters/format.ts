@@ -1,4 +1,5 @@
 import type { CaseResult, ComparisonSideInfo, GateVerdict, RunHeader, SideResult } from '../run-record/types.js';
+export { sideError } from '../run-record/status.js';
 
 /**
  * Plain-text formatting shared by the file reporters (numbers, verdicts, failure reasons).
@@ -102,6 +103,11 @@ export function groupName(suite: string, model: string): string {
 /** What a case is called in reports: its description, else its id. */
 export function caseLabel(result: CaseResult): string {
   return result.description && result.description.trim() !== '' ? result.description : result.caseId;
+}
+
+/** Whether the case is `ungraded` (nothing to grade it with) on either side, and errored on neither. */
+export function isUngraded(result: CaseResult): boolean {
+  return !isErrored(result) && (result.status === 'ungraded' || result.change === 'ungraded' || result.baseline?.status === 'ungraded');
 }
 
 /** Whether the case counts as errored on either side. */

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CaseResult, RunHeader } from '../run-record/types.js';
 import { escapeXml, escapeXmlAttr, shorten } from './escape.js';
-import { caseLabel, describeSide, firstOutput, groupName, regressionMessage, sideReasons } from './format.js';
+import { caseLabel, describeSide, firstOutput, groupName, regressionMessage, sideError, sideReasons } from './format.js';
 import type { Reporter } from './types.js';
 
 /** Longest failure message attribute and `<system-out>` body kept per test case (characters). */
@@ -15,6 +15,8 @@ interface SuiteGroup {
   tests: number;
   failures: number;
   errors: number;
+  /** Ungraded cases (nothing graded them): `<skipped>`. */
+  skipped: number;
   /** Sum of the candidate's call latencies. */
   ms: number;
   /** Rendered `<testcase>` elements. */
@@ -23,7 +25,8 @@ interface SuiteGroup {
 
 /**
  * Renders a run as JUnit XML: one `<testsuite>` per suite × model (named `suite › model`), one
- * `<testcase>` per case. Failing cases and regressions become `<failure>`, errored calls `<error>`.
+ * `<testcase>` per case. Failing cases and regressions become `<failure>`, cases without a verdict
+ * (an errored call or grader) `<error>`, ungraded cases (nothing to grade them with) `<skipped>`.
  * `time` is the sum of the candidate's call latencies, in seconds.
  */
 export async function renderJunit(run: RunHeader, cases: AsyncIterable<CaseResult>): Promise<string> {
@@ -32,7 +35,7 @@ export async function renderJunit(run: RunHeader, cases: AsyncIterable<CaseResul
     const key = JSON.stringify([suite, model]);
     let group = groups.get(key);
     if (!group) {
-      group = { suite, model, tests: 0, failures: 0, errors: 0, ms: 0, body: [] };
+      group = { suite, model, tests: 0, failures: 0, errors: 0, skipped: 0, ms: 0, body: [] };
       groups.set(key, group);
     }
     return group;
@@ -47,21 +50,22 @@ export async function renderJunit(run: RunHeader, cases: AsyncIterable<CaseResul
     group.ms += rendered.ms;
     if (rendered.kind === 'failure') group.failures += 1;
     if (rendered.kind === 'error') group.errors += 1;
+    if (rendered.kind === 'skipped') group.skipped += 1;
     group.body.push(rendered.xml);
   }
 
   const all = [...groups.values()];
   const total = all.reduce(
-    (t, g) => ({ tests: t.tests + g.tests, failures: t.failures + g.failures, errors: t.errors + g.errors, ms: t.ms + g.ms }),
-    { tests: 0, failures: 0, errors: 0, ms: 0 },
+    (t, g) => ({ tests: t.tests + g.tests, failures: t.failures + g.failures, errors: t.errors + g.errors, skipped: t.skipped + g.skipped, ms: t.ms + g.ms }),
+    { tests: 0, failures: 0, errors: 0, skipped: 0, ms: 0 },
   );
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
   out.push(
-    `<testsuites name="${escapeXmlAttr(`promptgate ${run.command} ${run.runId}`)}" tests="${total.tests}" failures="${total.failures}" errors="${total.errors}" skipped="0" time="${seconds(total.ms)}" timestamp="${escapeXmlAttr(run.startedAt)}">`,
+    `<testsuites name="${escapeXmlAttr(`promptgate ${run.command} ${run.runId}`)}" tests="${total.tests}" failures="${total.failures}" errors="${total.errors}" skipped="${total.skipped}" time="${seconds(total.ms)}" timestamp="${escapeXmlAttr(run.startedAt)}">`,
   );
   for (const g of all) {
     out.push(
-      `  <testsuite name="${escapeXmlAttr(groupName(g.suite, g.model))}" tests="${g.tests}" failures="${g.failures}" errors="${g.errors}" skipped="0" time="${seconds(g.ms)}" timestamp="${escapeXmlAttr(run.startedAt)}">`,
+      `  <testsuite name="${escapeXmlAttr(groupName(g.suite, g.model))}" tests="${g.tests}" failures="${g.failures}" errors="${g.errors}" skipped="${g.skipped}" time="${seconds(g.ms)}" timestamp="${escapeXmlAttr(run.startedAt)}">`,
     );
     out.push(renderProperties(run, g.suite, g.model));
     out.push(...g.body);
@@ -103,7 +107,7 @@ function renderProperties(run: RunHeader, suite: string, model: string): string 
 }
 
 interface RenderedCase {
-  kind: 'pass' | 'failure' | 'error';
+  kind: 'pass' | 'failure' | 'error' | 'skipped';
   ms: number;
   xml: string;
 }
@@ -117,12 +121,14 @@ function renderTestcase(result: CaseResult): RenderedCase {
   const reasons = sideReasons(result);
   if (result.status === 'error') {
     kind = 'error';
-    const errored = result.repeats.filter((r) => r.error);
-    const first = errored[0]?.error;
+    const first = sideError(result);
     const message = first ? `${first.code}: ${first.message}` : 'error';
     inner.push(
       `      <error message="${escapeXmlAttr(shorten(message, MAX_MESSAGE))}" type="${escapeXmlAttr(first?.code ?? 'ERROR')}">${escapeXml(reasons.join('\n'))}</error>`,
     );
+  } else if (result.status === 'ungraded') {
+    kind = 'skipped';
+    inner.push(`      <skipped message="${escapeXmlAttr(shorten(reasons[0] ?? 'ungraded', MAX_MESSAGE))}"/>`);
   } else if (result.change === 'regressed' || result.status === 'fail') {
     kind = 'failure';
     let message: string;
@@ -140,13 +146,13 @@ function renderTestcase(result: CaseResult): RenderedCase {
       `      <failure message="${escapeXmlAttr(shorten(message, MAX_MESSAGE))}" type="${type}">${escapeXml(details.join('\n'))}</failure>`,
     );
   }
-  if (kind !== 'pass') {
+  if (kind === 'failure' || kind === 'error') {
     const output = firstOutput(result);
     if (output !== null) inner.push(`      <system-out>${escapeXml(shorten(output, MAX_OUTPUT))}</system-out>`);
   }
-  if (result.baseline?.status === 'error' && kind === 'pass') {
+  if ((result.baseline?.status === 'error' || result.baseline?.status === 'ungraded') && kind === 'pass') {
     const why = sideReasons(result.baseline);
-    inner.push(`      <system-err>${escapeXml(['baseline errored:', ...why].join('\n'))}</system-err>`);
+    inner.push(`      <system-err>${escapeXml([`baseline ${result.baseline.status === 'error' ? 'errored' : 'ungraded'}:`, ...why].join('\n'))}</system-err>`);
   }
   const xml = inner.length === 0 ? `${open.slice(0, -1)}/>` : [open, ...inner, '    </testcase>'].join('\n');
   return { kind, ms, xml };

@@ -14,6 +14,7 @@ import {
   formatScore,
   gateOf,
   isErrored,
+  isUngraded,
   regressionMessage,
   sideReasons,
   verdictLabel,
@@ -55,8 +56,10 @@ export async function renderMarkdown(run: RunHeader, cases: AsyncIterable<CaseRe
   const maxBytes = options.maxBytes ?? 1024 * 1024;
   const regressed = new Capped<CaseResult>(maxCases);
   const problems = new Capped<CaseResult>(maxCases);
+  const ungraded = new Capped<CaseResult>(maxCases);
   for await (const result of cases) {
     if (result.change === 'regressed') regressed.add(result);
+    else if (isUngraded(result)) ungraded.add(result);
     else if (result.status !== 'pass' || isErrored(result)) problems.add(result);
   }
 
@@ -68,6 +71,9 @@ export async function renderMarkdown(run: RunHeader, cases: AsyncIterable<CaseRe
   if (problems.total > 0) {
     blocks.push(`## Failing or errored cases (${problems.total})\n`, ...caseTable(problems, run, maxOutput));
   }
+  if (ungraded.total > 0) {
+    blocks.push(`## Ungraded cases (${ungraded.total})\n`, 'No assertion and no output.schema: nothing graded them, and they are not counted as passes.\n', ...caseTable(ungraded, run, maxOutput));
+  }
   return fitToBytes(blocks, maxBytes);
 }
 
@@ -76,8 +82,9 @@ function renderHeader(run: RunHeader): string {
   const verdict = verdictLabel(gate);
   const lines = [`# ${verdict.icon} promptgate ${escapeMarkdownInline(run.command)}: ${verdict.text}`, ''];
   const t = run.totals;
+  const ungraded = t.ungraded ? ` · **${t.ungraded}** ungraded` : '';
   lines.push(
-    `**${t.cases}** cases · **${t.passed}** passed · **${t.failed}** failed · **${t.errored}** errored · ${t.calls} calls (${t.cachedCalls} cached) · ${t.inputTokens + t.outputTokens} tokens · cost ${formatCost(t.costUsd)}`,
+    `**${t.cases}** cases · **${t.passed}** passed · **${t.failed}** failed · **${t.errored}** errored${ungraded} · ${t.calls} calls (${t.cachedCalls} cached) · ${t.inputTokens + t.outputTokens} tokens · cost ${formatCost(t.costUsd)}`,
     '',
   );
   const meta = [`Run \`${run.runId.replace(/`/g, '')}\``, run.status === 'interrupted' ? '**interrupted**' : 'complete'];
@@ -93,6 +100,11 @@ function renderHeader(run: RunHeader): string {
   if (codes.length > 0) {
     lines.push(`Errors by code: ${codes.map(([code, n]) => `${escapeMarkdownInline(code)} × ${n}`).join(', ')}`, '');
   }
+  const graders = Object.entries(t.graderErrorsByType ?? {});
+  if (graders.length > 0) {
+    lines.push(`Graders that errored (no verdict), by type: ${graders.map(([type, n]) => `${escapeMarkdownInline(type)} × ${n}`).join(', ')}`, '');
+  }
+  for (const note of run.notes ?? []) lines.push(`> ${escapeMarkdownInline(note)}`, '');
   return lines.join('\n');
 }
 
@@ -104,9 +116,11 @@ function renderGroups(run: RunHeader): string {
   const cell = escapeMarkdownCell;
   const lines = ['## Results', ''];
   if (run.comparison) {
+    // An Ungraded column only when some case had nothing to grade it.
+    const ungraded = run.comparison.rows.some((row) => (row.counts.ungraded ?? 0) > 0);
     lines.push(
-      tableRow(['Suite', 'Model', 'Cases', 'Baseline', 'Candidate', 'Δ pass rate [CI]', 'Regressed', 'Improved', 'Errored', 'Verdict']),
-      tableRow(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---']),
+      tableRow(['Suite', 'Model', 'Cases', 'Baseline', 'Candidate', 'Δ pass rate [CI]', 'Regressed', 'Improved', 'Errored', ...(ungraded ? ['Ungraded'] : []), 'Verdict']),
+      tableRow(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', ...(ungraded ? ['---:'] : []), '---']),
     );
     for (const row of run.comparison.rows) {
       const v = verdictLabel({ verdict: row.verdict, reasons: row.reasons });
@@ -121,14 +135,16 @@ function renderGroups(run: RunHeader): string {
           String(row.counts.regressed ?? 0),
           String(row.counts.improved ?? 0),
           String(row.counts.errored ?? 0),
+          ...(ungraded ? [String(row.counts.ungraded ?? 0)] : []),
           `${v.icon} ${cell(row.reasons.length > 0 ? `${v.text}: ${row.reasons.join('; ')}` : v.text)}`,
         ]),
       );
     }
   } else {
+    const ungraded = run.summary.some((row) => (row.ungraded ?? 0) > 0);
     lines.push(
-      tableRow(['Suite', 'Model', 'Prompt', 'Cases', 'Passed', 'Failed', 'Errored', 'Pass rate', 'Score', 'p50 / p95', 'Cost']),
-      tableRow(['---', '---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
+      tableRow(['Suite', 'Model', 'Prompt', 'Cases', 'Passed', 'Failed', 'Errored', ...(ungraded ? ['Ungraded'] : []), 'Pass rate', 'Score', 'p50 / p95', 'Cost']),
+      tableRow(['---', '---', '---', '---:', '---:', '---:', '---:', ...(ungraded ? ['---:'] : []), '---:', '---:', '---:', '---:']),
     );
     for (const row of run.summary) {
       lines.push(
@@ -140,7 +156,8 @@ function renderGroups(run: RunHeader): string {
           String(row.passed),
           String(row.failed),
           String(row.errored),
-          formatPercent(row.passRate),
+          ...(ungraded ? [String(row.ungraded ?? 0)] : []),
+          row.passed + row.failed > 0 ? formatPercent(row.passRate) : '–',
           formatScore(row.meanScore),
           `${formatMs(row.latencyP50)} / ${formatMs(row.latencyP95)}`,
           formatCost(row.costUsd),

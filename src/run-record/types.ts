@@ -1,8 +1,15 @@
 import type { CaseGrade } from '../graders/types.js';
 import type { Message } from '../prompts/types.js';
 
-/** Bumped on any breaking change to run.json or calls.jsonl (see schemas/run.schema.json). */
-export const RUN_FORMAT_VERSION = 1;
+/**
+ * Bumped on any breaking change to run.json or calls.jsonl (see schemas/run.schema.json).
+ * 2: case status `ungraded` (and change `ungraded`); a grader that errored makes its side `error`.
+ */
+export const RUN_FORMAT_VERSION = 2;
+
+/** Every format this version reads (format 1 is upgraded on reading: see upgrade.ts). */
+export type RunFormatVersion = 1 | 2;
+export const READABLE_FORMAT_VERSIONS: readonly RunFormatVersion[] = [1, 2];
 
 export interface CallError {
   code: string;
@@ -66,11 +73,18 @@ export interface RepeatOutcome {
   attempts: number;
 }
 
-/** `error`: some repeat still erroring after retries; `pass`: at least half the repeats passed. */
-export type CaseStatus = 'pass' | 'fail' | 'error';
+/**
+ * `error`: no verdict, because a call still errored after retries or a grader errored (in some repeat);
+ * `ungraded`: the case has nothing to grade it with (no assertion, and no output.schema / output.format
+ * on the prompt), never a pass; `pass`: at least half the repeats passed; else `fail`.
+ */
+export type CaseStatus = 'pass' | 'fail' | 'error' | 'ungraded';
 
-/** How a case changed from baseline to candidate (compare, ci, drift). */
-export type ChangeStatus = 'regressed' | 'improved' | 'unchanged-pass' | 'unchanged-fail' | 'errored' | 'new';
+/**
+ * How a case changed from baseline to candidate (compare, ci, drift). `errored`: either side `error`;
+ * `ungraded`: either side `ungraded` (and neither `error`); both left out of the comparison.
+ */
+export type ChangeStatus = 'regressed' | 'improved' | 'unchanged-pass' | 'unchanged-fail' | 'errored' | 'ungraded' | 'new';
 
 export interface SideResult {
   promptId: string;
@@ -106,6 +120,9 @@ export interface SummaryRow {
   passed: number;
   failed: number;
   errored: number;
+  /** Cases with nothing to grade them (format 2; absent in format 1 files). */
+  ungraded?: number;
+  /** passed / (passed + failed): over graded cases only. */
   passRate: number;
   meanScore: number;
   calls: number;
@@ -140,6 +157,8 @@ export interface RunTotals {
   passed: number;
   failed: number;
   errored: number;
+  /** Candidate cases with nothing to grade them (format 2; absent in format 1 files). */
+  ungraded?: number;
   calls: number;
   cachedCalls: number;
   inputTokens: number;
@@ -147,12 +166,32 @@ export interface RunTotals {
   costUsd: number | null;
   /** Count of errored calls by error code. */
   errorsByCode: Record<string, number>;
+  /**
+   * Count of graders that errored (no verdict: judge unreachable, a bad judge reply, a JS grader
+   * that threw...) by grader type, on either side, per repeat. Absent when none did (and in format 1).
+   */
+  graderErrorsByType?: Record<string, number>;
+}
+
+/**
+ * The cases one suite × model selected before `--shard` split them (after `--filter`): how many,
+ * and a digest of their ids, so `merge` can check that the shards together ran each exactly once.
+ */
+export interface SelectionRecord {
+  suite: string;
+  model: string;
+  /** Case ids selected over all shards. */
+  cases: number;
+  /** sha256 (hex) of the sorted selected case ids, one per line. */
+  idsDigest: string;
+  /** Of those, the cases this run was to run: its shard's part (all of them without --shard; for a merged run, those it holds). */
+  inRun: number;
 }
 
 /** Everything in run.json except the per-case results (those stream). */
 export interface RunHeader {
   format: 'promptgate-run';
-  formatVersion: typeof RUN_FORMAT_VERSION;
+  formatVersion: RunFormatVersion;
   runId: string;
   command: string;
   status: 'complete' | 'interrupted';
@@ -172,6 +211,10 @@ export interface RunHeader {
   models: ModelRef[];
   totals: RunTotals;
   summary: SummaryRow[];
+  /** What was selected per suite × model before sharding (format 2; merge checks completeness with it). */
+  selection?: SelectionRecord[];
+  /** What the run wants the reader to know, e.g. an empty shard or an incomplete merge. */
+  notes?: string[];
   /** Set by compare / ci / drift. */
   comparison?: Comparison;
   /** Set when a gate was evaluated (compare/ci/drift; `run` with a minPassRate floor). */

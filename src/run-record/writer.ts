@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
 import { inputError } from '../errors.js';
-import { RUN_FORMAT_VERSION, type CaseResult, type RunFile, type RunHeader } from './types.js';
+import { READABLE_FORMAT_VERSIONS, RUN_FORMAT_VERSION, type CaseResult, type RunFile, type RunHeader } from './types.js';
 import { checkRunShape } from './validate.js';
 
 export const RUN_FILE = 'run.json';
@@ -147,8 +147,8 @@ export async function readRunFile(path: string): Promise<{ run: RunFile; file: s
   if (run === null || typeof run !== 'object' || run.format !== 'promptgate-run' || !Array.isArray(run.cases)) {
     throw inputError('RUN_INVALID', 'not a promptgate run.json', { file });
   }
-  if (run.formatVersion !== RUN_FORMAT_VERSION) {
-    throw inputError('RUN_INVALID', `run format version ${run.formatVersion} is not supported (expected ${RUN_FORMAT_VERSION})`, { file });
+  if (!READABLE_FORMAT_VERSIONS.includes(run.formatVersion)) {
+    throw inputError('RUN_INVALID', `run format version ${run.formatVersion} is not supported (this promptgate reads ${READABLE_FORMAT_VERSIONS.join(' and ')}; it writes ${RUN_FORMAT_VERSION})`, { file });
   }
   await checkRunShape(run, file);
   return { run, file };

@@ -14,6 +14,7 @@ import { renderPrompt } from '../prompts/render.js';
 import type { Message, PromptFile } from '../prompts/types.js';
 import type { Provider, ProviderResult } from '../providers/types.js';
 import type { Reporter, RunNotice } from '../reporters/types.js';
+import { summariseRepeats } from '../run-record/status.js';
 import { CALLS_FILE, CASES_PARTIAL_FILE, openLineLog } from '../run-record/writer.js';
 import type { CallRecord, CaseResult, RepeatOutcome, Side, SideResult } from '../run-record/types.js';
 import { keyOfCall, makeCall, type CallContext, type CallInput, type CallServices } from './call.js';
@@ -339,13 +340,9 @@ async function judgeCall(unit: UnitInput, side: Extract<PreparedSide, { kind: 'c
   return { ok: true, output: record.output, modelReported: record.modelReported ?? undefined };
 }
 
+/** A side's result: `error` when a call or a grader left a repeat without a verdict, `ungraded` when nothing graded it (summariseRepeats). */
 function sideResultOf(prompt: PromptFile, repeats: RepeatOutcome[]): SideResult {
-  const graded = repeats.filter((r) => r.grade);
-  const passes = graded.filter((r) => r.grade!.pass).length;
-  const passRate = graded.length ? passes / graded.length : 0;
-  const meanScore = graded.length ? graded.reduce((sum, r) => sum + r.grade!.score, 0) / graded.length : 0;
-  const status = graded.length < repeats.length ? 'error' : passRate >= 0.5 ? 'pass' : 'fail';
-  return { promptId: prompt.id, promptVersion: prompt.version, promptHash: prompt.hash, status, passRate, meanScore, repeats };
+  return { promptId: prompt.id, promptVersion: prompt.version, promptHash: prompt.hash, ...summariseRepeats(repeats), repeats };
 }
 
 function renderFailure(prompt: PromptFile, repeat: number, message: string): SideResult {

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { ResolvedConfig } from '../config/types.js';
 import type { Reporter } from '../reporters/types.js';
 import { readLines, readRawLines, removeFile, writeRunFile } from '../run-record/writer.js';
-import { RUN_FORMAT_VERSION, type CaseResult, type Comparison, type DriftReport, type GateVerdict, type ModelRef, type PromptRef, type RunHeader } from '../run-record/types.js';
+import { RUN_FORMAT_VERSION, type CaseResult, type Comparison, type DriftReport, type GateVerdict, type ModelRef, type PromptRef, type RunHeader, type SelectionRecord } from '../run-record/types.js';
 import type { EngineResult, SuiteRun } from './engine.js';
 import { promptOf } from './sides.js';
 
@@ -21,6 +21,10 @@ export interface FinalizeInput {
   gate?: GateVerdict;
   /** drift's findings (run.json `drift`). */
   drift?: DriftReport;
+  /** Per suite × model, the cases selected before sharding (run.json `selection`). */
+  selection?: SelectionRecord[];
+  /** Notes for the reader (run.json `notes`), e.g. an empty shard. */
+  notes?: string[];
 }
 
 /** Writes run.json (streamed from the case log), runs the reporters' end hooks, and tidies up. */
@@ -41,6 +45,8 @@ export async function finalizeRun(input: FinalizeInput): Promise<{ header: RunHe
     models: modelRefs(input.config, input.suites, engine.summary.modelsReported),
     totals: engine.summary.totals,
     summary: engine.summary.rows,
+    ...(input.selection ? { selection: input.selection } : {}),
+    ...(input.notes?.length ? { notes: input.notes } : {}),
     ...(input.comparison ? { comparison: input.comparison } : {}),
     ...(input.gate ? { gate: input.gate } : {}),
     ...(input.drift ? { drift: input.drift } : {}),

@@ -3,9 +3,9 @@ import { DEFAULT_GATE } from '../config/defaults.js';
 import type { RunTotals, SummaryRow } from '../run-record/types.js';
 import { decideRunFloor } from './floor.js';
 
-const row = (passed: number, failed: number): SummaryRow => ({
-  suite: 's', model: 'm', promptId: 'p', promptVersion: '1.0.0', promptHash: 'h', cases: passed + failed, passed, failed, errored: 0,
-  passRate: passed / (passed + failed), meanScore: 0, calls: 0, cachedCalls: 0, inputTokens: 0, outputTokens: 0, latencyP50: null, latencyP95: null, costUsd: null, modelsReported: [],
+const row = (passed: number, failed: number, ungraded = 0): SummaryRow => ({
+  suite: 's', model: 'm', promptId: 'p', promptVersion: '1.0.0', promptHash: 'h', cases: passed + failed + ungraded, passed, failed, errored: 0, ungraded,
+  passRate: passed + failed ? passed / (passed + failed) : 0, meanScore: 0, calls: 0, cachedCalls: 0, inputTokens: 0, outputTokens: 0, latencyP50: null, latencyP95: null, costUsd: null, modelsReported: [],
 });
 const totals = (errored = 0): RunTotals => ({ cases: 10, passed: 0, failed: 0, errored, calls: 0, cachedCalls: 0, inputTokens: 0, outputTokens: 0, costUsd: null, errorsByCode: errored ? { server_error: errored } : {} });
 
@@ -21,5 +21,20 @@ describe('run floor', () => {
   it('gives no verdict when cases still errored, naming the causes', () => {
     const verdict = decideRunFloor([row(9, 0)], totals(2), DEFAULT_GATE);
     expect(verdict).toEqual({ verdict: 'error', reasons: ['2 case(s) still erroring after retries (server_error ×2)'] });
+  });
+  it('counts graders that errored as causes too', () => {
+    const verdict = decideRunFloor([row(9, 0)], { ...totals(3), graderErrorsByType: { rubric: 1, js: 1 } }, DEFAULT_GATE);
+    expect(verdict).toEqual({ verdict: 'error', reasons: ['3 case(s) without a verdict (calls still erroring after retries: server_error ×3; graders that errored: rubric ×1, js ×1)'] });
+  });
+  it('gives no verdict to a suite × model with only ungraded cases, with or without a floor', () => {
+    for (const minPassRate of [0, 0.8]) {
+      const verdict = decideRunFloor([row(0, 0, 4)], { ...totals(), ungraded: 4 }, { ...DEFAULT_GATE, minPassRate });
+      expect(verdict.verdict).toBe('error');
+      expect(verdict.reasons).toEqual(['s › m: no case was graded (4 ungraded: no assertion and no output.schema), so no verdict (add __expected or assert to the cases, or an output.schema to the prompt)']);
+    }
+  });
+  it('leaves ungraded cases out of the pass rate and says so when the gate passes', () => {
+    const verdict = decideRunFloor([row(8, 2, 5)], { ...totals(), ungraded: 5 }, { ...DEFAULT_GATE, minPassRate: 0.8 });
+    expect(verdict).toEqual({ verdict: 'pass', reasons: ['5 ungraded case(s) (nothing to grade them with) not counted'] });
   });
 });

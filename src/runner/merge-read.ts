@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { inputError } from '../errors.js';
 import { RUN_FILE, readRunFile } from '../run-record/writer.js';
-import { RUN_FORMAT_VERSION, type CaseResult, type RunHeader } from '../run-record/types.js';
+import { READABLE_FORMAT_VERSIONS, RUN_FORMAT_VERSION, type CaseResult, type RunHeader } from '../run-record/types.js';
 
 /** A stored run read as a stream: its header, and its cases on demand (never all in memory). */
 export interface StoredRun {
@@ -104,7 +104,7 @@ async function* streamCases(file: string): AsyncGenerator<CaseResult> {
 
 function checkFormat(header: RunHeader, file: string): void {
   if (header?.format !== 'promptgate-run') throw inputError('RUN_INVALID', 'not a promptgate run.json', { file });
-  if (header.formatVersion !== RUN_FORMAT_VERSION) {
-    throw inputError('RUN_INVALID', `run format version ${header.formatVersion} is not supported (expected ${RUN_FORMAT_VERSION})`, { file });
+  if (!READABLE_FORMAT_VERSIONS.includes(header.formatVersion)) {
+    throw inputError('RUN_INVALID', `run format version ${header.formatVersion} is not supported (this promptgate reads ${READABLE_FORMAT_VERSIONS.join(' and ')}; it writes ${RUN_FORMAT_VERSION})`, { file });
   }
 }

@@ -1,14 +1,16 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { buildComparison, compareRows } from '../compare/index.js';
+import { buildComparison, classifyChange, compareRows } from '../compare/index.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { inputError } from '../errors.js';
 import type { Reporter } from '../reporters/types.js';
 import { CALLS_FILE, CASES_PARTIAL_FILE, ensureRunDir, openLineLog, readLines, readRawLines, removeFile, writeRunFile } from '../run-record/writer.js';
-import type { CallRecord, CaseResult, Comparison, GateVerdict, ModelRef, RepeatOutcome, RunHeader } from '../run-record/types.js';
+import { upgradeCase } from '../run-record/status.js';
+import { RUN_FORMAT_VERSION, type CallRecord, type CaseResult, type Comparison, type GateVerdict, type ModelRef, type RepeatOutcome, type RunHeader, type SelectionRecord } from '../run-record/types.js';
 import { packageVersion } from './finalize.js';
 import { decideRunFloor } from './floor.js';
-import { checkShards, mergeOrder, type CaseOrder } from './merge-check.js';
+import { agreedSelection, checkShards, mergeOrder, selectionKey, type CaseOrder } from './merge-check.js';
+import { checkCompleteness } from './merge-complete.js';
 import { openStoredRun, type StoredRun } from './merge-read.js';
 import { newRunId } from './session.js';
 import { createSummary } from './summary.js';
@@ -39,7 +41,11 @@ export interface MergeResult {
  * Combines the runs of `--shard i/n` into one run folder: cases in the order the unsharded run
  * writes them, calls.jsonl concatenated, summary and totals recomputed from them, and the gate
  * decided again on all cases (the floor for `run`; compareRows for compare / ci). Refuses shards
- * of different commands, configs or prompt versions, and overlapping cases (RUN_INVALID, exit 2).
+ * of different commands, configs or prompt versions, and overlapping cases (RUN_INVALID, exit 2),
+ * and — when every shard of the split is there — a merged run that does not hold every selected
+ * case exactly once (the shards record their selection: count and digest of the ids). With
+ * shards missing, the merged run is incomplete: it never gets a passing verdict.
+ * Format 1 shards are read with format 2's statuses (upgradeCase).
  * Cases are streamed from the shards' run.json files; memory holds a few numbers per case.
  */
 export async function mergeRuns(input: MergeInput): Promise<MergeResult> {
@@ -47,7 +53,9 @@ export async function mergeRuns(input: MergeInput): Promise<MergeResult> {
   const stderr = input.stderr ?? process.stderr;
   if (input.runs.length === 0) throw inputError('USAGE', 'merge needs at least one run folder', { file: 'merge' });
   const shards = await Promise.all(input.runs.map((path) => openStoredRun(resolve(config.rootDir, path))));
-  const { notes } = checkShards(shards);
+  const { notes, missingShards } = checkShards(shards);
+  const selection = agreedSelection(shards);
+  if (!selection) notes.push('the shards do not record what they selected (run format 1): that every case ran exactly once is not checked');
   if (config.digest !== shards[0].header.configDigest && (await input.configFor?.(shards[0].header.options))?.digest !== shards[0].header.configDigest) {
     notes.push(`the config (digest ${config.digest}) differs from the one the shards ran with (${shards[0].header.configDigest}), the gate rules and reporters come from the current config`);
   }
@@ -64,7 +72,10 @@ export async function mergeRuns(input: MergeInput): Promise<MergeResult> {
   const caseLog = openLineLog<CaseResult>(casesFile, 'w');
   const slimCases: CaseResult[] = [];
   const seen = new Set<string>();
-  for await (const item of mergeOrder(shards, orderOf(shards))) {
+  /** Case ids per suite × model, for the completeness check. */
+  const merged = new Map<string, string[]>();
+  for await (const stored of mergeOrder(shards, orderOf(shards))) {
+    const item = upgraded(stored, first.formatVersion);
     const key = JSON.stringify([item.suite, item.model, item.caseId]);
     if (seen.has(key)) {
       await caseLog.close();
@@ -72,27 +83,45 @@ export async function mergeRuns(input: MergeInput): Promise<MergeResult> {
       throw inputError('RUN_INVALID', `the shards overlap: case "${item.caseId}" of suite "${item.suite}" on model "${item.model}" is in more than one of them (merge each shard of one sharded run once)`, { file: 'merge' });
     }
     seen.add(key);
+    const group = selectionKey(item.suite, item.model);
+    if (!merged.has(group)) merged.set(group, []);
+    merged.get(group)!.push(item.caseId);
     caseLog.write(item);
     summary.addCase(item);
     slimCases.push(slimCase(item));
   }
   await caseLog.close();
+  const interrupted = shards.some((s) => s.header.status === 'interrupted');
+  if (selection && missingShards.length === 0 && !interrupted) {
+    try {
+      await checkCompleteness({ config, selection, merged, filter: first.options.filter });
+    } catch (error) {
+      await removeFile(casesFile);
+      throw error;
+    }
+  }
   const totals = summary.finish();
 
   let comparison: Comparison | undefined;
   let gate: GateVerdict | undefined;
   if (first.comparison) {
     const rows = compareRows(slimCases, { repeat: first.options.repeat, gate: config.gate });
-    comparison = buildComparison(rows, first.comparison.baseline, first.comparison.candidate, config.gate);
+    comparison = buildComparison(rows, first.comparison.baseline, first.comparison.candidate, config.gate, totals.totals);
     gate = comparison.gate;
   } else if (first.command === 'run') {
     gate = decideRunFloor(totals.rows, totals.totals, config.gate);
+  }
+  if (gate && missingShards.length > 0) {
+    // Part of the cases never ran: a pass would be a pass on what was not run.
+    const reason = `incomplete: shard${missingShards.length === 1 ? '' : 's'} ${missingShards.join(', ')} of the split ${missingShards.length === 1 ? 'is' : 'are'} missing, so their cases were not run`;
+    gate = { verdict: gate.verdict === 'pass' ? 'error' : gate.verdict, reasons: gate.verdict === 'pass' ? [reason] : [...gate.reasons, reason] };
+    if (comparison) comparison.gate = gate;
   }
   const options: RunHeader['options'] = { ...first.options };
   delete options.shard;
   const header: RunHeader = {
     format: 'promptgate-run',
-    formatVersion: first.formatVersion,
+    formatVersion: RUN_FORMAT_VERSION,
     runId,
     command: first.command,
     status: shards.some((s) => s.header.status === 'interrupted') ? 'interrupted' : 'complete',
@@ -105,6 +134,8 @@ export async function mergeRuns(input: MergeInput): Promise<MergeResult> {
     models: mergeModels(shards, totals.modelsReported),
     totals: totals.totals,
     summary: totals.rows,
+    ...(selection ? { selection: mergedSelection(selection, merged) } : {}),
+    ...(notes.length ? { notes } : {}),
     ...(comparison ? { comparison } : {}),
     ...(gate ? { gate } : {}),
   };
@@ -116,6 +147,19 @@ export async function mergeRuns(input: MergeInput): Promise<MergeResult> {
   }
   await removeFile(casesFile);
   return { header, runDir, files };
+}
+
+/** A shard's case as format 2 has it: format 1 statuses upgraded, and the change classified again from them. */
+function upgraded(item: CaseResult, formatVersion: RunHeader['formatVersion']): CaseResult {
+  if (formatVersion >= RUN_FORMAT_VERSION) return item;
+  const result = upgradeCase(item, formatVersion);
+  if (result.change && result.change !== 'new') result.change = classifyChange(result, result.baseline);
+  return result;
+}
+
+/** The shards' selection, with what the merged run holds of it. */
+function mergedSelection(selection: Map<string, SelectionRecord>, merged: Map<string, string[]>): SelectionRecord[] {
+  return [...selection.entries()].map(([key, record]) => ({ ...record, inRun: merged.get(key)?.length ?? 0 }));
 }
 
 async function concatenateCalls(shards: StoredRun[], runId: string, file: string, add: (call: CallRecord) => void): Promise<void> {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { TestCase } from '../cases/types.js';
 import { sha256 } from '../util/hash.js';
 
@@ -34,4 +35,16 @@ export function matchesFilter(testCase: TestCase, suite: string, filter: string 
     (testCase.description ?? '').toLowerCase().includes(needle) ||
     testCase.tags.some((tag) => tag.toLowerCase().includes(needle))
   );
+}
+
+/**
+ * A digest of a set of case ids, whatever their order: sha256 (hex) of the sorted ids, one per
+ * line. The shards of a run record it for the cases selected before sharding; `merge` computes it
+ * again over the merged cases to check that each case was run exactly once.
+ */
+export function digestIds(ids: Iterable<string>): string {
+  const sorted = [...ids].sort();
+  const hash = createHash('sha256');
+  for (const id of sorted) hash.update(`${id}\n`);
+  return hash.digest('hex');
 }

@@ -5,14 +5,14 @@ import type { ResolvedConfig } from '../config/types.js';
 import { inputError } from '../errors.js';
 import { preloadSdks } from '../providers/preload.js';
 import type { Reporter } from '../reporters/types.js';
-import type { Comparison, DriftReport, GateVerdict, RunHeader } from '../run-record/types.js';
+import type { Comparison, DriftReport, GateVerdict, RunHeader, SelectionRecord } from '../run-record/types.js';
 import { ensureRunDir } from '../run-record/writer.js';
 import { runEngine, type EngineResult, type SuiteRun } from './engine.js';
 import { finalizeRun } from './finalize.js';
 import { loadResumeState } from './resume.js';
 import { buildRunIdentity, checkResumable, writeRunIdentity } from './run-identity.js';
 import type { Shard } from './select.js';
-import { validateSuites } from './validate.js';
+import { validateSuites, type SuiteCheck } from './validate.js';
 
 export interface SessionFlags {
   concurrency: number;
@@ -41,6 +41,8 @@ export interface SessionInput {
   warn?: (line: string) => void;
   /** Turns the finished cases into a verdict (and, for compare, a comparison). */
   decide(engine: EngineResult): { comparison?: Comparison; gate?: GateVerdict; drift?: DriftReport };
+  /** Where notes go (an empty shard). @default process.stderr */
+  stderr?: NodeJS.WritableStream;
 }
 
 export interface SessionResult {
@@ -55,14 +57,23 @@ export interface SessionResult {
  */
 export async function runSession(input: SessionInput): Promise<SessionResult> {
   const { config, flags } = input;
-  // Validate what will actually run: the candidate's prompt version against today's cases.
-  const plans = input.suites.flatMap((s) => (s.candidate.kind === 'prompt' ? [{ ...s.plan, prompt: s.candidate.prompt }] : []));
+  // Validate what will actually run: the candidate's prompt version against today's cases (a stored
+  // candidate renders nothing: its cases are only counted).
+  const plans = input.suites.map((s) => (s.candidate.kind === 'prompt' ? { ...s.plan, prompt: s.candidate.prompt } : { ...s.plan, checkPrompt: false }));
   preloadSdks(config.models, [...input.suites.flatMap((s) => s.plan.models), ...(config.judge ? [config.judge] : [])]);
   const checks = await validateSuites(config, plans, { filter: flags.filter, shard: flags.shard });
+  if (flags.filter !== undefined && flags.filter !== '' && checks.every((c) => c.selected === 0)) throw filterMatchesNothing(flags.filter, checks);
   // Printed once every input is known to be valid, so a bad input stays one line.
   const warn = input.warn ?? ((line: string) => process.stderr.write(`${line}\n`));
   for (const check of checks) for (const warning of check.warnings ?? []) warn(`promptgate: warning: ${warning}`);
   const casesBySuite = new Map(checks.map((c) => [c.suite, c.cases]));
+  const notes: string[] = [];
+  const inRun = checks.reduce((sum, c) => sum + c.cases, 0);
+  if (flags.shard && inRun === 0) {
+    const selected = checks.reduce((sum, c) => sum + c.selected, 0);
+    notes.push(`shard ${flags.shard.index}/${flags.shard.count} is empty: none of the ${selected} selected case(s) falls in it (more shards than cases?), so nothing was run; \`promptgate merge\` of all the shards decides the gate`);
+  }
+  for (const note of notes) (input.stderr ?? process.stderr).write(`promptgate: note: ${note}\n`);
   let totalCalls = 0;
   for (const suite of input.suites) {
     const sides = (suite.candidate.kind === 'prompt' ? 1 : 0) + (suite.baseline?.kind === 'prompt' ? 1 : 0);
@@ -109,7 +120,10 @@ export async function runSession(input: SessionInput): Promise<SessionResult> {
     reporters: input.reporters,
     totalCalls,
   });
-  const { comparison, gate, drift } = input.decide(engine);
+  const { comparison, drift, gate: decided } = input.decide(engine);
+  // An empty shard passes (the merged run decides), and says why.
+  const gate = decided && decided.verdict === 'pass' && notes.length && inRun === 0 ? { ...decided, reasons: notes } : decided;
+  if (comparison && gate && comparison.gate === decided) comparison.gate = gate;
   const { header, files } = await finalizeRun({
     config,
     suites: input.suites,
@@ -130,8 +144,31 @@ export async function runSession(input: SessionInput): Promise<SessionResult> {
     comparison,
     gate,
     drift,
+    selection: selectionOf(input.suites, checks),
+    notes,
   });
   return { header, runDir, files };
+}
+
+/** What each suite × model selected before sharding: merge checks the shards cover it exactly. */
+function selectionOf(suites: SuiteRun[], checks: SuiteCheck[]): SelectionRecord[] {
+  const bySuite = new Map(checks.map((c) => [c.suite, c]));
+  return suites.flatMap((s) => {
+    const check = bySuite.get(s.plan.name);
+    return check ? s.plan.models.map((model) => ({ suite: s.plan.name, model, cases: check.selected, idsDigest: check.idsDigest, inRun: check.cases })) : [];
+  });
+}
+
+/** `--filter` that selects nothing: exit 2 naming it, never a gate that passes on no case. */
+function filterMatchesNothing(filter: string, checks: SuiteCheck[]) {
+  const total = checks.reduce((sum, c) => sum + c.total, 0);
+  const suites = checks.map((c) => c.suite).join(', ');
+  return inputError(
+    'SELECTION_EMPTY',
+    `${JSON.stringify(filter)} matches none of the ${total} case(s) of ${checks.length === 1 ? 'suite' : 'suites'} ${suites}`,
+    { file: '--filter' },
+    'it keeps the cases whose id, description or tags, or whose suite name, contain the text (ignoring case)',
+  );
 }
 
 /** Sortable (to the millisecond: runs a second apart are common in scripts) and unique: `2026-11-25T04-30-12-345-3f9a1c`. */

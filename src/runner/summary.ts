@@ -1,4 +1,4 @@
-import type { CallRecord, CaseResult, RunTotals, SummaryRow } from '../run-record/types.js';
+import type { CallRecord, CaseResult, RunTotals, SideResult, SummaryRow } from '../run-record/types.js';
 import { quantile } from '../util/stats.js';
 
 interface RowAccumulator {
@@ -13,7 +13,8 @@ interface RowAccumulator {
 export function createSummary() {
   const rows = new Map<string, RowAccumulator>();
   const reportedByModel = new Map<string, Set<string>>();
-  const totals: RunTotals = { cases: 0, passed: 0, failed: 0, errored: 0, calls: 0, cachedCalls: 0, inputTokens: 0, outputTokens: 0, costUsd: null, errorsByCode: {} };
+  const totals: RunTotals = { cases: 0, passed: 0, failed: 0, errored: 0, ungraded: 0, calls: 0, cachedCalls: 0, inputTokens: 0, outputTokens: 0, costUsd: null, errorsByCode: {} };
+  const graderErrors: Record<string, number> = {};
 
   const rowOf = (suite: string, model: string, prompt: { id: string; version: string; hash: string }) => {
     const key = `${suite}\u0000${model}`;
@@ -22,7 +23,7 @@ export function createSummary() {
       acc = {
         row: {
           suite, model, promptId: prompt.id, promptVersion: prompt.version, promptHash: prompt.hash,
-          cases: 0, passed: 0, failed: 0, errored: 0, passRate: 0, meanScore: 0, calls: 0, cachedCalls: 0,
+          cases: 0, passed: 0, failed: 0, errored: 0, ungraded: 0, passRate: 0, meanScore: 0, calls: 0, cachedCalls: 0,
           inputTokens: 0, outputTokens: 0, latencyP50: null, latencyP95: null, costUsd: null, modelsReported: [],
         },
         scoreSum: 0,
@@ -80,11 +81,16 @@ export function createSummary() {
       } else if (result.status === 'fail') {
         acc.row.failed++;
         totals.failed++;
+      } else if (result.status === 'ungraded') {
+        acc.row.ungraded = (acc.row.ungraded ?? 0) + 1;
+        totals.ungraded = (totals.ungraded ?? 0) + 1;
       } else {
         acc.row.errored++;
         totals.errored++;
       }
-      if (result.status !== 'error') acc.scoreSum += result.meanScore;
+      if (result.status === 'pass' || result.status === 'fail') acc.scoreSum += result.meanScore;
+      countGraderErrors(result, graderErrors);
+      if (result.baseline) countGraderErrors(result.baseline, graderErrors);
     },
     finish(): { rows: SummaryRow[]; totals: RunTotals; modelsReported: Map<string, Set<string>> } {
       const out: SummaryRow[] = [];
@@ -97,9 +103,19 @@ export function createSummary() {
         acc.row.modelsReported = [...acc.reported].sort();
         out.push(acc.row);
       }
-      return { rows: out, totals, modelsReported: reportedByModel };
+      const byType = Object.keys(graderErrors).length ? { graderErrorsByType: { ...graderErrors } } : {};
+      return { rows: out, totals: { ...totals, ...byType }, modelsReported: reportedByModel };
     },
   };
 }
 
 export type Summary = ReturnType<typeof createSummary>;
+
+/** Adds the graders of one side that errored (no verdict), by grader type, once per repeat. */
+function countGraderErrors(side: SideResult, counts: Record<string, number>): void {
+  for (const repeat of side.repeats) {
+    for (const assertion of repeat.grade?.assertions ?? []) {
+      if (assertion.errored) counts[assertion.type] = (counts[assertion.type] ?? 0) + 1;
+    }
+  }
+}

@@ -1,4 +1,6 @@
+import { extname } from 'node:path';
 import { readCases } from '../cases/index.js';
+import { projectPath } from '../cases/case-build.js';
 import type { Assertion } from '../cases/types.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { inputError } from '../errors.js';
@@ -6,7 +8,7 @@ import { validateAssertion } from '../graders/validate.js';
 import { checkVariables, renderPrompt } from '../prompts/render.js';
 import { checkReplayFixturePath } from '../providers/replay-fixture.js';
 import type { SuitePlan } from './plan.js';
-import { inShard, matchesFilter, type Shard } from './select.js';
+import { digestIds, inShard, matchesFilter, type Shard } from './select.js';
 import { createUnusedVarsCheck } from './unused-vars.js';
 
 export interface SuiteCheck {
@@ -15,14 +17,25 @@ export interface SuiteCheck {
   cases: number;
   /** Lines to print as warnings (they change no exit code): case variables the prompt never reads. */
   warnings?: string[];
+  /** Cases in the suite's case files. */
+  total: number;
+  /** Cases --filter selected, before --shard split them. */
+  selected: number;
+  /** digestIds of those (what `merge` checks the shards against). */
+  idsDigest: string;
 }
+
+/** A suite to check; `checkPrompt: false` only counts its cases (a stored candidate: nothing renders). */
+export type SuiteToCheck = SuitePlan & { checkPrompt?: boolean };
 
 /**
  * Everything `check` verifies, without calling a model: every case parses, renders with the
- * prompt (strict variables) and has valid graders. Rendering is checked on the first case, and on
- * every case only when case values can make it fail. Streams the cases; throws the first input error.
+ * prompt (strict variables) and has valid graders, and no suite's case files are without cases
+ * (a header-only CSV, an empty JSONL: exit 2, never a suite that passes on nothing). Rendering is
+ * checked on the first case, and on every case only when case values can make it fail. Streams the
+ * cases; throws the first input error.
  */
-export async function validateSuites(config: ResolvedConfig, suites: SuitePlan[], options: { filter?: string; shard?: Shard } = {}): Promise<SuiteCheck[]> {
+export async function validateSuites(config: ResolvedConfig, suites: SuiteToCheck[], options: { filter?: string; shard?: Shard } = {}): Promise<SuiteCheck[]> {
   if (config.judge && !config.models[config.judge]) {
     throw inputError('MODEL_UNKNOWN', `judge "${config.judge}" is not a configured model`, { file: config.configFile ?? 'config' });
   }
@@ -43,22 +56,38 @@ export async function validateSuites(config: ResolvedConfig, suites: SuitePlan[]
   const results: SuiteCheck[] = [];
   for (const suite of suites) {
     let cases = 0;
+    let total = 0;
     let rendered = false;
-    const unused = createUnusedVarsCheck(suite.prompt);
+    const selected: string[] = [];
+    const unused = suite.checkPrompt === false ? undefined : createUnusedVarsCheck(suite.prompt);
     for await (const testCase of readCases(suite.caseFiles, { rootDir: config.rootDir, suiteAssert: suite.assert })) {
-      unused.add(testCase);
-      // A render failure that no case's values can cause shows on the first case; after that only
-      // the variables need checking, unless the data can break rendering (see renderDependsOnData).
-      if (!rendered || suite.prompt.renderDependsOnData) {
-        renderPrompt(suite.prompt, testCase.vars, testCase.source, { prefix: testCase.prefix, suffix: testCase.suffix });
-        rendered = true;
-      } else {
-        checkVariables(suite.prompt, testCase.vars, testCase.source);
+      total++;
+      if (suite.checkPrompt !== false) {
+        unused?.add(testCase);
+        // A render failure that no case's values can cause shows on the first case; after that only
+        // the variables need checking, unless the data can break rendering (see renderDependsOnData).
+        if (!rendered || suite.prompt.renderDependsOnData) {
+          renderPrompt(suite.prompt, testCase.vars, testCase.source, { prefix: testCase.prefix, suffix: testCase.suffix });
+          rendered = true;
+        } else {
+          checkVariables(suite.prompt, testCase.vars, testCase.source);
+        }
+        for (const assertion of testCase.assertions) await check(assertion);
       }
-      for (const assertion of testCase.assertions) await check(assertion);
-      if (matchesFilter(testCase, suite.name, options.filter) && inShard(testCase.id, options.shard)) cases++;
+      if (!matchesFilter(testCase, suite.name, options.filter)) continue;
+      selected.push(testCase.id);
+      if (inShard(testCase.id, options.shard)) cases++;
     }
-    results.push({ suite: suite.name, cases, warnings: unused.warnings() });
+    if (total === 0 && suite.caseFiles.length > 0) throw noCases(suite, config.rootDir);
+    results.push({ suite: suite.name, cases, total, selected: selected.length, idsDigest: digestIds(selected), warnings: unused?.warnings() });
   }
   return results;
+}
+
+/** A suite whose case files hold no case: a mistake to report, not a suite that passes on nothing. */
+function noCases(suite: SuitePlan, rootDir: string) {
+  const [file, ...others] = suite.caseFiles.map((path) => projectPath(path, rootDir));
+  const what = extname(file).toLowerCase() === '.csv' ? 'the file has a header row but no case rows' : 'the file has no case lines';
+  const also = others.length ? ` (nor do ${others.join(', ')})` : '';
+  return inputError('CASE_INVALID', `suite "${suite.name}" has no cases: ${what}${also}`, { file, line: 1 }, 'add cases to it, or remove the file');
 }

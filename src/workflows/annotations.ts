@@ -1,4 +1,4 @@
-import { caseLabel, groupName, regressionMessage, sideReasons } from '../reporters/format.js';
+import { caseLabel, groupName, regressionMessage, sideError, sideReasons } from '../reporters/format.js';
 import type { CaseResult, RunHeader } from '../run-record/types.js';
 import { formatAnnotation } from './github.js';
 import type { VersionViolation } from './version-discipline.js';
@@ -33,7 +33,7 @@ export async function renderRunAnnotations(run: RunHeader, cases: AsyncIterable<
       push(formatAnnotation('error', { file, line: 1, title: `promptgate: regressed: ${clip(where, 120)}` }, clip(`${where}: ${message}`)));
     } else if (result.status === 'error' || result.baseline?.status === 'error') {
       const side = result.status === 'error' ? result : result.baseline!;
-      const error = side.repeats.find((r) => r.error)?.error;
+      const error = sideError(side);
       const which = side === result ? 'candidate' : 'baseline';
       push(formatAnnotation('warning', { file, line: 1, title: `promptgate: errored: ${clip(where, 120)}` }, clip(`${where}: ${which} errored${error ? `: ${error.code}: ${error.message}` : ''}`)));
     }

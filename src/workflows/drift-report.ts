@@ -1,4 +1,5 @@
 import type { Reporter } from '../reporters/types.js';
+import { sideError } from '../run-record/status.js';
 import type { CaseResult, DriftModelChange, DriftNewError, DriftOutputRow, DriftReport, RepeatOutcome, RunFile } from '../run-record/types.js';
 
 /** New errors kept in run.json by name; the rest are counted. */
@@ -73,7 +74,7 @@ function outputOf(repeat: RepeatOutcome): string | null {
 /** A case erroring now that ran without error in the stored run (cases new since then do not count). */
 export function newError(result: CaseResult): DriftNewError | undefined {
   if (result.status !== 'error' || !result.baseline || result.baseline.status === 'error') return undefined;
-  const error = result.repeats.find((r) => r.error)?.error ?? { code: 'error', message: 'no output' };
+  const error = sideError(result) ?? { code: 'error', message: 'no output' };
   return { suite: result.suite, model: result.model, caseId: result.caseId, code: error.code, message: error.message };
 }
 

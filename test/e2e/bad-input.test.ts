@@ -27,6 +27,7 @@ const CORPUS: Record<string, Expectation> = {
   'csv-invalid-utf8': { message: 'evals/p.csv:3: invalid UTF-8' },
   'csv-empty-file': { message: 'evals/p.csv:1: empty case file: no header row' },
   'csv-bom-only': { message: 'evals/p.csv:1: empty case file: no header row' },
+  'csv-header-only': { message: 'evals/p.csv:1: suite "p" has no cases: the file has a header row but no case rows (add cases to it, or remove the file)' },
   'csv-unknown-dunder-column': { message: "evals/p.csv:1: unknown reserved column '__color'" },
   'csv-bad-threshold': { message: 'evals/p.csv:2: __threshold "1.5" is not a number from 0 to 1' },
   'csv-duplicate-case-ids': { message: "evals/p.csv:4: duplicate case id 'c1' (first at evals/p.csv:2)" },
@@ -41,6 +42,7 @@ const CORPUS: Record<string, Expectation> = {
   'jsonl-unknown-grader': { message: "evals/p.jsonl:2: unknown grader type 'frobnicate'" },
   'jsonl-unknown-key': { message: "evals/p.jsonl:1: unknown key 'expectd'" },
   'jsonl-invalid-utf8': { message: 'evals/p.jsonl:2: invalid UTF-8' },
+  'jsonl-empty': { message: 'evals/p.jsonl:1: suite "p" has no cases: the file has no case lines (add cases to it, or remove the file)' },
   'jsonl-assert-unknown-key': { message: "evals/p.jsonl:2: unknown key 'thresold' in an assertion" },
   // Case data with line breaks (and a workflow command) quoted by a message: still one line, shown escaped.
   'case-data-newline-in-message': { message: "evals/p.jsonl:1: unknown key 'expectd\\n::error::pwned\\r##\u200B[add-mask]x'" },

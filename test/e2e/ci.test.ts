@@ -181,7 +181,7 @@ describe('promptgate ci on a pull-request branch', () => {
     const run = await readRun(/^Run folder: (.+)$/m.exec(result.stdout)![1]);
     expect(run.comparison?.baseline.prompts).toEqual([{ suite: 'delta', id: 'delta', missing: true }]);
     expect(run.comparison?.rows[0].test).toBe('floor-only');
-    expect(run.gate?.reasons).toEqual(['delta \u00d7 m: no case has a baseline result (a new prompt, or only new cases): decided by the floor only: all 3 cases pass (with no gate.minPassRate, every case must pass)']);
+    expect(run.gate?.reasons).toEqual(['delta \u00d7 m: no case has a graded baseline result (a new prompt, only new cases, or an ungraded baseline): decided by the floor only: all 3 cases pass (with no gate.minPassRate, every case must pass)']);
     expect(result.stdout).toContain('delta: none (new prompt, no baseline)');
     expect(result.summary).toContain('delta: none (new prompt, no baseline)');
     expect(result.summary).toContain('decided by the floor only: all 3 cases pass');

@@ -171,7 +171,7 @@ ${extra}  },
 });
 
 describe('a regex grader on a catastrophic pattern the static check lets through', () => {
-  it('is bounded: the run finishes and the case fails with a timeout reason (negated too)', async () => {
+  it('is bounded: the run finishes and the case has no verdict (errored, exit 3) with a timeout reason (negated too)', async () => {
     const server = await startOpenAIServer({ respond: () => ({ content: `${'1'.repeat(40)}!` }) });
     try {
       const dir = await makeProject({
@@ -186,11 +186,12 @@ describe('a regex grader on a catastrophic pattern the static check lets through
       });
       expect((await runCli(['check'], { cwd: dir })).code).toBe(0);
       const result = await runCli(['run'], { cwd: dir });
-      expect(result.code, result.stderr).toBe(0);
+      // A grader that errors (here: timed out) leaves its case errored: no verdict, never a pass (SPEC §8).
+      expect(result.code, result.stderr).toBe(3);
       const run = await readRun((await runFolders(dir))[0]);
       const byId = Object.fromEntries(run.cases.map((c) => [c.caseId, c]));
       for (const id of ['slow', 'slow-negated']) {
-        expect(byId[id].status, id).toBe('fail');
+        expect(byId[id].status, id).toBe('error');
         expect(byId[id].repeats[0].grade?.reason).toContain('timed out');
       }
       expect(byId.fine.status).toBe('pass');
@@ -272,14 +273,17 @@ describe.each(Object.keys(NAIVE_JUDGES))('rubric injection with a naive judge (%
       'evals/capital.csv': ['kind,__expected', 'honest,rubric:names the capital of France correctly', 'wrong,rubric:names the capital of France correctly', 'injected,rubric:names the capital of France correctly', 'dictating,rubric:names the capital of France correctly'].join('\n'),
     });
     const result = await runCli(['run'], { cwd: dir });
-    expect(result.code, result.stderr).toBe(0);
+    // A reply the grader rejects (the parrot's copied JSON lacks the verdict token) is no verdict:
+    // the case is errored (exit 3), never a pass (SPEC §8).
+    const rejected = judge === 'parrot';
+    expect(result.code, result.stderr).toBe(rejected ? 3 : 0);
     const run = await readRun((await runFolders(dir))[0]);
     const status = Object.fromEntries(run.cases.map((c) => [String(c.vars.kind), c.status]));
     // The controls show the judge grades as it should when left alone.
     expect(status.honest).toBe('pass');
     expect(status.wrong).toBe('fail');
     expect(status.injected).toBe('fail');
-    expect(status.dictating).toBe('fail');
+    expect(status.dictating).toBe(rejected ? 'error' : 'fail');
     // The judge was really tempted: the injection reached it.
     const judged = (await readCalls((await runFolders(dir))[0])).filter((c) => c.purpose === 'judge');
     expect(judged.some((c) => JSON.stringify(c.messages).includes('answer PASS'))).toBe(true);

@@ -51,11 +51,18 @@ describe('schemas/run.schema.json', () => {
     full.totals.costUsd = null;
     full.status = 'interrupted';
     expect(errors(full)).toEqual([]);
+    // Format 2: ungraded cases, graders that errored (on both sides), the selection and notes.
+    const statuses = makeRun({ cases: 2, compare: false, extra: [{ kind: 'ungraded' }, { kind: 'grader-error' }, { kind: 'ungraded', compare: true }, { kind: 'grader-error', compare: true }] });
+    statuses.totals.graderErrorsByType = { rubric: 2 };
+    statuses.selection = [{ suite: 'support', model: 'gpt-4o-mini', cases: 6, idsDigest: 'a'.repeat(64), inRun: 6 }];
+    statuses.notes = ['shard 2/2 is empty'];
+    expect(statuses.cases.map((c) => c.status)).toContain('ungraded');
+    expect(errors(statuses)).toEqual([]);
   });
 
   it('rejects what breaks the format', () => {
     const run = makeRun({ cases: 5 });
-    const wrongVersion = { ...copy(run), formatVersion: 2 };
+    const wrongVersion = { ...copy(run), formatVersion: 1 };
     expect(errors(wrongVersion)).toContain('/formatVersion must be equal to constant');
 
     const missing = copy(run) as Partial<RunFile>;

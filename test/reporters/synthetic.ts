@@ -3,6 +3,7 @@
  * from generated cases, so reporters can be tested without the runner.
  */
 import type { CaseGrade } from '../../src/graders/types.js';
+import { RUN_FORMAT_VERSION } from '../../src/run-record/types.js';
 import type {
   CaseResult,
   ChangeStatus,
@@ -15,7 +16,7 @@ import type {
   SummaryRow,
 } from '../../src/run-record/types.js';
 
-export type CaseKind = 'regressed' | 'improved' | 'unchanged-pass' | 'unchanged-fail' | 'errored' | 'pass' | 'fail' | 'error';
+export type CaseKind = 'regressed' | 'improved' | 'unchanged-pass' | 'unchanged-fail' | 'errored' | 'pass' | 'fail' | 'error' | 'ungraded' | 'grader-error';
 
 export interface CaseSpec {
   kind: CaseKind;
@@ -28,6 +29,8 @@ export interface CaseSpec {
   baselineOutput?: string;
   reason?: string;
   repeats?: number;
+  /** For the run kinds (pass, fail, error, ungraded, grader-error): add a passing baseline side and its change. */
+  compare?: boolean;
 }
 
 const WORDS = 'the refund policy allows returns within thirty days of purchase when the item is unused and in its original packaging'.split(' ');
@@ -51,12 +54,26 @@ function grade(pass: boolean, reason: string): CaseGrade {
   };
 }
 
-function repeatOutcome(repeat: number, outcome: 'pass' | 'fail' | 'error', output: string, reason: string): RepeatOutcome {
+type Outcome = 'pass' | 'fail' | 'error' | 'ungraded' | 'grader-error';
+
+function gradeOf(outcome: Outcome, reason: string): CaseGrade | null {
+  if (outcome === 'error') return null;
+  if (outcome === 'ungraded') return { pass: false, score: 0, reason: 'ungraded: no assertion', assertions: [], ungraded: true };
+  if (outcome === 'grader-error') {
+    return {
+      pass: false, score: 0, reason: `no verdict: 1 grader errored; rubric:polite: judge error: ${reason}`, errored: true,
+      assertions: [{ type: 'rubric', negate: false, weight: 1, spec: 'rubric:polite', pass: false, score: 0, reason: `judge error: ${reason}`, errored: true }],
+    };
+  }
+  return grade(outcome === 'pass', reason);
+}
+
+function repeatOutcome(repeat: number, outcome: Outcome, output: string, reason: string): RepeatOutcome {
   return {
     repeat,
     output: outcome === 'error' ? null : output,
     error: outcome === 'error' ? { code: 'PROVIDER_TIMEOUT', message: `request timed out after 30000 ms: ${reason}` } : null,
-    grade: outcome === 'error' ? null : grade(outcome === 'pass', reason),
+    grade: gradeOf(outcome, reason),
     modelReported: 'gpt-4o-mini-2024-07-18',
     latencyMs: 400 + repeat * 10,
     usage: { inputTokens: 120, outputTokens: 45 },
@@ -66,20 +83,20 @@ function repeatOutcome(repeat: number, outcome: 'pass' | 'fail' | 'error', outpu
   };
 }
 
-function side(version: string, outcome: 'pass' | 'fail' | 'error', output: string, reason: string, repeats: number): SideResult {
+function side(version: string, outcome: Outcome, output: string, reason: string, repeats: number): SideResult {
   const list = Array.from({ length: repeats }, (_, r) => repeatOutcome(r, outcome, output, reason));
   return {
     promptId: 'support',
     promptVersion: version,
     promptHash: version === '1.0.0' ? 'aaaaaaaaaaaa' : 'bbbbbbbbbbbb',
-    status: outcome,
+    status: outcome === 'grader-error' ? 'error' : outcome,
     passRate: outcome === 'pass' ? 1 : 0,
     meanScore: outcome === 'pass' ? 1 : 0,
     repeats: list,
   };
 }
 
-const SIDES: Record<CaseKind, [baseline: 'pass' | 'fail' | 'error' | null, candidate: 'pass' | 'fail' | 'error']> = {
+const SIDES: Record<CaseKind, [baseline: Outcome | null, candidate: Outcome]> = {
   regressed: ['pass', 'fail'],
   improved: ['fail', 'pass'],
   'unchanged-pass': ['pass', 'pass'],
@@ -88,6 +105,8 @@ const SIDES: Record<CaseKind, [baseline: 'pass' | 'fail' | 'error' | null, candi
   pass: [null, 'pass'],
   fail: [null, 'fail'],
   error: [null, 'error'],
+  ungraded: [null, 'ungraded'],
+  'grader-error': [null, 'grader-error'],
 };
 
 /** One case of the given kind; baseline present for the comparison kinds. */
@@ -111,6 +130,9 @@ export function makeCase(spec: CaseSpec, index = 0): CaseResult {
   if (b) {
     result.baseline = side('1.0.0', b, baseOut, reason, repeats);
     result.change = spec.kind as ChangeStatus;
+  } else if (spec.compare) {
+    result.baseline = side('1.0.0', 'pass', baseOut, reason, repeats);
+    result.change = c === 'ungraded' ? 'ungraded' : c === 'pass' || c === 'fail' ? (c === 'pass' ? 'unchanged-pass' : 'regressed') : 'errored';
   }
   return result;
 }
@@ -122,7 +144,7 @@ export function kindAt(i: number, compare: boolean): CaseKind {
   return k < 3 ? 'fail' : k === 3 ? 'error' : 'pass';
 }
 
-const EMPTY_COUNTS = (): Record<ChangeStatus, number> => ({ regressed: 0, improved: 0, 'unchanged-pass': 0, 'unchanged-fail': 0, errored: 0, new: 0 });
+const EMPTY_COUNTS = (): Record<ChangeStatus, number> => ({ regressed: 0, improved: 0, 'unchanged-pass': 0, 'unchanged-fail': 0, errored: 0, ungraded: 0, new: 0 });
 
 /** A run header whose totals, summary and comparison agree with `cases`. */
 export function makeHeader(cases: CaseResult[], compare: boolean): RunHeader {
@@ -135,22 +157,23 @@ export function makeHeader(cases: CaseResult[], compare: boolean): RunHeader {
     const passed = list.filter((c) => c.status === 'pass').length;
     const failed = list.filter((c) => c.status === 'fail').length;
     const errored = list.filter((c) => c.status === 'error').length;
+    const ungraded = list.filter((c) => c.status === 'ungraded').length;
     return {
       suite: list[0].suite, model: list[0].model, promptId: 'support', promptVersion: '1.1.0', promptHash: 'bbbbbbbbbbbb',
-      cases: list.length, passed, failed, errored, passRate: passed / list.length, meanScore: passed / list.length,
+      cases: list.length, passed, failed, errored, ungraded, passRate: passed / list.length, meanScore: passed / list.length,
       calls: list.length, cachedCalls: 0, inputTokens: 120 * list.length, outputTokens: 45 * list.length,
       latencyP50: 400, latencyP95: 420, costUsd: 0.00012 * list.length, modelsReported: ['gpt-4o-mini-2024-07-18'],
     };
   });
   const sum = (f: (r: SummaryRow) => number) => summary.reduce((t, r) => t + f(r), 0);
   const header: RunHeader = {
-    format: 'promptgate-run', formatVersion: 1, runId: '2025-01-02T03-04-05Z-abc123', command: compare ? 'compare' : 'run',
+    format: 'promptgate-run', formatVersion: RUN_FORMAT_VERSION, runId: '2025-01-02T03-04-05Z-abc123', command: compare ? 'compare' : 'run',
     status: 'complete', startedAt: '2025-01-02T03:04:05.000Z', finishedAt: '2025-01-02T03:05:17.500Z', promptgateVersion: '0.1.0',
     configDigest: 'c0ffee', options: { repeat: 1, concurrency: 8, cache: true },
     prompts: [{ id: 'support', version: '1.1.0', hash: 'bbbbbbbbbbbb', path: 'prompts/support.prompt', side: 'candidate' }],
     models: [{ name: 'gpt-4o-mini', provider: 'openai', model: 'gpt-4o-mini', reported: ['gpt-4o-mini-2024-07-18'] }],
     totals: {
-      cases: cases.length, passed: sum((r) => r.passed), failed: sum((r) => r.failed), errored: sum((r) => r.errored),
+      cases: cases.length, passed: sum((r) => r.passed), failed: sum((r) => r.failed), errored: sum((r) => r.errored), ungraded: sum((r) => r.ungraded ?? 0),
       calls: sum((r) => r.calls), cachedCalls: 0, inputTokens: sum((r) => r.inputTokens), outputTokens: sum((r) => r.outputTokens),
       costUsd: sum((r) => r.costUsd ?? 0), errorsByCode: sum((r) => r.errored) > 0 ? { PROVIDER_TIMEOUT: sum((r) => r.errored) } : {},
     },

@@ -13,7 +13,7 @@ var CASES = DATA.cases;
 var PAGE_SIZE = 200;
 var COMPARING = !!RUN.comparison || CASES.some(function (c) { return !!c.baseline; });
 var LABELS = { 'pass': 'pass', 'fail': 'fail', 'error': 'error', 'regressed': 'regressed', 'improved': 'improved',
-  'unchanged-pass': 'unchanged pass', 'unchanged-fail': 'unchanged fail', 'errored': 'errored', 'new': 'new' };
+  'unchanged-pass': 'unchanged pass', 'unchanged-fail': 'unchanged fail', 'errored': 'errored', 'ungraded': 'ungraded', 'new': 'new' };
 
 function add(parent, child) {
   if (child === undefined || child === null || child === false) return;
@@ -100,7 +100,8 @@ var FILTERS = [
   { id: 'improved', label: 'Improved', compare: true, test: function (c) { return c.change === 'improved'; } },
   { id: 'failing', label: 'Failing', test: function (c) { return c.status === 'fail'; } },
   { id: 'errored', label: 'Errored', test: function (c) { return c.status === 'error' || c.change === 'errored' || (!!c.baseline && c.baseline.status === 'error'); } },
-  { id: 'passing', label: 'Passing', test: function (c) { return c.status === 'pass'; } }
+  { id: 'passing', label: 'Passing', test: function (c) { return c.status === 'pass'; } },
+  { id: 'ungraded', label: 'Ungraded', optional: true, test: function (c) { return c.status === 'ungraded' || c.change === 'ungraded'; } }
 ];
 var state = { filter: FILTERS[0], query: '', matches: [], shown: 0, selected: -1 };
 var searchIndex = null;
@@ -167,6 +168,7 @@ function renderCases() {
     if (f.compare && !COMPARING) return;
     var count = 0;
     for (var i = 0; i < CASES.length; i++) if (f.test(CASES[i])) count++;
+    if (f.optional && count === 0) return;
     var b = el('button', { type: 'button', testid: 'filter-' + f.id, 'aria-pressed': f === state.filter ? 'true' : 'false' }, f.label + ' (' + count + ')');
     b.addEventListener('click', function () {
       state.filter = f;

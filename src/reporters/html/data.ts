@@ -41,6 +41,7 @@ function severity(c: CaseResult): number {
   if (c.change === 'regressed') return 0;
   if (c.status === 'error' || c.change === 'errored' || c.baseline?.status === 'error') return 1;
   if (c.status === 'fail') return 2;
+  if (c.status === 'ungraded' || c.change === 'ungraded') return 3;
   if (c.change === 'improved') return 3;
   if (c.change === 'new') return 4;
   return 5;

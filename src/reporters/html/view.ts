@@ -60,7 +60,7 @@ export function buildReportView(run: RunHeader): ReportView {
     ['Status', run.status],
     ['Started', run.startedAt],
     ['Duration', formatMs(durationMs(run))],
-    ['Cases', `${t.cases} (${t.passed} passed, ${t.failed} failed, ${t.errored} errored)`],
+    ['Cases', `${t.cases} (${t.passed} passed, ${t.failed} failed, ${t.errored} errored${t.ungraded ? `, ${t.ungraded} ungraded` : ''})`],
     ['Calls', `${t.calls} (${t.cachedCalls} cached)`],
     ['Tokens', `${t.inputTokens} in / ${t.outputTokens} out`],
     ['Cost', formatCost(t.costUsd)],
@@ -71,6 +71,9 @@ export function buildReportView(run: RunHeader): ReportView {
   }
   const errors = Object.entries(t.errorsByCode);
   if (errors.length > 0) facts.push(['Errors', errors.map(([code, n]) => `${code} × ${n}`).join(', ')]);
+  const graders = Object.entries(t.graderErrorsByType ?? {});
+  if (graders.length > 0) facts.push(['Graders that errored', graders.map(([type, n]) => `${type} × ${n}`).join(', ')]);
+  for (const note of run.notes ?? []) facts.push(['Note', note]);
 
   return {
     title: `promptgate ${run.command}`,
@@ -124,8 +127,10 @@ export function driftSection(drift: DriftReport, maxErrors = 50): ViewSection {
 }
 
 function comparisonTable(run: RunHeader): ViewTable {
-  const head = ['Suite', 'Model', 'Cases', 'Baseline', 'Candidate', 'Δ pass rate [CI]', 'Δ score [CI]', 'Regressed', 'Improved', 'Errored', 'Test', 'Verdict'];
-  const numeric = head.map((_, i) => i >= 2 && i <= 9);
+  // An Ungraded column only when some case had nothing to grade it.
+  const ungraded = (run.comparison?.rows ?? []).some((r) => (r.counts.ungraded ?? 0) > 0);
+  const head = ['Suite', 'Model', 'Cases', 'Baseline', 'Candidate', 'Δ pass rate [CI]', 'Δ score [CI]', 'Regressed', 'Improved', 'Errored', ...(ungraded ? ['Ungraded'] : []), 'Test', 'Verdict'];
+  const numeric = head.map((_, i) => i >= 2 && i <= (ungraded ? 10 : 9));
   const rows = (run.comparison?.rows ?? []).map((r): ViewCell[] => {
     const v = verdictLabel({ verdict: r.verdict, reasons: r.reasons });
     const deltaTone = r.passRateDeltaCi[1] < 0 ? 'delta-neg' : r.passRateDeltaCi[0] > 0 ? 'delta-pos' : undefined;
@@ -140,6 +145,7 @@ function comparisonTable(run: RunHeader): ViewTable {
       { text: String(r.counts.regressed ?? 0), tone: (r.counts.regressed ?? 0) > 0 ? 'delta-neg' : undefined },
       { text: String(r.counts.improved ?? 0), tone: (r.counts.improved ?? 0) > 0 ? 'delta-pos' : undefined },
       { text: String(r.counts.errored ?? 0) },
+      ...(ungraded ? [{ text: String(r.counts.ungraded ?? 0) }] : []),
       { text: r.pValue === null ? r.test : `${r.test} (p = ${r.pValue.toPrecision(2)})` },
       { text: r.reasons.length > 0 ? `${v.text}: ${r.reasons.join('; ')}` : v.text, badge: v.kind },
     ];
@@ -148,8 +154,9 @@ function comparisonTable(run: RunHeader): ViewTable {
 }
 
 function summaryTable(run: RunHeader): ViewTable {
-  const head = ['Suite', 'Model', 'Prompt', 'Cases', 'Passed', 'Failed', 'Errored', 'Pass rate', 'Score', 'p50 / p95', 'Cost', 'Model reported'];
-  const numeric = head.map((_, i) => i >= 3 && i <= 10);
+  const ungraded = run.summary.some((r) => (r.ungraded ?? 0) > 0);
+  const head = ['Suite', 'Model', 'Prompt', 'Cases', 'Passed', 'Failed', 'Errored', ...(ungraded ? ['Ungraded'] : []), 'Pass rate', 'Score', 'p50 / p95', 'Cost', 'Model reported'];
+  const numeric = head.map((_, i) => i >= 3 && i <= (ungraded ? 11 : 10));
   const rows = run.summary.map((r): ViewCell[] => [
     { text: r.suite },
     { text: r.model },
@@ -158,7 +165,8 @@ function summaryTable(run: RunHeader): ViewTable {
     { text: String(r.passed) },
     { text: String(r.failed), tone: r.failed > 0 ? 'delta-neg' : undefined },
     { text: String(r.errored) },
-    { text: formatPercent(r.passRate) },
+    ...(ungraded ? [{ text: String(r.ungraded ?? 0) }] : []),
+    { text: r.passed + r.failed > 0 ? formatPercent(r.passRate) : '–' },
     { text: formatScore(r.meanScore) },
     { text: `${formatMs(r.latencyP50)} / ${formatMs(r.latencyP95)}` },
     { text: formatCost(r.costUsd) },
