@@ -140,7 +140,7 @@ describe('gates against nothing', () => {
     expect(md).toMatch(/\| Errored \| Ungraded \| Pass rate \|/);
     const junit = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(await readFile(join(runDir, 'junit.xml'), 'utf8'));
     expect(junit.testsuites).toMatchObject({ tests: '6', failures: '0', errors: '0', skipped: '4' });
-    const csv = (await readFile(join(runDir, 'results.csv'), 'utf8')).trim().split('\r\n');
+    const csv = (await readFile(join(runDir, 'results.csv'), 'utf8')).trim().split(/\r?\n/);
     expect(csv.filter((line) => line.split(',')[3] === 'ungraded')).toHaveLength(4);
     const html = await readFile(join(runDir, 'report.html'), 'utf8');
     expect(html).toContain('6 (2 passed, 0 failed, 0 errored, 4 ungraded)');

@@ -4,7 +4,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import type { CallRecord, RunFile } from '../../src/run-record/types.js';
-import { RUN_FORMAT_VERSION } from '../../src/run-record/types.js';
+import { READABLE_FORMAT_VERSIONS, RUN_FORMAT_VERSION } from '../../src/run-record/types.js';
 import { makeRun } from './synthetic.js';
 
 const schema = JSON.parse(readFileSync(resolve('schemas/run.schema.json'), 'utf8'));
@@ -24,9 +24,10 @@ function copy(run: RunFile): RunFile {
 }
 
 describe('schemas/run.schema.json', () => {
-  it('describes the current format version', () => {
+  it('describes the format versions read (the one written last)', () => {
     expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
-    expect(schema.properties.formatVersion.const).toBe(RUN_FORMAT_VERSION);
+    expect(schema.properties.formatVersion.enum).toEqual([...READABLE_FORMAT_VERSIONS]);
+    expect(schema.properties.formatVersion.enum.at(-1)).toBe(RUN_FORMAT_VERSION);
     expect(schema.properties.format.const).toBe('promptgate-run');
   });
 
@@ -62,8 +63,8 @@ describe('schemas/run.schema.json', () => {
 
   it('rejects what breaks the format', () => {
     const run = makeRun({ cases: 5 });
-    const wrongVersion = { ...copy(run), formatVersion: 1 };
-    expect(errors(wrongVersion)).toContain('/formatVersion must be equal to constant');
+    const wrongVersion = { ...copy(run), formatVersion: 3 };
+    expect(errors(wrongVersion)).toContain('/formatVersion must be equal to one of the allowed values');
 
     const missing = copy(run) as Partial<RunFile>;
     delete missing.totals;
