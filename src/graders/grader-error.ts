@@ -1,7 +1,7 @@
 import type { JudgeRecord } from './types.js';
 
 /**
- * A grader that cannot reach a verdict (misconfigured, judge down, regex timed out, ...) throws a
+ * A grader that cannot reach a verdict (misconfigured, judge down, unusable judge reply, ...) throws a
  * `GraderError`: its message becomes the assertion's reason as is, and the assertion fails even
  * when negated. Any other thrown error becomes `grader error: <message>`.
  */

@@ -29,7 +29,7 @@ import {
  *   (the first thing of every path: `^` → `(?:\A|[line end])`; the last: `$` → `(?:\z|[line end])`),
  *   which is exact for a yes/no test;
  * - `\b`/`\B` as is (both ASCII), except with `i` and `u`/`v` where JS counts `ſ` and `K` as word
- *   characters;
+ *   characters, and `\B` with `u`/`v`, which V8 also tries between the halves of a surrogate pair;
  * - lookbehinds as RE2JS's linear-time lookbehinds; a positive lookahead at the very end of the
  *   pattern as plain text (same yes/no);
  * - `y` (sticky) → `\A` in front; `g` and `d` change nothing for a fresh test.

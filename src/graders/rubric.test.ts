@@ -102,6 +102,12 @@ describe('rubric grader', () => {
     expect(await gradeAssertion('x', rubric('c', { negate: true }), withJudge(down))).toMatchObject({ pass: false, reason: 'judge error: HTTP 503' });
   });
 
+  it('names the judge on an unusable reply too', async () => {
+    const identity = { model: 'judge', modelReported: null, params: { temperature: 0 } };
+    const chatty: Judge = async () => ({ ok: true, output: 'PASS!', judge: identity });
+    expect(await gradeAssertion('Paris', rubric('mentions Paris'), withJudge(chatty))).toMatchObject({ pass: false, errored: true, judge: identity });
+  });
+
   it('passes the signal to the judge', async () => {
     const controller = new AbortController();
     let seen: AbortSignal | undefined;
