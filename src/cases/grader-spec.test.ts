@@ -33,8 +33,11 @@ describe('parseGraderSpec', () => {
     expect(parse(spec)).toEqual({ type, negate: false, value, weight: 1, source, spec: spec.trim() });
   });
 
-  it('/pattern/flags is a regex with the raw literal as value', () => {
+  it('/pattern/flags is a regex with the raw literal as value, when it is a JS regex literal', () => {
     expect(parse('/^(yes|no)$/im')).toMatchObject({ type: 'regex', negate: false, value: '/^(yes|no)$/im' });
+    expect(parse('/a\\/b[/]/')).toMatchObject({ type: 'regex', value: '/a\\/b[/]/' });
+    // An unescaped `/` in the body or letters that are not flags: a path, compared as text.
+    for (const cell of ['/usr/bin/', '/api/v1/users', '/home/user/dims']) expect(parse(cell)).toMatchObject({ type: 'equals', value: cell });
   });
 
   it('not- negates any type', () => {

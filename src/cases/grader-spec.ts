@@ -1,5 +1,7 @@
 import { splitList } from '../util/split-list.js';
 import { inputError, type SourceLocation } from '../errors.js';
+import { readRegexLiteral } from '../graders/regex.js';
+import { findTypeTypo, suggestType } from './grader-typo.js';
 import type { Assertion, GraderType } from './types.js';
 
 /** Spec type names (with aliases) → grader type. `contains-json` is handled apart. */
@@ -43,26 +45,38 @@ const UNSUPPORTED_TYPES = new Set([
 const SUPPORTED_HINT =
   'supported: equals, contains, icontains, contains-any, contains-all, starts-with, regex, is-json, schema, contains-json, rubric, js, latency(<ms>), cost(<usd>), each with an optional not- prefix';
 
+/** Every type name a cell can mean: promptgate's types and aliases, and promptfoo's that promptgate does not run. */
+const KNOWN_NAMES = [...Object.keys(TYPE_NAMES), 'contains-json', ...UNSUPPORTED_TYPES];
+
+/** "did you mean" for a near miss of `suggestion` (which may be a promptfoo type promptgate does not run). */
+function didYouMean(suggestion: string): string {
+  const unsupported = UNSUPPORTED_TYPES.has(suggestion.replace(/^not-/, ''));
+  return `did you mean \`${suggestion}\`?${unsupported ? ' (a promptfoo type promptgate does not run)' : ''}`;
+}
+
 /** `[not-]<type>[(<threshold>)][:<value>]` */
 const SPEC_PATTERN = /^(not-)?([a-z][a-z0-9-]*)(?:\(([^)]*)\))?(?::([\s\S]*))?$/;
-/** `/pattern/flags` */
-const REGEX_LITERAL = /^\/[\s\S]+\/[dgimsuvy]*$/;
 
 /**
  * Parses a grader spec string (a CSV `__expected` cell, a JSONL `expected`, a suite `assert`
  * entry) with promptfoo's grammar `[not-]<type>[(<threshold>)][:<value>]`. A `/pattern/flags`
- * cell is a regex; a cell that names no type (`Paris`, `Answer: yes`) is an exact match.
- * Throws GRADER_INVALID naming `source` for an unsupported promptfoo type, a missing value, a
- * threshold that is not a number, or invalid inline schema JSON.
+ * cell (a JS regex literal) is a regex; a cell that names no type (`Paris`, `Answer: yes`) is an
+ * exact match. Throws GRADER_INVALID naming `source` for an unsupported promptfoo type, a near miss
+ * of a type name (`startswith:ship`, see grader-typo.ts), a missing value, a threshold that is not
+ * a number, or invalid inline schema JSON.
  */
 export function parseGraderSpec(spec: string, source: SourceLocation): Assertion {
   const text = spec.trim();
   const fail = (message: string, hint?: string) => inputError('GRADER_INVALID', message, source, hint);
   if (text === '') throw fail('empty grader spec');
-  if (REGEX_LITERAL.test(text)) return { type: 'regex', negate: false, value: text, weight: 1, source, spec: text };
+  if (readRegexLiteral(text)) return { type: 'regex', negate: false, value: text, weight: 1, source, spec: text };
 
   const match = SPEC_PATTERN.exec(text);
-  const exact = (): Assertion => ({ type: 'equals', negate: false, value: text, weight: 1, source, spec: text });
+  const exact = (): Assertion => {
+    const typo = findTypeTypo(text, KNOWN_NAMES);
+    if (typo) throw fail(`unknown grader type '${typo.written}'`, `${didYouMean(typo.suggestion)} To match the whole cell as text, write equals:${text}`);
+    return { type: 'equals', negate: false, value: text, weight: 1, source, spec: text };
+  };
   if (!match) return exact();
   const [, not, name, thresholdText, rawValue] = match;
   const decorated = not !== undefined || thresholdText !== undefined || rawValue !== undefined;
@@ -113,7 +127,10 @@ export function assertionFromConfig(input: AssertionInput, source: SourceLocatio
   let type: GraderType;
   if (name === 'contains-json') type = hasValue ? 'schema' : 'is-json';
   else if (Object.hasOwn(TYPE_NAMES, name)) type = TYPE_NAMES[name];
-  else throw fail(`unknown grader type '${name}'`, SUPPORTED_HINT);
+  else {
+    const suggestion = suggestType(input.type.trim(), KNOWN_NAMES);
+    throw fail(`unknown grader type '${name}'`, suggestion ? didYouMean(suggestion) : SUPPORTED_HINT);
+  }
 
   const weight = input.weight === undefined ? 1 : input.weight;
   if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0) throw fail(`weight ${JSON.stringify(input.weight)} is not a number ≥ 0`);

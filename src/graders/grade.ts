@@ -9,7 +9,8 @@ import { renderAssertionSpec } from './spec.js';
  * - A grader that throws or rejects marks its assertion `errored: true` with reason `grader error: …`
  *   (a GraderError's message as is), pass false, score 0, also when negated. The whole grade is then
  *   `errored`: no verdict (SPEC §8: the case is `error`, never `fail`, with or without a threshold).
- * - `not-` swaps pass and scores 1 − score.
+ * - `not-` swaps pass and scores 1 − score, except for a fail-closed result (a rubric output that
+ *   addresses the judge), which stays a fail.
  * - Case score: mean of the scores weighted by `weight` (a plain mean when every weight is 0).
  * - Case pass: with `threshold` (`__threshold`), score ≥ threshold; otherwise every assertion passes.
  * - No assertions: the prompt's `output.schema` (or `output.format: json` → is-json) is the default
@@ -38,17 +39,22 @@ export async function gradeAssertion(output: string, assertion: Assertion, conte
     result = checkResult(await grader(output, assertion, context));
   } catch (error) {
     const reason = isGraderError(error) ? error.message : `grader error: ${error instanceof Error ? error.message : String(error)}`;
-    return { ...base, pass: false, score: 0, reason, errored: true };
+    return { ...base, pass: false, score: 0, reason, errored: true, ...(isGraderError(error) && error.judge ? { judge: error.judge } : {}) };
   }
-  if (!assertion.negate) return { ...base, pass: result.pass, score: result.score, reason: result.reason };
-  return { ...base, pass: !result.pass, score: 1 - result.score, reason: result.reason };
+  const judge = result.judge ? { judge: result.judge } : {};
+  // A fail-closed result stays a fail under `not-` (an output that addresses the judge cannot pass by being negated).
+  if (!assertion.negate || result.failClosed) return { ...base, pass: result.pass, score: result.score, reason: result.reason, ...judge };
+  return { ...base, pass: !result.pass, score: 1 - result.score, reason: result.reason, ...judge };
 }
 
 function checkResult(result: GradeResult): GradeResult {
   if (typeof result?.pass !== 'boolean' || typeof result.score !== 'number' || !(result.score >= 0 && result.score <= 1)) {
     throw new GraderError('grader error: the grader returned no valid {pass, score}');
   }
-  return { pass: result.pass, score: result.score, reason: String(result.reason ?? '') };
+  const checked: GradeResult = { pass: result.pass, score: result.score, reason: String(result.reason ?? '') };
+  if (result.failClosed === true && !result.pass) checked.failClosed = true;
+  if (result.judge) checked.judge = result.judge;
+  return checked;
 }
 
 function weightOf(weight: number | undefined): number {

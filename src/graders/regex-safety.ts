@@ -1,165 +1,218 @@
+import type { AST } from '@eslint-community/regexpp';
+import { maxOf, type Ranges } from './regex-charset.js';
+import { createSetOf, type JsFlags, type Mode } from './regex-translate.js';
+
 /**
- * A static check for regexes likely to backtrack catastrophically, for `promptgate check`.
+ * A static proof that V8's backtracking matcher runs a pattern in linear time, for the patterns
+ * the linear-time engine cannot run (backreferences, lookaheads, …; see regex-translate.ts).
  *
- * Heuristic (star height with a little care): the pattern is parsed into groups, alternatives and
- * quantified items. A group repeated without bound (`*`, `+`, `{n,}`) is refused when
- * - one of its alternatives can match through variable-count items alone: every mandatory item is
- *   itself repeated a variable number of times (`a+`, `\w*`, `\d{1,3}`, or such a group) and
- *   everything else is optional. `(a+)+`, `(a*)*`, `(\w+\s?)+`, `(x+x+)+` are refused; `(\d+,)*`
- *   and `([a-z]+\.)+` are not, because a fixed separator makes each repetition unambiguous; or
- * - two of its alternatives are the same text: `(a|a)*`.
- * Overlapping but different alternatives (`(\w|\d)+`) and polynomial cases (`.*.*=`) pass the
- * check; the grader's run-time bound (REGEX_TIMEOUT_MS) still stops them.
+ * `recheck` (its automaton checker: no fuzzing, no timeout, so the answer is the same on every
+ * machine) decides it for pure regular patterns. Backreferences and lookarounds are first replaced
+ * by a regular pattern that backtracks at least as much ("over-approximation"):
+ * - a lookahead `(?=X)` / `(?!X)` becomes `(?:X[]|)`: V8 explores X (at most fully) and then goes on
+ *   or not; the rewrite always explores X fully (`[]` never matches) and always goes on;
+ * - a lookbehind whose body matches at most a bounded number of characters costs a bounded amount
+ *   at each position and becomes `(?:)`; an unbounded one cannot be proven and is refused;
+ * - a backreference `\k` becomes `(?:G|)`, G being the group's own pattern: the text a backreference
+ *   matches is one the group can match, in one way, where G may match it in several;
+ * - `^`, `$` and `\b` whose meaning the rewrite cannot keep (modifiers, `i` with `u`) are dropped:
+ *   an assertion removed only adds paths.
+ * If recheck finds the rewrite safe, the original is at most linear. `vulnerable` (exponential or
+ * polynomial) and `unknown` (too large to analyse) are refusals: nothing is ever left to a clock.
  */
 
-interface Item {
-  min: number;
-  max: number;
-  /** Anchors and lookarounds match no text. */
-  zeroWidth: boolean;
-  /** Source span, for the message. */
-  start: number;
-  end: number;
-  /** Present for groups: each alternative's items and source text. */
-  alternatives?: Array<{ items: Item[]; text: string }>;
-}
+export type SafetyVerdict = { safe: true } | { safe: false; why: string };
 
-/** Why the pattern is likely catastrophic, or undefined. Assumes the pattern compiles. */
-export function findCatastrophicRegex(pattern: string, flags = ''): string | undefined {
-  const root = parsePattern(pattern, flags.includes('v'));
-  const culprit = findRisky(root);
-  if (!culprit) return undefined;
-  const text = pattern.slice(culprit.item.start, culprit.item.end);
-  return culprit.why === 'duplicate'
-    ? `the repeated group ${JSON.stringify(text)} has two identical alternatives, so it can match the same text in exponentially many ways`
-    : `the repeated group ${JSON.stringify(text)} holds a repeated item with no fixed separator (nested quantifiers), so it can match the same text in exponentially many ways`;
-}
+/** Patterns too large to analyse in reasonable time (deterministic: a size, not a clock). */
+const MAX_REWRITE_LENGTH = 20_000;
 
-function findRisky(item: Item): { item: Item; why: 'nested' | 'duplicate' } | undefined {
-  if (!item.alternatives) return undefined;
-  if (item.max === Infinity) {
-    if (item.alternatives.some((alternative) => isPumpable(alternative.items))) return { item, why: 'nested' };
-    const texts = item.alternatives.map((alternative) => alternative.text);
-    if (new Set(texts).size < texts.length) return { item, why: 'duplicate' };
+export async function proveLinear(pattern: AST.Pattern, flags: JsFlags): Promise<SafetyVerdict> {
+  let rewrite: { source: string; flags: string };
+  try {
+    rewrite = rewriteRegular(pattern, flags);
+  } catch (error) {
+    if (error instanceof Unprovable) return { safe: false, why: error.message };
+    throw error;
   }
-  for (const alternative of item.alternatives) {
-    for (const child of alternative.items) {
-      const found = findRisky(child);
-      if (found) return found;
-    }
-  }
-  return undefined;
+  if (rewrite.source.length > MAX_REWRITE_LENGTH) return { safe: false, why: 'it is too large to analyse' };
+  const { checkSync } = await loadRecheck();
+  const result = checkSync(rewrite.source, rewrite.flags, { checker: 'automaton', timeout: null });
+  if (result.status === 'safe') return { safe: true };
+  if (result.status === 'unknown') return { safe: false, why: `its running time cannot be analysed (${result.error.kind}${'message' in result.error ? `: ${result.error.message}` : ''})` };
+  const { complexity } = result;
+  return {
+    safe: false,
+    why: complexity.type === 'exponential' ? 'it can take exponential time on some outputs' : `it can take polynomial time (degree ${complexity.degree}) on some outputs`,
+  };
 }
 
-function isNullable(item: Item): boolean {
-  return item.zeroWidth || item.min === 0 || (item.alternatives?.some((alt) => alt.items.every(isNullable)) ?? false);
+class Unprovable extends Error {}
+
+interface RecheckModule {
+  checkSync(source: string, flags: string, params: { checker: 'automaton'; timeout: null }): RecheckDiagnostics;
+}
+type RecheckDiagnostics =
+  | { status: 'safe' }
+  | { status: 'vulnerable'; complexity: { type: 'exponential' } | { type: 'polynomial'; degree: number } }
+  | { status: 'unknown'; error: { kind: string; message?: string } };
+
+let recheck: Promise<RecheckModule> | undefined;
+
+/** The pure-JS build of recheck (no native binary, no worker, no child process), loaded on first use. */
+function loadRecheck(): Promise<RecheckModule> {
+  // @ts-expect-error recheck ships no types for this entry point; RecheckModule is its shape.
+  recheck ??= import('recheck/lib/browser.js').then((module: { default?: RecheckModule } & RecheckModule) => module.default ?? module);
+  return recheck;
 }
 
-/** Matches a variable amount of text by repetition alone. */
-function isVariable(item: Item): boolean {
-  if (item.zeroWidth) return false;
-  return item.max > item.min || (item.alternatives?.some((alt) => isPumpable(alt.items)) ?? false);
-}
+/** The over-approximating regular pattern, in `u` syntax with explicit character sets. */
+function rewriteRegular(pattern: AST.Pattern, flags: JsFlags): { source: string; flags: string } {
+  const unicode = flags.unicode || flags.unicodeSets;
+  const max = maxOf(unicode ? 'codepoints' : 'units');
+  const setOf = createSetOf(flags);
+  const expanding = new Set<AST.CapturingGroup>();
 
-function isPumpable(items: Item[]): boolean {
-  return items.some(isVariable) && items.every((item) => isNullable(item) || isVariable(item));
-}
+  const alternatives = (alts: AST.Alternative[], mode: Mode): string => alts.map((alt) => alt.elements.map((e) => element(e, mode)).join('')).join('|');
 
-function parsePattern(pattern: string, nestedClasses: boolean): Item {
-  let i = 0;
-
-  const parseGroupBody = (start: number, zeroWidth: boolean): Item => {
-    const alternatives: Array<{ items: Item[]; text: string }> = [];
-    let items: Item[] = [];
-    let altStart = i;
-    const closeAlternative = () => alternatives.push({ items, text: pattern.slice(altStart, i) });
-    while (i < pattern.length && pattern[i] !== ')') {
-      const char = pattern[i];
-      if (char === '|') {
-        closeAlternative();
-        i++;
-        items = [];
-        altStart = i;
-        continue;
+  const element = (node: AST.Element, mode: Mode): string => {
+    switch (node.type) {
+      case 'Character':
+      case 'CharacterSet':
+      case 'CharacterClass':
+      case 'ExpressionCharacterClass':
+        if (node.type === 'CharacterClass' && node.unicodeSets && hasStrings(node)) throw new Unprovable('it uses a class of strings');
+        if (node.type === 'CharacterSet' && node.kind === 'property' && node.strings) throw new Unprovable('it uses a property of strings');
+        return renderSet(setOf(node, mode));
+      case 'CapturingGroup':
+        return `(?:${alternatives(node.alternatives, mode)})`;
+      case 'Group':
+        return `(?:${alternatives(node.alternatives, node.modifiers ? modified(mode, node.modifiers) : mode)})`;
+      case 'Quantifier': {
+        const body = `(?:${element(node.element, mode)})`;
+        const lazy = node.greedy ? '' : '?';
+        if (node.max === Infinity) return `${body}${node.min === 0 ? '*' : node.min === 1 ? '+' : `{${node.min},}`}${lazy}`;
+        return `${body}{${node.min},${node.max}}${lazy}`;
       }
-      const itemStart = i;
-      let item: Item;
-      if (char === '(') {
-        i++;
-        let lookaround = false;
-        if (pattern[i] === '?') {
-          const rest = pattern.slice(i, i + 4);
-          lookaround = /^\?(?:[=!]|<[=!])/.test(rest);
-          if (rest.startsWith('?<') && !lookaround) i = pattern.indexOf('>', i) + 1;
-          else i += rest.startsWith('?<') ? 3 : 2;
+      case 'Backreference': {
+        const groups = Array.isArray(node.resolved) ? node.resolved : [node.resolved];
+        const copies = groups.filter((group) => !expanding.has(group)).map((group) => {
+          expanding.add(group);
+          try {
+            const copy = alternatives(group.alternatives, mode);
+            if (copy.length > MAX_REWRITE_LENGTH) throw new Unprovable('it is too large to analyse');
+            return copy;
+          } finally {
+            expanding.delete(group);
+          }
+        });
+        return `(?:${[...copies, ''].join('|')})`;
+      }
+      case 'Assertion':
+        switch (node.kind) {
+          case 'start':
+          case 'end':
+            return mode.multiline === flags.multiline ? (node.kind === 'start' ? '^' : '$') : '';
+          case 'word':
+            return mode.ignoreCase && unicode ? '' : node.negate ? '\\B' : '\\b';
+          case 'lookahead':
+            return `(?:(?:${alternatives(node.alternatives, mode)})[]|)`;
+          case 'lookbehind':
+            if (maxLength(node.alternatives) === Infinity) throw new Unprovable(`its lookbehind ${node.raw} can reach back without bound`);
+            return '';
         }
-        item = parseGroupBody(itemStart, lookaround);
-        i++; // ')'
-      } else if (char === '[') {
-        i = skipClass(pattern, i, nestedClasses);
-        item = atom(itemStart, false);
-      } else if (char === '\\') {
-        i = skipEscape(pattern, i);
-        item = atom(itemStart, /[bB]/.test(pattern[itemStart + 1] ?? ''));
-      } else {
-        i++;
-        item = atom(itemStart, char === '^' || char === '$');
-      }
-      readQuantifier(item);
-      item.end = i;
-      items.push(item);
     }
-    closeAlternative();
-    return { min: 1, max: 1, zeroWidth, start, end: i, alternatives };
   };
 
-  const readQuantifier = (item: Item) => {
-    const char = pattern[i];
-    let bounds: [number, number] | undefined;
-    if (char === '*') bounds = [0, Infinity];
-    else if (char === '+') bounds = [1, Infinity];
-    else if (char === '?') bounds = [0, 1];
-    else if (char === '{') {
-      const match = /^\{(\d+)(,(\d*))?\}/.exec(pattern.slice(i));
-      if (match) {
-        const min = Number(match[1]);
-        bounds = [min, match[2] === undefined ? min : match[3] === '' ? Infinity : Number(match[3])];
-        i += match[0].length - 1;
-      }
-    }
-    if (!bounds) return;
-    i++;
-    if (pattern[i] === '?') i++; // lazy
-    [item.min, item.max] = bounds;
+  const renderSet = (set: Ranges): string => {
+    if (set.length === 0) return '[]';
+    const full = set.length === 2 && set[0] === 0 && set[1] === max;
+    if (full) return '[\\s\\S]';
+    let out = '[';
+    for (let i = 0; i < set.length; i += 2) out += set[i] === set[i + 1] ? esc(set[i]) : `${esc(set[i])}-${esc(set[i + 1])}`;
+    return `${out}]`;
   };
 
-  return parseGroupBody(0, false);
+  const source = alternatives(pattern.alternatives, flags);
+  return { source: flags.sticky ? `^(?:${source})` : source, flags: `u${flags.multiline ? 'm' : ''}` };
 }
 
-function atom(start: number, zeroWidth: boolean): Item {
-  return { min: 1, max: 1, zeroWidth, start, end: start };
+function esc(cp: number): string {
+  return `\\u{${cp.toString(16)}}`;
 }
 
-/** Index after the character class that starts at `start` (`[`). */
-function skipClass(pattern: string, start: number, nested: boolean): number {
-  let depth = 0;
-  for (let i = start; i < pattern.length; i++) {
-    const char = pattern[i];
-    if (char === '\\') i = skipEscape(pattern, i) - 1;
-    else if (char === '[' && (depth === 0 || nested)) depth++;
-    else if (char === ']' && --depth === 0) return i + 1;
+function modified(mode: Mode, modifiers: AST.Modifiers): Mode {
+  const next = { ...mode };
+  for (const [flags, value] of [[modifiers.add, true], [modifiers.remove, false]] as const) {
+    if (!flags) continue;
+    if (flags.ignoreCase) next.ignoreCase = value;
+    if (flags.multiline) next.multiline = value;
+    if (flags.dotAll) next.dotAll = value;
   }
-  return pattern.length;
+  return next;
 }
 
-/** Index after the escape that starts at `start` (`\`): `\x41`, `\u0041`, `\u{1F600}`, `\p{L}`, `\k<name>`, `\cA`, `\n`. */
-function skipEscape(pattern: string, start: number): number {
-  const kind = pattern[start + 1];
-  const rest = pattern.slice(start + 2);
-  const braced = /^\{[^}]*\}/.exec(rest);
-  if ((kind === 'u' || kind === 'p' || kind === 'P') && braced) return start + 2 + braced[0].length;
-  if (kind === 'k' && rest.startsWith('<')) return start + 2 + rest.indexOf('>') + 1;
-  const fixed = kind === 'x' ? /^[0-9a-fA-F]{2}/ : kind === 'u' ? /^[0-9a-fA-F]{4}/ : kind === 'c' ? /^[a-zA-Z]/ : undefined;
-  const tail = fixed?.exec(rest);
-  return start + 2 + (tail ? tail[0].length : 0);
+function hasStrings(node: AST.Node): boolean {
+  switch (node.type) {
+    case 'ClassStringDisjunction':
+      return node.alternatives.some((alternative) => alternative.elements.length !== 1);
+    case 'CharacterSet':
+      return node.kind === 'property' && node.strings;
+    case 'CharacterClass':
+      return node.elements.some(hasStrings);
+    case 'ExpressionCharacterClass':
+      return hasStrings(node.expression);
+    case 'ClassIntersection':
+    case 'ClassSubtraction':
+      return hasStrings(node.left) || hasStrings(node.right);
+    default:
+      return false;
+  }
+}
+
+/** The most characters the alternatives can match (Infinity when unbounded or when backreferences go round in a circle). */
+function maxLength(alts: AST.Alternative[], visiting = new Set<AST.CapturingGroup>()): number {
+  let most = 0;
+  for (const alt of alts) {
+    let sum = 0;
+    for (const node of alt.elements) sum += elementLength(node, visiting);
+    most = Math.max(most, sum);
+  }
+  return most;
+}
+
+function elementLength(node: AST.Element, visiting: Set<AST.CapturingGroup>): number {
+  switch (node.type) {
+    case 'Character':
+    case 'CharacterSet':
+    case 'CharacterClass':
+    case 'ExpressionCharacterClass':
+      return 1;
+    case 'CapturingGroup':
+    case 'Group':
+      return maxLength(node.alternatives, visiting);
+    case 'Quantifier': {
+      const inner = elementLength(node.element, visiting);
+      return inner === 0 ? 0 : node.max === Infinity ? Infinity : inner * node.max;
+    }
+    case 'Backreference': {
+      // A backreference inside its own group matches nothing yet; otherwise at most what the group does.
+      const groups = (Array.isArray(node.resolved) ? node.resolved : [node.resolved]).filter((group) => !isInside(node, group));
+      let most = 0;
+      for (const group of groups) {
+        if (visiting.has(group)) return Infinity;
+        visiting.add(group);
+        most = Math.max(most, maxLength(group.alternatives, visiting));
+        visiting.delete(group);
+      }
+      return most;
+    }
+    case 'Assertion':
+      return 0;
+  }
+}
+
+
+function isInside(node: AST.Node, group: AST.Node): boolean {
+  for (let parent = node.parent; parent; parent = parent.parent) if (parent === group) return true;
+  return false;
 }

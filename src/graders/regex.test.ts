@@ -1,19 +1,36 @@
 import { describe, expect, it } from 'vitest';
 import { gradeAssertion } from './grade.js';
-import { parseRegexSpec, testRegex } from './regex.js';
-import { findCatastrophicRegex } from './regex-safety.js';
+import { RegexRefusal, compileRegex, parseRegexSpec, testRegex } from './regex.js';
 import { makeAssertion, makeContext } from './test-context.js';
 
 const grade = (output: string, value: unknown, negate = false) =>
   gradeAssertion(output, makeAssertion('regex', value, { negate }), makeContext());
+
+async function refusal(pattern: string, flags = ''): Promise<RegexRefusal> {
+  const error = await compileRegex({ pattern, flags }).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  if (!(error instanceof RegexRefusal)) throw new Error(`expected /${pattern}/${flags} to be refused`);
+  return error;
+}
 
 describe('regex grader', () => {
   it('accepts /pattern/flags and plain patterns', async () => {
     expect((await grade('Order #123', '#\\d+')).pass).toBe(true);
     expect((await grade('HELLO', '/hello/i')).pass).toBe(true);
     expect((await grade('HELLO', 'hello')).pass).toBe(false);
+  });
+
+  it('reads /pattern/flags only when the text is a JS regex literal', () => {
     expect(parseRegexSpec('/a\\/b/gi')).toEqual({ pattern: 'a\\/b', flags: 'gi' });
-    expect(parseRegexSpec('/api/v1')).toEqual({ pattern: '/api/v1', flags: '' });
+    expect(parseRegexSpec('/[/]x/')).toEqual({ pattern: '[/]x', flags: '' });
+    expect(parseRegexSpec('/^yes$/im')).toEqual({ pattern: '^yes$', flags: 'im' });
+    // An unescaped `/` in the body, flags that are not flags, an empty body: the whole text is the pattern.
+    for (const text of ['/api/v1', '/usr/bin/env', '/home/user/dims', '/a/xyz', '//', '/a', 'a/b/i']) {
+      expect(parseRegexSpec(text)).toEqual({ pattern: text, flags: '' });
+    }
+    expect(parseRegexSpec('/a/gg')).toEqual({ pattern: 'a', flags: 'gg' });
   });
 
   it('is negated by not-', async () => {
@@ -21,44 +38,55 @@ describe('regex grader', () => {
     expect((await grade('1 digit', '\\d', true)).pass).toBe(false);
   });
 
-  it('does not carry lastIndex between calls with the g flag', () => {
-    const spec = parseRegexSpec('/a/g');
-    expect(testRegex(spec, 'a')).toBe(true);
-    expect(testRegex(spec, 'a')).toBe(true);
+  it('does not carry lastIndex between calls with the g or y flag', async () => {
+    for (const spec of [parseRegexSpec('/a/g'), parseRegexSpec('/a/y'), parseRegexSpec('/(?<=x)a/g')]) {
+      const input = spec.pattern.startsWith('(') ? 'xa' : 'a';
+      expect(await testRegex(spec, input)).toBe(true);
+      expect(await testRegex(spec, input)).toBe(true);
+    }
   });
 
   it('an invalid regex fails with a reason, also negated', async () => {
     const graded = await grade('x', '(unclosed', true);
     expect(graded).toMatchObject({ pass: false, score: 0, errored: true });
     expect(graded.reason).toMatch(/^invalid regex \/\(unclosed\/: /);
+    expect((await grade('x', '/a/gg')).reason).toMatch(/^invalid regex \/a\/gg: .*flags/);
   });
 
-  it('stops catastrophic backtracking and fails instead of hanging', async () => {
-    const graded = await grade('a'.repeat(41) + '!', '(a+)+$');
-    expect(graded).toMatchObject({ pass: false, score: 0, errored: true, reason: 'regex timed out after 100 ms' });
-    const negated = await grade('a'.repeat(41) + '!', '(a+)+$', true);
-    expect(negated).toMatchObject({ pass: false, errored: true });
+  it('runs formerly catastrophic patterns on the linear-time engine, with the right verdict and no timeout', async () => {
+    for (const [pattern, output] of [
+      ['(a+)+$', 'a'.repeat(5000) + '!'],
+      ['^(\\w|\\d)+$', '1'.repeat(5000) + '!'],
+      ['^(\\w+\\s?)+$', 'word '.repeat(2000) + '!'],
+      ['(x+x+)+y', 'x'.repeat(5000)],
+    ]) {
+      expect((await compileRegex({ pattern, flags: '' })).engine).toBe('re2');
+      expect((await grade(output, pattern)).pass).toBe(false);
+      const negated = await grade(output, pattern, true);
+      expect(negated.pass).toBe(true);
+      expect(negated.errored).toBeUndefined();
+      expect((await grade(output.slice(0, -1), pattern)).pass).toBe(pattern !== '(x+x+)+y');
+    }
   });
 
-  it('honours a custom timeout', () => {
-    expect(() => testRegex(parseRegexSpec('(a*)*$'), 'a'.repeat(40) + 'b', 20)).toThrow('regex timed out after 20 ms');
-  });
-});
-
-describe('findCatastrophicRegex', () => {
-  it.each(['(a+)+$', '(a*)*', '(a|a)*', '^(\\w+\\s?)+$', '(x+x+)+y', '((a+)b?)+', '(?:\\d{1,3})+', '(?<n>[a-z]+)*', 'x(y|(a+)+)'])(
-    'refuses %s',
-    (pattern) => {
-      expect(findCatastrophicRegex(pattern)).toMatch(/exponentially many ways/);
-    },
-  );
-
-  it.each(['^(\\d+,)*\\d+$', '([a-z]+\\.)+com', '(ab)+', '\\d+', '(a{2})+', '[(a+)+]', '\\(a+\\)+', '^\\p{L}+$', '(?=a+)b'])('accepts %s', (pattern) => {
-    expect(findCatastrophicRegex(pattern, 'u')).toBeUndefined();
+  it('runs lookaheads and backreferences on V8 when they are proven linear', async () => {
+    const password = await compileRegex({ pattern: '^(?=.*\\d)(?=.*[a-z]).{8,}$', flags: '' });
+    expect(password).toMatchObject({ engine: 'v8', construct: 'a lookahead ((?=.*\\d))' });
+    expect(password.test('abcdefg1')).toBe(true);
+    expect(password.test('abcdefgh')).toBe(false);
+    const doubled = await compileRegex({ pattern: '\\b(\\w+)\\s+\\1\\b', flags: 'i' });
+    expect(doubled.engine).toBe('v8');
+    expect(doubled.test('the The end')).toBe(true);
   });
 
-  it('names the group at fault', () => {
-    expect(findCatastrophicRegex('^x(a+)+$')).toContain('"(a+)+"');
-    expect(findCatastrophicRegex('(a|a)*')).toContain('identical alternatives');
+  it('refuses what needs V8 and is not provably linear, and grades it as an error if it gets that far', async () => {
+    expect((await refusal('^(?=(\\w|\\d)+$)\\d')).message).toBe(
+      'regex /^(?=(\\w|\\d)+$)\\d/ needs the backtracking engine (it uses a lookahead ((?=(\\w|\\d)+$))) and it can take exponential time on some outputs',
+    );
+    expect((await refusal('(\\w+)\\s\\1')).message).toContain('it uses a backreference (\\1)) and it can take polynomial time (degree 2)');
+    expect((await refusal('(?<=a+)b|\\1(x)')).message).toContain('can reach back without bound');
+    const graded = await grade('1111', '^(?=(\\w|\\d)+$)\\d', true);
+    expect(graded).toMatchObject({ pass: false, errored: true });
+    expect(graded.reason).toContain('can take exponential time');
   });
 });

@@ -1,27 +1,53 @@
-import { Script, createContext, type Context } from 'node:vm';
+import type { AST } from '@eslint-community/regexpp';
 import type { Grader } from './types.js';
+import type { JsFlags } from './regex-translate.js';
 import { GraderError } from './grader-error.js';
 import { requireText, verdict } from './values.js';
-
-/** How long one regex match may run before the grader gives up (catastrophic backtracking). */
-export const REGEX_TIMEOUT_MS = 100;
 
 export interface RegexSpec {
   pattern: string;
   flags: string;
 }
 
-/** `/pattern/flags` or a plain pattern (no flags). */
+/**
+ * `/pattern/flags` when the text is a JavaScript regex literal (an unescaped `/` only inside a
+ * class, flags from `dgimsuvy`), else the whole text is the pattern with no flags, as promptfoo's
+ * `new RegExp(value)` reads it: `/api/v1/users` and `/usr/bin/env` are plain patterns.
+ */
 export function parseRegexSpec(text: string): RegexSpec {
-  const match = /^\/([\s\S]+)\/([dgimsuvy]*)$/.exec(text);
-  return match ? { pattern: match[1], flags: match[2] } : { pattern: text, flags: '' };
+  const literal = readRegexLiteral(text);
+  return literal ?? { pattern: text, flags: '' };
+}
+
+/** The `/pattern/flags` reading of `text`, or undefined when it is not a regex literal. */
+export function readRegexLiteral(text: string): RegexSpec | undefined {
+  if (!text.startsWith('/')) return undefined;
+  let inClass = false;
+  for (let i = 1; i < text.length; i++) {
+    const char = text[i];
+    if (char === '\n' || char === '\r' || char === '\u2028' || char === '\u2029') return undefined;
+    if (char === '\\') {
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (char === ']') inClass = false;
+    } else if (char === '[') {
+      inClass = true;
+    } else if (char === '/') {
+      const pattern = text.slice(1, i);
+      const flags = text.slice(i + 1);
+      return pattern !== '' && /^[dgimsuvy]*$/.test(flags) ? { pattern, flags } : undefined;
+    }
+  }
+  return undefined;
 }
 
 export function renderRegexSpec(spec: RegexSpec): string {
   return `/${spec.pattern}/${spec.flags}`;
 }
 
-/** The syntax error of a pattern, or undefined when it compiles. Compiling never backtracks. */
+/** The syntax error of a pattern as V8 reports it, or undefined when it compiles. Compiling never backtracks. */
 export function regexSyntaxError(spec: RegexSpec): string | undefined {
   try {
     new RegExp(spec.pattern, spec.flags);
@@ -31,39 +57,116 @@ export function regexSyntaxError(spec: RegexSpec): string | undefined {
   }
 }
 
-let realm: Context | undefined;
-const matchScript = new Script('new RegExp(pattern, flags).test(input)');
+/** Why a pattern is refused: invalid syntax, or V8 would be needed and it is not provably linear. */
+export class RegexRefusal extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = 'RegexRefusal';
+  }
+}
+
+export interface CompiledRegex {
+  /** `re2`: linear-time engine with JS semantics; `v8`: JS's own engine, for a pattern proven linear. */
+  engine: 're2' | 'v8';
+  /** Why V8 runs it (the construct RE2 has no exact form for). */
+  construct?: string;
+  test(input: string): boolean;
+}
+
+const compiled = new Map<string, Promise<CompiledRegex>>();
+const MAX_CACHED = 2000;
 
 /**
- * Tests `input` against the pattern with a time bound. The match runs in a `node:vm` context with a
- * `timeout`: V8 interrupts a running regex there (the watchdog terminates the execution), so
- * `(a+)+$` against `aaaa…!` stops after `timeoutMs` instead of hanging the run. A fresh RegExp per
- * call, so `g`/`y` flags carry no `lastIndex` between cases. Throws GraderError on bad syntax or
- * a timeout.
+ * Compiles a pattern for grading. Every pattern the linear-time engine (re2js) can run with JS's
+ * exact verdicts runs there (see regex-translate.ts); any other runs on V8 only when regex-safety.ts
+ * proves it linear. Neither has a timeout, so no verdict depends on how busy the machine is.
+ * Rejects with RegexRefusal for invalid syntax or an unprovable pattern. Cached per pattern.
  */
-export function testRegex(spec: RegexSpec, input: string, timeoutMs = REGEX_TIMEOUT_MS): boolean {
-  const syntaxError = regexSyntaxError(spec);
-  if (syntaxError) throw new GraderError(`invalid regex ${renderRegexSpec(spec)}: ${syntaxError}`);
-  realm ??= createContext(Object.create(null));
-  realm.pattern = spec.pattern;
-  realm.flags = spec.flags;
-  realm.input = input;
-  try {
-    return matchScript.runInContext(realm, { timeout: timeoutMs }) === true;
-  } catch (error) {
-    if ((error as { code?: unknown }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
-      throw new GraderError(`regex timed out after ${timeoutMs} ms`);
-    }
-    throw error;
-  } finally {
-    realm.input = undefined;
+export function compileRegex(spec: RegexSpec): Promise<CompiledRegex> {
+  const key = `${spec.flags}/${spec.pattern}`;
+  let entry = compiled.get(key);
+  if (!entry) {
+    if (compiled.size >= MAX_CACHED) compiled.delete(compiled.keys().next().value!);
+    entry = compileUncached(spec);
+    compiled.set(key, entry);
   }
+  return entry;
+}
+
+async function compileUncached(spec: RegexSpec): Promise<CompiledRegex> {
+  const linear = await compileLinear(spec);
+  if (linear.ok) return { engine: 're2', test: linear.test };
+  const { proveLinear } = await import('./regex-safety.js');
+  const proof = await proveLinear(linear.ast, linear.flags);
+  if (!proof.safe) {
+    throw new RegexRefusal(
+      `regex ${renderRegexSpec(spec)} needs the backtracking engine (it uses ${linear.construct}) and ${proof.why}`,
+      'rewrite it without backreferences and lookaheads (those run on a linear-time engine), or so that no two ways can match the same text',
+    );
+  }
+  const v8 = new RegExp(spec.pattern, spec.flags);
+  return {
+    engine: 'v8',
+    construct: linear.construct,
+    test: (input) => {
+      v8.lastIndex = 0;
+      return v8.test(input);
+    },
+  };
+}
+
+type Linear = { ok: true; test(input: string): boolean } | { ok: false; construct: string; ast: AST.Pattern; flags: JsFlags };
+
+/**
+ * The linear-time matcher (re2js with the translated pattern) for a valid pattern, or the construct
+ * it cannot run exactly, with what the safety proof needs. Rejects with RegexRefusal on bad syntax.
+ */
+export async function compileLinear(spec: RegexSpec): Promise<Linear> {
+  const syntaxError = regexSyntaxError(spec);
+  if (syntaxError) throw new RegexRefusal(`invalid regex ${renderRegexSpec(spec)}: ${syntaxError}`);
+  const [{ RegExpParser }, { RE2JS }, translate] = await Promise.all([import('@eslint-community/regexpp'), import('re2js'), import('./regex-translate.js')]);
+  const flags = translate.readFlags(spec.flags);
+  let ast: AST.Pattern;
+  try {
+    ast = new RegExpParser({ ecmaVersion: 2025 }).parsePattern(spec.pattern, 0, spec.pattern.length, { unicode: flags.unicode, unicodeSets: flags.unicodeSets });
+  } catch (error) {
+    throw new RegexRefusal(`regex ${renderRegexSpec(spec)} cannot be analysed: ${(error as Error).message}`, 'write it without the newest RegExp syntax');
+  }
+  try {
+    const { source, lookbehinds } = translate.translatePattern(ast, flags);
+    let re2: InstanceType<typeof RE2JS>;
+    try {
+      re2 = RE2JS.compile(source, lookbehinds ? RE2JS.LOOKBEHINDS : 0);
+    } catch {
+      throw new translate.NeedsBacktracking('repeats beyond the limits of the linear-time engine');
+    }
+    const unicode = flags.unicode || flags.unicodeSets;
+    return { ok: true, test: (input) => re2.test(translate.mapInput(input, unicode)) };
+  } catch (error) {
+    if (!(error instanceof translate.NeedsBacktracking)) throw error;
+    return { ok: false, construct: error.construct, ast, flags };
+  }
+}
+
+/** Tests `input` against the pattern; a refused pattern throws GraderError (`check` refuses it first). */
+export async function testRegex(spec: RegexSpec, input: string): Promise<boolean> {
+  let matcher: CompiledRegex;
+  try {
+    matcher = await compileRegex(spec);
+  } catch (error) {
+    if (error instanceof RegexRefusal) throw new GraderError(error.message);
+    throw error;
+  }
+  return matcher.test(input);
 }
 
 /** `regex`: the output matches the pattern (`/pattern/flags` or a plain pattern). */
 export const regex: Grader = async (output, assertion) => {
   const spec = parseRegexSpec(requireText(assertion));
-  return testRegex(spec, output)
+  return (await testRegex(spec, output))
     ? verdict(true, `output matches ${renderRegexSpec(spec)}`)
     : verdict(false, `output does not match ${renderRegexSpec(spec)}`);
 };

@@ -1,23 +1,39 @@
 import type { Grader } from './types.js';
 import { GraderError } from './grader-error.js';
+import { detectGraderInjection } from './judge-injection.js';
 import { buildJudgeMessages, parseJudgeReply } from './judge-prompt.js';
 import { requireText } from './values.js';
 
+/** The reason of a rubric that failed closed; reports and tests match on this prefix. */
+export const SUSPECTED_INJECTION = 'suspected grader injection';
+
 /**
  * `rubric` (`llm-rubric`, `grade`): the configured judge model grades the output against the
- * criteria (see buildJudgeMessages for the injection defences). `rubric(0.8):…` passes when the
- * judge's score is ≥ 0.8; without a threshold the judge's `pass` decides. No judge, a judge error,
- * or an unusable reply throws GraderError: a failure, also when negated.
+ * criteria. `rubric(0.8):…` passes when the judge's score is ≥ 0.8; without a threshold the judge's
+ * `pass` decides. The grade records the judge (model name, reported version, params).
+ *
+ * Defences against an output that steers the judge:
+ * - an output that addresses the grader (see judge-injection.ts) fails closed before any judge call:
+ *   reason `suspected grader injection: …`, a fail also under `not-` (not an error);
+ * - the judge conversation keeps the output as quoted data and requires a verdict token written
+ *   only in its instructions (see buildJudgeMessages), so a copied verdict is rejected.
+ * No judge, a judge error, or an unusable reply throws GraderError: no verdict, also when negated.
  */
 export const rubric: Grader = async (output, assertion, context) => {
   const criteria = requireText(assertion);
   if (!context.judge) throw new GraderError('no judge model configured (set `judge` in the config)');
+  const injection = detectGraderInjection(output);
+  if (injection) {
+    return { pass: false, score: 0, reason: `${SUSPECTED_INJECTION}: the output ${injection.why} (${injection.excerpt}); the judge was not asked`, failClosed: true };
+  }
   const { messages, token } = buildJudgeMessages(criteria, output, context.judgeSecret);
   const result = await context.judge(messages, context.signal);
-  if (!result.ok) throw new GraderError(`judge error: ${result.error.message}`);
+  const judge = result.judge;
+  if (!result.ok) throw new GraderError(`judge error: ${result.error.message}`, { judge });
   const verdict = parseJudgeReply(result.output, token);
-  if (!verdict.ok) throw new GraderError(verdict.error);
-  if (assertion.threshold === undefined) return { pass: verdict.pass, score: verdict.score, reason: verdict.reason };
+  if (!verdict.ok) throw new GraderError(verdict.error, { judge });
+  const recorded = judge ? { judge } : {};
+  if (assertion.threshold === undefined) return { pass: verdict.pass, score: verdict.score, reason: verdict.reason, ...recorded };
   const pass = verdict.score >= assertion.threshold;
-  return { pass, score: verdict.score, reason: `score ${verdict.score} ${pass ? '≥' : '<'} ${assertion.threshold}: ${verdict.reason}` };
+  return { pass, score: verdict.score, reason: `score ${verdict.score} ${pass ? '≥' : '<'} ${assertion.threshold}: ${verdict.reason}`, ...recorded };
 };

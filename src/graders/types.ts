@@ -8,7 +8,21 @@ export interface GradeResult {
   /** 0..1 */
   score: number;
   reason: string;
+  /** A fail that `not-` cannot turn into a pass (a rubric output that addresses the judge). */
+  failClosed?: boolean;
+  /** The judge call behind a rubric verdict. */
+  judge?: JudgeRecord;
 }
+
+/** Which judge answered a rubric: the config's model name, the model version its API reported, the params sent. */
+export interface JudgeRecord {
+  model: string;
+  modelReported: string | null;
+  params: Record<string, unknown>;
+}
+
+/** A judge call's result, with the judge that answered (or was asked) when known. */
+export type JudgeResult = ProviderResult & { judge?: JudgeRecord };
 
 /** A JS grader from the config's `graders`. May return a boolean, a score, or a full result. */
 export type JsGraderFunction = (
@@ -24,7 +38,7 @@ export interface GraderContext {
   latencyMs?: number;
   costUsd?: number;
   /** Calls the configured judge model (rubric); absent when no judge is configured. */
-  judge?: (messages: Message[], signal?: AbortSignal) => Promise<ProviderResult>;
+  judge?: (messages: Message[], signal?: AbortSignal) => Promise<JudgeResult>;
   /** Secret that makes the judge's nonces deterministic per question (so judge calls can be cached). */
   judgeSecret?: string;
   graders: Record<string, JsGraderFunction>;
@@ -36,7 +50,7 @@ export interface GraderContext {
 /** A grader: plain async function, registered by type. A thrown error leaves its case without a verdict (`errored`). */
 export type Grader = (output: string, assertion: Assertion, context: GraderContext) => Promise<GradeResult>;
 
-export interface AssertionGrade extends GradeResult {
+export interface AssertionGrade extends Omit<GradeResult, 'failClosed'> {
   type: string;
   negate: boolean;
   weight: number;

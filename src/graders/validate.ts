@@ -3,8 +3,7 @@ import { inputError, type PromptgateError } from '../errors.js';
 import { isGraderError } from './grader-error.js';
 import { findJsGrader } from './js.js';
 import { limitOf } from './metrics.js';
-import { parseRegexSpec, regexSyntaxError, renderRegexSpec } from './regex.js';
-import { findCatastrophicRegex } from './regex-safety.js';
+import { RegexRefusal, compileRegex, parseRegexSpec } from './regex.js';
 import { getGrader } from './registry.js';
 import { compileSchema, resolveSchema } from './schema.js';
 import { renderAssertionSpec } from './spec.js';
@@ -22,7 +21,7 @@ type Problem = { why: string; hint?: string };
 
 /**
  * Checks an assertion without calling any model (`promptgate check`): a value where one is needed,
- * regex syntax and likely catastrophic backtracking (see regex-safety.ts), a known JS grader, a
+ * regex syntax and a linear running time (see regex.ts), a known JS grader, a
  * readable and valid JSON Schema, a judge for rubric, a limit for latency/cost, a threshold in 0..1.
  * Returns a GRADER_INVALID error naming the assertion's file:line, or undefined when it is fine.
  */
@@ -57,7 +56,7 @@ async function findProblem(assertion: Assertion, ctx: ValidateContext): Promise<
       requireList(assertion);
       return undefined;
     case 'regex':
-      return checkRegex(requireText(assertion));
+      return await checkRegex(requireText(assertion));
     case 'is-json':
       if (isBlank(assertion.value)) return undefined;
       await compileSchema(await resolveSchema(assertion.value, ctx.rootDir));
@@ -90,16 +89,13 @@ function checkUnitThreshold(threshold: number | undefined): Problem | undefined 
   return threshold !== undefined && (threshold < 0 || threshold > 1) ? { why: `the threshold ${threshold} is outside 0..1` } : undefined;
 }
 
-function checkRegex(text: string): Problem | undefined {
-  const spec = parseRegexSpec(text);
-  const syntaxError = regexSyntaxError(spec);
-  if (syntaxError) return { why: `invalid regex: ${syntaxError}` };
-  const risk = findCatastrophicRegex(spec.pattern, spec.flags);
-  if (risk) {
-    return {
-      why: `regex ${renderRegexSpec(spec)} is likely to backtrack catastrophically: ${risk}`,
-      hint: 'rewrite it without a quantifier inside a repeated group, e.g. (a+)+ → a+',
-    };
+/** Compiles the pattern as the grader will (see regex.ts): invalid syntax and patterns not provably linear are refused here. */
+async function checkRegex(text: string): Promise<Problem | undefined> {
+  try {
+    await compileRegex(parseRegexSpec(text));
+    return undefined;
+  } catch (error) {
+    if (error instanceof RegexRefusal) return { why: error.message, hint: error.hint };
+    throw error;
   }
-  return undefined;
 }

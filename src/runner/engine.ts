@@ -9,10 +9,10 @@ import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from '../config/defaults.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { isPromptgateError } from '../errors.js';
 import { gradeOutput } from '../graders/grade.js';
-import type { GraderContext } from '../graders/types.js';
+import type { GraderContext, JudgeResult } from '../graders/types.js';
 import { renderPrompt } from '../prompts/render.js';
 import type { Message, PromptFile } from '../prompts/types.js';
-import type { Provider, ProviderResult } from '../providers/types.js';
+import type { Provider } from '../providers/types.js';
 import type { Reporter, RunNotice } from '../reporters/types.js';
 import { summariseRepeats } from '../run-record/status.js';
 import { CALLS_FILE, CASES_PARTIAL_FILE, openLineLog } from '../run-record/writer.js';
@@ -320,7 +320,7 @@ async function gradeRepeat(unit: UnitInput, side: Extract<PreparedSide, { kind: 
   return interrupted ? undefined : outcome;
 }
 
-async function judgeCall(unit: UnitInput, side: Extract<PreparedSide, { kind: 'calls' }>, repeat: number, messages: Message[]): Promise<ProviderResult | undefined> {
+async function judgeCall(unit: UnitInput, side: Extract<PreparedSide, { kind: 'calls' }>, repeat: number, messages: Message[]): Promise<JudgeResult | undefined> {
   const judge = unit.config.judge!;
   const judgeConfig = unit.config.models[judge];
   const context: CallContext = {
@@ -336,8 +336,12 @@ async function judgeCall(unit: UnitInput, side: Extract<PreparedSide, { kind: 'c
   };
   const record = await makeCall(context, { provider: unit.providers(judge), route: unit.routes(judge), messages, params: { temperature: 0, ...(judgeConfig.params ?? {}) }, price: judgeConfig.price }, unit.services, unit.signal);
   if (!record) return undefined;
-  if (record.error || record.output === null) return { ok: false, error: { code: 'provider_error', message: record.error?.message ?? 'no output', retryable: false } };
-  return { ok: true, output: record.output, modelReported: record.modelReported ?? undefined };
+  // The same model, version and params as the judge's line in calls.jsonl, for the rubric's grade in run.json.
+  const identity = { model: judge, modelReported: record.modelReported, params: record.params };
+  if (record.error || record.output === null) {
+    return { ok: false, error: { code: 'provider_error', message: record.error?.message ?? 'no output', retryable: false }, judge: identity };
+  }
+  return { ok: true, output: record.output, modelReported: record.modelReported ?? undefined, judge: identity };
 }
 
 /** A side's result: `error` when a call or a grader left a repeat without a verdict, `ungraded` when nothing graded it (summariseRepeats). */

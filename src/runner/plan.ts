@@ -92,7 +92,15 @@ export async function resolveSuites(config: ResolvedConfig, options: PlanOptions
     }
     const assert = (entry.assert ?? []).map((spec, i) => {
       const source = { file: where, line: 0 };
-      const assertion = typeof spec === 'string' ? parseGraderSpec(spec, source) : assertionFromConfig(spec, source);
+      let assertion: Assertion;
+      try {
+        assertion = typeof spec === 'string' ? parseGraderSpec(spec, source) : assertionFromConfig(spec, source);
+      } catch (error) {
+        // Name the line of the config that holds the entry (a typo such as `startswith:` included).
+        if (!isPromptgateError(error)) throw error;
+        const value = typeof spec === 'string' ? spec : typeof spec?.type === 'string' ? spec.type : '';
+        throw configError(error.code, ['suites', index, 'assert', i], value, error.message, error.hint);
+      }
       return { ...assertion, source: { file: `${where} (suites[${index}].assert[${i}])` } };
     });
     assert.push(...outputAssertions(prompt));
