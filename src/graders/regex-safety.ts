@@ -1,6 +1,6 @@
 import type { AST } from '@eslint-community/regexpp';
 import { maxOf, type Ranges } from './regex-charset.js';
-import { createSetOf, type JsFlags, type Mode } from './regex-translate.js';
+import { containsStrings, createSetOf, modified, type JsFlags, type Mode } from './regex-translate.js';
 
 /**
  * A static proof that V8's backtracking matcher runs a pattern in linear time, for the patterns
@@ -80,7 +80,7 @@ function rewriteRegular(pattern: AST.Pattern, flags: JsFlags): { source: string;
       case 'CharacterSet':
       case 'CharacterClass':
       case 'ExpressionCharacterClass':
-        if (node.type === 'CharacterClass' && node.unicodeSets && hasStrings(node)) throw new Unprovable('it uses a class of strings');
+        if (node.type === 'CharacterClass' && node.unicodeSets && containsStrings(node)) throw new Unprovable('it uses a class of strings');
         if (node.type === 'CharacterSet' && node.kind === 'property' && node.strings) throw new Unprovable('it uses a property of strings');
         return renderSet(setOf(node, mode));
       case 'CapturingGroup':
@@ -138,35 +138,6 @@ function rewriteRegular(pattern: AST.Pattern, flags: JsFlags): { source: string;
 
 function esc(cp: number): string {
   return `\\u{${cp.toString(16)}}`;
-}
-
-function modified(mode: Mode, modifiers: AST.Modifiers): Mode {
-  const next = { ...mode };
-  for (const [flags, value] of [[modifiers.add, true], [modifiers.remove, false]] as const) {
-    if (!flags) continue;
-    if (flags.ignoreCase) next.ignoreCase = value;
-    if (flags.multiline) next.multiline = value;
-    if (flags.dotAll) next.dotAll = value;
-  }
-  return next;
-}
-
-function hasStrings(node: AST.Node): boolean {
-  switch (node.type) {
-    case 'ClassStringDisjunction':
-      return node.alternatives.some((alternative) => alternative.elements.length !== 1);
-    case 'CharacterSet':
-      return node.kind === 'property' && node.strings;
-    case 'CharacterClass':
-      return node.elements.some(hasStrings);
-    case 'ExpressionCharacterClass':
-      return hasStrings(node.expression);
-    case 'ClassIntersection':
-    case 'ClassSubtraction':
-      return hasStrings(node.left) || hasStrings(node.right);
-    default:
-      return false;
-  }
 }
 
 /** The most characters the alternatives can match (Infinity when unbounded or when backreferences go round in a circle). */

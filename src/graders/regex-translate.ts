@@ -248,7 +248,8 @@ export function createSetOf(flags: JsFlags): SetOf {
   };
 }
 
-function modified(mode: Mode, modifiers: AST.Modifiers): Mode {
+/** The mode inside a modifier group `(?i:…)` / `(?-i:…)`. */
+export function modified(mode: Mode, modifiers: AST.Modifiers): Mode {
   const next = { ...mode };
   const apply = (flags: AST.ModifierFlags | null, value: boolean) => {
     if (!flags) return;
@@ -261,7 +262,8 @@ function modified(mode: Mode, modifiers: AST.Modifiers): Mode {
   return next;
 }
 
-function containsStrings(node: AST.Node): boolean {
+/** Whether a `v`-flag class can match strings of more than one character (`[\q{abc}]`, `\p{RGI_Emoji}`). */
+export function containsStrings(node: AST.Node): boolean {
   switch (node.type) {
     case 'ClassStringDisjunction':
       return node.alternatives.some((alternative) => alternative.elements.length !== 1);
