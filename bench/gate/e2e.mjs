@@ -18,12 +18,13 @@
  * j is run k·100000 + j), so a scenario gives the same figures alone (`--only`), in a full run,
  * and at any `--jobs`.
  *
- * Options: --quick (n = 4, to try the harness: about a minute), --compares <n> (default 200: the
- * compares of the cheap scenarios; those with 1,000+ calls a compare run n/2, the 10-row and cache
- * scenarios n/4, the deterministic one 3; see scenarios.mjs), --only <id,...> (scenario ids, see
- * `--list`), --seed <n> (default 20240601), --jobs <n> (compares at once, default 2), --out <file>
- * (default BENCHMARKS.md), --no-write (print only), --records <file> (every compare's record as
- * JSON lines: run index, exit code, run.json verdict, calls, wall time), --list.
+ * Options: --quick (n = 3, to try the harness: about a minute), --compares <n> (default 200; each
+ * scenario runs n or a share of it, see `compares` in scenarios.mjs and the table's compares
+ * column), --only <id,...> (scenario ids, see `--list`), --seed <n> (default 20240601), --jobs <n>
+ * (compares at once, default 2), --out <file> (default BENCHMARKS.md), --no-write (print only),
+ * --records <file> (every compare's record as JSON lines: run index, exit code, run.json verdict,
+ * reasons, calls, wall time), --list. The BENCHMARKS.md section holds what the last writing run
+ * measured; its first line gives the command, so a run with --only or --quick says so.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
@@ -42,7 +43,7 @@ const CLI = join(ROOT, 'dist', 'bundle', 'bin.js');
 const START = '<!-- gate-e2e:start (written by `npm run bench:gate:e2e`; edit outside these markers) -->';
 const END = '<!-- gate-e2e:end -->';
 const DEFAULT_SEED = 20240601;
-const QUICK_COMPARES = 4;
+const QUICK_COMPARES = 3;
 /** Run indices: scenario k (its place in SCENARIOS), compare j → k·RUN_STRIDE + j. */
 const RUN_STRIDE = 100_000;
 const log = (line) => process.stderr.write(`${line}\n`);
@@ -290,7 +291,7 @@ function markdown({ rows, skipped, seed, compares, quick, only, jobs, machine, m
     '',
     `Measured by \`node bench/gate/e2e.mjs${options ? ` ${options}` : ''}\` (\`npm run bench:gate:e2e\`) on ${machine.date}, in ${minutes.toFixed(1)} min, seed ${seed}, ${jobs} compare(s) at a time; ${cli.label}.`,
     '',
-    `Machine: ${machine.nproc} cores (\`nproc\`), ${machine.cpu}, ${machine.memoryGiB} GiB memory, Node ${machine.node}; load average ${machine.load} before the run.`,
+    `Machine: ${machine.nproc} cores (\`nproc\`), ${machine.cpu}, ${machine.memoryGiB} GiB memory, Node ${machine.node}; load average ${machine.load} before the run and ${machineInfo().load} after it (other work on the machine slows the wall times, not the counts).`,
     '',
     'Each compare is the built CLI (`dist/bundle/bin.js`) spawned as a user runs it, `promptgate compare --baseline @1.0.0 …` in a git repository whose prompts went 1.0.0 → 1.1.0 (the wording changed, so both sides are called), cases graded `contains:PASS`, against bench/gate/noisy-server.mjs on 127.0.0.1: case i answers PASS with its own probability, drawn from the U-shaped Beta(0.7, 0.3) (mean 0.7; the same suite for every compare of a scenario unless it says "redrawn"), shifted on the candidate side as the scenario says; the answer to each call is a function of (seed, run, suite, model, case, side, repeat index), so every figure here is reproducible with the same seed. The verdict is counted by exit code (0 pass, 1 fail, 4 inconclusive, 3 error), and checked against run.json `gate.verdict`. Shares carry a 95% Wilson interval. "met": yes = the share meets the target; within error = it does not, but its interval reaches the target; no = the interval excludes it. "calls" = requests the server answered per compare (cache hits are not calls).',
     '',
