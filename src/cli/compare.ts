@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { buildComparison, compareRows } from '../compare/index.js';
 import { createSideResolver, parseSideSpec, type SideResolver } from '../compare/side-spec.js';
 import type { ResolvedConfig } from '../config/types.js';
+import { inputError } from '../errors.js';
 import { createReporters } from '../reporters/index.js';
 import type { Reporter } from '../reporters/types.js';
 import type { ComparisonSideInfo, ComparisonSidePrompt, RunHeader } from '../run-record/types.js';
@@ -10,7 +11,7 @@ import { resolveSuites, type SuitePlan } from '../runner/plan.js';
 import { exitCodeOf, runSession } from '../runner/session.js';
 import { promptOf, type SideSource } from '../runner/sides.js';
 import { reportError } from './errors.js';
-import { addRunFlags, loadConfigWithFlags, shardOf, type CommonFlags } from './options.js';
+import { addRunFlags, addSamplingFlags, loadConfigWithFlags, shardOf, type CommonFlags } from './options.js';
 import { interruptSignal } from './signals.js';
 
 export interface CompareFlags extends CommonFlags {
@@ -19,13 +20,15 @@ export interface CompareFlags extends CommonFlags {
 }
 
 export function registerCompare(program: Command): void {
-  addRunFlags(
-    program
-      .command('compare')
-      .argument('[suite...]', 'suites to compare (default: all)')
-      .description('run candidate and baseline prompt versions on the same cases and models, and gate regressions')
-      .requiredOption('-b, --baseline <spec>', 'git revision (main, HEAD~1, git:<rev>), prompt version (@1.2.0) or stored run (run:<path>)')
-      .option('--candidate <spec>', 'same forms as --baseline (default: the working tree)'),
+  addSamplingFlags(
+    addRunFlags(
+      program
+        .command('compare')
+        .argument('[suite...]', 'suites to compare (default: all)')
+        .description('run candidate and baseline prompt versions on the same cases and models, and gate regressions')
+        .requiredOption('-b, --baseline <spec>', 'git revision (main, HEAD~1, git:<rev>), prompt version (@1.2.0) or stored run (run:<path>)')
+        .option('--candidate <spec>', 'same forms as --baseline (default: the working tree)'),
+    ),
   ).action(async (suites: string[], flags: CompareFlags) => {
     process.exitCode = await compareCommand(suites, flags);
   });
@@ -69,6 +72,7 @@ export async function runComparison(input: {
   missingBaseline?: 'error' | 'absent';
 }): Promise<{ header: RunHeader; runDir: string }> {
   const { config, flags } = input;
+  const sampling = samplingChoice(input.command, flags, config);
   const baselineSpec = parseSideSpec(flags.baseline);
   const candidateSpec = parseSideSpec(flags.candidate ?? 'working tree');
   const [baseline, candidate] = await Promise.all([
@@ -90,15 +94,33 @@ export async function runComparison(input: {
     flags: { concurrency: config.concurrency, filter: flags.filter, shard: shardOf(flags), noCache: !flags.cache, record: flags.record, resume: flags.resume, out: flags.out, models: flags.model },
     reporters: input.reporters,
     signal: input.signal,
+    sampling,
     warn: (line) => (input.stderr ?? process.stderr).write(`${line}\n`),
     stderr: input.stderr,
     decide: (engine) => {
       const rows = compareRows(engine.slimCases, { repeat: Math.max(1, ...input.plans.map((p) => p.repeat)), gate: config.gate });
       const comparison = buildComparison(rows, baselineInfo, candidateInfo, config.gate, engine.summary.totals);
+      if (engine.sampling) comparison.sampling = engine.sampling;
       return { comparison, gate: comparison.gate, ...input.extend?.(engine) };
     },
   });
   return { header: result.header, runDir: result.runDir };
+}
+
+/**
+ * Which cached answers a comparison may reuse (README "Compare and the gate"): noisy sides are
+ * drawn fresh; the baseline's cache is reused only when the user chose it (`--baseline-cache`,
+ * else `gate.baselineCache`); `--no-cache` (and drift) read no cache at all. `by` names the choice.
+ */
+function samplingChoice(command: string, flags: CompareFlags, config: ResolvedConfig): { baselineCache: boolean; by?: string } {
+  if (flags.baselineCache && !flags.cache) {
+    throw inputError('USAGE', '--baseline-cache reuses cached baseline answers, and --no-cache reads no cache', { file: '--baseline-cache' }, 'drop one of the two flags');
+  }
+  if (!flags.cache) return { baselineCache: false, by: command === 'drift' ? 'drift' : '--no-cache' };
+  if (config.paths.cache === false) return { baselineCache: false, by: 'cache: false' };
+  const chosen = flags.baselineCache ?? config.gate.baselineCache;
+  if (!chosen) return { baselineCache: false };
+  return { baselineCache: true, by: flags.baselineCache ? '--baseline-cache' : 'gate.baselineCache' };
 }
 
 /** run.json's description of one side: the spec, its label, the commit, and each suite's prompt version and hash. */
