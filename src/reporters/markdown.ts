@@ -79,7 +79,7 @@ export async function renderMarkdown(run: RunHeader, cases: AsyncIterable<CaseRe
     blocks.push(`## Regressed cases (${regressed.total})\n`, ...caseTable(regressed, run, maxOutput));
   }
   if (flaky.total > 0) {
-    blocks.push(`## Flaky cases (${flaky.total}), flakiest first\n`, 'Some but not all repeats passed (on either side).\n', ...flakyTable(flaky, run));
+    blocks.push(`## Flaky cases (${flaky.total}), flakiest first\n`, `Some but not all repeats passed${run.comparison ? ' (on either side)' : ''}.\n`, ...flakyTable(flaky, run));
   }
   if (problems.total > 0) {
     blocks.push(`## Failing or errored cases (${problems.total})\n`, ...caseTable(problems, run, maxOutput));

@@ -79,8 +79,10 @@ export function createSamplingTally(policy: SamplingPolicy) {
       else row.baselineNoisy = source.noisy;
     },
     addCase(result: CaseResult): void {
-      addSide(result, counts.candidate);
-      addSide(result.baseline, counts.baseline);
+      // A stored run's results made no call in this run.
+      const row = rows.get(JSON.stringify([result.suite, result.model]));
+      if (row?.candidate !== 'stored') addSide(result, counts.candidate);
+      if (row?.baseline !== 'stored') addSide(result.baseline, counts.baseline);
     },
     addCall(record: CallRecord): void {
       if (record.purpose === 'eval' && record.cached) cachedCalls++;
