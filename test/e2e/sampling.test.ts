@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeProject, runCli, type CliResult } from '../helpers/cli.js';
 import { mulberry32 } from '../helpers/fault-plan.js';
@@ -113,7 +114,7 @@ describe('compare draws noisy samples fresh; a cached baseline is an explicit ch
     expect(await readFile(join(runDir!, 'summary.md'), 'utf8')).toContain(statement);
     expect(await readFile(join(runDir!, 'junit.xml'), 'utf8')).toMatch(new RegExp(`<property name="sampling" value="[^"]*${statement.replace(/[()]/g, '\\$&')}"/>`));
     expect(await readFile(join(runDir!, 'report.html'), 'utf8')).toContain(statement);
-    const [header, ...rows] = (await readFile(join(runDir!, 'results.csv'), 'utf8')).trim().split('\n').map((line) => line.split(','));
+    const [header, ...rows] = parse(await readFile(join(runDir!, 'results.csv'), 'utf8')) as string[][];
     const column = (name: string) => rows.map((row) => row[header.indexOf(name)]);
     expect(column('baseline cached')).toEqual(WORDS.map(() => '1'));
     expect(column('cached')).toEqual(WORDS.map(() => '0'));
