@@ -121,3 +121,31 @@ export function createSamplingTally(policy: SamplingPolicy) {
 }
 
 export type SamplingTally = ReturnType<typeof createSamplingTally>;
+
+/**
+ * The sampling of a merged run, from its shards': counts add up; a side that reused the cache in
+ * any shard reused it (the merged report must say so), and so does the choice that allowed it.
+ * Undefined when a shard did not record it (written before it existed).
+ */
+export function mergeSampling(shards: Array<ComparisonSampling | undefined>): ComparisonSampling | undefined {
+  if (shards.length === 0 || shards.some((s) => !s)) return undefined;
+  const list = shards as ComparisonSampling[];
+  const source = <T extends string>(values: T[]): T => (values.every((v) => v === values[0]) ? values[0] : values.includes('cache' as T) ? ('cache' as T) : values.find((v) => v !== 'stored') ?? values[0]);
+  const side = (name: Side): SideSampling => ({
+    noisy: list.some((s) => s.sides[name].noisy),
+    calls: list.reduce((sum, s) => sum + s.sides[name].calls, 0),
+    cached: list.reduce((sum, s) => sum + s.sides[name].cached, 0),
+  });
+  const deciding = list.find((s) => s.choice === 'baseline-cache') ?? list.find((s) => s.choice === 'default') ?? list[0];
+  const rows = new Map<string, NonNullable<ComparisonSampling['rows']>[number]>();
+  for (const s of list) for (const row of s.rows ?? []) rows.set(JSON.stringify([row.suite, row.model]), row);
+  return {
+    candidate: source(list.map((s) => s.candidate)),
+    baseline: source(list.map((s) => s.baseline)),
+    cachedCalls: list.reduce((sum, s) => sum + s.cachedCalls, 0),
+    choice: deciding.choice,
+    ...(deciding.by ? { by: deciding.by } : {}),
+    sides: { candidate: side('candidate'), baseline: side('baseline') },
+    ...(rows.size > 0 ? { rows: [...rows.values()] } : {}),
+  };
+}
