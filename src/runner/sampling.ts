@@ -51,7 +51,7 @@ export function createSamplingTally(policy: SamplingPolicy) {
   const counts = { candidate: { calls: 0, cached: 0 }, baseline: { calls: 0, cached: 0 } };
   let cachedCalls = 0;
   const rowOf = (suite: string, model: string) => {
-    const key = JSON.stringify([suite, model]);
+    const key = `${suite}\u0000${model}`;
     let row = rows.get(key);
     if (!row) rows.set(key, (row = { suite, model, candidate: 'none', baseline: 'none', candidateNoisy: false, baselineNoisy: false }));
     return row;
@@ -80,7 +80,7 @@ export function createSamplingTally(policy: SamplingPolicy) {
     },
     addCase(result: CaseResult): void {
       // A stored run's results made no call in this run.
-      const row = rows.get(JSON.stringify([result.suite, result.model]));
+      const row = rows.get(`${result.suite}\u0000${result.model}`);
       if (row?.candidate !== 'stored') addSide(result, counts.candidate);
       if (row?.baseline !== 'stored') addSide(result.baseline, counts.baseline);
     },
