@@ -15,7 +15,7 @@ import { appendStepSummary, isGithubActions, stopCommands, writeAnnotations } fr
 import { createRepoPaths } from '../workflows/repo-paths.js';
 import { runComparison } from './compare.js';
 import { reportError } from './errors.js';
-import { addRunFlags, addSamplingFlags, loadConfigWithFlags, type CommonFlags } from './options.js';
+import { addRunFlags, addSamplingFlags, checkSamplingFlags, loadConfigWithFlags, type CommonFlags } from './options.js';
 import { interruptSignal } from './signals.js';
 
 export interface CiFlags extends CommonFlags {
@@ -45,6 +45,7 @@ export async function ciCommand(flags: CiFlags, env: NodeJS.ProcessEnv = process
   const interrupt = interruptSignal();
   const github = isGithubActions(env);
   try {
+    checkSamplingFlags(flags);
     const config = await loadConfigWithFlags(flags);
     const root = await repoRoot(config.rootDir);
     const repo = createRepoPaths(root, config.rootDir);

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { buildComparison, compareRows } from '../compare/index.js';
 import { createSideResolver, parseSideSpec, type SideResolver } from '../compare/side-spec.js';
 import type { ResolvedConfig } from '../config/types.js';
-import { inputError } from '../errors.js';
 import { createReporters } from '../reporters/index.js';
 import type { Reporter } from '../reporters/types.js';
 import type { ComparisonSideInfo, ComparisonSidePrompt, RunHeader } from '../run-record/types.js';
@@ -11,7 +10,7 @@ import { resolveSuites, type SuitePlan } from '../runner/plan.js';
 import { exitCodeOf, runSession } from '../runner/session.js';
 import { promptOf, type SideSource } from '../runner/sides.js';
 import { reportError } from './errors.js';
-import { addRunFlags, addSamplingFlags, loadConfigWithFlags, shardOf, type CommonFlags } from './options.js';
+import { addRunFlags, addSamplingFlags, checkSamplingFlags, loadConfigWithFlags, shardOf, type CommonFlags } from './options.js';
 import { interruptSignal } from './signals.js';
 
 export interface CompareFlags extends CommonFlags {
@@ -37,6 +36,7 @@ export function registerCompare(program: Command): void {
 export async function compareCommand(only: string[], flags: CompareFlags): Promise<number> {
   const interrupt = interruptSignal();
   try {
+    checkSamplingFlags(flags);
     const config = await loadConfigWithFlags(flags);
     const plans = (await resolveSuites(config, { only, models: flags.model, repeat: flags.repeat, orphans: true })).filter((plan) => plan.caseFiles.length > 0);
     if (plans.length === 0) {
@@ -113,9 +113,7 @@ export async function runComparison(input: {
  * else `gate.baselineCache`); `--no-cache` (and drift) read no cache at all. `by` names the choice.
  */
 function samplingChoice(command: string, flags: CompareFlags, config: ResolvedConfig): { baselineCache: boolean; by?: string } {
-  if (flags.baselineCache && !flags.cache) {
-    throw inputError('USAGE', '--baseline-cache reuses cached baseline answers, and --no-cache reads no cache', { file: '--baseline-cache' }, 'drop one of the two flags');
-  }
+  checkSamplingFlags(flags);
   if (!flags.cache) return { baselineCache: false, by: command === 'drift' ? 'drift' : '--no-cache' };
   if (config.paths.cache === false) return { baselineCache: false, by: 'cache: false' };
   const chosen = flags.baselineCache ?? config.gate.baselineCache;

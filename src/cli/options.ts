@@ -66,6 +66,13 @@ export function addSamplingFlags(command: Command): Command {
     .option('--no-baseline-cache', 'draw a noisy baseline fresh even when the config sets gate.baselineCache');
 }
 
+/** `--baseline-cache` with `--no-cache` asks for cached answers and for none: exit 2 before anything runs. */
+export function checkSamplingFlags(flags: CommonFlags): void {
+  if (flags.baselineCache && flags.cache === false) {
+    throw inputError('USAGE', '--baseline-cache reuses cached baseline answers, and --no-cache reads no cache', { file: '--baseline-cache' }, 'drop one of the two flags');
+  }
+}
+
 /** Loads the config with flags applied (flags > config > defaults). */
 export async function loadConfigWithFlags(flags: CommonFlags, cwd = process.cwd()): Promise<ResolvedConfig> {
   return loadConfig({
