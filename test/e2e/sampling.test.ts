@@ -143,6 +143,17 @@ describe('compare draws noisy samples fresh; a cached baseline is an explicit ch
     // Repeat 0 of every case is in the cache from the test above; none of it is read.
     expect([baselineRequests, candidateRequests]).toEqual([2 * WORDS.length, 2 * WORDS.length]);
     expect(run!.comparison!.sampling).toMatchObject({ candidate: 'fresh', baseline: 'fresh', cachedCalls: 0, sides: { candidate: { noisy: true }, baseline: { noisy: true } } });
+    // pass@2, pass^2 and the flaky cases, per side, agree with the cases' repeats.
+    const passes = (side: { repeats: Array<{ grade: { pass: boolean } | null }> }) => side.repeats.filter((r) => r.grade?.pass).length;
+    const stats = (counts: number[]) => ({ k: 2, cases: WORDS.length, passAtK: counts.filter((n) => n > 0).length / WORDS.length, passHatK: counts.filter((n) => n === 2).length / WORDS.length, flaky: counts.filter((n) => n === 1).length });
+    const candidate = stats(run!.cases.map(passes));
+    const baseline = stats(run!.cases.map((c) => passes(c.baseline!)));
+    expect(run!.summary[0].repeatStats).toEqual(candidate);
+    expect(run!.summary[0].baselineRepeatStats).toEqual(baseline);
+    expect(candidate.flaky + baseline.flaky).toBeGreaterThan(0);
+    const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+    expect(result.stdout).toContain(`shout › m: candidate pass@2 ${pct(candidate.passAtK)} · pass^2 ${pct(candidate.passHatK)} · ${candidate.flaky} flaky · baseline pass@2 ${pct(baseline.passAtK)}`);
+    expect(result.stdout).toMatch(/^Flaky \(\d+\) some but not all repeats passed; flakiest first$/m);
   });
 
   it('an identical request on both sides is still one call, used by both', async () => {
