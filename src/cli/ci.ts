@@ -15,7 +15,7 @@ import { appendStepSummary, isGithubActions, stopCommands, writeAnnotations } fr
 import { createRepoPaths } from '../workflows/repo-paths.js';
 import { runComparison } from './compare.js';
 import { reportError } from './errors.js';
-import { addRunFlags, loadConfigWithFlags, type CommonFlags } from './options.js';
+import { addRunFlags, addSamplingFlags, checkSamplingFlags, loadConfigWithFlags, type CommonFlags } from './options.js';
 import { interruptSignal } from './signals.js';
 
 export interface CiFlags extends CommonFlags {
@@ -24,11 +24,13 @@ export interface CiFlags extends CommonFlags {
 }
 
 export function registerCi(program: Command): void {
-  addRunFlags(
-    program
-      .command('ci')
-      .description('pull-request gate: check version bumps, then compare the suites changed since the merge base with the base branch')
-      .option('--base <rev>', 'base branch or commit (default: the PR base from the CI environment, else origin/main, else main)'),
+  addSamplingFlags(
+    addRunFlags(
+      program
+        .command('ci')
+        .description('pull-request gate: check version bumps, then compare the suites changed since the merge base with the base branch')
+        .option('--base <rev>', 'base branch or commit (default: the PR base from the CI environment, else origin/main, else main)'),
+    ),
   ).action(async (flags: CiFlags) => {
     process.exitCode = await ciCommand(flags);
   });
@@ -43,6 +45,7 @@ export async function ciCommand(flags: CiFlags, env: NodeJS.ProcessEnv = process
   const interrupt = interruptSignal();
   const github = isGithubActions(env);
   try {
+    checkSamplingFlags(flags);
     const config = await loadConfigWithFlags(flags);
     const root = await repoRoot(config.rootDir);
     const repo = createRepoPaths(root, config.rootDir);

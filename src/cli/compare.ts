@@ -10,7 +10,7 @@ import { resolveSuites, type SuitePlan } from '../runner/plan.js';
 import { exitCodeOf, runSession } from '../runner/session.js';
 import { promptOf, type SideSource } from '../runner/sides.js';
 import { reportError } from './errors.js';
-import { addRunFlags, loadConfigWithFlags, shardOf, type CommonFlags } from './options.js';
+import { addRunFlags, addSamplingFlags, checkSamplingFlags, loadConfigWithFlags, shardOf, type CommonFlags } from './options.js';
 import { interruptSignal } from './signals.js';
 
 export interface CompareFlags extends CommonFlags {
@@ -19,13 +19,15 @@ export interface CompareFlags extends CommonFlags {
 }
 
 export function registerCompare(program: Command): void {
-  addRunFlags(
-    program
-      .command('compare')
-      .argument('[suite...]', 'suites to compare (default: all)')
-      .description('run candidate and baseline prompt versions on the same cases and models, and gate regressions')
-      .requiredOption('-b, --baseline <spec>', 'git revision (main, HEAD~1, git:<rev>), prompt version (@1.2.0) or stored run (run:<path>)')
-      .option('--candidate <spec>', 'same forms as --baseline (default: the working tree)'),
+  addSamplingFlags(
+    addRunFlags(
+      program
+        .command('compare')
+        .argument('[suite...]', 'suites to compare (default: all)')
+        .description('run candidate and baseline prompt versions on the same cases and models, and gate regressions')
+        .requiredOption('-b, --baseline <spec>', 'git revision (main, HEAD~1, git:<rev>), prompt version (@1.2.0) or stored run (run:<path>)')
+        .option('--candidate <spec>', 'same forms as --baseline (default: the working tree)'),
+    ),
   ).action(async (suites: string[], flags: CompareFlags) => {
     process.exitCode = await compareCommand(suites, flags);
   });
@@ -34,6 +36,7 @@ export function registerCompare(program: Command): void {
 export async function compareCommand(only: string[], flags: CompareFlags): Promise<number> {
   const interrupt = interruptSignal();
   try {
+    checkSamplingFlags(flags);
     const config = await loadConfigWithFlags(flags);
     const plans = (await resolveSuites(config, { only, models: flags.model, repeat: flags.repeat, orphans: true })).filter((plan) => plan.caseFiles.length > 0);
     if (plans.length === 0) {
@@ -69,6 +72,7 @@ export async function runComparison(input: {
   missingBaseline?: 'error' | 'absent';
 }): Promise<{ header: RunHeader; runDir: string }> {
   const { config, flags } = input;
+  const sampling = samplingChoice(input.command, flags, config);
   const baselineSpec = parseSideSpec(flags.baseline);
   const candidateSpec = parseSideSpec(flags.candidate ?? 'working tree');
   const [baseline, candidate] = await Promise.all([
@@ -90,15 +94,31 @@ export async function runComparison(input: {
     flags: { concurrency: config.concurrency, filter: flags.filter, shard: shardOf(flags), noCache: !flags.cache, record: flags.record, resume: flags.resume, out: flags.out, models: flags.model },
     reporters: input.reporters,
     signal: input.signal,
+    sampling,
     warn: (line) => (input.stderr ?? process.stderr).write(`${line}\n`),
     stderr: input.stderr,
     decide: (engine) => {
       const rows = compareRows(engine.slimCases, { repeat: Math.max(1, ...input.plans.map((p) => p.repeat)), gate: config.gate });
       const comparison = buildComparison(rows, baselineInfo, candidateInfo, config.gate, engine.summary.totals);
+      if (engine.sampling) comparison.sampling = engine.sampling;
       return { comparison, gate: comparison.gate, ...input.extend?.(engine) };
     },
   });
   return { header: result.header, runDir: result.runDir };
+}
+
+/**
+ * Which cached answers a comparison may reuse (README "Compare and the gate"): noisy sides are
+ * drawn fresh; the baseline's cache is reused only when the user chose it (`--baseline-cache`,
+ * else `gate.baselineCache`); `--no-cache` (and drift) read no cache at all. `by` names the choice.
+ */
+function samplingChoice(command: string, flags: CompareFlags, config: ResolvedConfig): { baselineCache: boolean; by?: string } {
+  checkSamplingFlags(flags);
+  if (!flags.cache) return { baselineCache: false, by: command === 'drift' ? 'drift' : '--no-cache' };
+  if (config.paths.cache === false) return { baselineCache: false, by: 'cache: false' };
+  const chosen = flags.baselineCache ?? config.gate.baselineCache;
+  if (!chosen) return { baselineCache: false };
+  return { baselineCache: true, by: flags.baselineCache ? '--baseline-cache' : 'gate.baselineCache' };
 }
 
 /** run.json's description of one side: the spec, its label, the commit, and each suite's prompt version and hash. */

@@ -20,6 +20,8 @@ export interface CommonFlags {
   debug?: boolean;
   record?: boolean;
   resume?: string;
+  /** compare / ci: `--baseline-cache` (true) or `--no-baseline-cache` (false); undefined: the config's `gate.baselineCache`. */
+  baselineCache?: boolean;
 }
 
 const positiveInt = (name: string) => (value: string) => {
@@ -52,6 +54,23 @@ export function addRunFlags(command: Command): Command {
     .option('--record', 'write successful responses as replay fixtures')
     .option('--resume <run folder>', 'finish an interrupted run: make only the calls that are missing')
     .option('--debug', 'print stack traces');
+}
+
+/**
+ * `--baseline-cache` / `--no-baseline-cache` (compare, ci): whether the baseline's cached answers
+ * are reused when its draws are noisy. Without either, `gate.baselineCache` decides (default: no).
+ */
+export function addSamplingFlags(command: Command): Command {
+  return command
+    .option('--baseline-cache', "reuse the baseline's cached answers even when they are noisy (repeat > 1, temperature not 0), instead of drawing them fresh; reports say so")
+    .option('--no-baseline-cache', 'draw a noisy baseline fresh even when the config sets gate.baselineCache');
+}
+
+/** `--baseline-cache` with `--no-cache` asks for cached answers and for none: exit 2 before anything runs. */
+export function checkSamplingFlags(flags: CommonFlags): void {
+  if (flags.baselineCache && flags.cache === false) {
+    throw inputError('USAGE', '--baseline-cache reuses cached baseline answers, and --no-cache reads no cache', { file: '--baseline-cache' }, 'drop one of the two flags');
+  }
 }
 
 /** Loads the config with flags applied (flags > config > defaults). */

@@ -18,7 +18,7 @@ export function resolveConfig(user: UserConfig, rootDir: string, configFile?: st
   checkOverrides(overrides);
   const root = resolve(rootDir);
   const gate: Required<GateConfig> = { ...DEFAULT_GATE };
-  for (const [key, value] of Object.entries(user.gate ?? {})) if (value !== undefined) gate[key as keyof GateConfig] = value;
+  for (const [key, value] of Object.entries(user.gate ?? {})) if (value !== undefined) (gate as Record<string, unknown>)[key] = value;
 
   const suites = user.suites?.map((suite) => (overrides.repeat === undefined ? { ...suite } : { ...suite, repeat: overrides.repeat }));
   const cache = overrides.cache === false || user.cache === false ? false : (user.cache ?? DEFAULT_PATHS.cache);

@@ -78,6 +78,11 @@ const gateConfig = {
     minPassRate: fraction('Candidate pass rate below this fails the gate (and `run`). 0..1.', { default: DEFAULT_GATE.minPassRate }),
     maxScoreDrop: fraction('Drop in mean score (baseline − candidate) tolerated. 0..1.', { default: DEFAULT_GATE.maxScoreDrop }),
     alpha: { type: 'number', exclusiveMinimum: 0, maximum: 0.5, description: 'Significance level for noisy comparisons (repeat > 1).', default: DEFAULT_GATE.alpha },
+    baselineCache: {
+      type: 'boolean',
+      description: "Reuse the baseline's cached answers in `compare` and `ci` even when its draws are noisy (repeat > 1 or temperature not 0), instead of drawing them fresh; every report says so. Same as `--baseline-cache`.",
+      default: DEFAULT_GATE.baselineCache,
+    },
   },
   additionalProperties: false,
 };

@@ -55,6 +55,13 @@ export interface GateConfig {
   maxScoreDrop?: number;
   /** Significance level for noisy comparisons (repeat > 1). @default 0.05 */
   alpha?: number;
+  /**
+   * Reuse the baseline's cached answers in `compare` and `ci` even when its draws are noisy
+   * (`repeat` > 1 or a temperature that is not 0), instead of drawing them fresh. An explicit
+   * trade: fewer calls, but the baseline's sample is frozen across reruns; every report says so.
+   * Same as `--baseline-cache` (`--no-baseline-cache` overrides it). @default false
+   */
+  baselineCache?: boolean;
 }
 
 /** A grader spec as an object (JSONL `assert` entries and suite `assert`). */

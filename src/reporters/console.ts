@@ -1,7 +1,8 @@
 import Table from 'cli-table3';
 import pc from 'picocolors';
+import { Flakiest, caseFlakinessScore } from '../run-record/flakiness.js';
 import type { CaseResult, ComparisonRow, RunHeader, SummaryRow } from '../run-record/types.js';
-import { describeSide, sideError } from './format.js';
+import { describeSampling, describeSide, formatRepeatsPassed, formatRepeatStats, groupName, repeatCountOf, sideError } from './format.js';
 import { oneLine } from './terminal-text.js';
 import type { Reporter, ReporterOptions } from './types.js';
 
@@ -18,9 +19,11 @@ export function createConsoleReporter(options: ReporterOptions = {}): Reporter {
       if (run.comparison) {
         print(`Baseline:  ${oneLine(describeSide(run.comparison.baseline), 400)}`);
         print(`Candidate: ${oneLine(describeSide(run.comparison.candidate), 400)}`);
+        if (run.comparison.sampling) print(`Sampling:  ${oneLine(describeSampling(run.comparison.sampling), 400)}`);
         print(renderComparisonTable(run.comparison.rows));
       }
       else print(renderSummaryTable(run.summary));
+      for (const line of renderRepeatStats(run)) print(line);
       const listed = await collectNotable(cases(), Boolean(run.comparison));
       for (const line of renderNotable(listed)) print(line);
       print(renderTotals(run));
@@ -81,17 +84,29 @@ export function renderComparisonTable(rows: ComparisonRow[]): string {
   return table.toString();
 }
 
+/** With repeats: pass@k, pass^k and the flaky count per suite × model (candidate, and baseline when comparing). */
+export function renderRepeatStats(run: RunHeader): string[] {
+  const k = repeatCountOf(run.summary);
+  if (!k) return [];
+  return run.summary.map((row) => {
+    const baseline = row.baselineRepeatStats ? ` · baseline ${formatRepeatStats(row.baselineRepeatStats)}` : '';
+    return `${groupName(row.suite, row.model)}: ${run.comparison ? 'candidate ' : ''}${formatRepeatStats(row.repeatStats)}${baseline}`;
+  });
+}
+
 interface Notable {
   regressed: CaseResult[];
   failed: CaseResult[];
   errored: CaseResult[];
   ungraded: CaseResult[];
   counts: { regressed: number; failed: number; errored: number; ungraded: number };
+  flakiest: Flakiest<CaseResult>;
 }
 
 async function collectNotable(cases: AsyncIterable<CaseResult>, comparing: boolean): Promise<Notable> {
-  const notable: Notable = { regressed: [], failed: [], errored: [], ungraded: [], counts: { regressed: 0, failed: 0, errored: 0, ungraded: 0 } };
+  const notable: Notable = { regressed: [], failed: [], errored: [], ungraded: [], counts: { regressed: 0, failed: 0, errored: 0, ungraded: 0 }, flakiest: new Flakiest(MAX_LISTED) };
   for await (const result of cases) {
+    notable.flakiest.offer(result, caseFlakinessScore(result));
     const kind = comparing
       ? result.change === 'regressed' ? 'regressed' : result.change === 'errored' ? 'errored' : result.change === 'ungraded' || (result.change === 'new' && result.status === 'ungraded') ? 'ungraded' : undefined
       : result.status === 'fail' ? 'failed' : result.status === 'error' ? 'errored' : result.status === 'ungraded' ? 'ungraded' : undefined;
@@ -129,6 +144,10 @@ function renderNotable(notable: Notable): string[] {
     return [`  ${pc.yellow('!')} ${title(c)}`, `      ${oneLine(error ? `${side}${error.code}: ${error.message}` : 'error', 100)}`];
   });
   section('Ungraded', notable.ungraded, notable.counts.ungraded, (c) => [`  ${pc.yellow('?')} ${title(c)}`], 'no assertion and no output.schema: nothing graded them, and they do not count as passes');
+  section('Flaky', notable.flakiest.items, notable.flakiest.total, (c) => [
+    `  ${pc.yellow('~')} ${title(c)}`,
+    `      repeats passed: ${c.baseline ? `baseline ${formatRepeatsPassed(c.baseline)} → candidate ${formatRepeatsPassed(c)}` : formatRepeatsPassed(c)}`,
+  ], 'some but not all repeats passed; flakiest first');
   return lines;
 }
 

@@ -1,7 +1,8 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import type { CaseResult } from '../run-record/types.js';
+import { flakinessOf } from '../run-record/flakiness.js';
+import type { CaseResult, SideResult } from '../run-record/types.js';
 import { escapeControlChars } from '../util/output-guard.js';
 import { shorten } from './escape.js';
 import { firstOutput, formatScore, sideReasons } from './format.js';
@@ -11,7 +12,13 @@ import type { Reporter } from './types.js';
 const MAX_OUTPUT = 500;
 const MAX_REASON = 500;
 
-export const CSV_HEADER = ['suite', 'model', 'case id', 'status', 'change', 'score', 'output', 'reason'] as const;
+export const CSV_HEADER = [
+  'suite', 'model', 'case id', 'status', 'change', 'score', 'output', 'reason',
+  // Per case at the repeat count k (empty without a verdict): graded repeats, how many passed, pass@k, pass^k, flaky on either side.
+  'repeats', 'repeats passed', 'pass@k', 'pass^k', 'flaky', 'baseline repeats passed',
+  // Answers served from the response cache, per side (the baseline's is empty when there is none).
+  'cached', 'baseline cached',
+] as const;
 
 /**
  * Characters that make a spreadsheet read a cell as a formula (OWASP's CSV injection list, plus
@@ -31,10 +38,13 @@ export function csvCell(value: string | number | null | undefined): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/** One row per case × model: suite, model, case id, status, change, score, output (shortened), reason. */
+/** One row per case × model: suite, model, case id, status, change, score, output (shortened), reason, repeats and cache use. */
 export function csvRow(result: CaseResult): string {
   const output = firstOutput(result);
   const reason = sideReasons(result).join('; ');
+  const candidate = flakinessOf(result);
+  const baseline = flakinessOf(result.baseline);
+  const cached = (side: SideResult) => side.repeats.filter((r) => r.cached).length;
   return [
     result.suite,
     result.model,
@@ -45,6 +55,14 @@ export function csvRow(result: CaseResult): string {
     // Escaped before shortening, so the limit holds for what is written.
     output === null ? '' : shorten(escapeControlChars(output), MAX_OUTPUT),
     shorten(escapeControlChars(reason), MAX_REASON),
+    candidate?.k,
+    candidate?.passes,
+    candidate?.passAtK,
+    candidate?.passHatK,
+    candidate || baseline ? String(Boolean(candidate?.flaky || baseline?.flaky)) : '',
+    baseline?.passes,
+    cached(result),
+    result.baseline ? cached(result.baseline) : '',
   ]
     .map(csvCell)
     .join(',');

@@ -1,4 +1,5 @@
-import type { CaseResult, ComparisonSideInfo, GateVerdict, RunHeader, SideResult } from '../run-record/types.js';
+import { flakinessOf } from '../run-record/flakiness.js';
+import type { CaseResult, ComparisonSampling, ComparisonSideInfo, GateVerdict, RepeatStats, RunHeader, SideResult, SideSampling, SummaryRow } from '../run-record/types.js';
 export { sideError } from '../run-record/status.js';
 
 /**
@@ -161,4 +162,58 @@ export function candidateVersionLabel(result: CaseResult): string {
   return b && b.promptVersion === result.promptVersion && b.promptHash !== result.promptHash
     ? `${result.promptVersion} (${result.promptHash})`
     : result.promptVersion;
+}
+
+/**
+ * Where a comparison's answers came from, in one line, e.g. `candidate: drawn fresh, 0 of 200 calls
+ * from the cache (noisy: repeat > 1 or temperature not 0); baseline: 180 of 200 calls from the
+ * cache (--baseline-cache)`.
+ */
+export function describeSampling(sampling: ComparisonSampling): string {
+  const parts = [sideSampling('candidate', sampling.candidate, sampling.sides.candidate, sampling), sideSampling('baseline', sampling.baseline, sampling.sides.baseline, sampling)];
+  if (sampling.rows) parts.push('suite × model rows were sampled differently (run.json comparison.sampling.rows)');
+  return parts.join('; ');
+}
+
+function sideSampling(name: 'candidate' | 'baseline', source: ComparisonSampling['candidate'], side: SideSampling, sampling: ComparisonSampling): string {
+  if (source === 'stored') return `${name}: a stored run's results (no calls)`;
+  if (side.calls === 0) return `${name}: no calls`;
+  const share = `${side.cached} of ${side.calls} calls from the cache`;
+  if (source === 'fresh') {
+    const why = sampling.choice === 'no-cache' ? (sampling.by ?? '--no-cache') : 'noisy: repeat > 1 or temperature not 0';
+    return `${name}: drawn fresh, ${share} (${why})`;
+  }
+  const why = !side.noisy ? 'deterministic: temperature 0, repeat 1' : name === 'baseline' && sampling.choice === 'baseline-cache' ? (sampling.by ?? '--baseline-cache') : 'noisy, from the cache';
+  return `${name}: ${share} (${why})`;
+}
+
+/** The repeat count of a run's rows when some row has more than one repeat per case (pass@k and flakiness say something), else undefined. */
+export function repeatCountOf(rows: SummaryRow[]): number | undefined {
+  const k = Math.max(0, ...rows.flatMap((r) => [r.repeatStats?.k ?? 0, r.baselineRepeatStats?.k ?? 0]));
+  return k > 1 ? k : undefined;
+}
+
+/** `pass@3 92.0% · pass^3 71.0% · 14 flaky`, or `–` when the side had no graded case. */
+export function formatRepeatStats(stats: RepeatStats | undefined): string {
+  if (!stats) return '–';
+  return `pass@${stats.k} ${formatPercent(stats.passAtK)} · pass^${stats.k} ${formatPercent(stats.passHatK)} · ${stats.flaky} flaky`;
+}
+
+/** A side's mean pass@k or pass^k as a percentage, `–` when it had no graded case. */
+export function formatRepeatRate(stats: RepeatStats | undefined, key: 'passAtK' | 'passHatK'): string {
+  return stats ? formatPercent(stats[key]) : '–';
+}
+
+/** The `pass@k · pass^k` and flaky-count cells of a compared suite × model: `baseline → candidate` when the baseline has them. */
+export function comparedRepeatCells(row: SummaryRow | undefined): [rates: string, flaky: string] {
+  const both = (b: string, c: string) => (row?.baselineRepeatStats ? `${b} → ${c}` : c);
+  const rates = (stats: RepeatStats | undefined) => `${formatRepeatRate(stats, 'passAtK')} · ${formatRepeatRate(stats, 'passHatK')}`;
+  const flaky = (stats: RepeatStats | undefined) => (stats ? String(stats.flaky) : '–');
+  return [both(rates(row?.baselineRepeatStats), rates(row?.repeatStats)), both(flaky(row?.baselineRepeatStats), flaky(row?.repeatStats))];
+}
+
+/** How many of a side's graded repeats passed: `2/3`, or `–` without a verdict. */
+export function formatRepeatsPassed(side: SideResult | undefined): string {
+  const f = flakinessOf(side);
+  return f ? `${f.passes}/${f.k}` : '–';
 }

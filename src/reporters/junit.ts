@@ -2,7 +2,9 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CaseResult, RunHeader } from '../run-record/types.js';
 import { escapeXml, escapeXmlAttr, shorten } from './escape.js';
-import { caseLabel, describeSide, firstOutput, groupName, regressionMessage, sideError, sideReasons } from './format.js';
+import { flakinessOf } from '../run-record/flakiness.js';
+import type { RepeatStats } from '../run-record/types.js';
+import { caseLabel, describeSampling, describeSide, firstOutput, groupName, regressionMessage, repeatCountOf, sideError, sideReasons } from './format.js';
 import type { Reporter } from './types.js';
 
 /** Longest failure message attribute and `<system-out>` body kept per test case (characters). */
@@ -98,12 +100,22 @@ function renderProperties(run: RunHeader, suite: string, model: string): string 
     if (commit) props.push(property('baseline.commit', commit));
     if (prompt?.hash) props.push(property('baseline.prompt.hash', prompt.hash));
     if (prompt?.missing) props.push(property('baseline.prompt', 'none (new prompt, no baseline)'));
+    if (run.comparison.sampling) props.push(property('sampling', describeSampling(run.comparison.sampling)));
+  }
+  if (row && repeatCountOf([row])) {
+    const stats = (prefix: string, s: RepeatStats | undefined) =>
+      s ? [property(`${prefix}pass@k`, s.passAtK.toFixed(4)), property(`${prefix}pass^k`, s.passHatK.toFixed(4)), property(`${prefix}flaky`, String(s.flaky))] : [];
+    props.push(property('repeat.k', String(Math.max(row.repeatStats?.k ?? 0, row.baselineRepeatStats?.k ?? 0))), ...stats('', row.repeatStats), ...stats('baseline.', row.baselineRepeatStats));
   }
   if (modelRef) props.push(property('model.requested', `${modelRef.provider}:${modelRef.model}`));
   const reported = row?.modelsReported ?? modelRef?.reported ?? [];
   props.push(property('model.reported', reported.join(', ')));
   props.push(property('run.id', run.runId));
   return ['    <properties>', ...props, '    </properties>'].join('\n');
+}
+
+function caseProperty(name: string, value: string): string {
+  return `        <property name="${escapeXmlAttr(name)}" value="${escapeXmlAttr(value)}"/>`;
 }
 
 interface RenderedCase {
@@ -153,6 +165,17 @@ function renderTestcase(result: CaseResult): RenderedCase {
   if ((result.baseline?.status === 'error' || result.baseline?.status === 'ungraded') && kind === 'pass') {
     const why = sideReasons(result.baseline);
     inner.push(`      <system-err>${escapeXml([`baseline ${result.baseline.status === 'error' ? 'errored' : 'ungraded'}:`, ...why].join('\n'))}</system-err>`);
+  }
+  // With repeats: how many passed on each side, and whether the case is flaky (properties come first).
+  const candidate = flakinessOf(result);
+  const baseline = flakinessOf(result.baseline);
+  if ((candidate?.k ?? 0) > 1 || (baseline?.k ?? 0) > 1) {
+    const props = [
+      ...(candidate ? [caseProperty('repeats.passed', `${candidate.passes}/${candidate.k}`), caseProperty('pass@k', String(candidate.passAtK)), caseProperty('pass^k', String(candidate.passHatK))] : []),
+      ...(baseline ? [caseProperty('baseline.repeats.passed', `${baseline.passes}/${baseline.k}`)] : []),
+      caseProperty('flaky', String(Boolean(candidate?.flaky || baseline?.flaky))),
+    ];
+    inner.unshift('      <properties>', ...props, '      </properties>');
   }
   const xml = inner.length === 0 ? `${open.slice(0, -1)}/>` : [open, ...inner, '    </testcase>'].join('\n');
   return { kind, ms, xml };

@@ -1,20 +1,26 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CaseResult, RunHeader } from '../run-record/types.js';
+import { Flakiest, caseFlakinessScore } from '../run-record/flakiness.js';
+import type { CaseResult, RunHeader, SummaryRow } from '../run-record/types.js';
 import { escapeMarkdownCell, escapeMarkdownInline, shorten } from './escape.js';
 import {
   baselineVersionLabel,
   caseLabel,
+  comparedRepeatCells,
+  describeSampling,
   describeSide,
   firstOutput,
   formatCost,
   formatDeltaWithCi,
   formatMs,
   formatPercent,
+  formatRepeatRate,
+  formatRepeatsPassed,
   formatScore,
   gateOf,
   isErrored,
   isUngraded,
+  repeatCountOf,
   regressionMessage,
   sideReasons,
   verdictLabel,
@@ -47,7 +53,9 @@ class Capped<T> {
 
 /**
  * Renders a run as GitHub-flavoured Markdown (for `summary.md` and `$GITHUB_STEP_SUMMARY`): the
- * verdict, totals, a row per suite × model, then regressed cases, then failing or errored ones.
+ * verdict, totals, where the answers came from (comparisons), a row per suite × model (with pass@k,
+ * pass^k and flaky counts when there are repeats), then regressed cases, the flaky ones (flakiest
+ * first), then failing or errored ones.
  * Untrusted text is escaped; the result never exceeds `maxBytes`.
  */
 export async function renderMarkdown(run: RunHeader, cases: AsyncIterable<CaseResult>, options: MarkdownOptions = {}): Promise<string> {
@@ -57,7 +65,9 @@ export async function renderMarkdown(run: RunHeader, cases: AsyncIterable<CaseRe
   const regressed = new Capped<CaseResult>(maxCases);
   const problems = new Capped<CaseResult>(maxCases);
   const ungraded = new Capped<CaseResult>(maxCases);
+  const flaky = new Flakiest<CaseResult>(maxCases);
   for await (const result of cases) {
+    flaky.offer(result, caseFlakinessScore(result));
     if (result.change === 'regressed') regressed.add(result);
     else if (isUngraded(result)) ungraded.add(result);
     else if (result.status !== 'pass' || isErrored(result)) problems.add(result);
@@ -67,6 +77,9 @@ export async function renderMarkdown(run: RunHeader, cases: AsyncIterable<CaseRe
   if (run.drift) blocks.push(renderDriftMarkdown(run.drift));
   if (regressed.total > 0) {
     blocks.push(`## Regressed cases (${regressed.total})\n`, ...caseTable(regressed, run, maxOutput));
+  }
+  if (flaky.total > 0) {
+    blocks.push(`## Flaky cases (${flaky.total}), flakiest first\n`, `Some but not all repeats passed${run.comparison ? ' (on either side)' : ''}.\n`, ...flakyTable(flaky, run));
   }
   if (problems.total > 0) {
     blocks.push(`## Failing or errored cases (${problems.total})\n`, ...caseTable(problems, run, maxOutput));
@@ -92,6 +105,7 @@ function renderHeader(run: RunHeader): string {
     meta.push(`baseline ${escapeMarkdownInline(describeSide(run.comparison.baseline))} → candidate ${escapeMarkdownInline(describeSide(run.comparison.candidate))}`);
   }
   lines.push(meta.join(' · '), '');
+  if (run.comparison?.sampling) lines.push(`Sampling: ${escapeMarkdownInline(describeSampling(run.comparison.sampling))}`, '');
   if (gate && gate.reasons.length > 0) {
     for (const reason of gate.reasons) lines.push(`- ${escapeMarkdownInline(reason)}`);
     lines.push('');
@@ -115,14 +129,19 @@ function tableRow(cells: string[]): string {
 function renderGroups(run: RunHeader): string {
   const cell = escapeMarkdownCell;
   const lines = ['## Results', ''];
+  // With repeats: pass@k, pass^k and flaky cases of the candidate (and the baseline).
+  const k = repeatCountOf(run.summary);
+  const rowOf = (suite: string, model: string): SummaryRow | undefined => run.summary.find((r) => r.suite === suite && r.model === model);
   if (run.comparison) {
     // An Ungraded column only when some case had nothing to grade it.
     const ungraded = run.comparison.rows.some((row) => (row.counts.ungraded ?? 0) > 0);
+    const repeatHead = k ? [`pass@${k} · pass^${k}`, 'Flaky'] : [];
     lines.push(
-      tableRow(['Suite', 'Model', 'Cases', 'Baseline', 'Candidate', 'Δ pass rate [CI]', 'Regressed', 'Improved', 'Errored', ...(ungraded ? ['Ungraded'] : []), 'Verdict']),
-      tableRow(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', ...(ungraded ? ['---:'] : []), '---']),
+      tableRow(['Suite', 'Model', 'Cases', 'Baseline', 'Candidate', 'Δ pass rate [CI]', 'Regressed', 'Improved', 'Errored', ...(ungraded ? ['Ungraded'] : []), ...repeatHead, 'Verdict']),
+      tableRow(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', ...(ungraded ? ['---:'] : []), ...(k ? ['---:', '---:'] : []), '---']),
     );
     for (const row of run.comparison.rows) {
+      const summary = rowOf(row.suite, row.model);
       const v = verdictLabel({ verdict: row.verdict, reasons: row.reasons });
       lines.push(
         tableRow([
@@ -136,6 +155,7 @@ function renderGroups(run: RunHeader): string {
           String(row.counts.improved ?? 0),
           String(row.counts.errored ?? 0),
           ...(ungraded ? [String(row.counts.ungraded ?? 0)] : []),
+          ...(k ? comparedRepeatCells(summary) : []),
           `${v.icon} ${cell(row.reasons.length > 0 ? `${v.text}: ${row.reasons.join('; ')}` : v.text)}`,
         ]),
       );
@@ -143,8 +163,8 @@ function renderGroups(run: RunHeader): string {
   } else {
     const ungraded = run.summary.some((row) => (row.ungraded ?? 0) > 0);
     lines.push(
-      tableRow(['Suite', 'Model', 'Prompt', 'Cases', 'Passed', 'Failed', 'Errored', ...(ungraded ? ['Ungraded'] : []), 'Pass rate', 'Score', 'p50 / p95', 'Cost']),
-      tableRow(['---', '---', '---', '---:', '---:', '---:', '---:', ...(ungraded ? ['---:'] : []), '---:', '---:', '---:', '---:']),
+      tableRow(['Suite', 'Model', 'Prompt', 'Cases', 'Passed', 'Failed', 'Errored', ...(ungraded ? ['Ungraded'] : []), 'Pass rate', ...(k ? [`pass@${k}`, `pass^${k}`, 'Flaky'] : []), 'Score', 'p50 / p95', 'Cost']),
+      tableRow(['---', '---', '---', '---:', '---:', '---:', '---:', ...(ungraded ? ['---:'] : []), '---:', ...(k ? ['---:', '---:', '---:'] : []), '---:', '---:', '---:']),
     );
     for (const row of run.summary) {
       lines.push(
@@ -158,6 +178,7 @@ function renderGroups(run: RunHeader): string {
           String(row.errored),
           ...(ungraded ? [String(row.ungraded ?? 0)] : []),
           row.passed + row.failed > 0 ? formatPercent(row.passRate) : '–',
+          ...(k ? [formatRepeatRate(row.repeatStats, 'passAtK'), formatRepeatRate(row.repeatStats, 'passHatK'), row.repeatStats ? String(row.repeatStats.flaky) : '–'] : []),
           formatScore(row.meanScore),
           `${formatMs(row.latencyP50)} / ${formatMs(row.latencyP95)}`,
           formatCost(row.costUsd),
@@ -167,6 +188,23 @@ function renderGroups(run: RunHeader): string {
   }
   lines.push('');
   return lines.join('\n');
+}
+
+/** The flakiest cases first: how many repeats passed on each side. */
+function flakyTable(list: Flakiest<CaseResult>, run: RunHeader): string[] {
+  const comparing = run.comparison !== undefined || list.items.some((c) => c.baseline);
+  const header = comparing
+    ? [tableRow(['Case', 'Suite › model', 'Baseline passed', 'Candidate passed', 'Change']), tableRow(['---', '---', '---:', '---:', '---'])]
+    : [tableRow(['Case', 'Suite › model', 'Passed', 'Status']), tableRow(['---', '---', '---:', '---'])];
+  const rows = list.items.map((c) => {
+    const name = `${escapeMarkdownCell(caseLabel(c))}${c.description ? `<br>${escapeMarkdownCell(c.caseId)}` : ''}`;
+    const where = escapeMarkdownCell(`${c.suite} › ${c.model}`);
+    return comparing
+      ? tableRow([name, where, formatRepeatsPassed(c.baseline), formatRepeatsPassed(c), escapeMarkdownCell(c.change ?? '')])
+      : tableRow([name, where, formatRepeatsPassed(c), c.status]);
+  });
+  const more = list.total - list.items.length;
+  return [...header, ...rows, more > 0 ? `\n…and ${more} more.\n` : ''];
 }
 
 function outputCell(output: string | null, maxOutput: number): string {

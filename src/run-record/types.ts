@@ -134,6 +134,28 @@ export interface SummaryRow {
   /** Null when no call had a known price. */
   costUsd: number | null;
   modelsReported: string[];
+  /** pass@k, pass^k and flaky cases of the candidate at the repeat count (absent in runs written before them). */
+  repeatStats?: RepeatStats;
+  /** The same for the baseline side (compare / ci / drift). */
+  baselineRepeatStats?: RepeatStats;
+}
+
+/**
+ * How consistently one side passed its cases at the repeat count k, over its graded cases (status
+ * pass or fail). Per case, with its k graded repeats: pass@k = 1 when any passed, pass^k = 1 when
+ * all passed, flaky when some but not all passed. At k = 1 both equal the pass rate.
+ */
+export interface RepeatStats {
+  /** The repeat count (the most graded repeats any case had). */
+  k: number;
+  /** Graded cases counted. */
+  cases: number;
+  /** Mean pass@k over those cases (0 when there are none). */
+  passAtK: number;
+  /** Mean pass^k over those cases (0 when there are none). */
+  passHatK: number;
+  /** Cases where some but not all repeats passed. */
+  flaky: number;
 }
 
 export interface PromptRef {
@@ -289,6 +311,48 @@ export interface Comparison {
   alpha: number;
   rows: ComparisonRow[];
   gate: GateVerdict;
+  /** Where each side's answers came from: drawn fresh, reused from the cache, or a stored run (absent in runs written before it). */
+  sampling?: ComparisonSampling;
+}
+
+/** Where a side's answers came from: `fresh` (new calls: the cache was not read for its noisy calls) or `cache` (cached answers reused). */
+export type SampleSource = 'fresh' | 'cache';
+
+/**
+ * How the answers of a comparison were sampled. A side is *noisy* when `repeat` > 1 or its
+ * temperature (model params under the prompt's config) is not 0 — unset is the provider's default,
+ * which is not 0; replay is deterministic. Noisy sides are drawn fresh unless the user chose to
+ * reuse the baseline's cached answers (`--baseline-cache`, `gate.baselineCache`); deterministic
+ * sides reuse the cache as always.
+ */
+export interface ComparisonSampling {
+  /**
+   * `fresh` when its noisy calls were drawn anew (all of its calls without the cache), `cache` when
+   * cached answers could be reused, `stored` for a stored run's results (`run:`: no calls).
+   */
+  candidate: SampleSource | 'stored';
+  /** As `candidate`. */
+  baseline: SampleSource | 'stored';
+  /** Eval calls the response cache answered (a call shared by both sides counts once). */
+  cachedCalls: number;
+  /**
+   * What decided: `default` (noisy sides fresh, deterministic ones from the cache when it has them),
+   * `baseline-cache` (the user chose to reuse the baseline's cached answers), `no-cache` (no cache
+   * reads at all: `--no-cache`, `cache: false`, or `drift`).
+   */
+  choice: 'default' | 'baseline-cache' | 'no-cache';
+  /** Where that choice was made: `--baseline-cache`, `gate.baselineCache`, `--no-cache`, `cache: false` or `drift`. */
+  by?: string;
+  /** Per side: whether some suite × model of it is noisy, the answers it got from calls (a call shared by both sides counts on each) and how many of them the cache served. */
+  sides: { candidate: SideSampling; baseline: SideSampling };
+  /** Present when suite × model rows were sampled differently (e.g. one at temperature 0, one not): each row's sources. */
+  rows?: Array<{ suite: string; model: string; candidate: SampleSource | 'stored' | 'none'; baseline: SampleSource | 'stored' | 'none' }>;
+}
+
+export interface SideSampling {
+  noisy: boolean;
+  calls: number;
+  cached: number;
 }
 
 /** Outputs that differ from the stored run's, for one suite × model (compared per case and repeat). */

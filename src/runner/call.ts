@@ -29,6 +29,8 @@ export interface CallInput {
   params: Record<string, unknown>;
   /** Price override from the model config. */
   price?: { input: number; output: number };
+  /** Draw a new answer: skip cache reads (a noisy side in compare; the answer still warms the cache). */
+  fresh?: boolean;
 }
 
 /** Shared by every call of a run. */
@@ -93,7 +95,7 @@ export async function makeCall(
 
   // Replay answers are local already; caching them would hide edits to the fixtures.
   const cacheable = input.provider.kind !== 'replay';
-  const hit = cacheable && services.readCache ? await services.cache.get(requestKey) : undefined;
+  const hit = cacheable && services.readCache && !input.fresh ? await services.cache.get(requestKey) : undefined;
   let record: CallRecord;
   if (hit) {
     record = withOutcome(base, { modelReported: hit.modelReported ?? null, output: hit.output, finishReason: hit.finishReason ?? null, usage: believableUsage(hit.usage), latencyMs: 0, costUsd: 0, cached: true, attempts: 0, error: null });

@@ -23,6 +23,7 @@ import { createFailFast } from './fail-fast.js';
 import { createProviders } from './providers.js';
 import { createScheduler, type ModelLimits } from './schedule.js';
 import { inShard, matchesFilter, type Shard } from './select.js';
+import { createSamplingTally, drawsFresh, isNoisy, type SamplingPolicy, type SamplingTally } from './sampling.js';
 import { promptOf, type SideSource } from './sides.js';
 import { createSummary } from './summary.js';
 
@@ -42,6 +43,11 @@ export interface EngineInput {
   concurrency: number;
   /** False with --no-cache. */
   readCache: boolean;
+  /**
+   * compare / ci / drift: noisy sides (repeat > 1, temperature not 0) skip cache reads unless the
+   * baseline's cache was chosen (sampling.ts); the result's `sampling` says what each side used.
+   */
+  sampling?: Omit<SamplingPolicy, 'readCache'>;
   /** --record: write successful responses as replay fixtures. */
   record?: boolean;
   filter?: string;
@@ -63,6 +69,8 @@ export interface EngineResult {
    */
   slimCases: CaseResult[];
   casesFile: string;
+  /** With `sampling`: where each side's answers came from (run.json `comparison.sampling`). */
+  sampling?: ReturnType<SamplingTally['finish']>;
 }
 
 /**
@@ -92,6 +100,7 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
   });
   let done = 0;
   const judgeSecret = await loadJudgeSecret(config.paths.cache);
+  const tally = input.sampling ? createSamplingTally({ ...input.sampling, readCache: input.readCache }) : undefined;
   const services: CallServices = {
     scheduler,
     cache: createResponseCache(config.paths.cache),
@@ -100,9 +109,11 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
     log(record) {
       callLog.write(record);
       summary.addCall(record);
+      tally?.addCall(record);
     },
     reuse(record) {
       summary.addCall(record);
+      tally?.addCall(record);
       services.onCallDone?.(record);
     },
     onCallDone(record) {
@@ -128,6 +139,7 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
       if (!result) continue;
       caseLog.write(result);
       summary.addCase(result);
+      tally?.addCase(result);
       if (keepSlim) slimCases.push(slimCase(result));
       for (const reporter of input.reporters) await reporter.onCaseResult?.(result);
     }
@@ -146,7 +158,7 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
         if (signal.aborted || fatal) break outer;
         const seq = nextSeq++;
         pending++;
-        runUnit({ suite, testCase, model, runId: input.runId, config, providers, routes, services, signal, judgeSecret })
+        runUnit({ suite, testCase, model, runId: input.runId, config, providers, routes, services, signal, judgeSecret, tally })
           .then(
             (result) => completed.set(seq, result ?? null),
             (error) => {
@@ -168,7 +180,7 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
   await emit();
   await Promise.all([callLog.close(), caseLog.close()]);
   if (fatal) throw fatal;
-  return { interrupted: signal.aborted, summary: summary.finish(), slimCases, casesFile };
+  return { interrupted: signal.aborted, summary: summary.finish(), slimCases, casesFile, ...(tally ? { sampling: tally.finish() } : {}) };
 }
 
 interface UnitInput {
@@ -183,6 +195,8 @@ interface UnitInput {
   services: CallServices;
   signal: AbortSignal;
   judgeSecret: string;
+  /** compare / ci / drift: decides which sides read the cache, and records it. */
+  tally?: SamplingTally;
 }
 
 /** A side ready to call: the rendered request of each repeat. */
@@ -229,8 +243,19 @@ async function runUnit(unit: UnitInput): Promise<CaseResult | undefined> {
 function prepareSide(unit: UnitInput, side: Side, source: SideSource): PreparedSide {
   const { suite, testCase, model, config } = unit;
   if (source.kind === 'absent') return { kind: 'fixed', result: null };
-  if (source.kind === 'stored') return { kind: 'fixed', result: source.lookup(suite.plan.name, model, testCase.id) ?? null };
+  if (source.kind === 'stored') {
+    unit.tally?.note(suite.plan.name, model, side, { stored: true });
+    return { kind: 'fixed', result: source.lookup(suite.plan.name, model, testCase.id) ?? null };
+  }
   const prompt = source.prompt;
+  const modelConfig = config.models[model];
+  const params = paramsOf(modelConfig.params, prompt);
+  let fresh = false;
+  if (unit.tally) {
+    const noisy = isNoisy(modelConfig.provider, params, suite.plan.repeat);
+    fresh = drawsFresh(unit.tally.policy, side, noisy);
+    unit.tally.note(suite.plan.name, model, side, { noisy, fresh });
+  }
   let messages: Message[];
   try {
     messages = renderPrompt(prompt, testCase.vars, testCase.source, { prefix: testCase.prefix, suffix: testCase.suffix });
@@ -239,8 +264,7 @@ function prepareSide(unit: UnitInput, side: Side, source: SideSource): PreparedS
     if (side === 'candidate' || !isPromptgateError(error)) throw error;
     return { kind: 'fixed', result: renderFailure(prompt, suite.plan.repeat, error.format()) };
   }
-  const modelConfig = config.models[model];
-  const input: CallInput = { provider: unit.providers(model), route: unit.routes(model), messages, params: paramsOf(modelConfig.params, prompt), price: modelConfig.price };
+  const input: CallInput = { provider: unit.providers(model), route: unit.routes(model), messages, params, price: modelConfig.price, ...(fresh ? { fresh } : {}) };
   const keys = Array.from({ length: suite.plan.repeat }, (_, repeat) => keyOfCall(input, repeat));
   return { kind: 'calls', side, prompt, input, keys };
 }

@@ -12,6 +12,7 @@ import { decideRunFloor } from './floor.js';
 import { agreedSelection, checkShards, mergeOrder, selectionKey, type CaseOrder } from './merge-check.js';
 import { checkCompleteness } from './merge-complete.js';
 import { openStoredRun, type StoredRun } from './merge-read.js';
+import { mergeSampling } from './sampling.js';
 import { newRunId } from './session.js';
 import { createSummary } from './summary.js';
 
@@ -107,6 +108,8 @@ export async function mergeRuns(input: MergeInput): Promise<MergeResult> {
   if (first.comparison) {
     const rows = compareRows(slimCases, { repeat: first.options.repeat, gate: config.gate });
     comparison = buildComparison(rows, first.comparison.baseline, first.comparison.candidate, config.gate, totals.totals);
+    const sampling = mergeSampling(shards.map((s) => s.header.comparison?.sampling));
+    if (sampling) comparison.sampling = sampling;
     gate = comparison.gate;
   } else if (first.command === 'run') {
     gate = decideRunFloor(totals.rows, totals.totals, config.gate);

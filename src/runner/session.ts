@@ -39,6 +39,11 @@ export interface SessionInput {
   signal: AbortSignal;
   /** Where warnings go (one line each, e.g. a CSV column no template uses). @default stderr */
   warn?: (line: string) => void;
+  /**
+   * compare / ci / drift: noisy sides are drawn fresh, the baseline's cache is reused only when
+   * chosen (runner/sampling.ts); EngineResult.sampling says what each side used.
+   */
+  sampling?: { baselineCache: boolean; by?: string };
   /** Turns the finished cases into a verdict (and, for compare, a comparison). */
   decide(engine: EngineResult): { comparison?: Comparison; gate?: GateVerdict; drift?: DriftReport };
   /** Where notes go (an empty shard). @default process.stderr */
@@ -113,6 +118,7 @@ export async function runSession(input: SessionInput): Promise<SessionResult> {
     signal: input.signal,
     concurrency: flags.concurrency,
     readCache: !flags.noCache && config.paths.cache !== false,
+    ...(input.sampling ? { sampling: input.sampling } : {}),
     record: flags.record,
     filter: flags.filter,
     shard: flags.shard,

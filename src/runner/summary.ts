@@ -1,3 +1,4 @@
+import { createRepeatStats } from '../run-record/flakiness.js';
 import type { CallRecord, CaseResult, RunTotals, SideResult, SummaryRow } from '../run-record/types.js';
 import { quantile } from '../util/stats.js';
 
@@ -7,6 +8,9 @@ interface RowAccumulator {
   latencies: number[];
   costKnown: boolean;
   reported: Set<string>;
+  /** pass@k / pass^k / flaky per side. */
+  candidateRepeats: ReturnType<typeof createRepeatStats>;
+  baselineRepeats: ReturnType<typeof createRepeatStats>;
 }
 
 /** Per suite × model totals, fed call by call and case by case; memory is a few numbers a call. */
@@ -30,6 +34,8 @@ export function createSummary() {
         latencies: [],
         costKnown: false,
         reported: new Set(),
+        candidateRepeats: createRepeatStats(),
+        baselineRepeats: createRepeatStats(),
       };
       rows.set(key, acc);
     }
@@ -89,6 +95,8 @@ export function createSummary() {
         totals.errored++;
       }
       if (result.status === 'pass' || result.status === 'fail') acc.scoreSum += result.meanScore;
+      acc.candidateRepeats.add(result);
+      acc.baselineRepeats.add(result.baseline);
       countGraderErrors(result, graderErrors);
       if (result.baseline) countGraderErrors(result.baseline, graderErrors);
     },
@@ -101,6 +109,10 @@ export function createSummary() {
         acc.row.latencyP50 = quantile(acc.latencies, 0.5);
         acc.row.latencyP95 = quantile(acc.latencies, 0.95);
         acc.row.modelsReported = [...acc.reported].sort();
+        const candidate = acc.candidateRepeats.finish();
+        const baseline = acc.baselineRepeats.finish();
+        if (candidate) acc.row.repeatStats = candidate;
+        if (baseline) acc.row.baselineRepeatStats = baseline;
         out.push(acc.row);
       }
       const byType = Object.keys(graderErrors).length ? { graderErrorsByType: { ...graderErrors } } : {};

@@ -163,13 +163,14 @@ describe('promptgate ci on a pull-request branch', () => {
     expect(result.stdout).toMatch(/^::error file=prompts\.lock\.json,line=1,title=promptgate%3A stale prompts\.lock\.json::/m);
   });
 
-  it('a bumped prompt that is as good passes (exit 0)', async () => {
+  it('a bumped prompt that is as good passes (exit 0); --baseline-cache is stated in the step summary', async () => {
     await branch('same-quality', { 'prompts/alpha.prompt': prompt('1.2.0', 'Repeat the word in capitals!') });
-    const result = await ci();
+    const result = await ci(['--baseline-cache']);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('comparing 1 of 3 suite(s)');
     expect(result.stdout).not.toMatch(/^::error/m);
     expect(result.summary).toContain('promptgate ci: pass');
+    expect(result.summary).toMatch(/Sampling: candidate: drawn fresh, 0 of (\d+) calls from the cache .*; baseline: \d+ of \1 calls from the cache \(--baseline-cache\)/);
   });
 
   it('a pull request that adds a prompt runs it with no baseline, says so, and decides it by the floor only', async () => {

@@ -24,7 +24,8 @@ describe('promptgate compare against git history', () => {
     server = await startOpenAIServer({ respond: answer });
     dir = await makeProject({});
     initRepo(dir);
-    const config = `export default { models: { m: { provider: 'openai', model: 'shout-1', baseURL: '${server.url}' } }, gate: { maxRegressions: 0 } };\n`;
+    // Temperature 0: deterministic settings, so compare reuses the cache (noisy sides are drawn fresh: sampling.test.ts).
+    const config = `export default { models: { m: { provider: 'openai', model: 'shout-1', baseURL: '${server.url}', params: { temperature: 0 } } }, gate: { maxRegressions: 0 } };\n`;
     const cases = ['word,__expected', ...WORDS.map((w) => `${w},equals:${w.toUpperCase()}`)].join('\n');
     await commitFiles(dir, { 'eval.config.mjs': config, 'prompts/shout.prompt': prompt('1.0.0', 'Repeat the word in capitals.'), 'evals/shout.csv': cases, '.gitignore': 'reports/\n.promptgate-cache/\n' }, 'good version');
     await commitFiles(dir, { 'prompts/shout.prompt': prompt('1.1.0', 'Repeat the word in capitals, be sloppy.') }, 'worse version');
@@ -66,7 +67,7 @@ describe('promptgate compare against git history', () => {
     expect(server.count).toBe(WORDS.length);
   });
 
-  it('a warm cache makes no baseline calls, and a run: baseline makes none at all', async () => {
+  it('at temperature 0 a warm cache makes no baseline calls, and a run: baseline makes none at all', async () => {
     await runCli(['compare', '--baseline', 'HEAD~1'], { cwd: dir });
     server.reset();
     const warm = await runCli(['compare', '--baseline', 'HEAD~1'], { cwd: dir });

@@ -56,6 +56,12 @@ describe('promptgate drift against a stored run', () => {
     const { run } = await runOf(result.stdout);
     expect(run.command).toBe('drift');
     expect(run.options.cache).toBe(false);
+    // Every report says where the answers came from: today's model, and the stored run.
+    expect(run.comparison?.sampling).toEqual({
+      candidate: 'fresh', baseline: 'stored', cachedCalls: 0, choice: 'no-cache', by: 'drift',
+      sides: { candidate: { noisy: true, calls: WORDS.length, cached: 0 }, baseline: { noisy: false, calls: 0, cached: 0 } },
+    });
+    expect(result.stdout).toContain(`Sampling:  candidate: drawn fresh, 0 of ${WORDS.length} calls from the cache (drift); baseline: a stored run's results (no calls)`);
     expect(run.drift?.modelChanges).toEqual([]);
     expect(run.drift?.outputs).toEqual([{ suite: 'shout', model: 'm', compared: 10, changed: 0, share: 0 }]);
   });

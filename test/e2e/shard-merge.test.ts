@@ -116,6 +116,9 @@ describe('--shard i/n and promptgate merge', () => {
       expect(statuses(actual)).toEqual(statuses(expected));
       expect(actual.comparison?.rows).toEqual(expected.comparison?.rows);
       expect(actual.comparison?.gate).toEqual(expected.comparison?.gate);
+      // Where the answers came from adds up over the shards: a stored baseline, a candidate drawn without the cache.
+      expect(actual.comparison?.sampling).toEqual(expected.comparison?.sampling);
+      expect(actual.comparison?.sampling).toMatchObject({ candidate: 'fresh', baseline: 'stored', choice: 'no-cache', by: '--no-cache' });
       expect(actual.gate).toEqual(expected.gate);
       expect(actual.comparison?.rows.map((r) => r.counts.regressed)).toEqual([5, 5]);
     } finally {

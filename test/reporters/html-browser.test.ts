@@ -10,7 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderHtml } from '../../src/reporters/html/index.js';
 import type { RunFile } from '../../src/run-record/types.js';
-import { HOSTILE, makeDrift, makeRun, streamOf } from './synthetic.js';
+import { HOSTILE, makeDrift, makeRepeatRun, makeRun, streamOf } from './synthetic.js';
 
 const CHROMIUM = process.env.PROMPTGATE_CHROMIUM ?? '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
@@ -218,6 +218,28 @@ describe.skipIf(!run)('report.html in Chromium', () => {
     await expect(detail.getByTestId('output-baseline').count()).resolves.toBe(0);
     await expect(detail.getByTestId('diff').count()).resolves.toBe(0);
     await page.screenshot({ path: join(OUT, 'report-run.png'), fullPage: true });
+    expect(dialogs).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('with repeats: a flaky section and a Flaky filter list the flakiest cases first; a case shows its repeats passed', async () => {
+    // [baseline, candidate] repeats passed of 4: case-2 and case-5 half (flakiest), case-1 and case-4 one off.
+    const repeated = makeRepeatRun([[4, 4], [4, 1], [2, 2], [0, 0], [3, 4], [4, 2]], 4);
+    const file = join(OUT, 'report-repeats.html');
+    await writeFile(file, await renderHtml(repeated, streamOf(repeated.cases)));
+    const { page, dialogs, errors } = await open(pathToFileURL(file).href);
+    const section = page.getByTestId('flaky');
+    await expect(section.locator('tbody tr td:first-child').allTextContents()).resolves.toEqual(['case-2', 'case-5', 'case-1', 'case-4']);
+    await expect(page.getByTestId('filter-flaky').textContent()).resolves.toBe('Flaky (4)');
+    await page.getByTestId('filter-flaky').click();
+    const rows = page.getByTestId('case-row');
+    await expect.poll(() => rows.count()).toBe(4);
+    await expect(rows.locator('.case-name').allTextContents()).resolves.toEqual(['case-2', 'case-5', 'case-1', 'case-4']);
+    await expect(rows.first().getByTestId('flaky').textContent()).resolves.toBe('flaky: 2/4 → 2/4');
+    await rows.nth(2).click();
+    await expect(page.getByTestId('case-detail').getByTestId('repeats-passed').textContent()).resolves.toBe('repeats passed 4/4 → 1/4');
+    await page.screenshot({ path: join(OUT, 'report-repeats.png'), fullPage: true });
     expect(dialogs).toEqual([]);
     expect(errors).toEqual([]);
     await page.close();

@@ -2,12 +2,16 @@
  * Synthetic runs for the reporter tests: consistent headers (totals, summary, comparison) built
  * from generated cases, so reporters can be tested without the runner.
  */
+import { classifyChange } from '../../src/compare/classify.js';
 import type { CaseGrade } from '../../src/graders/types.js';
+import { createRepeatStats } from '../../src/run-record/flakiness.js';
+import { summariseRepeats } from '../../src/run-record/status.js';
 import { RUN_FORMAT_VERSION } from '../../src/run-record/types.js';
 import type {
   CaseResult,
   ChangeStatus,
   ComparisonRow,
+  ComparisonSampling,
   DriftReport,
   RepeatOutcome,
   RunFile,
@@ -264,4 +268,39 @@ export function makeDrift(): DriftReport {
     ],
     modelChanges: [{ model: 'gpt-4o-mini', before: ['gpt-4o-mini-2024-07-18'], after: [`gpt-4o-mini-2026-11-20 ${HOSTILE.script}`] }],
   };
+}
+
+/** A side whose first `passes` of its repeats pass and the rest fail (status, rates and score recomputed). */
+function withPasses(side: SideResult, passes: number): SideResult {
+  const repeats = side.repeats.map((r, i) => ({ ...r, error: null, output: r.output ?? 'answer', grade: grade(i < passes, 'expected "thirty days"') }));
+  return { ...side, repeats, ...summariseRepeats(repeats) };
+}
+
+/**
+ * A compared run at repeat `k` whose i-th case passes `passes[i][0]` of its baseline repeats and
+ * `passes[i][1]` of its candidate repeats; the summary carries pass@k / pass^k, the comparison
+ * where the answers came from (`sampling`).
+ */
+export function makeRepeatRun(passes: Array<[baseline: number, candidate: number]>, k = 4, sampling?: ComparisonSampling): RunFile {
+  const cases = passes.map(([b, c], i) => {
+    const base = makeCase({ kind: 'unchanged-pass', repeats: k, id: `case-${i}` }, i);
+    const candidate = withPasses(base, c);
+    const baseline = withPasses(base.baseline!, b);
+    return { ...base, ...candidate, baseline, change: classifyChange(candidate, baseline, k) };
+  });
+  const header = makeHeader(cases, true);
+  header.options.repeat = k;
+  for (const row of header.summary) {
+    const mine = cases.filter((c) => c.suite === row.suite && c.model === row.model);
+    const candidate = createRepeatStats();
+    const baseline = createRepeatStats();
+    for (const c of mine) {
+      candidate.add(c);
+      baseline.add(c.baseline);
+    }
+    row.repeatStats = candidate.finish();
+    row.baselineRepeatStats = baseline.finish();
+  }
+  if (sampling) header.comparison!.sampling = sampling;
+  return { ...header, cases };
 }

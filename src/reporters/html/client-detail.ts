@@ -90,7 +90,9 @@ function renderDetail(c) {
       el('span', null, c.source.file + ':' + c.source.line),
       c.tags && c.tags.length ? el('span', null, 'tags: ' + c.tags.join(', ')) : null,
       c.baseline ? el('span', null, 'pass rate ' + pct(c.baseline.passRate) + ' → ' + pct(c.candidate.passRate)) : el('span', null, 'pass rate ' + pct(c.candidate.passRate)),
-      el('span', null, 'mean score ' + (c.baseline ? fixed2(c.baseline.meanScore) + ' → ' : '') + fixed2(c.candidate.meanScore))),
+      el('span', null, 'mean score ' + (c.baseline ? fixed2(c.baseline.meanScore) + ' → ' : '') + fixed2(c.candidate.meanScore)),
+      c.flakiness ? el('span', { testid: 'repeats-passed' }, 'repeats passed ' + (c.flakiness.baseline !== undefined ? c.flakiness.baseline + ' → ' : '') + c.flakiness.candidate) : null,
+      c.flakiness && c.flakiness.flaky ? badge('flaky') : null),
     el('h3', null, 'Variables'), varsTable(c.vars),
     indexes.map(function (i) { return repeatSection(c, i, indexes.length > 1); })
   ];

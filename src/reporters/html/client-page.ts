@@ -13,7 +13,7 @@ var CASES = DATA.cases;
 var PAGE_SIZE = 200;
 var COMPARING = !!RUN.comparison || CASES.some(function (c) { return !!c.baseline; });
 var LABELS = { 'pass': 'pass', 'fail': 'fail', 'error': 'error', 'regressed': 'regressed', 'improved': 'improved',
-  'unchanged-pass': 'unchanged pass', 'unchanged-fail': 'unchanged fail', 'errored': 'errored', 'ungraded': 'ungraded', 'new': 'new' };
+  'unchanged-pass': 'unchanged pass', 'unchanged-fail': 'unchanged fail', 'errored': 'errored', 'ungraded': 'ungraded', 'new': 'new', 'flaky': 'flaky' };
 
 function add(parent, child) {
   if (child === undefined || child === null || child === false) return;
@@ -101,7 +101,8 @@ var FILTERS = [
   { id: 'failing', label: 'Failing', test: function (c) { return c.status === 'fail'; } },
   { id: 'errored', label: 'Errored', test: function (c) { return c.status === 'error' || c.change === 'errored' || (!!c.baseline && c.baseline.status === 'error'); } },
   { id: 'passing', label: 'Passing', test: function (c) { return c.status === 'pass'; } },
-  { id: 'ungraded', label: 'Ungraded', optional: true, test: function (c) { return c.status === 'ungraded' || c.change === 'ungraded'; } }
+  { id: 'ungraded', label: 'Ungraded', optional: true, test: function (c) { return c.status === 'ungraded' || c.change === 'ungraded'; } },
+  { id: 'flaky', label: 'Flaky', optional: true, flakiest: true, test: function (c) { return !!c.flakiness && c.flakiness.flaky; } }
 ];
 var state = { filter: FILTERS[0], query: '', matches: [], shown: 0, selected: -1 };
 var searchIndex = null;
@@ -137,7 +138,8 @@ function caseRow(i) {
     COMPARING ? el('td', null, c.change ? badge(c.change) : '') : null,
     el('td', null, c.suite + ' › ' + c.model),
     el('td', { cls: 'case-name' }, c.description || c.caseId, c.description ? el('div', { cls: 'muted mono' }, c.caseId) : null),
-    el('td', { cls: 'num' }, c.baseline ? pct(c.baseline.passRate) + ' → ' + pct(c.candidate.passRate) : pct(c.candidate.passRate)),
+    el('td', { cls: 'num' }, c.baseline ? pct(c.baseline.passRate) + ' → ' + pct(c.candidate.passRate) : pct(c.candidate.passRate),
+      c.flakiness && c.flakiness.flaky ? el('div', { cls: 'muted', testid: 'flaky' }, 'flaky: ' + (c.flakiness.baseline !== undefined ? c.flakiness.baseline + ' → ' : '') + c.flakiness.candidate) : null),
     el('td', { cls: 'preview', title: oneLine(preview, 300) }, oneLine(preview, 200)));
 }
 
@@ -157,6 +159,8 @@ function applyFilter() {
   for (var i = 0; i < CASES.length; i++) {
     if (test(CASES[i]) && (!q || searchIndex[i].indexOf(q) !== -1)) out.push(i);
   }
+  // The Flaky filter lists the flakiest first (then in page order).
+  if (state.filter.flakiest) out.sort(function (a, b) { return CASES[b].flakiness.score - CASES[a].flakiness.score || a - b; });
   state.matches = out;
   tbody.textContent = '';
   showRows(0, Math.min(PAGE_SIZE, out.length));

@@ -1,3 +1,4 @@
+import { caseFlakinessScore, flakinessOf } from '../../run-record/flakiness.js';
 import type { CaseResult, RepeatOutcome, RunHeader, SideResult } from '../../run-record/types.js';
 import { computeWordDiff, type WordDiff, type WordDiffOptions } from './word-diff.js';
 
@@ -24,6 +25,12 @@ export interface ReportCase extends Omit<CaseResult, 'repeats' | 'baseline' | 'p
   status: CaseResult['status'];
   /** Word diffs of baseline against candidate, per repeat index where both sides have an output. */
   diffs?: Array<WordDiff & { repeat: number }>;
+  /**
+   * With repeats (k > 1 on a side): graded repeats passed per side (`2/3`, `–` without a verdict),
+   * pass@k and pass^k of the candidate, whether either side is flaky (some but not all passed) and
+   * how flaky (4·p·(1 − p) of the flakier side: 1 at half passed).
+   */
+  flakiness?: { candidate: string; baseline?: string; passAtK?: number; passHatK?: number; flaky: boolean; score: number };
 }
 
 export interface ReportDataOptions extends WordDiffOptions {
@@ -70,11 +77,28 @@ class DiffBudget {
   }
 }
 
+/** pass@k and flakiness of both sides, when either has more than one graded repeat. */
+function flakinessView(c: CaseResult): ReportCase['flakiness'] {
+  const candidate = flakinessOf(c);
+  const baseline = flakinessOf(c.baseline);
+  if ((candidate?.k ?? 0) < 2 && (baseline?.k ?? 0) < 2) return undefined;
+  const passed = (f: typeof candidate) => (f ? `${f.passes}/${f.k}` : '–');
+  return {
+    candidate: passed(candidate),
+    ...(c.baseline ? { baseline: passed(baseline) } : {}),
+    ...(candidate ? { passAtK: candidate.passAtK, passHatK: candidate.passHatK } : {}),
+    flaky: Boolean(candidate?.flaky || baseline?.flaky),
+    score: Math.max(candidate?.score ?? 0, baseline?.score ?? 0),
+  };
+}
+
 function toReportCase(c: CaseResult, options: ReportDataOptions, budget: DiffBudget): ReportCase {
   const maxOutput = options.maxOutputChars ?? 20_000;
   const { repeats, baseline, promptId, promptVersion, promptHash, status, passRate, meanScore, ...rest } = c;
   const candidate = toSide({ promptId, promptVersion, promptHash, status, passRate, meanScore, repeats }, maxOutput);
   const out: ReportCase = { ...rest, status, candidate };
+  const flakiness = flakinessView(c);
+  if (flakiness) out.flakiness = flakiness;
   if (baseline) {
     out.baseline = toSide(baseline, maxOutput);
     const diffs: NonNullable<ReportCase['diffs']> = [];
@@ -90,13 +114,14 @@ function toReportCase(c: CaseResult, options: ReportDataOptions, budget: DiffBud
 
 /**
  * Collects a run's cases into the page's data, most severe first (regressed, errored, failing,
- * improved, new, rest; run order within each), with word diffs computed here rather than in the browser.
+ * improved, new, rest; the flakiest first within each, then run order), with word diffs computed
+ * here rather than in the browser.
  */
 export async function buildReportData(run: RunHeader, cases: AsyncIterable<CaseResult>, options: ReportDataOptions = {}): Promise<ReportData> {
-  const ranked: Array<{ rank: number; index: number; item: CaseResult }> = [];
+  const ranked: Array<{ rank: number; flaky: number; index: number; item: CaseResult }> = [];
   let index = 0;
-  for await (const c of cases) ranked.push({ rank: severity(c), index: index++, item: c });
-  ranked.sort((a, b) => a.rank - b.rank || a.index - b.index);
+  for await (const c of cases) ranked.push({ rank: severity(c), flaky: caseFlakinessScore(c), index: index++, item: c });
+  ranked.sort((a, b) => a.rank - b.rank || b.flaky - a.flaky || a.index - b.index);
   const budget = new DiffBudget(options.diffBudget ?? 2_000_000);
   // A RunFile is also a RunHeader: never embed its cases twice.
   const { cases: _cases, ...header } = run as RunHeader & { cases?: unknown };

@@ -8,7 +8,7 @@ import { CLIENT_DETAIL } from './client-detail.js';
 import { CLIENT_PAGE } from './client-page.js';
 import { buildReportData, type ReportDataOptions } from './data.js';
 import { REPORT_CSS } from './styles.js';
-import { buildReportView } from './view.js';
+import { buildReportView, flakySection } from './view.js';
 
 export type HtmlOptions = ReportDataOptions;
 
@@ -27,6 +27,8 @@ export const REPORT_CSP = `default-src 'none'; style-src 'unsafe-inline'; script
 export async function renderHtml(run: RunHeader, cases: AsyncIterable<CaseResult>, options: HtmlOptions = {}): Promise<string> {
   const data = await buildReportData(run, cases, options);
   const view = buildReportView(data.run);
+  const flaky = flakySection(data.cases);
+  if (flaky) view.sections.push(flaky);
   const title = `promptgate ${run.command} · ${run.runId}`;
   return [
     '<!doctype html>',

@@ -1,14 +1,20 @@
+import { Flakiest } from '../../run-record/flakiness.js';
 import type { DriftReport, RunHeader } from '../../run-record/types.js';
+import type { ReportCase } from './data.js';
 import {
+  comparedRepeatCells,
+  describeSampling,
   describeSide,
   formatCost,
   formatDeltaWithCi,
   formatMs,
   formatPercent,
+  formatRepeatRate,
   formatScore,
   formatScoreDeltaWithCi,
   gateOf,
   groupName,
+  repeatCountOf,
   verdictLabel,
   type VerdictLabel,
 } from '../format.js';
@@ -68,6 +74,7 @@ export function buildReportView(run: RunHeader): ReportView {
   ];
   if (run.comparison) {
     facts.splice(2, 0, ['Baseline', describeSide(run.comparison.baseline)], ['Candidate', describeSide(run.comparison.candidate)]);
+    if (run.comparison.sampling) facts.splice(4, 0, ['Sampling', describeSampling(run.comparison.sampling)]);
   }
   const errors = Object.entries(t.errorsByCode);
   if (errors.length > 0) facts.push(['Errors', errors.map(([code, n]) => `${code} × ${n}`).join(', ')]);
@@ -126,12 +133,43 @@ export function driftSection(drift: DriftReport, maxErrors = 50): ViewSection {
   return { title: 'Drift', testid: 'drift', lines, tables };
 }
 
+/** The flakiest cases (some but not all repeats passed, on either side), flakiest first; undefined when none is flaky. */
+export function flakySection(cases: ReportCase[], max = 20): ViewSection | undefined {
+  const top = new Flakiest<ReportCase>(max);
+  for (const c of cases) if (c.flakiness?.flaky) top.offer(c, c.flakiness.score);
+  if (top.total === 0) return undefined;
+  const comparing = cases.some((c) => c.baseline);
+  const shown = top.items;
+  return {
+    title: 'Flaky cases',
+    testid: 'flaky',
+    lines: [`${top.total} case(s) passed some but not all of their repeats, flakiest first${top.total > shown.length ? ` (the first ${shown.length} shown; the Flaky filter below lists all of them)` : ''}.`],
+    tables: [
+      {
+        caption: 'Flakiest cases',
+        table: {
+          head: ['Case', 'Suite › model', ...(comparing ? ['Baseline passed', 'Candidate passed', 'Change'] : ['Passed', 'Status'])],
+          numeric: [false, false, ...(comparing ? [true, true, false] : [true, false])],
+          rows: shown.map((c): ViewCell[] => [
+            { text: c.description ? `${c.description} (${c.caseId})` : c.caseId },
+            { text: groupName(c.suite, c.model) },
+            ...(comparing ? [{ text: c.flakiness!.baseline ?? '–' }, { text: c.flakiness!.candidate }, { text: c.change ?? '' }] : [{ text: c.flakiness!.candidate }, { text: c.status }]),
+          ]),
+        },
+      },
+    ],
+  };
+}
+
 function comparisonTable(run: RunHeader): ViewTable {
   // An Ungraded column only when some case had nothing to grade it.
   const ungraded = (run.comparison?.rows ?? []).some((r) => (r.counts.ungraded ?? 0) > 0);
-  const head = ['Suite', 'Model', 'Cases', 'Baseline', 'Candidate', 'Δ pass rate [CI]', 'Δ score [CI]', 'Regressed', 'Improved', 'Errored', ...(ungraded ? ['Ungraded'] : []), 'Test', 'Verdict'];
-  const numeric = head.map((_, i) => i >= 2 && i <= (ungraded ? 10 : 9));
+  const k = repeatCountOf(run.summary);
+  const repeatHead = k ? [`pass@${k} · pass^${k}`, 'Flaky'] : [];
+  const head = ['Suite', 'Model', 'Cases', 'Baseline', 'Candidate', 'Δ pass rate [CI]', 'Δ score [CI]', 'Regressed', 'Improved', 'Errored', ...(ungraded ? ['Ungraded'] : []), ...repeatHead, 'Test', 'Verdict'];
+  const numeric = head.map((_, i) => i >= 2 && i <= (ungraded ? 10 : 9) + repeatHead.length);
   const rows = (run.comparison?.rows ?? []).map((r): ViewCell[] => {
+    const summary = run.summary.find((row) => row.suite === r.suite && row.model === r.model);
     const v = verdictLabel({ verdict: r.verdict, reasons: r.reasons });
     const deltaTone = r.passRateDeltaCi[1] < 0 ? 'delta-neg' : r.passRateDeltaCi[0] > 0 ? 'delta-pos' : undefined;
     return [
@@ -146,6 +184,7 @@ function comparisonTable(run: RunHeader): ViewTable {
       { text: String(r.counts.improved ?? 0), tone: (r.counts.improved ?? 0) > 0 ? 'delta-pos' : undefined },
       { text: String(r.counts.errored ?? 0) },
       ...(ungraded ? [{ text: String(r.counts.ungraded ?? 0) }] : []),
+      ...(k ? comparedRepeatCells(summary).map((text) => ({ text })) : []),
       { text: r.pValue === null ? r.test : `${r.test} (p = ${r.pValue.toPrecision(2)})` },
       { text: r.reasons.length > 0 ? `${v.text}: ${r.reasons.join('; ')}` : v.text, badge: v.kind },
     ];
@@ -155,8 +194,10 @@ function comparisonTable(run: RunHeader): ViewTable {
 
 function summaryTable(run: RunHeader): ViewTable {
   const ungraded = run.summary.some((r) => (r.ungraded ?? 0) > 0);
-  const head = ['Suite', 'Model', 'Prompt', 'Cases', 'Passed', 'Failed', 'Errored', ...(ungraded ? ['Ungraded'] : []), 'Pass rate', 'Score', 'p50 / p95', 'Cost', 'Model reported'];
-  const numeric = head.map((_, i) => i >= 3 && i <= (ungraded ? 11 : 10));
+  const k = repeatCountOf(run.summary);
+  const repeatHead = k ? [`pass@${k}`, `pass^${k}`, 'Flaky'] : [];
+  const head = ['Suite', 'Model', 'Prompt', 'Cases', 'Passed', 'Failed', 'Errored', ...(ungraded ? ['Ungraded'] : []), 'Pass rate', ...repeatHead, 'Score', 'p50 / p95', 'Cost', 'Model reported'];
+  const numeric = head.map((_, i) => i >= 3 && i <= (ungraded ? 11 : 10) + repeatHead.length);
   const rows = run.summary.map((r): ViewCell[] => [
     { text: r.suite },
     { text: r.model },
@@ -167,6 +208,7 @@ function summaryTable(run: RunHeader): ViewTable {
     { text: String(r.errored) },
     ...(ungraded ? [{ text: String(r.ungraded ?? 0) }] : []),
     { text: r.passed + r.failed > 0 ? formatPercent(r.passRate) : '–' },
+    ...(k ? [{ text: formatRepeatRate(r.repeatStats, 'passAtK') }, { text: formatRepeatRate(r.repeatStats, 'passHatK') }, { text: r.repeatStats ? String(r.repeatStats.flaky) : '–' }] : []),
     { text: formatScore(r.meanScore) },
     { text: `${formatMs(r.latencyP50)} / ${formatMs(r.latencyP95)}` },
     { text: formatCost(r.costUsd) },
