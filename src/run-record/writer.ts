@@ -107,8 +107,11 @@ export async function writeRunFile(runDir: string, header: RunHeader, cases: Asy
     stream.end();
     await once(stream, 'close');
   } catch (error) {
-    // The earlier run.json stays as it was; the half-written temp file goes.
+    // The earlier run.json stays as it was; the half-written temp file goes -- once the stream has
+    // closed: it opens the file asynchronously, so removing it sooner could leave it behind.
+    const closed = stream.closed ? Promise.resolve() : once(stream, 'close').catch(() => {});
     stream.destroy();
+    await closed;
     await rm(tmp, { force: true });
     throw error;
   }
