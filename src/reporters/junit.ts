@@ -98,6 +98,9 @@ function renderProperties(run: RunHeader, suite: string, model: string): string 
     if (commit) props.push(property('baseline.commit', commit));
     if (prompt?.hash) props.push(property('baseline.prompt.hash', prompt.hash));
     if (prompt?.missing) props.push(property('baseline.prompt', 'none (new prompt, no baseline)'));
+    const gateRow = run.comparison.rows.find((r) => r.suite === suite && r.model === model);
+    if (gateRow) props.push(property('gate.verdict', gateRow.verdict));
+    if (gateRow?.verdict === 'inconclusive') props.push(property('gate.inconclusive', gateRow.reasons.join('; ')));
   }
   if (modelRef) props.push(property('model.requested', `${modelRef.provider}:${modelRef.model}`));
   const reported = row?.modelsReported ?? modelRef?.reported ?? [];
