@@ -11,8 +11,11 @@ describe('estimateToDecide', () => {
     const total = ((1.6448536269514722 + 0.8416212335729143) ** 2 * variance) / 0.02 ** 2;
     const estimate = estimateToDecide({ ...base, differences: d, withinVariance: Number.NaN, repeats: 1 });
     expect(estimate.cases).toBe(Math.ceil(total - 100));
-    // At repeat 1 all the spread is taken as noise: repeats scale it down.
-    expect(estimate.repeats).toBe(Math.ceil(total / 100 - 1));
+    // At repeat 1 noise and real differences cannot be told apart: no estimate for repeats.
+    expect(estimate.repeats).toBeNull();
+    // With repeats, all of the spread sampling noise: repeats scale it down.
+    const noisy = estimateToDecide({ ...base, differences: d, withinVariance: variance, repeats: 2 });
+    expect(noisy.repeats).toBe(Math.ceil((2 * total) / 100 - 2));
   });
 
   it('knows repeats cannot remove between-case variation', () => {
@@ -33,5 +36,6 @@ describe('estimateToDecide', () => {
     expect(describeToDecide({ repeats: null, cases: null }, 1)).toBe('the data are too few to estimate how many more repeats or cases would decide it');
     expect(describeToDecide({ repeats: 2, cases: 150 }, 3)).toBe('about 2 more repeats per case (repeat 5) or about 150 more cases would likely decide it');
     expect(describeToDecide({ repeats: null, cases: 1 }, 3)).toBe('about 1 more case would likely decide it');
+    expect(describeToDecide({ repeats: null, cases: 7 }, 1, false)).toBe('about 7 more cases would likely decide it (more repeats help only if the outputs vary from run to run)');
   });
 });

@@ -30,8 +30,8 @@ const LIMIT = 100_000;
  * put the bound past the nearer decision (the pass bound above −margin when the estimate is above
  * −margin, the fail bound below 0 when it is below 0) with probability `power`, then the cases or
  * repeats that give that standard error. The spread of d_i splits into between-case variation
- * (not reduced by repeats) and sampling noise (divided by the repeats); at repeat 1 all of it is
- * taken as noise, so the repeat estimate is optimistic there. A guide, not a promise.
+ * (not reduced by repeats) and sampling noise (divided by the repeats), estimated from the repeats;
+ * at repeat 1 they cannot be told apart, so only cases are estimated. A guide, not a promise.
  */
 export function estimateToDecide(input: ToDecideInput): ToDecide {
   const n = input.differences.length;
@@ -52,7 +52,9 @@ export function estimateToDecide(input: ToDecideInput): ToDecide {
 
   const casesNeeded = variance / (se * se);
   const cases = casesNeeded > LIMIT ? null : Math.max(1, Math.ceil(casesNeeded - n));
-  const within = Number.isFinite(input.withinVariance) ? Math.min(input.withinVariance, variance) : variance;
+  // At repeat 1 nothing tells noise from a real change: no estimate for repeats.
+  if (!Number.isFinite(input.withinVariance) || input.repeats < 2) return { repeats: null, cases };
+  const within = Math.min(input.withinVariance, variance);
   const between = variance - within;
   const room = n * se * se - between;
   let repeats: number | null = null;
@@ -63,11 +65,14 @@ export function estimateToDecide(input: ToDecideInput): ToDecide {
   return { repeats, cases };
 }
 
-/** `about 2 more repeats per case (repeat 3) or about 150 more cases would likely decide it`. */
-export function describeToDecide(toDecide: ToDecide, repeats: number): string {
+/**
+ * `about 2 more repeats per case (repeat 3) or about 150 more cases would likely decide it`; at
+ * repeat 1 (`noisy` false) it adds that repeats help only if outputs vary.
+ */
+export function describeToDecide(toDecide: ToDecide, repeats: number, noisy = true): string {
   const parts: string[] = [];
   if (toDecide.repeats !== null) parts.push(`about ${toDecide.repeats} more repeat${toDecide.repeats === 1 ? '' : 's'} per case (repeat ${repeats + toDecide.repeats})`);
   if (toDecide.cases !== null) parts.push(`about ${toDecide.cases} more case${toDecide.cases === 1 ? '' : 's'}`);
   if (parts.length === 0) return 'the data are too few to estimate how many more repeats or cases would decide it';
-  return `${parts.join(' or ')} would likely decide it`;
+  return `${parts.join(' or ')} would likely decide it${noisy ? '' : ' (more repeats help only if the outputs vary from run to run)'}`;
 }
