@@ -45,3 +45,13 @@ describe('perCaseTest (Holm over the cases Tarone keeps)', () => {
     expect(result.adjusted[0]).toBeLessThan(result.adjusted[3]);
   });
 });
+
+describe('perCaseTest at scale', () => {
+  it('finds Tarone\'s K with many testable cases (K = the smallest with at most K cases under alpha/K)', () => {
+    // 300 cases that could each reach 1/184756, and one that is broken.
+    const noisy = Array.from({ length: 300 }, () => counts(5, 10, 5, 10));
+    const result = perCaseTest([counts(10, 10, 0, 10), ...noisy], 0.0125);
+    expect(result.tested).toBe(301);
+    expect(result.adjusted[0]).toBeCloseTo(301 / 184756, 14);
+  });
+});

@@ -65,8 +65,26 @@ export interface PerCaseResult {
 export function perCaseTest(cases: CaseCounts[], alpha: number): PerCaseResult {
   const pValues = cases.map(fisherWorse);
   const minima = cases.map(fisherMinimum);
-  let k = 1;
-  while (minima.filter((m) => m < alpha / k).length > k) k++;
+  // The smallest K with #{m < alpha/K} ≤ K (the count falls as K grows): binary search on the sorted minima.
+  const sorted = Float64Array.from(minima).sort();
+  const below = (cut: number) => {
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (sorted[mid] < cut) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  let lo = 1;
+  let hi = Math.max(1, cases.length);
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (below(alpha / mid) <= mid) hi = mid;
+    else lo = mid + 1;
+  }
+  const k = lo;
   const family = cases.map((_, i) => i).filter((i) => minima[i] < alpha / k);
   const adjusted = cases.map(() => 1);
   family.sort((a, b) => pValues[a] - pValues[b]);

@@ -112,7 +112,7 @@ export function evaluateRow(data: RowData, ctx: RowContext): ComparisonRow {
     // Concentrated breakage: cases significantly worse on their own.
     const broken = ctx.caseFindings.filter((c) => c.significant);
     if (ctx.perCase) {
-      const minAdjusted = Math.min(1, ...ctx.caseFindings.map((c) => c.pAdjusted));
+      const minAdjusted = ctx.caseFindings.reduce((min, c) => Math.min(min, c.pAdjusted), 1);
       pValueFamily = Math.min(pValueFamily, minAdjusted);
       if (broken.length) {
         const listed = broken.slice(0, 5).map((c) => {
