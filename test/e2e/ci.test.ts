@@ -223,8 +223,9 @@ describe('promptgate ci on a pull-request branch', () => {
 
   it('an inconclusive gate follows gate.inconclusive: fail (default, exit 1, saying what would decide it), neutral (exit 4), pass (exit 0)', async () => {
     // Without the maxRegressions policy, 3 regressions in 6 cases (mid-p 1/16) and 3 unchanged cases prove nothing either way.
-    const base = (await readFile(join(work, 'eval.config.mjs'), 'utf8')).replace("gate: { maxRegressions: 0 }", 'gate: {}');
     gitIn(work, 'checkout', '-q', '-B', 'inconclusive', 'branch-point');
+    const base = (await readFile(join(work, 'eval.config.mjs'), 'utf8')).replace('gate: { maxRegressions: 0 }', 'gate: {}');
+    expect(base).toContain('gate: {}');
     await commitFiles(work, { 'eval.config.mjs': base, 'prompts/alpha.prompt': prompt('1.1.0', 'Repeat the word in capitals, be sloppy.') }, 'inconclusive: change');
     const failing = await ci();
     expect(failing.code).toBe(1);
