@@ -1,9 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import type { ReporterName } from '../config/types.js';
+import type { ReporterName, ResolvedGate } from '../config/types.js';
 import { changedSince, readFileAt, repoRoot } from '../git/git.js';
 import { createReporters } from '../reporters/index.js';
+import { oneLine } from '../reporters/terminal-text.js';
+import type { RunHeader } from '../run-record/types.js';
 import { readRunFile } from '../run-record/writer.js';
 import { resolveSuites } from '../runner/plan.js';
 import { exitCodeOf } from '../runner/session.js';
@@ -39,7 +41,8 @@ export function registerCi(program: Command): void {
 /**
  * `promptgate ci` (SPEC §5). Exit codes: 0 pass or nothing changed · 1 a version-discipline
  * violation (no model is called), the gate failed, or a stale prompts.lock.json (after the evals
- * ran and were reported) · 2 bad input or no usable base · 3 no verdict.
+ * ran and were reported) · 2 bad input or no usable base · 3 no verdict. An inconclusive gate
+ * follows `gate.inconclusive`: 1 (`fail`, the default), 0 (`pass`) or 4 (`neutral`).
  */
 export async function ciCommand(flags: CiFlags, env: NodeJS.ProcessEnv = process.env, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
   const interrupt = interruptSignal();
@@ -117,10 +120,26 @@ export async function ciCommand(flags: CiFlags, env: NodeJS.ProcessEnv = process
       const { run } = await readRunFile(result.runDir);
       writeAnnotations(out, await renderRunAnnotations(result.header, run.cases, (id) => promptFiles.get(id)));
     }
-    return finish(exitCodeOf(result.header));
+    return finish(inconclusivePolicy(exitCodeOf(result.header), result.header, config.gate.inconclusive, err));
   } catch (error) {
     return reportError(error, Boolean(flags.debug), err);
   } finally {
     interrupt.dispose();
   }
+}
+
+/**
+ * What `ci` does with an inconclusive gate (exit 4 from the session): `fail` exits 1 and says what
+ * would decide it, `pass` exits 0 and `neutral` keeps 4. The reports say inconclusive either way.
+ */
+function inconclusivePolicy(code: number, header: RunHeader, policy: ResolvedGate['inconclusive'], err: NodeJS.WritableStream): number {
+  if (code !== 4) return code;
+  const why = header.gate?.reasons.find((r) => r.includes('would likely decide it')) ?? header.gate?.reasons[0] ?? 'the gate is inconclusive';
+  if (policy === 'pass') {
+    err.write(`promptgate: note: the gate is inconclusive (gate.inconclusive is "pass", so ci passes): ${oneLine(why, 500)}\n`);
+    return 0;
+  }
+  if (policy === 'neutral') return 4;
+  err.write(`promptgate: the gate is inconclusive, which fails ci (gate.inconclusive: "fail"): ${oneLine(why, 500)}; set gate.inconclusive to "neutral" (exit 4) or "pass" to let it through\n`);
+  return 1;
 }

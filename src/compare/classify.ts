@@ -13,8 +13,9 @@ import type { ChangeStatus, SideResult } from '../run-record/types.js';
  * With `repeat` > 1 a side's status is its majority vote (`pass` when at least half the repeats
  * passed), so the label is the same rule as at repeat 1. These labels describe cases; they are
  * not evidence on their own: with a handful of repeats one case's flip is not significant, and
- * over many cases some flip by chance. The noisy gate therefore never counts labels — it tests
- * the per-case pass-rate and score differences together (gate.ts, and the README's "Compare and the gate"). `repeat` is
+ * over many cases some flip by chance. The gate therefore does not count labels (only the explicit
+ * `maxRegressions` policy does) — it tests the per-case pass-rate and score differences, weighing
+ * improvements against regressions (gate.ts, and the README's "Compare and the gate"). `repeat` is
  * accepted so callers can pass it uniformly; the label does not depend on it.
  */
 export function classifyChange(candidate: SideResult, baseline: SideResult | undefined, repeat = 1): ChangeStatus {

@@ -1,5 +1,6 @@
 import type { CaseResult, ChangeStatus, SideResult } from '../run-record/types.js';
 import { classifyChange } from './classify.js';
+import type { CaseCounts } from './per-case.js';
 
 /** Zero for every change status, in report order. */
 export function emptyCounts(): Record<ChangeStatus, number> {
@@ -24,6 +25,9 @@ export interface RowData {
   candidateScore: number[];
   /** Per paired case: its pass/fail label held (unchanged-pass or unchanged-fail). */
   unchanged: boolean[];
+  /** Per paired case: its id, and its passes and trials (repeats) on each side. */
+  caseIds: string[];
+  counts2x2: CaseCounts[];
   /** Every paired side's mean score equals its pass rate (scores are only pass/fail). */
   scoresArePassRates: boolean;
   /** Candidate passes and trials over every graded, non-errored candidate case (paired, new, or with an ungraded baseline): the floor. */
@@ -32,6 +36,9 @@ export interface RowData {
   floorCases: number;
   /** Of floorCases, those whose candidate status is pass (majority of repeats). */
   floorCasesPassed: number;
+  /** Sum and sum of squares of the floor cases' own pass rates (the case is the unit of the floor's test). */
+  floorRateSum: number;
+  floorRateSquares: number;
   /** Cases (without an error) left out because a side had nothing to grade it; of those, with an ungraded candidate. */
   ungradedCases: number;
   ungradedCandidate: number;
@@ -63,11 +70,15 @@ export function collectRows(cases: Iterable<CaseResult>): RowData[] {
         baselineScore: [],
         candidateScore: [],
         unchanged: [],
+        caseIds: [],
+        counts2x2: [],
         scoresArePassRates: true,
         floorPasses: 0,
         floorTrials: 0,
         floorCases: 0,
         floorCasesPassed: 0,
+        floorRateSum: 0,
+        floorRateSquares: 0,
         ungradedCases: 0,
         ungradedCandidate: 0,
         erroredCases: 0,
@@ -103,6 +114,8 @@ function addCase(row: RowData, item: CaseResult): void {
   row.floorPasses += Math.round(item.passRate * n);
   row.floorTrials += n;
   row.floorCases++;
+  row.floorRateSum += item.passRate;
+  row.floorRateSquares += item.passRate * item.passRate;
   if (item.status === 'pass') row.floorCasesPassed++;
   // Like a new case: the candidate counts for the floor, but there is nothing to compare it with.
   if (!baseline || baseline.status === 'ungraded') return;
@@ -111,6 +124,9 @@ function addCase(row: RowData, item: CaseResult): void {
   row.baselineScore.push(baseline.meanScore);
   row.candidateScore.push(item.meanScore);
   row.unchanged.push(change === 'unchanged-pass' || change === 'unchanged-fail');
+  row.caseIds.push(item.caseId);
+  const m = trials(baseline);
+  row.counts2x2.push({ baselinePasses: Math.round(baseline.passRate * m), baselineTrials: m, candidatePasses: Math.round(item.passRate * n), candidateTrials: n });
   if (Math.abs(item.meanScore - item.passRate) > 1e-12 || Math.abs(baseline.meanScore - baseline.passRate) > 1e-12) {
     row.scoresArePassRates = false;
   }

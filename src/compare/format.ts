@@ -25,10 +25,13 @@ export function formatTest(p: number, alpha: number): string {
   return `${formatP(p)} ${p < alpha ? '<' : '\u2265'} ${alpha}`;
 }
 
-/** `90% CI −0.27 … −0.15`: the interval whose ends are one-sided (1 − alpha) bounds. */
-export function formatCi(ci: [number, number], alpha: number): string {
-  const level = Number(((1 - 2 * alpha) * 100).toFixed(2));
-  return `${level}% CI ${formatRate(ci[0])} \u2026 ${formatRate(ci[1])}`;
+/**
+ * `95% bounds −0.27 … −0.15`: each end a one-sided (1 − alpha) confidence bound from the gate's
+ * own tests (the upper end family-wise), so together at least a 1 − 2·alpha interval.
+ */
+export function formatBounds(ci: [number, number], alpha: number): string {
+  const level = Number(((1 - alpha) * 100).toFixed(2));
+  return `${level}% bounds ${formatRate(ci[0])} \u2026 ${formatRate(ci[1])}`;
 }
 
 /** `1 case`, `3 cases`. */

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_GATE } from '../config/defaults.js';
-import type { GateConfig } from '../config/types.js';
+import type { GateConfig, ResolvedGate } from '../config/types.js';
 import type { CaseResult, RepeatOutcome, SideResult } from '../run-record/types.js';
 import { buildComparison } from './build-comparison.js';
-import { compareRows, decideGate } from './gate.js';
-import { createRandom } from './stats.js';
+import { analyseGate, compareRows, decideGate, undecidedCases } from './gate.js';
+import { createRandom, mcnemarMidP } from './stats.js';
 
 type Outcomes = Array<{ pass: boolean; score?: number }> | 'error' | 'ungraded';
 
@@ -40,7 +40,7 @@ function testCase(id: string, before: Outcomes | undefined, after: Outcomes, whe
 
 const pass = (score?: number) => [{ pass: true, score }];
 const fail = (score?: number) => [{ pass: false, score }];
-const gate = (overrides: GateConfig = {}): Required<GateConfig> => ({ ...DEFAULT_GATE, ...overrides });
+const gate = (overrides: GateConfig = {}): ResolvedGate => ({ ...DEFAULT_GATE, ...overrides });
 
 /** n cases; baseline p_i spread over 0.2..0.95; candidate p_i − drop; noisy scores. Seeded. */
 function noisyCases(seed: number, n: number, repeats: number, drop: number): CaseResult[] {
@@ -58,51 +58,81 @@ function noisyCases(seed: number, n: number, repeats: number, drop: number): Cas
 
 const repeated = (times: number, outcome: { pass: boolean; score?: number }) => new Array(times).fill(outcome);
 
-describe('exact gate (repeat 1)', () => {
-  it('passes when nothing regressed', () => {
-    const [row] = compareRows(Array.from({ length: 10 }, (_, i) => testCase(`c${i}`, pass(), pass())), { repeat: 1, gate: gate() });
-    expect(row).toMatchObject({ verdict: 'pass', test: 'exact', pValue: null, cases: 10, passRateDelta: 0 });
-    expect(row.counts['unchanged-pass']).toBe(10);
-    expect(row.reasons[0]).toBe('0 regressed, 0 improved, 10 unchanged-pass, 0 unchanged-fail (max 0 regressed)');
+/** `n` cases of which the first `regressed` went pass → fail and the next `improved` fail → pass; the rest pass on both sides. */
+function flips(n: number, regressed: number, improved = 0, where?: { suite: string; model: string }): CaseResult[] {
+  return Array.from({ length: n }, (_, i) =>
+    i < regressed ? testCase(`c${i}`, pass(), fail(), where) : i < regressed + improved ? testCase(`c${i}`, fail(), pass(), where) : testCase(`c${i}`, pass(), pass(), where),
+  );
+}
+
+describe('repeat 1: the mid-p McNemar test of regressed against improved cases', () => {
+  it('passes an unchanged suite: every difference is 0, so both bounds are 0', () => {
+    const [row] = compareRows(flips(10, 0), { repeat: 1, gate: gate() });
+    expect(row).toMatchObject({ verdict: 'pass', test: 'mcnemar-midp', pValue: 0.5, pValueFamily: 0.5, cases: 10, passRateDelta: 0, passRateDeltaCi: [0, 0] });
+    expect(row.decidedBy).toBe('non-inferiority: lower bound 0.00 > \u22120.02 (margin), p=0.00049 < 0.05; mid-p McNemar: 0 regressed vs 0 improved (exact), p=0.5');
+    expect(row.reasons[0]).toBe('pass rate 1.00 \u2192 1.00 (0.00, 95% bounds 0.00 \u2026 0.00): within the margin (lower bound 0.00 > \u22120.02, p=0.00049)');
   });
 
-  it('fails on one regression with maxRegressions 0, and tolerates it with 1', () => {
-    const cases = [testCase('a', pass(), fail()), ...Array.from({ length: 9 }, (_, i) => testCase(`c${i}`, pass(), pass()))];
-    const [failed] = compareRows(cases, { repeat: 1, gate: gate() });
-    expect(failed.verdict).toBe('fail');
-    expect(failed.reasons).toEqual(['1 regressed case (max 0)']);
-    expect(failed.counts).toMatchObject({ regressed: 1, 'unchanged-pass': 9 });
-    expect(failed.passRateDelta).toBeCloseTo(-0.1, 12);
-    expect(decideGate([failed], gate())).toEqual({ verdict: 'fail', reasons: ['sentiment \u00d7 mini: 1 regressed case (max 0)'] });
+  it('matches the literature: 7 regressed against 1 improved is mid-p 0.0195 one-sided (Fagerland et al. 2013: two-sided mid-p 0.039, exact 0.070)', () => {
+    const [row] = compareRows(flips(21, 7, 1), { repeat: 1, gate: gate() });
+    expect(row.pValue).toBeCloseTo(5 / 256, 12);
+    expect(2 * row.pValue!).toBeCloseTo(0.0390625, 12);
+    expect(row.verdict).toBe('fail');
+    expect(row.decidedBy).toBe('mid-p McNemar: 7 regressed vs 1 improved (exact), p=0.02 < 0.05');
+    expect(row.passRateDeltaCi[1]).toBeLessThan(0);
+  });
 
-    const [tolerated] = compareRows(cases, { repeat: 1, gate: gate({ maxRegressions: 1 }) });
+  it('is inconclusive, not failed, on three clean regressions in ten cases (mid-p 1/16), and says what would decide it', () => {
+    const [row] = compareRows(flips(10, 3), { repeat: 1, gate: gate() });
+    expect(row).toMatchObject({ verdict: 'inconclusive', test: 'mcnemar-midp' });
+    expect(row.pValue).toBeCloseTo(mcnemarMidP(3, 0), 14);
+    expect(row.pValue).toBeCloseTo(1 / 16, 14);
+    expect(row.passRateDeltaCi[0]).toBeLessThanOrEqual(-0.02);
+    expect(row.passRateDeltaCi[1]).toBeGreaterThanOrEqual(0);
+    expect(row.reasons[0]).toMatch(/^pass rate 1\.00 \u2192 0\.70 \(\u22120\.30, 95% bounds \u22120\.\d\d \u2026 0\.00\): not significantly worse \(mid-p McNemar: 3 regressed vs 0 improved, p=0\.06\d \u2265 0\.05\) nor within the margin \(lower bound \u22120\.\d\d \u2264 \u22120\.02\)$/);
+    expect(row.toDecide?.cases).toBeGreaterThan(0);
+    expect(row.reasons[1]).toMatch(/^about \d+ more cases? would likely decide it \(more repeats help only if the outputs vary from run to run\)$/);
+    expect(decideGate([row], gate())).toEqual({ verdict: 'inconclusive', reasons: row.reasons.map((r) => `sentiment \u00d7 mini: ${r}`) });
+  });
+
+  it('fails eight clean regressions in ten cases (mid-p 2^-9)', () => {
+    const [row] = compareRows(flips(10, 8), { repeat: 1, gate: gate() });
+    expect(row.verdict).toBe('fail');
+    expect(row.pValue).toBeCloseTo(2 ** -9, 14);
+    expect(row.reasons[0]).toMatch(/: significantly worse, mid-p McNemar: 8 regressed vs 0 improved, p=0\.002 < 0\.05$/);
+  });
+
+  it('weighs improvements against regressions: 3 of each is no evidence (p = 1/2), where a label count would fail', () => {
+    const [row] = compareRows(flips(1000, 3, 3), { repeat: 1, gate: gate() });
+    expect(row.pValue).toBeCloseTo(0.5, 14);
+    expect(row.verdict).toBe('pass');
+  });
+
+  it('maxRegressions is an explicit policy: it fails on a labelled regression, and decides the pass when none exceeds it', () => {
+    const one = flips(10, 1);
+    const [strict] = compareRows(one, { repeat: 1, gate: gate({ maxRegressions: 0 }) });
+    expect(strict.verdict).toBe('fail');
+    expect(strict.reasons).toEqual(['1 regressed case (max 0, gate.maxRegressions)']);
+    expect(strict.decidedBy).toBe('gate.maxRegressions: 1 regressed case > 0');
+    const [tolerated] = compareRows(one, { repeat: 1, gate: gate({ maxRegressions: 1 }) });
     expect(tolerated.verdict).toBe('pass');
+    expect(tolerated.decidedBy).toBe('gate.maxRegressions: 1 regressed case \u2264 1');
+    expect(tolerated.reasons[0]).toBe('1 regressed, 0 improved, 9 unchanged-pass, 0 unchanged-fail (max 1 regressed, gate.maxRegressions)');
+    // Three unchanged cases prove nothing statistically; under the policy they pass.
+    expect(compareRows(flips(3, 0), { repeat: 1, gate: gate() })[0].verdict).toBe('inconclusive');
+    expect(compareRows(flips(3, 0), { repeat: 1, gate: gate({ maxRegressions: 0 }) })[0].verdict).toBe('pass');
+    // The statistical test still fails a row the policy tolerates.
+    expect(compareRows(flips(10, 8), { repeat: 1, gate: gate({ maxRegressions: 8 }) })[0].verdict).toBe('fail');
   });
 
-  it('names the count of regressions', () => {
-    const cases = ['a', 'b', 'c'].map((id) => testCase(id, pass(), fail())).concat(testCase('d', fail(), pass()));
-    const [row] = compareRows(cases, { repeat: 1, gate: gate({ maxRegressions: 2 }) });
-    expect(row.reasons).toEqual(['3 regressed cases (max 2)']);
-    expect(row.counts).toMatchObject({ regressed: 3, improved: 1 });
-  });
-
-  it('applies minPassRate to the candidate pass rate', () => {
-    const cases = Array.from({ length: 10 }, (_, i) => (i < 3 ? testCase(`c${i}`, pass(), pass()) : testCase(`c${i}`, fail(), fail())));
-    const [below] = compareRows(cases, { repeat: 1, gate: gate({ minPassRate: 0.5 }) });
-    expect(below.verdict).toBe('fail');
-    expect(below.reasons).toEqual(['candidate pass rate 0.30 over 10 cases is below the floor 0.5']);
-    const [meets] = compareRows(cases, { repeat: 1, gate: gate({ minPassRate: 0.3 }) });
-    expect(meets.verdict).toBe('pass');
-    expect(meets.reasons).toContain('candidate pass rate 0.30 over 10 cases meets the floor 0.3');
-  });
-
-  it('applies maxScoreDrop to the mean score', () => {
+  it('tests the score of the cases whose label held against maxScoreDrop', () => {
     const cases = Array.from({ length: 8 }, (_, i) => testCase(`c${i}`, pass(0.9), pass(0.8)));
     const [strict] = compareRows(cases, { repeat: 1, gate: gate({ maxScoreDrop: 0.05 }) });
     expect(strict.verdict).toBe('fail');
-    expect(strict.reasons).toEqual(['mean score of the 8 cases with unchanged pass/fail 0.90 \u2192 0.80 (\u22120.10): drop 0.10 > max 0.05']);
+    expect(strict.reasons[0]).toMatch(/^mean score of the 8 cases with unchanged pass\/fail 0\.90 \u2192 0\.80 \(\u22120\.10, drop above 0\.05: p=0\.00\d+ < 0\.05\)$/);
+    expect(strict.decidedBy).toMatch(/^mid-p sign-flip on the scores of the 8 unchanged cases, p=0\.00\d+ < 0\.05$/);
     expect(strict.scoreDelta).toBeCloseTo(-0.1, 12);
-    expect(strict.scoreDeltaCi[0]).toBeCloseTo(-0.1, 12);
+    expect(strict.scoreDeltaCi[1]).toBeLessThan(0);
     const [lenient] = compareRows(cases, { repeat: 1, gate: gate({ maxScoreDrop: 0.2 }) });
     expect(lenient.verdict).toBe('pass');
   });
@@ -117,7 +147,7 @@ describe('exact gate (repeat 1)', () => {
 
 describe('errored and new cases', () => {
   it('turns an otherwise passing row into error (no verdict)', () => {
-    const cases = [testCase('a', pass(), 'error'), testCase('b', pass(), pass())];
+    const cases = [testCase('a', pass(), 'error'), ...flips(10, 0)];
     const [row] = compareRows(cases, { repeat: 1, gate: gate() });
     expect(row.verdict).toBe('error');
     expect(row.counts.errored).toBe(1);
@@ -126,17 +156,17 @@ describe('errored and new cases', () => {
   });
 
   it('keeps a failing row failing, and leaves errored cases out of the rates', () => {
-    const cases = [testCase('a', 'error', pass()), testCase('b', pass(), fail()), testCase('c', pass(), pass())];
+    const cases = [testCase('a', 'error', pass()), ...flips(10, 8)];
     const [row] = compareRows(cases, { repeat: 1, gate: gate() });
     expect(row.verdict).toBe('fail');
-    expect(row.reasons).toEqual(['1 regressed case (max 0)', '1 errored case (0 on the candidate, 1 on the baseline) left out of the comparison']);
+    expect(row.reasons.at(-1)).toBe('1 errored case (0 on the candidate, 1 on the baseline) left out of the comparison');
     expect(row.baselinePassRate).toBe(1);
-    expect(row.candidatePassRate).toBe(0.5);
+    expect(row.candidatePassRate).toBeCloseTo(0.2, 14);
   });
 
   it('counts cases without baseline as new and leaves them out of the comparison', () => {
-    const [row] = compareRows([testCase('a', undefined, fail()), testCase('b', pass(), pass())], { repeat: 1, gate: gate() });
-    expect(row.counts).toMatchObject({ new: 1, 'unchanged-pass': 1 });
+    const [row] = compareRows([testCase('a', undefined, fail()), ...flips(10, 0)], { repeat: 1, gate: gate() });
+    expect(row.counts).toMatchObject({ new: 1, 'unchanged-pass': 10 });
     expect(row.candidatePassRate).toBe(1);
     expect(row.verdict).toBe('pass');
   });
@@ -152,9 +182,9 @@ describe('errored and new cases', () => {
     expect(floored).toMatchObject({ test: 'floor-only', verdict: 'pass' });
     expect(floored.reasons[0]).toBe('no case has a graded baseline result (a new prompt, only new cases, or an ungraded baseline): decided by the floor only: candidate pass rate 0.50 over 2 cases meets the floor 0.5');
     // The overall verdict names the rows that compared nothing instead of counting them as comparisons.
-    const rows = [...compareRows([testCase('a', pass(), pass())], { repeat: 1, gate: gate() }), onlyNew];
+    const rows = [...compareRows(flips(10, 0), { repeat: 1, gate: gate() }), onlyNew];
     expect(decideGate(rows, gate()).reasons).toEqual([
-      '1 suite \u00d7 model comparison passed (maxRegressions 0, maxScoreDrop 0, minPassRate 0, alpha 0.05)',
+      '1 suite \u00d7 model comparison passed (margin 0.02, alpha 0.05, maxScoreDrop 0, minPassRate 0)',
       `sentiment \u00d7 mini: ${onlyNew.reasons[0]}`,
     ]);
   });
@@ -181,10 +211,11 @@ describe('ungraded cases', () => {
   });
 
   it('a graded candidate against an ungraded baseline counts like a new case (the floor applies)', () => {
-    const [row] = compareRows([testCase('a', 'ungraded', fail()), testCase('b', 'ungraded', pass())], { repeat: 1, gate: gate({ minPassRate: 0.9 }) });
+    const cases = Array.from({ length: 40 }, (_, i) => testCase(`c${i}`, 'ungraded', i < 20 ? pass() : fail()));
+    const [row] = compareRows(cases, { repeat: 1, gate: gate({ minPassRate: 0.9 }) });
     expect(row).toMatchObject({ test: 'floor-only', verdict: 'fail' });
-    expect(row.reasons[0]).toBe('no case has a graded baseline result (a new prompt, only new cases, or an ungraded baseline): decided by the floor only: candidate pass rate 0.50 over 2 cases is below the floor 0.9');
-    expect(row.reasons).toContain('2 ungraded cases (nothing to grade them with; 2 on the baseline only) left out of the comparison');
+    expect(row.reasons[0]).toBe('no case has a graded baseline result (a new prompt, only new cases, or an ungraded baseline): decided by the floor only: candidate pass rate 0.50 over 40 cases is significantly below the floor 0.9 (95% upper bound 0.64)');
+    expect(row.reasons).toContain('40 ungraded cases (nothing to grade them with; 40 on the baseline only) left out of the comparison');
     // Without a floor it still compared nothing: every case must pass, never a pass for want of a comparison.
     const [noFloor] = compareRows([testCase('a', 'ungraded', fail()), testCase('b', 'ungraded', pass())], { repeat: 1, gate: gate() });
     expect(noFloor).toMatchObject({ test: 'floor-only', verdict: 'fail' });
@@ -194,56 +225,75 @@ describe('ungraded cases', () => {
 });
 
 describe('rows and the overall verdict', () => {
-  it('groups by suite × model in first-seen order and fails when any row fails', () => {
-    const cases = [
-      testCase('a', pass(), pass(), { suite: 's1', model: 'm1' }),
-      testCase('a', pass(), fail(), { suite: 's1', model: 'm2' }),
-      testCase('b', pass(), pass(), { suite: 's2', model: 'm1' }),
-      testCase('c', pass(), pass(), { suite: 's1', model: 'm1' }),
-    ];
+  it('groups by suite × model in first-seen order; fail beats error beats inconclusive beats pass', () => {
+    const at = (suite: string, model: string) => ({ suite, model });
+    const cases = [...flips(10, 0, 0, at('s1', 'm1')), ...flips(10, 9, 0, at('s1', 'm2')), ...flips(3, 0, 0, at('s2', 'm1'))];
     const rows = compareRows(cases, { repeat: 1, gate: gate() });
     expect(rows.map((r) => [r.suite, r.model, r.cases, r.verdict])).toEqual([
-      ['s1', 'm1', 2, 'pass'],
-      ['s1', 'm2', 1, 'fail'],
-      ['s2', 'm1', 1, 'pass'],
+      ['s1', 'm1', 10, 'pass'],
+      ['s1', 'm2', 10, 'fail'],
+      ['s2', 'm1', 3, 'inconclusive'],
     ]);
-    expect(decideGate(rows, gate())).toEqual({ verdict: 'fail', reasons: ['s1 \u00d7 m2: 1 regressed case (max 0)'] });
+    const verdict = decideGate(rows, gate());
+    expect(verdict.verdict).toBe('fail');
+    expect(verdict.reasons.every((r) => r.startsWith('s1 \u00d7 m2: ') || r.startsWith('s2 \u00d7 m1: '))).toBe(true);
+    expect(decideGate([rows[0], rows[2]], gate()).verdict).toBe('inconclusive');
+    expect(decideGate([rows[0], { ...rows[2], verdict: 'error' }], gate()).verdict).toBe('error');
   });
 
   it('passes with a summary line, and passes an empty comparison', () => {
-    const rows = compareRows([testCase('a', pass(), pass())], { repeat: 1, gate: gate() });
-    expect(decideGate(rows, gate()).reasons).toEqual([
-      '1 suite \u00d7 model comparison passed (maxRegressions 0, maxScoreDrop 0, minPassRate 0, alpha 0.05)',
-    ]);
+    const rows = compareRows(flips(10, 0), { repeat: 1, gate: gate({ maxRegressions: 2 }) });
+    expect(decideGate(rows, gate({ maxRegressions: 2 })).reasons).toEqual(['1 suite \u00d7 model comparison passed (margin 0.02, alpha 0.05, maxRegressions 2, maxScoreDrop 0, minPassRate 0)']);
     expect(decideGate([], gate())).toEqual({ verdict: 'pass', reasons: ['no cases compared'] });
   });
 
-  it('prefers fail over error across rows', () => {
-    const rows = compareRows(
-      [testCase('a', pass(), 'error', { suite: 's', model: 'x' }), testCase('a', pass(), fail(), { suite: 's', model: 'y' })],
-      { repeat: 1, gate: gate() },
-    );
-    const verdict = decideGate(rows, gate());
-    expect(verdict.verdict).toBe('fail');
-    expect(verdict.reasons).toHaveLength(2);
-  });
-
-  it('builds the comparison block', () => {
-    const rows = compareRows([testCase('a', pass(), fail())], { repeat: 1, gate: gate({ alpha: 0.01 }) });
+  it('builds the comparison block with the family-wise test', () => {
+    const rows = compareRows(flips(10, 9), { repeat: 1, gate: gate({ alpha: 0.01 }) });
     const comparison = buildComparison(rows, { spec: 'HEAD~1', label: 'git 3f2a1b0 (HEAD~1)' }, { spec: 'working tree', label: 'working tree' }, gate({ alpha: 0.01 }));
-    expect(comparison).toMatchObject({ alpha: 0.01, rows, baseline: { spec: 'HEAD~1' }, gate: { verdict: 'fail' } });
+    expect(comparison).toMatchObject({ alpha: 0.01, margin: 0.02, rows, baseline: { spec: 'HEAD~1' }, gate: { verdict: 'fail' } });
+    expect(comparison.familyWise).toEqual({ test: 'min-p sign-flip (single-step, mid-p), per-case Fisher–Holm', rows: 1, pValue: rows[0].pValueFamily, alphaMean: 0.01, alphaCase: 0 });
+    expect(rows[0].pValueFamily).toBeCloseTo(2 ** -10, 14);
   });
 });
 
-describe('noisy gate (repeat > 1)', () => {
-  it('passes a seeded no-change comparison', () => {
+describe('family-wise over rows', () => {
+  it('shares flips between models of one case: two identical rows cost (almost) nothing', () => {
+    const at = (model: string) => ({ suite: 's', model });
+    const [a, b] = compareRows([...flips(30, 6, 1, at('m1')), ...flips(30, 6, 1, at('m2'))], { repeat: 1, gate: gate() });
+    expect(a.pValue).toBeCloseTo(mcnemarMidP(6, 1), 14);
+    expect(a.pValueFamily).toBeGreaterThanOrEqual(a.pValue!);
+    // Perfectly dependent rows: the family-wise p is the row's own, up to Monte Carlo error.
+    expect(Math.abs(a.pValueFamily! - a.pValue!)).toBeLessThan(0.005);
+    expect(b.pValueFamily).toBe(a.pValueFamily);
+  });
+
+  it('adjusts independent rows: the same data in two suites has a larger family-wise p-value', () => {
+    const at = (suite: string) => ({ suite, model: 'm' });
+    const rows = compareRows([...flips(30, 6, 1, at('s1')), ...flips(30, 6, 1, at('s2'))], { repeat: 1, gate: gate() });
+    const p = mcnemarMidP(6, 1);
+    // Two independent tests: about 1 − (1 − p)², a little less with mid-p ties.
+    expect(rows[0].pValueFamily).toBeGreaterThan(1.6 * p);
+    expect(rows[0].pValueFamily).toBeLessThan(2.1 * p);
+    expect(rows.every((r) => r.verdict === 'fail')).toBe(rows[0].pValueFamily! < 0.05);
+  });
+
+  it('keeps the upper bound at the family-wise level: U < 0 exactly when the row failed', () => {
+    const at = (suite: string) => ({ suite, model: 'm' });
+    for (const regressed of [4, 5, 6, 7]) {
+      const rows = compareRows([...flips(40, regressed, 0, at('s1')), ...flips(40, regressed, 0, at('s2')), ...flips(40, 0, 0, at('s3'))], { repeat: 1, gate: gate() });
+      for (const row of rows) expect(row.passRateDeltaCi[1] < 0).toBe(row.verdict === 'fail');
+    }
+  });
+});
+
+describe('repeat > 1: the mid-p sign-flip test of per-case pass rates', () => {
+  it('does not fail a seeded no-change comparison, and its interval covers 0', () => {
     const [row] = compareRows(noisyCases(101, 200, 5, 0), { repeat: 5, gate: gate() });
-    expect(row.test).toBe('paired-permutation');
-    expect(row.verdict).toBe('pass');
+    expect(row.test).toBe('sign-flip-midp');
+    expect(row.verdict).not.toBe('fail');
     expect(row.pValue).toBeGreaterThanOrEqual(0.05);
     expect(row.passRateDeltaCi[0]).toBeLessThan(0);
     expect(row.passRateDeltaCi[1]).toBeGreaterThan(0);
-    expect(row.reasons[0]).toMatch(/^\d+ regressed, \d+ improved, \d+ unchanged-pass, \d+ unchanged-fail$/);
     expect(Object.values(row.counts).reduce((a, b) => a + b, 0)).toBe(200);
   });
 
@@ -255,12 +305,11 @@ describe('noisy gate (repeat > 1)', () => {
     expect(row.passRateDeltaCi[0]).toBeLessThan(row.passRateDelta);
     expect(row.passRateDeltaCi[1]).toBeGreaterThan(row.passRateDelta);
     expect(row.passRateDeltaCi[1]).toBeLessThan(0);
-    expect(row.reasons[0]).toMatch(/^pass rate 0\.\d\d \u2192 0\.\d\d \(\u22120\.\d\d, 90% CI \u22120\.\d\d \u2026 \u22120\.\d\d, p<0\.0001 < 0\.05\)$/);
+    expect(row.reasons[0]).toMatch(/^pass rate 0\.\d\d \u2192 0\.\d\d \(\u22120\.\d\d, 95% bounds \u22120\.\d\d \u2026 \u22120\.\d\d\): significantly worse, mid-p sign-flip over 200 cases, p<0\.0001 < 0\.05$/);
     expect(row.reasons.at(-1)).toBe(
       `${row.counts.regressed} regressed, ${row.counts.improved} improved, ${row.counts['unchanged-pass']} unchanged-pass, ` +
         `${row.counts['unchanged-fail']} unchanged-fail (majority of repeats; informative only)`,
     );
-    expect(row.counts.regressed).toBeGreaterThan(row.counts.improved);
   });
 
   it('is deterministic', () => {
@@ -268,29 +317,12 @@ describe('noisy gate (repeat > 1)', () => {
     expect(compareRows(noisyCases(7, 60, 3, 0.1), options)).toEqual(compareRows(noisyCases(7, 60, 3, 0.1), options));
   });
 
-  it('uses exact McNemar when repeats are unanimous, and needs more than a few flips', () => {
-    const flip = (id: string) => testCase(id, repeated(3, { pass: true }), repeated(3, { pass: false }));
+  it('fails four broken cases of a deterministic suite at repeat 3 (mid-p 1/32; the exact test gave 1/16)', () => {
+    const broken = (id: string) => testCase(id, repeated(3, { pass: true }), repeated(3, { pass: false }));
     const same = (id: string) => testCase(id, repeated(3, { pass: true }), repeated(3, { pass: true }));
-    const [eight] = compareRows([...'abcdefgh'].map(flip).concat([...'ijkl'].map(same)), { repeat: 3, gate: gate() });
-    expect(eight).toMatchObject({ test: 'mcnemar-exact', verdict: 'fail' });
-    expect(eight.pValue).toBeCloseTo(1 / 256, 14);
-    const [three] = compareRows([...'abc'].map(flip).concat([...'ijkl'].map(same)), { repeat: 3, gate: gate() });
-    expect(three).toMatchObject({ test: 'mcnemar-exact', verdict: 'pass' });
-    expect(three.pValue).toBeCloseTo(1 / 8, 14);
-    expect(three.reasons).toContain('pass rate 1.00 \u2192 0.57 (\u22120.43, 90% CI \u22120.71 \u2026 \u22120.14, p=0.13 \u2265 0.05)');
-  });
-
-  it('reads maxRegressions as case-passes lost, tested with that tolerance', () => {
-    // 60 of 200 cases lose one pass in five: 12 case-passes lost.
-    const cases = Array.from({ length: 200 }, (_, i) =>
-      testCase(`c${i}`, repeated(5, { pass: true }), i < 60 ? [...repeated(4, { pass: true }), { pass: false }] : repeated(5, { pass: true })),
-    );
-    const [strict] = compareRows(cases, { repeat: 5, gate: gate() });
-    expect(strict.verdict).toBe('fail');
-    const [tolerant] = compareRows(cases, { repeat: 5, gate: gate({ maxRegressions: 20 }) });
-    expect(tolerant.test).toBe('paired-permutation');
-    expect(tolerant.verdict).toBe('pass');
-    expect(tolerant.reasons.some((r) => r.includes("loss above 20 cases' worth of passes: p=1 \u2265 0.05"))).toBe(true);
+    const [four] = compareRows([...'abcd'].map(broken).concat([...'efghijklmnop'].map(same)), { repeat: 3, gate: gate() });
+    expect(four).toMatchObject({ test: 'sign-flip-midp', verdict: 'fail' });
+    expect(four.pValue).toBeCloseTo(1 / 32, 14);
   });
 
   it('tests the score drop on unchanged cases against maxScoreDrop', () => {
@@ -302,18 +334,80 @@ describe('noisy gate (repeat > 1)', () => {
     expect(strict.reasons[0]).toMatch(/^mean score of the 50 cases with unchanged pass\/fail 0\.90 \u2192 0\.75 \(\u22120\.15, p<0\.0001 < 0\.05\)$/);
     const [tolerant] = compareRows(cases, { repeat: 4, gate: gate({ maxScoreDrop: 0.2 }) });
     expect(tolerant.verdict).toBe('pass');
-    expect(tolerant.reasons.some((r) => r.includes('drop above 0.2: p=1'))).toBe(true);
   });
 
-  it('fails the floor only when the pass rate is significantly below it', () => {
+  it('fails the floor only when the pass rate is significantly below it, and is inconclusive when it is short but not significantly', () => {
     const draw = (passes: number, of: number) => Array.from({ length: of }, (_, k) => ({ pass: k < passes }));
     const low = Array.from({ length: 200 }, (_, i) => testCase(`c${i}`, draw(i % 5 < 3 ? 2 : 1, 5), draw(i % 5 < 2 ? 2 : 1, 5)));
     const [below] = compareRows(low, { repeat: 5, gate: gate({ minPassRate: 0.5 }) });
     expect(below.verdict).toBe('fail');
-    expect(below.reasons).toContain('candidate pass rate 0.28 over 200 cases is below the floor 0.5 (95% upper bound 0.30)');
+    expect(below.reasons).toContain('candidate pass rate 0.28 over 200 cases is significantly below the floor 0.5 (95% upper bound 0.30)');
     const near = Array.from({ length: 10 }, (_, i) => testCase(`c${i}`, draw(i < 4 ? 3 : 2, 5), draw(i < 4 ? 3 : 2, 5)));
-    const [close] = compareRows(near, { repeat: 5, gate: gate({ minPassRate: 0.5 }) });
-    expect(close.verdict).toBe('pass');
-    expect(close.reasons).toContain('candidate pass rate 0.48 over 10 cases is not significantly below the floor 0.5 (95% upper bound 0.60)');
+    const [close] = compareRows(near, { repeat: 5, gate: gate({ minPassRate: 0.5, maxRegressions: 0 }) });
+    expect(close.verdict).toBe('inconclusive');
+    expect(close.decidedBy).toBe('floor: the pass rate is below gate.minPassRate, but not significantly');
+    expect(close.reasons).toEqual([expect.stringMatching(/^candidate pass rate 0\.48 over 10 cases is below the floor 0\.5, but not significantly \(95% upper bound 0\.\d\d\)$/)]);
+  });
+
+  it('flags one broken case the mean cannot see: Fisher per case, Holm across the cases that could reach significance', () => {
+    const cases = Array.from({ length: 200 }, (_, i) =>
+      i === 0 ? testCase('c0', repeated(10, { pass: true }), repeated(10, { pass: false })) : testCase(`c${i}`, repeated(10, { pass: i % 2 === 0 }), repeated(10, { pass: i % 2 === 0 })),
+    );
+    const analysis = analyseGate(cases, { repeat: 10, gate: gate() });
+    const [row] = analysis.rows;
+    expect(analysis.alphaCase).toBeCloseTo(0.0125, 14);
+    expect(row.verdict).toBe('fail');
+    expect(row.perCase).toEqual({ test: 'fisher-holm', alpha: 0.0125, tested: 1, significant: ['c0'] });
+    expect(row.decidedBy).toMatch(/^Fisher per case, Holm across the 1 case that could reach significance, alpha 0\.0125 of 0\.05: c0 adjusted p<0\.0001 < 0\.05$/);
+    expect(analysis.cases[0]).toMatchObject({ caseId: 'c0', significant: true, worse: true });
+    // At repeat 3 no single case can be significant: all of alpha goes to the mean test.
+    expect(analyseGate(noisyCases(3, 50, 3, 0), { repeat: 3, gate: gate() }).alphaCase).toBe(0);
+  });
+
+  it('lists the cases more repeats could still decide', () => {
+    const analysis = analyseGate(noisyCases(11, 30, 3, 0), { repeat: 3, gate: gate() });
+    expect(analysis.rows[0].verdict).toBe('inconclusive');
+    const open = undecidedCases(analysis);
+    expect(open.length).toBeGreaterThan(0);
+    expect(open.every((c) => c.disagree && !c.significant)).toBe(true);
+    expect(open.length).toBe(analysis.cases.filter((c) => c.disagree).length);
+  });
+});
+
+describe('the interval is the inversion of the deciding tests', () => {
+  it('U < 0 exactly when the mean test fails; L > −margin exactly when the row passes (unless it failed)', () => {
+    const random = createRandom(99);
+    for (let trial = 0; trial < 60; trial++) {
+      const n = 5 + Math.floor(random.float() * 60);
+      const repeats = 1 + Math.floor(random.float() * 4);
+      const drop = random.float() < 0.5 ? 0 : 0.3 * random.float();
+      const [row] = compareRows(noisyCases(1000 + trial, n, repeats, drop), { repeat: repeats, gate: gate() });
+      const meanFailed = row.reasons.some((r) => r.includes('significantly worse, '));
+      expect(row.passRateDeltaCi[1] < 0).toBe(meanFailed);
+      if (row.verdict !== 'fail') expect(row.passRateDeltaCi[0] > -0.02).toBe(row.verdict === 'pass');
+      expect(row.passRateDeltaCi[0]).toBeLessThanOrEqual(row.passRateDeltaCi[1]);
+    }
+  });
+});
+
+describe('run.json', () => {
+  it('the comparison block, with every new field, matches schemas/run.schema.json', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { Ajv2020 } = await import('ajv/dist/2020.js');
+    const schema = JSON.parse(await readFile(new URL('../../schemas/run.schema.json', import.meta.url), 'utf8'));
+    const { default: addFormats } = await import('ajv-formats');
+    const ajv = new Ajv2020({ strict: true, allErrors: true });
+    addFormats.default(ajv);
+    const validate = ajv.addSchema(schema).getSchema(`${schema.$id}#/$defs/Comparison`)!;
+    const cases = [
+      ...flips(10, 3, 0, { suite: 's', model: 'a' }),
+      ...Array.from({ length: 30 }, (_, i) => testCase(`r${i}`, repeated(10, { pass: true }), repeated(10, { pass: i !== 0 }), { suite: 's', model: 'b' })),
+    ];
+    const rows = compareRows(cases, { repeat: 10, gate: gate() });
+    expect(rows.map((r) => r.verdict)).toEqual(['inconclusive', 'fail']);
+    expect(rows[0].toDecide).toBeDefined();
+    expect(rows[1].perCase?.significant).toEqual(['r0']);
+    const comparison = buildComparison(rows, { spec: 'HEAD~1', label: 'HEAD~1' }, { spec: 'working tree', label: 'working tree' }, gate());
+    expect(validate(comparison), JSON.stringify(validate.errors)).toBe(true);
   });
 });

@@ -1,14 +1,6 @@
 export { classifyChange } from './classify.js';
-export { compareRows, decideGate, type CompareOptions } from './gate.js';
+export { analyseGate, compareRows, decideGate, undecidedCases, type CaseFinding, type CompareOptions, type GateAnalysis } from './gate.js';
 export { buildComparison } from './build-comparison.js';
-export { signFlipTest, type SignFlipOptions, type SignFlipResult } from './permutation.js';
-export {
-  binomialCdf,
-  binomialSf,
-  bootstrapMeanIntervals,
-  clopperPearsonUpper,
-  createRandom,
-  mcnemarExact,
-  quantile,
-  quantileSorted,
-} from './stats.js';
+export { perCaseTest, fisherWorse, type CaseCounts, type PerCaseResult } from './per-case.js';
+export { floorTest, type FloorData, type FloorResult } from './floor-test.js';
+export { binomialCdf, binomialSf, clopperPearsonUpper, createRandom, mcnemarExact, mcnemarMidP } from './stats.js';

@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import {
   binomialCdf,
+  binomialPmf,
   binomialSf,
-  bootstrapMeanIntervals,
   clopperPearsonUpper,
   createRandom,
   logGamma,
   mcnemarExact,
+  mcnemarMidP,
   mean,
-  quantile,
-  quantileSorted,
+  normalQuantile,
+  regularizedBeta,
 } from './stats.js';
 
 // Reference values: exact rational sums (Python fractions + math.comb), checked against R's pbinom/qbeta.
@@ -54,12 +55,55 @@ describe('mcnemarExact (one-sided: candidate worse)', () => {
   });
 });
 
+describe('mcnemarMidP (one-sided: candidate worse)', () => {
+  it('matches Fagerland, Lydersen & Laake (2013): 1 vs 7 discordant pairs, two-sided mid-p 0.039 (exact 0.070)', () => {
+    expect(2 * mcnemarMidP(7, 1)).toBeCloseTo(0.039, 3);
+    expect(2 * mcnemarMidP(7, 1)).toBeCloseTo(10 / 256, 14);
+    expect(2 * mcnemarExact(7, 1)).toBeCloseTo(0.0703125, 14);
+  });
+
+  it('is the exact p-value less half the probability of the observed count', () => {
+    for (const [b, c] of [[5, 0], [8, 2], [2, 8], [3, 3], [0, 4], [40, 25]]) {
+      expect(mcnemarMidP(b, c)).toBeCloseTo(mcnemarExact(b, c) - 0.5 * binomialPmf(b, b + c, 0.5), 14);
+    }
+    expect(mcnemarMidP(3, 0)).toBeCloseTo(1 / 16, 14);
+    expect(mcnemarMidP(4, 0)).toBeCloseTo(1 / 32, 14);
+    expect(mcnemarMidP(0, 0)).toBe(0.5);
+  });
+});
+
+describe('regularizedBeta and normalQuantile', () => {
+  it('match closed forms and R (pbeta, qnorm)', () => {
+    // I_x(a, b) = P(Binomial(a + b − 1, x) ≥ a) for integer a, b.
+    expect(regularizedBeta(0.5, 2, 3)).toBeCloseTo(11 / 16, 13);
+    expect(regularizedBeta(0.3, 4, 7)).toBeCloseTo(binomialSf(4, 10, 0.3), 13);
+    expect(regularizedBeta(0.9, 30, 2)).toBeCloseTo(binomialSf(30, 31, 0.9), 13);
+    expect(regularizedBeta(0.2, 0.5, 0.5)).toBeCloseTo((2 / Math.PI) * Math.asin(Math.sqrt(0.2)), 12);
+    expect(regularizedBeta(0, 2, 2)).toBe(0);
+    expect(regularizedBeta(1, 2, 2)).toBe(1);
+    expect(normalQuantile(0.975)).toBeCloseTo(1.959963984540054, 8);
+    expect(normalQuantile(0.95)).toBeCloseTo(1.6448536269514722, 8);
+    expect(normalQuantile(0.001)).toBeCloseTo(-3.090232306167813, 7);
+    expect(normalQuantile(0.5)).toBeCloseTo(0, 12);
+  });
+});
+
 describe('clopperPearsonUpper', () => {
   it('matches qbeta(1 - alpha, k + 1, n - k)', () => {
     expect(clopperPearsonUpper(5, 10, 0.05)).toBeCloseTo(0.777558898991871, 9);
     expect(clopperPearsonUpper(0, 10, 0.05)).toBeCloseTo(1 - 0.05 ** 0.1, 9);
     expect(clopperPearsonUpper(30, 100, 0.05)).toBeCloseTo(0.3842206127942017, 9);
     expect(clopperPearsonUpper(10, 10, 0.05)).toBe(1);
+  });
+
+  it('extends continuously to fractional counts (an effective sample size)', () => {
+    const at2 = clopperPearsonUpper(2, 10, 0.05);
+    const at3 = clopperPearsonUpper(3, 10, 0.05);
+    const between = clopperPearsonUpper(2.5, 10, 0.05);
+    expect(between).toBeGreaterThan(at2);
+    expect(between).toBeLessThan(at3);
+    // 1 − I_p(x + 1, n − x) = alpha at the bound.
+    expect(1 - regularizedBeta(between, 3.5, 7.5)).toBeCloseTo(0.05, 9);
   });
 });
 
@@ -81,46 +125,5 @@ describe('createRandom (mulberry32)', () => {
     expect(mean(values)).toBeCloseTo(0.5, 1);
     const word = random.uint32();
     expect(Number.isInteger(word) && word >= 0 && word < 2 ** 32).toBe(true);
-  });
-});
-
-describe('quantiles', () => {
-  it('interpolates like R type 7', () => {
-    expect(quantileSorted([1, 2, 3, 4], 0.5)).toBe(2.5);
-    expect(quantileSorted([1, 2, 3, 4], 0)).toBe(1);
-    expect(quantileSorted([1, 2, 3, 4], 1)).toBe(4);
-    expect(quantile([10, 0, 5], 0.25)).toBe(2.5);
-    expect(quantile([], 0.5)).toBeNaN();
-  });
-});
-
-describe('bootstrapMeanIntervals', () => {
-  it('is degenerate for constant or empty series', () => {
-    const [[lo, hi]] = bootstrapMeanIntervals([[0.2, 0.2, 0.2]], 0.05);
-    expect(lo).toBeCloseTo(0.2, 12);
-    expect(hi).toBeCloseTo(0.2, 12);
-    expect(bootstrapMeanIntervals([[], []], 0.05)).toEqual([[0, 0], [0, 0]]);
-  });
-
-  it('is deterministic, covers the mean, and has about the normal-theory width', () => {
-    const random = createRandom(3);
-    const values = Array.from({ length: 400 }, () => random.float() - 0.5);
-    const [first] = bootstrapMeanIntervals([values], 0.05, { seed: 9 });
-    const [again] = bootstrapMeanIntervals([values], 0.05, { seed: 9 });
-    expect(again).toEqual(first);
-    const m = mean(values);
-    expect(first[0]).toBeLessThan(m);
-    expect(first[1]).toBeGreaterThan(m);
-    const sd = Math.sqrt(values.reduce((s, v) => s + (v - m) ** 2, 0) / (values.length - 1));
-    const normalWidth = 2 * 1.645 * (sd / Math.sqrt(values.length));
-    expect((first[1] - first[0]) / normalWidth).toBeGreaterThan(0.85);
-    expect((first[1] - first[0]) / normalWidth).toBeLessThan(1.15);
-  });
-
-  it('resamples the series together (pairing kept)', () => {
-    const values = [0, 1, 0, 1, 1, 0, 0, 1];
-    const [a, b] = bootstrapMeanIntervals([values, values.map((v) => 2 * v)], 0.1, { seed: 1 });
-    expect(b[0]).toBeCloseTo(2 * a[0], 12);
-    expect(b[1]).toBeCloseTo(2 * a[1], 12);
   });
 });

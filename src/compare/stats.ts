@@ -1,8 +1,9 @@
 /**
- * Small, dependency-free statistics for `compare`: a seeded PRNG, exact binomial tails, the exact
- * one-sided McNemar test, Clopper–Pearson bounds, quantiles and a paired percentile bootstrap.
+ * Small, dependency-free statistics for `compare`: a seeded PRNG, exact binomial tails, the
+ * one-sided McNemar test (exact and mid-p), the regularised incomplete beta function,
+ * Clopper–Pearson bounds (also for a fractional count) and the normal quantile.
  * Every function is deterministic given its inputs (randomised ones take a seed).
- * The sign-flip permutation test lives in permutation.ts.
+ * The sign-flip test lives in sign-flip.ts, its family-wise calibration in family.ts.
  */
 
 /** Seed used when a caller gives none, so a comparison never depends on the clock. */
@@ -95,6 +96,16 @@ export function binomialSf(k: number, n: number, p: number): number {
   return k >= mode ? upperSum(k, n, p) : Math.max(0, 1 - lowerSum(k - 1, n, p));
 }
 
+/** P(X = k) for X ~ Binomial(n, p). */
+export function binomialPmf(k: number, n: number, p: number): number {
+  if (!Number.isInteger(k) || k < 0 || k > n) return 0;
+  if (p <= 0) return k === 0 ? 1 : 0;
+  if (p >= 1) return k === n ? 1 : 0;
+  if (k === 0) return (1 - p) ** n;
+  if (k === n) return p ** n;
+  return Math.exp(logBinomialPmf(k, n, p));
+}
+
 /**
  * Exact one-sided McNemar test for "candidate is worse": among the discordant pairs, `regressed`
  * went pass → fail and `improved` fail → pass. Under H0 each discordant pair is a fair coin, so
@@ -107,35 +118,100 @@ export function mcnemarExact(regressed: number, improved: number): number {
 }
 
 /**
+ * Mid-p one-sided McNemar test (Fagerland, Lydersen & Laake 2013): the exact p-value less half
+ * the probability of the observed count, P(X > regressed) + ½·P(X = regressed) with
+ * X ~ Binomial(regressed + improved, 1/2). Twice it is the two-sided mid-p when regressed is the
+ * larger count. No discordant pairs → ½ (no evidence either way).
+ */
+export function mcnemarMidP(regressed: number, improved: number): number {
+  const n = regressed + improved;
+  return binomialSf(regressed + 1, n, 0.5) + 0.5 * binomialPmf(regressed, n, 0.5);
+}
+
+/**
+ * The regularised incomplete beta function I_x(a, b) (a, b > 0): a continued fraction
+ * (modified Lentz), on the side of x where it converges fast.
+ */
+export function regularizedBeta(x: number, a: number, b: number): number {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  const front = Math.exp(logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log1p(-x));
+  if (x < (a + 1) / (a + b + 2)) return (front * betaFraction(x, a, b)) / a;
+  return 1 - (front * betaFraction(1 - x, b, a)) / b;
+}
+
+function betaFraction(x: number, a: number, b: number): number {
+  const tiny = 1e-300;
+  let c = 1;
+  let d = 1 - ((a + b) * x) / (a + 1);
+  if (Math.abs(d) < tiny) d = tiny;
+  d = 1 / d;
+  let h = d;
+  for (let m = 1; m <= 1000; m++) {
+    const m2 = 2 * m;
+    let step = (m * (b - m) * x) / ((a + m2 - 1) * (a + m2));
+    d = 1 + step * d;
+    if (Math.abs(d) < tiny) d = tiny;
+    c = 1 + step / c;
+    if (Math.abs(c) < tiny) c = tiny;
+    d = 1 / d;
+    h *= d * c;
+    step = (-(a + m) * (a + b + m) * x) / ((a + m2) * (a + m2 + 1));
+    d = 1 + step * d;
+    if (Math.abs(d) < tiny) d = tiny;
+    c = 1 + step / c;
+    if (Math.abs(c) < tiny) c = tiny;
+    d = 1 / d;
+    const delta = d * c;
+    h *= delta;
+    if (Math.abs(delta - 1) < 1e-15) break;
+  }
+  return h;
+}
+
+/**
  * One-sided Clopper–Pearson upper bound at level 1 − alpha for a binomial proportion with
- * `successes` out of `trials`: the p at which P(X ≤ successes) = alpha.
+ * `successes` out of `trials`: the p at which P(X ≤ successes) = alpha, i.e. the (1 − alpha)
+ * quantile of Beta(successes + 1, trials − successes). Counts may be fractional (an effective
+ * sample size): the beta form extends them continuously.
  */
 export function clopperPearsonUpper(successes: number, trials: number, alpha: number): number {
   if (trials <= 0) return 1;
   if (successes >= trials) return 1;
-  let lo = successes / trials;
+  const x = Math.max(0, successes);
+  let lo = x / trials;
   let hi = 1;
-  for (let i = 0; i < 60; i++) {
+  for (let i = 0; i < 100 && hi - lo > 1e-15; i++) {
     const mid = (lo + hi) / 2;
-    if (binomialCdf(successes, trials, mid) > alpha) lo = mid;
+    // P(X ≤ x) at p = mid is 1 − I_mid(x + 1, n − x): decreasing in p.
+    if (1 - regularizedBeta(mid, x + 1, trials - x) > alpha) lo = mid;
     else hi = mid;
   }
   return hi;
 }
 
-/** Quantile of sorted values by linear interpolation (Hyndman–Fan type 7, R's default). */
-export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
-  const n = sorted.length;
-  if (n === 0) return Number.NaN;
-  const h = (n - 1) * Math.min(1, Math.max(0, q));
-  const lo = Math.floor(h);
-  const hi = Math.min(n - 1, lo + 1);
-  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
-}
-
-/** Quantile of unsorted values (copies, then sorts). */
-export function quantile(values: ArrayLike<number>, q: number): number {
-  return quantileSorted(Float64Array.from(values).sort(), q);
+/** The standard normal quantile Φ⁻¹(p), 0 < p < 1 (Acklam's rational approximation, relative error below 1.2e-9). */
+export function normalQuantile(p: number): number {
+  if (p <= 0) return -Infinity;
+  if (p >= 1) return Infinity;
+  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
+  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
+  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const low = 0.02425;
+  let x: number;
+  if (p < low) {
+    const q = Math.sqrt(-2 * Math.log(p));
+    x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  } else if (p <= 1 - low) {
+    const q = p - 0.5;
+    const r = q * q;
+    x = ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+  } else {
+    const q = Math.sqrt(-2 * Math.log(1 - p));
+    x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  }
+  return x;
 }
 
 /** Arithmetic mean; 0 for no values. */
@@ -144,43 +220,4 @@ export function mean(values: ArrayLike<number>): number {
   let sum = 0;
   for (let i = 0; i < values.length; i++) sum += values[i];
   return sum / values.length;
-}
-
-export interface BootstrapOptions {
-  /** @default 2000 */
-  resamples?: number;
-  seed?: number;
-}
-
-/**
- * Paired percentile bootstrap intervals for the means of several per-case series (e.g. pass-rate
- * and score differences). Cases are resampled with replacement, the same draws for every series,
- * so pairing and the correlation between series are kept. Returns `[q(tail), q(1 − tail)]` of the
- * resampled means for each series; no values gives `[0, 0]`.
- */
-export function bootstrapMeanIntervals(
-  series: ReadonlyArray<ArrayLike<number>>,
-  tail: number,
-  options: BootstrapOptions = {},
-): Array<[number, number]> {
-  const n = series[0]?.length ?? 0;
-  if (n === 0) return series.map(() => [0, 0]);
-  const resamples = options.resamples ?? 2000;
-  const random = createRandom(options.seed ?? DEFAULT_SEED);
-  const columns = series.map((values) => Float64Array.from(values));
-  const means = series.map(() => new Float64Array(resamples));
-  const picks = new Int32Array(n);
-  for (let b = 0; b < resamples; b++) {
-    for (let i = 0; i < n; i++) picks[i] = Math.floor(random.float() * n);
-    for (let m = 0; m < columns.length; m++) {
-      const column = columns[m];
-      let sum = 0;
-      for (let i = 0; i < n; i++) sum += column[picks[i]];
-      means[m][b] = sum / n;
-    }
-  }
-  return means.map((values) => {
-    values.sort();
-    return [quantileSorted(values, tail), quantileSorted(values, 1 - tail)];
-  });
 }

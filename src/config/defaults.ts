@@ -1,4 +1,4 @@
-import type { GateConfig, ReporterName } from './types.js';
+import type { ReporterName, ResolvedGate } from './types.js';
 
 export const DEFAULT_CONCURRENCY = 8;
 export const DEFAULT_REPEAT = 1;
@@ -8,7 +8,8 @@ export const DEFAULT_MAX_RETRY_WAIT_MS = 60_000;
 export const DEFAULT_MAX_CALL_MS = 300_000;
 /** 32 MiB: far beyond any chat completion, far below what would hurt a CI machine. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
-export const DEFAULT_GATE: Required<GateConfig> = { maxRegressions: 0, minPassRate: 0, maxScoreDrop: 0, alpha: 0.05, baselineCache: false };
+/** No `maxRegressions`: that policy is off unless the user sets it. */
+export const DEFAULT_GATE: ResolvedGate = { minPassRate: 0, maxScoreDrop: 0, alpha: 0.05, margin: 0.02, inconclusive: 'fail', baselineCache: false };
 export const DEFAULT_REPORTERS: ReporterName[] = ['console', 'json'];
 export const DEFAULT_PATHS = { prompts: 'prompts', evals: 'evals', fixtures: 'fixtures', reports: 'reports', cache: '.promptgate-cache' } as const;
 export const CONFIG_FILE_NAMES = ['eval.config.ts', 'eval.config.mts', 'eval.config.js', 'eval.config.mjs'] as const;

@@ -15,7 +15,7 @@ describe('resolveConfig', () => {
       models: {},
       concurrency: 8,
       repeat: 1,
-      gate: { maxRegressions: 0, minPassRate: 0, maxScoreDrop: 0, alpha: 0.05, baselineCache: false },
+      gate: { minPassRate: 0, maxScoreDrop: 0, alpha: 0.05, margin: 0.02, inconclusive: 'fail', baselineCache: false },
       suites: undefined,
       graders: {},
       reporters: ['console', 'json'],
@@ -34,7 +34,7 @@ describe('resolveConfig', () => {
     const config = resolveConfig({ concurrency: 2, repeat: 3, gate: { minPassRate: 0.8 }, prompts: 'src/prompts', cache: false, reporters: ['junit'] }, root, '/project/eval.config.ts');
     expect(config.concurrency).toBe(2);
     expect(config.repeat).toBe(3);
-    expect(config.gate).toEqual({ maxRegressions: 0, minPassRate: 0.8, maxScoreDrop: 0, alpha: 0.05, baselineCache: false });
+    expect(config.gate).toEqual({ minPassRate: 0.8, maxScoreDrop: 0, alpha: 0.05, margin: 0.02, inconclusive: 'fail', baselineCache: false });
     expect(config.paths.prompts).toBe(join(root, 'src/prompts'));
     expect(config.paths.cache).toBe(false);
     expect(config.reporters).toEqual(['junit']);

@@ -3,7 +3,7 @@ import { PromptgateError } from '../errors.js';
 import { shortHash, stableStringify } from '../util/hash.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_GATE, DEFAULT_PATHS, DEFAULT_REPEAT, DEFAULT_REPORTERS } from './defaults.js';
 import { REPORTER_NAMES } from './schema.js';
-import type { ConfigOverrides, GateConfig, ReporterName, ResolvedConfig, UserConfig } from './types.js';
+import type { ConfigOverrides, GateConfig, ReporterName, ResolvedConfig, ResolvedGate, UserConfig } from './types.js';
 
 /**
  * Applies defaults and command-line flags to a validated user config. Precedence lives here and
@@ -17,8 +17,8 @@ import type { ConfigOverrides, GateConfig, ReporterName, ResolvedConfig, UserCon
 export function resolveConfig(user: UserConfig, rootDir: string, configFile?: string, overrides: ConfigOverrides = {}): ResolvedConfig {
   checkOverrides(overrides);
   const root = resolve(rootDir);
-  const gate: Required<GateConfig> = { ...DEFAULT_GATE };
-  for (const [key, value] of Object.entries(user.gate ?? {})) if (value !== undefined) (gate as Record<string, unknown>)[key] = value;
+  const gate: ResolvedGate = { ...DEFAULT_GATE };
+  for (const [key, value] of Object.entries(user.gate ?? {})) if (value !== undefined) Object.assign(gate, { [key as keyof GateConfig]: value });
 
   const suites = user.suites?.map((suite) => (overrides.repeat === undefined ? { ...suite } : { ...suite, repeat: overrides.repeat }));
   const cache = overrides.cache === false || user.cache === false ? false : (user.cache ?? DEFAULT_PATHS.cache);

@@ -74,10 +74,21 @@ const gateConfig = {
   type: 'object',
   description: 'The regression gate of `compare`, `ci` and `drift` (and the floor of `run`).',
   properties: {
-    maxRegressions: { type: 'integer', minimum: 0, description: 'Regressed cases allowed before the gate fails.', default: DEFAULT_GATE.maxRegressions },
-    minPassRate: fraction('Candidate pass rate below this fails the gate (and `run`). 0..1.', { default: DEFAULT_GATE.minPassRate }),
+    maxRegressions: {
+      type: 'integer',
+      minimum: 0,
+      description: 'An explicit policy for deterministic suites (temperature 0, replay): fail when more cases than this are labelled regressed, and pass when no more are. Off by default (the statistical gate decides).',
+    },
+    minPassRate: fraction('Candidate pass rate significantly below this fails the gate (and `run`). 0..1.', { default: DEFAULT_GATE.minPassRate }),
     maxScoreDrop: fraction('Drop in mean score (baseline − candidate) tolerated. 0..1.', { default: DEFAULT_GATE.maxScoreDrop }),
-    alpha: { type: 'number', exclusiveMinimum: 0, maximum: 0.5, description: 'Significance level for noisy comparisons (repeat > 1).', default: DEFAULT_GATE.alpha },
+    alpha: { type: 'number', exclusiveMinimum: 0, maximum: 0.5, description: 'Significance level: the whole comparison fails at most this often when nothing changed.', default: DEFAULT_GATE.alpha },
+    margin: fraction('Non-inferiority margin: a suite × model passes when the lower confidence bound of the pass-rate change is above −margin. 0..1.', { default: DEFAULT_GATE.margin }),
+    inconclusive: {
+      type: 'string',
+      enum: ['fail', 'pass', 'neutral'],
+      description: 'What `ci` does with an inconclusive gate: exit 1 (`fail`), exit 0 (`pass`, still reported as inconclusive), or exit 4 (`neutral`).',
+      default: DEFAULT_GATE.inconclusive,
+    },
     baselineCache: {
       type: 'boolean',
       description: "Reuse the baseline's cached answers in `compare` and `ci` even when its draws are noisy (repeat > 1 or temperature not 0), instead of drawing them fresh; every report says so. Same as `--baseline-cache`.",

@@ -47,14 +47,25 @@ export interface ModelConfig {
 
 /** The regression gate of `compare`, `ci` and `drift` (and the floor of `run`). */
 export interface GateConfig {
-  /** Regressed cases allowed before the gate fails. @default 0 */
+  /**
+   * An explicit policy for deterministic suites (temperature 0, replay): the gate fails when more
+   * cases than this are labelled `regressed`, and, when no more are, that decides the pass. Off by
+   * default: the statistical gate decides (README: "Compare and the gate").
+   */
   maxRegressions?: number;
-  /** Candidate pass rate below this fails the gate (and `run`). 0..1. @default 0 */
+  /** Candidate pass rate significantly below this fails the gate (and `run`). 0..1. @default 0 */
   minPassRate?: number;
   /** Drop in mean score (baseline − candidate) tolerated. 0..1. @default 0 */
   maxScoreDrop?: number;
-  /** Significance level for noisy comparisons (repeat > 1). @default 0.05 */
+  /** Significance level: the whole comparison fails at most this often when nothing changed. @default 0.05 */
   alpha?: number;
+  /**
+   * Non-inferiority margin δ: a suite × model passes when the lower confidence bound of the
+   * pass-rate change is above −δ. 0..1. @default 0.02
+   */
+  margin?: number;
+  /** What `ci` does with an inconclusive gate: exit 1 (`fail`), exit 0 (`pass`), or exit 4 (`neutral`). @default "fail" */
+  inconclusive?: 'fail' | 'pass' | 'neutral';
   /**
    * Reuse the baseline's cached answers in `compare` and `ci` even when its draws are noisy
    * (`repeat` > 1 or a temperature that is not 0), instead of drawing them fresh. An explicit
@@ -63,6 +74,9 @@ export interface GateConfig {
    */
   baselineCache?: boolean;
 }
+
+/** The gate after defaults: every key set, except `maxRegressions` (off unless the user sets it). */
+export type ResolvedGate = Required<Omit<GateConfig, 'maxRegressions'>> & Pick<GateConfig, 'maxRegressions'>;
 
 /** A grader spec as an object (JSONL `assert` entries and suite `assert`). */
 export interface AssertionConfig {
@@ -135,7 +149,7 @@ export interface ResolvedConfig {
   judge?: string;
   concurrency: number;
   repeat: number;
-  gate: Required<GateConfig>;
+  gate: ResolvedGate;
   /** Explicit suites, or undefined for the convention. */
   suites?: SuiteConfig[];
   graders: Record<string, JsGraderFunction>;

@@ -66,7 +66,7 @@ export function renderComparisonTable(rows: ComparisonRow[]): string {
     style: { head: [], border: [] },
   });
   for (const row of rows) {
-    const verdict = row.verdict === 'pass' ? pc.green('pass') : row.verdict === 'fail' ? pc.red('FAIL') : pc.yellow('no verdict');
+    const verdict = row.verdict === 'pass' ? pc.green('pass') : row.verdict === 'fail' ? pc.red('FAIL') : row.verdict === 'inconclusive' ? pc.yellow('inconclusive') : pc.yellow('no verdict');
     table.push([
       row.suite,
       row.model,
@@ -176,7 +176,7 @@ function renderTotals(run: RunHeader): string {
   for (const note of run.notes ?? []) lines.push(pc.yellow(`Note: ${oneLine(note, 300)}`));
   if (run.status === 'interrupted') lines.push(pc.yellow('Interrupted: finished work was kept. Resume with --resume <run folder>.'));
   if (run.gate) {
-    const verdict = run.gate.verdict === 'pass' ? pc.green('Gate: PASS') : run.gate.verdict === 'fail' ? pc.red('Gate: FAIL') : pc.yellow('Gate: NO VERDICT');
+    const verdict = run.gate.verdict === 'pass' ? pc.green('Gate: PASS') : run.gate.verdict === 'fail' ? pc.red('Gate: FAIL') : run.gate.verdict === 'inconclusive' ? pc.yellow('Gate: INCONCLUSIVE') : pc.yellow('Gate: NO VERDICT');
     lines.push(`${verdict}${run.gate.reasons.length ? ` — ${run.gate.reasons.map((r) => oneLine(r, 200)).join('; ')}` : ''}`);
   }
   return lines.join('\n');

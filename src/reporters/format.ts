@@ -13,7 +13,7 @@ export function gateOf(run: RunHeader): GateVerdict | undefined {
 }
 
 export interface VerdictLabel {
-  kind: 'pass' | 'fail' | 'none';
+  kind: 'pass' | 'fail' | 'inconclusive' | 'none';
   icon: string;
   text: string;
 }
@@ -40,11 +40,12 @@ export function describeSide(info: ComparisonSideInfo, maxPrompts = 8): string {
   return `${head}: ${shown.join(', ')}`;
 }
 
-/** `✅ pass`, `❌ fail`, `⚠️ no verdict` (errors left none), or `ℹ️ no gate` when none was evaluated. */
+/** `✅ pass`, `❌ fail`, `❔ inconclusive` (exit 4), `⚠️ no verdict` (errors left none), or `ℹ️ no gate` when none was evaluated. */
 export function verdictLabel(gate: GateVerdict | undefined): VerdictLabel {
   if (!gate) return { kind: 'none', icon: 'ℹ️', text: 'no gate' };
   if (gate.verdict === 'pass') return { kind: 'pass', icon: '✅', text: 'pass' };
   if (gate.verdict === 'fail') return { kind: 'fail', icon: '❌', text: 'fail' };
+  if (gate.verdict === 'inconclusive') return { kind: 'inconclusive', icon: '❔', text: 'inconclusive' };
   return { kind: 'none', icon: '⚠️', text: 'no verdict' };
 }
 

@@ -101,6 +101,9 @@ function renderProperties(run: RunHeader, suite: string, model: string): string 
     if (prompt?.hash) props.push(property('baseline.prompt.hash', prompt.hash));
     if (prompt?.missing) props.push(property('baseline.prompt', 'none (new prompt, no baseline)'));
     if (run.comparison.sampling) props.push(property('sampling', describeSampling(run.comparison.sampling)));
+    const gateRow = run.comparison.rows.find((r) => r.suite === suite && r.model === model);
+    if (gateRow) props.push(property('gate.verdict', gateRow.verdict));
+    if (gateRow?.verdict === 'inconclusive') props.push(property('gate.inconclusive', gateRow.reasons.join('; ')));
   }
   if (row && repeatCountOf([row])) {
     const stats = (prefix: string, s: RepeatStats | undefined) =>

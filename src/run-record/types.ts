@@ -124,6 +124,8 @@ export interface SummaryRow {
   ungraded?: number;
   /** passed / (passed + failed): over graded cases only. */
   passRate: number;
+  /** Per graded case, its share of passing repeats: their mean and sample SD over cases, and the repeats (what the floor tests). */
+  casePassRates?: { mean: number; sd: number; trials: number };
   meanScore: number;
   calls: number;
   cachedCalls: number;
@@ -250,9 +252,12 @@ export interface RunFile extends RunHeader {
   cases: CaseResult[];
 }
 
-/** The gate's decision. `error`: errors left no verdict (exit 3). */
+/**
+ * The gate's decision. `error`: errors left no verdict (exit 3). `inconclusive`: not significantly
+ * worse, but not shown to be within the margin (or below the floor, not significantly): exit 4.
+ */
 export interface GateVerdict {
-  verdict: 'pass' | 'fail' | 'error';
+  verdict: 'pass' | 'fail' | 'inconclusive' | 'error';
   reasons: string[];
 }
 
@@ -263,21 +268,40 @@ export interface ComparisonRow {
   cases: number;
   baselinePassRate: number;
   candidatePassRate: number;
-  /** candidate − baseline pass rate; each end of the interval is a one-sided 1 − alpha bound (a 1 − 2·alpha two-sided interval). */
+  /** candidate − baseline pass rate (mean over compared cases of the per-case difference). */
   passRateDelta: number;
+  /**
+   * [L, U]: L is the one-sided (1 − alpha) lower bound of the pass test (L > −margin ⇔ the row
+   * is non-inferior), U the one-sided upper bound of the fail test, family-wise (U < 0 ⇔ the row
+   * is significantly worse); both are inversions of those tests. Runs made by earlier
+   * versions hold a bootstrap percentile interval here.
+   */
   passRateDeltaCi: [number, number];
   baselineMeanScore: number;
   candidateMeanScore: number;
   scoreDelta: number;
+  /** Bounds of the mean score change over the compared cases (describes; the score rule tests the unchanged cases). */
   scoreDeltaCi: [number, number];
   /** Count of cases per change status. */
   counts: Record<ChangeStatus, number>;
-  /** Name of the statistical test used (e.g. 'exact' for repeat 1, 'mcnemar-exact', 'paired-permutation'). */
+  /**
+   * The row's test: `mcnemar-midp` (repeat 1), `sign-flip-midp` (repeats), `floor-only` (no
+   * baseline result), `none` (no case on both sides). Older runs: `exact`, `mcnemar-exact`,
+   * `paired-permutation`.
+   */
   test: string;
-  /** One-sided p-value for "candidate is worse", null when the gate was exact. */
+  /** The row's own one-sided p-value for "candidate is worse" (smallest of its rules, not adjusted); null when nothing was tested. */
   pValue: number | null;
+  /** The row's p-value adjusted family-wise over every row and rule of the comparison (reject when below alpha). */
+  pValueFamily?: number | null;
   verdict: GateVerdict['verdict'];
   reasons: string[];
+  /** One sentence: which rule decided the verdict, with its p-value or bound. */
+  decidedBy?: string;
+  /** Inconclusive rows: about how many more repeats per case or cases would likely decide it (null: not by that alone). */
+  toDecide?: { repeats: number | null; cases: number | null };
+  /** The per-case test, when alpha was split for it: cases in its Holm family, and those significantly worse. */
+  perCase?: { test: 'fisher-holm'; alpha: number; tested: number; significant: string[] };
 }
 
 export interface ComparisonSideInfo {
@@ -309,10 +333,17 @@ export interface Comparison {
   baseline: ComparisonSideInfo;
   candidate: ComparisonSideInfo;
   alpha: number;
+  /** Non-inferiority margin δ of the pass rule. */
+  margin?: number;
   rows: ComparisonRow[];
   gate: GateVerdict;
   /** Where each side's answers came from: drawn fresh, reused from the cache, or a stored run (absent in runs written before it). */
   sampling?: ComparisonSampling;
+  /**
+   * The family-wise test over every row: the whole comparison fails at most alpha of the time when
+   * nothing changed. `pValue`: the smallest row `pValueFamily`; `alphaMean` + `alphaCase` = alpha.
+   */
+  familyWise?: { test: string; rows: number; pValue: number | null; alphaMean: number; alphaCase: number };
 }
 
 /** Where a side's answers came from: `fresh` (new calls: the cache was not read for its noisy calls) or `cache` (cached answers reused). */

@@ -13,10 +13,24 @@ describe('run floor', () => {
   it('passes with failing cases when no floor is set', () => {
     expect(decideRunFloor([row(1, 9)], totals(), DEFAULT_GATE).verdict).toBe('pass');
   });
-  it('fails below minPassRate and says which suite', () => {
+  it('fails significantly below minPassRate and says which suite', () => {
+    const verdict = decideRunFloor([row(56, 44)], totals(), { ...DEFAULT_GATE, minPassRate: 0.8 });
+    expect(verdict).toEqual({ verdict: 'fail', reasons: ['s › m: pass rate 56.0% over 100 case(s) is significantly below the floor of 80.0% (95% upper bound 64.4%)'] });
+  });
+
+  it('is inconclusive (exit 4) below the floor but not significantly: ten cases cannot tell 70% from 80%', () => {
     const verdict = decideRunFloor([row(7, 3)], totals(), { ...DEFAULT_GATE, minPassRate: 0.8 });
-    expect(verdict.verdict).toBe('fail');
-    expect(verdict.reasons[0]).toContain('s › m: pass rate 70.0% is below the floor of 80.0%');
+    expect(verdict).toEqual({ verdict: 'inconclusive', reasons: ['s › m: pass rate 70.0% over 10 case(s) is below the floor of 80.0%, but not significantly (95% upper bound 91.3%): more cases would decide it'] });
+  });
+
+  it('tests the per-case pass rates over repeats, the case as the unit', () => {
+    // 100 cases at repeat 5 whose rates are all 0.7: no clustering, 500 trials of evidence.
+    const homogeneous = { ...row(100, 0), casePassRates: { mean: 0.7, sd: 0, trials: 500 } };
+    expect(decideRunFloor([homogeneous], totals(), { ...DEFAULT_GATE, minPassRate: 0.8 }).verdict).toBe('fail');
+    // Same mean, all-or-nothing cases: only 100 cases of evidence.
+    const clustered = { ...row(70, 30), casePassRates: { mean: 0.7, sd: Math.sqrt((0.21 * 100) / 99), trials: 500 } };
+    const verdict = decideRunFloor([clustered], totals(), { ...DEFAULT_GATE, minPassRate: 0.77 });
+    expect(verdict.verdict).toBe('inconclusive');
   });
   it('gives no verdict when cases still errored, naming the causes', () => {
     const verdict = decideRunFloor([row(9, 0)], totals(2), DEFAULT_GATE);

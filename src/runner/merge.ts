@@ -117,7 +117,9 @@ export async function mergeRuns(input: MergeInput): Promise<MergeResult> {
   if (gate && missingShards.length > 0) {
     // Part of the cases never ran: a pass would be a pass on what was not run.
     const reason = `incomplete: shard${missingShards.length === 1 ? '' : 's'} ${missingShards.join(', ')} of the split ${missingShards.length === 1 ? 'is' : 'are'} missing, so their cases were not run`;
-    gate = { verdict: gate.verdict === 'pass' ? 'error' : gate.verdict, reasons: gate.verdict === 'pass' ? [reason] : [...gate.reasons, reason] };
+    // Not a pass, and not inconclusive either: the missing cases, not the noise, leave it undecided.
+    const undecided = gate.verdict === 'pass' || gate.verdict === 'inconclusive';
+    gate = { verdict: undecided ? 'error' : gate.verdict, reasons: gate.verdict === 'pass' ? [reason] : [...gate.reasons, reason] };
     if (comparison) comparison.gate = gate;
   }
   const options: RunHeader['options'] = { ...first.options };

@@ -182,10 +182,11 @@ export function newRunId(now = new Date()): string {
   return `${now.toISOString().slice(0, 23).replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
 }
 
-/** Exit code of SPEC §7 for a finished session. */
+/** Exit code of SPEC §7 for a finished session, and 4 for an inconclusive gate (README: "Exit codes"). */
 export function exitCodeOf(header: RunHeader): number {
   if (header.status === 'interrupted') return 130;
   if (header.gate?.verdict === 'fail') return 1;
   if (header.gate?.verdict === 'error') return 3;
+  if (header.gate?.verdict === 'inconclusive') return 4;
   return 0;
 }

@@ -5,6 +5,10 @@ import { quantile } from '../util/stats.js';
 interface RowAccumulator {
   row: SummaryRow;
   scoreSum: number;
+  /** Over graded cases: sum and sum of squares of their pass rates, and their repeats. */
+  rateSum: number;
+  rateSquares: number;
+  trials: number;
   latencies: number[];
   costKnown: boolean;
   reported: Set<string>;
@@ -31,6 +35,9 @@ export function createSummary() {
           inputTokens: 0, outputTokens: 0, latencyP50: null, latencyP95: null, costUsd: null, modelsReported: [],
         },
         scoreSum: 0,
+        rateSum: 0,
+        rateSquares: 0,
+        trials: 0,
         latencies: [],
         costKnown: false,
         reported: new Set(),
@@ -94,7 +101,12 @@ export function createSummary() {
         acc.row.errored++;
         totals.errored++;
       }
-      if (result.status === 'pass' || result.status === 'fail') acc.scoreSum += result.meanScore;
+      if (result.status === 'pass' || result.status === 'fail') {
+        acc.scoreSum += result.meanScore;
+        acc.rateSum += result.passRate;
+        acc.rateSquares += result.passRate * result.passRate;
+        acc.trials += Math.max(1, result.repeats.length);
+      }
       acc.candidateRepeats.add(result);
       acc.baselineRepeats.add(result.baseline);
       countGraderErrors(result, graderErrors);
@@ -106,6 +118,11 @@ export function createSummary() {
         const graded = acc.row.passed + acc.row.failed;
         acc.row.passRate = graded ? acc.row.passed / graded : 0;
         acc.row.meanScore = graded ? acc.scoreSum / graded : 0;
+        if (graded > 0) {
+          const rate = acc.rateSum / graded;
+          const sd = graded > 1 ? Math.sqrt(Math.max(0, (acc.rateSquares - graded * rate * rate) / (graded - 1))) : 0;
+          acc.row.casePassRates = { mean: rate, sd, trials: acc.trials };
+        }
         acc.row.latencyP50 = quantile(acc.latencies, 0.5);
         acc.row.latencyP95 = quantile(acc.latencies, 0.95);
         acc.row.modelsReported = [...acc.reported].sort();

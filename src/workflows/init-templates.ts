@@ -20,7 +20,9 @@ export default defineConfig({
     },
   },
   defaultModel: 'echo',
-  // The gate of \`compare\`, \`ci\` and \`drift\`: no case may go from pass to fail.
+  // The gate of \`compare\`, \`ci\` and \`drift\`. This stand-in model is deterministic, so no
+  // case may go from pass to fail. With a real model that varies from run to run, remove
+  // maxRegressions: the statistical gate then decides (README: "Compare and the gate").
   gate: { maxRegressions: 0 },
 });
 `;

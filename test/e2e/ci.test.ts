@@ -222,6 +222,29 @@ describe('promptgate ci on a pull-request branch', () => {
     expect(result.stdout).toContain('every suite is compared');
   });
 
+  it('an inconclusive gate follows gate.inconclusive: fail (default, exit 1, saying what would decide it), neutral (exit 4), pass (exit 0)', async () => {
+    // Without the maxRegressions policy, 3 regressions in 6 cases (mid-p 1/16) and 3 unchanged cases prove nothing either way.
+    gitIn(work, 'checkout', '-q', '-B', 'inconclusive', 'branch-point');
+    const base = (await readFile(join(work, 'eval.config.mjs'), 'utf8')).replace('gate: { maxRegressions: 0 }', 'gate: {}');
+    expect(base).toContain('gate: {}');
+    await commitFiles(work, { 'eval.config.mjs': base, 'prompts/alpha.prompt': prompt('1.1.0', 'Repeat the word in capitals, be sloppy.') }, 'inconclusive: change');
+    const failing = await ci();
+    expect(failing.code).toBe(1);
+    const run = await readRun(/^Run folder: (.+)$/m.exec(failing.stdout)![1]);
+    expect(run.gate?.verdict).toBe('inconclusive');
+    expect(run.comparison?.rows.map((r) => r.verdict)).toEqual(['inconclusive', 'inconclusive', 'inconclusive']);
+    expect(failing.stderr.trim().split('\n').at(-1)).toMatch(/^promptgate: the gate is inconclusive, which fails ci \(gate\.inconclusive: "fail"\): alpha \u00d7 m: about \d+ more cases? would likely decide it .*; set gate\.inconclusive to "neutral" \(exit 4\) or "pass" to let it through$/);
+    expect(failing.summary).toContain('promptgate ci: inconclusive');
+    for (const [policy, code] of [['neutral', 4], ['pass', 0]] as const) {
+      await commitFiles(work, { 'eval.config.mjs': base.replace('gate: {}', `gate: { inconclusive: '${policy}' }`) }, `inconclusive: ${policy}`);
+      const result = await ci();
+      expect(result.code).toBe(code);
+      expect(result.summary).toContain('promptgate ci: inconclusive');
+      if (policy === 'pass') expect(result.stderr).toMatch(/^promptgate: note: the gate is inconclusive \(gate\.inconclusive is "pass", so ci passes\): /m);
+      else expect(result.stderr).not.toContain('the gate is inconclusive');
+    }
+  });
+
   it('an unknown base is an input error (exit 2)', async () => {
     const result = await ci(['--base', 'no-such-branch']);
     expect(result.code).toBe(2);

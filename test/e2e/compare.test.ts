@@ -177,13 +177,15 @@ describe('promptgate compare --baseline @version when several commits carry that
 
   it('same content in several commits is one version; different contents resolve to the one on the base branch', async () => {
     const result = await runCli(['compare', '--baseline', '@1.0.0'], { cwd: dir });
-    expect(result.code).toBe(1);
+    // 3 of 4 cases regress, but 4 cases cannot tell that from noise (mid-p 1/16): inconclusive, exit 4.
+    expect(result.code).toBe(4);
     const released = gitIn(dir, 'rev-parse', 'released');
     expect(result.stderr).toContain(`prompts/shout.prompt: version 1.0.0 has other contents on other branches; using the one on main (git ${released.slice(0, 7)}`);
     const run = await lastRun();
     expect(run.comparison?.baseline.commit).toBe(released);
     // The released text (no "sloppy"): the three a-c words regress against it.
     expect(run.cases.filter((c) => c.change === 'regressed')).toHaveLength(3);
+    expect(run.gate?.verdict).toBe('inconclusive');
   });
 
   it('different contents on the base branch itself are refused, listing commit and hash of each', async () => {
@@ -199,5 +201,80 @@ describe('promptgate compare --baseline @version when several commits carry that
     expect(line.split('\n')).toHaveLength(1);
     expect(line).toMatch(new RegExp(`^promptgate: prompts/shout\\.prompt: version 1\\.0\\.0 has 2 different contents in git history: ${edited} \\(hash [0-9a-f]{12}\\), ${released} \\(hash [0-9a-f]{12}\\), and not exactly one of them is on main \\(choose one: --baseline git:<commit>\\)$`));
     gitIn(dir, 'checkout', '-q', 'feature');
+  });
+});
+
+/** "sloppy" garbles words starting with a-c, "careless" those starting with a-h. */
+function garble(request: IncomingChat) {
+  const system = textOf(request.messages.find((m) => m.role === 'system')?.content);
+  const word = textOf(request.messages.find((m) => m.role === 'user')?.content).trim();
+  if ((system.includes('sloppy') && /^[a-c]/.test(word)) || (system.includes('careless') && /^[a-h]/.test(word))) return { content: `${word.toUpperCase()}!!` };
+  return { content: word.toUpperCase() };
+}
+
+describe('the gate\'s three verdicts at repeat 1, with no maxRegressions policy', () => {
+  let server: MockServer;
+  let dir: string;
+  const compare = (candidate: string, reporters: string[] = []) => runCli(['compare', '--baseline', '@1.0.0', '--candidate', candidate, ...reporters.flatMap((r) => ['--reporter', r])], { cwd: dir });
+  const runOf = async (stdout: string) => readRun(/^Run folder: (.+)$/m.exec(stdout)![1]);
+
+  beforeAll(async () => {
+    server = await startOpenAIServer({ respond: garble });
+    dir = await makeProject({});
+    initRepo(dir);
+    const config = `export default { models: { m: { provider: 'openai', model: 'shout-1', baseURL: '${server.url}' } } };\n`;
+    const cases = ['word,__expected', ...WORDS.map((w) => `${w},equals:${w.toUpperCase()}`)].join('\n');
+    await commitFiles(dir, { 'eval.config.mjs': config, 'prompts/shout.prompt': prompt('1.0.0', 'Repeat the word in capitals.'), 'evals/shout.csv': cases, '.gitignore': 'reports/\n.promptgate-cache/\n' }, '1.0.0');
+    await commitFiles(dir, { 'prompts/shout.prompt': prompt('1.1.0', 'Repeat the word in capitals, be sloppy.') }, '1.1.0');
+    await commitFiles(dir, { 'prompts/shout.prompt': prompt('1.2.0', 'Repeat the word in capitals, be careless.') }, '1.2.0');
+  });
+  afterAll(async () => server.close());
+
+  it('three regressions in ten cases are inconclusive (exit 4), in every report, with what would decide it', async () => {
+    const result = await compare('@1.1.0', ['console', 'json', 'markdown', 'junit', 'html']);
+    expect(result.code).toBe(4);
+    const runDir = /^Run folder: (.+)$/m.exec(result.stdout)![1];
+    const run = await readRun(runDir);
+    const [row] = run.comparison!.rows;
+    expect(row).toMatchObject({ verdict: 'inconclusive', test: 'mcnemar-midp', pValue: 0.0625, pValueFamily: 0.0625, counts: { regressed: 3, improved: 0 } });
+    expect(row.decidedBy).toMatch(/^neither: lower bound \u22120\.\d\d \u2264 \u22120\.02 \(margin\) and mid-p McNemar: 3 regressed vs 0 improved \(exact\), p=0\.06\d \u2265 0\.05$/);
+    expect(row.passRateDeltaCi[0]).toBeLessThanOrEqual(-0.02);
+    expect(row.passRateDeltaCi[1]).toBeGreaterThanOrEqual(0);
+    expect(row.toDecide?.cases).toBeGreaterThan(0);
+    expect(run.gate?.verdict).toBe('inconclusive');
+    expect(run.comparison?.familyWise).toMatchObject({ rows: 1, pValue: 0.0625, alphaCase: 0 });
+    const decide = run.gate!.reasons.find((r) => r.includes('would likely decide it'))!;
+    expect(decide).toMatch(/^shout \u00d7 m: about \d+ more cases? would likely decide it \(more repeats help only if the outputs vary from run to run\)$/);
+    expect(row.toDecide?.repeats).toBeNull();
+    // Its own line in every report.
+    expect(result.stdout).toMatch(/^Gate: INCONCLUSIVE \u2014 .*would likely decide it/m);
+    const summary = await readFile(join(runDir, 'summary.md'), 'utf8');
+    expect(summary).toContain('# \u2754 promptgate compare: inconclusive');
+    expect(summary).toContain(`- ${decide.replace(/\u00d7/g, '\u00d7')}`);
+    const junit = await readFile(join(runDir, 'junit.xml'), 'utf8');
+    expect(junit).toContain('<property name="gate.verdict" value="inconclusive"/>');
+    expect(junit).toMatch(/<property name="gate.inconclusive" value="[^"]*would likely decide it[^"]*"\/>/);
+    const html = await readFile(join(runDir, 'report.html'), 'utf8');
+    expect(html).toContain('"kind":"inconclusive"');
+    expect(html).toContain('would likely decide it');
+  });
+
+  it('eight regressions in ten cases fail the gate by the test (exit 1), with an interval below zero', async () => {
+    const result = await compare('@1.2.0');
+    expect(result.code).toBe(1);
+    const [row] = (await runOf(result.stdout)).comparison!.rows;
+    expect(row).toMatchObject({ verdict: 'fail', test: 'mcnemar-midp', counts: { regressed: 8, improved: 0 } });
+    expect(row.pValue).toBeCloseTo(2 ** -9, 14);
+    expect(row.decidedBy).toBe('mid-p McNemar: 8 regressed vs 0 improved (exact), p=0.002 < 0.05');
+    expect(row.passRateDeltaCi[1]).toBeLessThan(0);
+    expect(result.stdout).toMatch(/^Gate: FAIL \u2014 shout \u00d7 m: pass rate 1\.00 \u2192 0\.20 /m);
+  });
+
+  it('an unchanged candidate passes: its lower bound is above \u2212margin (exit 0)', async () => {
+    const result = await compare('@1.0.0');
+    expect(result.code).toBe(0);
+    const [row] = (await runOf(result.stdout)).comparison!.rows;
+    expect(row).toMatchObject({ verdict: 'pass', passRateDeltaCi: [0, 0] });
+    expect(row.decidedBy).toMatch(/^non-inferiority: lower bound 0\.00 > \u22120\.02 \(margin\), p=0\.00049 < 0\.05/);
   });
 });

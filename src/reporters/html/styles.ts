@@ -26,7 +26,7 @@ h1 .badge { font-size: 0.9rem; padding: 3px 12px; }
 .badge.fail, .badge.unchanged-fail { background: var(--fail-bg); color: var(--fail); }
 .badge.regressed { background: var(--regressed-bg); color: var(--regressed); border-color: var(--regressed); }
 .badge.improved { background: var(--improved-bg); color: var(--improved); }
-.badge.error, .badge.errored, .badge.none, .badge.ungraded, .badge.flaky { background: var(--error-bg); color: var(--error); }
+.badge.error, .badge.errored, .badge.none, .badge.ungraded, .badge.flaky, .badge.inconclusive { background: var(--error-bg); color: var(--error); }
 .scroll { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid var(--border); vertical-align: top; }

@@ -22,7 +22,7 @@ import {
 /** A table cell as the page shows it: text, and a badge kind or a colour class from a closed set. */
 export interface ViewCell {
   text: string;
-  badge?: 'pass' | 'fail' | 'none';
+  badge?: 'pass' | 'fail' | 'inconclusive' | 'none';
   tone?: 'delta-neg' | 'delta-pos';
 }
 
