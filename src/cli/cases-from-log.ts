@@ -6,6 +6,7 @@ import { inputError } from '../errors.js';
 import { readLines } from '../run-record/writer.js';
 import { casesFromLog, formatCasesCsv, formatCasesJsonl } from '../runtime/log-cases.js';
 import { reportError } from './errors.js';
+import type { CliRuntime } from './runtime.js';
 import { guardedJson } from '../util/output-guard.js';
 
 export interface CasesFromLogFlags {
@@ -17,7 +18,7 @@ export interface CasesFromLogFlags {
 }
 
 /** `promptgate cases from-log <calls.jsonl>`: regression cases from logged (production) calls. */
-export function registerCases(program: Command): void {
+export function registerCases(program: Command, cli: CliRuntime): void {
   const cases = program.command('cases').description('make case files');
   cases
     .command('from-log <calls>')
@@ -28,28 +29,28 @@ export function registerCases(program: Command): void {
     .option('--force', 'overwrite --out when it exists')
     .option('--debug', 'print stack traces')
     .action(async (calls: string, flags: CasesFromLogFlags) => {
-      process.exitCode = await casesFromLogCommand(calls, flags);
+      cli.exit(await casesFromLogCommand(calls, flags, cli.context));
     });
 }
 
 export async function casesFromLogCommand(
   logFile: string,
   flags: CasesFromLogFlags,
-  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = { stdout: process.stdout, stderr: process.stderr },
+  io: { cwd: string; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
 ): Promise<number> {
   try {
     const format = flags.out === undefined ? 'jsonl' : formatOf(flags.out);
-    const info = await stat(logFile).catch(() => undefined);
+    const info = await stat(resolve(io.cwd, logFile)).catch(() => undefined);
     if (!info?.isFile()) throw inputError('FILE_MISSING', `log file not found: ${logFile}`, { file: logFile });
-    if (flags.out !== undefined && !flags.force && (await stat(flags.out).catch(() => undefined))) {
+    if (flags.out !== undefined && !flags.force && (await stat(resolve(io.cwd, flags.out)).catch(() => undefined))) {
       throw inputError('USAGE', `${flags.out} exists`, { file: flags.out }, 'use --force to overwrite it, or choose another --out');
     }
-    const result = await casesFromLog(readLines<unknown>(logFile), { prompt: flags.prompt, expectOutput: flags.expectOutput, source: logFile });
+    const result = await casesFromLog(readLines<unknown>(resolve(io.cwd, logFile)), { prompt: flags.prompt, expectOutput: flags.expectOutput, source: logFile });
     const text = format === 'csv' ? formatCasesCsv(result.cases) : formatCasesJsonl(result.cases);
     if (flags.out === undefined) {
       io.stdout.write(guardedJson(text));
     } else {
-      await writeAtomically(resolve(flags.out), text);
+      await writeAtomically(resolve(io.cwd, flags.out), text);
     }
     const where = flags.out === undefined ? '' : ` to ${flags.out}`;
     io.stderr.write(`wrote ${result.cases.length} case(s) for ${result.promptId}${where} from ${result.calls} call(s)\n`);

@@ -2,13 +2,14 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { scaffoldProject, type CiKind } from '../workflows/scaffold.js';
 import { reportError } from './errors.js';
+import type { CliRuntime } from './runtime.js';
 
 export interface InitFlags {
   ci?: CiKind;
   debug?: boolean;
 }
 
-export function registerInit(program: Command): void {
+export function registerInit(program: Command, cli: CliRuntime): void {
   program
     .command('init')
     .description('scaffold eval.config.ts, a prompt and its cases (and CI workflows) in the current folder; never overwrites')
@@ -18,11 +19,12 @@ export function registerInit(program: Command): void {
     })
     .option('--debug', 'print stack traces')
     .action(async (flags: InitFlags) => {
-      process.exitCode = await initCommand(flags);
+      cli.exit(await initCommand(flags, cli.context));
     });
 }
 
-export async function initCommand(flags: InitFlags, cwd = process.cwd(), out: NodeJS.WritableStream = process.stdout): Promise<number> {
+export async function initCommand(flags: InitFlags, io: { cwd: string; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<number> {
+  const { cwd, stdout: out } = io;
   try {
     const result = await scaffoldProject(cwd, { ci: flags.ci });
     for (const path of result.created) out.write(`  created  ${path}\n`);
@@ -42,6 +44,6 @@ export async function initCommand(flags: InitFlags, cwd = process.cwd(), out: No
     out.write(`\nNext:\n${steps.map((s) => `  ${s}`).join('\n')}\n`);
     return 0;
   } catch (error) {
-    return reportError(error, Boolean(flags.debug));
+    return reportError(error, Boolean(flags.debug), io.stderr);
   }
 }

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import Table from 'cli-table3';
 import { inputError } from '../errors.js';
 import { listPromptFiles, loadPromptFile } from '../prompts/load.js';
@@ -23,11 +23,12 @@ export interface ListLogFlags {
  * `promptgate list --log <calls.jsonl>`: which prompt versions served the logged calls, how many
  * and when last, and whether each matches prompts.lock.json and the working-tree file.
  */
-export async function listLogCommand(flags: ListLogFlags, out: NodeJS.WritableStream = process.stdout): Promise<number> {
+export async function listLogCommand(flags: ListLogFlags, io: { cwd: string; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<number> {
+  const out = io.stdout;
   try {
-    const info = await stat(flags.log).catch(() => undefined);
+    const info = await stat(resolve(io.cwd, flags.log)).catch(() => undefined);
     if (!info?.isFile()) throw inputError('FILE_MISSING', `log file not found: ${flags.log}`, { file: flags.log });
-    const config = await loadConfigWithFlags({ config: flags.config, cache: true });
+    const config = await loadConfigWithFlags({ config: flags.config, cache: true }, io.cwd);
     const lock = await readLockFile(join(config.rootDir, LOCK_FILE_NAME));
     const tree = new Map<string, TreePrompt>();
     for (const file of await listPromptFiles(config.paths.prompts)) {
@@ -38,7 +39,7 @@ export async function listLogCommand(flags: ListLogFlags, out: NodeJS.WritableSt
         tree.set(promptIdOf(file), 'invalid');
       }
     }
-    const summary = await summarizeLog(readLines<unknown>(flags.log), lock, tree);
+    const summary = await summarizeLog(readLines<unknown>(resolve(io.cwd, flags.log)), lock, tree);
     if (flags.json) {
       out.write(`${guardedJson(JSON.stringify({ log: flags.log, lockFile: lock ? LOCK_FILE_NAME : null, ...summary }, null, 2))}\n`);
       return 0;
@@ -73,7 +74,7 @@ export async function listLogCommand(flags: ListLogFlags, out: NodeJS.WritableSt
     }
     return 0;
   } catch (error) {
-    return reportError(error, Boolean(flags.debug));
+    return reportError(error, Boolean(flags.debug), io.stderr);
   }
 }
 

@@ -4,9 +4,10 @@ import { readCases } from '../cases/index.js';
 import { resolveSuites } from '../runner/plan.js';
 import { reportError } from './errors.js';
 import { loadConfigWithFlags } from './options.js';
+import type { CliRuntime } from './runtime.js';
 import { guardedJson } from '../util/output-guard.js';
 
-export function registerList(program: Command): void {
+export function registerList(program: Command, cli: CliRuntime): void {
   program
     .command('list')
     .description('each prompt: id, version, hash, cases, models')
@@ -16,7 +17,7 @@ export function registerList(program: Command): void {
     .option('--debug', 'print stack traces')
     .action(async (flags: { config?: string; json?: boolean; debug?: boolean; log?: string }) => {
       const log = flags.log;
-      process.exitCode = log === undefined ? await listCommand(flags) : await (await import('./list-log.js')).listLogCommand({ ...flags, log });
+      cli.exit(log === undefined ? await listCommand(flags, cli.context) : await (await import('./list-log.js')).listLogCommand({ ...flags, log }, cli.context));
     });
 }
 
@@ -30,9 +31,10 @@ export interface ListedPrompt {
   models: string[];
 }
 
-export async function listCommand(flags: { config?: string; json?: boolean; debug?: boolean }, out: NodeJS.WritableStream = process.stdout): Promise<number> {
+export async function listCommand(flags: { config?: string; json?: boolean; debug?: boolean }, io: { cwd: string; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<number> {
+  const out = io.stdout;
   try {
-    const config = await loadConfigWithFlags({ config: flags.config, cache: true });
+    const config = await loadConfigWithFlags({ config: flags.config, cache: true }, io.cwd);
     const plans = await resolveSuites(config);
     const listed: ListedPrompt[] = [];
     for (const plan of plans) {
@@ -49,6 +51,6 @@ export async function listCommand(flags: { config?: string; json?: boolean; debu
     out.write(`${table.toString()}\n`);
     return 0;
   } catch (error) {
-    return reportError(error, Boolean(flags.debug));
+    return reportError(error, Boolean(flags.debug), io.stderr);
   }
 }

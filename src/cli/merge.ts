@@ -6,6 +6,7 @@ import { mergeRuns } from '../runner/merge.js';
 import { exitCodeOf } from '../runner/session.js';
 import { reportError } from './errors.js';
 import { addReporterOption, loadConfigWithFlags } from './options.js';
+import type { CliRuntime } from './runtime.js';
 
 interface MergeFlags {
   config?: string;
@@ -15,7 +16,7 @@ interface MergeFlags {
 }
 
 
-export function registerMerge(program: Command): void {
+export function registerMerge(program: Command, cli: CliRuntime): void {
   const command = program
     .command('merge')
     .argument('<run...>', 'run folders (or run.json files) of the shards of one `--shard i/n` split')
@@ -25,21 +26,21 @@ export function registerMerge(program: Command): void {
   addReporterOption(command, "the config's `reporters`")
     .option('--debug', 'print stack traces')
     .action(async (runs: string[], flags: MergeFlags) => {
-      process.exitCode = await mergeCommand(runs, flags);
+      cli.exit(await mergeCommand(runs, flags, cli.context));
     });
 }
 
 /** `promptgate merge`: exit code as for the command that made the shards (SPEC §7), 2 for shards that do not fit together. */
-export async function mergeCommand(runs: string[], flags: MergeFlags): Promise<number> {
+export async function mergeCommand(runs: string[], flags: MergeFlags, io: { cwd: string; env: NodeJS.ProcessEnv; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<number> {
   try {
-    const config = await loadConfigWithFlags({ config: flags.config, cache: true, reporter: flags.reporter });
-    const reporters = await createReporters(config.reporters, { rootDir: config.rootDir, progress: false });
+    const config = await loadConfigWithFlags({ config: flags.config, cache: true, reporter: flags.reporter }, io.cwd);
+    const reporters = await createReporters(config.reporters, { rootDir: config.rootDir, progress: false, stream: io.stdout, stderr: io.stderr, env: io.env });
     const configFor = (options: RunHeader['options']) =>
-      loadConfigWithFlags({ config: flags.config, reporter: flags.reporter, concurrency: options.concurrency, cache: options.cache, repeat: options.repeat === config.repeat ? undefined : options.repeat });
-    const { header, runDir } = await mergeRuns({ runs, config, out: flags.out, reporters, configFor });
-    if (!config.reporters.includes('console')) process.stdout.write(`Merged ${runs.length} run(s) into ${runDir}\n`);
+      loadConfigWithFlags({ config: flags.config, reporter: flags.reporter, concurrency: options.concurrency, cache: options.cache, repeat: options.repeat === config.repeat ? undefined : options.repeat }, io.cwd);
+    const { header, runDir } = await mergeRuns({ runs, config, out: flags.out, reporters, configFor, stderr: io.stderr });
+    if (!config.reporters.includes('console')) io.stdout.write(`Merged ${runs.length} run(s) into ${runDir}\n`);
     return exitCodeOf(header);
   } catch (error) {
-    return reportError(error, Boolean(flags.debug));
+    return reportError(error, Boolean(flags.debug), io.stderr);
   }
 }

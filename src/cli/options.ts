@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
+import type { CommonOptions } from '../api/options.js';
 import { InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { REPORTER_NAMES } from '../config/schema.js';
 import type { ReporterName, ResolvedConfig } from '../config/types.js';
-import { inputError } from '../errors.js';
-import { parseShard, type Shard } from '../runner/select.js';
 
 /** Flags shared by run, compare, ci and drift (SPEC §5). */
 export interface CommonFlags {
@@ -66,15 +65,8 @@ export function addSamplingFlags(command: Command): Command {
     .option('--no-baseline-cache', 'draw a noisy baseline fresh even when the config sets gate.baselineCache');
 }
 
-/** `--baseline-cache` with `--no-cache` asks for cached answers and for none: exit 2 before anything runs. */
-export function checkSamplingFlags(flags: CommonFlags): void {
-  if (flags.baselineCache && flags.cache === false) {
-    throw inputError('USAGE', '--baseline-cache reuses cached baseline answers, and --no-cache reads no cache', { file: '--baseline-cache' }, 'drop one of the two flags');
-  }
-}
-
 /** Loads the config with flags applied (flags > config > defaults). */
-export async function loadConfigWithFlags(flags: CommonFlags, cwd = process.cwd()): Promise<ResolvedConfig> {
+export async function loadConfigWithFlags(flags: CommonFlags, cwd: string): Promise<ResolvedConfig> {
   return loadConfig({
     cwd,
     configFile: flags.config,
@@ -87,9 +79,19 @@ export async function loadConfigWithFlags(flags: CommonFlags, cwd = process.cwd(
   });
 }
 
-export function shardOf(flags: CommonFlags): Shard | undefined {
-  if (!flags.shard) return undefined;
-  const shard = parseShard(flags.shard);
-  if (!shard) throw inputError('USAGE', `--shard must look like 2/4 (got "${flags.shard}")`, { file: '--shard' });
-  return shard;
+/** The API's options from the common flags (commander's `--no-cache` sets `cache: false`). */
+export function commonOptionsOf(flags: CommonFlags): CommonOptions {
+  return {
+    config: flags.config,
+    models: flags.model,
+    repeat: flags.repeat,
+    concurrency: flags.concurrency,
+    noCache: flags.cache === false,
+    reporters: flags.reporter,
+    out: flags.out,
+    filter: flags.filter,
+    shard: flags.shard,
+    record: flags.record,
+    resume: flags.resume,
+  };
 }

@@ -7,6 +7,7 @@ import { createReporters } from '../reporters/index.js';
 import { readRunFile } from '../run-record/writer.js';
 import { reportError } from './errors.js';
 import { addReporterOption, loadConfigWithFlags } from './options.js';
+import type { CliRuntime } from './runtime.js';
 
 
 interface ReportFlags {
@@ -15,7 +16,7 @@ interface ReportFlags {
   debug?: boolean;
 }
 
-export function registerReport(program: Command): void {
+export function registerReport(program: Command, cli: CliRuntime): void {
   const report = program
     .command('report')
     .argument('<run>', 'a run folder or its run.json')
@@ -24,7 +25,7 @@ export function registerReport(program: Command): void {
     .option('--open', 'print the path of the HTML report')
     .option('--debug', 'print stack traces')
     .action(async (run: string, flags: ReportFlags) => {
-      process.exitCode = await reportCommand(run, flags);
+      cli.exit(await reportCommand(run, flags, cli.context));
     });
   program
     .command('show')
@@ -33,16 +34,19 @@ export function registerReport(program: Command): void {
     .option('-c, --config <file>', 'config file')
     .option('--debug', 'print stack traces')
     .action(async (run: string | undefined, flags: { config?: string; debug?: boolean }) => {
-      process.exitCode = await showCommand(run, flags);
+      cli.exit(await showCommand(run, flags, cli.context));
     });
 }
 
-export async function reportCommand(runPath: string, flags: ReportFlags, out: NodeJS.WritableStream = process.stdout): Promise<number> {
+type Io = { cwd: string; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
+
+export async function reportCommand(runPath: string, flags: ReportFlags, io: Io): Promise<number> {
+  const out = io.stdout;
   try {
-    const { run, file } = await readRunFile(resolve(runPath));
+    const { run, file } = await readRunFile(resolve(io.cwd, runPath));
     const runDir = dirname(file);
     const names = flags.reporter?.length ? flags.reporter : ['html' as const];
-    const reporters = await createReporters(names, { progress: false });
+    const reporters = await createReporters(names, { progress: false, stream: out, stderr: io.stderr });
     const { cases, ...header } = run;
     const written: string[] = [];
     for (const reporter of reporters) {
@@ -56,31 +60,32 @@ export async function reportCommand(runPath: string, flags: ReportFlags, out: No
     }
     return 0;
   } catch (error) {
-    return reportError(error, Boolean(flags.debug));
+    return reportError(error, Boolean(flags.debug), io.stderr);
   }
 }
 
-export async function showCommand(runPath: string | undefined, flags: { config?: string; debug?: boolean }, out: NodeJS.WritableStream = process.stdout): Promise<number> {
+export async function showCommand(runPath: string | undefined, flags: { config?: string; debug?: boolean }, io: Io): Promise<number> {
+  const out = io.stdout;
   try {
-    let runDir = runPath ? resolve(runPath) : undefined;
+    let runDir = runPath ? resolve(io.cwd, runPath) : undefined;
     if (!runDir) {
-      const config = await loadConfigWithFlags({ config: flags.config, cache: true });
+      const config = await loadConfigWithFlags({ config: flags.config, cache: true }, io.cwd);
       const names = existsSync(config.paths.reports) ? (await readdir(config.paths.reports, { withFileTypes: true })).filter((e) => e.isDirectory() && existsSync(join(config.paths.reports, e.name, 'run.json'))).map((e) => e.name).sort() : [];
       if (names.length === 0) {
-        process.stderr.write(`promptgate: no runs in ${config.paths.reports} yet (run \`promptgate run\` first)\n`);
+        io.stderr.write(`promptgate: no runs in ${config.paths.reports} yet (run \`promptgate run\` first)\n`);
         return 2;
       }
       runDir = join(config.paths.reports, names[names.length - 1]);
     }
     const html = join(runDir, 'report.html');
     if (!existsSync(html)) {
-      const code = await reportCommand(runDir, { reporter: ['html'] }, { write: () => true } as unknown as NodeJS.WritableStream);
+      const code = await reportCommand(runDir, { reporter: ['html'] }, { ...io, stdout: { write: () => true } as unknown as NodeJS.WritableStream });
       if (code !== 0) return code;
     }
     out.write(`file://${html}\n`);
     return 0;
   } catch (error) {
-    return reportError(error, Boolean(flags.debug));
+    return reportError(error, Boolean(flags.debug), io.stderr);
   }
 }
 

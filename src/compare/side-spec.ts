@@ -51,6 +51,8 @@ export interface SideResolverOptions {
    * @default 'error'
    */
   missing?: 'error' | 'absent';
+  /** Where the base branch of a pull request is read from (GITHUB_BASE_REF, …). @default process.env */
+  env?: NodeJS.ProcessEnv;
 }
 
 export async function createSideResolver(spec: SideSpec, config: ResolvedConfig, options: SideResolverOptions = {}): Promise<SideResolver> {
@@ -61,7 +63,7 @@ export async function createSideResolver(spec: SideSpec, config: ResolvedConfig,
     case 'working-tree':
       return { label: 'working tree', notes, sourceFor: async (suite) => ({ kind: 'prompt', prompt: suite.prompt, label: 'working tree' }) };
     case 'run':
-      return storedRunResolver(spec, flag, missing, notes);
+      return storedRunResolver(spec, flag, missing, notes, config.rootDir);
     case 'git': {
       const root = await repoRoot(config.rootDir);
       const commit = await resolveRevision(config.rootDir, spec.revision);
@@ -105,7 +107,7 @@ export async function createSideResolver(spec: SideSpec, config: ResolvedConfig,
               return undefined; // an old commit with an unparsable file cannot be that version
             }
           };
-          const found = await findPromptVersion(root, repoPath, spec.version, parse);
+          const found = await findPromptVersion(root, repoPath, spec.version, parse, options.env);
           if (found.kind === 'missing') {
             const known = found.versions.length ? `versions in its git history: ${found.versions.join(', ')}` : 'the file has no committed version';
             throw inputError(
@@ -140,13 +142,14 @@ function parseAt(source: string, label: string, suite: SuitePlan): PromptFile {
   return { ...parsed, id: suite.prompt.id, path: suite.prompt.path };
 }
 
-async function storedRunResolver(spec: Extract<SideSpec, { kind: 'run' }>, flag: string, missing: 'error' | 'absent', notes: string[]): Promise<SideResolver> {
+/** `run:<path>`: the path is relative to the project root (`rootDir`), like every path promptgate reads. */
+async function storedRunResolver(spec: Extract<SideSpec, { kind: 'run' }>, flag: string, missing: 'error' | 'absent', notes: string[], rootDir: string): Promise<SideResolver> {
   if (spec.path.trim() === '') throw inputError('USAGE', `${flag} run: needs a path`, { file: flag }, 'run:<run folder or its run.json>, e.g. run:reports/<run id>');
-  const path = resolve(process.cwd(), spec.path);
+  const path = resolve(rootDir, spec.path);
   if (!existsSync(path)) throw inputError('FILE_MISSING', `no stored run at this path (${flag} ${spec.text})`, { file: spec.path }, 'give a run folder or its run.json, e.g. run:reports/<run id>');
   const { run, file } = await readRunFile(path);
   const stored = indexStoredRun(run);
-  const where = displayPath(file);
+  const where = displayPath(file, rootDir);
   const label = `run ${run.runId}`;
   return {
     label,
@@ -180,9 +183,9 @@ async function storedRunResolver(spec: Extract<SideSpec, { kind: 'run' }>, flag:
   };
 }
 
-/** A path as the user sees it: relative to the current folder when inside it. */
-function displayPath(file: string): string {
-  const rel = relative(process.cwd(), file);
+/** A path as the user sees it: relative to the project root when inside it. */
+function displayPath(file: string, rootDir: string): string {
+  const rel = relative(rootDir, file);
   return rel === '' || rel.startsWith('..') ? file : rel.split('\\').join('/');
 }
 

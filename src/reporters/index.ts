@@ -14,12 +14,20 @@ const FACTORIES: Record<ReporterName, (options: ReporterOptions) => Promise<Repo
   csv: async () => (await import('./csv.js')).createCsvReporter(),
 };
 
-export async function createReporters(names: ReporterName[], options: ReporterOptions & { progress?: boolean } = {}): Promise<Reporter[]> {
+/**
+ * `stderr` (the bar and notices) and `env` (CI, TERM: whether a bar is wanted) default to the
+ * process's; `stream` is where the console reporter prints.
+ */
+export async function createReporters(
+  names: ReporterName[],
+  options: ReporterOptions & { progress?: boolean; stderr?: NodeJS.WritableStream & { isTTY?: boolean }; env?: NodeJS.ProcessEnv } = {},
+): Promise<Reporter[]> {
   const reporters: Reporter[] = [];
+  const stderr = options.stderr ?? process.stderr;
   // The bar goes first so it is cleared before the console reporter prints. Without a bar (CI, a
   // pipe), notices (long waits, stopped model entries) are plain stderr lines; `progress: false`: neither.
-  if (options.progress ?? wantsProgress()) reporters.push(await createProgressReporter());
-  else if (options.progress === undefined) reporters.push(createNoticeReporter());
+  if (options.progress ?? wantsProgress(options.env ?? process.env, stderr)) reporters.push(await createProgressReporter(stderr));
+  else if (options.progress === undefined) reporters.push(createNoticeReporter(stderr));
   for (const name of new Set(names)) reporters.push(await FACTORIES[name](options));
   return reporters;
 }

@@ -5,17 +5,17 @@ import type { Reporter, RunNotice } from './types.js';
  * A progress bar on stderr, only on an interactive terminal and never under CI (CI logs are files:
  * a bar there is noise). Loaded lazily so non-TTY runs never import cli-progress.
  */
-export function wantsProgress(env: NodeJS.ProcessEnv = process.env, stream: NodeJS.WriteStream = process.stderr): boolean {
+export function wantsProgress(env: NodeJS.ProcessEnv = process.env, stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr): boolean {
   return Boolean(stream.isTTY) && !env.CI && env.TERM !== 'dumb';
 }
 
 /** A wait at least this long gets its own stderr line without a bar; shorter ones only when capped. */
 export const LONG_WAIT_MS = 5_000;
 
-export async function createProgressReporter(): Promise<Reporter> {
+export async function createProgressReporter(stream: NodeJS.WritableStream = process.stderr): Promise<Reporter> {
   const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar(
-    { format: ' {bar} {percentage}% | {value}/{total} calls | {cached} cached | {errors} errors | ETA {eta_formatted}{status}', hideCursor: true, clearOnComplete: true, stream: process.stderr },
+    { format: ' {bar} {percentage}% | {value}/{total} calls | {cached} cached | {errors} errors | ETA {eta_formatted}{status}', hideCursor: true, clearOnComplete: true, stream: stream as NodeJS.WriteStream },
     cliProgress.Presets.shades_classic,
   );
   let started = false;
@@ -43,7 +43,7 @@ export async function createProgressReporter(): Promise<Reporter> {
     onNotice(notice) {
       if (notice.kind === 'model-stopped') {
         // Above the bar: clear its line, print, and let the bar redraw below.
-        process.stderr.write(`\r\u001b[2K${noticeLine(notice)}\n`);
+        stream.write(`\r\u001b[2K${noticeLine(notice)}\n`);
         if (started) bar.update({ status: status() });
         return;
       }

@@ -21,6 +21,7 @@ import { keyOfCall, makeCall, type CallContext, type CallInput, type CallService
 import type { SuitePlan } from './plan.js';
 import { createFailFast } from './fail-fast.js';
 import { createProviders } from './providers.js';
+import { rateWindowMs } from './rate-limit.js';
 import { createScheduler, type ModelLimits } from './schedule.js';
 import { inShard, matchesFilter, type Shard } from './select.js';
 import { createSamplingTally, drawsFresh, isNoisy, type SamplingPolicy, type SamplingTally } from './sampling.js';
@@ -57,6 +58,8 @@ export interface EngineInput {
   reporters: Reporter[];
   /** Expected number of eval calls, for progress. */
   totalCalls?: number;
+  /** Where API keys (and the test-only PROMPTGATE_RATE_WINDOW_MS) are read from. @default process.env */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface EngineResult {
@@ -84,7 +87,7 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
   const callLog = openLineLog<CallRecord>(join(input.runDir, CALLS_FILE), 'a');
   const casesFile = join(input.runDir, CASES_PARTIAL_FILE);
   const caseLog = openLineLog<CaseResult>(casesFile, 'w');
-  const providers = createProviders(config, { record: input.record ?? false });
+  const providers = createProviders(config, { record: input.record ?? false, env: input.env });
   const routes = createRoutes(config.models);
   const notify = (notice: RunNotice) => {
     for (const reporter of input.reporters) reporter.onNotice?.(notice);
@@ -97,6 +100,7 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
     guard: createFailFast(config.models, (stop) => notify({ kind: 'model-stopped', ...stop })),
     onWait: (wait) => notify({ kind: 'wait', ...wait }),
     onWaitEnd: (id) => notify({ kind: 'wait-end', id }),
+    rateWindowMs: rateWindowMs(input.env),
   });
   let done = 0;
   const judgeSecret = await loadJudgeSecret(config.paths.cache);

@@ -54,6 +54,8 @@ export interface SchedulerOptions {
   /** A wait before a retry starts / ends (progress). */
   onWait?(wait: RetryWait): void;
   onWaitEnd?(id: number): void;
+  /** The rpm/tpm window (ms). @default rateWindowMs() */
+  rateWindowMs?: number;
 }
 
 export interface ScheduledOutcome {
@@ -100,7 +102,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       entry = {
         config,
         limit: config.concurrency && config.concurrency < options.concurrency ? pLimit(config.concurrency) : undefined,
-        rate: createRateLimiter({ rpm: config.rpm, tpm: config.tpm }),
+        rate: createRateLimiter({ rpm: config.rpm, tpm: config.tpm }, undefined, options.rateWindowMs),
       };
       modelLimits.set(model, entry);
     }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { TestCase } from '../cases/types.js';
+import { inputError } from '../errors.js';
 import { sha256 } from '../util/hash.js';
 
 export interface Shard {
@@ -16,6 +17,14 @@ export function parseShard(text: string): Shard | undefined {
   const count = Number(match[2]);
   if (count < 1 || index < 1 || index > count) return undefined;
   return { index, count };
+}
+
+/** `--shard <i/n>` as given (undefined: no sharding); USAGE naming the flag when it does not parse. */
+export function shardOption(text: string | undefined): Shard | undefined {
+  if (!text) return undefined;
+  const shard = parseShard(text);
+  if (!shard) throw inputError('USAGE', `--shard must look like 2/4 (got "${text}")`, { file: '--shard' });
+  return shard;
 }
 
 /** Whether a case belongs to a shard: by a hash of its id, so adding cases moves no other case. */

@@ -48,6 +48,8 @@ export interface SessionInput {
   decide(engine: EngineResult): { comparison?: Comparison; gate?: GateVerdict; drift?: DriftReport };
   /** Where notes go (an empty shard). @default process.stderr */
   stderr?: NodeJS.WritableStream;
+  /** Where API keys are read from. @default process.env */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface SessionResult {
@@ -125,6 +127,7 @@ export async function runSession(input: SessionInput): Promise<SessionResult> {
     resumed,
     reporters: input.reporters,
     totalCalls,
+    env: input.env,
   });
   const { comparison, drift, gate: decided } = input.decide(engine);
   // An empty shard passes (the merged run decides), and says why.

@@ -1,0 +1,47 @@
+/**
+ * The world an API call sees (promptgate/node): where the project is, the environment, where
+ * output goes, and how it is interrupted. Nothing below the API reads process.cwd(), process.env
+ * or the process's streams when a context is given, so two calls in one process with different
+ * contexts do not see each other's (the runtime/ library is not part of this contract).
+ */
+export interface Context {
+  /**
+   * The folder the config is found in (eval.config.{ts,mts,js,mjs}), and `config` is relative to.
+   * The project root is the config file's folder (else `cwd`): every other relative path (the
+   * config's paths, `out`, `resume`, `baseline: 'run:…'`, `saveBaseline`) is relative to it.
+   * @default process.cwd()
+   */
+  cwd?: string;
+  /** API keys, CI detection (CI, GITHUB_ACTIONS, GITHUB_STEP_SUMMARY, GITHUB_BASE_REF, …). @default process.env */
+  env?: NodeJS.ProcessEnv;
+  /** Reports (the console reporter) and command output. @default process.stdout */
+  stdout?: NodeJS.WritableStream;
+  /** Notes, warnings and the progress bar (only when it is a TTY and not CI). @default process.stderr */
+  stderr?: NodeJS.WritableStream;
+  /** Aborting it stops scheduling and abandons calls in flight; finished work is kept (status `interrupted`, exit 130). */
+  signal?: AbortSignal;
+}
+
+export interface ResolvedContext {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  signal?: AbortSignal;
+}
+
+/** The defaults of Context, applied once at the API's edge. */
+export function resolveContext(context: Context = {}): ResolvedContext {
+  return {
+    cwd: context.cwd ?? process.cwd(),
+    env: context.env ?? process.env,
+    stdout: context.stdout ?? process.stdout,
+    stderr: context.stderr ?? process.stderr,
+    ...(context.signal ? { signal: context.signal } : {}),
+  };
+}
+
+/** The signal to run under: the context's, else one that never aborts. */
+export function signalOf(context: ResolvedContext): AbortSignal {
+  return context.signal ?? new AbortController().signal;
+}

@@ -1,0 +1,57 @@
+import { loadConfig } from '../config/load.js';
+import type { ConfigOverrides, ResolvedConfig } from '../config/types.js';
+import { inputError } from '../errors.js';
+
+/**
+ * Options shared by run(), compare(), ci() and drift(): the CLI's flags, camelCase (SPEC §5).
+ * Paths are relative to the project root (see Context.cwd), `config` to `cwd`.
+ */
+export interface CommonOptions {
+  /** `--config <file>` (relative to the context's `cwd`). @default eval.config.{ts,mts,js,mjs} in cwd */
+  config?: string;
+  /** `--model <name>` (repeatable): run on these models; overrides suites and prompts. */
+  models?: string[];
+  /** `--repeat <n>`: calls per case and model (a whole number ≥ 1). */
+  repeat?: number;
+  /** `--concurrency <n>`: requests in flight at most (a whole number ≥ 1). */
+  concurrency?: number;
+  /** `--no-cache`: neither read nor write the response cache. */
+  noCache?: boolean;
+  /** `--reporter <name>` (repeatable). @default the config's `reporters` */
+  reporters?: ConfigOverrides['reporters'];
+  /** `--out <dir>`: folder for run folders. @default the config's `reports` (reports/) */
+  out?: string;
+  /** `--filter <text>`: only cases whose id, description, tags or suite contain this text. */
+  filter?: string;
+  /** `--shard <i/n>`, e.g. `'2/4'`: the i-th of n deterministic slices of the cases. */
+  shard?: string;
+  /** `--record`: write successful responses as replay fixtures. */
+  record?: boolean;
+  /** `--resume <run folder>`: finish an interrupted run, making only the calls that are missing. */
+  resume?: string;
+}
+
+/** `--repeat` / `--concurrency` as the CLI checks them (commander's parsers do it there). */
+export function checkCommonOptions(options: CommonOptions): void {
+  for (const name of ['repeat', 'concurrency'] as const) {
+    const value = options[name];
+    if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
+      throw inputError('USAGE', `${name} must be a whole number ≥ 1 (got ${JSON.stringify(value)})`, { file: `--${name}` });
+    }
+  }
+  for (const name of ['models', 'suites'] as const) {
+    const value = (options as Record<string, unknown>)[name];
+    if (value !== undefined && (!Array.isArray(value) || value.some((v) => typeof v !== 'string'))) {
+      throw inputError('USAGE', `${name} must be an array of names`, { file: name });
+    }
+  }
+}
+
+/** Loads the config with the options applied (options > config > defaults). */
+export function loadConfigFor(options: CommonOptions, cwd: string): Promise<ResolvedConfig> {
+  return loadConfig({
+    cwd,
+    configFile: options.config,
+    overrides: { concurrency: options.concurrency, repeat: options.repeat, cache: options.noCache ? false : undefined, reporters: options.reporters },
+  });
+}

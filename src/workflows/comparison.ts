@@ -1,0 +1,118 @@
+import { buildComparison, compareRows } from '../compare/index.js';
+import { createSideResolver, parseSideSpec, type SideResolver } from '../compare/side-spec.js';
+import type { ResolvedConfig } from '../config/types.js';
+import { inputError } from '../errors.js';
+import type { Reporter } from '../reporters/types.js';
+import type { ComparisonSideInfo, ComparisonSidePrompt, RunHeader } from '../run-record/types.js';
+import type { EngineResult, SuiteRun } from '../runner/engine.js';
+import type { SuitePlan } from '../runner/plan.js';
+import { shardOption } from '../runner/select.js';
+import { runSession } from '../runner/session.js';
+import { promptOf, type SideSource } from '../runner/sides.js';
+
+/** What a comparison is asked to do (compare, ci and drift each fill it from their options). */
+export interface ComparisonOptions {
+  /** `--baseline <spec>`: git revision, `@version`, or `run:<path>` (relative to the project root). */
+  baseline: string;
+  /** `--candidate <spec>`. @default 'working tree' */
+  candidate?: string;
+  noCache?: boolean;
+  /** `--baseline-cache` (true) / `--no-baseline-cache` (false); undefined: `gate.baselineCache`. */
+  baselineCache?: boolean;
+  filter?: string;
+  /** `--shard <i/n>`. */
+  shard?: string;
+  record?: boolean;
+  resume?: string;
+  out?: string;
+  models?: string[];
+}
+
+/** `--baseline-cache` with `--no-cache` asks for cached answers and for none: exit 2 before anything runs. */
+export function checkSampling(options: { baselineCache?: boolean; noCache?: boolean }): void {
+  if (options.baselineCache && options.noCache) {
+    throw inputError('USAGE', '--baseline-cache reuses cached baseline answers, and --no-cache reads no cache', { file: '--baseline-cache' }, 'drop one of the two flags');
+  }
+}
+
+/** Shared by compare, ci and drift: resolve both sides of every suite, run them on one scheduler and cache, gate. */
+export async function runComparison(input: {
+  config: ResolvedConfig;
+  plans: SuitePlan[];
+  options: ComparisonOptions;
+  reporters: Reporter[];
+  signal: AbortSignal;
+  command: string;
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+  /** drift: more run.json header fields, decided with the comparison (after every case is done). */
+  extend?: (engine: EngineResult) => Pick<RunHeader, 'drift'>;
+  /**
+   * A suite with no baseline (its prompt is not at the revision, or the stored run lacks it):
+   * `error` exits 2 naming it (compare, drift); `absent` runs it with its cases decided by the
+   * floor only (ci: a pull request may add a prompt). @default 'error'
+   */
+  missingBaseline?: 'error' | 'absent';
+}): Promise<{ header: RunHeader; runDir: string; files: string[] }> {
+  const { config, options, stderr } = input;
+  const sampling = samplingChoice(input.command, options, config);
+  const baselineSpec = parseSideSpec(options.baseline);
+  const candidateSpec = parseSideSpec(options.candidate ?? 'working tree');
+  const [baseline, candidate] = await Promise.all([
+    createSideResolver(baselineSpec, config, { flag: '--baseline', missing: input.missingBaseline, env: input.env }),
+    createSideResolver(candidateSpec, config, { flag: '--candidate', env: input.env }),
+  ]);
+  const suites: SuiteRun[] = [];
+  for (const plan of input.plans) {
+    suites.push({ plan, candidate: await candidate.sourceFor(plan), baseline: await baseline.sourceFor(plan) });
+  }
+  const baselineInfo = sideInfo(baselineSpec.text, baseline, suites.map((s) => [s.plan, s.baseline!]));
+  const candidateInfo = sideInfo(candidateSpec.text, candidate, suites.map((s) => [s.plan, s.candidate]));
+  for (const note of [...baseline.notes, ...candidate.notes]) stderr.write(`promptgate: note: ${note}\n`);
+  return runSession({
+    config,
+    suites,
+    command: input.command,
+    specs: { baseline: baselineSpec.text, candidate: candidateSpec.text },
+    flags: { concurrency: config.concurrency, filter: options.filter, shard: shardOption(options.shard), noCache: options.noCache, record: options.record, resume: options.resume, out: options.out, models: options.models },
+    reporters: input.reporters,
+    signal: input.signal,
+    sampling,
+    warn: (line) => stderr.write(`${line}\n`),
+    stderr,
+    env: input.env,
+    decide: (engine) => {
+      const rows = compareRows(engine.slimCases, { repeat: Math.max(1, ...input.plans.map((p) => p.repeat)), gate: config.gate });
+      const comparison = buildComparison(rows, baselineInfo, candidateInfo, config.gate, engine.summary.totals);
+      if (engine.sampling) comparison.sampling = engine.sampling;
+      return { comparison, gate: comparison.gate, ...input.extend?.(engine) };
+    },
+  });
+}
+
+/**
+ * Which cached answers a comparison may reuse (README "Compare and the gate"): noisy sides are
+ * drawn fresh; the baseline's cache is reused only when the user chose it (`--baseline-cache`,
+ * else `gate.baselineCache`); `--no-cache` (and drift) read no cache at all. `by` names the choice.
+ */
+function samplingChoice(command: string, options: ComparisonOptions, config: ResolvedConfig): { baselineCache: boolean; by?: string } {
+  checkSampling(options);
+  if (options.noCache) return { baselineCache: false, by: command === 'drift' ? 'drift' : '--no-cache' };
+  if (config.paths.cache === false) return { baselineCache: false, by: 'cache: false' };
+  const chosen = options.baselineCache ?? config.gate.baselineCache;
+  if (!chosen) return { baselineCache: false };
+  return { baselineCache: true, by: options.baselineCache ? '--baseline-cache' : 'gate.baselineCache' };
+}
+
+/** run.json's description of one side: the spec, its label, the commit, and each suite's prompt version and hash. */
+function sideInfo(spec: string, resolver: SideResolver, sources: Array<[SuitePlan, SideSource]>): ComparisonSideInfo {
+  const prompts: ComparisonSidePrompt[] = sources.map(([plan, source]) => {
+    if (source.kind === 'absent') return { suite: plan.name, id: plan.prompt.id, missing: true };
+    const prompt = promptOf(source);
+    const commit = source.kind === 'prompt' ? source.commit : undefined;
+    return { suite: plan.name, id: prompt?.id ?? plan.prompt.id, ...(prompt ? { version: prompt.version, hash: prompt.hash } : {}), ...(commit ? { commit } : {}) };
+  });
+  const commits = new Set(prompts.map((p) => p.commit));
+  const commit = resolver.commit ?? (commits.size === 1 ? [...commits][0] : undefined);
+  return { spec, label: resolver.label, ...(commit ? { commit } : {}), prompts };
+}
