@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeProject, runCli } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
+import { startOpenAIServer, type MockServer } from '../helpers/openai-server.js';
+import { readRun, runFolders } from '../helpers/runs.js';
+import { wordCases, wordPrompt } from '../helpers/word-suite.js';
+
+/** Run folders and latencies (and so table widths) differ between two runs; everything else a user reads must not. */
+const stable = (text: string) =>
+  text
+    .replace(/\/[^\s]*reports\/[0-9T-]+-[0-9a-f]{6}/g, '<run folder>')
+    .replace(/│ \d+\/\d+ +│ [—$]/g, '│ <p50/p95> │ —')
+    .replace(/─+/g, '─')
+    .replace(/ +/g, ' ');
+
+describe('runCliInProcess: the CLI in this process, through main(argv, context)', () => {
+  let server: MockServer;
+  let dir: string;
+
+  beforeAll(async () => {
+    server = await startOpenAIServer({ respond: (req) => ({ content: String(req.messages.at(-1)?.content ?? '').toUpperCase() }) });
+    const config = `export default { models: { m: { provider: 'openai', model: 'shout-1', baseURL: '${server.url}', apiKeyEnv: 'SHOUT_KEY', params: { temperature: 0 } } } };\n`;
+    dir = await makeProject({ 'eval.config.mjs': config, 'prompts/shout.prompt': wordPrompt('1.0.0', 'Shout.'), 'evals/shout.csv': wordCases(['apple', 'fig']) });
+  });
+  afterAll(async () => server.close());
+
+  it('a bad input is the same exit 2 and the same one line as the spawned CLI, and runs nothing', async () => {
+    for (const args of [['run', '--shard', 'x'], ['compare', '--baseline', 'run:nowhere'], ['run', '--config', 'missing.config.ts'], ['run', '--repeat', '0'], ['nonsense']]) {
+      const spawned = await runCli(args, { cwd: dir });
+      const inProcess = await runCliInProcess(args, { cwd: dir });
+      expect(inProcess.code, args.join(' ')).toBe(2);
+      expect(inProcess.code).toBe(spawned.code);
+      expect(inProcess.stderr, args.join(' ')).toBe(spawned.stderr);
+      expect(inProcess.stdout).toBe(spawned.stdout);
+    }
+    expect(server.count).toBe(0);
+  });
+
+  it('a passing run: the same exit code, console report and run record as the spawned CLI', async () => {
+    const spawned = await runCli(['run', '--no-cache'], { cwd: dir });
+    const inProcess = await runCliInProcess(['run', '--no-cache'], { cwd: dir, env: { SHOUT_KEY: 'sk-in-process' } });
+    expect(spawned.code).toBe(0);
+    expect(inProcess.code).toBe(0);
+    expect(stable(inProcess.stdout)).toBe(stable(spawned.stdout));
+    expect(inProcess.stderr).toBe(spawned.stderr);
+    const [first, second] = await runFolders(dir);
+    const [a, b] = [await readRun(first), await readRun(second)];
+    expect(b.summary.map((r) => [r.suite, r.model, r.passed, r.failed])).toEqual(a.summary.map((r) => [r.suite, r.model, r.passed, r.failed]));
+    expect(b.gate?.verdict).toBe('pass');
+    // The injected env reached the provider: the in-process run's requests carried its key.
+    expect(server.requests.slice(-2).map((r) => r.headers.authorization)).toEqual(['Bearer sk-in-process', 'Bearer sk-in-process']);
+  });
+
+  it('--version and help go to the injected stdout', async () => {
+    const version = await runCliInProcess(['--version'], { cwd: dir });
+    expect(version).toMatchObject({ code: 0, stderr: '' });
+    expect(version.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    const help = await runCliInProcess(['run', '--help'], { cwd: dir });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('--filter <text>');
+  });
+});
