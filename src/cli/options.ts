@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import type { CommonOptions } from '../api/options.js';
 import { InvalidArgumentError } from 'commander';
+import type { CommonOptions } from '../api/options.js';
 import { loadConfig } from '../config/load.js';
 import { REPORTER_NAMES } from '../config/schema.js';
 import type { ReporterName, ResolvedConfig } from '../config/types.js';
