@@ -1,6 +1,6 @@
 /**
- * The regression gate of `compare`, `ci` and `drift`, one row per suite × model (README: "Compare
- * and the gate" says the same at more length, for users).
+ * The regression gate of `compare`, `ci` and `drift`, one row per suite × model (docs/compare-and-gate.md
+ * says the same at more length, for users).
  *
  * Cases in the statistics: those with both sides present and graded, and neither side errored.
  * Errored cases are left out; a row with errored cases that would otherwise not fail gets verdict

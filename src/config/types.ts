@@ -50,7 +50,7 @@ export interface GateConfig {
   /**
    * An explicit policy for deterministic suites (temperature 0, replay): the gate fails when more
    * cases than this are labelled `regressed`, and, when no more are, that decides the pass. Off by
-   * default: the statistical gate decides (README: "Compare and the gate").
+   * default: the statistical gate decides (docs/compare-and-gate.md).
    */
   maxRegressions?: number;
   /** Candidate pass rate significantly below this fails the gate (and `run`). 0..1. @default 0 */

@@ -91,7 +91,7 @@ export async function runComparison(input: {
 }
 
 /**
- * Which cached answers a comparison may reuse (README "Compare and the gate"): noisy sides are
+ * Which cached answers a comparison may reuse (docs/compare-and-gate.md, "Fresh samples"): noisy sides are
  * drawn fresh; the baseline's cache is reused only when the user chose it (`--baseline-cache`,
  * else `gate.baselineCache`); `--no-cache` (and drift) read no cache at all. `by` names the choice.
  */
