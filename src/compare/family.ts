@@ -1,4 +1,5 @@
 import { DEFAULT_EXACT_BUDGET, exactNull, sampledNull, type FlipNull } from './sign-flip.js';
+import { countBelow } from '../util/stats.js';
 import { createRandom, DEFAULT_SEED } from './stats.js';
 
 /** Monte Carlo sign vectors when a distribution is not enumerated, or to calibrate several series. */
@@ -140,17 +141,6 @@ function byteTables(s: FamilySeries, quantum: number): { groups: Int32Array; sum
     }
   });
   return { groups, sumTable, countTable };
-}
-
-function countBelow(sorted: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { countBelow } from '../util/stats.js';
 import { logGamma } from './stats.js';
 
 /** One case's pass counts on each side (over its repeats). */
@@ -104,16 +105,7 @@ export function perCaseTest(cases: CaseCounts[], alpha: number): PerCaseResult {
   const minima = cases.map(fisherMinimum);
   // The smallest K with #{m < alpha/K} ≤ K (the count falls as K grows): binary search on the sorted minima.
   const sorted = Float64Array.from(minima).sort();
-  const below = (cut: number) => {
-    let lo = 0;
-    let hi = sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (sorted[mid] < cut) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
+  const below = (cut: number) => countBelow(sorted, cut);
   let lo = 1;
   let hi = Math.max(1, cases.length);
   while (lo < hi) {

@@ -1,3 +1,4 @@
+import { countBelow } from '../util/stats.js';
 import { binomialPmf } from './stats.js';
 
 /**
@@ -180,14 +181,3 @@ export function sampledNull(flipSums: Float64Array, flipped: Int32Array, quantum
   return { exact: false, lower, upper: (theta) => 1 - lower(theta), pOfFlipSum, pOfFlipSums };
 }
 
-/** How many of the sorted values are strictly below `x`. */
-function countBelow(sorted: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}

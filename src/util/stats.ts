@@ -12,3 +12,15 @@ export function mean(values: number[]): number {
   for (const v of values) sum += v;
   return sum / values.length;
 }
+
+/** How many values of an ascending array are strictly below `x` (binary search). */
+export function countBelow(sorted: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
