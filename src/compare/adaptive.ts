@@ -241,7 +241,8 @@ export function createAdaptiveGate(settings: AdaptiveSettings, gate: ResolvedGat
       let next = target === undefined ? undefined : planRound(units, target, budgetDraws - drawn);
       let stoppedBy: LookResult['stoppedBy'];
       if (!next || next.draws === 0) {
-        stoppedBy = target === undefined ? 'max-repeats' : budgetDraws - drawn < 2 ? 'budget' : 'no-case';
+        // The budget first: when it is spent, it is what stopped the run, whatever else was left.
+        stoppedBy = budgetDraws - drawn < 2 ? 'budget' : target === undefined ? 'max-repeats' : 'no-case';
         next = undefined;
       }
       const share = design.caseShares[look - 1] ?? 0;
