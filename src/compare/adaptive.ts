@@ -257,7 +257,8 @@ export function createAdaptiveGate(settings: AdaptiveSettings, gate: ResolvedGat
         adaptive: { firstRound, alphaMean: design.alphaMean },
       });
       const verdict = decideGate(analysis.rows, gate).verdict;
-      if (verdict === 'fail' && next) {
+      // A failed gate is decided: no further round, even when the budget would have stopped it anyway.
+      if (verdict === 'fail') {
         next = undefined;
         stoppedBy = 'decided';
       }

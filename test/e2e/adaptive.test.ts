@@ -91,7 +91,7 @@ describe('compare --adaptive: more repeats only where draws disagree, within a b
     const comparison = run!.comparison!;
     expect(comparison.gate.verdict).toBe('fail');
     const adaptive = comparison.adaptive!;
-    expect(adaptive).toMatchObject({ startRepeats: 2, maxRepeats: 10, budget: 5, budgetCalls: 5 * 2 * WORDS.length, alphaMean: 0.025, alphaCase: 0.025 });
+    expect(adaptive).toMatchObject({ startRepeats: 2, maxRepeats: 10, budget: 5, budgetCalls: 5 * 2 * WORDS.length, alphaMean: 0.025, alphaCase: 0.025, stoppedBy: 'decided' });
     expect(adaptive.rounds.length).toBeGreaterThan(1);
     expect(adaptive.rounds[0]).toMatchObject({ round: 1, repeats: 2, cases: WORDS.length, calls: 2 * 2 * WORDS.length });
     expect(adaptive.calls).toBe(adaptive.rounds.reduce((sum, r) => sum + r.calls, 0));
