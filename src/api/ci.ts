@@ -11,7 +11,7 @@ import { exitCodeOf } from '../runner/session.js';
 import { renderRunAnnotations } from '../workflows/annotations.js';
 import { selectChangedSuites } from '../workflows/changed-suites.js';
 import { resolveCiBase } from '../workflows/ci-base.js';
-import { checkSampling, runComparison } from '../workflows/comparison.js';
+import { adaptiveChoice, checkSampling, runComparison } from '../workflows/comparison.js';
 import { checkDiscipline, renderDisciplineMarkdown, renderStaleLockMarkdown } from '../workflows/discipline.js';
 import { appendStepSummary, isGithubActions, stopCommands, writeAnnotations } from '../workflows/github.js';
 import { createRepoPaths } from '../workflows/repo-paths.js';
@@ -24,6 +24,8 @@ export interface CiOptions extends CommonOptions {
   base?: string;
   /** `--baseline-cache` / `--no-baseline-cache`, as for compare(). */
   baselineCache?: boolean;
+  /** `--adaptive` / `--no-adaptive`, as for compare(). */
+  adaptive?: boolean;
 }
 
 export interface CiOutcome {
@@ -56,10 +58,11 @@ export async function ci(options: CiOptions = {}, context: Context = {}): Promis
     checkCommonOptions(options);
     checkSampling(options);
     const config = await loadConfigFor(options, ctx.cwd);
+    const adaptive = adaptiveChoice(options, config);
     const root = await repoRoot(config.rootDir);
     const repo = createRepoPaths(root, config.rootDir);
     const base = await resolveCiBase(root, options.base, env);
-    const plans = await resolveSuites(config, { models: options.models, repeat: options.repeat, orphans: true });
+    const plans = await resolveSuites(config, { models: options.models, repeat: adaptive?.startRepeats ?? options.repeat, orphans: true });
 
     // 1. Policy first: a prompt whose text changed must bump its version, or nothing runs. A stale
     //    lock does not stop the evals (their results say whether `promptgate lock` is safe to run):

@@ -1,7 +1,7 @@
 import { inputError } from '../errors.js';
 import { createReporters } from '../reporters/index.js';
 import { resolveSuites } from '../runner/plan.js';
-import { checkSampling, runComparison } from '../workflows/comparison.js';
+import { adaptiveChoice, checkSampling, runComparison } from '../workflows/comparison.js';
 import { resolveContext, signalOf, type Context } from './context.js';
 import { checkCommonOptions, loadConfigFor, type CommonOptions } from './options.js';
 import { outcomeOf, settle, type RunResult } from './result.js';
@@ -21,6 +21,11 @@ export interface CompareOptions extends CommonOptions {
    * even when they are noisy. @default the config's `gate.baselineCache`
    */
   baselineCache?: boolean;
+  /**
+   * `--adaptive` (true) / `--no-adaptive` (false): more repeats, round by round, for the cases whose
+   * draws disagree (docs/adaptive.md). Refused with `repeat`, `resume`, `shard` and a stored side. @default the config's `adaptive`
+   */
+  adaptive?: boolean;
 }
 
 /**
@@ -37,7 +42,8 @@ export async function compare(options: CompareOptions, context: Context = {}): P
     }
     checkSampling(options);
     const config = await loadConfigFor(options, ctx.cwd);
-    const plans = (await resolveSuites(config, { only: options.suites ?? [], models: options.models, repeat: options.repeat, orphans: true })).filter((plan) => plan.caseFiles.length > 0);
+    const adaptive = adaptiveChoice(options, config);
+    const plans = (await resolveSuites(config, { only: options.suites ?? [], models: options.models, repeat: adaptive?.startRepeats ?? options.repeat, orphans: true })).filter((plan) => plan.caseFiles.length > 0);
     if (plans.length === 0) throw inputError('SELECTION_EMPTY', 'no suite has cases to compare');
     const reporters = await createReporters(config.reporters, { rootDir: config.rootDir, stream: ctx.stdout, stderr: ctx.stderr, env: ctx.env });
     const result = await runComparison({ config, plans, options, reporters, signal: signalOf(ctx), command: 'compare', stderr: ctx.stderr, env: ctx.env });

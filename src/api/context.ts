@@ -1,8 +1,9 @@
 /**
  * The world an API call sees (promptgate/node): where the project is, the environment, where
- * output goes, and how it is interrupted. Nothing below the API reads process.cwd(), process.env
- * or the process's streams when a context is given, so two calls in one process with different
- * contexts do not see each other's (the runtime/ library is not part of this contract).
+ * output goes, and how it is interrupted. Below the API, paths, API keys, CI detection and output
+ * come from the context, so two calls in one process with different contexts do not see each
+ * other's. Still per process: colour (picocolors decides once), git's own environment (PATH,
+ * HOME, GIT_*), and the runtime/ library, which is not part of this contract.
  */
 export interface Context {
   /**

@@ -11,6 +11,8 @@ import { outcomeOf, settle, type RunResult } from './result.js';
 export interface RunOptions extends CommonOptions {
   /** Suites to run (positional arguments). @default every suite with cases */
   suites?: string[];
+  /** Refused when true (USAGE): adaptive repeats need a baseline (compare(), ci()). */
+  adaptive?: boolean;
 }
 
 /**
@@ -21,6 +23,9 @@ export interface RunOptions extends CommonOptions {
 export async function run(options: RunOptions = {}, context: Context = {}): Promise<RunResult> {
   const ctx = resolveContext(context);
   return settle(async () => {
+    if (options.adaptive) {
+      throw inputError('USAGE', 'adaptive repeats add repeats where a baseline and the candidate disagree, and run has no baseline', { file: '--adaptive' }, 'use `promptgate compare --baseline <rev> --adaptive`, or --repeat <n> for a fixed number of repeats');
+    }
     checkCommonOptions(options);
     const config = await loadConfigFor(options, ctx.cwd);
     const plans = await resolveSuites(config, { only: options.suites ?? [], models: options.models, repeat: options.repeat, orphans: true });

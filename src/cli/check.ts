@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { check } from '../api/check.js';
-import type { CliRuntime } from './runtime.js';
-import { exitOf } from './runtime.js';
+import { exitOf, type CliRuntime } from './runtime.js';
 
 export interface CheckFlags {
   config?: string;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ci } from '../api/ci.js';
-import { addRunFlags, addSamplingFlags, commonOptionsOf, type CommonFlags } from './options.js';
+import { addAdaptiveFlags, addRunFlags, addSamplingFlags, commonOptionsOf, type CommonFlags } from './options.js';
 import { exitOf, withInterrupt, type CliRuntime } from './runtime.js';
 
 export interface CiFlags extends CommonFlags {
@@ -15,17 +15,17 @@ export interface CiFlags extends CommonFlags {
  * follows `gate.inconclusive`: 1 (`fail`, the default), 0 (`pass`) or 4 (`neutral`).
  */
 export function registerCi(program: Command, cli: CliRuntime): void {
-  addSamplingFlags(
+  addAdaptiveFlags(addSamplingFlags(
     addRunFlags(
       program
         .command('ci')
         .description('pull-request gate: check version bumps, then compare the suites changed since the merge base with the base branch')
         .option('--base <rev>', 'base branch or commit (default: the PR base from the CI environment, else origin/main, else main)'),
     ),
-  ).action(async (flags: CiFlags) => {
+  )).action(async (flags: CiFlags) => {
     cli.exit(
       await withInterrupt(cli.context, async (context) =>
-        exitOf(await ci({ ...commonOptionsOf(flags), base: flags.base, baselineCache: flags.baselineCache }, context), flags.debug, context.stderr),
+        exitOf(await ci({ ...commonOptionsOf(flags), base: flags.base, baselineCache: flags.baselineCache, adaptive: flags.adaptive }, context), flags.debug, context.stderr),
       ),
     );
   });

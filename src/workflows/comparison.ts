@@ -1,6 +1,8 @@
+import { createAdaptiveGate, type AdaptiveGate } from '../compare/adaptive.js';
 import { buildComparison, compareRows } from '../compare/index.js';
 import { createSideResolver, parseSideSpec, type SideResolver } from '../compare/side-spec.js';
-import type { ResolvedConfig } from '../config/types.js';
+import { DEFAULT_ADAPTIVE } from '../config/defaults.js';
+import type { ResolvedAdaptive, ResolvedConfig } from '../config/types.js';
 import { inputError } from '../errors.js';
 import type { Reporter } from '../reporters/types.js';
 import type { ComparisonSideInfo, ComparisonSidePrompt, RunHeader } from '../run-record/types.js';
@@ -26,6 +28,10 @@ export interface ComparisonOptions {
   resume?: string;
   out?: string;
   models?: string[];
+  /** `--repeat` as given (refused with adaptive repeats). */
+  repeat?: number;
+  /** `--adaptive` (true) / `--no-adaptive` (false); undefined: the config's `adaptive`. */
+  adaptive?: boolean;
 }
 
 /** `--baseline-cache` with `--no-cache` asks for cached answers and for none: exit 2 before anything runs. */
@@ -56,6 +62,7 @@ export async function runComparison(input: {
 }): Promise<{ header: RunHeader; runDir: string; files: string[] }> {
   const { config, options, stderr } = input;
   const sampling = samplingChoice(input.command, options, config);
+  const adaptiveSettings = input.command === 'drift' ? undefined : adaptiveChoice(options, config);
   const baselineSpec = parseSideSpec(options.baseline);
   const candidateSpec = parseSideSpec(options.candidate ?? 'working tree');
   const [baseline, candidate] = await Promise.all([
@@ -65,6 +72,17 @@ export async function runComparison(input: {
   const suites: SuiteRun[] = [];
   for (const plan of input.plans) {
     suites.push({ plan, candidate: await candidate.sourceFor(plan), baseline: await baseline.sourceFor(plan) });
+  }
+  let adaptive: AdaptiveGate | undefined;
+  if (adaptiveSettings) {
+    // Adaptive rounds draw more repeats on both sides: a stored run's results cannot be drawn again.
+    for (const [flag, source] of [['--baseline', suites.map((s) => s.baseline)], ['--candidate', suites.map((s) => s.candidate)]] as const) {
+      if (source.some((side) => side?.kind === 'stored')) {
+        throw inputError('USAGE', `adaptive repeats draw more repeats of both sides, and ${flag} is a stored run (its results cannot be drawn again)`, { file: '--adaptive' }, `compare with a git revision or a prompt version, or drop --adaptive`);
+      }
+    }
+    const gateOptions = { repeat: adaptiveSettings.startRepeats };
+    adaptive = createAdaptiveGate(adaptiveSettings, config.gate, gateOptions);
   }
   const baselineInfo = sideInfo(baselineSpec.text, baseline, suites.map((s) => [s.plan, s.baseline!]));
   const candidateInfo = sideInfo(candidateSpec.text, candidate, suites.map((s) => [s.plan, s.candidate]));
@@ -78,16 +96,41 @@ export async function runComparison(input: {
     reporters: input.reporters,
     signal: input.signal,
     sampling,
+    ...(adaptive ? { adaptive } : {}),
     warn: (line) => stderr.write(`${line}\n`),
     stderr,
     env: input.env,
     decide: (engine) => {
-      const rows = compareRows(engine.slimCases, { repeat: Math.max(1, ...input.plans.map((p) => p.repeat)), gate: config.gate });
+      // Adaptive: the last look decided (round 1 for the mean test, every repeat for the per-case test, at the design's alphas).
+      const last = engine.adaptive?.last;
+      const rows = last ? last.analysis.rows : compareRows(engine.slimCases, { repeat: Math.max(1, ...input.plans.map((p) => p.repeat)), gate: config.gate });
       const comparison = buildComparison(rows, baselineInfo, candidateInfo, config.gate, engine.summary.totals);
       if (engine.sampling) comparison.sampling = engine.sampling;
+      if (engine.adaptive) {
+        comparison.adaptive = engine.adaptive.record;
+        if (comparison.familyWise) comparison.familyWise = { ...comparison.familyWise, alphaMean: engine.adaptive.record.alphaMean, alphaCase: engine.adaptive.record.alphaCase };
+      }
       return { comparison, gate: comparison.gate, ...input.extend?.(engine) };
     },
   });
+}
+
+/**
+ * Adaptive repeats (compare, ci; docs/adaptive.md): `--adaptive` / `--no-adaptive`, else the
+ * config's `adaptive`. Refused (exit 2, before anything runs) with `--repeat` (the rounds set the
+ * repeats), `--resume` (a round's plan depends on the looks before it) and `--shard` (each look
+ * needs every case). Undefined: off.
+ */
+export function adaptiveChoice(options: { adaptive?: boolean; repeat?: number; resume?: string; shard?: string }, config: ResolvedConfig): ResolvedAdaptive | undefined {
+  const on = options.adaptive ?? config.adaptive?.enabled ?? false;
+  if (!on) return undefined;
+  const by = options.adaptive ? '--adaptive' : 'the config\'s `adaptive`';
+  const refuse = (flag: string, why: string, hint: string) => inputError('USAGE', `${flag} cannot be used with adaptive repeats (${by}): ${why}`, { file: flag }, hint);
+  const off = options.adaptive ? 'drop --adaptive' : 'add --no-adaptive';
+  if (options.repeat !== undefined) throw refuse('--repeat', 'the rounds choose the repeats of each case', `set adaptive.startRepeats / maxRepeats / budget in the config, or ${off}`);
+  if (options.resume !== undefined) throw refuse('--resume', 'each round is planned from the looks before it, which an interrupted run did not finish', 'run the comparison again');
+  if (options.shard !== undefined) throw refuse('--shard', 'each look needs every case of the comparison', `run it unsharded, or ${off}`);
+  return config.adaptive ?? { enabled: true, ...DEFAULT_ADAPTIVE };
 }
 
 /**
