@@ -92,7 +92,7 @@ export async function ciCommand(flags: CiFlags, env: NodeJS.ProcessEnv = process
     if (selection.configChanged) out.write(`  (the config changed, so every suite is compared)\n`);
 
     // 3. Compare them; the summary and JUnit reporters always run in ci.
-    const names = new Set<ReporterName>([...config.reporters, 'junit', 'markdown']);
+    const names = new Set([...config.reporters, 'junit' as const, 'markdown' as const]);
     const reporters = await createReporters([...names], { rootDir: config.rootDir });
     // Model outputs are printed by the console reporter: GitHub must not read them as workflow commands.
     const resume = github ? stopCommands(out) : undefined;

@@ -57,7 +57,7 @@ export async function driftCommand(only: string[], flags: DriftFlags, env: NodeJ
     for (const note of notes) err.write(`promptgate: note: ${note}\n`);
 
     const collector = createDriftCollector();
-    const names = new Set<ReporterName>([...config.reporters, 'junit', 'markdown']);
+    const names = new Set([...config.reporters, 'junit' as const, 'markdown' as const]);
     const reporters = [...(await createReporters([...names], { rootDir: config.rootDir })), collector.reporter];
     const github = isGithubActions(env);
     const resume = github ? stopCommands(out) : undefined;

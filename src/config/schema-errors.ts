@@ -67,6 +67,8 @@ function explain(error: ErrorObject, root: unknown): ConfigProblem {
       return { path, text: `${formatPath([...path, String(error.params.missingProperty)])} is required` };
     case 'minItems':
       return { path, text: `${where} must not be empty` };
+    case 'maxItems':
+      return { path, text: `${where} must have at most ${String(error.params.limit)} items` };
     case 'pattern':
       return { path, text: `${where} ${typeof schema.patternErrorMessage === 'string' ? schema.patternErrorMessage : `must match ${String(schema.pattern)}`}${got(path, error.data)}` };
     default: {

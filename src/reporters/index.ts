@@ -1,7 +1,8 @@
+import { isBuiltinReporter, moduleReporter } from '../config/plugins.js';
 import type { ReporterName } from '../config/types.js';
 import { createConsoleReporter } from './console.js';
 import { createNoticeReporter, createProgressReporter, wantsProgress } from './progress.js';
-import type { Reporter, ReporterOptions } from './types.js';
+import type { Reporter, ReporterEntry, ReporterOptions } from './types.js';
 
 /** Name → reporter. File reporters are imported only when asked for (start-up is a feature). */
 const FACTORIES: Record<ReporterName, (options: ReporterOptions) => Promise<Reporter>> = {
@@ -14,14 +15,23 @@ const FACTORIES: Record<ReporterName, (options: ReporterOptions) => Promise<Repo
   csv: async () => (await import('./csv.js')).createCsvReporter(),
 };
 
-export async function createReporters(names: ReporterName[], options: ReporterOptions & { progress?: boolean } = {}): Promise<Reporter[]> {
+/**
+ * The reporters for one command, in order after the progress bar (or notices): built-ins by name,
+ * custom ones from the resolved config (see config/plugins.ts). A string that is no built-in name
+ * is a module (`--reporter ./my-reporter.ts` in `report`), resolved from `rootDir` (default: cwd).
+ */
+export async function createReporters(names: ReadonlyArray<ReporterEntry | string>, options: ReporterOptions & { progress?: boolean } = {}): Promise<Reporter[]> {
   const reporters: Reporter[] = [];
   // The bar goes first so it is cleared before the console reporter prints. Without a bar (CI, a
   // pipe), notices (long waits, stopped model entries) are plain stderr lines; `progress: false`: neither.
   if (options.progress ?? wantsProgress()) reporters.push(await createProgressReporter());
   else if (options.progress === undefined) reporters.push(createNoticeReporter());
-  for (const name of new Set(names)) reporters.push(await FACTORIES[name](options));
+  for (const entry of new Set(names)) {
+    if (typeof entry !== 'string') reporters.push(await entry.create({ stream: options.stream, rootDir: options.rootDir }));
+    else if (isBuiltinReporter(entry)) reporters.push(await FACTORIES[entry](options));
+    else reporters.push(await moduleReporter(entry, {}, options.rootDir ?? process.cwd(), { where: { file: '--reporter' }, name: entry }).create({ stream: options.stream, rootDir: options.rootDir }));
+  }
   return reporters;
 }
 
-export type { Reporter, ReporterOptions, RunPlanInfo, RunNotice, CaseSource } from './types.js';
+export type { Reporter, ReporterEntry, ReporterOptions, ReporterPlugin, RunPlanInfo, RunNotice, CaseSource } from './types.js';
