@@ -69,7 +69,7 @@ export default defineConfig({
     const config = await loadConfig({ cwd: dir, overrides: { reporters: ['./r/plain.mjs', 'junit'] } });
     expect(config.reporters.map((entry) => (typeof entry === 'string' ? entry : entry.label))).toEqual(['./r/plain.mjs', 'junit']);
     const error = await failure({ 'eval.config.mjs': 'export default {};\n' }, { reporters: ['./nope.mjs'] });
-    expect(error.format()).toMatch(/^--reporter: reporter module "\.\/nope\.mjs" not found \(module paths are relative to the project root \(/);
+    expect(error.format()).toMatch(/^--reporter: reporter module "\.\/nope\.mjs" not found \(module paths are relative to the project root, /);
     expect((await failure({}, { reporters: ['markdwon'] })).format()).toBe(
       '--reporter: "markdwon" is not a built-in reporter, and no package of that name is installed (did you mean "markdown"?) (built-in reporters: console, json, junit, markdown, html, csv; a module path starts with ./ or ../ and is relative to the project root)',
     );

@@ -141,7 +141,7 @@ async function importPlugin(specifier: string, rootDir: string, at: Located, kin
   if (isPathSpecifier(specifier)) {
     file = resolve(rootDir, specifier);
     if (!existsSync(file) || !statSync(file).isFile()) {
-      throw pluginError(at, `${kind} module "${specifier}" not found`, `module paths are relative to the project root (${rootDir})`);
+      throw pluginError(at, `${kind} module "${specifier}" not found`, `module paths are relative to the project root, ${rootDir}`);
     }
   } else {
     file = await resolveProjectPackage(specifier, rootDir);
