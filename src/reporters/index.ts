@@ -26,10 +26,13 @@ export async function createReporters(names: ReadonlyArray<ReporterEntry | strin
   // pipe), notices (long waits, stopped model entries) are plain stderr lines; `progress: false`: neither.
   if (options.progress ?? wantsProgress()) reporters.push(await createProgressReporter());
   else if (options.progress === undefined) reporters.push(createNoticeReporter());
+  // Custom reporters always learn a root: `report`, which has no config, resolves from the current folder.
+  const rootDir = options.rootDir ?? process.cwd();
+  const context: ReporterOptions = { stream: options.stream, rootDir };
   for (const entry of new Set(names)) {
-    if (typeof entry !== 'string') reporters.push(await entry.create({ stream: options.stream, rootDir: options.rootDir }));
+    if (typeof entry !== 'string') reporters.push(await entry.create(context));
     else if (isBuiltinReporter(entry)) reporters.push(await FACTORIES[entry](options));
-    else reporters.push(await moduleReporter(entry, {}, options.rootDir ?? process.cwd(), { where: { file: '--reporter' }, name: entry }).create({ stream: options.stream, rootDir: options.rootDir }));
+    else reporters.push(await moduleReporter(entry, {}, rootDir, { where: { file: '--reporter' }, name: entry }).create(context));
   }
   return reporters;
 }

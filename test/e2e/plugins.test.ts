@@ -132,5 +132,10 @@ export default defineConfig({
     expect(new Set(bCalls.map((c) => c.requestKey))).not.toEqual(new Set(aCalls.map((c) => c.requestKey)));
     // `--reporter ./plugins.ts` loaded the same factory from the project root, without options.
     expect(await readFile(join(folders[0], 'summary.txt'), 'utf8')).toBe('run: 2 cases (root known)\necho/e1 on local: pass\necho/e2 on local: pass\n');
+    // `report --reporter <module>` runs its onRunEnd on a stored run (no case results stream by: only the count).
+    const report = await runCli(['report', folders[1], '--reporter', './plugins.ts'], { cwd: dir, env: ENV });
+    expect(report.stderr).toBe('');
+    expect(report.stdout).toBe(`${join(folders[1], 'summary.txt')}\n`);
+    expect(await readFile(join(folders[1], 'summary.txt'), 'utf8')).toBe('run: 2 cases (root known)\n');
   });
 });
