@@ -22,6 +22,7 @@ export const PROVIDER_KINDS = ['openai', 'anthropic', 'replay'] as const;
 
 /** `defineProvider({ id, call })`: other own keys are the plug-in's business. */
 const CUSTOM_PROVIDER = {
+  title: 'defineProvider({ id, call })',
   type: 'object',
   description: 'A custom provider (defineProvider): a stable id, part of every cache key, and call(request, { signal }).',
   properties: {
@@ -33,6 +34,7 @@ const CUSTOM_PROVIDER = {
 
 /** A Reporter object (defineReporter): a name and optional hooks; other own keys are the reporter's state. */
 const REPORTER_OBJECT = {
+  title: 'a Reporter object',
   type: 'object',
   description: 'A Reporter object (defineReporter): a name and hooks.',
   properties: {
@@ -203,7 +205,7 @@ export const configSchema = {
           { type: 'string', minLength: 1 },
           REPORTER_OBJECT,
           // [module, options]: the order is checked when the module loads (strict ajv refuses an optional tuple item).
-          { type: 'array', items: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'object' }] }, minItems: 1, maxItems: 2 },
+          { title: '[module, options]', type: 'array', items: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'object' }] }, minItems: 1, maxItems: 2 },
         ],
       },
       default: DEFAULT_REPORTERS,
