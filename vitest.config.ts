@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -6,5 +7,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // vitest's default is one worker fewer than the cores: on a 2-core CI machine that is one file
+    // at a time, while most e2e files wait on a spawned CLI and a local server. One per core.
+    maxWorkers: Math.max(2, availableParallelism()),
   },
 });

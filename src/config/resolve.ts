@@ -1,7 +1,7 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import { PromptgateError } from '../errors.js';
 import { shortHash, stableStringify } from '../util/hash.js';
-import { DEFAULT_CONCURRENCY, DEFAULT_GATE, DEFAULT_PATHS, DEFAULT_REPEAT, DEFAULT_REPORTERS } from './defaults.js';
+import { DEFAULT_ADAPTIVE, DEFAULT_CONCURRENCY, DEFAULT_GATE, DEFAULT_PATHS, DEFAULT_REPEAT, DEFAULT_REPORTERS } from './defaults.js';
 import type { JsGraderFunction } from '../graders/types.js';
 import { reporterEntries, type ConfigSite } from './plugins.js';
 import type { ConfigOverrides, GateConfig, ResolvedConfig, ResolvedGate, UserConfig } from './types.js';
@@ -40,6 +40,7 @@ export function resolveConfig(user: UserConfig, rootDir: string, configFile?: st
     concurrency: overrides.concurrency ?? user.concurrency ?? DEFAULT_CONCURRENCY,
     repeat: overrides.repeat ?? user.repeat ?? DEFAULT_REPEAT,
     gate,
+    ...(user.adaptive === undefined ? {} : { adaptive: { ...DEFAULT_ADAPTIVE, ...(typeof user.adaptive === 'object' ? user.adaptive : {}), enabled: user.adaptive !== false } }),
     suites,
     // Module-path graders are imported by loadConfig (plugins.ts) before this; only functions are graders.
     graders: Object.fromEntries(Object.entries(user.graders ?? {}).filter((entry): entry is [string, JsGraderFunction] => typeof entry[1] === 'function')),

@@ -2,7 +2,7 @@ import Table from 'cli-table3';
 import pc from 'picocolors';
 import { Flakiest, caseFlakinessScore } from '../run-record/flakiness.js';
 import type { CaseResult, ComparisonRow, RunHeader, SummaryRow } from '../run-record/types.js';
-import { describeSampling, describeSide, formatRepeatsPassed, formatRepeatStats, groupName, repeatCountOf, sideError } from './format.js';
+import { describeAdaptive, describeSampling, describeSide, formatRepeatsPassed, formatRepeatStats, groupName, repeatCountOf, sideError } from './format.js';
 import { oneLine } from './terminal-text.js';
 import type { Reporter, ReporterOptions } from './types.js';
 
@@ -20,6 +20,7 @@ export function createConsoleReporter(options: ReporterOptions = {}): Reporter {
         print(`Baseline:  ${oneLine(describeSide(run.comparison.baseline), 400)}`);
         print(`Candidate: ${oneLine(describeSide(run.comparison.candidate), 400)}`);
         if (run.comparison.sampling) print(`Sampling:  ${oneLine(describeSampling(run.comparison.sampling), 400)}`);
+        if (run.comparison.adaptive) print(`Adaptive:  ${oneLine(describeAdaptive(run.comparison.adaptive), 400)}`);
         print(renderComparisonTable(run.comparison.rows));
       }
       else print(renderSummaryTable(run.summary));

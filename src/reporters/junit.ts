@@ -4,7 +4,7 @@ import type { CaseResult, RunHeader } from '../run-record/types.js';
 import { escapeXml, escapeXmlAttr, shorten } from './escape.js';
 import { flakinessOf } from '../run-record/flakiness.js';
 import type { RepeatStats } from '../run-record/types.js';
-import { caseLabel, describeSampling, describeSide, firstOutput, groupName, regressionMessage, repeatCountOf, sideError, sideReasons } from './format.js';
+import { caseLabel, describeAdaptive, describeSampling, describeSide, firstOutput, groupName, regressionMessage, repeatCountOf, sideError, sideReasons } from './format.js';
 import type { Reporter } from './types.js';
 
 /** Longest failure message attribute and `<system-out>` body kept per test case (characters). */
@@ -101,6 +101,7 @@ function renderProperties(run: RunHeader, suite: string, model: string): string 
     if (prompt?.hash) props.push(property('baseline.prompt.hash', prompt.hash));
     if (prompt?.missing) props.push(property('baseline.prompt', 'none (new prompt, no baseline)'));
     if (run.comparison.sampling) props.push(property('sampling', describeSampling(run.comparison.sampling)));
+    if (run.comparison.adaptive) props.push(property('adaptive', describeAdaptive(run.comparison.adaptive)));
     const gateRow = run.comparison.rows.find((r) => r.suite === suite && r.model === model);
     if (gateRow) props.push(property('gate.verdict', gateRow.verdict));
     if (gateRow?.verdict === 'inconclusive') props.push(property('gate.inconclusive', gateRow.reasons.join('; ')));

@@ -2,7 +2,7 @@ import type { ModelConfig } from '../config/types.js';
 import type { CallRecord, CaseResult, ComparisonSampling, SampleSource, Side, SideResult, SideSampling } from '../run-record/types.js';
 
 /**
- * How compare, ci and drift sample their answers (README "Compare and the gate"): a noisy side is
+ * How compare, ci and drift sample their answers (docs/compare-and-gate.md, "Fresh samples"): a noisy side is
  * drawn fresh, because the gate's statistics assume independent draws and a cache would replay the
  * same ones on every rerun; deterministic sides reuse the cache as `run` does.
  */

@@ -22,7 +22,7 @@ export default defineConfig({
   defaultModel: 'echo',
   // The gate of \`compare\`, \`ci\` and \`drift\`. This stand-in model is deterministic, so no
   // case may go from pass to fail. With a real model that varies from run to run, remove
-  // maxRegressions: the statistical gate then decides (README: "Compare and the gate").
+  // maxRegressions: the statistical gate then decides (promptgate's docs/compare-and-gate.md).
   gate: { maxRegressions: 0 },
 });
 `;

@@ -27,6 +27,7 @@ describe('promptgate run, end to end through the real SDKs', () => {
   let openai: MockServer;
   let anthropic: MockServer;
   let rateLimitedOnce = false;
+  const held: Array<() => void> = [];
 
   beforeAll(async () => {
     openai = await startOpenAIServer({
@@ -38,7 +39,18 @@ describe('promptgate run, end to end through the real SDKs', () => {
           return { fault: 'status', status: 429, retryAfter: '1' };
         }
         const country = Object.keys(CAPITALS).find((c) => text.includes(c));
-        return { content: country ? `The capital is ${CAPITALS[country]}.` : 'I do not know.', delayMs: 20 };
+        const reply: Reply = { content: country ? `The capital is ${CAPITALS[country]}.` : 'I do not know.' };
+        // The first four filler questions are held until all four are in flight, so "the server saw 4
+        // at once" does not depend on machine load; if the runner never sends a 4th, the release
+        // comes late and maxInFlight stays below 4 (the assertion fails, the test does not hang).
+        if (/Country\d/.test(text) && held.length < 4) {
+          return new Promise<Reply>((resolve) => {
+            held.push(() => resolve(reply));
+            if (held.length === 4) for (const release of held) release();
+            else setTimeout(() => resolve(reply), 10_000).unref();
+          });
+        }
+        return reply;
       },
     });
     anthropic = await startAnthropicServer({

@@ -36,9 +36,11 @@ describe('init scaffold', () => {
     expect(await readFile(join(dir, '.gitignore'), 'utf8')).toBe('reports\n\n# promptgate\n.promptgate-cache/\n');
   });
 
-  it('the README section shows the workflows exactly as init writes them', async () => {
-    const readme = await readFile(join(REPO_ROOT, 'README.md'), 'utf8');
-    expect(readme).toContain(`\`\`\`yaml\n${PR_WORKFLOW}\`\`\``);
-    expect(readme).toContain(`\`\`\`yaml\n${DRIFT_WORKFLOW}\`\`\``);
+  it('the README and docs/ci.md show the workflows exactly as init writes them', async () => {
+    for (const doc of ['README.md', 'docs/ci.md']) {
+      const text = await readFile(join(REPO_ROOT, doc), 'utf8');
+      expect(text, doc).toContain(`\`\`\`yaml\n${PR_WORKFLOW}\`\`\``);
+      expect(text, doc).toContain(`\`\`\`yaml\n${DRIFT_WORKFLOW}\`\`\``);
+    }
   });
 });
