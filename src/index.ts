@@ -13,3 +13,17 @@ export type {
 } from './runtime/index.js';
 export type { CallRecord } from './run-record/types.js';
 export { PromptgateError, isPromptgateError, type ErrorCode } from './errors.js';
+
+// Plug-ins: custom reporters, providers and graders (docs/plugins.md). The helpers only type their argument.
+export { defineReporter, defineProvider, defineGrader } from './config/define-plugins.js';
+export type { ReporterSpec } from './config/types.js';
+export type { Reporter, ReporterOptions, ReporterFactory, RunPlanInfo, RunNotice, CaseSource } from './reporters/types.js';
+export type {
+  RunHeader, CaseResult, SideResult, RepeatOutcome, CaseStatus, ChangeStatus, SummaryRow, Usage, CallError,
+} from './run-record/types.js';
+export type { CaseGrade, AssertionGrade, GradeResult, JsGraderFunction as GraderFunction, GraderInput, GraderResult } from './graders/types.js';
+export type {
+  CustomProvider, ProviderFunction, ProviderRequest, ProviderResult, ProviderSuccess, ProviderFailure, ProviderErrorCode,
+  ProviderReply, ProviderCallContext, TokenUsage,
+} from './providers/types.js';
+export type { Message } from './prompts/types.js';

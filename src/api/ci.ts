@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ReporterName, ResolvedGate } from '../config/types.js';
+import type { ResolvedGate } from '../config/types.js';
 import { changedSince, readFileAt, repoRoot } from '../git/git.js';
 import { createReporters } from '../reporters/index.js';
 import { oneLine } from '../reporters/terminal-text.js';
@@ -102,7 +102,7 @@ export async function ci(options: CiOptions = {}, context: Context = {}): Promis
     if (selection.configChanged) out.write(`  (the config changed, so every suite is compared)\n`);
 
     // 3. Compare them; the summary and JUnit reporters always run in ci.
-    const names = new Set<ReporterName>([...config.reporters, 'junit', 'markdown']);
+    const names = new Set([...config.reporters, 'junit' as const, 'markdown' as const]);
     const reporters = await createReporters([...names], { rootDir: config.rootDir, stream: out, stderr: err, env });
     // Model outputs are printed by the console reporter: GitHub must not read them as workflow commands.
     const resume = github ? stopCommands(out) : undefined;

@@ -1,6 +1,5 @@
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import type { ReporterName } from '../config/types.js';
 import { inputError } from '../errors.js';
 import { findRepoRoot } from '../git/git.js';
 import { createReporters } from '../reporters/index.js';
@@ -59,7 +58,7 @@ export async function drift(options: DriftOptions, context: Context = {}): Promi
     for (const note of notes) err.write(`promptgate: note: ${note}\n`);
 
     const collector = createDriftCollector();
-    const names = new Set<ReporterName>([...config.reporters, 'junit', 'markdown']);
+    const names = new Set([...config.reporters, 'junit' as const, 'markdown' as const]);
     const reporters = [...(await createReporters([...names], { rootDir: config.rootDir, stream: out, stderr: err, env })), collector.reporter];
     const github = isGithubActions(env);
     const resume = github ? stopCommands(out) : undefined;

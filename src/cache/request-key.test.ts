@@ -73,6 +73,15 @@ describe('requestKeyOf', () => {
     expect(keyOf('mine', { provider: fn, model: 'm' })).not.toBe(keyOf('yours', { provider: fn, model: 'm' }));
   });
 
+  it('keys a defineProvider provider by its id too: same entry and same code, different ids, different keys', () => {
+    // A factory makes providers whose `call` has the same source text: only the id tells them apart.
+    const make = (id: string) => ({ id, call: () => `answer from ${id}` });
+    expect(keyOf('mine', { provider: make('a'), model: 'm' })).not.toBe(keyOf('mine', { provider: make('b'), model: 'm' }));
+    expect(keyOf('mine', { provider: make('a'), model: 'm' })).toBe(keyOf('mine', { provider: make('a'), model: 'm' }));
+    expect(keyOf('mine', { provider: make('a'), model: 'm' })).not.toBe(keyOf('mine', { provider: { id: 'a', call: () => 'edited' }, model: 'm' }));
+    expect(routeOf('mine', { provider: make('a'), model: 'm' })).toMatchObject({ provider: 'custom', id: 'a', entry: 'mine' });
+  });
+
   it('keys a replay model by the fixture it answers from', () => {
     expect(keyOf('r', { provider: 'replay', model: 'm', replayOf: 'gpt' })).not.toBe(keyOf('r', { provider: 'replay', model: 'm', replayOf: 'claude' }));
     expect(keyOf('r', { provider: 'replay', model: 'm' })).toBe(keyOf('r', { provider: 'replay', model: 'm', replayOf: 'r' }));

@@ -23,8 +23,10 @@ export interface Route {
   endpoint: string | null;
   /** Name of the environment variable the API key is read from (never its value); null without one. */
   apiKeyEnv: string | null;
-  /** Custom provider: sha256 of the function's source text, so editing the function changes its keys. */
+  /** Custom provider: sha256 of the function's (or `call`'s) source text, so editing it changes its keys. */
   code?: string;
+  /** Custom provider from defineProvider: its id, so two providers never share answers even when their code is the same. */
+  id?: string;
   /** Replay: the recorded model whose fixture answers. */
   replayOf?: string;
   /** The fields above as stable JSON. */
@@ -47,13 +49,15 @@ export interface RequestContent {
  * The route of model entry `entry`, as the providers send it (providers/request-setup.ts): the
  * config's `baseURL`, else the API's own endpoint (environment variables never redirect calls), and
  * the key variable sent with it (none for a custom `baseURL` without `apiKeyEnv`). A custom
- * provider is keyed by its entry name and its function's source text.
+ * provider is keyed by its entry name, its id (defineProvider) and its function's source text.
  */
 export function routeOf(entry: string, config: ModelConfig): Route {
   const kind = config.provider;
   let fields: Omit<Route, 'text'>;
   if (typeof kind === 'function') {
     fields = { provider: 'custom', entry, endpoint: null, apiKeyEnv: null, code: sha256(Function.prototype.toString.call(kind)) };
+  } else if (typeof kind === 'object') {
+    fields = { provider: 'custom', entry, endpoint: null, apiKeyEnv: null, id: kind.id, code: sha256(Function.prototype.toString.call(kind.call)) };
   } else if (kind === 'replay') {
     fields = { provider: 'replay', entry, endpoint: null, apiKeyEnv: null, replayOf: config.replayOf ?? entry };
   } else {

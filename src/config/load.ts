@@ -1,8 +1,9 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { inputError, isPromptgateError } from '../errors.js';
 import { CONFIG_FILE_NAMES } from './defaults.js';
+import { importProjectModule } from './import-module.js';
+import { loadGraderModules } from './plugins.js';
 import { resolveConfig } from './resolve.js';
 import type { ConfigOverrides, ResolvedConfig, UserConfig } from './types.js';
 import { validateUserConfig } from './validate.js';
@@ -29,9 +30,17 @@ export interface LoadConfigOptions {
 export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedConfig> {
   const cwd = resolve(options.cwd);
   const file = findConfigFile(cwd, options.configFile);
-  if (file === undefined) return resolveConfig({}, cwd, undefined, options.overrides);
-  const user = await loadUserConfig(file, displayPath(cwd, file));
-  return resolveConfig(user, dirname(file), file, options.overrides);
+  let config: ResolvedConfig;
+  if (file === undefined) {
+    config = resolveConfig({}, cwd, undefined, options.overrides);
+  } else {
+    const label = displayPath(cwd, file);
+    const { config: user, source } = await loadUserConfigAndSource(file, label);
+    config = resolveConfig(user, dirname(file), file, options.overrides, { label, source });
+  }
+  // Reporter modules are imported now, so a broken one is an input error before anything runs.
+  for (const entry of config.reporters) if (typeof entry !== 'string') await entry.load?.();
+  return config;
 }
 
 /** The config file's absolute path: `configFile` if given (it must exist), else the first of CONFIG_FILE_NAMES in `cwd`. */
@@ -50,10 +59,15 @@ export function findConfigFile(cwd: string, configFile?: string): string | undef
  * in messages (a path relative to the working directory).
  */
 export async function loadUserConfig(file: string, label = file): Promise<UserConfig> {
+  return (await loadUserConfigAndSource(file, label)).config;
+}
+
+/** loadUserConfig, and the file's text (for the lines of later messages). Module-path graders are imported here. */
+async function loadUserConfigAndSource(file: string, label: string): Promise<{ config: UserConfig; source: string }> {
   const source = readFileSync(file, 'utf8');
   let exported: unknown;
   try {
-    const module = await importConfigModule(file, source);
+    const module = await importProjectModule(file, source);
     if (!module || typeof module !== 'object' || !('default' in module)) {
       throw inputError('CONFIG_INVALID', `${label}: no default export (write \`export default defineConfig({ ... })\`)`, { file: label });
     }
@@ -67,35 +81,8 @@ export async function loadUserConfig(file: string, label = file): Promise<UserCo
     const line = lineOfDefaultExport(source);
     throw inputError('CONFIG_INVALID', `${label}${line ? `:${line}` : ''}: the default export must be a config object (\`export default defineConfig({ ... })\`), got ${kindOf(exported)}`, { file: label, line });
   }
-  return validateUserConfig(exported, label, source);
-}
-
-/**
- * A plain `.mjs` config that does not import promptgate is imported by Node itself (jiti costs
- * 20-60 ms of start-up); anything else goes through jiti, which compiles TypeScript and resolves
- * `promptgate` to this very package, so a config imports defineConfig even where promptgate is
- * not installed in the project (our own repo, a temp dir, a global install).
- */
-async function importConfigModule(file: string, source: string): Promise<Record<string, unknown>> {
-  if (file.endsWith('.mjs') && !/['"]promptgate['"]/.test(source)) {
-    // The query makes an edited file a new module (Node caches modules by URL).
-    const { mtimeMs, size } = statSync(file);
-    try {
-      return (await import(`${pathToFileURL(file).href}?v=${mtimeMs}-${size}`)) as Record<string, unknown>;
-    } catch (error) {
-      // Node's parse errors carry no line; jiti parses the file again and tells where.
-      if (!(error instanceof SyntaxError)) throw error;
-    }
-  }
-  const { createJiti } = await import('jiti');
-  const jiti = createJiti(import.meta.url, { interopDefault: true, moduleCache: false, alias: { promptgate: ownEntry() } });
-  return jiti.import<Record<string, unknown>>(file);
-}
-
-/** This package's entry: dist/index.js when built, src/index.ts when running from source (tests). */
-function ownEntry(): string {
-  const built = fileURLToPath(new URL('../index.js', import.meta.url));
-  return existsSync(built) ? built : fileURLToPath(new URL('../index.ts', import.meta.url));
+  const config = await loadGraderModules(validateUserConfig(exported, label, source), dirname(file), { label, source });
+  return { config, source };
 }
 
 /** CONFIG_LOAD with the first line of the error and the config's own line when the stack has it; never the stack. */

@@ -2,8 +2,9 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import { PromptgateError } from '../errors.js';
 import { shortHash, stableStringify } from '../util/hash.js';
 import { DEFAULT_ADAPTIVE, DEFAULT_CONCURRENCY, DEFAULT_GATE, DEFAULT_PATHS, DEFAULT_REPEAT, DEFAULT_REPORTERS } from './defaults.js';
-import { REPORTER_NAMES } from './schema.js';
-import type { ConfigOverrides, GateConfig, ReporterName, ResolvedConfig, ResolvedGate, UserConfig } from './types.js';
+import type { JsGraderFunction } from '../graders/types.js';
+import { reporterEntries, type ConfigSite } from './plugins.js';
+import type { ConfigOverrides, GateConfig, ResolvedConfig, ResolvedGate, UserConfig } from './types.js';
 
 /**
  * Applies defaults and command-line flags to a validated user config. Precedence lives here and
@@ -14,7 +15,7 @@ import type { ConfigOverrides, GateConfig, ReporterName, ResolvedConfig, Resolve
  * `digest` identifies what in the effective config changes results (see digestOf): the same on
  * every machine, for every key order, and for settings that only change how fast or where reports go.
  */
-export function resolveConfig(user: UserConfig, rootDir: string, configFile?: string, overrides: ConfigOverrides = {}): ResolvedConfig {
+export function resolveConfig(user: UserConfig, rootDir: string, configFile?: string, overrides: ConfigOverrides = {}, site?: ConfigSite): ResolvedConfig {
   checkOverrides(overrides);
   const root = resolve(rootDir);
   const gate: ResolvedGate = { ...DEFAULT_GATE };
@@ -41,7 +42,8 @@ export function resolveConfig(user: UserConfig, rootDir: string, configFile?: st
     gate,
     ...(user.adaptive === undefined ? {} : { adaptive: { ...DEFAULT_ADAPTIVE, ...(typeof user.adaptive === 'object' ? user.adaptive : {}), enabled: user.adaptive !== false } }),
     suites,
-    graders: { ...user.graders },
+    // Module-path graders are imported by loadConfig (plugins.ts) before this; only functions are graders.
+    graders: Object.fromEntries(Object.entries(user.graders ?? {}).filter((entry): entry is [string, JsGraderFunction] => typeof entry[1] === 'function')),
     paths: {
       prompts: resolve(root, relativePaths.prompts),
       evals: resolve(root, relativePaths.evals),
@@ -49,7 +51,9 @@ export function resolveConfig(user: UserConfig, rootDir: string, configFile?: st
       reports: resolve(root, relativePaths.reports),
       cache: cache === false ? false : resolve(root, cache),
     },
-    reporters: [...new Set(overrides.reporters ?? user.reporters ?? DEFAULT_REPORTERS)],
+    reporters: overrides.reporters
+      ? reporterEntries(overrides.reporters, root, site, true)
+      : reporterEntries(user.reporters ?? DEFAULT_REPORTERS, root, site, false),
     ignoreCases: user.ignoreCases ? [...user.ignoreCases] : undefined,
   };
 
@@ -100,9 +104,7 @@ function checkOverrides(overrides: ConfigOverrides): void {
     }
   }
   for (const name of overrides.reporters ?? []) {
-    if (!(REPORTER_NAMES as readonly string[]).includes(name)) {
-      throw new PromptgateError('USAGE', `--reporter must be one of ${REPORTER_NAMES.join(', ')} (got "${name}")`);
-    }
+    if (typeof name !== 'string' || name.trim() === '') throw new PromptgateError('USAGE', '--reporter needs a built-in reporter name, a module path or a package name');
   }
 }
 

@@ -67,6 +67,8 @@ function explain(error: ErrorObject, root: unknown): ConfigProblem {
       return { path, text: `${formatPath([...path, String(error.params.missingProperty)])} is required` };
     case 'minItems':
       return { path, text: `${where} must not be empty` };
+    case 'maxItems':
+      return { path, text: `${where} must have at most ${String(error.params.limit)} items` };
     case 'pattern':
       return { path, text: `${where} ${typeof schema.patternErrorMessage === 'string' ? schema.patternErrorMessage : `must match ${String(schema.pattern)}`}${got(path, error.data)}` };
     default: {
@@ -113,6 +115,8 @@ function describe(schema: SchemaNode): string {
     return parts.length > 1 ? `${parts.slice(0, -1).join(', ')} or ${parts[parts.length - 1]}` : parts.join('');
   }
   if (schema.typeof === 'function') return 'a function';
+  // A plug-in shape names itself (`defineProvider({ id, call })`) better than "an object".
+  if (typeof schema.title === 'string' && schema.title !== configSchema.title) return schema.title;
   if ('const' in schema) return JSON.stringify(schema.const);
   if (Array.isArray(schema.enum)) return `one of ${schema.enum.map((value) => JSON.stringify(value)).join(', ')}`;
   switch (schema.type) {

@@ -19,6 +19,34 @@ const fraction = <E extends object = object>(description: string, extra?: E) => 
 const path = (description: string, fallback: string) => ({ type: 'string', minLength: 1, description, default: fallback });
 
 export const PROVIDER_KINDS = ['openai', 'anthropic', 'replay'] as const;
+
+/** `defineProvider({ id, call })`: other own keys are the plug-in's business. */
+const CUSTOM_PROVIDER = {
+  title: 'defineProvider({ id, call })',
+  type: 'object',
+  description: 'A custom provider (defineProvider): a stable id, part of every cache key, and call(request, { signal }).',
+  properties: {
+    id: { type: 'string', pattern: '^\\S+$', patternErrorMessage: 'must be a non-empty id without spaces (e.g. "acme-gateway")' },
+    call: FUNCTION,
+  },
+  required: ['id', 'call'],
+};
+
+/** A Reporter object (defineReporter): a name and optional hooks; other own keys are the reporter's state. */
+const REPORTER_OBJECT = {
+  title: 'a Reporter object',
+  type: 'object',
+  description: 'A Reporter object (defineReporter): a name and hooks.',
+  properties: {
+    name: { type: 'string', minLength: 1 },
+    onRunStart: FUNCTION,
+    onCallDone: FUNCTION,
+    onNotice: FUNCTION,
+    onCaseResult: FUNCTION,
+    onRunEnd: FUNCTION,
+  },
+  required: ['name'],
+};
 export const REPORTER_NAMES = ['console', 'json', 'junit', 'markdown', 'html', 'csv'] as const;
 
 const modelConfig = {
@@ -26,8 +54,8 @@ const modelConfig = {
   description: 'One model: a name users refer to, mapped to a provider and model id.',
   properties: {
     provider: {
-      description: '`openai`, `anthropic`, `replay`, or a function (custom provider).',
-      anyOf: [{ type: 'string', enum: [...PROVIDER_KINDS] }, FUNCTION],
+      description: '`openai`, `anthropic`, `replay`, or a custom provider: `defineProvider({ id, call })` or a function.',
+      anyOf: [{ type: 'string', enum: [...PROVIDER_KINDS] }, CUSTOM_PROVIDER, FUNCTION],
     },
     model: { type: 'string', minLength: 1, description: 'The model id sent to the API (e.g. `gpt-4o-mini`).' },
     params: { type: 'object', description: "Request params (temperature, max_tokens, ...). A prompt's front-matter `config` overrides them." },
@@ -173,8 +201,8 @@ export const configSchema = {
     },
     graders: {
       type: 'object',
-      description: 'Named JS graders for `js:<name>`: (output, context) => result | boolean | score.',
-      additionalProperties: FUNCTION,
+      description: 'Named graders for `js:<name>`: a function (output, context) => result | boolean | score (defineGrader), or the path of a module (relative to the project root) whose default export is one.',
+      additionalProperties: { anyOf: [FUNCTION, { type: 'string', minLength: 1 }] },
     },
     prompts: path('Folder of .prompt files.', DEFAULT_PATHS.prompts),
     evals: path('Folder of test case files.', DEFAULT_PATHS.evals),
@@ -187,8 +215,15 @@ export const configSchema = {
     },
     reporters: {
       type: 'array',
-      description: 'Reporters run after `run` / `compare`.',
-      items: { type: 'string', enum: [...REPORTER_NAMES] },
+      description: `Reporters run by run, compare, ci, drift and merge: a built-in name (${REPORTER_NAMES.join(', ')}), a Reporter object (defineReporter), a module path (relative to the project root) or package name whose default export is a Reporter or a factory, or [module, options].`,
+      items: {
+        anyOf: [
+          { type: 'string', minLength: 1 },
+          REPORTER_OBJECT,
+          // [module, options]: the order is checked when the module loads (strict ajv refuses an optional tuple item).
+          { title: '[module, options]', type: 'array', items: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'object' }] }, minItems: 1, maxItems: 2 },
+        ],
+      },
       default: DEFAULT_REPORTERS,
     },
     ignoreCases: {

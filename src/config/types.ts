@@ -1,12 +1,16 @@
 import type { JsGraderFunction } from '../graders/types.js';
-import type { ProviderFunction } from '../providers/types.js';
+import type { CustomProvider, ProviderFunction } from '../providers/types.js';
+import type { BuiltinReporterName, Reporter, ReporterEntry } from '../reporters/types.js';
 
 export type ProviderKind = 'openai' | 'anthropic' | 'replay';
 
 /** One entry of `models`: a name users refer to, mapped to a provider and model id. */
 export interface ModelConfig {
-  /** `openai`, `anthropic`, `replay`, or a function (custom provider). */
-  provider: ProviderKind | ProviderFunction;
+  /**
+   * `openai`, `anthropic`, `replay`, or a custom provider: `defineProvider({ id, call })` (the id
+   * is part of every cache key) or a bare function (keyed by the model entry and its source).
+   */
+  provider: ProviderKind | CustomProvider | ProviderFunction;
   /** The model id sent to the API (e.g. `gpt-4o-mini`). */
   model: string;
   /** Request params (temperature, max_tokens, ...). A prompt's front-matter `config` overrides them. */
@@ -123,7 +127,15 @@ export interface SuiteConfig {
   assert?: Array<string | AssertionConfig>;
 }
 
-export type ReporterName = 'console' | 'json' | 'junit' | 'markdown' | 'html' | 'csv';
+export type ReporterName = BuiltinReporterName;
+
+/**
+ * One entry of `reporters`: a built-in name, a Reporter object (`defineReporter({...})`), a module
+ * (`./reporters/slack.ts`, `/abs/path.mjs`, or a package name) whose default export is a Reporter
+ * or a factory, or `[module, options]` (the options go to the factory). Module paths are relative
+ * to the project root.
+ */
+export type ReporterSpec = ReporterName | Reporter | (string & {}) | [module: string, options?: Record<string, unknown>];
 
 /** What users write in eval.config.ts. Every key is optional. */
 export interface UserConfig {
@@ -144,8 +156,11 @@ export interface UserConfig {
   adaptive?: boolean | AdaptiveConfig;
   /** Explicit pairings. @default prompts/<id>.prompt with evals/<id>.csv|.jsonl|<id>/ */
   suites?: SuiteConfig[];
-  /** Named JS graders for `js:<name>`. */
-  graders?: Record<string, JsGraderFunction>;
+  /**
+   * Named graders for `js:<name>` in cases and suites: a function (`defineGrader(...)`), or the path
+   * of a module (relative to the project root) whose default export is one.
+   */
+  graders?: Record<string, JsGraderFunction | string>;
   /** @default "prompts" */
   prompts?: string;
   /** @default "evals" */
@@ -156,8 +171,8 @@ export interface UserConfig {
   reports?: string;
   /** Response cache folder, or false to disable. @default ".promptgate-cache" */
   cache?: string | false;
-  /** Reporters run after `run` / `compare`. @default ["console", "json"] */
-  reporters?: ReporterName[];
+  /** Reporters run by `run`, `compare`, `ci`, `drift` and `merge` (see ReporterSpec). @default ["console", "json"] */
+  reporters?: ReporterSpec[];
   /**
    * Case files under `evals` that belong to no suite on purpose (globs relative to the project
    * root, e.g. `evals/archive/**`). Any other case file there that pairs with no prompt or suite is
@@ -183,7 +198,7 @@ export interface ResolvedConfig {
   suites?: SuiteConfig[];
   graders: Record<string, JsGraderFunction>;
   paths: { prompts: string; evals: string; fixtures: string; reports: string; cache: string | false };
-  reporters: ReporterName[];
+  reporters: ReporterEntry[];
   /** Globs (relative to rootDir) of case files that pair with nothing on purpose. */
   ignoreCases?: string[];
   /** sha256 of the config's data (functions by name), first 12 hex digits. */
@@ -201,6 +216,6 @@ export interface ConfigOverrides {
   repeat?: number;
   /** `--no-cache`. */
   cache?: false;
-  /** `--reporter <name>` (repeatable). */
-  reporters?: ReporterName[];
+  /** `--reporter <name or module>` (repeatable). */
+  reporters?: string[];
 }

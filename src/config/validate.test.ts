@@ -66,7 +66,7 @@ describe('validateUserConfig', () => {
 
   it('explains a bad provider, with a suggestion', () => {
     expect(failure({ models: { gpt: { provider: 'opneai', model: 'x' } } }).message).toBe(
-      'eval.config.ts: models.gpt.provider must be one of "openai", "anthropic", "replay" or a function (got "opneai"; did you mean "openai"?)',
+      'eval.config.ts: models.gpt.provider must be one of "openai", "anthropic", "replay", defineProvider({ id, call }) or a function (got "opneai"; did you mean "openai"?)',
     );
   });
 
@@ -76,11 +76,16 @@ describe('validateUserConfig', () => {
     expect(failure({ gate: { maxRegressions: -1 } }).message).toBe('eval.config.ts: gate.maxRegressions must be an integer ≥ 0 (got -1)');
     expect(failure({ repeat: 1.5 }).message).toBe('eval.config.ts: repeat must be an integer ≥ 1 (got 1.5)');
     expect(failure({ concurrency: Number.NaN }).message).toBe('eval.config.ts: concurrency must be an integer ≥ 1 (got NaN)');
-    expect(failure({ reporters: ['console', 'jsonl'] }).message).toBe(
-      'eval.config.ts: reporters[1] must be one of "console", "json", "junit", "markdown", "html", "csv" (got "jsonl"; did you mean "json"?)',
+    // An unknown reporter name is found when modules are resolved (config/plugins.test.ts); the schema checks shapes.
+    expect(failure({ reporters: ['console', 42] }).message).toBe('eval.config.ts: reporters[1] must be a non-empty string, a Reporter object or [module, options] (got 42)');
+    expect(failure({ reporters: [{ name: 'x', onRunEnd: 3 }] }).message).toBe('eval.config.ts: reporters[0].onRunEnd must be a function (got 3)');
+    expect(failure({ reporters: [['./r.mjs', {}, {}]] }).message).toBe('eval.config.ts: reporters[0] must have at most 2 items');
+    expect(failure({ models: { m: { provider: { call() {} }, model: 'm' } } }).message).toBe('eval.config.ts: models.m.provider.id is required');
+    expect(failure({ models: { m: { provider: { id: 'a b', call() {} }, model: 'm' } } }).message).toBe(
+      'eval.config.ts: models.m.provider.id must be a non-empty id without spaces (e.g. "acme-gateway") (got "a b")',
     );
     expect(failure({ cache: true }).message).toBe('eval.config.ts: cache must be a non-empty string or false (got true)');
-    expect(failure({ graders: { short: 'x' } }).message).toBe('eval.config.ts: graders.short must be a function (got "x")');
+    expect(failure({ graders: { short: 42 } }).message).toBe('eval.config.ts: graders.short must be a function or a non-empty string (got 42)');
     expect(failure([1]).message).toBe('eval.config.ts: the config must be an object (got an array)');
   });
 

@@ -24,11 +24,31 @@ export interface JudgeRecord {
 /** A judge call's result, with the judge that answered (or was asked) when known. */
 export type JudgeResult = ProviderResult & { judge?: JudgeRecord };
 
-/** A JS grader from the config's `graders`. May return a boolean, a score, or a full result. */
-export type JsGraderFunction = (
-  output: string,
-  context: { vars: Record<string, unknown>; value?: unknown; prompt: { id: string; version: string }; model: string },
-) => GradeResult | boolean | number | Promise<GradeResult | boolean | number>;
+/** What a named grader (`js:<name>`) gets besides the output. */
+export interface GraderInput {
+  /** The case's variables. */
+  vars: Record<string, unknown>;
+  /** The assertion's value: the grader name for `js:<name>`, or the `value` of an object spec. */
+  value?: unknown;
+  prompt: { id: string; version: string };
+  /** The config's model name the output came from. */
+  model: string;
+}
+
+/** What a named grader returns in full; `score` defaults to 1 / 0 and `reason` to a generic one. */
+export interface GraderResult {
+  pass: boolean;
+  /** 0..1 */
+  score?: number;
+  reason?: string;
+}
+
+/**
+ * A named grader (`defineGrader`, the config's `graders`). Returns a boolean (score 1 / 0), a score
+ * 0..1 (passes when ≥ the assertion's threshold, default 0.5), or `{pass, score?, reason?}`. A throw
+ * or any other value is a grader error: the case is `error`, never a pass.
+ */
+export type JsGraderFunction = (output: string, context: GraderInput) => GraderResult | boolean | number | Promise<GraderResult | boolean | number>;
 
 export interface GraderContext {
   vars: Record<string, unknown>;

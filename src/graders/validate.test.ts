@@ -53,10 +53,11 @@ describe('validateAssertion', () => {
     }
   });
 
-  it('refuses an unknown js grader and lists the known ones', async () => {
+  it('refuses an unknown js grader, suggests a close name and lists the known ones', async () => {
     const error = await problem('js', 'missing');
     expect(error?.message).toContain("unknown js grader 'missing'");
-    expect(error?.hint).toBe('known: isShort, notAFunction');
+    expect(error?.hint).toBe('graders in the config: isShort, notAFunction');
+    expect((await problem('js', 'isShrot'))?.hint).toBe('did you mean "isShort"? graders in the config: isShort, notAFunction');
     expect((await problem('js', 'notAFunction'))?.message).toContain("unknown js grader 'notAFunction'");
   });
 

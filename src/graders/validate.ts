@@ -1,5 +1,6 @@
 import type { Assertion } from '../cases/types.js';
 import { inputError, type PromptgateError } from '../errors.js';
+import { closestMatch } from '../config/suggest.js';
 import { isGraderError } from './grader-error.js';
 import { findJsGrader } from './js.js';
 import { limitOf } from './metrics.js';
@@ -74,7 +75,9 @@ async function findProblem(assertion: Assertion, ctx: ValidateContext): Promise<
         findJsGrader(ctx.graders, name);
       } catch (error) {
         const known = Object.keys(ctx.graders);
-        return { why: (error as Error).message, hint: known.length ? `known: ${known.join(', ')}` : 'add it to `graders` in the config' };
+        const match = closestMatch(name, known);
+        const list = known.length ? `graders in the config: ${known.join(', ')}` : 'add it to `graders` in the config: defineGrader(...) or a module path';
+        return { why: (error as Error).message, hint: match && match !== name ? `did you mean "${match}"? ${list}` : list };
       }
       return checkUnitThreshold(threshold);
     }

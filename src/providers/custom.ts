@@ -3,7 +3,7 @@ import { abortedFailure, providerFailure } from './failure.js';
 import { isRecord } from './shape.js';
 import { tokenUsageOf } from './usage.js';
 import type {
-  Provider, ProviderErrorCode, ProviderFunction, ProviderRequest, ProviderResult, ProviderSuccess, TokenUsage,
+  CustomProvider, Provider, ProviderErrorCode, ProviderFunction, ProviderRequest, ProviderResult, ProviderSuccess, TokenUsage,
 } from './types.js';
 
 const ERROR_CODES: ReadonlySet<string> = new Set<ProviderErrorCode>([
@@ -12,14 +12,26 @@ const ERROR_CODES: ReadonlySet<string> = new Set<ProviderErrorCode>([
 ]);
 
 /**
- * A provider backed by a function from the config. A string result is the output; a
- * `{ok: true, output}` or `{ok: false, error}` value passes through once its shape is checked; a
- * throw is a `provider_error` failure (not retryable), or `aborted` when the signal fired.
+ * How run records and messages name a model entry's provider: its kind, `custom` for a bare
+ * function, `custom:<id>` for a defineProvider one.
  */
-export function createCustomProvider(name: string, config: ModelConfig, fn: ProviderFunction): Provider {
+export function providerLabel(provider: ModelConfig['provider']): string {
+  if (typeof provider === 'function') return 'custom';
+  if (typeof provider === 'object' && provider !== null) return `custom:${provider.id}`;
+  return provider;
+}
+
+/**
+ * A provider backed by the config: a defineProvider object (`{id, call}`) or a bare function. A
+ * string result is the output; a `{ok: true, output}` or `{ok: false, error}` value passes through
+ * once its shape is checked; a throw is a `provider_error` failure (not retryable), or `aborted`
+ * when the signal fired.
+ */
+export function createCustomProvider(name: string, config: ModelConfig, custom: ProviderFunction | CustomProvider): Provider {
+  const fn: ProviderFunction = typeof custom === 'function' ? custom : (request, context) => custom.call(request, context);
   return {
     name,
-    kind: 'custom',
+    kind: providerLabel(custom),
     model: config.model,
     async call(request: ProviderRequest, signal: AbortSignal): Promise<ProviderResult> {
       if (signal.aborted) return abortedFailure(signal);

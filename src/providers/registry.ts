@@ -41,7 +41,7 @@ export function createProvider(name: string, config: ModelConfig, context: Provi
 
 function createBaseProvider(name: string, config: ModelConfig, context: ProviderContext): Provider {
   const kind = config.provider;
-  if (typeof kind === 'function') return createCustomProvider(name, config, kind);
+  if (typeof kind === 'function' || (typeof kind === 'object' && kind !== null)) return createCustomProvider(name, config, kind);
   switch (kind) {
     case 'openai':
       return createOpenAIProvider(name, config, { env: context.env });
@@ -54,7 +54,7 @@ function createBaseProvider(name: string, config: ModelConfig, context: Provider
         'MODEL_UNKNOWN',
         `model "${name}" has an unknown provider ${JSON.stringify(kind)}`,
         context.configFile ? { file: context.configFile } : undefined,
-        `use one of ${PROVIDER_KINDS.join(', ')}, or a function`,
+        `use one of ${PROVIDER_KINDS.join(', ')}, or defineProvider({ id, call })`,
       );
   }
 }

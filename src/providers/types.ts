@@ -73,9 +73,27 @@ export interface Provider {
   price?: { inputPerMTok: number; outputPerMTok: number };
 }
 
-/** A custom provider given as a function in the config. */
-export type ProviderFunction = (request: ProviderRequest, context: { signal: AbortSignal }) =>
-  | Promise<string | ProviderSuccess | ProviderFailure>
-  | string
-  | ProviderSuccess
-  | ProviderFailure;
+/** What a custom provider may return: the output text, or a result value (errors as values, never thrown). */
+export type ProviderReply = string | ProviderSuccess | ProviderFailure;
+
+/** What a custom provider's `call` gets besides the request. */
+export interface ProviderCallContext {
+  /** Fires when the call times out, passes `maxCallMs`, or the run is interrupted: stop and return. */
+  signal: AbortSignal;
+}
+
+/** A custom provider given as a bare function in the config (keyed in the cache by its model entry and source text). */
+export type ProviderFunction = (request: ProviderRequest, context: ProviderCallContext) => ProviderReply | Promise<ProviderReply>;
+
+/**
+ * A custom provider (`defineProvider`): a stable `id` and a `call`. The id names it in run records
+ * (`custom:<id>`) and is part of every cache key, with the model entry and the source of `call`:
+ * two providers with different ids never share cached answers. `call` returns the output text,
+ * `{ok: true, output, usage?, modelReported?, finishReason?}` or `{ok: false, error: {code, message, retryable}}`;
+ * a throw is a `provider_error` (not retried).
+ */
+export interface CustomProvider {
+  /** Stable identity, e.g. `"acme-gateway"`: no whitespace. */
+  readonly id: string;
+  call(request: ProviderRequest, context: ProviderCallContext): ProviderReply | Promise<ProviderReply>;
+}

@@ -1,7 +1,8 @@
+import { isBuiltinReporter, moduleReporter } from '../config/plugins.js';
 import type { ReporterName } from '../config/types.js';
 import { createConsoleReporter } from './console.js';
 import { createNoticeReporter, createProgressReporter, wantsProgress } from './progress.js';
-import type { Reporter, ReporterOptions } from './types.js';
+import type { Reporter, ReporterEntry, ReporterOptions } from './types.js';
 
 /** Name → reporter. File reporters are imported only when asked for (start-up is a feature). */
 const FACTORIES: Record<ReporterName, (options: ReporterOptions) => Promise<Reporter>> = {
@@ -15,11 +16,15 @@ const FACTORIES: Record<ReporterName, (options: ReporterOptions) => Promise<Repo
 };
 
 /**
+/**
+ * The reporters for one command, in order after the progress bar (or notices): built-ins by name,
+ * custom ones from the resolved config (see config/plugins.ts). A string that is no built-in name
+ * is a module (`--reporter ./my-reporter.ts` in `report`), resolved from `rootDir` (default: cwd).
  * `stderr` (the bar and notices) and `env` (CI, TERM: whether a bar is wanted) default to the
  * process's; `stream` is where the console reporter prints.
  */
 export async function createReporters(
-  names: ReporterName[],
+  names: ReadonlyArray<ReporterEntry | string>,
   options: ReporterOptions & { progress?: boolean; stderr?: NodeJS.WritableStream & { isTTY?: boolean }; env?: NodeJS.ProcessEnv } = {},
 ): Promise<Reporter[]> {
   const reporters: Reporter[] = [];
@@ -28,8 +33,15 @@ export async function createReporters(
   // pipe), notices (long waits, stopped model entries) are plain stderr lines; `progress: false`: neither.
   if (options.progress ?? wantsProgress(options.env ?? process.env, stderr)) reporters.push(await createProgressReporter(stderr));
   else if (options.progress === undefined) reporters.push(createNoticeReporter(stderr));
-  for (const name of new Set(names)) reporters.push(await FACTORIES[name](options));
+  // Custom reporters always learn a root: `report`, which has no config, resolves from the current folder.
+  const rootDir = options.rootDir ?? process.cwd();
+  const context: ReporterOptions = { stream: options.stream, rootDir };
+  for (const entry of new Set(names)) {
+    if (typeof entry !== 'string') reporters.push(await entry.create(context));
+    else if (isBuiltinReporter(entry)) reporters.push(await FACTORIES[entry](options));
+    else reporters.push(await moduleReporter(entry, {}, rootDir, { where: { file: '--reporter' }, name: entry }).create(context));
+  }
   return reporters;
 }
 
-export type { Reporter, ReporterOptions, RunPlanInfo, RunNotice, CaseSource } from './types.js';
+export type { Reporter, ReporterEntry, ReporterOptions, ReporterPlugin, RunPlanInfo, RunNotice, CaseSource } from './types.js';

@@ -45,3 +45,27 @@ export interface ReporterOptions {
   /** Project root, for relative paths in output. */
   rootDir?: string;
 }
+
+/**
+ * A custom reporter given as a factory: called once per command with the options of its
+ * `[module, options]` entry in `reporters` (`{}` without) and the reporter context.
+ */
+export type ReporterFactory<Options extends object = Record<string, unknown>> = (options: Options, context: ReporterOptions) => Reporter | Promise<Reporter>;
+
+/** A built-in reporter's name. */
+export type BuiltinReporterName = 'console' | 'json' | 'junit' | 'markdown' | 'html' | 'csv';
+
+/**
+ * One custom reporter after config loading: a Reporter object from the config, or a module's
+ * default export (an object or a factory). `create` makes the reporter for one command.
+ */
+export interface ReporterPlugin {
+  /** The reporter object's name, or the module specifier as written. */
+  readonly label: string;
+  create(context: ReporterOptions): Promise<Reporter>;
+  /** Imports and checks the module now (a module plugin; config loading calls it so errors come first). */
+  load?(): Promise<void>;
+}
+
+/** One entry of the resolved `reporters`: a built-in name or a custom reporter. */
+export type ReporterEntry = BuiltinReporterName | ReporterPlugin;

@@ -93,7 +93,7 @@ export function stopMessage(name: string, config: ModelConfig | undefined, error
 /** `openai gpt-4o-mini at http://127.0.0.1:9/v1` (user and password of the URL left out). */
 export function describeEntry(config: ModelConfig | undefined): string {
   if (!config) return 'not configured';
-  const kind = typeof config.provider === 'function' ? 'custom provider' : config.provider;
+  const kind = typeof config.provider === 'string' ? config.provider : `custom provider${typeof config.provider === 'object' ? ` ${config.provider.id}` : ''}`;
   return `${kind} ${config.model}${config.baseURL ? ` at ${displayURL(config.baseURL)}` : ''}`;
 }
 

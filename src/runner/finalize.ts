@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { ResolvedConfig } from '../config/types.js';
+import { providerLabel } from '../providers/custom.js';
 import type { Reporter } from '../reporters/types.js';
 import { readLines, readRawLines, removeFile, writeRunFile } from '../run-record/writer.js';
 import { RUN_FORMAT_VERSION, type CaseResult, type Comparison, type DriftReport, type GateVerdict, type ModelRef, type PromptRef, type RunHeader, type SelectionRecord } from '../run-record/types.js';
@@ -81,7 +82,7 @@ function modelRefs(config: ResolvedConfig, suites: SuiteRun[], reported: Map<str
     const model = config.models[name];
     return {
       name,
-      provider: typeof model.provider === 'string' ? model.provider : 'custom',
+      provider: providerLabel(model.provider),
       model: model.model,
       reported: [...(reported.get(name) ?? [])].sort(),
     };

@@ -61,6 +61,7 @@ const CORPUS: Record<string, Expectation> = {
   'config-suite-assert-typo': { message: "eval.config.mjs:4: suites[0].assert[1]: unknown grader type 'contians' (did you mean `contains`?" },
   'invalid-json-schema': { message: 'evals/p.csv:2: invalid grader schema:{"type": "nope"}: invalid JSON Schema' },
   'js-grader-not-in-config': { message: "evals/p.csv:2: invalid grader js:is-polite: unknown js grader 'is-polite'" },
+  'jsonl-js-grader-typo': { message: 'evals/p.jsonl:2: invalid grader js:wordcont: unknown js grader \'wordcont\' (did you mean "wordCount"? graders in the config: wordCount, polite)' },
   'rubric-without-judge': { message: 'evals/p.csv:2: invalid grader rubric:greets Ann warmly: no judge model configured' },
   'bad-latency-spec': { message: "evals/p.csv:2: threshold 'fast' is not a number" },
   'missing-template-variable': { message: "evals/p.csv:2: missing variable 'age' used by prompts/p.prompt" },
@@ -98,6 +99,12 @@ const CORPUS: Record<string, Expectation> = {
   'path-traversal-case-path': { message: "eval.config.mjs:4: suites[0].cases: case path '../../etc/hosts' leaves the project folder" },
   'config-key-in-baseurl': { message: 'eval.config.mjs:2: models.m.baseURL holds a credential' },
   'config-key-in-params': { message: 'eval.config.mjs:2: models.m.params.api_key looks like a credential' },
+  // Plug-ins (docs/plugins.md)
+  'config-reporter-unknown': { message: 'eval.config.mjs:4: reporters[1]: "jsonl" is not a built-in reporter, and no package of that name is installed (did you mean "json"?) (built-in reporters: console, json, junit' },
+  'config-reporter-missing-module': { message: 'eval.config.mjs:4: reporters[1]: reporter module "./reporters/slack.mjs" not found (module paths are relative to the project root, ' },
+  'config-reporter-not-a-reporter': { message: 'eval.config.mjs:4: reporters[1]: "./reporters/slack.mjs" does not export a reporter: its default export has an unknown hook "onRunEnded" (did you mean "onRunEnd"?)' },
+  'config-grader-missing-module': { message: 'eval.config.mjs:5: graders.polite: grader module "./graders/polite.mjs" not found' },
+  'config-provider-without-id': { message: 'eval.config.mjs:2: models.m.provider.id is required' },
   // Symlinks out of the project: the files are made by the test (the target lives in another temp folder).
   'symlink-prompt-outside': {
     message: 'prompts/p.prompt: resolves outside the project, to ',
