@@ -1,8 +1,8 @@
 import { flakinessOf } from '../run-record/flakiness.js';
-import type { CaseResult, ComparisonSampling, ComparisonSideInfo, GateVerdict, RepeatStats, RunHeader, SideResult, SideSampling, SummaryRow } from '../run-record/types.js';
+import type { CaseResult, ComparisonSampling, ComparisonSideInfo, GateVerdict, RepeatStats, RunHeader, RunTotals, SideResult, SideSampling, SummaryRow } from '../run-record/types.js';
 export { sideError } from '../run-record/status.js';
 export * from './numbers.js';
-import { formatPasses, formatPercent } from './numbers.js';
+import { formatCounts, formatPasses, formatPercent } from './numbers.js';
 
 /**
  * Plain-text formatting shared by the file reporters (numbers, verdicts, failure reasons).
@@ -170,4 +170,17 @@ export function comparedRepeatCells(row: SummaryRow | undefined): [rates: string
 /** How many of a side's graded repeats passed: `2/3`, or `–` without a verdict. */
 export function formatRepeatsPassed(side: SideResult | undefined): string {
   return formatPasses(flakinessOf(side));
+}
+
+/** A summary row's pass rate, `–` when no case of it was graded (pass rates are over graded cases). */
+export function formatRowPassRate(row: Pick<SummaryRow, 'passed' | 'failed' | 'passRate'>): string {
+  return row.passed + row.failed > 0 ? formatPercent(row.passRate) : '–';
+}
+
+/** What errored, by cause, as every report words it: `[label, 'server_error ×2, timeout ×1']`; empty when nothing did. */
+export function errorBreakdown(totals: RunTotals): Array<[label: string, counts: string]> {
+  const out: Array<[string, string]> = [];
+  if (Object.keys(totals.errorsByCode).length) out.push(['Errored calls by cause', formatCounts(totals.errorsByCode)]);
+  if (Object.keys(totals.graderErrorsByType ?? {}).length) out.push(['Graders that errored (no verdict), by type', formatCounts(totals.graderErrorsByType)]);
+  return out;
 }

@@ -77,3 +77,15 @@ export function formatTokens(input: number | null | undefined, output: number | 
 export function formatPasses(passes: { passes: number; k: number } | undefined): string {
   return passes ? `${passes.passes}/${passes.k}` : MISSING;
 }
+
+/** A run's tokens: `6600 tokens (4800 in / 1800 out)`. */
+export function formatTokenTotal(input: number, output: number): string {
+  return `${input + output} tokens (${formatTokens(input, output)})`;
+}
+
+/** Counts by key: `server_error ×2, timeout ×1`. */
+export function formatCounts(counts: Record<string, number> | undefined): string {
+  return Object.entries(counts ?? {})
+    .map(([key, n]) => `${key} ×${n}`)
+    .join(', ');
+}
