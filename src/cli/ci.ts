@@ -15,9 +15,9 @@ import { resolveCiBase } from '../workflows/ci-base.js';
 import { checkDiscipline, renderDisciplineMarkdown, renderStaleLockMarkdown } from '../workflows/discipline.js';
 import { appendStepSummary, isGithubActions, stopCommands, writeAnnotations } from '../workflows/github.js';
 import { createRepoPaths } from '../workflows/repo-paths.js';
-import { runComparison } from './compare.js';
+import { adaptiveChoice, runComparison } from './compare.js';
 import { reportError } from './errors.js';
-import { addRunFlags, addSamplingFlags, checkSamplingFlags, loadConfigWithFlags, type CommonFlags } from './options.js';
+import { addAdaptiveFlags, addRunFlags, addSamplingFlags, checkSamplingFlags, loadConfigWithFlags, type CommonFlags } from './options.js';
 import { interruptSignal } from './signals.js';
 
 export interface CiFlags extends CommonFlags {
@@ -26,14 +26,14 @@ export interface CiFlags extends CommonFlags {
 }
 
 export function registerCi(program: Command): void {
-  addSamplingFlags(
+  addAdaptiveFlags(addSamplingFlags(
     addRunFlags(
       program
         .command('ci')
         .description('pull-request gate: check version bumps, then compare the suites changed since the merge base with the base branch')
         .option('--base <rev>', 'base branch or commit (default: the PR base from the CI environment, else origin/main, else main)'),
     ),
-  ).action(async (flags: CiFlags) => {
+  )).action(async (flags: CiFlags) => {
     process.exitCode = await ciCommand(flags);
   });
 }
@@ -50,10 +50,11 @@ export async function ciCommand(flags: CiFlags, env: NodeJS.ProcessEnv = process
   try {
     checkSamplingFlags(flags);
     const config = await loadConfigWithFlags(flags);
+    const adaptive = adaptiveChoice(flags, config);
     const root = await repoRoot(config.rootDir);
     const repo = createRepoPaths(root, config.rootDir);
     const base = await resolveCiBase(root, flags.base, env);
-    const plans = await resolveSuites(config, { models: flags.model, repeat: flags.repeat, orphans: true });
+    const plans = await resolveSuites(config, { models: flags.model, repeat: adaptive?.startRepeats ?? flags.repeat, orphans: true });
 
     // 1. Policy first: a prompt whose text changed must bump its version, or nothing runs. A stale
     //    lock does not stop the evals (their results say whether `promptgate lock` is safe to run):

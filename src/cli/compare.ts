@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
+import { createAdaptiveGate, type AdaptiveGate } from '../compare/adaptive.js';
 import { buildComparison, compareRows } from '../compare/index.js';
 import { createSideResolver, parseSideSpec, type SideResolver } from '../compare/side-spec.js';
-import type { ResolvedConfig } from '../config/types.js';
+import { DEFAULT_ADAPTIVE } from '../config/defaults.js';
+import type { ResolvedAdaptive, ResolvedConfig } from '../config/types.js';
+import { inputError } from '../errors.js';
 import { createReporters } from '../reporters/index.js';
 import type { Reporter } from '../reporters/types.js';
 import type { ComparisonSideInfo, ComparisonSidePrompt, RunHeader } from '../run-record/types.js';
@@ -10,7 +13,7 @@ import { resolveSuites, type SuitePlan } from '../runner/plan.js';
 import { exitCodeOf, runSession } from '../runner/session.js';
 import { promptOf, type SideSource } from '../runner/sides.js';
 import { reportError } from './errors.js';
-import { addRunFlags, addSamplingFlags, checkSamplingFlags, loadConfigWithFlags, shardOf, type CommonFlags } from './options.js';
+import { addAdaptiveFlags, addRunFlags, addSamplingFlags, checkSamplingFlags, loadConfigWithFlags, shardOf, type CommonFlags } from './options.js';
 import { interruptSignal } from './signals.js';
 
 export interface CompareFlags extends CommonFlags {
@@ -19,7 +22,7 @@ export interface CompareFlags extends CommonFlags {
 }
 
 export function registerCompare(program: Command): void {
-  addSamplingFlags(
+  addAdaptiveFlags(addSamplingFlags(
     addRunFlags(
       program
         .command('compare')
@@ -28,7 +31,7 @@ export function registerCompare(program: Command): void {
         .requiredOption('-b, --baseline <spec>', 'git revision (main, HEAD~1, git:<rev>), prompt version (@1.2.0) or stored run (run:<path>)')
         .option('--candidate <spec>', 'same forms as --baseline (default: the working tree)'),
     ),
-  ).action(async (suites: string[], flags: CompareFlags) => {
+  )).action(async (suites: string[], flags: CompareFlags) => {
     process.exitCode = await compareCommand(suites, flags);
   });
 }
@@ -38,7 +41,8 @@ export async function compareCommand(only: string[], flags: CompareFlags): Promi
   try {
     checkSamplingFlags(flags);
     const config = await loadConfigWithFlags(flags);
-    const plans = (await resolveSuites(config, { only, models: flags.model, repeat: flags.repeat, orphans: true })).filter((plan) => plan.caseFiles.length > 0);
+    const adaptive = adaptiveChoice(flags, config);
+    const plans = (await resolveSuites(config, { only, models: flags.model, repeat: adaptive?.startRepeats ?? flags.repeat, orphans: true })).filter((plan) => plan.caseFiles.length > 0);
     if (plans.length === 0) {
       process.stderr.write('promptgate: no suite has cases to compare\n');
       return 2;
@@ -73,6 +77,7 @@ export async function runComparison(input: {
 }): Promise<{ header: RunHeader; runDir: string }> {
   const { config, flags } = input;
   const sampling = samplingChoice(input.command, flags, config);
+  const adaptiveSettings = input.command === 'drift' ? undefined : adaptiveChoice(flags, config);
   const baselineSpec = parseSideSpec(flags.baseline);
   const candidateSpec = parseSideSpec(flags.candidate ?? 'working tree');
   const [baseline, candidate] = await Promise.all([
@@ -82,6 +87,17 @@ export async function runComparison(input: {
   const suites: SuiteRun[] = [];
   for (const plan of input.plans) {
     suites.push({ plan, candidate: await candidate.sourceFor(plan), baseline: await baseline.sourceFor(plan) });
+  }
+  let adaptive: AdaptiveGate | undefined;
+  if (adaptiveSettings) {
+    // Adaptive rounds draw more repeats on both sides: a stored run's results cannot be drawn again.
+    for (const [flag, source] of [['--baseline', suites.map((s) => s.baseline)], ['--candidate', suites.map((s) => s.candidate)]] as const) {
+      if (source.some((side) => side?.kind === 'stored')) {
+        throw inputError('USAGE', `adaptive repeats draw more repeats of both sides, and ${flag} is a stored run (its results cannot be drawn again)`, { file: '--adaptive' }, `compare with a git revision or a prompt version, or drop --adaptive`);
+      }
+    }
+    const gateOptions = { repeat: adaptiveSettings.startRepeats };
+    adaptive = createAdaptiveGate(adaptiveSettings, config.gate, gateOptions);
   }
   const baselineInfo = sideInfo(baselineSpec.text, baseline, suites.map((s) => [s.plan, s.baseline!]));
   const candidateInfo = sideInfo(candidateSpec.text, candidate, suites.map((s) => [s.plan, s.candidate]));
@@ -95,16 +111,41 @@ export async function runComparison(input: {
     reporters: input.reporters,
     signal: input.signal,
     sampling,
+    ...(adaptive ? { adaptive } : {}),
     warn: (line) => (input.stderr ?? process.stderr).write(`${line}\n`),
     stderr: input.stderr,
     decide: (engine) => {
-      const rows = compareRows(engine.slimCases, { repeat: Math.max(1, ...input.plans.map((p) => p.repeat)), gate: config.gate });
+      // Adaptive: the last look decided (round 1 for the mean test, every repeat for the per-case test, at the design's alphas).
+      const last = engine.adaptive?.last;
+      const rows = last ? last.analysis.rows : compareRows(engine.slimCases, { repeat: Math.max(1, ...input.plans.map((p) => p.repeat)), gate: config.gate });
       const comparison = buildComparison(rows, baselineInfo, candidateInfo, config.gate, engine.summary.totals);
       if (engine.sampling) comparison.sampling = engine.sampling;
+      if (engine.adaptive) {
+        comparison.adaptive = engine.adaptive.record;
+        if (comparison.familyWise) comparison.familyWise = { ...comparison.familyWise, alphaMean: engine.adaptive.record.alphaMean, alphaCase: engine.adaptive.record.alphaCase };
+      }
       return { comparison, gate: comparison.gate, ...input.extend?.(engine) };
     },
   });
   return { header: result.header, runDir: result.runDir };
+}
+
+/**
+ * Adaptive repeats (compare, ci; docs/adaptive.md): `--adaptive` / `--no-adaptive`, else the
+ * config's `adaptive`. Refused (exit 2, before anything runs) with `--repeat` (the rounds set the
+ * repeats), `--resume` (a round's plan depends on the looks before it) and `--shard` (each look
+ * needs every case). Undefined: off.
+ */
+export function adaptiveChoice(flags: CommonFlags, config: ResolvedConfig): ResolvedAdaptive | undefined {
+  const on = flags.adaptive ?? config.adaptive?.enabled ?? false;
+  if (!on) return undefined;
+  const by = flags.adaptive ? '--adaptive' : 'the config\'s `adaptive`';
+  const refuse = (flag: string, why: string, hint: string) => inputError('USAGE', `${flag} cannot be used with adaptive repeats (${by}): ${why}`, { file: flag }, hint);
+  const off = flags.adaptive ? 'drop --adaptive' : 'add --no-adaptive';
+  if (flags.repeat !== undefined) throw refuse('--repeat', 'the rounds choose the repeats of each case', `set adaptive.startRepeats / maxRepeats / budget in the config, or ${off}`);
+  if (flags.resume !== undefined) throw refuse('--resume', 'each round is planned from the looks before it, which an interrupted run did not finish', 'run the comparison again');
+  if (flags.shard !== undefined) throw refuse('--shard', 'each look needs every case of the comparison', `run it unsharded, or ${off}`);
+  return config.adaptive ?? { enabled: true, ...DEFAULT_ADAPTIVE };
 }
 
 /**

@@ -22,6 +22,8 @@ export interface CommonFlags {
   resume?: string;
   /** compare / ci: `--baseline-cache` (true) or `--no-baseline-cache` (false); undefined: the config's `gate.baselineCache`. */
   baselineCache?: boolean;
+  /** compare / ci: `--adaptive` (true) or `--no-adaptive` (false); undefined: the config's `adaptive`. */
+  adaptive?: boolean;
 }
 
 const positiveInt = (name: string) => (value: string) => {
@@ -64,6 +66,16 @@ export function addSamplingFlags(command: Command): Command {
   return command
     .option('--baseline-cache', "reuse the baseline's cached answers even when they are noisy (repeat > 1, temperature not 0), instead of drawing them fresh; reports say so")
     .option('--no-baseline-cache', 'draw a noisy baseline fresh even when the config sets gate.baselineCache');
+}
+
+/**
+ * `--adaptive` / `--no-adaptive` (compare, ci): repeats added round by round to the cases whose
+ * draws disagree, within a call budget (config `adaptive`). Without either, the config decides.
+ */
+export function addAdaptiveFlags(command: Command): Command {
+  return command
+    .option('--adaptive', "adaptive repeats: every case startRepeats times a side, then more repeats only for the cases whose draws disagree, until the gate fails or the call budget is spent (settings: the config's `adaptive`)")
+    .option('--no-adaptive', 'no adaptive repeats, even when the config turns them on');
 }
 
 /** `--baseline-cache` with `--no-cache` asks for cached answers and for none: exit 2 before anything runs. */

@@ -18,6 +18,8 @@ export interface RowData {
   counts: Record<ChangeStatus, number>;
   /** Most repeats seen on either side (decides exact vs noisy). */
   maxRepeats: number;
+  /** Most repeats behind the pass rates on either side: maxRepeats, or round 1's with adaptive repeats. */
+  rateRepeats: number;
   /** Per paired case (both sides present, neither errored): pass rate and mean score. */
   baselinePass: number[];
   candidatePass: number[];
@@ -52,10 +54,26 @@ function trials(side: SideResult): number {
   return Math.max(1, side.repeats.length);
 }
 
-/** Groups case results by suite × model (first-seen order) into RowData. */
-export function collectRows(cases: Iterable<CaseResult>): RowData[] {
+/**
+ * Groups case results by suite × model (first-seen order) into RowData.
+ *
+ * With `firstRound` (adaptive repeats: every case's round 1, in the order of `cases`, which hold all
+ * repeats), which cases count and their labels come from all repeats, the pass rates and scores
+ * (the mean test, the margin, the score rule, the floor) from round 1, where every case ran the same
+ * repeats, and `counts2x2` holds all repeats split into round 1 and the rest (the per-case test).
+ */
+export function collectRows(cases: Iterable<CaseResult>, firstRound?: Iterable<CaseResult>): RowData[] {
   const rows = new Map<string, RowData>();
+  const firsts = firstRound?.[Symbol.iterator]();
   for (const item of cases) {
+    let first: CaseResult | undefined;
+    if (firsts) {
+      const next = firsts.next();
+      if (next.done || next.value.caseId !== item.caseId || next.value.suite !== item.suite || next.value.model !== item.model) {
+        throw new Error(`adaptive repeats: round 1 of case ${item.caseId} (${item.suite} \u00d7 ${item.model}) is missing or out of order`);
+      }
+      first = next.value;
+    }
     const key = JSON.stringify([item.suite, item.model]);
     let row = rows.get(key);
     if (!row) {
@@ -65,6 +83,7 @@ export function collectRows(cases: Iterable<CaseResult>): RowData[] {
         cases: 0,
         counts: emptyCounts(),
         maxRepeats: 0,
+        rateRepeats: 0,
         baselinePass: [],
         candidatePass: [],
         baselineScore: [],
@@ -87,25 +106,33 @@ export function collectRows(cases: Iterable<CaseResult>): RowData[] {
       };
       rows.set(key, row);
     }
-    addCase(row, item);
+    addCase(row, item, first);
   }
   return [...rows.values()];
 }
 
-function addCase(row: RowData, item: CaseResult): void {
+/** Passes of a side (its pass rate is over its graded repeats). */
+function passesOf(side: SideResult): number {
+  return Math.round(side.passRate * trials(side));
+}
+
+function addCase(row: RowData, whole: CaseResult, first?: CaseResult): void {
+  // Which case counts, and its label: all repeats; the rates: round 1 when adaptive.
+  const item = first ?? whole;
   const baseline = item.baseline;
   row.cases++;
-  const change = classifyChange(item, baseline);
+  const change = classifyChange(whole, whole.baseline);
   row.counts[change]++;
-  row.maxRepeats = Math.max(row.maxRepeats, item.repeats.length, baseline?.repeats.length ?? 0);
-  if (item.status === 'error') row.erroredCandidate++;
-  if (baseline?.status === 'error') row.erroredBaseline++;
-  if (item.status === 'error' || baseline?.status === 'error') {
+  row.maxRepeats = Math.max(row.maxRepeats, whole.repeats.length, whole.baseline?.repeats.length ?? 0);
+  row.rateRepeats = Math.max(row.rateRepeats, item.repeats.length, baseline?.repeats.length ?? 0);
+  if (whole.status === 'error') row.erroredCandidate++;
+  if (whole.baseline?.status === 'error') row.erroredBaseline++;
+  if (whole.status === 'error' || whole.baseline?.status === 'error') {
     row.erroredCases++;
     return;
   }
-  if (item.status === 'ungraded' || baseline?.status === 'ungraded') row.ungradedCases++;
-  if (item.status === 'ungraded') {
+  if (whole.status === 'ungraded' || whole.baseline?.status === 'ungraded') row.ungradedCases++;
+  if (whole.status === 'ungraded') {
     row.ungradedCandidate++;
     return;
   }
@@ -118,15 +145,27 @@ function addCase(row: RowData, item: CaseResult): void {
   row.floorRateSquares += item.passRate * item.passRate;
   if (item.status === 'pass') row.floorCasesPassed++;
   // Like a new case: the candidate counts for the floor, but there is nothing to compare it with.
-  if (!baseline || baseline.status === 'ungraded') return;
+  if (!baseline || !whole.baseline || whole.baseline.status === 'ungraded') return;
   row.baselinePass.push(baseline.passRate);
   row.candidatePass.push(item.passRate);
   row.baselineScore.push(baseline.meanScore);
   row.candidateScore.push(item.meanScore);
-  row.unchanged.push(change === 'unchanged-pass' || change === 'unchanged-fail');
+  // The score rule reads round 1 when adaptive: its labels too.
+  const held = first ? classifyChange(item, baseline) : change;
+  row.unchanged.push(held === 'unchanged-pass' || held === 'unchanged-fail');
   row.caseIds.push(item.caseId);
   const m = trials(baseline);
-  row.counts2x2.push({ baselinePasses: Math.round(baseline.passRate * m), baselineTrials: m, candidatePasses: Math.round(item.passRate * n), candidateTrials: n });
+  const counts: CaseCounts = { baselinePasses: passesOf(baseline), baselineTrials: m, candidatePasses: passesOf(item), candidateTrials: n };
+  if (first && whole.baseline) {
+    const all: CaseCounts = { baselinePasses: passesOf(whole.baseline), baselineTrials: trials(whole.baseline), candidatePasses: passesOf(whole), candidateTrials: trials(whole) };
+    const rest: CaseCounts = {
+      baselinePasses: all.baselinePasses - counts.baselinePasses,
+      baselineTrials: all.baselineTrials - counts.baselineTrials,
+      candidatePasses: all.candidatePasses - counts.candidatePasses,
+      candidateTrials: all.candidateTrials - counts.candidateTrials,
+    };
+    row.counts2x2.push(rest.baselineTrials > 0 || rest.candidateTrials > 0 ? { ...all, strata: [counts, rest] } : counts);
+  } else row.counts2x2.push(counts);
   if (Math.abs(item.meanScore - item.passRate) > 1e-12 || Math.abs(baseline.meanScore - baseline.passRate) > 1e-12) {
     row.scoresArePassRates = false;
   }

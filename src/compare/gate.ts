@@ -52,6 +52,15 @@ export interface CompareOptions {
   caseAlpha?: number;
   /** Cost limit of exact distributions (see sign-flip.ts). */
   exactBudget?: number;
+  /**
+   * Adaptive repeats (adaptive.ts, README "Adaptive repeats"): `cases` hold every repeat so far and
+   * `firstRound` every case's round 1 (its first `startRepeats` repeats a side, in the order of
+   * `cases`). The mean test, the margin, the score rule and the floor read round 1 only, where
+   * every case ran the same repeats (so their estimates are unbiased and their data do not change
+   * from look to look); the per-case test reads all repeats, stratified into round 1 and the rest,
+   * at `caseAlpha` (this look's share, fixed by the design). `alphaMean` is the mean test's alpha.
+   */
+  adaptive?: { firstRound: Iterable<CaseResult>; alphaMean: number };
 }
 
 /** The family-wise test's name in run.json. */
@@ -93,11 +102,11 @@ export function compareRows(cases: Iterable<CaseResult>, options: CompareOptions
 
 /** compareRows, with the per-case findings (what adaptive repeats needs). */
 export function analyseGate(cases: Iterable<CaseResult>, options: CompareOptions): GateAnalysis {
-  const data = collectRows(cases);
+  const data = collectRows(cases, options.adaptive?.firstRound);
   const { gate } = options;
   const paired = data.flatMap((row) => row.counts2x2);
   const alphaCase = options.caseAlpha ?? defaultCaseAlpha(paired, gate.alpha);
-  const alphaMean = gate.alpha - alphaCase;
+  const alphaMean = options.adaptive?.alphaMean ?? gate.alpha - alphaCase;
 
   // Flip units: a case id of a suite is one unit under every model.
   const units = new Map<string, number>();
@@ -199,7 +208,9 @@ function defaultCaseAlpha(paired: RowData['counts2x2'], alpha: number): number {
 /** Denominator of the pass-rate differences (lcm of the repeat counts), or 0 when too large for an exact distribution. */
 function gridOf(data: RowData): number {
   let l = 1;
-  for (const c of data.counts2x2) {
+  for (const whole of data.counts2x2) {
+    // Adaptive: the rates are round 1's.
+    const c = whole.strata?.[0] ?? whole;
     for (const k of [c.baselineTrials, c.candidateTrials]) {
       l = (l / gcd(l, k)) * k;
       if (l > 1e6) return 0;

@@ -7,6 +7,13 @@ export interface CaseCounts {
   baselineTrials: number;
   candidatePasses: number;
   candidateTrials: number;
+  /**
+   * Adaptive repeats: the same counts split into batches whose sizes were fixed before they were
+   * drawn (round 1, then the repeats added after it), in that order; they add up to the totals.
+   * The test then conditions on each batch's total passes (a stratified Fisher test), which stays
+   * exact when how many repeats a case gets depended on those totals (adaptive.ts).
+   */
+  strata?: CaseCounts[];
 }
 
 function logChoose(n: number, k: number): number {
@@ -26,6 +33,7 @@ function hypergeometric(x: number, c: CaseCounts, t: number): number {
  * Valid whenever, under H0, the repeats of both sides are independent draws with one pass chance.
  */
 export function fisherWorse(c: CaseCounts): number {
+  if (c.strata && c.strata.length > 1) return stratifiedWorse(c.strata);
   const t = c.baselinePasses + c.candidatePasses;
   let p = 0;
   for (let x = Math.max(0, t - c.baselineTrials); x <= c.candidatePasses; x++) p += hypergeometric(x, c, t);
@@ -34,8 +42,37 @@ export function fisherWorse(c: CaseCounts): number {
 
 /** The smallest p-value `fisherWorse` can reach for this case's total passes (every pass on the baseline). */
 export function fisherMinimum(c: CaseCounts): number {
+  if (c.strata && c.strata.length > 1) return c.strata.reduce((product, s) => product * fisherMinimum(s), 1);
   const t = c.baselinePasses + c.candidatePasses;
   return Math.min(1, hypergeometric(Math.max(0, t - c.baselineTrials), c, t));
+}
+
+/**
+ * Fisher's test stratified by batch: X_j, the candidate's passes in batch j, is hypergeometric
+ * given that batch's total passes, independently across batches, and the statistic is ΣX_j:
+ * P(ΣX_j ≤ observed), the tail of the convolution of the batches' hypergeometric laws.
+ */
+function stratifiedWorse(strata: CaseCounts[]): number {
+  // pmf of the running sum, offset by its smallest value.
+  let low = 0;
+  let pmf = [1];
+  let observed = 0;
+  for (const s of strata) {
+    const t = s.baselinePasses + s.candidatePasses;
+    const from = Math.max(0, t - s.baselineTrials);
+    const to = Math.min(t, s.candidateTrials);
+    const next = new Array<number>(pmf.length + to - from).fill(0);
+    for (let x = from; x <= to; x++) {
+      const w = hypergeometric(x, s, t);
+      for (let i = 0; i < pmf.length; i++) next[i + x - from] += pmf[i] * w;
+    }
+    pmf = next;
+    low += from;
+    observed += s.candidatePasses;
+  }
+  let p = 0;
+  for (let i = 0; i <= observed - low && i < pmf.length; i++) p += pmf[i];
+  return Math.min(1, p);
 }
 
 /** The smallest p-value any case with these trial counts can reach: 1 / C(nb + nc, nb). */

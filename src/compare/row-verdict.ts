@@ -78,7 +78,7 @@ export function evaluateRow(data: RowData, ctx: RowContext): ComparisonRow {
       toDecide = estimateToDecide({
         differences: slot.d,
         withinVariance: withinVariance(data),
-        repeats: Math.max(1, data.maxRepeats),
+        repeats: Math.max(1, data.rateRepeats),
         margin: gate.margin,
         alphaPass: alpha,
         alphaFail: ctx.alphaMean,
@@ -152,7 +152,7 @@ export function evaluateRow(data: RowData, ctx: RowContext): ComparisonRow {
     verdict = 'inconclusive';
     if (undecided === 'margin' && inconclusiveWhy) reasons.push(inconclusiveWhy);
     reasons.push(...findings.context.filter((line) => line.includes('but not significantly')));
-    if (undecided === 'margin' && toDecide) reasons.push(describeToDecide(toDecide, Math.max(1, data.maxRepeats), noisy));
+    if (undecided === 'margin' && toDecide) reasons.push(describeToDecide(toDecide, Math.max(1, data.rateRepeats), noisy));
     if (undecided === 'floor') findings.decidedBy = 'floor: the pass rate is below gate.minPassRate, but not significantly';
   } else if (verdict === 'pass' && policy !== undefined && slot) {
     findings.decidedBy = `gate.maxRegressions: ${plural(data.counts.regressed, 'regressed case')} \u2264 ${policy}`;
@@ -245,7 +245,9 @@ function checkFloor(data: RowData, gate: ResolvedGate, findings: Findings): 'bel
 /** Mean over cases of the estimated sampling variance of d_i from the repeats; NaN when some side ran once. */
 function withinVariance(data: RowData): number {
   let sum = 0;
-  for (const c of data.counts2x2) {
+  for (const whole of data.counts2x2) {
+    // Adaptive: the rates are round 1's.
+    const c = whole.strata?.[0] ?? whole;
     if (c.baselineTrials < 2 || c.candidateTrials < 2) return Number.NaN;
     const pb = c.baselinePasses / c.baselineTrials;
     const pc = c.candidatePasses / c.candidateTrials;

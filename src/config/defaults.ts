@@ -13,3 +13,5 @@ export const DEFAULT_GATE: ResolvedGate = { minPassRate: 0, maxScoreDrop: 0, alp
 export const DEFAULT_REPORTERS: ReporterName[] = ['console', 'json'];
 export const DEFAULT_PATHS = { prompts: 'prompts', evals: 'evals', fixtures: 'fixtures', reports: 'reports', cache: '.promptgate-cache' } as const;
 export const CONFIG_FILE_NAMES = ['eval.config.ts', 'eval.config.mts', 'eval.config.js', 'eval.config.mjs'] as const;
+/** Adaptive repeats: 2 repeats a side in round 1, at most 10 a case, the calls of `--repeat 5` in all. */
+export const DEFAULT_ADAPTIVE = { startRepeats: 2, maxRepeats: 10, budget: 5 } as const;

@@ -1,7 +1,7 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import { PromptgateError } from '../errors.js';
 import { shortHash, stableStringify } from '../util/hash.js';
-import { DEFAULT_CONCURRENCY, DEFAULT_GATE, DEFAULT_PATHS, DEFAULT_REPEAT, DEFAULT_REPORTERS } from './defaults.js';
+import { DEFAULT_ADAPTIVE, DEFAULT_CONCURRENCY, DEFAULT_GATE, DEFAULT_PATHS, DEFAULT_REPEAT, DEFAULT_REPORTERS } from './defaults.js';
 import { REPORTER_NAMES } from './schema.js';
 import type { ConfigOverrides, GateConfig, ReporterName, ResolvedConfig, ResolvedGate, UserConfig } from './types.js';
 
@@ -39,6 +39,7 @@ export function resolveConfig(user: UserConfig, rootDir: string, configFile?: st
     concurrency: overrides.concurrency ?? user.concurrency ?? DEFAULT_CONCURRENCY,
     repeat: overrides.repeat ?? user.repeat ?? DEFAULT_REPEAT,
     gate,
+    ...(user.adaptive === undefined ? {} : { adaptive: { ...DEFAULT_ADAPTIVE, ...(typeof user.adaptive === 'object' ? user.adaptive : {}), enabled: user.adaptive !== false } }),
     suites,
     graders: { ...user.graders },
     paths: {

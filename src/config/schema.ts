@@ -1,5 +1,5 @@
 import {
-  DEFAULT_CONCURRENCY, DEFAULT_GATE, DEFAULT_MAX_CALL_MS, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_WAIT_MS, DEFAULT_PATHS,
+  DEFAULT_ADAPTIVE, DEFAULT_CONCURRENCY, DEFAULT_GATE, DEFAULT_MAX_CALL_MS, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_WAIT_MS, DEFAULT_PATHS,
   DEFAULT_REPEAT, DEFAULT_REPORTERS, DEFAULT_TIMEOUT_MS,
 } from './defaults.js';
 
@@ -98,6 +98,17 @@ const gateConfig = {
   additionalProperties: false,
 };
 
+const adaptiveConfig = {
+  type: 'object',
+  description: 'Adaptive repeats: round 1 runs every case startRepeats times a side; later rounds add repeats only to the cases whose draws disagree, until the gate fails or the budget is spent.',
+  properties: {
+    startRepeats: { type: 'integer', minimum: 2, description: 'Repeats a side every case runs in round 1.', default: DEFAULT_ADAPTIVE.startRepeats },
+    maxRepeats: { type: 'integer', minimum: 2, description: 'Most repeats a side any case gets (at least startRepeats).', default: DEFAULT_ADAPTIVE.maxRepeats },
+    budget: { type: 'number', minimum: 2, description: 'Calls per case per side on average over the whole run, round 1 included: the cost of `--repeat <budget>` (at least startRepeats).', default: DEFAULT_ADAPTIVE.budget },
+  },
+  additionalProperties: false,
+};
+
 const assertionConfig = {
   type: 'object',
   description: 'A grader spec as an object.',
@@ -150,6 +161,11 @@ export const configSchema = {
     concurrency: positiveInteger('Requests in flight at most, over all models.', { default: DEFAULT_CONCURRENCY }),
     repeat: positiveInteger('Calls per case and model.', { default: DEFAULT_REPEAT }),
     gate: { $ref: '#/definitions/GateConfig' },
+    adaptive: {
+      description: 'Adaptive repeats for `compare` and `ci`: true (the defaults), their settings (on), or false (off). `--adaptive` turns them on with these settings, `--no-adaptive` off.',
+      anyOf: [{ type: 'boolean' }, { $ref: '#/definitions/AdaptiveConfig' }],
+      default: false,
+    },
     suites: {
       type: 'array',
       description: 'Explicit pairings. Default: prompts/<id>.prompt with evals/<id>.csv|.jsonl|<id>/.',
@@ -186,6 +202,7 @@ export const configSchema = {
   definitions: {
     ModelConfig: modelConfig,
     GateConfig: gateConfig,
+    AdaptiveConfig: adaptiveConfig,
     SuiteConfig: suiteConfig,
   },
 };

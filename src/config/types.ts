@@ -75,6 +75,28 @@ export interface GateConfig {
   baselineCache?: boolean;
 }
 
+/**
+ * Adaptive repeats in `compare` and `ci` (README "Compare and the gate: adaptive repeats"): round 1
+ * runs every case `startRepeats` times a side, later rounds add repeats only to the cases whose
+ * draws disagree, until the gate fails or the budget is spent.
+ */
+export interface AdaptiveConfig {
+  /** Repeats a side every case runs in round 1 (at least 2). @default 2 */
+  startRepeats?: number;
+  /** Most repeats a side any case gets (at least startRepeats). @default 10 */
+  maxRepeats?: number;
+  /** Calls per case per side on average over the whole run, round 1 included: the cost of `--repeat <budget>` (at least startRepeats). @default 5 */
+  budget?: number;
+}
+
+/** Adaptive repeats after defaults; `enabled` is the config's choice (`--adaptive` / `--no-adaptive` override it). */
+export interface ResolvedAdaptive {
+  enabled: boolean;
+  startRepeats: number;
+  maxRepeats: number;
+  budget: number;
+}
+
 /** The gate after defaults: every key set, except `maxRegressions` (off unless the user sets it). */
 export type ResolvedGate = Required<Omit<GateConfig, 'maxRegressions'>> & Pick<GateConfig, 'maxRegressions'>;
 
@@ -115,6 +137,11 @@ export interface UserConfig {
   /** Calls per case and model. @default 1 */
   repeat?: number;
   gate?: GateConfig;
+  /**
+   * Adaptive repeats for `compare` and `ci`: `true` (the defaults), an object (its settings; on),
+   * or `false` (off, the default). `--adaptive` turns them on with these settings, `--no-adaptive` off.
+   */
+  adaptive?: boolean | AdaptiveConfig;
   /** Explicit pairings. @default prompts/<id>.prompt with evals/<id>.csv|.jsonl|<id>/ */
   suites?: SuiteConfig[];
   /** Named JS graders for `js:<name>`. */
@@ -150,6 +177,8 @@ export interface ResolvedConfig {
   concurrency: number;
   repeat: number;
   gate: ResolvedGate;
+  /** Adaptive repeats: whether the config turns them on, and their settings (defaults filled in). Absent: off, the defaults. */
+  adaptive?: ResolvedAdaptive;
   /** Explicit suites, or undefined for the convention. */
   suites?: SuiteConfig[];
   graders: Record<string, JsGraderFunction>;

@@ -6,6 +6,7 @@ import { explainSchemaErrors, formatPath, type ConfigProblem } from './schema-er
 import { findLine, type PathSegment } from './source-line.js';
 import { findSecretParam, urlHasCredentials } from './secrets.js';
 import { closestMatch } from './suggest.js';
+import { DEFAULT_ADAPTIVE } from './defaults.js';
 import type { UserConfig } from './types.js';
 
 /** The config schema, compiled ahead of time (see validator-codegen.ts). */
@@ -30,7 +31,26 @@ export function validateUserConfig(value: unknown, file: string, source?: string
   checkModelReferences(config, file, text);
   checkSuiteNames(config, file, text);
   checkNoCredentials(config, file, text);
+  checkAdaptive(config, file, text);
   return config;
+}
+
+/** `adaptive`: maxRepeats and budget cannot be below startRepeats (round 1 alone runs that many). */
+function checkAdaptive(config: UserConfig, file: string, source: string | undefined): void {
+  if (typeof config.adaptive !== 'object') return;
+  const start = config.adaptive.startRepeats ?? DEFAULT_ADAPTIVE.startRepeats;
+  for (const key of ['maxRepeats', 'budget'] as const) {
+    const value = config.adaptive[key] ?? DEFAULT_ADAPTIVE[key];
+    if (value < start) {
+      const path = ['adaptive', config.adaptive[key] === undefined ? 'startRepeats' : key];
+      throw configError('CONFIG_INVALID', file, source, {
+        path,
+        value: config.adaptive[key] ?? start,
+        text: `adaptive.${key} ${value} is below adaptive.startRepeats ${start}`,
+        hint: key === 'budget' ? 'the budget counts round 1, which runs every case startRepeats times a side' : 'round 1 already runs every case startRepeats times a side',
+      });
+    }
+  }
 }
 
 /** Keys come from the environment only: a credential in a model's baseURL or params is refused (never printed). */

@@ -4,6 +4,7 @@ import { Flakiest, caseFlakinessScore } from '../run-record/flakiness.js';
 import type { CaseResult, ComparisonRow, RunHeader, SummaryRow } from '../run-record/types.js';
 import {
   caseLabel,
+  describeAdaptive,
   describeSampling,
   describeSide,
   errorBreakdown,
@@ -40,6 +41,7 @@ export function createConsoleReporter(options: ReporterOptions = {}): Reporter {
         print(`Baseline:  ${oneLine(describeSide(run.comparison.baseline), 400)}`);
         print(`Candidate: ${oneLine(describeSide(run.comparison.candidate), 400)}`);
         if (run.comparison.sampling) print(`Sampling:  ${oneLine(describeSampling(run.comparison.sampling), 400)}`);
+        if (run.comparison.adaptive) print(`Adaptive:  ${oneLine(describeAdaptive(run.comparison.adaptive), 400)}`);
         print(renderComparisonTable(run.comparison.rows));
       }
       else print(renderSummaryTable(run.summary));

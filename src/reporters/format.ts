@@ -1,5 +1,5 @@
 import { flakinessOf } from '../run-record/flakiness.js';
-import type { CaseResult, ComparisonSampling, ComparisonSideInfo, GateVerdict, RepeatStats, RunHeader, RunTotals, SideResult, SideSampling, SummaryRow } from '../run-record/types.js';
+import type { CaseResult, ComparisonAdaptive, ComparisonSampling, ComparisonSideInfo, GateVerdict, RepeatStats, RunHeader, RunTotals, SideResult, SideSampling, SummaryRow } from '../run-record/types.js';
 export { sideError } from '../run-record/status.js';
 export * from './numbers.js';
 import { formatCounts, formatPasses, formatPercent } from './numbers.js';
@@ -128,6 +128,24 @@ export function describeSampling(sampling: ComparisonSampling): string {
   const parts = [sideSampling('candidate', sampling.candidate, sampling.sides.candidate, sampling), sideSampling('baseline', sampling.baseline, sampling.sides.baseline, sampling)];
   if (sampling.rows) parts.push('suite × model rows were sampled differently (run.json comparison.sampling.rows)');
   return parts.join('; ');
+}
+
+/**
+ * What adaptive repeats did, in one line, e.g. `3 rounds (2 → up to 10 repeats a side), 2,410 of
+ * 4,000 budgeted calls (budget 5 a case a side); stopped: the gate failed`.
+ */
+export function describeAdaptive(adaptive: ComparisonAdaptive): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const rounds = adaptive.rounds.length;
+  const why: Record<ComparisonAdaptive['stoppedBy'], string> = {
+    decided: 'the gate failed',
+    budget: 'the call budget was spent',
+    'no-case': 'no case left whose draws disagree',
+    'max-repeats': `every look was made (maxRepeats ${adaptive.maxRepeats})`,
+    interrupted: 'interrupted',
+  };
+  const reached = Math.max(adaptive.startRepeats, ...adaptive.rounds.map((r) => r.repeats));
+  return `adaptive repeats: ${rounds} round${rounds === 1 ? '' : 's'} (${adaptive.startRepeats} repeats a side, then up to ${reached} on the cases whose draws disagree), ${n(adaptive.calls)} of ${n(adaptive.budgetCalls)} budgeted calls (budget ${adaptive.budget} a case a side); stopped: ${why[adaptive.stoppedBy]}`;
 }
 
 function sideSampling(name: 'candidate' | 'baseline', source: ComparisonSampling['candidate'], side: SideSampling, sampling: ComparisonSampling): string {

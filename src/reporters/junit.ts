@@ -6,6 +6,7 @@ import { flakinessOf } from '../run-record/flakiness.js';
 import type { RepeatStats } from '../run-record/types.js';
 import {
   caseLabel,
+  describeAdaptive,
   describeSampling,
   describeSide,
   firstOutput,
@@ -122,6 +123,7 @@ function renderProperties(run: RunHeader, suite: string, model: string): string 
     if (prompt?.hash) props.push(property('baseline.prompt.hash', prompt.hash));
     if (prompt?.missing) props.push(property('baseline.prompt', 'none (new prompt, no baseline)'));
     if (run.comparison.sampling) props.push(property('sampling', describeSampling(run.comparison.sampling)));
+    if (run.comparison.adaptive) props.push(property('adaptive', describeAdaptive(run.comparison.adaptive)));
     const gateRow = run.comparison.rows.find((r) => r.suite === suite && r.model === model);
     if (gateRow) {
       props.push(property('baseline.pass.rate', formatPercent(gateRow.baselinePassRate)), property('pass.rate.delta', formatDeltaWithCi(gateRow.passRateDelta, gateRow.passRateDeltaCi)));

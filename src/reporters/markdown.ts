@@ -7,6 +7,7 @@ import {
   baselineVersionLabel,
   caseLabel,
   comparedRepeatCells,
+  describeAdaptive,
   describeSampling,
   describeSide,
   errorBreakdown,
@@ -93,6 +94,7 @@ function renderHeader(run: RunHeader): string {
   }
   lines.push(meta.join(' · '), '');
   if (run.comparison?.sampling) lines.push(`Sampling: ${escapeMarkdownInline(describeSampling(run.comparison.sampling))}`, '');
+  if (run.comparison?.adaptive) lines.push(`Adaptive: ${escapeMarkdownInline(describeAdaptive(run.comparison.adaptive))}`, '');
   if (gate && gate.reasons.length > 0) {
     for (const reason of gate.reasons) lines.push(`- ${escapeMarkdownInline(reason)}`);
     lines.push('');

@@ -21,26 +21,36 @@ export async function createProgressReporter(): Promise<Reporter> {
   let started = false;
   let cached = 0;
   let errors = 0;
+  let total = 0;
+  let round = '';
   const waits = createWaitBook();
-  // The longest wait in progress: "waiting 60 s: m 429 Retry-After".
+  // The adaptive round, and the longest wait in progress: "round 2 | waiting 60 s: m 429 Retry-After".
   const status = () => {
     const wait = waits.longest();
-    return wait ? ` | waiting ${seconds(wait.ms)}: ${oneLine(wait.model, 40)} ${wait.reason}` : '';
+    return `${round}${wait ? ` | waiting ${seconds(wait.ms)}: ${oneLine(wait.model, 40)} ${wait.reason}` : ''}`;
   };
   return {
     name: 'progress',
     onRunStart(plan) {
-      bar.start(plan.totalCalls ?? 0, 0, { cached, errors, status: '' });
+      total = plan.totalCalls ?? 0;
+      bar.start(total, 0, { cached, errors, status: '' });
       started = true;
     },
     onCallDone(info) {
       if (!started) return;
       if (info.cached) cached++;
       if (info.error) errors++;
+      // Adaptive rounds add to the calls planned.
+      if (info.total && info.total > total) bar.setTotal((total = info.total));
       if (info.total && info.done > info.total) bar.setTotal(info.done);
       bar.update(info.done, { cached, errors, status: status() });
     },
     onNotice(notice) {
+      if (notice.kind === 'round') {
+        round = ` | adaptive round ${notice.round}: ${notice.cases} cases → ${notice.repeats} repeats`;
+        if (started) bar.update({ status: status() });
+        return;
+      }
       if (notice.kind === 'model-stopped') {
         // Above the bar: clear its line, print, and let the bar redraw below.
         process.stderr.write(`\r\u001b[2K${noticeLine(notice)}\n`);
@@ -68,7 +78,7 @@ export function createNoticeReporter(stream: NodeJS.WritableStream = process.std
   return {
     name: 'notices',
     onNotice(notice) {
-      if (notice.kind === 'model-stopped') {
+      if (notice.kind === 'model-stopped' || notice.kind === 'round') {
         stream.write(`${noticeLine(notice)}\n`);
         return;
       }
@@ -88,6 +98,10 @@ export function createNoticeReporter(stream: NodeJS.WritableStream = process.std
 /** The line a notice prints (untrusted parts made terminal-safe). */
 export function noticeLine(notice: Exclude<RunNotice, { kind: 'wait-end' }>): string {
   if (notice.kind === 'model-stopped') return `promptgate: ${oneLine(notice.message, 600)}`;
+  if (notice.kind === 'round') {
+    const n = (x: number) => x.toLocaleString('en-US');
+    return `promptgate: adaptive round ${notice.round}: ${n(notice.cases)} case${notice.cases === 1 ? '' : 's'} whose draws disagree get up to ${notice.repeats} repeats a side (${n(notice.calls)} more calls; ${n(notice.spent)} of the budget's ${n(notice.budget)} made so far)`;
+  }
   const asked = notice.requestedMs !== undefined ? ` (the server asked for ${seconds(notice.requestedMs)}; waits are capped by maxRetryWaitMs)` : '';
   return `promptgate: waiting ${seconds(notice.ms)} before retrying ${oneLine(notice.model, 60)}: ${notice.reason}${asked}`;
 }

@@ -18,7 +18,12 @@ export interface RunPlanInfo {
 export type RunNotice =
   | { kind: 'wait'; id: number; model: string; ms: number; requestedMs?: number; reason: string }
   | { kind: 'wait-end'; id: number }
-  | { kind: 'model-stopped'; model: string; message: string };
+  | { kind: 'model-stopped'; model: string; message: string }
+  /**
+   * Adaptive repeats: round `round` starts, bringing `cases` cases (case × model) up to `repeats`
+   * repeats a side with `calls` more calls; `spent` of the `budget` calls are made so far.
+   */
+  | { kind: 'round'; round: number; cases: number; repeats: number; calls: number; spent: number; budget: number };
 
 /** Cases of a finished run, read again from disk on demand (runs can be far larger than memory). */
 export type CaseSource = () => AsyncIterable<CaseResult>;

@@ -344,6 +344,36 @@ export interface Comparison {
    * nothing changed. `pValue`: the smallest row `pValueFamily`; `alphaMean` + `alphaCase` = alpha.
    */
   familyWise?: { test: string; rows: number; pValue: number | null; alphaMean: number; alphaCase: number };
+  /** Adaptive repeats (`--adaptive`, config `adaptive`): what the rounds did and what they cost. */
+  adaptive?: ComparisonAdaptive;
+}
+
+/**
+ * Adaptive repeats: round 1 ran every case `startRepeats` times a side; each later round added
+ * repeats to the cases whose draws disagreed, until the gate failed or the budget was spent.
+ */
+export interface ComparisonAdaptive {
+  startRepeats: number;
+  maxRepeats: number;
+  /** Calls per case per side on average, round 1 included (the cost of `--repeat <budget>`). */
+  budget: number;
+  /** The budget in calls: budget × the sides that make calls, summed over cases × models. */
+  budgetCalls: number;
+  /** Answers drawn over all rounds, one per repeat per side (a call, or one answer shared by both sides or from the cache); at most budgetCalls. */
+  calls: number;
+  /** Repeats a side at each look the design planned (the last is maxRepeats). */
+  looks: number[];
+  /** Each round: the repeats a side it brought its cases up to, how many cases (case × model) it ran, its calls, the gate's verdict at the look after it, and the per-case alpha that look spent. */
+  rounds: Array<{ round: number; repeats: number; cases: number; calls: number; verdict: GateVerdict['verdict'] | null; alphaCase: number }>;
+  /**
+   * Why no further round: the gate failed (`decided`), the budget was spent (`budget`), no case
+   * below maxRepeats had draws that disagree (`no-case`), every planned look was made
+   * (`max-repeats`), or the run was interrupted.
+   */
+  stoppedBy: 'decided' | 'budget' | 'no-case' | 'max-repeats' | 'interrupted';
+  /** Alpha of the mean test (on round 1) and of the per-case test over all looks; they add up to alpha. */
+  alphaMean: number;
+  alphaCase: number;
 }
 
 /** Where a side's answers came from: `fresh` (new calls: the cache was not read for its noisy calls) or `cache` (cached answers reused). */

@@ -26,6 +26,9 @@ import { inShard, matchesFilter, type Shard } from './select.js';
 import { createSamplingTally, drawsFresh, isNoisy, type SamplingPolicy, type SamplingTally } from './sampling.js';
 import { promptOf, type SideSource } from './sides.js';
 import { createSummary } from './summary.js';
+import { slimCase } from './slim.js';
+import { runAdaptiveRounds, type AdaptiveOutcome } from './adaptive-rounds.js';
+import type { AdaptiveGate } from '../compare/adaptive.js';
 
 export interface SuiteRun {
   plan: SuitePlan;
@@ -57,6 +60,11 @@ export interface EngineInput {
   reporters: Reporter[];
   /** Expected number of eval calls, for progress. */
   totalCalls?: number;
+  /**
+   * Adaptive repeats (compare / ci): round 1 runs every case at its plan's `repeat` (the design's
+   * startRepeats), then the gate plans each next round (runner/adaptive-rounds.ts).
+   */
+  adaptive?: AdaptiveGate;
 }
 
 export interface EngineResult {
@@ -71,12 +79,15 @@ export interface EngineResult {
   casesFile: string;
   /** With `sampling`: where each side's answers came from (run.json `comparison.sampling`). */
   sampling?: ReturnType<SamplingTally['finish']>;
+  /** With `adaptive`: the last look's analysis and what the rounds did (run.json `comparison.adaptive`). */
+  adaptive?: AdaptiveOutcome;
 }
 
 /**
  * Streams cases through the scheduler: reads them suite by suite, keeps a bounded window of
  * case × model units in progress (so memory does not grow with the number of cases), and writes
- * each result in plan order as soon as it and all before it are done.
+ * each result in plan order as soon as it and all before it are done. With `adaptive`, in rounds
+ * (runner/adaptive-rounds.ts), merged into one result per case at the end.
  */
 export async function runEngine(input: EngineInput): Promise<EngineResult> {
   const { config, signal } = input;
@@ -99,6 +110,7 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
     onWaitEnd: (id) => notify({ kind: 'wait-end', id }),
   });
   let done = 0;
+  const progress = { total: input.totalCalls };
   const judgeSecret = await loadJudgeSecret(config.paths.cache);
   const tally = input.sampling ? createSamplingTally({ ...input.sampling, readCache: input.readCache }) : undefined;
   const services: CallServices = {
@@ -118,14 +130,86 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
     },
     onCallDone(record) {
       done++;
-      for (const reporter of input.reporters) reporter.onCallDone?.({ done, total: input.totalCalls, cached: record.cached, error: record.error !== null });
+      for (const reporter of input.reporters) reporter.onCallDone?.({ done, total: progress.total, cached: record.cached, error: record.error !== null });
     },
   };
   const slimCases: CaseResult[] = [];
   const keepSlim = input.suites.some((suite) => suite.baseline);
-  const completed = new Map<number, CaseResult | null>();
+  const context: StreamContext = { input, providers, routes, services, judgeSecret, tally, summary };
+  /** A whole case's result: into the case log, the totals, the gate's slim copy and the reporters. */
+  const finished = async (result: CaseResult) => {
+    caseLog.write(result);
+    summary.addCase(result);
+    tally?.addCase(result);
+    if (keepSlim) slimCases.push(slimCase(result));
+    for (const reporter of input.reporters) await reporter.onCaseResult?.(result);
+  };
+
+  let adaptive: AdaptiveOutcome | undefined;
+  try {
+    if (input.adaptive) {
+      adaptive = await runAdaptiveRounds({
+        gate: input.adaptive,
+        runDir: input.runDir,
+        signal,
+        stream: (choose, onResult) => streamUnits(context, choose, onResult),
+        finished,
+        notify,
+        addPlannedCalls(calls) {
+          progress.total = (progress.total ?? 0) + calls;
+        },
+      });
+    } else {
+      await streamUnits(context, (_ordinal, suite) => ({ from: 0, to: suite.plan.repeat }), finished);
+    }
+  } finally {
+    await Promise.all([callLog.close(), caseLog.close()]);
+  }
+  return {
+    interrupted: signal.aborted,
+    summary: summary.finish(),
+    slimCases,
+    casesFile,
+    ...(tally ? { sampling: tally.finish() } : {}),
+    ...(adaptive ? { adaptive } : {}),
+  };
+}
+
+/** What streaming units needs of the run. */
+interface StreamContext {
+  input: EngineInput;
+  providers: (name: string) => Provider;
+  routes: (name: string) => Route;
+  services: CallServices;
+  judgeSecret: string;
+  tally?: SamplingTally;
+  summary: ReturnType<typeof createSummary>;
+}
+
+/** The repeats a unit runs in a round: indices `from` (inclusive) to `to` (exclusive), on every side that makes calls. */
+export interface RepeatRange {
+  from: number;
+  to: number;
+}
+
+/**
+ * Which repeats of a unit (case × model) to run, given its ordinal (its place among the units the
+ * run selected, in plan order: suites, their cases, their models); undefined skips it.
+ */
+export type ChooseRepeats = (ordinal: number, suite: SuiteRun, model: string, testCase: TestCase) => RepeatRange | undefined;
+
+/**
+ * One pass over the selected units in plan order: runs the chosen repeats of each, a bounded
+ * window at a time, and hands each result to `onResult` in plan order. Rejects with the first
+ * unit's failure once the units in flight are done.
+ */
+async function streamUnits(ctx: StreamContext, choose: ChooseRepeats, onResult: (result: CaseResult, ordinal: number) => Promise<void>): Promise<void> {
+  const { input, services } = ctx;
+  const { config, signal } = input;
+  const completed = new Map<number, { result: CaseResult; ordinal: number } | null>();
   let nextToEmit = 0;
   let nextSeq = 0;
+  let ordinal = 0;
   let pending = 0;
   let fatal: unknown;
   let wake: (() => void) | undefined;
@@ -133,34 +217,33 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
 
   const emit = async () => {
     while (completed.has(nextToEmit)) {
-      const result = completed.get(nextToEmit)!;
+      const entry = completed.get(nextToEmit)!;
       completed.delete(nextToEmit);
       nextToEmit++;
-      if (!result) continue;
-      caseLog.write(result);
-      summary.addCase(result);
-      tally?.addCase(result);
-      if (keepSlim) slimCases.push(slimCase(result));
-      for (const reporter of input.reporters) await reporter.onCaseResult?.(result);
+      if (!entry) continue;
+      await onResult(entry.result, entry.ordinal);
     }
   };
 
   outer: for (const suite of input.suites) {
     for (const model of suite.plan.models) {
       const prompt = promptOf(suite.candidate);
-      if (prompt) summary.declare(suite.plan.name, model, prompt);
+      if (prompt) ctx.summary.declare(suite.plan.name, model, prompt);
     }
     for await (const testCase of readCases(suite.plan.caseFiles, { rootDir: config.rootDir, suiteAssert: suite.plan.assert })) {
       if (!matchesFilter(testCase, suite.plan.name, input.filter) || !inShard(testCase.id, input.shard)) continue;
       for (const model of suite.plan.models) {
+        const unitOrdinal = ordinal++;
+        const range = choose(unitOrdinal, suite, model, testCase);
+        if (!range) continue;
         if (signal.aborted || fatal) break outer;
         while (pending >= window) await new Promise<void>((resolve) => (wake = resolve));
         if (signal.aborted || fatal) break outer;
         const seq = nextSeq++;
         pending++;
-        runUnit({ suite, testCase, model, runId: input.runId, config, providers, routes, services, signal, judgeSecret, tally })
+        runUnit({ suite, testCase, model, runId: input.runId, config, providers: ctx.providers, routes: ctx.routes, services, signal, judgeSecret: ctx.judgeSecret, tally: ctx.tally, range })
           .then(
-            (result) => completed.set(seq, result ?? null),
+            (result) => completed.set(seq, result ? { result, ordinal: unitOrdinal } : null),
             (error) => {
               completed.set(seq, null);
               fatal ??= error;
@@ -178,9 +261,7 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
   }
   while (pending > 0) await new Promise<void>((resolve) => (wake = resolve));
   await emit();
-  await Promise.all([callLog.close(), caseLog.close()]);
   if (fatal) throw fatal;
-  return { interrupted: signal.aborted, summary: summary.finish(), slimCases, casesFile, ...(tally ? { sampling: tally.finish() } : {}) };
 }
 
 interface UnitInput {
@@ -197,6 +278,8 @@ interface UnitInput {
   judgeSecret: string;
   /** compare / ci / drift: decides which sides read the cache, and records it. */
   tally?: SamplingTally;
+  /** The repeats to run (all of the plan's, except in later rounds of adaptive repeats). */
+  range: RepeatRange;
 }
 
 /** A side ready to call: the rendered request of each repeat. */
@@ -209,12 +292,12 @@ async function runUnit(unit: UnitInput): Promise<CaseResult | undefined> {
   const { suite, testCase, model } = unit;
   const candidate = prepareSide(unit, 'candidate', suite.candidate);
   const baseline = suite.baseline ? prepareSide(unit, 'baseline', suite.baseline) : undefined;
-  const candidateCalls = candidate.kind === 'calls' ? candidate.keys.map((_, repeat) => callFor(unit, candidate, repeat)) : [];
+  const candidateCalls = candidate.kind === 'calls' ? candidate.keys.map((_, at) => callFor(unit, candidate, at)) : [];
   // Identical requests on both sides are one call, used by both.
   const baselineCalls =
     baseline?.kind === 'calls'
-      ? baseline.keys.map((key, repeat) =>
-          candidate.kind === 'calls' && candidate.keys[repeat] === key ? candidateCalls[repeat] : callFor(unit, baseline, repeat),
+      ? baseline.keys.map((key, at) =>
+          candidate.kind === 'calls' && candidate.keys[at] === key ? candidateCalls[at] : callFor(unit, baseline, at),
         )
       : [];
   const [candidateResult, baselineResult] = await Promise.all([
@@ -262,10 +345,11 @@ function prepareSide(unit: UnitInput, side: Side, source: SideSource): PreparedS
   } catch (error) {
     // The candidate was validated before the run; an older baseline may not fit today's cases.
     if (side === 'candidate' || !isPromptgateError(error)) throw error;
-    return { kind: 'fixed', result: renderFailure(prompt, suite.plan.repeat, error.format()) };
+    return { kind: 'fixed', result: renderFailure(prompt, unit.range, error.format()) };
   }
   const input: CallInput = { provider: unit.providers(model), route: unit.routes(model), messages, params, price: modelConfig.price, ...(fresh ? { fresh } : {}) };
-  const keys = Array.from({ length: suite.plan.repeat }, (_, repeat) => keyOfCall(input, repeat));
+  // keys[at] is the key of repeat range.from + at (the repeat index is part of the key).
+  const keys = Array.from({ length: unit.range.to - unit.range.from }, (_, at) => keyOfCall(input, unit.range.from + at));
   return { kind: 'calls', side, prompt, input, keys };
 }
 
@@ -279,7 +363,9 @@ function paramsOf(modelParams: Record<string, unknown> | undefined, prompt: Prom
   return params;
 }
 
-function callFor(unit: UnitInput, side: Extract<PreparedSide, { kind: 'calls' }>, repeat: number): Promise<CallRecord | undefined> {
+/** The call of the `at`-th repeat of the unit's range. */
+function callFor(unit: UnitInput, side: Extract<PreparedSide, { kind: 'calls' }>, at: number): Promise<CallRecord | undefined> {
+  const repeat = unit.range.from + at;
   const context: CallContext = {
     runId: unit.runId,
     purpose: 'eval',
@@ -291,14 +377,14 @@ function callFor(unit: UnitInput, side: Extract<PreparedSide, { kind: 'calls' }>
     model: unit.model,
     vars: unit.testCase.vars,
   };
-  return makeCall(context, side.input, unit.services, unit.signal, side.keys[repeat]);
+  return makeCall(context, side.input, unit.services, unit.signal, side.keys[at]);
 }
 
 async function gradeSide(unit: UnitInput, side: Extract<PreparedSide, { kind: 'calls' }>, calls: Array<Promise<CallRecord | undefined>>): Promise<SideResult | undefined> {
   const outcomes = await Promise.all(
-    calls.map(async (call, repeat) => {
+    calls.map(async (call, at) => {
       const record = await call;
-      return record ? gradeRepeat(unit, side, record, repeat) : undefined;
+      return record ? gradeRepeat(unit, side, record, unit.range.from + at) : undefined;
     }),
   );
   if (outcomes.some((outcome) => outcome === undefined)) return undefined;
@@ -373,9 +459,9 @@ function sideResultOf(prompt: PromptFile, repeats: RepeatOutcome[]): SideResult 
   return { promptId: prompt.id, promptVersion: prompt.version, promptHash: prompt.hash, ...summariseRepeats(repeats), repeats };
 }
 
-function renderFailure(prompt: PromptFile, repeat: number, message: string): SideResult {
-  const repeats = Array.from({ length: repeat }, (_, i): RepeatOutcome => ({
-    repeat: i, output: null, error: { code: 'render_error', message }, grade: null, modelReported: null,
+function renderFailure(prompt: PromptFile, range: RepeatRange, message: string): SideResult {
+  const repeats = Array.from({ length: range.to - range.from }, (_, i): RepeatOutcome => ({
+    repeat: range.from + i, output: null, error: { code: 'render_error', message }, grade: null, modelReported: null,
     latencyMs: 0, usage: null, costUsd: null, cached: false, attempts: 0,
   }));
   return sideResultOf(prompt, repeats);
@@ -395,40 +481,4 @@ function modelLimits(config: ResolvedConfig): Record<string, ModelLimits> {
     };
   }
   return limits;
-}
-
-/** What the gate keeps of a case: statuses, rates, scores and repeat counts; nothing per repeat. */
-function slimCase(result: CaseResult): CaseResult {
-  const side = (from: SideResult): SideResult => ({
-    promptId: from.promptId,
-    promptVersion: from.promptVersion,
-    promptHash: from.promptHash,
-    status: from.status,
-    passRate: from.passRate,
-    meanScore: from.meanScore,
-    repeats: repeatsOfLength(from.repeats.length),
-  });
-  return {
-    ...side(result),
-    suite: result.suite,
-    model: result.model,
-    caseId: result.caseId,
-    tags: NO_TAGS,
-    source: result.source,
-    vars: NO_VARS,
-    ...(result.baseline ? { baseline: side(result.baseline) } : {}),
-    ...(result.change ? { change: result.change } : {}),
-  };
-}
-
-const NO_TAGS: string[] = [];
-const NO_VARS: Record<string, unknown> = {};
-const PLACEHOLDER: RepeatOutcome = {
-  repeat: 0, output: null, error: null, grade: null, modelReported: null, latencyMs: 0, usage: null, costUsd: null, cached: false, attempts: 0,
-};
-const repeatArrays: RepeatOutcome[][] = [];
-
-/** A shared, never-mutated array of `n` placeholders: the gate reads only how many repeats a side had. */
-function repeatsOfLength(n: number): RepeatOutcome[] {
-  return (repeatArrays[n] ??= Array.from({ length: n }, () => PLACEHOLDER));
 }

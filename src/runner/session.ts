@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
+import type { AdaptiveGate } from '../compare/adaptive.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { inputError } from '../errors.js';
 import { preloadSdks } from '../providers/preload.js';
@@ -44,6 +45,8 @@ export interface SessionInput {
    * chosen (runner/sampling.ts); EngineResult.sampling says what each side used.
    */
   sampling?: { baselineCache: boolean; by?: string };
+  /** compare / ci with adaptive repeats: the gate that plans the rounds (compare/adaptive.ts). */
+  adaptive?: AdaptiveGate;
   /** Turns the finished cases into a verdict (and, for compare, a comparison). */
   decide(engine: EngineResult): { comparison?: Comparison; gate?: GateVerdict; drift?: DriftReport };
   /** Where notes go (an empty shard). @default process.stderr */
@@ -125,6 +128,7 @@ export async function runSession(input: SessionInput): Promise<SessionResult> {
     resumed,
     reporters: input.reporters,
     totalCalls,
+    ...(input.adaptive ? { adaptive: input.adaptive } : {}),
   });
   const { comparison, drift, gate: decided } = input.decide(engine);
   // An empty shard passes (the merged run decides), and says why.

@@ -3,6 +3,7 @@ import type { DriftReport, RunHeader } from '../../run-record/types.js';
 import type { ReportCase } from './data.js';
 import {
   comparedRepeatCells,
+  describeAdaptive,
   describeSampling,
   describeSide,
   errorBreakdown,
@@ -79,6 +80,7 @@ export function buildReportView(run: RunHeader): ReportView {
   if (run.comparison) {
     facts.splice(2, 0, ['Baseline', describeSide(run.comparison.baseline)], ['Candidate', describeSide(run.comparison.candidate)]);
     if (run.comparison.sampling) facts.splice(4, 0, ['Sampling', describeSampling(run.comparison.sampling)]);
+    if (run.comparison.adaptive) facts.splice(run.comparison.sampling ? 5 : 4, 0, ['Adaptive', describeAdaptive(run.comparison.adaptive)]);
   }
   facts.push(...errorBreakdown(t));
   for (const note of run.notes ?? []) facts.push(['Note', note]);
