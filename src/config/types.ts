@@ -1,7 +1,9 @@
 import type { JsGraderFunction } from '../graders/types.js';
 import type { ProviderFunction } from '../providers/types.js';
 
-export type ProviderKind = 'openai' | 'anthropic' | 'replay';
+import type { ProviderKind } from '../providers/types.js';
+
+export type { ProviderKind };
 
 /** One entry of `models`: a name users refer to, mapped to a provider and model id. */
 export interface ModelConfig {

@@ -2,14 +2,13 @@ import type { ModelConfig } from '../config/types.js';
 import { abortedFailure, providerFailure } from './failure.js';
 import { isRecord } from './shape.js';
 import { tokenUsageOf } from './usage.js';
+import { CUSTOM_PROVIDER_KIND, PROMPTGATE_ERROR_CODES, PROVIDER_ERROR_CODES } from './types.js';
 import type {
   Provider, ProviderErrorCode, ProviderFunction, ProviderRequest, ProviderResult, ProviderSuccess, TokenUsage,
 } from './types.js';
 
-const ERROR_CODES: ReadonlySet<string> = new Set<ProviderErrorCode>([
-  'rate_limited', 'server_error', 'timeout', 'connection', 'malformed_response', 'empty_response', 'truncated',
-  'refused', 'client_error', 'auth', 'aborted', 'replay_missing', 'provider_error',
-]);
+/** The codes a custom provider's failure may carry: every provider code but promptgate's own. */
+const ERROR_CODES: ReadonlySet<string> = new Set<string>(PROVIDER_ERROR_CODES.filter((code) => !(PROMPTGATE_ERROR_CODES as readonly string[]).includes(code)));
 
 /**
  * A provider backed by a function from the config. A string result is the output; a
@@ -19,7 +18,7 @@ const ERROR_CODES: ReadonlySet<string> = new Set<ProviderErrorCode>([
 export function createCustomProvider(name: string, config: ModelConfig, fn: ProviderFunction): Provider {
   return {
     name,
-    kind: 'custom',
+    kind: CUSTOM_PROVIDER_KIND,
     model: config.model,
     async call(request: ProviderRequest, signal: AbortSignal): Promise<ProviderResult> {
       if (signal.aborted) return abortedFailure(signal);
