@@ -2,26 +2,29 @@
  * User-facing failures. Each kind has a stable `code` (what scripts and tests match on) and an
  * exit code from SPEC §7; the CLI prints `message` (and `hint`) on one line, no stack unless --debug.
  */
-export type ErrorCode =
-  | 'CONFIG_INVALID'
-  | 'CONFIG_LOAD'
-  | 'PROMPT_INVALID'
-  | 'CASE_INVALID'
-  | 'GRADER_INVALID'
-  | 'MODEL_UNKNOWN'
-  | 'FILE_MISSING'
-  | 'PATH_UNSAFE'
-  | 'GIT'
-  | 'RUN_INVALID'
-  | 'USAGE'
+export const ERROR_CODES = [
+  'CONFIG_INVALID',
+  'CONFIG_LOAD',
+  'PROMPT_INVALID',
+  'CASE_INVALID',
+  'GRADER_INVALID',
+  'MODEL_UNKNOWN',
+  'FILE_MISSING',
+  'PATH_UNSAFE',
+  'GIT',
+  'RUN_INVALID',
+  'USAGE',
   /** `--filter` (or another selection) that matches no case: a gate on nothing is refused. */
-  | 'SELECTION_EMPTY'
+  'SELECTION_EMPTY',
   /** prompts.lock.json does not parse or has the wrong shape. */
-  | 'LOCK_INVALID'
+  'LOCK_INVALID',
   /** A prompt file's hash differs from the one prompts.lock.json locks (a tampered or unlocked file). */
-  | 'LOCK_MISMATCH'
+  'LOCK_MISMATCH',
   /** The variables given to a prompt at runtime are missing or do not render. */
-  | 'VARS_INVALID';
+  'VARS_INVALID',
+] as const;
+/** The stable codes of PromptgateError, the one list (ERROR_CODES). */
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export interface SourceLocation {
   file: string;

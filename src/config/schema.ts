@@ -2,6 +2,7 @@ import {
   DEFAULT_ADAPTIVE, DEFAULT_CONCURRENCY, DEFAULT_GATE, DEFAULT_MAX_CALL_MS, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_WAIT_MS, DEFAULT_PATHS,
   DEFAULT_REPEAT, DEFAULT_REPORTERS, DEFAULT_TIMEOUT_MS,
 } from './defaults.js';
+import { PROVIDER_KINDS } from '../providers/types.js';
 
 /**
  * JSON Schema (draft-07) of `UserConfig` (types.ts): every key with its description and default.
@@ -18,7 +19,7 @@ const positiveInteger = <E extends object = object>(description: string, extra?:
 const fraction = <E extends object = object>(description: string, extra?: E) => ({ type: 'number', minimum: 0, maximum: 1, description, ...extra }) as { type: string; minimum: number; maximum: number; description: string } & E;
 const path = (description: string, fallback: string) => ({ type: 'string', minLength: 1, description, default: fallback });
 
-export const PROVIDER_KINDS = ['openai', 'anthropic', 'replay'] as const;
+export { PROVIDER_KINDS };
 
 /** `defineProvider({ id, call })`: other own keys are the plug-in's business. */
 const CUSTOM_PROVIDER = {
@@ -54,7 +55,7 @@ const modelConfig = {
   description: 'One model: a name users refer to, mapped to a provider and model id.',
   properties: {
     provider: {
-      description: '`openai`, `anthropic`, `replay`, or a custom provider: `defineProvider({ id, call })` or a function.',
+      description: `${PROVIDER_KINDS.map((kind) => `\`${kind}\``).join(', ')}, or a custom provider: \`defineProvider({ id, call })\` or a function.`,
       anyOf: [{ type: 'string', enum: [...PROVIDER_KINDS] }, CUSTOM_PROVIDER, FUNCTION],
     },
     model: { type: 'string', minLength: 1, description: 'The model id sent to the API (e.g. `gpt-4o-mini`).' },

@@ -2,7 +2,9 @@ import type { JsGraderFunction } from '../graders/types.js';
 import type { CustomProvider, ProviderFunction } from '../providers/types.js';
 import type { BuiltinReporterName, Reporter, ReporterEntry } from '../reporters/types.js';
 
-export type ProviderKind = 'openai' | 'anthropic' | 'replay';
+import type { ProviderKind } from '../providers/types.js';
+
+export type { ProviderKind };
 
 /** One entry of `models`: a name users refer to, mapped to a provider and model id. */
 export interface ModelConfig {

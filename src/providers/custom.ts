@@ -2,22 +2,21 @@ import type { ModelConfig } from '../config/types.js';
 import { abortedFailure, providerFailure } from './failure.js';
 import { isRecord } from './shape.js';
 import { tokenUsageOf } from './usage.js';
+import { CUSTOM_PROVIDER_KIND, PROMPTGATE_ERROR_CODES, PROVIDER_ERROR_CODES } from './types.js';
 import type {
   CustomProvider, Provider, ProviderErrorCode, ProviderFunction, ProviderRequest, ProviderResult, ProviderSuccess, TokenUsage,
 } from './types.js';
 
-const ERROR_CODES: ReadonlySet<string> = new Set<ProviderErrorCode>([
-  'rate_limited', 'server_error', 'timeout', 'connection', 'malformed_response', 'empty_response', 'truncated',
-  'refused', 'client_error', 'auth', 'aborted', 'replay_missing', 'provider_error',
-]);
+/** The codes a custom provider's failure may carry: every provider code but promptgate's own. */
+const ERROR_CODES: ReadonlySet<string> = new Set<string>(PROVIDER_ERROR_CODES.filter((code) => !(PROMPTGATE_ERROR_CODES as readonly string[]).includes(code)));
 
 /**
  * How run records and messages name a model entry's provider: its kind, `custom` for a bare
  * function, `custom:<id>` for a defineProvider one.
  */
 export function providerLabel(provider: ModelConfig['provider']): string {
-  if (typeof provider === 'function') return 'custom';
-  if (typeof provider === 'object' && provider !== null) return `custom:${provider.id}`;
+  if (typeof provider === 'function') return CUSTOM_PROVIDER_KIND;
+  if (typeof provider === 'object' && provider !== null) return `${CUSTOM_PROVIDER_KIND}:${provider.id}`;
   return provider;
 }
 

@@ -6,7 +6,7 @@ import { createOpenAIProvider } from './openai.js';
 import { resolvePrice } from './prices.js';
 import { createReplayProvider, recordingProvider } from './replay.js';
 import { scrubbingProvider } from './scrub.js';
-import type { Provider } from './types.js';
+import { PROVIDER_KINDS, type Provider } from './types.js';
 
 export interface ProviderContext {
   /** Absolute path of the project's fixtures folder (replay files live in `<fixturesDir>/replay/`). */
@@ -21,7 +21,7 @@ export interface ProviderContext {
   secrets?: readonly string[];
 }
 
-export const PROVIDER_KINDS = ['openai', 'anthropic', 'replay'] as const;
+export { PROVIDER_KINDS };
 
 /**
  * The provider for one configured model. Cheap: SDKs are imported on a provider's first call.

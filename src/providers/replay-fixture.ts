@@ -5,7 +5,7 @@ import type { Message } from '../prompts/types.js';
 import { sha256, stableStringify } from '../util/hash.js';
 import { realPathOutside } from '../util/real-path.js';
 import { isRecord } from './shape.js';
-import type { TokenUsage } from './types.js';
+import { TOKEN_USAGE_KEYS, type TokenUsage } from './types.js';
 import { tokenUsageOf } from './usage.js';
 
 /**
@@ -116,7 +116,7 @@ function entryProblem(value: unknown): string | undefined {
   if (value.usage !== undefined) {
     const usage = value.usage;
     if (!isRecord(usage) || !tokenUsageOf(usage.inputTokens, usage.outputTokens)) {
-      return '"usage" must be {"inputTokens": number, "outputTokens": number} (whole numbers from 0 to 1e9)';
+      return `"usage" must be {${TOKEN_USAGE_KEYS.map((key) => `"${key}": number`).join(', ')}} (whole numbers from 0 to 1e9)`;
     }
   }
   return undefined;

@@ -8,10 +8,18 @@ export interface ProviderRequest {
   params: Record<string, unknown>;
 }
 
-export interface TokenUsage {
-  inputTokens: number;
-  outputTokens: number;
-}
+/**
+ * The built-in provider kinds a model's `provider` names (a function is a custom provider, kind
+ * `custom`). The one list: the config schema's enum, its validation hint and the registry use it.
+ */
+export const PROVIDER_KINDS = ['openai', 'anthropic', 'replay'] as const;
+export type ProviderKind = (typeof PROVIDER_KINDS)[number];
+/** `Provider.kind` of a provider backed by a config function. */
+export const CUSTOM_PROVIDER_KIND = 'custom';
+
+/** The token counts of a call, in the order reports show them (in, out). */
+export const TOKEN_USAGE_KEYS = ['inputTokens', 'outputTokens'] as const;
+export type TokenUsage = Record<(typeof TOKEN_USAGE_KEYS)[number], number>;
 
 export interface ProviderSuccess {
   ok: true;
@@ -23,26 +31,34 @@ export interface ProviderSuccess {
   finishReason?: string;
 }
 
-export type ProviderErrorCode =
-  | 'rate_limited'
-  | 'server_error'
-  | 'timeout'
-  | 'connection'
-  | 'malformed_response'
-  | 'empty_response'
-  | 'truncated'
-  | 'refused'
-  | 'client_error'
-  | 'auth'
-  | 'aborted'
-  | 'replay_missing'
-  | 'provider_error'
-  /** The reply (after decompression) was larger than the model's `maxResponseBytes`. */
-  | 'response_too_large'
-  /** The call's attempts and retry waits would pass the model's `maxCallMs`. */
-  | 'deadline_exceeded'
-  /** Not sent: the model entry was stopped after identical errors on its first calls (fail fast). */
-  | 'model_stopped';
+/**
+ * Why a call failed, the one list. `response_too_large` (the reply passed the model's
+ * `maxResponseBytes`), `deadline_exceeded` (the attempts and retry waits would pass `maxCallMs`) and
+ * `model_stopped` (not sent: the model entry was stopped after identical errors on its first calls)
+ * are promptgate's own: see PROMPTGATE_ERROR_CODES.
+ */
+export const PROVIDER_ERROR_CODES = [
+  'rate_limited',
+  'server_error',
+  'timeout',
+  'connection',
+  'malformed_response',
+  'empty_response',
+  'truncated',
+  'refused',
+  'client_error',
+  'auth',
+  'aborted',
+  'replay_missing',
+  'provider_error',
+  'response_too_large',
+  'deadline_exceeded',
+  'model_stopped',
+] as const;
+export type ProviderErrorCode = (typeof PROVIDER_ERROR_CODES)[number];
+
+/** The codes promptgate assigns itself (limits it enforces, fail fast); a custom provider cannot return them. */
+export const PROMPTGATE_ERROR_CODES = ['response_too_large', 'deadline_exceeded', 'model_stopped'] as const satisfies readonly ProviderErrorCode[];
 
 export interface ProviderFailure {
   ok: false;

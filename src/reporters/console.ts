@@ -2,7 +2,28 @@ import Table from 'cli-table3';
 import pc from 'picocolors';
 import { Flakiest, caseFlakinessScore } from '../run-record/flakiness.js';
 import type { CaseResult, ComparisonRow, RunHeader, SummaryRow } from '../run-record/types.js';
-import { describeAdaptive, describeSampling, describeSide, formatRepeatsPassed, formatRepeatStats, groupName, repeatCountOf, sideError } from './format.js';
+import {
+  caseLabel,
+  describeAdaptive,
+  describeSampling,
+  describeSide,
+  errorBreakdown,
+  formatCost,
+  formatDeltaWithCi,
+  formatMsPair,
+  formatPercent,
+  formatRepeatsPassed,
+  formatRepeatStats,
+  formatRowPassRate,
+  formatScore,
+  formatTokens,
+  formatTokenTotal,
+  groupName,
+  repeatCountOf,
+  sideError,
+  verdictLabel,
+} from './format.js';
+import { NotableCases, SEVERITY_TITLES, UNGRADED_NOTE } from './severity.js';
 import { oneLine } from './terminal-text.js';
 import type { Reporter, ReporterOptions } from './types.js';
 
@@ -25,7 +46,7 @@ export function createConsoleReporter(options: ReporterOptions = {}): Reporter {
       }
       else print(renderSummaryTable(run.summary));
       for (const line of renderRepeatStats(run)) print(line);
-      const listed = await collectNotable(cases(), Boolean(run.comparison));
+      const listed = await collectNotable(cases());
       for (const line of renderNotable(listed)) print(line);
       print(renderTotals(run));
       print(pc.dim(`Run folder: ${runDir}`));
@@ -37,7 +58,7 @@ export function renderSummaryTable(rows: SummaryRow[]): string {
   // The Ungraded column shows only when some case had nothing to grade it (pass rates are over graded cases).
   const ungraded = rows.some((row) => (row.ungraded ?? 0) > 0);
   const table = new Table({
-    head: ['Suite', 'Model', 'Prompt', 'Cases', 'Passed', 'Failed', 'Errored', ...(ungraded ? ['Ungraded'] : []), 'Pass rate', 'Score', 'Tokens in/out', 'p50/p95 ms', 'Cost'],
+    head: ['Suite', 'Model', 'Prompt', 'Cases', 'Passed', 'Failed', 'Errored', ...(ungraded ? ['Ungraded'] : []), 'Pass rate', 'Score', 'Tokens', 'p50 / p95', 'Cost'],
     style: { head: [], border: [] },
   });
   for (const row of rows) {
@@ -50,11 +71,11 @@ export function renderSummaryTable(rows: SummaryRow[]): string {
       row.failed ? pc.red(String(row.failed)) : '0',
       row.errored ? pc.yellow(String(row.errored)) : '0',
       ...(ungraded ? [row.ungraded ? pc.yellow(String(row.ungraded)) : '0'] : []),
-      row.passed + row.failed > 0 ? percent(row.passRate) : '—',
-      row.meanScore.toFixed(2),
-      `${row.inputTokens}/${row.outputTokens}`,
-      `${ms(row.latencyP50)}/${ms(row.latencyP95)}`,
-      row.costUsd === null ? '—' : `$${row.costUsd.toFixed(4)}`,
+      formatRowPassRate(row),
+      formatScore(row.meanScore),
+      formatTokens(row.inputTokens, row.outputTokens),
+      formatMsPair(row.latencyP50, row.latencyP95),
+      formatCost(row.costUsd),
     ]);
   }
   return table.toString();
@@ -63,18 +84,19 @@ export function renderSummaryTable(rows: SummaryRow[]): string {
 export function renderComparisonTable(rows: ComparisonRow[]): string {
   const ungraded = rows.some((row) => (row.counts.ungraded ?? 0) > 0);
   const table = new Table({
-    head: ['Suite', 'Model', 'Cases', 'Baseline', 'Candidate', 'Δ pass rate (CI)', 'Regressed', 'Improved', 'Errored', ...(ungraded ? ['Ungraded'] : []), 'Verdict'],
+    head: ['Suite', 'Model', 'Cases', 'Baseline', 'Candidate', 'Δ pass rate [CI]', 'Regressed', 'Improved', 'Errored', ...(ungraded ? ['Ungraded'] : []), 'Verdict'],
     style: { head: [], border: [] },
   });
   for (const row of rows) {
-    const verdict = row.verdict === 'pass' ? pc.green('pass') : row.verdict === 'fail' ? pc.red('FAIL') : row.verdict === 'inconclusive' ? pc.yellow('inconclusive') : pc.yellow('no verdict');
+    const v = verdictLabel({ verdict: row.verdict, reasons: row.reasons });
+    const verdict = v.kind === 'pass' ? pc.green(v.text) : v.kind === 'fail' ? pc.red(v.text.toUpperCase()) : pc.yellow(v.text);
     table.push([
       row.suite,
       row.model,
       row.cases,
-      percent(row.baselinePassRate),
-      percent(row.candidatePassRate),
-      `${signed(row.passRateDelta)} (${signed(row.passRateDeltaCi[0])} … ${signed(row.passRateDeltaCi[1])})`,
+      formatPercent(row.baselinePassRate),
+      formatPercent(row.candidatePassRate),
+      formatDeltaWithCi(row.passRateDelta, row.passRateDeltaCi),
       row.counts.regressed ? pc.red(String(row.counts.regressed)) : '0',
       row.counts.improved ? pc.green(String(row.counts.improved)) : '0',
       row.counts.errored ? pc.yellow(String(row.counts.errored)) : '0',
@@ -96,24 +118,16 @@ export function renderRepeatStats(run: RunHeader): string[] {
 }
 
 interface Notable {
-  regressed: CaseResult[];
-  failed: CaseResult[];
-  errored: CaseResult[];
-  ungraded: CaseResult[];
-  counts: { regressed: number; failed: number; errored: number; ungraded: number };
+  cases: NotableCases;
   flakiest: Flakiest<CaseResult>;
 }
 
-async function collectNotable(cases: AsyncIterable<CaseResult>, comparing: boolean): Promise<Notable> {
-  const notable: Notable = { regressed: [], failed: [], errored: [], ungraded: [], counts: { regressed: 0, failed: 0, errored: 0, ungraded: 0 }, flakiest: new Flakiest(MAX_LISTED) };
+/** The notable cases (severity.ts: regressed, errored, failing, ungraded) and the flakiest, at most MAX_LISTED of each. */
+async function collectNotable(cases: AsyncIterable<CaseResult>): Promise<Notable> {
+  const notable: Notable = { cases: new NotableCases(MAX_LISTED), flakiest: new Flakiest(MAX_LISTED) };
   for await (const result of cases) {
     notable.flakiest.offer(result, caseFlakinessScore(result));
-    const kind = comparing
-      ? result.change === 'regressed' ? 'regressed' : result.change === 'errored' ? 'errored' : result.change === 'ungraded' || (result.change === 'new' && result.status === 'ungraded') ? 'ungraded' : undefined
-      : result.status === 'fail' ? 'failed' : result.status === 'error' ? 'errored' : result.status === 'ungraded' ? 'ungraded' : undefined;
-    if (!kind) continue;
-    notable.counts[kind]++;
-    if (notable[kind].length < MAX_LISTED) notable[kind].push(result);
+    notable.cases.offer(result);
   }
   return notable;
 }
@@ -126,25 +140,26 @@ function renderNotable(notable: Notable): string[] {
     for (const result of list) lines.push(...render(result));
     if (count > list.length) lines.push(pc.dim(`  … and ${count - list.length} more (see run.json or --reporter html)`));
   };
-  const title = (c: CaseResult) => `${c.suite} › ${c.model} › ${oneLine(c.description ?? c.caseId, 60)} ${pc.dim(`(${c.source.file}:${c.source.line})`)}`;
-  section('Regressed', notable.regressed, notable.counts.regressed, (c) => [
+  const title = (c: CaseResult) => `${groupName(c.suite, c.model)} › ${oneLine(caseLabel(c), 60)} ${pc.dim(`(${c.source.file}:${c.source.line})`)}`;
+  const { cases } = notable;
+  section(SEVERITY_TITLES.regressed, cases.list('regressed'), cases.counts.regressed, (c) => [
     `  ${pc.red('✗')} ${title(c)}`,
     `      baseline ${c.baseline?.promptVersion ?? '?'}: ${oneLine(c.baseline?.repeats[0]?.output ?? '', 70)}`,
     `      candidate ${c.promptVersion}: ${oneLine(c.repeats[0]?.output ?? '', 70)}`,
     `      ${pc.dim(oneLine(firstReason(c), 100))}`,
   ]);
-  section('Failed', notable.failed, notable.counts.failed, (c) => [
-    `  ${pc.red('✗')} ${title(c)}`,
-    `      output: ${oneLine(c.repeats[0]?.output ?? '', 80)}`,
-    `      ${pc.dim(oneLine(firstReason(c), 100))}`,
-  ]);
-  section('Errored', notable.errored, notable.counts.errored, (c) => {
+  section(SEVERITY_TITLES.errored, cases.list('errored'), cases.counts.errored, (c) => {
     const candidate = sideError(c);
     const error = candidate ?? sideError(c.baseline);
     const side = !candidate && error ? 'baseline: ' : '';
     return [`  ${pc.yellow('!')} ${title(c)}`, `      ${oneLine(error ? `${side}${error.code}: ${error.message}` : 'error', 100)}`];
   });
-  section('Ungraded', notable.ungraded, notable.counts.ungraded, (c) => [`  ${pc.yellow('?')} ${title(c)}`], 'no assertion and no output.schema: nothing graded them, and they do not count as passes');
+  section(SEVERITY_TITLES.failing, cases.list('failing'), cases.counts.failing, (c) => [
+    `  ${pc.red('✗')} ${title(c)}`,
+    `      output: ${oneLine(c.repeats[0]?.output ?? '', 80)}`,
+    `      ${pc.dim(oneLine(firstReason(c), 100))}`,
+  ]);
+  section(SEVERITY_TITLES.ungraded, cases.list('ungraded'), cases.counts.ungraded, (c) => [`  ${pc.yellow('?')} ${title(c)}`], UNGRADED_NOTE);
   section('Flaky', notable.flakiest.items, notable.flakiest.total, (c) => [
     `  ${pc.yellow('~')} ${title(c)}`,
     `      repeats passed: ${c.baseline ? `baseline ${formatRepeatsPassed(c.baseline)} → candidate ${formatRepeatsPassed(c)}` : formatRepeatsPassed(c)}`,
@@ -166,14 +181,11 @@ function renderTotals(run: RunHeader): string {
     t.errored ? pc.yellow(`${t.errored} errored`) : `${t.errored} errored`,
     ...(t.ungraded ? [pc.yellow(`${t.ungraded} ungraded`)] : []),
     `${t.calls} calls (${t.cachedCalls} cached)`,
-    `${t.inputTokens + t.outputTokens} tokens`,
+    formatTokenTotal(t.inputTokens, t.outputTokens),
   ];
-  if (t.costUsd !== null) parts.push(`$${t.costUsd.toFixed(4)}`);
+  if (t.costUsd !== null) parts.push(`cost ${formatCost(t.costUsd)}`);
   const lines = ['', parts.join(' · ')];
-  const codes = Object.entries(t.errorsByCode);
-  if (codes.length) lines.push(pc.yellow(`Errored calls by cause: ${codes.map(([code, n]) => `${code} ×${n}`).join(', ')}`));
-  const graders = Object.entries(t.graderErrorsByType ?? {});
-  if (graders.length) lines.push(pc.yellow(`Graders that errored (no verdict), by type: ${graders.map(([type, n]) => `${type} ×${n}`).join(', ')}`));
+  for (const [label, counts] of errorBreakdown(t)) lines.push(pc.yellow(`${label}: ${counts}`));
   for (const note of run.notes ?? []) lines.push(pc.yellow(`Note: ${oneLine(note, 300)}`));
   if (run.status === 'interrupted') lines.push(pc.yellow('Interrupted: finished work was kept. Resume with --resume <run folder>.'));
   if (run.gate) {
@@ -182,7 +194,3 @@ function renderTotals(run: RunHeader): string {
   }
   return lines.join('\n');
 }
-
-const percent = (v: number) => `${(v * 100).toFixed(1)}%`;
-const signed = (v: number) => `${v >= 0 ? '+' : ''}${(v * 100).toFixed(1)}`;
-const ms = (v: number | null) => (v === null ? '—' : String(Math.round(v)));

@@ -1,6 +1,8 @@
 import { flakinessOf } from '../run-record/flakiness.js';
-import type { CaseResult, ComparisonAdaptive, ComparisonSampling, ComparisonSideInfo, GateVerdict, RepeatStats, RunHeader, SideResult, SideSampling, SummaryRow } from '../run-record/types.js';
+import type { CaseResult, ComparisonAdaptive, ComparisonSampling, ComparisonSideInfo, GateVerdict, RepeatStats, RunHeader, RunTotals, SideResult, SideSampling, SummaryRow } from '../run-record/types.js';
 export { sideError } from '../run-record/status.js';
+export * from './numbers.js';
+import { formatCounts, formatPasses, formatPercent } from './numbers.js';
 
 /**
  * Plain-text formatting shared by the file reporters (numbers, verdicts, failure reasons).
@@ -47,54 +49,6 @@ export function verdictLabel(gate: GateVerdict | undefined): VerdictLabel {
   if (gate.verdict === 'fail') return { kind: 'fail', icon: '❌', text: 'fail' };
   if (gate.verdict === 'inconclusive') return { kind: 'inconclusive', icon: '❔', text: 'inconclusive' };
   return { kind: 'none', icon: '⚠️', text: 'no verdict' };
-}
-
-/** 0.8312 → `83.1%`. */
-export function formatPercent(rate: number): string {
-  return Number.isFinite(rate) ? `${(rate * 100).toFixed(1)}%` : '–';
-}
-
-/** A pass-rate difference in percentage points: 0.05 → `+5.0 pp`, −0.1 → `−10.0 pp`. */
-export function formatDeltaPp(delta: number): string {
-  if (!Number.isFinite(delta)) return '–';
-  const pp = delta * 100;
-  const text = Math.abs(pp).toFixed(1);
-  if (text === '0.0') return '±0.0 pp';
-  return `${pp > 0 ? '+' : '−'}${text} pp`;
-}
-
-/** A delta with its confidence interval: `−10.0 pp [−20.0, +1.0]`. */
-export function formatDeltaWithCi(delta: number, ci: [number, number]): string {
-  const bound = (x: number) => formatDeltaPp(x).replace(' pp', '');
-  return `${formatDeltaPp(delta)} [${bound(ci[0])}, ${bound(ci[1])}]`;
-}
-
-/** 1234 → `1.23 s`, 87 → `87 ms`, null → `–`. */
-export function formatMs(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '–';
-  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`;
-}
-
-/** US dollars with enough digits for per-call prices; null → `–`. */
-export function formatCost(usd: number | null | undefined): string {
-  if (usd === null || usd === undefined || !Number.isFinite(usd)) return '–';
-  if (usd === 0) return '$0';
-  return usd >= 0.01 ? `$${usd.toFixed(2)}` : `$${usd.toPrecision(2)}`;
-}
-
-/** A score 0..1 with two decimals. */
-export function formatScore(score: number | null | undefined): string {
-  return score === null || score === undefined || !Number.isFinite(score) ? '–' : score.toFixed(2);
-}
-
-/** A signed score difference with its interval: `−0.20 [−0.25, −0.15]`. */
-export function formatScoreDeltaWithCi(delta: number, ci: [number, number]): string {
-  const signed = (x: number) => {
-    if (!Number.isFinite(x)) return '–';
-    const text = Math.abs(x).toFixed(2);
-    return text === '0.00' ? '±0.00' : `${x > 0 ? '+' : '−'}${text}`;
-  };
-  return `${signed(delta)} [${signed(ci[0])}, ${signed(ci[1])}]`;
 }
 
 /** `suite › model`, the name of one suite × model group. */
@@ -233,6 +187,18 @@ export function comparedRepeatCells(row: SummaryRow | undefined): [rates: string
 
 /** How many of a side's graded repeats passed: `2/3`, or `–` without a verdict. */
 export function formatRepeatsPassed(side: SideResult | undefined): string {
-  const f = flakinessOf(side);
-  return f ? `${f.passes}/${f.k}` : '–';
+  return formatPasses(flakinessOf(side));
+}
+
+/** A summary row's pass rate, `–` when no case of it was graded (pass rates are over graded cases). */
+export function formatRowPassRate(row: Pick<SummaryRow, 'passed' | 'failed' | 'passRate'>): string {
+  return row.passed + row.failed > 0 ? formatPercent(row.passRate) : '–';
+}
+
+/** What errored, by cause, as every report words it: `[label, 'server_error ×2, timeout ×1']`; empty when nothing did. */
+export function errorBreakdown(totals: RunTotals): Array<[label: string, counts: string]> {
+  const out: Array<[string, string]> = [];
+  if (Object.keys(totals.errorsByCode).length) out.push(['Errored calls by cause', formatCounts(totals.errorsByCode)]);
+  if (Object.keys(totals.graderErrorsByType ?? {}).length) out.push(['Graders that errored (no verdict), by type', formatCounts(totals.graderErrorsByType)]);
+  return out;
 }

@@ -4,7 +4,24 @@ import type { CaseResult, RunHeader } from '../run-record/types.js';
 import { escapeXml, escapeXmlAttr, shorten } from './escape.js';
 import { flakinessOf } from '../run-record/flakiness.js';
 import type { RepeatStats } from '../run-record/types.js';
-import { caseLabel, describeAdaptive, describeSampling, describeSide, firstOutput, groupName, regressionMessage, repeatCountOf, sideError, sideReasons } from './format.js';
+import {
+  caseLabel,
+  describeAdaptive,
+  describeSampling,
+  describeSide,
+  firstOutput,
+  formatCost,
+  formatDeltaWithCi,
+  formatMsPair,
+  formatPercent,
+  formatRowPassRate,
+  groupName,
+  regressionMessage,
+  repeatCountOf,
+  sideError,
+  sideReasons,
+} from './format.js';
+import { compareRanks, rankOf, type CaseRank } from './severity.js';
 import type { Reporter } from './types.js';
 
 /** Longest failure message attribute and `<system-out>` body kept per test case (characters). */
@@ -21,13 +38,13 @@ interface SuiteGroup {
   skipped: number;
   /** Sum of the candidate's call latencies. */
   ms: number;
-  /** Rendered `<testcase>` elements. */
-  body: string[];
+  /** Rendered `<testcase>` elements, with their place in the report (severity.ts). */
+  body: Array<CaseRank & { xml: string }>;
 }
 
 /**
  * Renders a run as JUnit XML: one `<testsuite>` per suite × model (named `suite › model`), one
- * `<testcase>` per case. Failing cases and regressions become `<failure>`, cases without a verdict
+ * `<testcase>` per case, most severe first (severity.ts). Failing cases and regressions become `<failure>`, cases without a verdict
  * (an errored call or grader) `<error>`, ungraded cases (nothing to grade them with) `<skipped>`.
  * `time` is the sum of the candidate's call latencies, in seconds.
  */
@@ -45,7 +62,9 @@ export async function renderJunit(run: RunHeader, cases: AsyncIterable<CaseResul
   // Summary order first, so suites appear in run order even when a group has no cases.
   for (const row of run.summary) groupFor(row.suite, row.model);
 
+  let index = 0;
   for await (const result of cases) {
+    const rank = rankOf(result, index++);
     const group = groupFor(result.suite, result.model);
     const rendered = renderTestcase(result);
     group.tests += 1;
@@ -53,7 +72,7 @@ export async function renderJunit(run: RunHeader, cases: AsyncIterable<CaseResul
     if (rendered.kind === 'failure') group.failures += 1;
     if (rendered.kind === 'error') group.errors += 1;
     if (rendered.kind === 'skipped') group.skipped += 1;
-    group.body.push(rendered.xml);
+    group.body.push({ ...rank, xml: rendered.xml });
   }
 
   const all = [...groups.values()];
@@ -70,7 +89,8 @@ export async function renderJunit(run: RunHeader, cases: AsyncIterable<CaseResul
       `  <testsuite name="${escapeXmlAttr(groupName(g.suite, g.model))}" tests="${g.tests}" failures="${g.failures}" errors="${g.errors}" skipped="${g.skipped}" time="${seconds(g.ms)}" timestamp="${escapeXmlAttr(run.startedAt)}">`,
     );
     out.push(renderProperties(run, g.suite, g.model));
-    out.push(...g.body);
+    // Most severe first (regressed, errored, failing, ungraded, ...), as in every report.
+    out.push(...g.body.sort(compareRanks).map((b) => b.xml));
     out.push('  </testsuite>');
   }
   out.push('</testsuites>', '');
@@ -91,6 +111,8 @@ function renderProperties(run: RunHeader, suite: string, model: string): string 
   const props: string[] = [];
   if (row) {
     props.push(property('prompt.id', row.promptId), property('prompt.version', row.promptVersion), property('prompt.hash', row.promptHash));
+    // The suite's figures, formatted as in every report.
+    props.push(property('pass.rate', formatRowPassRate(row)), property('latency.p50/p95', formatMsPair(row.latencyP50, row.latencyP95)), property('cost', formatCost(row.costUsd)));
   }
   if (run.comparison) {
     const { baseline, candidate } = run.comparison;
@@ -103,7 +125,10 @@ function renderProperties(run: RunHeader, suite: string, model: string): string 
     if (run.comparison.sampling) props.push(property('sampling', describeSampling(run.comparison.sampling)));
     if (run.comparison.adaptive) props.push(property('adaptive', describeAdaptive(run.comparison.adaptive)));
     const gateRow = run.comparison.rows.find((r) => r.suite === suite && r.model === model);
-    if (gateRow) props.push(property('gate.verdict', gateRow.verdict));
+    if (gateRow) {
+      props.push(property('baseline.pass.rate', formatPercent(gateRow.baselinePassRate)), property('pass.rate.delta', formatDeltaWithCi(gateRow.passRateDelta, gateRow.passRateDeltaCi)));
+      props.push(property('gate.verdict', gateRow.verdict));
+    }
     if (gateRow?.verdict === 'inconclusive') props.push(property('gate.inconclusive', gateRow.reasons.join('; ')));
   }
   if (row && repeatCountOf([row])) {

@@ -10,27 +10,30 @@ import {
   describeAdaptive,
   describeSampling,
   describeSide,
+  errorBreakdown,
   firstOutput,
   formatCost,
   formatDeltaWithCi,
-  formatMs,
+  formatMsPair,
   formatPercent,
   formatRepeatRate,
   formatRepeatsPassed,
+  formatRowPassRate,
   formatScore,
+  formatTokenTotal,
   gateOf,
-  isErrored,
-  isUngraded,
+  groupName,
   repeatCountOf,
   regressionMessage,
   sideReasons,
   verdictLabel,
 } from './format.js';
 import { renderDriftMarkdown } from './markdown-drift.js';
+import { NOTABLE_SEVERITIES, NotableCases, SEVERITY_TITLES, UNGRADED_NOTE } from './severity.js';
 import type { Reporter } from './types.js';
 
 export interface MarkdownOptions {
-  /** Cases listed per section (regressed; failing or errored); the rest are counted. @default 50 */
+  /** Cases listed per section (regressed, errored, failing, ungraded, flaky); the rest are counted. @default 50 */
   maxCases?: number;
   /** Characters kept of each output. @default 200 */
   maxOutput?: number;
@@ -41,52 +44,36 @@ export interface MarkdownOptions {
 const MAX_REASONS = 400;
 const TRUNCATION_NOTE = '\n> ⚠️ This summary was truncated to stay within the size limit. The full results are in `run.json` and `report.html`.\n';
 
-/** A bounded list: the first `max` items, and a count of the rest. */
-class Capped<T> {
-  readonly items: T[] = [];
-  total = 0;
-  constructor(private readonly max: number) {}
-  add(item: T): void {
-    this.total += 1;
-    if (this.items.length < this.max) this.items.push(item);
-  }
-}
-
 /**
  * Renders a run as GitHub-flavoured Markdown (for `summary.md` and `$GITHUB_STEP_SUMMARY`): the
  * verdict, totals, where the answers came from (comparisons), a row per suite × model (with pass@k,
- * pass^k and flaky counts when there are repeats), then regressed cases, the flaky ones (flakiest
- * first), then failing or errored ones.
+ * pass^k and flaky counts when there are repeats), then the regressed, errored, failing and ungraded
+ * cases in that order (severity.ts: the same order as every report), then the flaky ones (flakiest first).
  * Untrusted text is escaped; the result never exceeds `maxBytes`.
  */
 export async function renderMarkdown(run: RunHeader, cases: AsyncIterable<CaseResult>, options: MarkdownOptions = {}): Promise<string> {
   const maxCases = options.maxCases ?? 50;
   const maxOutput = options.maxOutput ?? 200;
   const maxBytes = options.maxBytes ?? 1024 * 1024;
-  const regressed = new Capped<CaseResult>(maxCases);
-  const problems = new Capped<CaseResult>(maxCases);
-  const ungraded = new Capped<CaseResult>(maxCases);
+  const notable = new NotableCases(maxCases);
   const flaky = new Flakiest<CaseResult>(maxCases);
   for await (const result of cases) {
     flaky.offer(result, caseFlakinessScore(result));
-    if (result.change === 'regressed') regressed.add(result);
-    else if (isUngraded(result)) ungraded.add(result);
-    else if (result.status !== 'pass' || isErrored(result)) problems.add(result);
+    notable.offer(result);
   }
 
   const blocks: string[] = [renderHeader(run), renderGroups(run)];
   if (run.drift) blocks.push(renderDriftMarkdown(run.drift));
-  if (regressed.total > 0) {
-    blocks.push(`## Regressed cases (${regressed.total})\n`, ...caseTable(regressed, run, maxOutput));
+  // The notable cases in severity order (severity.ts), then the flakiest.
+  for (const severity of NOTABLE_SEVERITIES) {
+    const total = notable.counts[severity];
+    if (total === 0) continue;
+    blocks.push(`## ${SEVERITY_TITLES[severity]} cases (${total})\n`);
+    if (severity === 'ungraded') blocks.push(`${UNGRADED_NOTE[0].toUpperCase()}${UNGRADED_NOTE.slice(1)}.\n`);
+    blocks.push(...caseTable(notable.list(severity), total, run, maxOutput));
   }
   if (flaky.total > 0) {
     blocks.push(`## Flaky cases (${flaky.total}), flakiest first\n`, `Some but not all repeats passed${run.comparison ? ' (on either side)' : ''}.\n`, ...flakyTable(flaky, run));
-  }
-  if (problems.total > 0) {
-    blocks.push(`## Failing or errored cases (${problems.total})\n`, ...caseTable(problems, run, maxOutput));
-  }
-  if (ungraded.total > 0) {
-    blocks.push(`## Ungraded cases (${ungraded.total})\n`, 'No assertion and no output.schema: nothing graded them, and they are not counted as passes.\n', ...caseTable(ungraded, run, maxOutput));
   }
   return fitToBytes(blocks, maxBytes);
 }
@@ -98,7 +85,7 @@ function renderHeader(run: RunHeader): string {
   const t = run.totals;
   const ungraded = t.ungraded ? ` · **${t.ungraded}** ungraded` : '';
   lines.push(
-    `**${t.cases}** cases · **${t.passed}** passed · **${t.failed}** failed · **${t.errored}** errored${ungraded} · ${t.calls} calls (${t.cachedCalls} cached) · ${t.inputTokens + t.outputTokens} tokens · cost ${formatCost(t.costUsd)}`,
+    `**${t.cases}** cases · **${t.passed}** passed · **${t.failed}** failed · **${t.errored}** errored${ungraded} · ${t.calls} calls (${t.cachedCalls} cached) · ${formatTokenTotal(t.inputTokens, t.outputTokens)} · cost ${formatCost(t.costUsd)}`,
     '',
   );
   const meta = [`Run \`${run.runId.replace(/`/g, '')}\``, run.status === 'interrupted' ? '**interrupted**' : 'complete'];
@@ -112,14 +99,7 @@ function renderHeader(run: RunHeader): string {
     for (const reason of gate.reasons) lines.push(`- ${escapeMarkdownInline(reason)}`);
     lines.push('');
   }
-  const codes = Object.entries(t.errorsByCode);
-  if (codes.length > 0) {
-    lines.push(`Errors by code: ${codes.map(([code, n]) => `${escapeMarkdownInline(code)} × ${n}`).join(', ')}`, '');
-  }
-  const graders = Object.entries(t.graderErrorsByType ?? {});
-  if (graders.length > 0) {
-    lines.push(`Graders that errored (no verdict), by type: ${graders.map(([type, n]) => `${escapeMarkdownInline(type)} × ${n}`).join(', ')}`, '');
-  }
+  for (const [label, counts] of errorBreakdown(t)) lines.push(`${label}: ${escapeMarkdownInline(counts)}`, '');
   for (const note of run.notes ?? []) lines.push(`> ${escapeMarkdownInline(note)}`, '');
   return lines.join('\n');
 }
@@ -179,10 +159,10 @@ function renderGroups(run: RunHeader): string {
           String(row.failed),
           String(row.errored),
           ...(ungraded ? [String(row.ungraded ?? 0)] : []),
-          row.passed + row.failed > 0 ? formatPercent(row.passRate) : '–',
+          formatRowPassRate(row),
           ...(k ? [formatRepeatRate(row.repeatStats, 'passAtK'), formatRepeatRate(row.repeatStats, 'passHatK'), row.repeatStats ? String(row.repeatStats.flaky) : '–'] : []),
           formatScore(row.meanScore),
-          `${formatMs(row.latencyP50)} / ${formatMs(row.latencyP95)}`,
+          formatMsPair(row.latencyP50, row.latencyP95),
           formatCost(row.costUsd),
         ]),
       );
@@ -200,7 +180,7 @@ function flakyTable(list: Flakiest<CaseResult>, run: RunHeader): string[] {
     : [tableRow(['Case', 'Suite › model', 'Passed', 'Status']), tableRow(['---', '---', '---:', '---'])];
   const rows = list.items.map((c) => {
     const name = `${escapeMarkdownCell(caseLabel(c))}${c.description ? `<br>${escapeMarkdownCell(c.caseId)}` : ''}`;
-    const where = escapeMarkdownCell(`${c.suite} › ${c.model}`);
+    const where = escapeMarkdownCell(groupName(c.suite, c.model));
     return comparing
       ? tableRow([name, where, formatRepeatsPassed(c.baseline), formatRepeatsPassed(c), escapeMarkdownCell(c.change ?? '')])
       : tableRow([name, where, formatRepeatsPassed(c), c.status]);
@@ -213,21 +193,21 @@ function outputCell(output: string | null, maxOutput: number): string {
   return output === null ? '–' : escapeMarkdownCell(shorten(output, maxOutput));
 }
 
-function caseTable(list: Capped<CaseResult>, run: RunHeader, maxOutput: number): string[] {
-  const comparing = run.comparison !== undefined || list.items.some((c) => c.baseline);
+function caseTable(items: CaseResult[], total: number, run: RunHeader, maxOutput: number): string[] {
+  const comparing = run.comparison !== undefined || items.some((c) => c.baseline);
   const header = comparing
     ? [tableRow(['Case', 'Suite › model', 'Baseline output', 'Candidate output', 'Why']), tableRow(['---', '---', '---', '---', '---'])]
     : [tableRow(['Case', 'Suite › model', 'Output', 'Why']), tableRow(['---', '---', '---', '---'])];
-  const rows = list.items.map((c) => {
+  const rows = items.map((c) => {
     const why = shorten(caseReasons(c).join('\n'), MAX_REASONS);
     const name = `${escapeMarkdownCell(caseLabel(c))}${c.description ? `<br>${escapeMarkdownCell(c.caseId)}` : ''}`;
-    const where = escapeMarkdownCell(`${c.suite} › ${c.model}`);
+    const where = escapeMarkdownCell(groupName(c.suite, c.model));
     const candidate = outputCell(firstOutput(c), maxOutput);
     return comparing
       ? tableRow([name, where, outputCell(firstOutput(c.baseline), maxOutput), candidate, escapeMarkdownCell(why)])
       : tableRow([name, where, candidate, escapeMarkdownCell(why)]);
   });
-  const more = list.total - list.items.length;
+  const more = total - items.length;
   return [...header, ...rows, more > 0 ? `\n…and ${more} more.\n` : ''];
 }
 

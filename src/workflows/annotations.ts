@@ -1,4 +1,5 @@
 import { caseLabel, groupName, regressionMessage, sideError, sideReasons } from '../reporters/format.js';
+import { NotableCases } from '../reporters/severity.js';
 import type { CaseResult, RunHeader } from '../run-record/types.js';
 import { formatAnnotation } from './github.js';
 import type { VersionViolation } from './version-discipline.js';
@@ -10,7 +11,8 @@ const MAX_MESSAGE = 600;
 /**
  * Annotation lines for a finished comparison: `::error` per regressed case and per suite × model
  * whose gate failed, `::warning` per errored case, all on the prompt file (the file a prompt pull
- * request changes). `promptFile(promptId)` gives the prompt's repository path.
+ * request changes), regressed before errored cases in report order (severity.ts). `promptFile(promptId)`
+ * gives the prompt's repository path.
  */
 export async function renderRunAnnotations(run: RunHeader, cases: AsyncIterable<CaseResult> | Iterable<CaseResult>, promptFile: (promptId: string) => string | undefined): Promise<string[]> {
   const lines: string[] = [];
@@ -25,19 +27,23 @@ export async function renderRunAnnotations(run: RunHeader, cases: AsyncIterable<
     const id = promptOfSuite.get(row.suite);
     push(formatAnnotation('error', { file: id ? promptFile(id) : undefined, line: 1, title: `promptgate: ${groupName(row.suite, row.model)} failed the gate` }, clip(row.reasons.join('; ') || 'gate failed')));
   }
-  for await (const result of cases) {
-    const file = promptFile(result.promptId);
+  // Regressed cases (errors), then errored ones (warnings), each flakiest first then in run order (severity.ts).
+  const notable = new NotableCases(MAX_ANNOTATIONS);
+  for await (const result of cases) notable.offer(result);
+  for (const result of notable.list('regressed')) {
     const where = `${groupName(result.suite, result.model)} › ${caseLabel(result)}`;
-    if (result.change === 'regressed') {
-      const message = [regressionMessage(result), ...sideReasons(result)].join('\n');
-      push(formatAnnotation('error', { file, line: 1, title: `promptgate: regressed: ${clip(where, 120)}` }, clip(`${where}: ${message}`)));
-    } else if (result.status === 'error' || result.baseline?.status === 'error') {
-      const side = result.status === 'error' ? result : result.baseline!;
-      const error = sideError(side);
-      const which = side === result ? 'candidate' : 'baseline';
-      push(formatAnnotation('warning', { file, line: 1, title: `promptgate: errored: ${clip(where, 120)}` }, clip(`${where}: ${which} errored${error ? `: ${error.code}: ${error.message}` : ''}`)));
-    }
+    const message = [regressionMessage(result), ...sideReasons(result)].join('\n');
+    push(formatAnnotation('error', { file: promptFile(result.promptId), line: 1, title: `promptgate: regressed: ${clip(where, 120)}` }, clip(`${where}: ${message}`)));
   }
+  dropped += notable.counts.regressed - notable.list('regressed').length;
+  for (const result of notable.list('errored')) {
+    const where = `${groupName(result.suite, result.model)} › ${caseLabel(result)}`;
+    const side = result.status === 'error' || !result.baseline ? result : result.baseline;
+    const error = sideError(side);
+    const which = side === result ? 'candidate' : 'baseline';
+    push(formatAnnotation('warning', { file: promptFile(result.promptId), line: 1, title: `promptgate: errored: ${clip(where, 120)}` }, clip(`${where}: ${which} errored${error ? `: ${error.code}: ${error.message}` : ''}`)));
+  }
+  dropped += notable.counts.errored - notable.list('errored').length;
   if (dropped > 0) lines.push(formatAnnotation('notice', { title: 'promptgate' }, `${dropped} more annotation(s) not shown: see the step summary and the reports artifact`));
   return lines;
 }

@@ -56,17 +56,22 @@ describe('renderMarkdown', () => {
     expect(cells(row ?? '').map((c) => c.trim()).slice(2, 8)).toEqual(['support@1.1.0', '20', '16', '3', '1', '80.0%']);
   });
 
-  it('lists regressed cases first, then failing or errored ones', async () => {
+  it('lists regressed cases first, then errored, then failing ones (the order of every report)', async () => {
     const md = await render(makeRun({ cases: 40 }));
     const regressedAt = md.indexOf('## Regressed cases (4)');
-    const failingAt = md.indexOf('## Failing or errored cases (6)');
+    const erroredAt = md.indexOf('## Errored cases (2)');
+    const failingAt = md.indexOf('## Failing cases (4)');
     expect(regressedAt).toBeGreaterThan(0);
-    expect(failingAt).toBeGreaterThan(regressedAt);
+    expect(erroredAt).toBeGreaterThan(regressedAt);
+    expect(failingAt).toBeGreaterThan(erroredAt);
     const regressed = section(md, '## Regressed cases');
     for (const id of ['case-00000', 'case-00001', 'case-00020', 'case-00021']) expect(regressed).toContain(id);
     expect(regressed).toContain('regressed: passed on baseline 1.0.0, fails on 1.1.0');
-    const failing = section(md, '## Failing or errored');
-    expect(failing).toContain('PROVIDER_TIMEOUT: request timed out');
+    const errored = section(md, '## Errored cases');
+    expect(errored).toContain('PROVIDER_TIMEOUT: request timed out');
+    expect(errored).not.toContain('case-00000');
+    const failing = section(md, '## Failing cases');
+    for (const id of ['case-00004', 'case-00005', 'case-00024', 'case-00025']) expect(failing).toContain(id);
     expect(failing).not.toContain('case-00000');
   });
 

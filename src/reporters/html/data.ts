@@ -1,4 +1,6 @@
-import { caseFlakinessScore, flakinessOf } from '../../run-record/flakiness.js';
+import { flakinessOf } from '../../run-record/flakiness.js';
+import { formatPasses } from '../numbers.js';
+import { compareRanks, rankOf, type CaseRank } from '../severity.js';
 import type { CaseResult, RepeatOutcome, RunHeader, SideResult } from '../../run-record/types.js';
 import { computeWordDiff, type WordDiff, type WordDiffOptions } from './word-diff.js';
 
@@ -43,17 +45,6 @@ export interface ReportDataOptions extends WordDiffOptions {
   diffBudget?: number;
 }
 
-// Lower sorts first: what a reviewer must look at comes to the top.
-function severity(c: CaseResult): number {
-  if (c.change === 'regressed') return 0;
-  if (c.status === 'error' || c.change === 'errored' || c.baseline?.status === 'error') return 1;
-  if (c.status === 'fail') return 2;
-  if (c.status === 'ungraded' || c.change === 'ungraded') return 3;
-  if (c.change === 'improved') return 3;
-  if (c.change === 'new') return 4;
-  return 5;
-}
-
 function toSide(side: SideResult, maxOutput: number): ReportSide {
   const { repeats, ...rest } = side;
   return {
@@ -82,10 +73,9 @@ function flakinessView(c: CaseResult): ReportCase['flakiness'] {
   const candidate = flakinessOf(c);
   const baseline = flakinessOf(c.baseline);
   if ((candidate?.k ?? 0) < 2 && (baseline?.k ?? 0) < 2) return undefined;
-  const passed = (f: typeof candidate) => (f ? `${f.passes}/${f.k}` : '–');
   return {
-    candidate: passed(candidate),
-    ...(c.baseline ? { baseline: passed(baseline) } : {}),
+    candidate: formatPasses(candidate),
+    ...(c.baseline ? { baseline: formatPasses(baseline) } : {}),
     ...(candidate ? { passAtK: candidate.passAtK, passHatK: candidate.passHatK } : {}),
     flaky: Boolean(candidate?.flaky || baseline?.flaky),
     score: Math.max(candidate?.score ?? 0, baseline?.score ?? 0),
@@ -113,15 +103,15 @@ function toReportCase(c: CaseResult, options: ReportDataOptions, budget: DiffBud
 }
 
 /**
- * Collects a run's cases into the page's data, most severe first (regressed, errored, failing,
- * improved, new, rest; the flakiest first within each, then run order), with word diffs computed
+ * Collects a run's cases into the page's data, most severe first (severity.ts: regressed, errored,
+ * failing, ungraded, improved, new, passing; the flakiest first within each, then run order), with word diffs computed
  * here rather than in the browser.
  */
 export async function buildReportData(run: RunHeader, cases: AsyncIterable<CaseResult>, options: ReportDataOptions = {}): Promise<ReportData> {
-  const ranked: Array<{ rank: number; flaky: number; index: number; item: CaseResult }> = [];
+  const ranked: Array<CaseRank & { item: CaseResult }> = [];
   let index = 0;
-  for await (const c of cases) ranked.push({ rank: severity(c), flaky: caseFlakinessScore(c), index: index++, item: c });
-  ranked.sort((a, b) => a.rank - b.rank || b.flaky - a.flaky || a.index - b.index);
+  for await (const c of cases) ranked.push({ ...rankOf(c, index++), item: c });
+  ranked.sort(compareRanks);
   const budget = new DiffBudget(options.diffBudget ?? 2_000_000);
   // A RunFile is also a RunHeader: never embed its cases twice.
   const { cases: _cases, ...header } = run as RunHeader & { cases?: unknown };

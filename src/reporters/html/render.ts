@@ -4,15 +4,15 @@ import { join } from 'node:path';
 import type { CaseResult, RunHeader } from '../../run-record/types.js';
 import { escapeHtml, jsonForScript } from '../escape.js';
 import type { Reporter } from '../types.js';
-import { CLIENT_DETAIL } from './client-detail.js';
-import { CLIENT_PAGE } from './client-page.js';
+import { CLIENT_SCRIPT } from './client-script.generated.js';
 import { buildReportData, type ReportDataOptions } from './data.js';
 import { REPORT_CSS } from './styles.js';
 import { buildReportView, flakySection } from './view.js';
 
 export type HtmlOptions = ReportDataOptions;
 
-const SCRIPT = `(function () {${CLIENT_PAGE}${CLIENT_DETAIL}})();`;
+// src/reporters/html/client/*.ts, bundled at build time (`npm run generate`).
+const SCRIPT = CLIENT_SCRIPT;
 // The CSP allows exactly this script by its hash: no other script, inline handler or URL can run.
 const SCRIPT_HASH = createHash('sha256').update(SCRIPT, 'utf8').digest('base64');
 

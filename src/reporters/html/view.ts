@@ -6,13 +6,17 @@ import {
   describeAdaptive,
   describeSampling,
   describeSide,
+  errorBreakdown,
   formatCost,
   formatDeltaWithCi,
   formatMs,
+  formatMsPair,
   formatPercent,
   formatRepeatRate,
+  formatRowPassRate,
   formatScore,
   formatScoreDeltaWithCi,
+  formatTokenTotal,
   gateOf,
   groupName,
   repeatCountOf,
@@ -69,7 +73,7 @@ export function buildReportView(run: RunHeader): ReportView {
     ['Duration', formatMs(durationMs(run))],
     ['Cases', `${t.cases} (${t.passed} passed, ${t.failed} failed, ${t.errored} errored${t.ungraded ? `, ${t.ungraded} ungraded` : ''})`],
     ['Calls', `${t.calls} (${t.cachedCalls} cached)`],
-    ['Tokens', `${t.inputTokens} in / ${t.outputTokens} out`],
+    ['Tokens', formatTokenTotal(t.inputTokens, t.outputTokens)],
     ['Cost', formatCost(t.costUsd)],
     ['promptgate', run.promptgateVersion],
   ];
@@ -78,10 +82,7 @@ export function buildReportView(run: RunHeader): ReportView {
     if (run.comparison.sampling) facts.splice(4, 0, ['Sampling', describeSampling(run.comparison.sampling)]);
     if (run.comparison.adaptive) facts.splice(run.comparison.sampling ? 5 : 4, 0, ['Adaptive', describeAdaptive(run.comparison.adaptive)]);
   }
-  const errors = Object.entries(t.errorsByCode);
-  if (errors.length > 0) facts.push(['Errors', errors.map(([code, n]) => `${code} × ${n}`).join(', ')]);
-  const graders = Object.entries(t.graderErrorsByType ?? {});
-  if (graders.length > 0) facts.push(['Graders that errored', graders.map(([type, n]) => `${type} × ${n}`).join(', ')]);
+  facts.push(...errorBreakdown(t));
   for (const note of run.notes ?? []) facts.push(['Note', note]);
 
   return {
@@ -209,10 +210,10 @@ function summaryTable(run: RunHeader): ViewTable {
     { text: String(r.failed), tone: r.failed > 0 ? 'delta-neg' : undefined },
     { text: String(r.errored) },
     ...(ungraded ? [{ text: String(r.ungraded ?? 0) }] : []),
-    { text: r.passed + r.failed > 0 ? formatPercent(r.passRate) : '–' },
+    { text: formatRowPassRate(r) },
     ...(k ? [{ text: formatRepeatRate(r.repeatStats, 'passAtK') }, { text: formatRepeatRate(r.repeatStats, 'passHatK') }, { text: r.repeatStats ? String(r.repeatStats.flaky) : '–' }] : []),
     { text: formatScore(r.meanScore) },
-    { text: `${formatMs(r.latencyP50)} / ${formatMs(r.latencyP95)}` },
+    { text: formatMsPair(r.latencyP50, r.latencyP95) },
     { text: formatCost(r.costUsd) },
     { text: r.modelsReported.join(', ') || '–' },
   ]);
