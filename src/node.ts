@@ -9,7 +9,7 @@ export { compare, type CompareOptions } from './api/compare.js';
 export { check, type CheckOptions, type CheckOutcome, type CheckResult } from './api/check.js';
 export { drift, type DriftOptions, type DriftOutcome, type DriftResult } from './api/drift.js';
 export { ci, type CiOptions, type CiOutcome, type CiResult } from './api/ci.js';
-export { readRun } from './api/read-run.js';
+export { readRun } from './run-record/read.js';
 export type { Context } from './api/context.js';
 export type { CommonOptions } from './api/options.js';
 export type { ApiError, ApiErrorCode, Failure, RunOutcome, RunResult, Verdict } from './api/result.js';

@@ -5,7 +5,7 @@ import { changedSince, readFileAt, repoRoot } from '../git/git.js';
 import { createReporters } from '../reporters/index.js';
 import { oneLine } from '../reporters/terminal-text.js';
 import type { RunHeader } from '../run-record/types.js';
-import { readRunFile } from '../run-record/writer.js';
+import { openStoredRun } from '../run-record/read.js';
 import { resolveSuites } from '../runner/plan.js';
 import { exitCodeOf } from '../runner/session.js';
 import { renderRunAnnotations } from '../workflows/annotations.js';
@@ -128,8 +128,8 @@ export async function ci(options: CiOptions = {}, context: Context = {}): Promis
     if (summary !== undefined) await appendStepSummary(summary, env);
     if (github) {
       const promptFiles = new Map(runnable.map((s) => [s.plan.prompt.id, repo.toRepoPath(s.plan.promptPath)]));
-      const { run } = await readRunFile(result.runDir);
-      writeAnnotations(out, await renderRunAnnotations(result.header, run.cases, (id) => promptFiles.get(id)));
+      const stored = await openStoredRun(result.runDir);
+      writeAnnotations(out, await renderRunAnnotations(result.header, stored.cases(), (id) => promptFiles.get(id)));
     }
     const exitCode = await finish(inconclusivePolicy(exitCodeOf(result.header), result.header, config.gate.inconclusive, err));
     return { ok: true, exitCode, verdict: result.header.gate?.verdict ?? 'error', compared: runnable.map((s) => s.plan.name), problems, run: result.header, runDir: result.runDir };

@@ -4,7 +4,8 @@ import { inputError } from '../errors.js';
 import { findRepoRoot } from '../git/git.js';
 import { createReporters } from '../reporters/index.js';
 import { oneLine } from '../reporters/terminal-text.js';
-import { RUN_FILE, readRunFile } from '../run-record/writer.js';
+import { openStoredRun, readRunFile } from '../run-record/read.js';
+import { RUN_FILE } from '../run-record/writer.js';
 import { resolveSuites } from '../runner/plan.js';
 import { renderRunAnnotations } from '../workflows/annotations.js';
 import { runComparison } from '../workflows/comparison.js';
@@ -94,8 +95,8 @@ export async function drift(options: DriftOptions, context: Context = {}): Promi
       const root = await findRepoRoot(config.rootDir);
       const repo = root ? createRepoPaths(root, config.rootDir) : undefined;
       const promptFiles = new Map(plans.map((p) => [p.prompt.id, repo ? repo.toRepoPath(p.promptPath) : p.prompt.path]));
-      const { run } = await readRunFile(runDir);
-      writeAnnotations(out, await renderRunAnnotations(header, run.cases, (id) => promptFiles.get(id)));
+      const stored = await openStoredRun(runDir);
+      writeAnnotations(out, await renderRunAnnotations(header, stored.cases(), (id) => promptFiles.get(id)));
     }
     let savedBaseline: string | undefined;
     if (options.saveBaseline) {

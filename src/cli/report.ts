@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { ReporterName } from '../config/types.js';
 import { createReporters } from '../reporters/index.js';
-import { readRunFile } from '../run-record/writer.js';
+import { openStoredRun } from '../run-record/read.js';
 import { reportError } from './errors.js';
 import { addReporterOption, loadConfigWithFlags } from './options.js';
 import type { CliRuntime } from './runtime.js';
@@ -43,14 +43,14 @@ type Io = { cwd: string; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableS
 export async function reportCommand(runPath: string, flags: ReportFlags, io: Io): Promise<number> {
   const out = io.stdout;
   try {
-    const { run, file } = await readRunFile(resolve(io.cwd, runPath));
-    const runDir = dirname(file);
+    // Checked whole (one streamed pass) before any report is written; then streamed again per reporter.
+    const stored = await openStoredRun(resolve(io.cwd, runPath), { check: true });
+    const runDir = stored.dir;
     const names = flags.reporter?.length ? flags.reporter : ['html' as const];
     const reporters = await createReporters(names, { progress: false, stream: out, stderr: io.stderr });
-    const { cases, ...header } = run;
     const written: string[] = [];
     for (const reporter of reporters) {
-      const files = await reporter.onRunEnd?.(header, () => iterate(cases), runDir);
+      const files = await reporter.onRunEnd?.(stored.header, () => stored.cases(), runDir);
       if (files) written.push(...files);
     }
     for (const path of written) out.write(`${path}\n`);
@@ -87,8 +87,4 @@ export async function showCommand(runPath: string | undefined, flags: { config?:
   } catch (error) {
     return reportError(error, Boolean(flags.debug), io.stderr);
   }
-}
-
-async function* iterate<T>(items: T[]): AsyncGenerator<T> {
-  yield* items;
 }

@@ -8,7 +8,7 @@ import { parsePromptSource } from '../prompts/index.js';
 import type { PromptFile } from '../prompts/types.js';
 import { upgradeSide } from '../run-record/status.js';
 import type { RunFile, SideResult } from '../run-record/types.js';
-import { readRunFile } from '../run-record/writer.js';
+import { readRunFile } from '../run-record/read.js';
 import type { SuitePlan } from '../runner/plan.js';
 import type { SideSource } from '../runner/sides.js';
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeRun } from '../../test/reporters/synthetic.js';
 import type { CaseResult, RunHeader } from './types.js';
-import { openLineLog, readLines, readRunFile, writeRunFile } from './writer.js';
+import { readRunFile } from './read.js';
+import { openLineLog, readLines, writeRunFile } from './writer.js';
 
 const { cases: synthetic, ...header } = makeRun({ cases: 2 }) as { cases: CaseResult[] } & RunHeader;
 const result = (id: string): CaseResult => ({ ...synthetic[0], caseId: id });

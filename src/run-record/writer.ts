@@ -1,11 +1,9 @@
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
-import { inputError } from '../errors.js';
-import { READABLE_FORMAT_VERSIONS, RUN_FORMAT_VERSION, type CaseResult, type RunFile, type RunHeader } from './types.js';
-import { checkRunShape } from './validate.js';
+import type { CaseResult, RunHeader } from './types.js';
 
 export const RUN_FILE = 'run.json';
 export const CALLS_FILE = 'calls.jsonl';
@@ -130,31 +128,6 @@ export async function* readRawLines(file: string): AsyncGenerator<string> {
     const text = line.trim();
     if (text.startsWith('{') && text.endsWith('}')) yield text;
   }
-}
-
-/** Reads a stored run (a run folder or its run.json). Checks the format version and the shape (RUN_INVALID). */
-export async function readRunFile(path: string): Promise<{ run: RunFile; file: string }> {
-  let file = path;
-  try {
-    if ((await stat(path)).isDirectory()) file = join(path, RUN_FILE);
-  } catch {
-    throw inputError('FILE_MISSING', `no run found at ${path}`, { file: path });
-  }
-  let run: RunFile;
-  try {
-    run = JSON.parse(await readFile(file, 'utf8')) as RunFile;
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : 'not valid JSON';
-    throw inputError('RUN_INVALID', `cannot read run: ${reason}`, { file });
-  }
-  if (run === null || typeof run !== 'object' || run.format !== 'promptgate-run' || !Array.isArray(run.cases)) {
-    throw inputError('RUN_INVALID', 'not a promptgate run.json', { file });
-  }
-  if (!READABLE_FORMAT_VERSIONS.includes(run.formatVersion)) {
-    throw inputError('RUN_INVALID', `run format version ${run.formatVersion} is not supported (this promptgate reads ${READABLE_FORMAT_VERSIONS.join(' and ')}; it writes ${RUN_FORMAT_VERSION})`, { file });
-  }
-  await checkRunShape(run, file);
-  return { run, file };
 }
 
 export async function removeFile(file: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { inputError } from '../errors.js';
 import type { CaseResult, SelectionRecord } from '../run-record/types.js';
-import type { StoredRun } from './merge-read.js';
+import type { StoredRun } from '../run-record/read.js';
 
 /** Position of each suite and model in the unsharded run (its summary rows' order). */
 export interface CaseOrder {

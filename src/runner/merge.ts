@@ -11,7 +11,7 @@ import { packageVersion } from './finalize.js';
 import { decideRunFloor } from './floor.js';
 import { agreedSelection, checkShards, mergeOrder, selectionKey, type CaseOrder } from './merge-check.js';
 import { checkCompleteness } from './merge-complete.js';
-import { openStoredRun, type StoredRun } from './merge-read.js';
+import { openStoredRun, type StoredRun } from '../run-record/read.js';
 import { mergeSampling } from './sampling.js';
 import { newRunId } from './session.js';
 import { createSummary } from './summary.js';

@@ -9,7 +9,7 @@ import { RUN_FILE } from '../run-record/writer.js';
 import { shortHash } from '../util/hash.js';
 import type { SuiteRun } from './engine.js';
 import { packageVersion } from './finalize.js';
-import { openStoredRun } from './merge-read.js';
+import { openStoredRun } from '../run-record/read.js';
 import type { SideSource } from './sides.js';
 
 /** Written into the run folder when a run starts, so `--resume` can check it continues the same run (even after a crash). */
