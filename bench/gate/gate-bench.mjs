@@ -173,7 +173,7 @@ export async function runGateBench({ seed = 20240601, compares = 400, only } = {
     }
     rows.push({ ...scenario, tally, k, rate, lo, hi, target, met, tests: [...tests].join(', '), seconds: (performance.now() - t0) / 1000 });
   }
-  let floorRows = [];
+  const floorRows = [];
   if (!only || only.includes('floor')) {
     for (const repeats of [1, 3]) {
       const t0 = performance.now();

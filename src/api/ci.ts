@@ -106,7 +106,7 @@ export async function ci(options: CiOptions = {}, context: Context = {}): Promis
     const reporters = await createReporters([...names], { rootDir: config.rootDir, stream: out, stderr: err, env });
     // Model outputs are printed by the console reporter: GitHub must not read them as workflow commands.
     const resume = github ? stopCommands(out) : undefined;
-    let result;
+    let result: Awaited<ReturnType<typeof runComparison>>;
     try {
       result = await runComparison({
         config,

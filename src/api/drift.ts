@@ -63,7 +63,7 @@ export async function drift(options: DriftOptions, context: Context = {}): Promi
     const reporters = [...(await createReporters([...names], { rootDir: config.rootDir, stream: out, stderr: err, env })), collector.reporter];
     const github = isGithubActions(env);
     const resume = github ? stopCommands(out) : undefined;
-    let result;
+    let result: Awaited<ReturnType<typeof runComparison>>;
     try {
       result = await runComparison({
         config,

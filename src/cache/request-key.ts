@@ -77,7 +77,10 @@ export function createRoutes(models: Record<string, ModelConfig>): (entry: strin
   const made = new Map<string, Route>();
   return (entry) => {
     let route = made.get(entry);
-    if (!route) made.set(entry, (route = routeOf(entry, models[entry])));
+    if (!route) {
+      route = routeOf(entry, models[entry]);
+      made.set(entry, route);
+    }
     return route;
   };
 }

@@ -15,10 +15,10 @@ import type { ChangeStatus, SideResult } from '../run-record/types.js';
  * not evidence on their own: with a handful of repeats one case's flip is not significant, and
  * over many cases some flip by chance. The gate therefore does not count labels (only the explicit
  * `maxRegressions` policy does) — it tests the per-case pass-rate and score differences, weighing
- * improvements against regressions (gate.ts, and docs/compare-and-gate.md). `repeat` is
+ * improvements against regressions (gate.ts, and docs/compare-and-gate.md). `_repeat` is
  * accepted so callers can pass it uniformly; the label does not depend on it.
  */
-export function classifyChange(candidate: SideResult, baseline: SideResult | undefined, repeat = 1): ChangeStatus {
+export function classifyChange(candidate: SideResult, baseline: SideResult | undefined, _repeat = 1): ChangeStatus {
   if (candidate.status === 'error') return 'errored';
   if (!baseline) return 'new';
   if (baseline.status === 'error') return 'errored';

@@ -194,7 +194,10 @@ function indexStoredRun(run: RunFile): Map<string, { models: Set<string>; result
   const index = new Map<string, { models: Set<string>; results: Map<string, SideResult> }>();
   for (const c of run.cases) {
     let suite = index.get(c.suite);
-    if (!suite) index.set(c.suite, (suite = { models: new Set(), results: new Map() }));
+    if (!suite) {
+      suite = { models: new Set(), results: new Map() };
+      index.set(c.suite, suite);
+    }
     suite.models.add(c.model);
     const side: SideResult = {
       promptId: c.promptId,

@@ -137,7 +137,7 @@ export function exactNull(values: ArrayLike<number>, scale: number, budget = DEF
 }
 
 function clamp(j: number, max: number): number {
-  return j < 0 ? 0 : j > max ? max : j;
+  return Math.max(0, Math.min(j, max));
 }
 
 /**

@@ -81,7 +81,9 @@ function checkModelReferences(config: UserConfig, file: string, source: string |
   };
   check(['defaultModel'], config.defaultModel);
   check(['judge'], config.judge);
-  config.suites?.forEach((suite, i) => suite.models?.forEach((name, j) => check(['suites', i, 'models', j], name)));
+  for (const [i, suite] of (config.suites ?? []).entries()) {
+    for (const [j, name] of (suite.models ?? []).entries()) check(['suites', i, 'models', j], name);
+  }
 }
 
 function checkSuiteNames(config: UserConfig, file: string, source: string | undefined): void {

@@ -54,11 +54,11 @@ const NAMED_GRADER = String.raw`(?:(?:ai|llm|automated|automatic|model|gpt|langu
  * "and", …, or "you must/should …", "I want you to". ("Teachers ignore the rubric" has a subject: not one.)
  */
 const LEAD = String.raw`(?:^|[.!?;:,(\[{\n-]\s*|\b(?:please|kindly|now|just|simply|also|and|but|so|then|instead|you (?:must|should|will|shall|need to|have to|are to|are required to|can|may)|i (?:want|need|order|instruct|ask|command) you to) )`;
-const OVERRIDE_VERB = String.raw`(?:ignore|disregard|forget|override|overrule|bypass|skip|abandon|set aside|throw out|discard|do not follow|don't follow|stop following)`;
-const VERDICT_VERB = String.raw`(?:answer|respond|reply|output|return|say|print|write|emit|give|award|assign|grant|mark|grade|score|rate|set|declare|judge|evaluate|consider|treat|label|classify|report|put)`;
+const OVERRIDE_VERB = `(?:ignore|disregard|forget|override|overrule|bypass|skip|abandon|set aside|throw out|discard|do not follow|don't follow|stop following)`;
+const VERDICT_VERB = `(?:answer|respond|reply|output|return|say|print|write|emit|give|award|assign|grant|mark|grade|score|rate|set|declare|judge|evaluate|consider|treat|label|classify|report|put)`;
 const VERDICT_OBJECT = String.raw`(?:"pass"|'pass'|pass(?:ed|ing)?(?: verdict| grade)?|true|full (?:marks|points|score|credit)|top (?:marks|score)|(?:perfect|maximum|max|highest|best) (?:score|grade|rating|mark)|(?:a )?(?:score|grade|rating|mark) of (?:1(?:\.0+)?|10|100|5|a\+?)\b|10 ?/ ?10|5 ?/ ?5|100 ?%|1\.0|correct|compliant|acceptable|satisfactory)`;
-const SUBMISSION = String.raw`(?:output|response|answer|text|submission|reply|essay|completion|message)`;
-const SELF = String.raw`(?:output|response|answer|reply|submission|completion)`;
+const SUBMISSION = `(?:output|response|answer|text|submission|reply|essay|completion|message)`;
+const SELF = `(?:output|response|answer|reply|submission|completion)`;
 
 const RULE_LIST: Rule[] = [
   // Override the grader's instructions (as an imperative).

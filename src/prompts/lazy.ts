@@ -19,12 +19,14 @@ let semverValid: ((version: string) => string | null) | undefined;
 
 /** The `yaml` package, required on first call. */
 export function loadYaml(): typeof import('yaml') {
-  return (yamlModule ??= (requireHere ? requireHere('yaml') : require('yaml')) as typeof import('yaml'));
+  yamlModule ??= (requireHere ? requireHere('yaml') : require('yaml')) as typeof import('yaml');
+  return yamlModule;
 }
 
 /** The `handlebars` package, required on first call. */
 export function loadHandlebars(): typeof import('handlebars') {
-  return (handlebarsModule ??= (requireHere ? requireHere('handlebars') : require('handlebars')) as typeof import('handlebars'));
+  handlebarsModule ??= (requireHere ? requireHere('handlebars') : require('handlebars')) as typeof import('handlebars');
+  return handlebarsModule;
 }
 
 /** semver's `valid`: the cleaned version, or null when it is not semver. */

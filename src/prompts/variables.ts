@@ -62,7 +62,7 @@ export function analyzeTemplate(ast: Program): TemplateAnalysis {
 
   const args = (node: { params: Node[]; hash?: hbs.AST.Hash }) => {
     node.params.forEach(expression);
-    node.hash?.pairs.forEach((pair) => expression(pair.value));
+    for (const pair of node.hash?.pairs ?? []) expression(pair.value);
   };
 
   /** A mustache or sub-expression: a helper call, or (mustache without arguments) a value read. */

@@ -29,7 +29,8 @@ export function createReplayProvider(name: string, config: ModelConfig, fixtures
       if (signal.aborted) return abortedFailure(signal);
       let entries: Map<string, ReplayEntry>;
       try {
-        entries = await (loaded ??= loadReplayFixture(file));
+        loaded ??= loadReplayFixture(file);
+        entries = await loaded;
       } catch (error) {
         const message = isPromptgateError(error) ? error.format() : `cannot read ${displayPath(file)}: ${(error as Error).message}`;
         return providerFailure('provider_error', message, false);
@@ -101,7 +102,7 @@ function appendLine(target: string, line: string): Promise<void> {
 
 /** Whether a hand-edited file lacks its final newline (appending would glue two lines). */
 async function endsWithoutNewline(file: string): Promise<boolean> {
-  let handle;
+  let handle: Awaited<ReturnType<typeof open>>;
   try {
     handle = await open(file, 'r');
   } catch {

@@ -72,7 +72,10 @@ export function translateParams(params: Record<string, unknown>, api: 'openai' |
   // A suite's calls share one params object: translate it once.
   const cache = translated[api];
   let out = cache.get(params);
-  if (!out) cache.set(params, (out = translate(params, api)));
+  if (!out) {
+    out = translate(params, api);
+    cache.set(params, out);
+  }
   return out;
 }
 

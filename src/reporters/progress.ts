@@ -41,7 +41,10 @@ export async function createProgressReporter(stream: NodeJS.WritableStream = pro
       if (info.cached) cached++;
       if (info.error) errors++;
       // Adaptive rounds add to the calls planned.
-      if (info.total && info.total > total) bar.setTotal((total = info.total));
+      if (info.total && info.total > total) {
+        total = info.total;
+        bar.setTotal(total);
+      }
       if (info.total && info.done > info.total) bar.setTotal(info.done);
       bar.update(info.done, { cached, errors, status: status() });
     },

@@ -36,6 +36,7 @@ export interface Reporter {
   onCallDone?(info: { done: number; total?: number; cached: boolean; error: boolean }): void;
   onNotice?(notice: RunNotice): void;
   onCaseResult?(result: CaseResult): void | Promise<void>;
+  // biome-ignore lint/suspicious/noConfusingVoidType: a user's `async onRunEnd() {}` (Promise<void>) must stay assignable
   onRunEnd?(run: RunHeader, cases: CaseSource, runDir: string): Promise<string[] | void> | string[] | void;
 }
 

@@ -14,13 +14,15 @@ let pending: Promise<{ run: RunValidator; case: RunValidator }> | undefined;
  * ajv and the schema are loaded on first use.
  */
 export async function checkRunShape(run: unknown, file: string): Promise<void> {
-  const validate = (await (pending ??= compileRunSchema())).run;
+  pending ??= compileRunSchema();
+  const validate = (await pending).run;
   if (!validate(run)) fail(validate, '', file);
 }
 
 /** checkRunShape for the case at `index` of run.json's cases, read on its own (the same message as for the whole run). */
 export async function checkCaseShape(value: unknown, index: number, file: string): Promise<void> {
-  const validate = (await (pending ??= compileRunSchema())).case;
+  pending ??= compileRunSchema();
+  const validate = (await pending).case;
   if (!validate(value)) fail(validate, `/cases/${index}`, file);
 }
 

@@ -361,9 +361,15 @@ function prepareSide(unit: UnitInput, side: Side, source: SideSource): PreparedS
 const mergedParams = new WeakMap<PromptFile, Map<Record<string, unknown> | undefined, Record<string, unknown>>>();
 function paramsOf(modelParams: Record<string, unknown> | undefined, prompt: PromptFile): Record<string, unknown> {
   let byModel = mergedParams.get(prompt);
-  if (!byModel) mergedParams.set(prompt, (byModel = new Map()));
+  if (!byModel) {
+    byModel = new Map();
+    mergedParams.set(prompt, byModel);
+  }
   let params = byModel.get(modelParams);
-  if (!params) byModel.set(modelParams, (params = { ...(modelParams ?? {}), ...prompt.config }));
+  if (!params) {
+    params = { ...(modelParams ?? {}), ...prompt.config };
+    byModel.set(modelParams, params);
+  }
   return params;
 }
 

@@ -1,6 +1,6 @@
 import type { ModelConfig } from '../config/types.js';
 import { keyVariableOf } from '../providers/request-setup.js';
-import type { ProviderFailure, ProviderResult } from '../providers/types.js';
+import type { ProviderFailure } from '../providers/types.js';
 import type { CallGuard } from './schedule.js';
 
 /** Identical errors on a model entry's first attempts (no success yet) that stop its work. */
@@ -27,7 +27,10 @@ export function createFailFast(models: Record<string, ModelConfig>, onStop: (sto
   const state = new Map<string, { succeeded: boolean; counts: Map<string, number>; stop?: ProviderFailure }>();
   const stateOf = (model: string) => {
     let entry = state.get(model);
-    if (!entry) state.set(model, (entry = { succeeded: false, counts: new Map() }));
+    if (!entry) {
+      entry = { succeeded: false, counts: new Map() };
+      state.set(model, entry);
+    }
     return entry;
   };
   return {

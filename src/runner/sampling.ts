@@ -53,7 +53,10 @@ export function createSamplingTally(policy: SamplingPolicy) {
   const rowOf = (suite: string, model: string) => {
     const key = `${suite}\u0000${model}`;
     let row = rows.get(key);
-    if (!row) rows.set(key, (row = { suite, model, candidate: 'none', baseline: 'none', candidateNoisy: false, baselineNoisy: false }));
+    if (!row) {
+      row = { suite, model, candidate: 'none', baseline: 'none', candidateNoisy: false, baselineNoisy: false };
+      rows.set(key, row);
+    }
     return row;
   };
   const addSide = (side: SideResult | undefined, into: { calls: number; cached: number }) => {

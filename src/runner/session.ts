@@ -92,7 +92,7 @@ export async function runSession(input: SessionInput): Promise<SessionResult> {
 
   let runDir: string;
   let runId: string;
-  let resumed;
+  let resumed: Awaited<ReturnType<typeof loadResumeState>> | undefined;
   const shard = flags.shard ? `${flags.shard.index}/${flags.shard.count}` : undefined;
   const identityOf = (id: string) =>
     buildRunIdentity({ config, suites: input.suites, runId: id, command: input.command, filter: flags.filter, shard, models: flags.models, specs: input.specs });

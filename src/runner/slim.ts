@@ -33,5 +33,6 @@ const repeatArrays: RepeatOutcome[][] = [];
 
 /** A shared, never-mutated array of `n` placeholders: the gate reads only how many repeats a side had. */
 export function repeatsOfLength(n: number): RepeatOutcome[] {
-  return (repeatArrays[n] ??= Array.from({ length: n }, () => PLACEHOLDER));
+  repeatArrays[n] ??= Array.from({ length: n }, () => PLACEHOLDER);
+  return repeatArrays[n];
 }

@@ -28,7 +28,10 @@ export function createUnusedVarsCheck(prompt: PromptFile): { add(testCase: TestC
       let names = files.get(testCase.source.file);
       for (const name of Object.keys(testCase.vars)) {
         if (used.has(name)) continue;
-        if (!names) files.set(testCase.source.file, (names = new Map()));
+        if (!names) {
+          names = new Map();
+          files.set(testCase.source.file, names);
+        }
         if (!names.has(name)) names.set(name, testCase.source.line);
       }
     },

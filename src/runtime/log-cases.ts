@@ -53,10 +53,16 @@ export async function casesFromLog(lines: AsyncIterable<unknown>, options: LogCa
     if (!record || (options.prompt !== undefined && record.promptId !== options.prompt)) continue;
     calls++;
     let groups = byPrompt.get(record.promptId);
-    if (!groups) byPrompt.set(record.promptId, (groups = new Map()));
+    if (!groups) {
+      groups = new Map();
+      byPrompt.set(record.promptId, groups);
+    }
     const id = caseIdOf(record.vars);
     let group = groups.get(id);
-    if (!group) groups.set(id, (group = { vars: record.vars, calls: 0, versions: new Set(), lastAt: '' }));
+    if (!group) {
+      group = { vars: record.vars, calls: 0, versions: new Set(), lastAt: '' };
+      groups.set(id, group);
+    }
     group.calls++;
     group.versions.add(`${record.promptId}@${record.promptVersion}`);
     if (timeOf(record.startedAt) >= timeOf(group.lastAt)) group.lastAt = record.startedAt;

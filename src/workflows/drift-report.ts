@@ -25,7 +25,10 @@ export function createDriftCollector(): DriftCollector {
       onCaseResult(result) {
         const key = JSON.stringify([result.suite, result.model]);
         let row = rows.get(key);
-        if (!row) rows.set(key, (row = { suite: result.suite, model: result.model, compared: 0, changed: 0, share: 0 }));
+        if (!row) {
+          row = { suite: result.suite, model: result.model, compared: 0, changed: 0, share: 0 };
+          rows.set(key, row);
+        }
         const { compared, changed } = compareOutputs(result);
         row.compared += compared;
         row.changed += changed;

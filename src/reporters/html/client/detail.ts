@@ -33,7 +33,7 @@ function varsTable(vars: Record<string, unknown> | undefined): HTMLElement {
 }
 
 function assertionsTable(grade: CaseGrade): HTMLElement | null {
-  if (!grade.assertions || !grade.assertions.length) return null;
+  if (!grade.assertions?.length) return null;
   return el(
     'table',
     { cls: 'assertions', testid: 'assertions' },
@@ -138,11 +138,11 @@ function renderDetail(c: ReportCase): HTMLElement[] {
       el('span', null, 'id: ', el('b', { cls: 'mono' }, c.caseId)),
       el('span', null, `${c.suite} › ${c.model}`),
       el('span', null, `${c.source.file}:${c.source.line}`),
-      c.tags && c.tags.length ? el('span', null, `tags: ${c.tags.join(', ')}`) : null,
+      c.tags?.length ? el('span', null, `tags: ${c.tags.join(', ')}`) : null,
       el('span', null, `pass rate ${c.baseline ? `${formatPercent(c.baseline.passRate)} → ` : ''}${formatPercent(c.candidate.passRate)}`),
       el('span', null, `mean score ${c.baseline ? `${formatScore(c.baseline.meanScore)} → ` : ''}${formatScore(c.candidate.meanScore)}`),
       f ? el('span', { testid: 'repeats-passed' }, `repeats passed ${f.baseline !== undefined ? `${f.baseline} → ` : ''}${f.candidate}`) : null,
-      f && f.flaky ? badge('flaky') : null,
+      f?.flaky ? badge('flaky') : null,
     ),
     el('h3', null, 'Variables'),
     varsTable(c.vars),

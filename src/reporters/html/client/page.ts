@@ -136,7 +136,7 @@ function caseRow(i: number): HTMLTableRowElement {
   const c = CASES[i];
   const first = c.candidate.repeats[0];
   const preview = !first ? '' : first.error ? `${first.error.code}: ${first.error.message}` : first.output === null ? '' : first.output;
-  const flaky = c.flakiness && c.flakiness.flaky ? el('div', { cls: 'muted', testid: 'flaky' }, `flaky: ${c.flakiness.baseline !== undefined ? `${c.flakiness.baseline} → ` : ''}${c.flakiness.candidate}`) : null;
+  const flaky = c.flakiness?.flaky ? el('div', { cls: 'muted', testid: 'flaky' }, `flaky: ${c.flakiness.baseline !== undefined ? `${c.flakiness.baseline} → ` : ''}${c.flakiness.candidate}`) : null;
   return el(
     'tr',
     { testid: 'case-row', 'data-index': i, 'data-change': c.change || '', 'data-status': c.status, tabindex: 0, cls: i === state.selected ? 'selected' : null },
