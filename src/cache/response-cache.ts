@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { ProviderSuccess } from '../providers/types.js';
 import { REQUEST_KEY_SCHEME } from './request-key.js';
 
-export { requestKeyOf, routeOf, type RequestContent, type Route } from './request-key.js';
+export { requestKeyOf } from './request-key.js';
 
 /** A successful response as stored on disk. Failures are never cached. */
 export interface CachedResponse {

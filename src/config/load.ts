@@ -8,8 +8,6 @@ import { resolveConfig } from './resolve.js';
 import type { ConfigOverrides, ResolvedConfig, UserConfig } from './types.js';
 import { validateUserConfig } from './validate.js';
 
-export { resolveConfig } from './resolve.js';
-
 export interface LoadConfigOptions {
   /** Where to look for eval.config.{ts,mts,js,mjs}; the project root when no file is found. */
   cwd: string;
@@ -55,14 +53,10 @@ export function findConfigFile(cwd: string, configFile?: string): string | undef
 
 /**
  * Imports a config module (TypeScript without a build step, via jiti) and validates its default
- * export: a config object, or a (possibly async) function returning one. `label` names the file
- * in messages (a path relative to the working directory).
+ * export: a config object, or a (possibly async) function returning one; with the file's text (for
+ * the lines of later messages). `label` names the file in messages (a path relative to the working
+ * directory). Module-path graders are imported here.
  */
-export async function loadUserConfig(file: string, label = file): Promise<UserConfig> {
-  return (await loadUserConfigAndSource(file, label)).config;
-}
-
-/** loadUserConfig, and the file's text (for the lines of later messages). Module-path graders are imported here. */
 async function loadUserConfigAndSource(file: string, label: string): Promise<{ config: UserConfig; source: string }> {
   const source = readFileSync(file, 'utf8');
   let exported: unknown;

@@ -36,12 +36,6 @@ export async function readFileAt(cwd: string, commit: string, repoPath: string):
   return result.ok ? result.stdout : undefined;
 }
 
-/** Paths (relative to the repo root) of the files in a folder at a commit. */
-export async function listFilesAt(cwd: string, commit: string, repoFolder: string): Promise<string[]> {
-  const result = await git(cwd, ['ls-tree', '-r', '--name-only', commit, '--', repoFolder]);
-  return result.ok ? result.stdout.split('\n').filter(Boolean) : [];
-}
-
 export async function mergeBase(cwd: string, a: string, b: string): Promise<string | undefined> {
   const result = await git(cwd, ['merge-base', a, b]);
   return result.ok ? result.stdout.trim() : undefined;

@@ -80,10 +80,6 @@ export function has(set: Ranges, cp: number): boolean {
   return false;
 }
 
-export function isEmpty(set: Ranges): boolean {
-  return set.length === 0;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Fixed sets (ECMA-262 CharacterClassEscape and LineTerminator).
 

@@ -61,16 +61,6 @@ export function caseLabel(result: CaseResult): string {
   return result.description && result.description.trim() !== '' ? result.description : result.caseId;
 }
 
-/** Whether the case is `ungraded` (nothing to grade it with) on either side, and errored on neither. */
-export function isUngraded(result: CaseResult): boolean {
-  return !isErrored(result) && (result.status === 'ungraded' || result.change === 'ungraded' || result.baseline?.status === 'ungraded');
-}
-
-/** Whether the case counts as errored on either side. */
-export function isErrored(result: CaseResult): boolean {
-  return result.status === 'error' || result.change === 'errored' || result.baseline?.status === 'error';
-}
-
 /**
  * Why one side did not pass, one line per problem: errored calls (`repeat 2: TIMEOUT: …`) and
  * failing assertions (`contains:foo — expected "foo"`). Repeat prefixes only when there are several.

@@ -44,4 +44,4 @@ export async function createReporters(
   return reporters;
 }
 
-export type { Reporter, ReporterEntry, ReporterOptions, ReporterPlugin, RunPlanInfo, RunNotice, CaseSource } from './types.js';
+export type { Reporter, ReporterEntry, ReporterOptions } from './types.js';

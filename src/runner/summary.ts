@@ -138,8 +138,6 @@ export function createSummary() {
   };
 }
 
-export type Summary = ReturnType<typeof createSummary>;
-
 /** Adds the graders of one side that errored (no verdict), by grader type, once per repeat. */
 function countGraderErrors(side: SideResult, counts: Record<string, number>): void {
   for (const repeat of side.repeats) {

@@ -9,4 +9,3 @@ export { PROMPT_IDENTITY, type PromptIdentity } from './identity.js';
 export { traced } from './traced.js';
 export { logCall, type LoggedCall } from './log-call.js';
 export type { CallLogOptions } from './sink.js';
-export { buildLock, checkLocked, formatLock, LOCK_FILE_NAME, parseLock, readLockFile, writeLockFile, type LockedPrompt, type PromptLock } from './lock.js';

@@ -6,13 +6,6 @@ export function quantile(values: number[], q: number): number | null {
   return sorted[rank];
 }
 
-export function mean(values: number[]): number {
-  if (values.length === 0) return 0;
-  let sum = 0;
-  for (const v of values) sum += v;
-  return sum / values.length;
-}
-
 /** How many values of an ascending array are strictly below `x` (binary search). */
 export function countBelow(sorted: Float64Array, x: number): number {
   let lo = 0;
