@@ -1,7 +1,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeProject } from '../helpers/cli.js';
+import { makeProject, runCli } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { commitFiles, gitIn, initRepo } from '../helpers/git-repo.js';
 import { textOf } from '../helpers/mock-server.js';
@@ -33,8 +33,9 @@ describe('promptgate compare against git history', () => {
   });
   afterAll(async () => server.close());
 
-  it('--baseline HEAD~1 fails the gate and lists exactly the regressed cases', async () => {
-    const result = await runCliInProcess(['compare', '--baseline', 'HEAD~1'], { cwd: dir });
+  // Spawned smoke test: the built CLI (dist/bundle/bin.js) as a user runs it; the rest run main() in-process.
+  it('--baseline HEAD~1 fails the gate and lists exactly the regressed cases (spawned CLI)', async () => {
+    const result = await runCli(['compare', '--baseline', 'HEAD~1'], { cwd: dir });
     expect(result.code).toBe(1);
     const runs = await runFolders(dir);
     const run = await readRun(runs[runs.length - 1]);
