@@ -251,7 +251,7 @@ describe('rows and the overall verdict', () => {
     const rows = compareRows(flips(10, 9), { repeat: 1, gate: gate({ alpha: 0.01 }) });
     const comparison = buildComparison(rows, { spec: 'HEAD~1', label: 'git 3f2a1b0 (HEAD~1)' }, { spec: 'working tree', label: 'working tree' }, gate({ alpha: 0.01 }));
     expect(comparison).toMatchObject({ alpha: 0.01, margin: 0.02, rows, baseline: { spec: 'HEAD~1' }, gate: { verdict: 'fail' } });
-    expect(comparison.familyWise).toEqual({ test: 'min-p sign-flip (single-step, mid-p), per-case Fisher–Holm', rows: 1, pValue: rows[0].pValueFamily, alphaMean: 0.01, alphaCase: 0 });
+    expect(comparison.familyWise).toEqual({ test: 'min-p sign-flip (single-step; mid-p at repeat 1), per-case Fisher–Holm', rows: 1, pValue: rows[0].pValueFamily, alphaMean: 0.01, alphaCase: 0 });
     expect(rows[0].pValueFamily).toBeCloseTo(2 ** -10, 14);
   });
 });
@@ -289,7 +289,7 @@ describe('family-wise over rows', () => {
 describe('repeat > 1: the mid-p sign-flip test of per-case pass rates', () => {
   it('does not fail a seeded no-change comparison, and its interval covers 0', () => {
     const [row] = compareRows(noisyCases(101, 200, 5, 0), { repeat: 5, gate: gate() });
-    expect(row.test).toBe('sign-flip-midp');
+    expect(row.test).toBe('sign-flip');
     expect(row.verdict).not.toBe('fail');
     expect(row.pValue).toBeGreaterThanOrEqual(0.05);
     expect(row.passRateDeltaCi[0]).toBeLessThan(0);
@@ -305,7 +305,7 @@ describe('repeat > 1: the mid-p sign-flip test of per-case pass rates', () => {
     expect(row.passRateDeltaCi[0]).toBeLessThan(row.passRateDelta);
     expect(row.passRateDeltaCi[1]).toBeGreaterThan(row.passRateDelta);
     expect(row.passRateDeltaCi[1]).toBeLessThan(0);
-    expect(row.reasons[0]).toMatch(/^pass rate 0\.\d\d \u2192 0\.\d\d \(\u22120\.\d\d, 95% bounds \u22120\.\d\d \u2026 \u22120\.\d\d\): significantly worse, mid-p sign-flip over 200 cases, p<0\.0001 < 0\.05$/);
+    expect(row.reasons[0]).toMatch(/^pass rate 0\.\d\d \u2192 0\.\d\d \(\u22120\.\d\d, 95% bounds \u22120\.\d\d \u2026 \u22120\.\d\d\): significantly worse, sign-flip over 200 cases, p<0\.0001 < 0\.05$/);
     expect(row.reasons.at(-1)).toBe(
       `${row.counts.regressed} regressed, ${row.counts.improved} improved, ${row.counts['unchanged-pass']} unchanged-pass, ` +
         `${row.counts['unchanged-fail']} unchanged-fail (majority of repeats; informative only)`,
@@ -317,12 +317,15 @@ describe('repeat > 1: the mid-p sign-flip test of per-case pass rates', () => {
     expect(compareRows(noisyCases(7, 60, 3, 0.1), options)).toEqual(compareRows(noisyCases(7, 60, 3, 0.1), options));
   });
 
-  it('fails four broken cases of a deterministic suite at repeat 3 (mid-p 1/32; the exact test gave 1/16)', () => {
+  it('at repeats the p-value is conventional: four broken cases of a deterministic suite are p = 1/16, inconclusive (never a pass); five fail', () => {
     const broken = (id: string) => testCase(id, repeated(3, { pass: true }), repeated(3, { pass: false }));
     const same = (id: string) => testCase(id, repeated(3, { pass: true }), repeated(3, { pass: true }));
     const [four] = compareRows([...'abcd'].map(broken).concat([...'efghijklmnop'].map(same)), { repeat: 3, gate: gate() });
-    expect(four).toMatchObject({ test: 'sign-flip-midp', verdict: 'fail' });
-    expect(four.pValue).toBeCloseTo(1 / 32, 14);
+    expect(four).toMatchObject({ test: 'sign-flip', verdict: 'inconclusive' });
+    expect(four.pValue).toBeCloseTo(1 / 16, 14);
+    const [five] = compareRows([...'abcde'].map(broken).concat([...'fghijklmnop'].map(same)), { repeat: 3, gate: gate() });
+    expect(five).toMatchObject({ test: 'sign-flip', verdict: 'fail' });
+    expect(five.pValue).toBeCloseTo(1 / 32, 14);
   });
 
   it('tests the score drop on unchanged cases against maxScoreDrop', () => {

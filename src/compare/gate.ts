@@ -64,7 +64,7 @@ export interface CompareOptions {
 }
 
 /** The family-wise test's name in run.json. */
-export const FAMILY_TEST = 'min-p sign-flip (single-step, mid-p), per-case Fisher–Holm';
+export const FAMILY_TEST = 'min-p sign-flip (single-step; mid-p at repeat 1), per-case Fisher–Holm';
 
 /** A case the per-case test flagged, or that it could still flag. */
 export interface CaseFinding {

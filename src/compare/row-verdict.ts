@@ -8,6 +8,7 @@ import type { CaseFinding, CompareOptions } from './gate.js';
 import type { PerCaseResult } from './per-case.js';
 import { describeToDecide, estimateToDecide } from './power.js';
 import { mean } from './stats.js';
+import { MID_P } from './sign-flip.js';
 
 /**
  * One suite × model's verdict from the family-wise analysis (gate.ts): its bounds, which rule
@@ -51,7 +52,8 @@ export function evaluateRow(data: RowData, ctx: RowContext): ComparisonRow {
     const { family } = ctx;
     const nul = family.nulls[slot.pass];
     const mcnemar = slot.d.every((v) => v === -1 || v === 0 || v === 1) && !noisy;
-    test = mcnemar ? 'mcnemar-midp' : 'sign-flip-midp';
+    const midP = family.ties[slot.pass] === MID_P;
+    test = mcnemar ? 'mcnemar-midp' : midP ? 'sign-flip-midp' : 'sign-flip';
     const p = family.pValues[slot.pass];
     const scaled = (pf: number) => (ctx.alphaMean === alpha ? pf : Math.min(1, (pf * alpha) / ctx.alphaMean));
     const pFam = scaled(family.pFamily[slot.pass]);
@@ -63,7 +65,7 @@ export function evaluateRow(data: RowData, ctx: RowContext): ComparisonRow {
     pValue = p;
     pValueFamily = pFam;
     const how = nul.exact ? 'exact' : `${ctx.family.resamples.toLocaleString('en-US')} Monte Carlo sign vectors`;
-    const ruleName = mcnemar ? `mid-p McNemar: ${data.counts.regressed} regressed vs ${data.counts.improved} improved` : `mid-p sign-flip over ${plural(slot.d.length, 'case')}`;
+    const ruleName = mcnemar ? `mid-p McNemar: ${data.counts.regressed} regressed vs ${data.counts.improved} improved` : `${midP ? 'mid-p ' : ''}sign-flip over ${plural(slot.d.length, 'case')}`;
     const familyNote = (pf: number, own: number) => (formatP(pf) === formatP(own) ? '' : ` (family-wise ${formatP(pf)})`);
     const head = `${rateLine(data.baselinePass, data.candidatePass, passCi, alpha)})`;
     if (pFam < alpha) {

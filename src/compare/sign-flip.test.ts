@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyseFamily } from './family.js';
-import { exactNull, sampledNull } from './sign-flip.js';
+import { CONVENTIONAL, DEFAULT_EXACT_BUDGET, exactNull, sampledNull } from './sign-flip.js';
 import { createRandom } from './stats.js';
 
 /** Independent reference: every subset F of the cases, lower-tail mid-p P(f(θ) > 0) + ½P(f(θ) = 0). */
@@ -75,8 +75,8 @@ function bruteLowerAt(values: number[], x: number): number {
 describe('sampledNull: Monte Carlo sign vectors', () => {
   it('agrees with the exact distribution within Monte Carlo error, at θ = 0 and shifted', () => {
     const values = gridValues(8, 16, 3);
-    const nul = exactNull(values, 3)!;
-    // Continuous scale forces Monte Carlo.
+    // Continuous scale forces Monte Carlo, whose p-values are then conventional (tieWeightOf).
+    const nul = exactNull(values, 3, DEFAULT_EXACT_BUDGET, CONVENTIONAL)!;
     const { nulls } = analyseFamily([{ values: Float64Array.from(values), units: Int32Array.from(values.map((_, i) => i)), scale: 0, role: 'test' }], values.length, { resamples: 40_000, seed: 3 });
     expect(nulls[0].exact).toBe(false);
     for (const theta of [0, -0.1, 0.1, -0.3]) expect(Math.abs(nulls[0].lower(theta) - nul.lower(theta))).toBeLessThan(0.01);
@@ -89,5 +89,19 @@ describe('sampledNull: Monte Carlo sign vectors', () => {
     expect(nul.pOfFlipSum(-1)).toBeCloseTo((3 + 0.5) / 5, 14);
     expect(nul.upper(0)).toBeCloseTo(1 - nul.lower(0), 14);
     expect(sampledNull(new Float64Array([]), new Int32Array([]), 1).lower(0)).toBe(0.5);
+  });
+
+  it('conventional p-values count ties whole on both sides, so each bound is valid alone', () => {
+    const nul = sampledNull(new Float64Array([-1, -2, 0, 3]), new Int32Array([1, 2, 1, 1]), 1, CONVENTIONAL);
+    // P(f > 0) = 1/5, P(f = 0) = 2/5 (the identity included), P(f < 0) = 2/5.
+    expect(nul.lower(0)).toBeCloseTo(3 / 5, 14);
+    expect(nul.upper(0)).toBeCloseTo(4 / 5, 14);
+    expect(nul.pOfFlipSum(-1)).toBeCloseTo((3 + 1) / 5, 14);
+    // Exact, four cases of −1: a flip sum is never positive and is 0 only when nothing is flipped
+    // (1/16), so "centred below 0" is 1/16 (mid-p 1/32) and "centred above 0" is 1.
+    const four = [-1, -1, -1, -1];
+    expect(exactNull(four, 1, DEFAULT_EXACT_BUDGET, CONVENTIONAL)!.lower(0)).toBeCloseTo(1 / 16, 14);
+    expect(exactNull(four, 1)!.lower(0)).toBeCloseTo(1 / 32, 14);
+    expect(exactNull(four, 1, DEFAULT_EXACT_BUDGET, CONVENTIONAL)!.upper(0)).toBe(1);
   });
 });

@@ -19,11 +19,11 @@ import { binomialPmf } from './stats.js';
 export interface FlipNull {
   /** Enumerated exactly (true) or from seeded Monte Carlo sign vectors (false). */
   readonly exact: boolean;
-  /** Mid-p of "centred below θ": P*(f(θ) > 0) + ½·P*(f(θ) = 0). `lower(0)` is the test's p-value. */
+  /** P-value of "centred below θ": P*(f(θ) > 0) + tie·P*(f(θ) = 0) (see TieWeight). `lower(0)` is the test's p-value. */
   lower(theta: number): number;
-  /** Mid-p of "centred above θ": 1 − lower(θ). */
+  /** P-value of "centred above θ": P*(f(θ) < 0) + tie·P*(f(θ) = 0) (1 − lower(θ) for mid-p). */
   upper(theta: number): number;
-  /** The lower-tail mid-p, at θ = 0, of a resample whose flipped cases sum to `flipSum`: P*(f > flipSum) + ½·P*(f = flipSum). */
+  /** The lower-tail p-value, at θ = 0, of a resample whose flipped cases sum to `flipSum`: P*(f > flipSum) + tie·P*(f = flipSum). */
   pOfFlipSum(flipSum: number): number;
   /** `pOfFlipSum` of many resamples at once, their flip sums given in integer units of `quantum`. */
   pOfFlipSums(sums: Float64Array, quantum: number): Float64Array;
@@ -38,7 +38,7 @@ export const DEFAULT_EXACT_BUDGET = 4_000_000;
  * fits `budget`; otherwise undefined (use Monte Carlo). Cases whose value is 0 add only to |F|:
  * their count J of flipped ones is Binomial(z, ½), summed in closed form at each θ.
  */
-export function exactNull(values: ArrayLike<number>, scale: number, budget = DEFAULT_EXACT_BUDGET): FlipNull | undefined {
+export function exactNull(values: ArrayLike<number>, scale: number, budget = DEFAULT_EXACT_BUDGET, tie: TieWeight = MID_P): FlipNull | undefined {
   if (!(scale > 0)) return undefined;
   const groups = new Map<number, number>();
   let zeros = 0;
@@ -89,11 +89,11 @@ export function exactNull(values: ArrayLike<number>, scale: number, budget = DEF
     stateW[at++] = dist[cell];
     byF[f - low] += dist[cell];
   }
-  // pAt[j] = P(f > low + j) + ½P(f = low + j), tails summed from the top so small ones keep their precision.
+  // pAt[j] = P(f > low + j) + tie·P(f = low + j), tails summed from the top so small ones keep their precision.
   const pAt = new Float64Array(width);
   let above = 0;
   for (let j = width - 1; j >= 0; j--) {
-    pAt[j] = Math.min(1, above + 0.5 * byF[j]);
+    pAt[j] = Math.min(1, above + tie * byF[j]);
     above += byF[j];
   }
   const pOfFlipSum = (flipSum: number): number => {
@@ -113,27 +113,30 @@ export function exactNull(values: ArrayLike<number>, scale: number, budget = DEF
   const jPmf = Float64Array.from({ length: zeros + 1 }, (_, j) => binomialPmf(j, zeros, 0.5));
   const jBelow = new Float64Array(zeros + 2); // jBelow[j] = P(J < j)
   for (let j = 0; j <= zeros; j++) jBelow[j + 1] = jBelow[j] + jPmf[j];
-  const lower = (theta: number): number => {
-    if (theta === 0) return pOfFlipSum(0);
-    // f(θ) = f − θ(g + J) > 0  ⇔  J > c (θ < 0) or J < c (θ > 0), with c = (f − θg)/θ; ties count half.
-    const greater = theta < 0;
-    let p = 0;
+  // P*(f(θ) > 0) and P*(f(θ) = 0).
+  const tails = (theta: number): [greater: number, equal: number] => {
+    if (theta === 0) {
+      const j = -low;
+      return j < 0 ? [1, 0] : j >= width ? [0, 0] : [pAt[j] - tie * byF[j], byF[j]];
+    }
+    // f(θ) = f − θ(g + J) > 0  ⇔  J > c (θ < 0) or J < c (θ > 0), with c = (f − θg)/θ; J = c ties.
+    const above = theta < 0;
+    let greater = 0;
+    let equal = 0;
     for (let i = 0; i < live; i++) {
       const c = (stateF[i] - theta * stateG[i]) / theta;
       const r = Math.round(c);
-      let tail: number;
       if (Math.abs(c - r) < 1e-9) {
-        const half = r >= 0 && r <= zeros ? 0.5 * jPmf[r] : 0;
-        tail = greater ? 1 - jBelow[clamp(r + 1, zeros + 1)] + half : jBelow[clamp(r, zeros + 1)] + half;
+        if (r >= 0 && r <= zeros) equal += stateW[i] * jPmf[r];
+        greater += stateW[i] * (above ? 1 - jBelow[clamp(r + 1, zeros + 1)] : jBelow[clamp(r, zeros + 1)]);
       } else {
         const k = clamp(Math.floor(c) + 1, zeros + 1); // P(J ≤ ⌊c⌋) = jBelow[k]
-        tail = greater ? 1 - jBelow[k] : jBelow[k];
+        greater += stateW[i] * (above ? 1 - jBelow[k] : jBelow[k]);
       }
-      p += stateW[i] * tail;
     }
-    return Math.min(1, Math.max(0, p));
+    return [greater, equal];
   };
-  return { exact: true, lower, upper: (theta) => 1 - lower(theta), pOfFlipSum, pOfFlipSums };
+  return withTails(true, tails, tie, pOfFlipSum, pOfFlipSums);
 }
 
 function clamp(j: number, max: number): number {
@@ -146,7 +149,7 @@ function clamp(j: number, max: number): number {
  * flipped) counts as one more resample, so p-values are (hits + 1·½ …)/(B + 1) and the test stays
  * valid at any number of resamples.
  */
-export function sampledNull(flipSums: Float64Array, flipped: Int32Array, quantum: number): FlipNull {
+export function sampledNull(flipSums: Float64Array, flipped: Int32Array, quantum: number, tie: TieWeight = MID_P): FlipNull {
   const total = flipSums.length + 1;
   const sums = Float64Array.from(flipSums).sort();
   // τ_b = f_b/|F_b|: f(θ) > 0 ⇔ θ < τ_b. Resamples with nothing flipped (and the identity) always tie.
@@ -162,7 +165,7 @@ export function sampledNull(flipSums: Float64Array, flipped: Int32Array, quantum
     const atOrBelow = countBelow(sums, q + 0.5);
     const greater = sums.length - atOrBelow + (q < 0 ? 1 : 0);
     const equal = atOrBelow - below + (q === 0 ? 1 : 0);
-    return (greater + 0.5 * equal) / total;
+    return (greater + tie * equal) / total;
   };
   const pOfFlipSum = (flipSum: number): number => pOfQuantum(Math.round(flipSum / quantum));
   const pOfFlipSums = (values: Float64Array, unit: number): Float64Array => {
@@ -171,13 +174,54 @@ export function sampledNull(flipSums: Float64Array, flipped: Int32Array, quantum
     for (let b = 0; b < values.length; b++) out[b] = pOfQuantum(Math.round(values[b] * ratio));
     return out;
   };
-  const lower = (theta: number): number => {
-    if (theta === 0) return pOfFlipSum(0);
+  const tails = (theta: number): [greater: number, equal: number] => {
+    if (theta === 0) {
+      const below = countBelow(sums, 0);
+      const atOrBelow = countBelow(sums, 0.5);
+      return [(sums.length - atOrBelow) / total, (atOrBelow - below + 1) / total];
+    }
     const eps = 1e-12 * Math.max(1, Math.abs(theta));
     const greater = taus.length - countBelow(taus, theta + eps);
     const equal = countBelow(taus, theta + eps) - countBelow(taus, theta - eps);
-    return (greater + 0.5 * (equal + none)) / total;
+    return [greater / total, (equal + none) / total];
   };
-  return { exact: false, lower, upper: (theta) => 1 - lower(theta), pOfFlipSum, pOfFlipSums };
+  return withTails(false, tails, tie, pOfFlipSum, pOfFlipSums);
 }
 
+
+/**
+ * How a p-value counts the resamples that tie the observed statistic: `MID_P` (½, mid-p) or
+ * `CONVENTIONAL` (1). Mid-p is closer to the nominal level on coarse distributions but can exceed
+ * it; the conventional p-value of a randomisation test never does.
+ */
+export type TieWeight = 0.5 | 1;
+export const MID_P: TieWeight = 0.5;
+export const CONVENTIONAL: TieWeight = 1;
+
+/**
+ * A FlipNull from its tails: lower(θ) = P*(f(θ) > 0) + tie·P*(f(θ) = 0) and, by the same rule
+ * for the other side, upper(θ) = P*(f(θ) < 0) + tie·P*(f(θ) = 0) (with the conventional weight
+ * the two overlap on the ties, so each bound is valid on its own).
+ */
+function withTails(
+  exact: boolean,
+  tails: (theta: number) => [greater: number, equal: number],
+  tie: TieWeight,
+  pOfFlipSum: FlipNull['pOfFlipSum'],
+  pOfFlipSums: FlipNull['pOfFlipSums'],
+): FlipNull {
+  const clampP = (p: number) => Math.min(1, Math.max(0, p));
+  return {
+    exact,
+    lower(theta) {
+      const [greater, equal] = tails(theta);
+      return clampP(greater + tie * equal);
+    },
+    upper(theta) {
+      const [greater, equal] = tails(theta);
+      return clampP(1 - greater - equal + tie * equal);
+    },
+    pOfFlipSum,
+    pOfFlipSums,
+  };
+}

@@ -285,9 +285,9 @@ export interface ComparisonRow {
   /** Count of cases per change status. */
   counts: Record<ChangeStatus, number>;
   /**
-   * The row's test: `mcnemar-midp` (repeat 1), `sign-flip-midp` (repeats), `floor-only` (no
-   * baseline result), `none` (no case on both sides). Older runs: `exact`, `mcnemar-exact`,
-   * `paired-permutation`.
+   * The row's test: `mcnemar-midp` (repeat 1), `sign-flip` (repeats: the conventional p-value),
+   * `sign-flip-midp` (noisy sides at repeat 1; before 0.2 also repeats), `floor-only` (no baseline
+   * result), `none` (no case on both sides). Older runs: `exact`, `mcnemar-exact`, `paired-permutation`.
    */
   test: string;
   /** The row's own one-sided p-value for "candidate is worse" (smallest of its rules, not adjusted); null when nothing was tested. */
