@@ -92,7 +92,9 @@ const SCENARIOS = [
   { id: 'broken5-r3', name: '5 of 200 cases always-pass → always-fail, repeat 3', cases: 200, repeats: 3, broken: 5, measure: 'power' },
   { id: 'broken5-r5', name: '5 of 200 cases always-pass → always-fail, repeat 5', cases: 200, repeats: 5, broken: 5, measure: 'power' },
   { id: 'broken5-r10', name: '5 of 200 cases always-pass → always-fail, repeat 10', cases: 200, repeats: 10, broken: 5, measure: 'power' },
-  { id: 'det4-r3', name: 'deterministic suite, 4 of 20 cases broken, repeat 3', cases: 20, repeats: 3, broken: 4, deterministic: true, measure: 'power', min: 0.95 },
+  { id: 'det5-r3', name: 'deterministic suite, 5 of 20 cases broken, repeat 3', cases: 20, repeats: 3, broken: 5, deterministic: true, measure: 'power', min: 0.95 },
+  // Four flips are p = 1/16 with the conventional p-value: inconclusive, never a pass (maxRegressions is the tool for deterministic suites).
+  { id: 'det4-r3', name: 'deterministic suite, 4 of 20 cases broken, repeat 3 (p = 1/16)', cases: 20, repeats: 3, broken: 4, deterministic: true, measure: 'inconclusive' },
   { id: 'small-null-r3', name: 'no change, 20 cases, repeat 3', cases: 20, repeats: 3, measure: 'inconclusive', min: 0.5 },
   { id: 'margin-r1', name: 'candidate about 2.2 points lower (beyond the margin), repeat 1', cases: 200, repeats: 1, drop: 0.025, measure: 'false passes', max: 0.05 },
   { id: 'margin-r3', name: 'candidate about 2.2 points lower (beyond the margin), repeat 3', cases: 200, repeats: 3, drop: 0.025, measure: 'false passes', max: 0.05 },
