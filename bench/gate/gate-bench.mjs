@@ -13,7 +13,7 @@
  * interval agrees with the verdict (U < 0 ⇔ fail by the mean test; L > −margin ⇔ pass).
  *
  * Runs the TypeScript sources through jiti (a dependency), so it needs no build and never measures
- * a stale dist/. Usage: `node bench/gate/gate-bench.mjs [--seed N] [--compares N] [--only id,id]`.
+ * a stale dist/. Usage: `node bench/gate/gate-bench.mjs [--seed N] [--compares N] [--only id,id] [--difficulty arcsine|beta73]`.
  * `runGateBench()` is exported for bench/run.mjs. Exits 0 whatever the figures; 1 only when it
  * cannot run.
  */
@@ -48,7 +48,16 @@ function side(random, p, repeats) {
 }
 
 /** U-shaped pass chance: the arcsine (Beta(½, ½)) distribution. */
-const uShaped = (random) => Math.sin((Math.PI * random.float()) / 2) ** 2;
+const arcsine = (random) => Math.sin((Math.PI * random.float()) / 2) ** 2;
+/** Skewed U-shaped pass chance, Beta(0.7, 0.3) as the end-to-end bench's server (Jöhnk's method: both parameters < 1). */
+const beta73 = (random) => {
+  for (;;) {
+    const u = random.float() ** (1 / 0.7);
+    const v = random.float() ** (1 / 0.3);
+    if (u + v <= 1 && u + v > 0) return u / (u + v);
+  }
+};
+let uShaped = arcsine;
 
 /**
  * One simulated comparison's cases. `suites` × `models` rows of `cases` cases; a case has one
@@ -137,7 +146,8 @@ function floorScenario(lib, seed, compares, { cases, repeats }) {
 }
 
 /** Runs every scenario; returns the figures and a Markdown report. */
-export async function runGateBench({ seed = 20240601, compares = 400, only } = {}) {
+export async function runGateBench({ seed = 20240601, compares = 400, only, difficulty = 'arcsine' } = {}) {
+  uShaped = difficulty === 'beta73' ? beta73 : arcsine;
   const lib = await load();
   const gate = lib.DEFAULT_GATE;
   const started = performance.now();
@@ -217,7 +227,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     const seed = argument('seed', undefined);
     const compares = argument('compares', undefined);
     const only = argument('only', undefined);
-    const result = await runGateBench({ seed: seed && Number(seed), compares: compares && Number(compares), only: only?.split(',') });
+    const result = await runGateBench({ seed: seed && Number(seed), compares: compares && Number(compares), only: only?.split(','), difficulty: argument('difficulty', 'arcsine') });
     console.log(result.markdown);
   } catch (error) {
     console.error(`gate bench could not run: ${error instanceof Error ? error.stack : String(error)}`);
