@@ -13,7 +13,7 @@
  * interval agrees with the verdict (U < 0 ⇔ fail by the mean test; L > −margin ⇔ pass).
  *
  * Runs the TypeScript sources through jiti (a dependency), so it needs no build and never measures
- * a stale dist/. Usage: `node bench/gate/gate-bench.mjs [--seed N] [--compares N] [--only id,id]`.
+ * a stale dist/. Usage: `node bench/gate/gate-bench.mjs [--seed N] [--compares N] [--only id,id] [--difficulty arcsine|beta73]`.
  * `runGateBench()` is exported for bench/run.mjs. Exits 0 whatever the figures; 1 only when it
  * cannot run.
  */
@@ -48,7 +48,16 @@ function side(random, p, repeats) {
 }
 
 /** U-shaped pass chance: the arcsine (Beta(½, ½)) distribution. */
-const uShaped = (random) => Math.sin((Math.PI * random.float()) / 2) ** 2;
+const arcsine = (random) => Math.sin((Math.PI * random.float()) / 2) ** 2;
+/** Skewed U-shaped pass chance, Beta(0.7, 0.3) as the end-to-end bench's server (Jöhnk's method: both parameters < 1). */
+const beta73 = (random) => {
+  for (;;) {
+    const u = random.float() ** (1 / 0.7);
+    const v = random.float() ** (1 / 0.3);
+    if (u + v <= 1 && u + v > 0) return u / (u + v);
+  }
+};
+let uShaped = arcsine;
 
 /**
  * One simulated comparison's cases. `suites` × `models` rows of `cases` cases; a case has one
@@ -92,7 +101,9 @@ const SCENARIOS = [
   { id: 'broken5-r3', name: '5 of 200 cases always-pass → always-fail, repeat 3', cases: 200, repeats: 3, broken: 5, measure: 'power' },
   { id: 'broken5-r5', name: '5 of 200 cases always-pass → always-fail, repeat 5', cases: 200, repeats: 5, broken: 5, measure: 'power' },
   { id: 'broken5-r10', name: '5 of 200 cases always-pass → always-fail, repeat 10', cases: 200, repeats: 10, broken: 5, measure: 'power' },
-  { id: 'det4-r3', name: 'deterministic suite, 4 of 20 cases broken, repeat 3', cases: 20, repeats: 3, broken: 4, deterministic: true, measure: 'power', min: 0.95 },
+  { id: 'det5-r3', name: 'deterministic suite, 5 of 20 cases broken, repeat 3', cases: 20, repeats: 3, broken: 5, deterministic: true, measure: 'power', min: 0.95 },
+  // Four flips are p = 1/16 with the conventional p-value: inconclusive, never a pass (maxRegressions is the tool for deterministic suites).
+  { id: 'det4-r3', name: 'deterministic suite, 4 of 20 cases broken, repeat 3 (p = 1/16)', cases: 20, repeats: 3, broken: 4, deterministic: true, measure: 'inconclusive' },
   { id: 'small-null-r3', name: 'no change, 20 cases, repeat 3', cases: 20, repeats: 3, measure: 'inconclusive', min: 0.5 },
   { id: 'margin-r1', name: 'candidate about 2.2 points lower (beyond the margin), repeat 1', cases: 200, repeats: 1, drop: 0.025, measure: 'false passes', max: 0.05 },
   { id: 'margin-r3', name: 'candidate about 2.2 points lower (beyond the margin), repeat 3', cases: 200, repeats: 3, drop: 0.025, measure: 'false passes', max: 0.05 },
@@ -135,7 +146,8 @@ function floorScenario(lib, seed, compares, { cases, repeats }) {
 }
 
 /** Runs every scenario; returns the figures and a Markdown report. */
-export async function runGateBench({ seed = 20240601, compares = 400, only } = {}) {
+export async function runGateBench({ seed = 20240601, compares = 400, only, difficulty = 'arcsine' } = {}) {
+  uShaped = difficulty === 'beta73' ? beta73 : arcsine;
   const lib = await load();
   const gate = lib.DEFAULT_GATE;
   const started = performance.now();
@@ -215,7 +227,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     const seed = argument('seed', undefined);
     const compares = argument('compares', undefined);
     const only = argument('only', undefined);
-    const result = await runGateBench({ seed: seed && Number(seed), compares: compares && Number(compares), only: only?.split(',') });
+    const result = await runGateBench({ seed: seed && Number(seed), compares: compares && Number(compares), only: only?.split(','), difficulty: argument('difficulty', 'arcsine') });
     console.log(result.markdown);
   } catch (error) {
     console.error(`gate bench could not run: ${error instanceof Error ? error.stack : String(error)}`);

@@ -37,8 +37,14 @@ async function projectJiti() {
   return createJiti(import.meta.url, { interopDefault: true, moduleCache: false, alias: { promptgate: ownEntry() } });
 }
 
-/** This package's entry: dist/index.js when built, src/index.ts when running from source (tests). */
+/**
+ * This package's entry: dist/index.js when built. Running from source (tests), the build next to
+ * src/ when there is one (jiti would otherwise compile src/index.ts and all it imports on every
+ * load: seconds per config), else src/index.ts.
+ */
 function ownEntry(): string {
   const built = fileURLToPath(new URL('../index.js', import.meta.url));
-  return existsSync(built) ? built : fileURLToPath(new URL('../index.ts', import.meta.url));
+  if (existsSync(built)) return built;
+  const beside = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
+  return import.meta.url.endsWith('.ts') && existsSync(beside) ? beside : fileURLToPath(new URL('../index.ts', import.meta.url));
 }

@@ -10,6 +10,8 @@ const stable = (text: string) =>
   text
     .replace(/\/[^\s]*reports\/[0-9T-]+-[0-9a-f]{6}/g, '<run folder>')
     .replace(/│ \d+\/\d+ +│ [—$]/g, '│ <p50/p95> │ —')
+    // Latencies are measured, not reproducible: "55 ms / 67 ms".
+    .replace(/\d+ ms \/ \d+ ms/g, '<p50> ms / <p95> ms')
     .replace(/─+/g, '─')
     .replace(/ +/g, ' ');
 

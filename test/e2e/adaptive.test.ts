@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeProject, REPO_ROOT, runCli } from '../helpers/cli.js';
+import { makeProject, REPO_ROOT } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { mulberry32 } from '../helpers/fault-plan.js';
 import { commitFiles, initRepo } from '../helpers/git-repo.js';
 import { textOf } from '../helpers/mock-server.js';
@@ -75,7 +76,7 @@ describe('compare --adaptive: more repeats only where draws disagree, within a b
   async function compare(args: string[]) {
     server.reset();
     const before = (await runFolders(dir).catch(() => [])).length;
-    const result = await runCli(['compare', '--baseline', '@1.0.0', ...args], { cwd: dir });
+    const result = await runCliInProcess(['compare', '--baseline', '@1.0.0', ...args], { cwd: dir });
     const folders = await runFolders(dir).catch(() => []);
     const runDir = folders.length > before ? folders[folders.length - 1] : undefined;
     const requests = (word: string, instruction: string) =>
@@ -132,7 +133,7 @@ describe('compare --adaptive: more repeats only where draws disagree, within a b
     for (const file of ['summary.md', 'junit.xml', 'report.html']) expect(await readFile(join(runDir!, file), 'utf8'), file).toContain(line);
 
     // A stored run cannot be drawn again: adaptive repeats with it as the baseline are refused.
-    const stored = await runCli(['compare', '--baseline', `run:${join(runDir!, 'run.json')}`, '--adaptive'], { cwd: dir });
+    const stored = await runCliInProcess(['compare', '--baseline', `run:${join(runDir!, 'run.json')}`, '--adaptive'], { cwd: dir });
     expect(stored.code).toBe(2);
     expect(stored.stderr.trim().split('\n')).toEqual([
       'promptgate: --adaptive: adaptive repeats draw more repeats of both sides, and --baseline is a stored run (its results cannot be drawn again) (compare with a git revision or a prompt version, or drop --adaptive)',
@@ -166,7 +167,7 @@ describe('compare --adaptive: more repeats only where draws disagree, within a b
   it('refuses what it cannot do correctly: one line, exit 2, nothing run', async () => {
     server.reset();
     const refused = async (args: string[]) => {
-      const result = await runCli(args, { cwd: dir });
+      const result = await runCliInProcess(args, { cwd: dir });
       expect(result.code, result.stderr).toBe(2);
       const lines = result.stderr.trim().split('\n');
       expect(lines, result.stderr).toHaveLength(1);

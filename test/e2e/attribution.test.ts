@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunFile } from '../../src/run-record/types.js';
 import { sha256, stableStringify } from '../../src/util/hash.js';
 import { makeProject, runCli, type CliResult } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type IncomingChat, type MockServer } from '../helpers/openai-server.js';
 import { readRun, runFolders } from '../helpers/runs.js';
@@ -86,7 +87,7 @@ describe('the response cache keys on who answers', () => {
     }
 
     reset();
-    const first = await runCli(['run'], { cwd: dir, env });
+    const first = await runCliInProcess(['run'], { cwd: dir, env });
     expect(first.code, first.stderr).toBe(0);
     expect([staging.count, prod.count, newProd.count]).toEqual([CASES, CASES, 0]);
     const [firstDir] = await runFolders(dir);
@@ -103,7 +104,7 @@ describe('the response cache keys on who answers', () => {
 
     // The same config again: every answer from the cache, each from its own entry's server.
     reset();
-    const second = await runCli(['run'], { cwd: dir, env });
+    const second = await runCliInProcess(['run'], { cwd: dir, env });
     expect(second.code, second.stderr).toBe(0);
     expect([staging.count, prod.count]).toEqual([0, 0]);
     const secondDir = (await runFolders(dir))[1];
@@ -120,7 +121,7 @@ describe('the response cache keys on who answers', () => {
     // prod moves to another server: that server is asked; nothing of prod comes from the cache.
     await writeFile(join(dir, 'eval.config.mjs'), config({ staging: staging.url, prod: newProd.url }));
     reset();
-    const third = await runCli(['run'], { cwd: dir, env });
+    const third = await runCliInProcess(['run'], { cwd: dir, env });
     expect(third.code, third.stderr).toBe(0);
     expect([staging.count, prod.count, newProd.count]).toEqual([1, 0, CASES]);
     const thirdDir = (await runFolders(dir))[2];
@@ -144,7 +145,7 @@ describe('--resume keeps every answer with its model entry and every calls.jsonl
   beforeAll(async () => {
     [staging, prod] = await Promise.all([signedServer('STAGING', { delayMs: 25 }), signedServer('PROD', { lower: true, delayMs: 25 })]);
     const dir = await makeProject(files());
-    const whole = await runCli(['run', '--no-cache'], { cwd: dir, env });
+    const whole = await runCliInProcess(['run', '--no-cache'], { cwd: dir, env });
     expect(whole.code, whole.stderr).toBe(0);
     reference = await readRun((await runFolders(dir))[0]);
     expect(reference.totals.calls).toBe(CALLS);
@@ -220,7 +221,7 @@ describe('--resume keeps every answer with its model entry and every calls.jsonl
     reset();
     for (const [args, message, change, undo] of checkRefusals ? refusals : refusals.slice(0, 1)) {
       await change?.();
-      const refused = await runCli([...args, ...flags, '--resume', runDir], { cwd: dir, env });
+      const refused = await runCliInProcess([...args, ...flags, '--resume', runDir], { cwd: dir, env });
       await undo?.();
       expect(refused.code, refused.stderr).toBe(2);
       expect(lines(refused.stderr), refused.stderr).toHaveLength(1);
@@ -233,14 +234,14 @@ describe('--resume keeps every answer with its model entry and every calls.jsonl
 
     // --concurrency and --reporter change no result: allowed.
     reset();
-    const resumed = await runCli(['run', ...flags, '--concurrency', '2', '--reporter', 'junit', '--reporter', 'json', '--resume', runDir], { cwd: dir, env });
+    const resumed = await runCliInProcess(['run', ...flags, '--concurrency', '2', '--reporter', 'junit', '--reporter', 'json', '--resume', runDir], { cwd: dir, env });
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(requests()).toBeGreaterThan(0);
     await expectCompletedAsReference(runDir, before);
 
     // A complete run is not resumed again.
     reset();
-    const again = await runCli(['run', ...flags, '--resume', runDir], { cwd: dir, env });
+    const again = await runCliInProcess(['run', ...flags, '--resume', runDir], { cwd: dir, env });
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/cannot resume run .*: it is already complete/);
     expect(requests()).toBe(0);
@@ -258,14 +259,14 @@ describe('--resume keeps every answer with its model entry and every calls.jsonl
 
     await writeFile(join(dir, 'eval.config.mjs'), config({ staging: staging.url, prod: prod.url }, ', params: { temperature: 0.5 }'));
     reset();
-    const refused = await runCli(['run', '--no-cache', '--resume', runDir], { cwd: dir, env });
+    const refused = await runCliInProcess(['run', '--no-cache', '--resume', runDir], { cwd: dir, env });
     expect(refused.code, refused.stderr).toBe(2);
     expect(refused.stderr).toMatch(/cannot resume: the config digest changed/);
     expect(await callsText(runDir)).toBe(before);
     await writeFile(join(dir, 'eval.config.mjs'), files()['eval.config.mjs']);
 
     reset();
-    const resumed = await runCli(['run', '--no-cache', '--resume', runDir], { cwd: dir, env });
+    const resumed = await runCliInProcess(['run', '--no-cache', '--resume', runDir], { cwd: dir, env });
     expect(resumed.code, resumed.stderr).toBe(0);
     // The torn line stays, ended; every line appended after it is whole JSON.
     const after = await callsText(runDir);
@@ -284,7 +285,7 @@ describe('the config digest covers what changes results', () => {
 
   it('shards run with other reporters, concurrency and cache flags merge with no note and the verdict of one run; another model param is refused', async () => {
     const dir = await makeProject({ 'eval.config.mjs': config({ staging: server.url, prod: server.url }), 'prompts/shout.prompt': PROMPT, 'evals/shout.csv': csv(12) });
-    const run = (args: string[]) => runCli(args, { cwd: dir, env });
+    const run = (args: string[]) => runCliInProcess(args, { cwd: dir, env });
     const whole = await run(['run', '--no-cache', '--out', 'whole']);
     const one = await run(['run', '--shard', '1/2', '--reporter', 'json', '--concurrency', '1', '--out', 'shard1']);
     const two = await run(['run', '--shard', '2/2', '--no-cache', '--reporter', 'junit', '--reporter', 'json', '--concurrency', '7', '--out', 'shard2']);

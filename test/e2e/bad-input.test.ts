@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 
 /**
  * The bad-input corpus (fixtures/bad-input/<name>/, one tiny project each): `run` and `check` must
@@ -172,15 +173,30 @@ describe('the bad-input corpus', () => {
     expect(names).toEqual(Object.keys(CORPUS).sort());
   });
 
+  // Smoke: the spawned CLI (dist/bundle/bin.js) gives the same exit code and one line as main() in-process.
+  it.concurrent('spawned: run and check exit 2 with the one line, and the --debug stack trace', async () => {
+    const dir = await copyFixture('csv-ragged-rows');
+    const run = await runCli(['run'], { cwd: dir });
+    expect(run.code, run.stderr).toBe(2);
+    expectOneLine(run.stderr, CORPUS['csv-ragged-rows'].message);
+    expect(run.stdout).toBe('');
+    await expectEarlierReportUntouched(dir);
+    const debug = await runCli(['run', '--debug'], { cwd: dir });
+    expect(debug.code).toBe(2);
+    const [first, ...rest] = debug.stderr.split('\n');
+    expect(first).toContain(CORPUS['csv-ragged-rows'].message);
+    expect(rest.join('\n')).toMatch(/^\s+at /m);
+  });
+
   describe.concurrent('each fixture: run and check exit 2 with one line naming file and line, and write nothing', () => {
     it.each(Object.entries(CORPUS))('%s', async (name, { message }) => {
       const dir = await copyFixture(name);
-      const run = await runCli(['run'], { cwd: dir });
+      const run = await runCliInProcess(['run'], { cwd: dir });
       expect(run.code, run.stderr).toBe(2);
       expectOneLine(run.stderr, message);
       expect(run.stdout).toBe('');
       await expectEarlierReportUntouched(dir);
-      const check = await runCli(['check'], { cwd: dir });
+      const check = await runCliInProcess(['check'], { cwd: dir });
       expect(check.code, check.stderr).toBe(2);
       expectOneLine(check.stderr, message);
     });
@@ -188,7 +204,7 @@ describe('the bad-input corpus', () => {
 
   it.concurrent('--debug adds the stack trace after the same first line', async () => {
     const dir = await copyFixture('csv-ragged-rows');
-    const result = await runCli(['run', '--debug'], { cwd: dir });
+    const result = await runCliInProcess(['run', '--debug'], { cwd: dir });
     expect(result.code).toBe(2);
     const [first, ...rest] = result.stderr.split('\n');
     expect(first).toContain(CORPUS['csv-ragged-rows'].message);
@@ -212,7 +228,7 @@ describe('the bad-input corpus', () => {
     await symlink('../shared/p.csv', join(dir, 'evals/p.csv'));
     await symlink('../shared/s.json', join(dir, 'schemas/s.json'));
     await symlink(join(dir, 'shared/m.jsonl'), join(dir, 'fixtures/replay/m.jsonl'));
-    const run = await runCli(['run'], { cwd: dir });
+    const run = await runCliInProcess(['run'], { cwd: dir });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('1 passed');
   });
@@ -220,7 +236,7 @@ describe('the bad-input corpus', () => {
   it.concurrent('an unknown --model is a usage error naming the flag', async () => {
     const dir = await copyFixture('csv-ragged-rows');
     await writeFile(join(dir, 'evals/p.csv'), 'name,__expected\nAnn,contains:Ann\n');
-    const result = await runCli(['run', '--model', 'gpt-9'], { cwd: dir });
+    const result = await runCliInProcess(['run', '--model', 'gpt-9'], { cwd: dir });
     expect(result.code).toBe(2);
     expectOneLine(result.stderr, '--model: unknown model "gpt-9" (known: m)');
     await expectEarlierReportUntouched(dir);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { commitFiles, gitIn, initRepo } from '../helpers/git-repo.js';
 import { textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type IncomingChat, type MockServer } from '../helpers/openai-server.js';
@@ -32,10 +33,11 @@ describe('promptgate ci on a pull-request branch', () => {
   let work: string;
   let summaryDir: string;
 
-  const ci = async (args: string[] = []): Promise<CliResult & { summary: string }> => {
+  /** `promptgate ci` under GitHub Actions, in-process through main() (`spawned`: the built CLI in a child process). */
+  const ci = async (args: string[] = [], spawned = false): Promise<CliResult & { summary: string }> => {
     const summaryFile = join(summaryDir, `summary-${Math.random().toString(36).slice(2)}.md`);
     await writeFile(summaryFile, '');
-    const result = await runCli(['ci', ...args], { cwd: work, env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summaryFile, GITHUB_BASE_REF: 'main' } });
+    const result = await (spawned ? runCli : runCliInProcess)(['ci', ...args], { cwd: work, env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summaryFile, GITHUB_BASE_REF: 'main' } });
     return { ...result, summary: await readFile(summaryFile, 'utf8') };
   };
   /** A fresh branch off the branch point, with `files` committed on it. */
@@ -97,10 +99,11 @@ describe('promptgate ci on a pull-request branch', () => {
     expect(result.stderr).toContain('prompts/beta.prompt: version went down from 2.0.0 to 1.9.0');
   });
 
-  it('a bumped, worse prompt: only its suite is compared; exit 1; JUnit, step summary and annotations name the regressed cases', async () => {
+  // Spawned smoke test: the built CLI under GITHUB_ACTIONS (the other tests run main() in-process).
+  it('a bumped, worse prompt: only its suite is compared; exit 1; JUnit, step summary and annotations name the regressed cases (spawned CLI)', async () => {
     await branch('worse', { 'prompts/alpha.prompt': prompt('1.1.0', 'Repeat the word in capitals, be sloppy.') });
     server.reset();
-    const result = await ci();
+    const result = await ci([], true);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('comparing 1 of 3 suite(s) with the merge base');
     expect(result.stdout).toContain('alpha: prompt changed: prompts/alpha.prompt');
@@ -143,7 +146,7 @@ describe('promptgate ci on a pull-request branch', () => {
 
   it('a stale lock fails the job only after the evals ran and were published (exit 1, naming `promptgate lock`)', async () => {
     gitIn(work, 'checkout', '-q', '-B', 'stale-lock', 'branch-point');
-    expect((await runCli(['lock'], { cwd: work })).code).toBe(0);
+    expect((await runCliInProcess(['lock'], { cwd: work })).code).toBe(0);
     // The lock is committed, then alpha changes (bumped, as good) without `promptgate lock`.
     await commitFiles(work, { 'prompts.lock.json': await readFile(join(work, 'prompts.lock.json'), 'utf8'), 'prompts/alpha.prompt': prompt('1.2.0', 'Repeat the word in capitals!') }, 'stale-lock: change');
     server.reset();

@@ -2,6 +2,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeProject, runCli } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { commitFiles, gitIn, initRepo } from '../helpers/git-repo.js';
 import { textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type IncomingChat, type MockServer } from '../helpers/openai-server.js';
@@ -32,7 +33,8 @@ describe('promptgate compare against git history', () => {
   });
   afterAll(async () => server.close());
 
-  it('--baseline HEAD~1 fails the gate and lists exactly the regressed cases', async () => {
+  // Spawned smoke test: the built CLI (dist/bundle/bin.js) as a user runs it; the rest run main() in-process.
+  it('--baseline HEAD~1 fails the gate and lists exactly the regressed cases (spawned CLI)', async () => {
     const result = await runCli(['compare', '--baseline', 'HEAD~1'], { cwd: dir });
     expect(result.code).toBe(1);
     const runs = await runFolders(dir);
@@ -47,7 +49,7 @@ describe('promptgate compare against git history', () => {
   });
 
   it('--baseline @1.0.0 finds the version in history and fails the same way', async () => {
-    const result = await runCli(['compare', '--baseline', '@1.0.0'], { cwd: dir });
+    const result = await runCliInProcess(['compare', '--baseline', '@1.0.0'], { cwd: dir });
     expect(result.code).toBe(1);
     const runs = await runFolders(dir);
     const run = await readRun(runs[runs.length - 1]);
@@ -58,7 +60,7 @@ describe('promptgate compare against git history', () => {
 
   it('comparing a version with itself passes with every case unchanged, and shares the calls', async () => {
     server.reset();
-    const result = await runCli(['compare', '--baseline', 'HEAD', '--no-cache'], { cwd: dir });
+    const result = await runCliInProcess(['compare', '--baseline', 'HEAD', '--no-cache'], { cwd: dir });
     expect(result.code).toBe(0);
     const runs = await runFolders(dir);
     const run = await readRun(runs[runs.length - 1]);
@@ -68,25 +70,25 @@ describe('promptgate compare against git history', () => {
   });
 
   it('at temperature 0 a warm cache makes no baseline calls, and a run: baseline makes none at all', async () => {
-    await runCli(['compare', '--baseline', 'HEAD~1'], { cwd: dir });
+    await runCliInProcess(['compare', '--baseline', 'HEAD~1'], { cwd: dir });
     server.reset();
-    const warm = await runCli(['compare', '--baseline', 'HEAD~1'], { cwd: dir });
+    const warm = await runCliInProcess(['compare', '--baseline', 'HEAD~1'], { cwd: dir });
     expect(warm.code).toBe(1);
     expect(server.count).toBe(0);
 
-    const baselineRun = await runCli(['run', '--no-cache'], { cwd: dir });
+    const baselineRun = await runCliInProcess(['run', '--no-cache'], { cwd: dir });
     expect(baselineRun.code).toBe(0);
     const runs = await runFolders(dir);
     const stored = join(runs[runs.length - 1], 'run.json');
     server.reset();
-    const fromRun = await runCli(['compare', '--baseline', `run:${stored}`, '--no-cache'], { cwd: dir });
+    const fromRun = await runCliInProcess(['compare', '--baseline', `run:${stored}`, '--no-cache'], { cwd: dir });
     expect(fromRun.code).toBe(0);
     // Only the candidate side called the model.
     expect(server.count).toBe(WORDS.length);
   });
 
   it('the console, run.json, summary.md and JUnit name the baseline commit and content hash', async () => {
-    const result = await runCli(['compare', '--baseline', '@1.0.0', '--reporter', 'console', '--reporter', 'markdown', '--reporter', 'junit', '--reporter', 'html'], { cwd: dir });
+    const result = await runCliInProcess(['compare', '--baseline', '@1.0.0', '--reporter', 'console', '--reporter', 'markdown', '--reporter', 'junit', '--reporter', 'html'], { cwd: dir });
     expect(result.code).toBe(1);
     const runDir = /^Run folder: (.+)$/m.exec(result.stdout)![1];
     const run = await readRun(runDir);
@@ -111,7 +113,7 @@ describe('promptgate compare against git history', () => {
   it('an unknown version is exit 2 naming it and the versions the prompt has; nothing runs', async () => {
     server.reset();
     const before = await runFolders(dir);
-    const result = await runCli(['compare', '--baseline', '@9.9.9'], { cwd: dir });
+    const result = await runCliInProcess(['compare', '--baseline', '@9.9.9'], { cwd: dir });
     expect(result.code).toBe(2);
     expect(result.stderr.trim().split('\n')).toEqual([
       'promptgate: prompts/shout.prompt: no commit has version 9.9.9 (--baseline @9.9.9; versions in its git history: 1.1.0, 1.0.0) (use one of those versions, a git revision (--baseline HEAD~1), or compare only the suites that have 9.9.9)',
@@ -122,21 +124,21 @@ describe('promptgate compare against git history', () => {
   });
 
   it('a missing stored run is exit 2 naming the path', async () => {
-    const result = await runCli(['compare', '--baseline', 'run:reports/no-such-run/run.json'], { cwd: dir });
+    const result = await runCliInProcess(['compare', '--baseline', 'run:reports/no-such-run/run.json'], { cwd: dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('promptgate: reports/no-such-run/run.json: no stored run at this path (--baseline run:reports/no-such-run/run.json)');
   });
 
   it('a prompt absent at the baseline revision, or a suite the stored run lacks, is exit 2 naming it (never "all new, PASS")', async () => {
-    const stored = /^Run folder: (.+)$/m.exec((await runCli(['run', 'shout'], { cwd: dir })).stdout)![1];
+    const stored = /^Run folder: (.+)$/m.exec((await runCliInProcess(['run', 'shout'], { cwd: dir })).stdout)![1];
     await writeFile(join(dir, 'prompts/echo.prompt'), prompt('0.1.0', 'Repeat the word in capitals.'));
     await writeFile(join(dir, 'evals/echo.csv'), 'word,__expected\nplum,equals:PLUM\n');
     server.reset();
-    const atGit = await runCli(['compare', 'echo', '--baseline', 'HEAD'], { cwd: dir });
+    const atGit = await runCliInProcess(['compare', 'echo', '--baseline', 'HEAD'], { cwd: dir });
     expect(atGit.code).toBe(2);
     const head = gitIn(dir, 'rev-parse', '--short', 'HEAD');
     expect(atGit.stderr).toContain(`promptgate: prompts/echo.prompt: does not exist at git ${head} (HEAD) (--baseline HEAD): there is nothing to compare its cases with`);
-    const fromRun = await runCli(['compare', '--baseline', `run:${stored}`], { cwd: dir });
+    const fromRun = await runCliInProcess(['compare', '--baseline', `run:${stored}`], { cwd: dir });
     expect(fromRun.code).toBe(2);
     expect(fromRun.stderr).toContain('the stored run has no suite "echo"');
     expect(fromRun.stderr).toContain('it has "shout"');
@@ -146,7 +148,7 @@ describe('promptgate compare against git history', () => {
   });
 
   it('an unknown revision is an input error (exit 2)', async () => {
-    const result = await runCli(['compare', '--baseline', 'no-such-branch'], { cwd: dir });
+    const result = await runCliInProcess(['compare', '--baseline', 'no-such-branch'], { cwd: dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('unknown git revision "no-such-branch"');
   });
@@ -176,7 +178,7 @@ describe('promptgate compare --baseline @version when several commits carry that
   afterAll(async () => server.close());
 
   it('same content in several commits is one version; different contents resolve to the one on the base branch', async () => {
-    const result = await runCli(['compare', '--baseline', '@1.0.0'], { cwd: dir });
+    const result = await runCliInProcess(['compare', '--baseline', '@1.0.0'], { cwd: dir });
     // 3 of 4 cases regress, but 4 cases cannot tell that from noise (mid-p 1/16): inconclusive, exit 4.
     expect(result.code).toBe(4);
     const released = gitIn(dir, 'rev-parse', 'released');
@@ -194,7 +196,7 @@ describe('promptgate compare --baseline @version when several commits carry that
     const edited = gitIn(dir, 'rev-parse', '--short', 'HEAD');
     const released = gitIn(dir, 'rev-parse', '--short', 'released');
     server.reset();
-    const result = await runCli(['compare', '--baseline', '@1.0.0'], { cwd: dir });
+    const result = await runCliInProcess(['compare', '--baseline', '@1.0.0'], { cwd: dir });
     expect(result.code).toBe(2);
     expect(server.count).toBe(0);
     const line = result.stderr.trim();
@@ -215,7 +217,7 @@ function garble(request: IncomingChat) {
 describe('the gate\'s three verdicts at repeat 1, with no maxRegressions policy', () => {
   let server: MockServer;
   let dir: string;
-  const compare = (candidate: string, reporters: string[] = []) => runCli(['compare', '--baseline', '@1.0.0', '--candidate', candidate, ...reporters.flatMap((r) => ['--reporter', r])], { cwd: dir });
+  const compare = (candidate: string, reporters: string[] = []) => runCliInProcess(['compare', '--baseline', '@1.0.0', '--candidate', candidate, ...reporters.flatMap((r) => ['--reporter', r])], { cwd: dir });
   const runOf = async (stdout: string) => readRun(/^Run folder: (.+)$/m.exec(stdout)![1]);
 
   beforeAll(async () => {

@@ -4,7 +4,8 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunFile } from '../../src/run-record/types.js';
-import { makeProject, REPO_ROOT, runCli } from '../helpers/cli.js';
+import { makeProject, REPO_ROOT } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { commitFiles, initRepo } from '../helpers/git-repo.js';
 import { textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type IncomingChat, type MockServer, type Reply } from '../helpers/openai-server.js';
@@ -39,7 +40,7 @@ describe('promptgate drift against a stored run', () => {
     const cases = wordCases(WORDS);
     await commitFiles(dir, { 'eval.config.mjs': config, 'prompts/shout.prompt': prompt('1.0.0', 'Repeat the word in capitals.'), 'evals/shout.csv': cases, '.gitignore': 'reports/\n.promptgate-cache/\n' }, 'shout 1.0.0');
     // The nightly baseline: a plain run, kept in baselines/.
-    const made = await runCli(['run', '--no-cache'], { cwd: dir, env: { MOCK_KEY: 'k' } });
+    const made = await runCliInProcess(['run', '--no-cache'], { cwd: dir, env: { MOCK_KEY: 'k' } });
     expect(made.code).toBe(0);
     await mkdir(join(dir, 'baselines'));
     await copyFile(join((await runOf(made.stdout)).dir, 'run.json'), join(dir, 'baselines/nightly.json'));
@@ -48,7 +49,7 @@ describe('promptgate drift against a stored run', () => {
 
   it('nothing changed: exit 0, no output or model change; the models are called despite the warm cache', async () => {
     server.reset();
-    const result = await runCli(['drift', '--baseline', 'run:baselines/nightly.json'], { cwd: dir, env: { MOCK_KEY: 'k' } });
+    const result = await runCliInProcess(['drift', '--baseline', 'run:baselines/nightly.json'], { cwd: dir, env: { MOCK_KEY: 'k' } });
     expect(result.code).toBe(0);
     expect(server.count).toBe(WORDS.length);
     expect(result.stdout).toContain('model versions: unchanged');
@@ -69,7 +70,7 @@ describe('promptgate drift against a stored run', () => {
   it('a new model version with worse answers and a new error: reports all three and exits 1', async () => {
     Object.assign(world, { reported: 'shout-1-2025-01-01', sloppy: true, failing: 'lemon' });
     try {
-      const result = await runCli(['drift', '--baseline', 'run:baselines/nightly.json'], { cwd: dir, env: { MOCK_KEY: 'k' } });
+      const result = await runCliInProcess(['drift', '--baseline', 'run:baselines/nightly.json'], { cwd: dir, env: { MOCK_KEY: 'k' } });
       expect(result.code).toBe(1);
       expect(result.stdout).toContain('model version changed: m: shout-1-2024-07-18 → shout-1-2025-01-01');
       // 3 garbled answers + 1 error where there was an answer.
@@ -106,7 +107,7 @@ describe('promptgate drift against a stored run', () => {
 
   it('a new model version with the same answers is reported but passes; --save-baseline stores the run', async () => {
     Object.assign(world, { reported: 'shout-1-2025-02-02', sloppy: false });
-    const result = await runCli(['drift', '--baseline', 'run:baselines/nightly.json', '--save-baseline', 'baselines/next.json'], { cwd: dir, env: { MOCK_KEY: 'k' } });
+    const result = await runCliInProcess(['drift', '--baseline', 'run:baselines/nightly.json', '--save-baseline', 'baselines/next.json'], { cwd: dir, env: { MOCK_KEY: 'k' } });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('model version changed: m: shout-1-2024-07-18 → shout-1-2025-02-02');
     expect(result.stdout).toContain('Saved this run as the baseline: baselines/next.json');
@@ -116,7 +117,7 @@ describe('promptgate drift against a stored run', () => {
     expect(saved.models[0].reported).toEqual(['shout-1-2025-02-02']);
 
     // The saved run is a valid baseline: against it, the model did not change.
-    const again = await runCli(['drift', '--baseline', 'run:baselines/next.json'], { cwd: dir, env: { MOCK_KEY: 'k' } });
+    const again = await runCliInProcess(['drift', '--baseline', 'run:baselines/next.json'], { cwd: dir, env: { MOCK_KEY: 'k' } });
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('model versions: unchanged');
   });
@@ -125,7 +126,7 @@ describe('promptgate drift against a stored run', () => {
     Object.assign(world, { reported: 'shout-1-2024-07-18', sloppy: false });
     await commitFiles(dir, { 'prompts/shout.prompt': prompt('2.0.0', 'Shout the word, be sloppy.') }, 'shout 2.0.0');
     server.reset();
-    const result = await runCli(['drift', '--baseline', 'run:baselines/nightly.json'], { cwd: dir, env: { MOCK_KEY: 'k' } });
+    const result = await runCliInProcess(['drift', '--baseline', 'run:baselines/nightly.json'], { cwd: dir, env: { MOCK_KEY: 'k' } });
     expect(result.code).toBe(0);
     expect(result.stderr).toContain('running the stored version 1.0.0');
     const { run } = await runOf(result.stdout);
@@ -138,7 +139,7 @@ describe('promptgate drift against a stored run', () => {
     stored.prompts[0].hash = '000000000000';
     stored.summary[0].promptHash = '000000000000';
     await writeFile(join(dir, 'baselines/lost.json'), JSON.stringify(stored));
-    const result = await runCli(['drift', '--baseline', 'run:baselines/lost.json'], { cwd: dir, env: { MOCK_KEY: 'k' } });
+    const result = await runCliInProcess(['drift', '--baseline', 'run:baselines/lost.json'], { cwd: dir, env: { MOCK_KEY: 'k' } });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('prompts/shout.prompt');
     expect(result.stderr).toContain('the stored run ran shout@1.0.0 (hash 000000000000)');
@@ -148,11 +149,11 @@ describe('promptgate drift against a stored run', () => {
     await writeFile(join(dir, 'prompts/echo.prompt'), prompt('0.1.0', 'Repeat the word in capitals.'));
     await writeFile(join(dir, 'evals/echo.csv'), wordCases(WORDS.slice(0, 2)));
     server.reset();
-    const named = await runCli(['drift', 'echo', '--baseline', 'run:baselines/nightly.json'], { cwd: dir, env: { MOCK_KEY: 'k' } });
+    const named = await runCliInProcess(['drift', 'echo', '--baseline', 'run:baselines/nightly.json'], { cwd: dir, env: { MOCK_KEY: 'k' } });
     expect(named.code).toBe(2);
     expect(named.stderr.trim()).toBe('promptgate: baselines/nightly.json: the stored run has no suite "echo": there is nothing to compare its cases with (it has "shout"; make a baseline that includes it with `promptgate drift --save-baseline` or `promptgate run`)');
     expect(server.count).toBe(0);
-    const all = await runCli(['drift', '--baseline', 'run:baselines/nightly.json'], { cwd: dir, env: { MOCK_KEY: 'k' } });
+    const all = await runCliInProcess(['drift', '--baseline', 'run:baselines/nightly.json'], { cwd: dir, env: { MOCK_KEY: 'k' } });
     expect(all.code).toBe(0);
     expect(all.stderr).toContain('promptgate: note: suite "echo" is not in the stored run (baselines/nightly.json): not checked for drift');
     const { run } = await runOf(all.stdout);
@@ -160,7 +161,7 @@ describe('promptgate drift against a stored run', () => {
   });
 
   it('a baseline that is not run:<path> is a usage error (exit 2)', async () => {
-    const result = await runCli(['drift', '--baseline', 'main'], { cwd: dir });
+    const result = await runCliInProcess(['drift', '--baseline', 'main'], { cwd: dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--baseline run:<path to run.json>');
   });

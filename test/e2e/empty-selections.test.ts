@@ -4,7 +4,8 @@ import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseResult, RunFile, SideResult } from '../../src/run-record/types.js';
 import { inShard } from '../../src/runner/select.js';
-import { makeProject, runCli, type CliResult } from '../helpers/cli.js';
+import { makeProject, type CliResult } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { commitFiles, gitIn, initRepo } from '../helpers/git-repo.js';
 import { textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type MockServer } from '../helpers/openai-server.js';
@@ -35,7 +36,7 @@ describe('gates against nothing', () => {
   /** A stored `run loose` (only ungraded cases), made on main. */
   let looseRun: string;
 
-  const cli = (args: string[]) => runCli(args, { cwd: dir, env: { MOCK_KEY: 'k' } });
+  const cli = (args: string[]) => runCliInProcess(args, { cwd: dir, env: { MOCK_KEY: 'k' } });
   /** The run folder a command made: the console names it (merge without the console reporter says "Merged … into"). */
   const folderOf = (result: CliResult) => /^(?:Run folder: |Merged \d+ run\(s\) into )(.+)$/m.exec(result.stdout)?.[1];
   const runOf = async (result: CliResult): Promise<RunFile> => {

@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeProject, runCli } from '../helpers/cli.js';
+import { makeProject } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { startOpenAIServer, type MockServer } from '../helpers/openai-server.js';
 import { readCalls, readRun, runFolders } from '../helpers/runs.js';
 
@@ -62,7 +63,7 @@ describe('fail fast on errors that hit every call', () => {
       'prompts/ask.prompt': '---\nversion: 1.0.0\n---\nSay ok to {{n}}.\n',
       'evals/ask.csv': ['n,__expected', ...Array.from({ length: CASES }, (_, i) => `${i + 1},contains:ok`)].join('\n'),
     });
-    const result = await runCli(['run'], { cwd: dir, env: { FAIL_FAST_KEY: 'sk-fail-fast-test-0123456789' } });
+    const result = await runCliInProcess(['run'], { cwd: dir, env: { FAIL_FAST_KEY: 'sk-fail-fast-test-0123456789' } });
     expect(result.code, result.stderr).toBe(3);
 
     // Few requests reached the broken servers; the healthy one answered every case.
@@ -125,7 +126,7 @@ describe('fail fast on errors that hit every call', () => {
       'prompts/ask.prompt': '---\nversion: 1.0.0\n---\nSay ok to {{n}}.\n',
       'evals/ask.csv': 'n,__expected\n1,contains:ok\n',
     });
-    const result = await runCli(['check'], { cwd: dir, env: { OPENAI_API_KEY: '', ANTHROPIC_API_KEY: '', PG_TEST_UNSET_TEAM_KEY: '' } });
+    const result = await runCliInProcess(['check'], { cwd: dir, env: { OPENAI_API_KEY: '', ANTHROPIC_API_KEY: '', PG_TEST_UNSET_TEAM_KEY: '' } });
     expect(result.code, result.stderr).toBe(0);
     const warnings = result.stderr.split('\n').filter((line) => line.startsWith('promptgate: warning:'));
     expect(warnings).toEqual([

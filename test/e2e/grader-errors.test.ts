@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunFile } from '../../src/run-record/types.js';
 import { makeProject, runCli, type CliResult } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { commitFiles, initRepo } from '../helpers/git-repo.js';
 import { textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type IncomingChat, type MockServer, type Reply } from '../helpers/openai-server.js';
@@ -71,7 +72,10 @@ describe('a grader that errors leaves its case errored (exit 3), never failed or
     return readRun(folder!);
   };
   const byWord = (run: RunFile) => Object.fromEntries(run.cases.map((c) => [String(c.vars.word), c]));
-  const cli = (args: string[], judgeUrl?: string) => runCli([...args, '--no-cache'], { cwd: dir, env: { MOCK_KEY: 'k', ...(judgeUrl ? { JUDGE_URL: judgeUrl } : {}) } });
+  // With a judge URL the CLI is spawned: the config reads process.env.JUDGE_URL itself, and an
+  // in-process run would see this process's environment (and Node's cached config module).
+  const cli = (args: string[], judgeUrl?: string) =>
+    judgeUrl ? runCli([...args, '--no-cache'], { cwd: dir, env: { MOCK_KEY: 'k', JUDGE_URL: judgeUrl } }) : runCliInProcess([...args, '--no-cache'], { cwd: dir, env: { MOCK_KEY: 'k' } });
 
   beforeAll(async () => {
     server = await startOpenAIServer({ respond });

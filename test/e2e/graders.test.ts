@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, makeProject, runCli } from '../helpers/cli.js';
+import { REPO_ROOT, makeProject } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type IncomingChat, type MockServer, type Reply } from '../helpers/openai-server.js';
 import { readCalls, readRun, runFolders } from '../helpers/runs.js';
@@ -83,7 +84,7 @@ describe('graders end to end', () => {
 
   it('regex: a pattern V8 runs in exponential time gets the right verdict on every repeat, with no timeout', async () => {
     const dir = await project();
-    const result = await runCli(['run', 'digits', '--repeat', '3', '--no-cache'], { cwd: dir, env: ENV });
+    const result = await runCliInProcess(['run', 'digits', '--repeat', '3', '--no-cache'], { cwd: dir, env: ENV });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const run = await readRun((await runFolders(dir))[0]);
@@ -103,10 +104,10 @@ describe('graders end to end', () => {
 
   it('regex: a nested quantifier the old check refused now runs, and a lookahead runs on V8 once proven linear', async () => {
     const dir = await project();
-    const check = await runCli(['check'], { cwd: dir, env: ENV });
+    const check = await runCliInProcess(['check'], { cwd: dir, env: ENV });
     expect(check.stderr).toBe('');
     expect(check.code).toBe(0);
-    const result = await runCli(['run', 'letters'], { cwd: dir, env: ENV });
+    const result = await runCliInProcess(['run', 'letters'], { cwd: dir, env: ENV });
     expect(result.code).toBe(0);
     const [letters] = (await readRun((await runFolders(dir))[0])).cases;
     expect(letters.status).toBe('pass');
@@ -116,7 +117,7 @@ describe('graders end to end', () => {
   it('rubric: an output that steers an obedient judge fails closed; an ordinary output is graded by the judge, which is recorded', async () => {
     const dir = await project();
     server.reset();
-    const result = await runCli(['run', 'capital'], { cwd: dir, env: ENV });
+    const result = await runCliInProcess(['run', 'capital'], { cwd: dir, env: ENV });
     expect(result.code, result.stderr).toBe(0);
     const [runDir] = await runFolders(dir);
     const run = await readRun(runDir);

@@ -2,7 +2,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { makeProject, runCli } from '../helpers/cli.js';
+import { makeProject } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { commitFiles, gitIn, initRepo } from '../helpers/git-repo.js';
 
 interface Step {
@@ -23,19 +24,19 @@ const stepsOf = (workflow: Workflow) => Object.values(workflow.jobs)[0].steps;
 describe('promptgate init', () => {
   it('scaffolds a project that runs and checks out of the box, with two valid GitHub workflows', async () => {
     const dir = await makeProject({});
-    const init = await runCli(['init', '--ci', 'github'], { cwd: dir });
+    const init = await runCliInProcess(['init', '--ci', 'github'], { cwd: dir });
     expect(init.code).toBe(0);
     for (const file of ['eval.config.ts', 'prompts/hello.prompt', 'evals/hello.csv', '.gitignore', '.github/workflows/promptgate-pr.yml', '.github/workflows/promptgate-drift.yml']) {
       expect(init.stdout).toContain(`created  ${file}`);
     }
     expect(await readFile(join(dir, '.gitignore'), 'utf8')).toContain('reports/\n.promptgate-cache/\n');
 
-    const run = await runCli(['run'], { cwd: dir });
+    const run = await runCliInProcess(['run'], { cwd: dir });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('hello@1.0.0');
     expect(run.stdout).toMatch(/2 cases · 2 passed/);
-    const check = await runCli(['check'], { cwd: dir });
+    const check = await runCliInProcess(['check'], { cwd: dir });
     expect(check.code).toBe(0);
     expect(check.stdout).toContain('all valid');
 
@@ -65,10 +66,10 @@ describe('promptgate init', () => {
 
   it('never overwrites: a second init skips every file and keeps edits', async () => {
     const dir = await makeProject({ '.gitignore': 'node_modules/' });
-    expect((await runCli(['init'], { cwd: dir })).code).toBe(0);
+    expect((await runCliInProcess(['init'], { cwd: dir })).code).toBe(0);
     expect(await readFile(join(dir, '.gitignore'), 'utf8')).toBe('node_modules/\n\n# promptgate\nreports/\n.promptgate-cache/\n');
     await writeFile(join(dir, 'prompts/hello.prompt'), '---\nversion: 9.9.9\n---\nmine\n');
-    const again = await runCli(['init'], { cwd: dir });
+    const again = await runCliInProcess(['init'], { cwd: dir });
     expect(again.code).toBe(0);
     expect(again.stdout).not.toContain('created');
     expect(again.stdout).toContain('skipped  prompts/hello.prompt (already exists)');
@@ -79,7 +80,7 @@ describe('promptgate init', () => {
 
   it('an unknown --ci is a usage error (exit 2)', async () => {
     const dir = await makeProject({});
-    const result = await runCli(['init', '--ci', 'jenkins'], { cwd: dir });
+    const result = await runCliInProcess(['init', '--ci', 'jenkins'], { cwd: dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('unknown CI "jenkins"');
   });
@@ -90,38 +91,38 @@ describe('promptgate check: version discipline and prompts.lock.json', () => {
 
   it('in a git repo: an edit without a bump fails naming the file; a bump passes; a stale lock fails naming the id', async () => {
     const dir = await makeProject({});
-    expect((await runCli(['init'], { cwd: dir })).code).toBe(0);
+    expect((await runCliInProcess(['init'], { cwd: dir })).code).toBe(0);
     initRepo(dir);
     const original = await readFile(join(dir, 'prompts/hello.prompt'), 'utf8');
     await commitFiles(dir, {}, 'scaffold');
 
-    const lock = await runCli(['lock'], { cwd: dir });
+    const lock = await runCliInProcess(['lock'], { cwd: dir });
     expect(lock.code).toBe(0);
     expect(lock.stdout).toContain('wrote prompts.lock.json (1 prompt)');
     const locked = JSON.parse(await readFile(join(dir, 'prompts.lock.json'), 'utf8'));
     expect(locked).toEqual({ version: 1, prompts: { hello: { version: '1.0.0', hash: expect.stringMatching(/^[0-9a-f]{12}$/), path: 'prompts/hello.prompt' } } });
-    const clean = await runCli(['check'], { cwd: dir });
+    const clean = await runCliInProcess(['check'], { cwd: dir });
     expect(clean.code).toBe(0);
     expect(clean.stdout).toContain('prompts.lock.json matches the working tree');
     await commitFiles(dir, {}, 'lock');
 
     await writeFile(join(dir, 'prompts/hello.prompt'), bumped(original, '1.0.0', 'in two long sentences'));
-    const notBumped = await runCli(['check'], { cwd: dir });
+    const notBumped = await runCliInProcess(['check'], { cwd: dir });
     expect(notBumped.code).toBe(1);
     expect(notBumped.stderr).toContain('prompts/hello.prompt: content changed but version is still 1.0.0 (bump it');
 
     await writeFile(join(dir, 'prompts/hello.prompt'), bumped(original, '1.1.0', 'in two long sentences'));
-    const staleLock = await runCli(['check'], { cwd: dir });
+    const staleLock = await runCliInProcess(['check'], { cwd: dir });
     expect(staleLock.code).toBe(1);
     expect(staleLock.stderr).not.toContain('bump it');
     expect(staleLock.stderr).toMatch(/prompts\.lock\.json: stale lock, 1 prompt id\(s\) differ from the working tree: hello: locked 1\.0\.0 \([0-9a-f]{12}\), working tree 1\.1\.0/);
 
-    expect((await runCli(['lock'], { cwd: dir })).stdout).toMatch(/hello: locked 1\.0\.0 .* working tree 1\.1\.0/);
-    expect((await runCli(['check'], { cwd: dir })).code).toBe(0);
+    expect((await runCliInProcess(['lock'], { cwd: dir })).stdout).toMatch(/hello: locked 1\.0\.0 .* working tree 1\.1\.0/);
+    expect((await runCliInProcess(['check'], { cwd: dir })).code).toBe(0);
 
     // --base compares with an older revision: 1.1.0 is above 1.0.0 there too.
-    expect((await runCli(['check', '--base', 'HEAD~1'], { cwd: dir })).code).toBe(0);
-    const unknown = await runCli(['check', '--base', 'nope'], { cwd: dir });
+    expect((await runCliInProcess(['check', '--base', 'HEAD~1'], { cwd: dir })).code).toBe(0);
+    const unknown = await runCliInProcess(['check', '--base', 'nope'], { cwd: dir });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown git revision "nope"');
     expect(gitIn(dir, 'status', '--porcelain')).toContain('prompts/hello.prompt');
@@ -129,9 +130,9 @@ describe('promptgate check: version discipline and prompts.lock.json', () => {
 
   it('a malformed lock is bad input (exit 2)', async () => {
     const dir = await makeProject({});
-    expect((await runCli(['init'], { cwd: dir })).code).toBe(0);
+    expect((await runCliInProcess(['init'], { cwd: dir })).code).toBe(0);
     await writeFile(join(dir, 'prompts.lock.json'), '{ "version": 1, "prompts": [] }');
-    const result = await runCli(['check'], { cwd: dir });
+    const result = await runCliInProcess(['check'], { cwd: dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('prompts.lock.json');
   });

@@ -1,7 +1,8 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeProject, runCli } from '../helpers/cli.js';
+import { makeProject } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type MockServer } from '../helpers/openai-server.js';
 import { readRun } from '../helpers/runs.js';
@@ -15,7 +16,7 @@ describe('silently ignored inputs', () => {
   let server: MockServer;
   const config = () => `export default { models: { m: { provider: 'openai', model: 'shout-1', baseURL: '${server.url}', apiKeyEnv: 'MOCK_KEY' } }, defaultModel: 'm' };\n`;
   const shout = '---\nversion: 1.0.0\n---\n{{word}}\n';
-  const cli = (args: string[], cwd: string) => runCli(args, { cwd, env: { MOCK_KEY: 'k' } });
+  const cli = (args: string[], cwd: string) => runCliInProcess(args, { cwd, env: { MOCK_KEY: 'k' } });
   const runDirOf = (stdout: string) => /^Run folder: (.+)$/m.exec(stdout)![1];
 
   beforeAll(async () => {

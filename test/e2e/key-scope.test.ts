@@ -3,7 +3,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAnthropicServer } from '../helpers/anthropic-server.js';
-import { makeProject, runCli } from '../helpers/cli.js';
+import { makeProject } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { startOpenAIServer, type MockServer } from '../helpers/openai-server.js';
 import { readCalls, runFolders } from '../helpers/runs.js';
 
@@ -72,7 +73,7 @@ describe('API keys: scrubbed before any cut, and sent only where the config name
       'prompts/ask.prompt': '---\nversion: 1.0.0\n---\n{{ask}}\n',
       'evals/ask.csv': ['ask,__expected', 'refuse at cut,contains:ok', 'refuse past cut,contains:ok', 'refuse before cut,contains:ok'].join('\n'),
     });
-    const result = await runCli(['run'], { cwd: dir, env: { OPENAI_API_KEY: KEY } });
+    const result = await runCliInProcess(['run'], { cwd: dir, env: { OPENAI_API_KEY: KEY } });
     expect(result.code, result.stderr).toBe(3);
     // The server got the key and put it at the cut: the test can fail.
     expect(openai.requests.map((r) => r.headers.authorization)).toEqual([`Bearer ${KEY}`, `Bearer ${KEY}`, `Bearer ${KEY}`]);
@@ -112,7 +113,7 @@ describe('API keys: scrubbed before any cut, and sent only where the config name
       'prompts/ask.prompt': '---\nversion: 1.0.0\n---\n{{ask}}\n',
       'evals/ask.csv': 'ask,__expected\nhello,contains:ok\n',
     });
-    const result = await runCli(['run', '--no-cache'], { cwd: dir, env: { OPENAI_API_KEY: KEY, ANTHROPIC_API_KEY: OTHER_ANTHROPIC_KEY, TEAM_KEY: 'sk-team-key-for-the-team-server' } });
+    const result = await runCliInProcess(['run', '--no-cache'], { cwd: dir, env: { OPENAI_API_KEY: KEY, ANTHROPIC_API_KEY: OTHER_ANTHROPIC_KEY, TEAM_KEY: 'sk-team-key-for-the-team-server' } });
     expect(result.code, result.stderr).toBe(0);
     const byModel = (model: string) => openai.requests.filter((r) => r.model === model);
     expect(byModel('gpt-bare')).toHaveLength(1);

@@ -1,7 +1,8 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeProject, runCli, type CliResult } from '../helpers/cli.js';
+import { makeProject, type CliResult } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { startOpenAIServer, type MockServer } from '../helpers/openai-server.js';
 import { runFolders } from '../helpers/runs.js';
 
@@ -66,7 +67,7 @@ describe('untrusted text in the output of run, compare, report and merge under G
 
   it('prints nothing the runner would run, no control character, and summaries that ping nobody', async () => {
     // run: the model's outputs and the case data reach the console report.
-    const run = await runCli(['run', '--no-cache'], { cwd: dir, env });
+    const run = await runCliInProcess(['run', '--no-cache'], { cwd: dir, env });
     expect(run.code, run.stderr).toBe(0);
     expectInert(run, 'run');
     // The hostile text was printed (escaped), not dropped.
@@ -76,7 +77,7 @@ describe('untrusted text in the output of run, compare, report and merge under G
 
     // compare against the stored run, with worse answers: regressed cases show both outputs.
     answer = 'BAD';
-    const compare = await runCli(['compare', '--no-cache', '--baseline', `run:${join(baseline, 'run.json')}`], { cwd: dir, env });
+    const compare = await runCliInProcess(['compare', '--no-cache', '--baseline', `run:${join(baseline, 'run.json')}`], { cwd: dir, env });
     // 2 regressions in 3 cases cannot be told from noise: inconclusive (exit 4), its line inert too.
     expect(compare.code, compare.stderr).toBe(4);
     expect(compare.stdout).toContain('Regressed (2)');
@@ -85,19 +86,19 @@ describe('untrusted text in the output of run, compare, report and merge under G
     const compared = (await runFolders(dir)).at(-1)!;
 
     // report: the stored run rendered again.
-    const report = await runCli(['report', compared, '--reporter', 'console', '--reporter', 'csv', '--reporter', 'markdown'], { cwd: dir, env });
+    const report = await runCliInProcess(['report', compared, '--reporter', 'console', '--reporter', 'csv', '--reporter', 'markdown'], { cwd: dir, env });
     expect(report.code, report.stderr).toBe(0);
     expect(report.stdout).toContain('Regressed (2)');
     expectInert(report, 'report');
 
     // merge: two shards made into one run.
     for (const i of [1, 2]) {
-      const shard = await runCli(['run', '--no-cache', '--shard', `${i}/2`, '--out', `shards/${i}`], { cwd: dir, env });
+      const shard = await runCliInProcess(['run', '--no-cache', '--shard', `${i}/2`, '--out', `shards/${i}`], { cwd: dir, env });
       expect([0, 1], shard.stderr).toContain(shard.code);
       expectInert(shard, `shard ${i}`);
     }
     const shardDirs = [...(await runFolders(dir, 'shards/1')), ...(await runFolders(dir, 'shards/2'))];
-    const merge = await runCli(['merge', ...shardDirs, '--out', 'merged'], { cwd: dir, env });
+    const merge = await runCliInProcess(['merge', ...shardDirs, '--out', 'merged'], { cwd: dir, env });
     expect(merge.code, merge.stderr).toBe(0);
     expect(merge.stdout).toContain('set-output name=x::y');
     expectInert(merge, 'merge');

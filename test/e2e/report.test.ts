@@ -1,7 +1,8 @@
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeProject, runCli } from '../helpers/cli.js';
+import { makeProject } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { runFolders } from '../helpers/runs.js';
 
 /** A replay project: no network, one passing case. */
@@ -19,7 +20,7 @@ describe('promptgate report on a stored run', () => {
   let runDir: string;
   beforeAll(async () => {
     dir = await replayProject();
-    const run = await runCli(['run'], { cwd: dir });
+    const run = await runCliInProcess(['run'], { cwd: dir });
     expect(run.code, run.stderr).toBe(0);
     [runDir] = await runFolders(dir);
   });
@@ -31,7 +32,7 @@ describe('promptgate report on a stored run', () => {
     delete run.cases[0].repeats;
     await writeFile(file, JSON.stringify(run, null, 2));
     const before = (await readdir(runDir)).sort();
-    const result = await runCli(['report', runDir, '--reporter', 'html', '--reporter', 'console', '--reporter', 'markdown'], { cwd: dir });
+    const result = await runCliInProcess(['report', runDir, '--reporter', 'html', '--reporter', 'console', '--reporter', 'markdown'], { cwd: dir });
     expect(result.code).toBe(2);
     const lines = result.stderr.split('\n').filter(Boolean);
     expect(lines, result.stderr).toHaveLength(1);

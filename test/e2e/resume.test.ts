@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunFile } from '../../src/run-record/types.js';
 import { makeProject, REPO_ROOT, runCli, type CliResult } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { commitFiles, initRepo } from '../helpers/git-repo.js';
 import { textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type IncomingChat, type MockServer, type Reply } from '../helpers/openai-server.js';
@@ -118,7 +119,7 @@ describe('interrupting and resuming a run', () => {
   beforeAll(async () => {
     server = await startOpenAIServer({ respond });
     const dir = await makeProject(files(server.url));
-    const result = await runCli(['run'], { cwd: dir, env });
+    const result = await runCliInProcess(['run'], { cwd: dir, env });
     expect(result.code, result.stderr).toBe(0);
     reference = await readRun((await runFolders(dir))[0]);
     expect(reference.status).toBe('complete');
@@ -157,7 +158,7 @@ describe('interrupting and resuming a run', () => {
     expect(abandoned).toBeLessThanOrEqual(CONCURRENCY);
 
     server.reset();
-    const resumed = await runCli(['run', '--resume', runDir], { cwd: dir, env });
+    const resumed = await runCliInProcess(['run', '--resume', runDir], { cwd: dir, env });
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(await runFolders(dir)).toEqual([runDir]);
     // Only the missing calls: all calls across both runs = CALLS + the abandoned ones.
@@ -182,7 +183,7 @@ describe('interrupting and resuming a run', () => {
       return dir;
     };
     const referenceDir = await makeRepo();
-    const whole = await runCli(['compare', '--baseline', 'HEAD'], { cwd: referenceDir, env });
+    const whole = await runCliInProcess(['compare', '--baseline', 'HEAD'], { cwd: referenceDir, env });
     expect(whole.code, whole.stderr).toBe(1); // every 7th word now whispered: regressions
     const expected = await readRun((await runFolders(referenceDir))[0]);
     expect(expected.comparison?.rows[0].counts.regressed).toBeGreaterThan(0);
@@ -196,7 +197,7 @@ describe('interrupting and resuming a run', () => {
     const kept = await expectWholeUniqueLines(runDir);
 
     server.reset();
-    const resumed = await runCli(['compare', '--baseline', 'HEAD', '--resume', runDir], { cwd: dir, env });
+    const resumed = await runCliInProcess(['compare', '--baseline', 'HEAD', '--resume', runDir], { cwd: dir, env });
     expect(resumed.code, resumed.stderr).toBe(1);
     expect(server.count).toBe(expected.totals.calls - kept.length);
     const final = await readRun(runDir);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAnthropicServer } from '../helpers/anthropic-server.js';
 import { makeProject, runCli } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { startOpenAIServer, type IncomingChat, type MockServer, type Reply } from '../helpers/openai-server.js';
 import { textOf } from '../helpers/mock-server.js';
 import { readRun, runFolders } from '../helpers/runs.js';
@@ -109,6 +110,7 @@ Repeat the user's words in capitals.
       ].join('\n'),
     });
 
+  // Spawned smoke test: the built CLI as a user runs it (the other tests run main() in-process).
   it('grades every case as expected, logs every call and keeps the concurrency limit', async () => {
     const dir = await project();
     openai.reset();
@@ -158,26 +160,26 @@ Repeat the user's words in capitals.
   it('answers from the cache on a second run, and calls again with --no-cache', async () => {
     const dir = await project();
     const env = { TEST_OPENAI_KEY: 'sk-e2e', TEST_ANTHROPIC_KEY: 'sk-ant-e2e' };
-    await runCli(['run', 'shout'], { cwd: dir, env });
+    await runCliInProcess(['run', 'shout'], { cwd: dir, env });
     anthropic.reset();
-    const second = await runCli(['run', 'shout'], { cwd: dir, env });
+    const second = await runCliInProcess(['run', 'shout'], { cwd: dir, env });
     expect(second.code).toBe(0);
     expect(anthropic.count).toBe(0);
     const runs = await runFolders(dir);
     const run = await readRun(runs[runs.length - 1]);
     expect(run.cases.every((c) => c.repeats[0].cached)).toBe(true);
     expect(run.totals.cachedCalls).toBe(3);
-    await runCli(['run', 'shout', '--no-cache'], { cwd: dir, env });
+    await runCliInProcess(['run', 'shout', '--no-cache'], { cwd: dir, env });
     expect(anthropic.count).toBe(3);
   });
 
   it('caches rubric judge calls too: a second run asks the judge nothing', async () => {
     const dir = await project();
     const env = { TEST_OPENAI_KEY: 'sk-e2e', TEST_ANTHROPIC_KEY: 'sk-ant-e2e' };
-    const first = await runCli(['run', 'capital', '--filter', 'france'], { cwd: dir, env });
+    const first = await runCliInProcess(['run', 'capital', '--filter', 'france'], { cwd: dir, env });
     expect(first.code).toBe(0);
     openai.reset();
-    const second = await runCli(['run', 'capital', '--filter', 'france'], { cwd: dir, env });
+    const second = await runCliInProcess(['run', 'capital', '--filter', 'france'], { cwd: dir, env });
     expect(second.code).toBe(0);
     expect(openai.requests.filter((r) => r.model === 'judge-model')).toHaveLength(0);
     const runs = await runFolders(dir);
@@ -189,7 +191,7 @@ Repeat the user's words in capitals.
   it('makes one call per repeat with --repeat', async () => {
     const dir = await project();
     anthropic.reset();
-    const result = await runCli(['run', 'shout', '--repeat', '3', '--no-cache'], { cwd: dir, env: { TEST_ANTHROPIC_KEY: 'k' } });
+    const result = await runCliInProcess(['run', 'shout', '--repeat', '3', '--no-cache'], { cwd: dir, env: { TEST_ANTHROPIC_KEY: 'k' } });
     expect(result.code).toBe(0);
     expect(anthropic.count).toBe(9);
     const runs = await runFolders(dir);

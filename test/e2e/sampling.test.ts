@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeProject, runCli, type CliResult } from '../helpers/cli.js';
+import { makeProject, type CliResult } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { mulberry32 } from '../helpers/fault-plan.js';
 import { commitFiles, initRepo } from '../helpers/git-repo.js';
 import { textOf } from '../helpers/mock-server.js';
@@ -64,7 +65,7 @@ describe('compare draws noisy samples fresh; a cached baseline is an explicit ch
   async function compare(args: string[]) {
     server.reset();
     const before = (await runFolders(dir).catch(() => [])).length;
-    const result = await runCli(['compare', ...args], { cwd: dir });
+    const result = await runCliInProcess(['compare', ...args], { cwd: dir });
     const folders = await runFolders(dir).catch(() => []);
     const runDir = folders.length > before ? folders[folders.length - 1] : undefined;
     const sent = (instruction: string) => server.requests.filter((r) => textOf(r.messages.find((m) => m.role === 'system')?.content).includes(instruction)).length;

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAnthropicServer } from '../helpers/anthropic-server.js';
-import { makeProject, runCli } from '../helpers/cli.js';
+import { makeProject } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type IncomingChat, type MockServer, type Reply } from '../helpers/openai-server.js';
 import { readCalls, readRun, runFolders } from '../helpers/runs.js';
@@ -104,7 +105,7 @@ ${extra}  },
       'evals/ask-claude.csv': ['ask,__expected', 'echo key,contains:key', 'error 400,contains:x'].join('\n'),
     });
     const args = ['run', '--record', ...['console', 'json', 'junit', 'markdown', 'html', 'csv'].flatMap((r) => ['--reporter', r])];
-    const result = await runCli(args, { cwd: dir, env });
+    const result = await runCliInProcess(args, { cwd: dir, env });
     expect(result.code, result.stderr).toBe(3);
 
     // The servers did get the keys (and echoed them): the test can fail.
@@ -160,7 +161,7 @@ ${extra}  },
       'evals/ask.csv': 'ask,__expected\necho header,contains:header\n',
     });
     for (const command of [['run'], ['check'], ['run', '--debug']]) {
-      const result = await runCli(command, { cwd: dir, env });
+      const result = await runCliInProcess(command, { cwd: dir, env });
       expect(result.code).toBe(2);
       expect(result.stderr).toContain(message);
       expectNoKey('stderr', result.stderr);
@@ -184,8 +185,8 @@ describe('a regex grader on a pattern V8 runs in exponential time', () => {
           JSON.stringify({ id: 'fine', vars: { n: 3 }, assert: [{ type: 'regex', value: '^1+!$' }] }),
         ].join('\n'),
       });
-      expect((await runCli(['check'], { cwd: dir })).code).toBe(0);
-      const result = await runCli(['run'], { cwd: dir });
+      expect((await runCliInProcess(['check'], { cwd: dir })).code).toBe(0);
+      const result = await runCliInProcess(['run'], { cwd: dir });
       expect(result.code, result.stderr).toBe(0);
       const run = await readRun((await runFolders(dir))[0]);
       const byId = Object.fromEntries(run.cases.map((c) => [c.caseId, c]));
@@ -274,7 +275,7 @@ describe.each(Object.keys(NAIVE_JUDGES))('rubric injection with a naive judge (%
       'prompts/capital.prompt': '---\nversion: 1.0.0\n---\nWhat is the capital of France? ({{kind}})\n',
       'evals/capital.csv': ['kind,__expected', ...['honest', 'wrong', 'injected', 'dictating', 'evasive'].map((kind) => `${kind},rubric:names the capital of France correctly`)].join('\n'),
     });
-    const result = await runCli(['run'], { cwd: dir });
+    const result = await runCliInProcess(['run'], { cwd: dir });
     // A reply the grader rejects (the parrot's copied JSON lacks the verdict token) is no verdict:
     // the case is errored (exit 3), never a pass (SPEC §8).
     const rejected = judge === 'parrot';

@@ -1,7 +1,8 @@
 import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeProject, runCli, type CliResult } from '../helpers/cli.js';
+import { makeProject, type CliResult } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type IncomingChat, type MockServer } from '../helpers/openai-server.js';
 import { readCalls, readRun } from '../helpers/runs.js';
@@ -34,7 +35,7 @@ const statuses = (run: RunFile) => run.cases.map((c) => `${c.suite}/${c.model}/$
 describe('--shard i/n and promptgate merge', () => {
   let server: MockServer;
   let dir: string;
-  const run = (args: string[]): Promise<CliResult> => runCli(args, { cwd: dir, env: { SHARD_TEST_KEY: 'sk-shard' } });
+  const run = (args: string[]): Promise<CliResult> => runCliInProcess(args, { cwd: dir, env: { SHARD_TEST_KEY: 'sk-shard' } });
 
   beforeAll(async () => {
     server = await startOpenAIServer({ respond: (request) => ({ content: answer(request) }) });

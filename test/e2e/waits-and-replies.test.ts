@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeProject, runCli } from '../helpers/cli.js';
+import { makeProject } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type IncomingChat, type MockServer, type Reply } from '../helpers/openai-server.js';
 import { readCalls, readRun, runFolders } from '../helpers/runs.js';
@@ -53,7 +54,7 @@ describe('waits a server asks for', () => {
   it('cuts Retry-After: 999999 to maxRetryWaitMs, retries, passes, and says what it waited for', async () => {
     server.reset();
     const dir = await project(server.url, 'maxRetryWaitMs: 200, maxRetries: 2', ['once a', 'once b']);
-    const result = await runCli(['run'], { cwd: dir, env: KEY_ENV });
+    const result = await runCliInProcess(['run'], { cwd: dir, env: KEY_ENV });
     expect(result.code, result.stderr).toBe(0);
     // Each case: the 429, then the retry that passed.
     expect(server.count).toBe(4);
@@ -67,7 +68,7 @@ describe('waits a server asks for', () => {
     const cases = ['always 1', 'always 2', 'always 3'];
     // The default cap (60 s) is longer than the whole call may take (2 s): give up after the first 429.
     const dir = await project(server.url, 'maxCallMs: 2000, maxRetries: 10', cases);
-    const result = await runCli(['run'], { cwd: dir, env: KEY_ENV });
+    const result = await runCliInProcess(['run'], { cwd: dir, env: KEY_ENV });
     expect(result.code, result.stderr).toBe(3);
     expect(server.count).toBe(cases.length);
     const runDir = (await runFolders(dir))[0];
@@ -104,7 +105,7 @@ describe('what a reply carries', () => {
   it('a gzip reply that inflates past maxResponseBytes (default 32 MB) is response_too_large: not retried, never graded', async () => {
     server.reset();
     const dir = await project(server.url, 'maxRetries: 4', ['bomb 1', 'bomb 2', 'fine']);
-    const result = await runCli(['run'], { cwd: dir, env: KEY_ENV });
+    const result = await runCliInProcess(['run'], { cwd: dir, env: KEY_ENV });
     expect(result.code, result.stderr).toBe(3);
     // One request per case: no retry of a reply that was too large.
     expect(server.count).toBe(3);
@@ -123,7 +124,7 @@ describe('what a reply carries', () => {
     // A real 60 s window of 1500 tokens, about 5 calls' estimates (256 output tokens each) at once:
     // 1e308 tokens settled into it would stall every later call for minutes.
     const dir = await project(server.url, 'tpm: 1500, price: { input: 1, output: 1 }', asks);
-    const result = await runCli(['run'], { cwd: dir, env: KEY_ENV });
+    const result = await runCliInProcess(['run'], { cwd: dir, env: KEY_ENV });
     expect(result.code, result.stderr).toBe(0);
     expect(server.count).toBe(asks.length);
     const runDir = (await runFolders(dir))[0];

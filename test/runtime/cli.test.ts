@@ -6,7 +6,8 @@ import { readCases } from '../../src/cases/index.js';
 import type { TestCase } from '../../src/cases/index.js';
 import { loadPrompts, traced } from '../../src/index.js';
 import { buildLock, writeLockFile } from '../../src/runtime/lock.js';
-import { makeProject, runCli } from '../helpers/cli.js';
+import { makeProject } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { startOpenAIServer, type MockServer } from '../helpers/openai-server.js';
 import { summarizeSource } from './fixtures.js';
 
@@ -39,13 +40,13 @@ async function readCaseFile(file: string): Promise<TestCase[]> {
 
 describe('promptgate cases from-log', () => {
   it('needs --prompt when the log holds several prompts', async () => {
-    const result = await runCli(['cases', 'from-log', 'calls.jsonl'], { cwd: project });
+    const result = await runCliInProcess(['cases', 'from-log', 'calls.jsonl'], { cwd: project });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/greet, summarize.*--prompt/);
   });
 
   it('prints JSONL cases, one per distinct variables, that the case reader accepts', async () => {
-    const result = await runCli(['cases', 'from-log', 'calls.jsonl', '--prompt', 'summarize'], { cwd: project });
+    const result = await runCliInProcess(['cases', 'from-log', 'calls.jsonl', '--prompt', 'summarize'], { cwd: project });
     expect(result.code).toBe(0);
     expect(result.stderr).toContain('wrote 2 case(s) for summarize from 3 call(s)');
     const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
@@ -59,16 +60,16 @@ describe('promptgate cases from-log', () => {
 
   it('writes a CSV with --expect-output, values exactly as logged; refuses to overwrite without --force', async () => {
     const args = ['cases', 'from-log', 'calls.jsonl', '-p', 'summarize', '--expect-output', '--out', 'evals/summarize.csv'];
-    expect((await runCli(args, { cwd: project })).code).toBe(0);
+    expect((await runCliInProcess(args, { cwd: project })).code).toBe(0);
     const cases = await readCaseFile(join(project, 'evals/summarize.csv'));
     // No formula prefix: the case renders the prompt production rendered.
     expect(cases.map((c) => c.vars.text)).toEqual(['first text', '=1+2 formula-looking']);
     expect(cases[0].assertions).toMatchObject([{ type: 'equals', value: 'answer 33' }]);
 
-    const again = await runCli(args, { cwd: project });
+    const again = await runCliInProcess(args, { cwd: project });
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/exists.*--force/);
-    expect((await runCli([...args, '--force'], { cwd: project })).code).toBe(0);
+    expect((await runCliInProcess([...args, '--force'], { cwd: project })).code).toBe(0);
   });
 
   it('keeps JSON types (JSONL by default); refuses a CSV that would turn false into "false"', async () => {
@@ -78,12 +79,12 @@ describe('promptgate cases from-log', () => {
     const vars = { city: 'Oslo', temp: '-5 degrees', vip: false, days: 3 };
     await client.chat.completions.create({ ...prompts.get('weather').openai(vars), model: 'gpt-4o-mini' });
 
-    const jsonl = await runCli(['cases', 'from-log', 'calls.jsonl', '--out', 'evals/weather.jsonl'], { cwd: dir });
+    const jsonl = await runCliInProcess(['cases', 'from-log', 'calls.jsonl', '--out', 'evals/weather.jsonl'], { cwd: dir });
     expect(jsonl.code, jsonl.stderr).toBe(0);
     const [item] = await readCases([join(dir, 'evals/weather.jsonl')], { rootDir: dir }).next().then((r) => [r.value as TestCase]);
     expect(item.vars).toEqual(vars);
 
-    const csv = await runCli(['cases', 'from-log', 'calls.jsonl', '--out', 'evals/weather.csv'], { cwd: dir });
+    const csv = await runCliInProcess(['cases', 'from-log', 'calls.jsonl', '--out', 'evals/weather.csv'], { cwd: dir });
     expect(csv.code).toBe(2);
     expect(csv.stderr.trim().split('\n')).toHaveLength(1);
     expect(csv.stderr).toMatch(/^promptgate: cannot write a CSV case file: variable "vip" of case \S+ is a boolean \(false\).*write JSONL instead/);
@@ -91,7 +92,7 @@ describe('promptgate cases from-log', () => {
   });
 
   it('reports a missing log file', async () => {
-    const result = await runCli(['cases', 'from-log', 'nope.jsonl'], { cwd: project });
+    const result = await runCliInProcess(['cases', 'from-log', 'nope.jsonl'], { cwd: project });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('log file not found: nope.jsonl');
   });
@@ -99,7 +100,7 @@ describe('promptgate cases from-log', () => {
 
 describe('promptgate list --log', () => {
   it('shows which versions served calls, how many, and that they match the lock and the working tree', async () => {
-    const result = await runCli(['list', '--log', 'calls.jsonl'], { cwd: project });
+    const result = await runCliInProcess(['list', '--log', 'calls.jsonl'], { cwd: project });
     expect(result.code).toBe(0);
     const row = result.stdout.split('\n').find((line) => line.includes('summarize'));
     expect(row).toBeDefined();
@@ -115,7 +116,7 @@ describe('promptgate list --log', () => {
     const dir = await makeProject({ 'prompts/summarize.prompt': summarizeSource('1.1.0'), 'calls.jsonl': await readFile(join(project, 'calls.jsonl'), 'utf8') });
     const v2 = await loadPrompts({ dir: join(dir, 'prompts') });
     await writeLockFile(join(dir, 'prompts.lock.json'), buildLock([{ ...v2.get('summarize'), id: 'summarize' }]));
-    const result = await runCli(['list', '--log', 'calls.jsonl', '--json'], { cwd: dir });
+    const result = await runCliInProcess(['list', '--log', 'calls.jsonl', '--json'], { cwd: dir });
     expect(result.code).toBe(0);
     const summary = JSON.parse(result.stdout);
     const summarize = summary.versions.find((v: { promptId: string }) => v.promptId === 'summarize');
@@ -126,7 +127,7 @@ describe('promptgate list --log', () => {
     });
     expect(summary.versions.find((v: { promptId: string }) => v.promptId === 'greet')).toMatchObject({ lock: 'not-locked', workingTree: 'missing' });
 
-    const table = await runCli(['list', '--log', 'calls.jsonl'], { cwd: dir });
+    const table = await runCliInProcess(['list', '--log', 'calls.jsonl'], { cwd: dir });
     expect(table.stdout).toMatch(/warning: summarize is served at 1\.0\.0 .* but prompts\.lock\.json locks 1\.1\.0/);
   });
 });

@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -17,21 +16,7 @@ type UserModule = typeof import('./api-user.js');
 
 const TSC = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 
-/** Newest modification time of the source files the declarations come from. */
-function newestSource(): number {
-  return readdirSync(join(REPO_ROOT, 'src'), { recursive: true, encoding: 'utf8' })
-    .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))
-    .reduce((newest, file) => Math.max(newest, statSync(join(REPO_ROOT, 'src', file)).mtimeMs), 0);
-}
-
-beforeAll(async () => {
-  // `npm test` transpiles with esbuild, which writes no declarations; `npm run build` (CI's `npm
-  // start`) does. Missing or older than src/: emit them, so the user's file is checked against today's.
-  const declarations = join(REPO_ROOT, 'dist', 'node.d.ts');
-  if (!existsSync(declarations) || statSync(declarations).mtimeMs < newestSource()) {
-    await exec(process.execPath, [TSC, '-p', join(REPO_ROOT, 'tsconfig.build.json'), '--emitDeclarationOnly'], { cwd: REPO_ROOT });
-  }
-}, 120_000);
+// dist/*.d.ts: emitted before the run when missing or stale (test/helpers/declarations.ts).
 
 describe('a user\'s TypeScript file against the built package (promptgate/node)', () => {
   let server: MockServer;
