@@ -40,9 +40,9 @@ export interface FamilyOptions {
 export interface FamilyResult {
   /** Per series: its null distribution (exact or Monte Carlo). */
   nulls: FlipNull[];
-  /** Per series: its own one-sided mid-p ("centred below 0"). */
+  /** Per series: its own one-sided p-value ("centred below 0"; mid-p or conventional by `ties`). */
   pValues: number[];
-  /** Per series: the family-wise adjusted mid-p, `familyP(pValues[s])` (test series; describe series get their own p). */
+  /** Per series: the family-wise adjusted p-value, `familyP(pValues[s])` (test series; describe series get their own p). */
   pFamily: number[];
   /**
    * The single-step min-P map: P*(min over the test series of p* < p) + ½·P*(= p) (at least p), from sign
@@ -60,8 +60,8 @@ export interface FamilyResult {
 /**
  * Every series' sign-flip test, and one family-wise calibration over the test series: the whole
  * family rejects some true H0 at most alpha of the time when nothing changed (Westfall–Young
- * single-step min-P with mid-p: each series keeps its own null distribution, so small and large
- * rows weigh alike). Units are flipped together across series (a case shared by two models), so
+ * single-step min-P, ties counted as each series counts them, see tieWeightOf): each series keeps
+ * its own null distribution, so small and large rows weigh alike). Units are flipped together across series (a case shared by two models), so
  * the calibration keeps the dependence between rows. Deterministic: the sign vectors are seeded.
  */
 export function analyseFamily(series: FamilySeries[], unitCount: number, options: FamilyOptions = {}): FamilyResult {

@@ -103,7 +103,7 @@ export function evaluateRow(data: RowData, ctx: RowContext): ComparisonRow {
       const line = `${unchanged.head} (${formatDelta(-drop)}, ${above}${formatTest(pScore, alpha)}${familyNote(pScoreFam, pScore)})`;
       if (pScoreFam < alpha) {
         findings.failing.push(line);
-        if (findings.failing.length === 1) findings.decidedBy = `mid-p sign-flip on the scores of the ${plural(unchanged.before.length, 'unchanged case')}, ${formatTest(pScore, alpha)}${familyNote(pScoreFam, pScore)}`;
+        if (findings.failing.length === 1) findings.decidedBy = `${family.ties[slot.score] === MID_P ? 'mid-p ' : ''}sign-flip on the scores of the ${plural(unchanged.before.length, 'unchanged case')}, ${formatTest(pScore, alpha)}${familyNote(pScoreFam, pScore)}`;
       } else findings.context.push(line);
     }
     if (slot.describe !== undefined) {

@@ -8,10 +8,11 @@ import { binomialPmf } from './stats.js';
  * Under H0 "no change" each case's difference is as likely to be +x as −x (the sides could be
  * swapped), so flipping the signs of a random subset F of the cases leaves the data's distribution
  * unchanged. With S = Σx and the flip sum f = Σ_{i∈F} x_i, the flipped statistic is S − 2f, and the
- * one-sided mid-p for "centred below 0" is P*(S − 2f < S) + ½·P*(S − 2f = S) = P*(f > 0) + ½·P*(f = 0).
+ * one-sided p-value for "centred below 0" is P*(S − 2f < S) + w·P*(S − 2f = S) = P*(f > 0) + w·P*(f = 0), with
+ * w = ½ (mid-p) or 1 (conventional; see TieWeight).
  *
  * Shifted to θ (H0: the mean difference is θ) the values are x_i − θ for every case, zeros
- * included, and f(θ) = f − θ·|F|. The mid-p is non-increasing in θ, so {θ : p(θ) ≥ level} is an
+ * included, and f(θ) = f − θ·|F|. The p-value is non-increasing in θ, so {θ : p(θ) ≥ level} is an
  * interval and its end is the confidence bound that agrees with the test at every θ. At θ ≠ 0
  * the test assumes the shifted differences are symmetric; without symmetry the sign-flip test of
  * a mean is still asymptotically valid, because Σx_i² estimates the variance of S.

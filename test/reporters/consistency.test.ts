@@ -3,26 +3,15 @@
  * synthetic run rendered by the console, summary.md, junit.xml, the GitHub annotations and
  * report.html lists its cases in the same order and writes its figures the same way in each.
  */
-import { PassThrough } from 'node:stream';
-import { stripVTControlCharacters } from 'node:util';
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { createConsoleReporter } from '../../src/reporters/console.js';
 import { buildReportData } from '../../src/reporters/html/data.js';
 import { buildReportView } from '../../src/reporters/html/view.js';
 import { renderJunit } from '../../src/reporters/junit.js';
 import { renderMarkdown } from '../../src/reporters/markdown.js';
 import type { RunFile } from '../../src/run-record/types.js';
 import { renderRunAnnotations } from '../../src/workflows/annotations.js';
-import { makeRepeatRun, makeRun, streamOf, type CaseSpec } from './synthetic.js';
-
-async function consoleText(run: RunFile): Promise<string> {
-  const stream = new PassThrough();
-  let text = '';
-  stream.on('data', (chunk) => (text += chunk));
-  await createConsoleReporter({ stream }).onRunEnd!(run, () => streamOf(run.cases), '/tmp/run');
-  return stripVTControlCharacters(text);
-}
+import { consoleText, makeRepeatRun, makeRun, streamOf, type CaseSpec } from './synthetic.js';
 
 /** Every rendering of one run, and the case ids each lists, in its order. */
 async function renderAll(run: RunFile) {

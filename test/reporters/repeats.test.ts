@@ -2,12 +2,9 @@
  * pass@k, pass^k and flaky cases in every report, the flakiest first; and the sampling line
  * (where a comparison's answers came from).
  */
-import { PassThrough } from 'node:stream';
-import { stripVTControlCharacters } from 'node:util';
 import { parse } from 'csv-parse/sync';
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { createConsoleReporter } from '../../src/reporters/console.js';
 import { CSV_HEADER, renderCsv } from '../../src/reporters/csv.js';
 import { describeSampling } from '../../src/reporters/format.js';
 import { buildReportData } from '../../src/reporters/html/data.js';
@@ -15,7 +12,7 @@ import { buildReportView, flakySection } from '../../src/reporters/html/view.js'
 import { renderJunit } from '../../src/reporters/junit.js';
 import { renderMarkdown } from '../../src/reporters/markdown.js';
 import type { ComparisonSampling, RunFile } from '../../src/run-record/types.js';
-import { makeRepeatRun, streamOf } from './synthetic.js';
+import { consoleText, makeRepeatRun, streamOf } from './synthetic.js';
 
 const SAMPLING: ComparisonSampling = {
   candidate: 'fresh',
@@ -33,15 +30,6 @@ const FLAKIEST = ['case-2', 'case-5', 'case-1', 'case-4'];
 
 function repeatRun(): RunFile {
   return makeRepeatRun(PASSES, 4, SAMPLING);
-}
-
-async function consoleText(run: RunFile): Promise<string> {
-  const stream = new PassThrough();
-  let text = '';
-  stream.on('data', (chunk) => (text += chunk));
-  await createConsoleReporter({ stream }).onRunEnd!(run, () => streamOf(run.cases), '/tmp/run');
-  // CI forces colour (FORCE_COLOR); the assertions are about the words, not the styling.
-  return stripVTControlCharacters(text);
 }
 
 describe('pass@k, pass^k and flaky cases', () => {

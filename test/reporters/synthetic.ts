@@ -2,8 +2,11 @@
  * Synthetic runs for the reporter tests: consistent headers (totals, summary, comparison) built
  * from generated cases, so reporters can be tested without the runner.
  */
+import { PassThrough } from 'node:stream';
+import { stripVTControlCharacters } from 'node:util';
 import { classifyChange } from '../../src/compare/classify.js';
 import type { CaseGrade } from '../../src/graders/types.js';
+import { createConsoleReporter } from '../../src/reporters/console.js';
 import { createRepeatStats } from '../../src/run-record/flakiness.js';
 import { summariseRepeats } from '../../src/run-record/status.js';
 import { RUN_FORMAT_VERSION } from '../../src/run-record/types.js';
@@ -244,6 +247,15 @@ export function makeRun(options: SyntheticOptions = {}): RunFile {
 /** Cases as the async stream reporters read. */
 export async function* streamOf<T>(items: T[]): AsyncIterable<T> {
   for (const item of items) yield item;
+}
+
+/** What the console reporter prints for a run, without colour codes (CI forces colour; tests read the words). */
+export async function consoleText(run: RunFile): Promise<string> {
+  const stream = new PassThrough();
+  let text = '';
+  stream.on('data', (chunk) => (text += chunk));
+  await createConsoleReporter({ stream }).onRunEnd!(run, () => streamOf(run.cases), '/tmp/run');
+  return stripVTControlCharacters(text);
 }
 
 /** Text no report may let through unescaped. */
