@@ -287,7 +287,7 @@ describe('family-wise over rows', () => {
   });
 });
 
-describe('repeat > 1: the mid-p sign-flip test of per-case pass rates', () => {
+describe('repeat > 1: the sign-flip test of per-case pass rates (conventional p-value)', () => {
   it('does not fail a seeded no-change comparison, and its interval covers 0', () => {
     const [row] = compareRows(noisyCases(101, 200, 5, 0), { repeat: 5, gate: gate() });
     expect(row.test).toBe('sign-flip');

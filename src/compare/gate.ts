@@ -10,8 +10,8 @@
  * Per case i, p_b(i) and p_c(i) are the pass rates over the repeats and d_i = p_c(i) − p_b(i);
  * Δ = mean d_i. Assumptions: cases independent of one another; repeats of a case exchangeable.
  * - **fail** when the candidate is significantly worse, family-wise over every row of the compare:
- *   the one-sided mid-p sign-flip test of the d_i (at repeat 1 exactly the mid-p McNemar test of
- *   regressed against improved cases), calibrated across rows and rules by single-step min-P with
+ *   the one-sided sign-flip test of the d_i (at repeat 1 exactly the mid-p McNemar test of
+ *   regressed against improved cases; with repeats the conventional p-value), calibrated across rows and rules by single-step min-P with
  *   sign vectors shared per case (family.ts); or when a case is significantly worse on its own
  *   (Fisher per case, Holm across the cases Tarone's rule keeps, per-case.ts) — alpha is split
  *   between the two (a quarter to the per-case test when the repeats let it flag a case, else
