@@ -272,6 +272,17 @@ describe('the gate\'s three verdicts at repeat 1, with no maxRegressions policy'
     expect(result.stdout).toMatch(/^Gate: FAIL \u2014 shout \u00d7 m: pass rate 1\.00 \u2192 0\.20 /m);
   });
 
+  it('at --repeat 3 the p-value counts ties whole: three always-broken cases in ten are p = 1/8 (mid-p would say 1/16), inconclusive (exit 4)', async () => {
+    const result = await runCliInProcess(['compare', '--baseline', '@1.0.0', '--candidate', '@1.1.0', '--repeat', '3'], { cwd: dir });
+    expect(result.code).toBe(4);
+    const run = await runOf(result.stdout);
+    const [row] = run.comparison!.rows;
+    expect(row).toMatchObject({ verdict: 'inconclusive', test: 'sign-flip', counts: { regressed: 3, improved: 0 } });
+    expect(row.pValue).toBeCloseTo(1 / 8, 14);
+    expect(row.decidedBy).toMatch(/^neither: lower bound \u22120\.\d\d \u2264 \u22120\.02 \(margin\) and sign-flip over 10 cases \(exact\), p=0\.13 \u2265 0\.05$/);
+    expect(run.gate?.verdict).toBe('inconclusive');
+  });
+
   it('an unchanged candidate passes: its lower bound is above \u2212margin (exit 0)', async () => {
     const result = await compare('@1.0.0');
     expect(result.code).toBe(0);
