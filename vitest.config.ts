@@ -1,16 +1,59 @@
 import { availableParallelism } from 'node:os';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * Test files that must start from a fresh module registry: they count which modules get imported
+ * (vi.mock factories run on first import), so a module an earlier file loaded would hide it.
+ */
+const ISOLATED = ['test/providers/lazy-sdk.test.ts'];
+
+/**
+ * Files that take the longest wall time (a browser, signals and resumes, fault and rate-limit runs
+ * that mostly wait): started first, so none of them is left running alone at the end. vitest
+ * orders by the last run's durations when it has them (node_modules/.vite); a fresh clone has none.
+ */
+const SLOW_FIRST = [
+  'test/reporters/html-browser.test.ts',
+  'test/e2e/resume.test.ts',
+  'test/e2e/faults.test.ts',
+  'test/e2e/rate-limit.test.ts',
+  'test/e2e/attribution.test.ts',
+  'test/e2e/ci.test.ts',
+  'test/e2e/compare.test.ts',
+];
+
+class SlowFirstSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (file: TestSpecification) => {
+      const index = SLOW_FIRST.findIndex((slow) => file.moduleId.replaceAll('\\', '/').endsWith(slow));
+      return index === -1 ? SLOW_FIRST.length : index;
+    };
+    // Array.prototype.sort is stable: the rest keep vitest's order.
+    return (await super.sort(files)).sort((a, b) => rank(a) - rank(b));
+  }
+}
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // The type tests need dist/*.d.ts; emitted once here when missing or older than src/.
-    globalSetup: ['test/helpers/declarations.ts'],
-    // vitest's default is one worker fewer than the cores: on a 2-core CI machine that is one file
-    // at a time, while most e2e files wait on a spawned CLI and a local server. One per core.
+    sequence: { sequencer: SlowFirstSequencer },
+    // One worker per core, at least 2: several e2e files mostly wait on a local server or a child.
     maxWorkers: Math.max(2, availableParallelism()),
+    projects: [
+      {
+        extends: true,
+        test: { name: 'isolated', include: ISOLATED, isolate: true },
+      },
+      {
+        extends: true,
+        // Each worker keeps its module registry from file to file: the source graph (the CLI, the
+        // SDKs) is transformed and imported once per worker, not once per file, which was half of
+        // the suite's CPU. Files restore what they change in process state (env, cwd).
+        test: { name: 'shared', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], exclude: ISOLATED, isolate: false },
+      },
+    ],
   },
 });

@@ -36,12 +36,12 @@ function respond(request: IncomingChat): Reply {
     const token = /"verdict_token": "([0-9a-f]+)"/.exec(system)?.[1] ?? 'none';
     const output = JSON.parse(/\n(".*")\n/.exec(lastUser(request))?.[1] ?? '""') as string;
     const pass = output === output.toUpperCase();
-    return { content: JSON.stringify({ pass, score: pass ? 1 : 0, reason: pass ? 'shouted' : 'not shouted', verdict_token: token }), delayMs: 25 };
+    return { content: JSON.stringify({ pass, score: pass ? 1 : 0, reason: pass ? 'shouted' : 'not shouted', verdict_token: token }), delayMs: 8 };
   }
   const text = lastUser(request);
   const word = /Shout (w\d+)/.exec(text)?.[1] ?? '?';
   const whisper = text.endsWith('!') && Number(word.slice(1)) % 7 === 0;
-  return { content: whisper ? word : word.toUpperCase(), delayMs: 25 };
+  return { content: whisper ? word : word.toUpperCase(), delayMs: 8 };
 }
 
 const csv = [

@@ -18,6 +18,11 @@ const run = available || Boolean(process.env.CI);
 if (!run) console.warn(`[html-browser] skipped: no Chromium at ${CHROMIUM} (install it with: apt-get install -y chromium). These tests always run when CI is set.`);
 
 const OUT = resolve('test-output');
+/** Screenshots for a human to look at (test-output/*.png), only when asked: PNG encoding is most of a page's CPU here. */
+const SCREENSHOTS = Boolean(process.env.PROMPTGATE_SCREENSHOTS);
+const screenshot = async (page: Page, name: string, fullPage = false) => {
+  if (SCREENSHOTS) await page.screenshot({ path: join(OUT, name), fullPage });
+};
 
 // Only used inside page.evaluate callbacks, which run in the browser (the project's lib has no DOM).
 declare const document: {
@@ -115,7 +120,7 @@ describe.skipIf(!run)('report.html in Chromium', () => {
       return indexes.map((i: number) => data.cases[i].caseId);
     }, ids);
     expect(new Set(shown)).toEqual(new Set(regressed.map((c) => c.caseId)));
-    await page.screenshot({ path: join(OUT, 'report-regressed.png'), fullPage: true });
+    await screenshot(page, 'report-regressed.png', true);
 
     await page.getByTestId('filter-all').click();
     await expect(rows.count()).resolves.toBe(61);
@@ -140,7 +145,7 @@ describe.skipIf(!run)('report.html in Chromium', () => {
     expect(await diff.locator('del.del').count()).toBeGreaterThan(0);
     await expect(diff.locator('ins.ins').last().textContent()).resolves.toContain('two');
     await expect(detail.getByTestId('assertions').first().textContent()).resolves.toContain('icontains:thirty days');
-    await page.screenshot({ path: join(OUT, 'report-detail.png') });
+    await screenshot(page, 'report-detail.png');
     await page.keyboard.press('Escape');
     await detail.waitFor({ state: 'hidden' });
     expect(dialogs).toEqual([]);
@@ -181,7 +186,7 @@ describe.skipIf(!run)('report.html in Chromium', () => {
     const injected = await page.evaluate(() => document.querySelectorAll('img, svg, script:not(#data), iframe, object').length);
     // The page's own app script is the only script element besides the data.
     expect(injected).toBe(1);
-    await page.screenshot({ path: join(OUT, 'report-hostile.png') });
+    await screenshot(page, 'report-hostile.png');
     await page.waitForTimeout(300);
     expect(dialogs).toEqual([]);
     expect(errors).toEqual([]);
@@ -196,7 +201,7 @@ describe.skipIf(!run)('report.html in Chromium', () => {
     await expect(section.getByTestId('drift-table-1').locator('tbody td').nth(2).textContent()).resolves.toBe('9 / 60');
     await expect(section.getByTestId('drift-table-2').locator('tbody tr').count()).resolves.toBe(2);
     await expect(section.getByTestId('drift-table-2').locator('tbody td').nth(3).textContent()).resolves.toBe(`provider_error: 500 ${HOSTILE.img}`);
-    await page.screenshot({ path: join(OUT, 'report-drift.png'), fullPage: true });
+    await screenshot(page, 'report-drift.png', true);
     expect(dialogs).toEqual([]);
     expect(errors).toEqual([]);
     await page.close();
@@ -217,7 +222,7 @@ describe.skipIf(!run)('report.html in Chromium', () => {
     await expect(detail.getByTestId('output-candidate').count()).resolves.toBe(1);
     await expect(detail.getByTestId('output-baseline').count()).resolves.toBe(0);
     await expect(detail.getByTestId('diff').count()).resolves.toBe(0);
-    await page.screenshot({ path: join(OUT, 'report-run.png'), fullPage: true });
+    await screenshot(page, 'report-run.png', true);
     expect(dialogs).toEqual([]);
     expect(errors).toEqual([]);
     await page.close();
@@ -239,7 +244,7 @@ describe.skipIf(!run)('report.html in Chromium', () => {
     await expect(rows.first().getByTestId('flaky').textContent()).resolves.toBe('flaky: 2/4 → 2/4');
     await rows.nth(2).click();
     await expect(page.getByTestId('case-detail').getByTestId('repeats-passed').textContent()).resolves.toBe('repeats passed 4/4 → 1/4');
-    await page.screenshot({ path: join(OUT, 'report-repeats.png'), fullPage: true });
+    await screenshot(page, 'report-repeats.png', true);
     expect(dialogs).toEqual([]);
     expect(errors).toEqual([]);
     await page.close();
@@ -262,7 +267,7 @@ describe.skipIf(!run)('report.html in Chromium', () => {
     const searchMs = Date.now() - searchStarted;
     console.log(`[html-browser] 10,000 cases: filter ${filterMs} ms, first search ${searchMs} ms (incl. 120 ms debounce)`);
     expect(filterMs).toBeLessThan(10_000);
-    await page.screenshot({ path: join(OUT, 'report-10k.png') });
+    await screenshot(page, 'report-10k.png');
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -1,22 +1,16 @@
-import { execFile } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeProject, REPO_ROOT } from '../helpers/cli.js';
+import { makeProject } from '../helpers/cli.js';
 import { commitFiles, initRepo } from '../helpers/git-repo.js';
 import { startOpenAIServer, type MockServer } from '../helpers/openai-server.js';
 import { WORDS, wordCases, wordPrompt } from '../helpers/word-suite.js';
 
-const exec = promisify(execFile);
-
 /** The user's file, loaded the way a user's program would: `promptgate/node` is the built dist/node.js. */
 type UserModule = typeof import('./api-user.js');
 
-const TSC = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-
-// dist/*.d.ts: emitted before the run when missing or stale (test/helpers/declarations.ts).
+// That this file type-checks against dist/*.d.ts is checked by `npm run typecheck` (test/types/check-dist.mjs).
 
 describe('a user\'s TypeScript file against the built package (promptgate/node)', () => {
   let server: MockServer;
@@ -42,11 +36,6 @@ describe('a user\'s TypeScript file against the built package (promptgate/node)'
     user = (await import('./api-user.js')) as UserModule;
   });
   afterAll(async () => server.close());
-
-  it('type-checks with tsc against dist/*.d.ts (one tsc run)', async () => {
-    const result = await exec(process.execPath, [TSC, '-p', join(REPO_ROOT, 'test', 'types', 'tsconfig.json')], { cwd: REPO_ROOT }).catch((error: { stdout: string; code: number }) => error);
-    expect('code' in result ? result.stdout : '').toBe('');
-  });
 
   it('runs in-process: run, then compare with a git baseline; the verdict, exit code and run record', async () => {
     let printed = '';

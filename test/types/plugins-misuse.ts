@@ -1,6 +1,6 @@
 /**
  * Plug-ins written wrong must not type-check (each line below is a compile error, asserted by
- * @ts-expect-error): compiled with plugins-user.ts against dist by plugins-types.test.ts.
+ * @ts-expect-error): compiled with plugins-user.ts against dist by test/types/check-dist.mjs (`npm run typecheck`).
  */
 import { defineConfig, defineGrader, defineProvider, defineReporter } from 'promptgate';
 

@@ -1,6 +1,6 @@
 /**
  * A user's plug-in file, as docs/plugins.md shows: one reporter, one provider, two graders.
- * test/types/plugins-types.test.ts type-checks it against the built package (dist) with one `tsc`;
+ * `npm run typecheck` (test/types/check-dist.mjs) type-checks it against the built package (dist) with one `tsc`;
  * test/e2e/plugins.test.ts copies it next to an eval.config.ts and runs the CLI with it.
  */
 import { writeFile } from 'node:fs/promises';
