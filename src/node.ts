@@ -1,7 +1,7 @@
 /**
  * `promptgate/node`: the CLI's workflows as functions (re-exports only, no logic; docs/api.md).
  * Each takes its options (the CLI's flags, camelCase) and a Context ({ cwd, env, stdout, stderr,
- * signal }) and returns a value: `{ ok: true, exitCode, verdict, … }` or, for bad input,
+ * signal, clock }) and returns a value: `{ ok: true, exitCode, verdict, … }` or, for bad input,
  * `{ ok: false, exitCode: 2, error: { code, message, file?, line?, … } }`. Nothing is thrown.
  */
 export { run, type RunOptions } from './api/run.js';
@@ -11,6 +11,7 @@ export { drift, type DriftOptions, type DriftOutcome, type DriftResult } from '.
 export { ci, type CiOptions, type CiOutcome, type CiResult } from './api/ci.js';
 export { readRun } from './run-record/read.js';
 export type { Context } from './api/context.js';
+export type { Clock } from './runner/clock.js';
 export type { CommonOptions } from './api/options.js';
 export type { ApiError, ApiErrorCode, Failure, RunOutcome, RunResult, Verdict } from './api/result.js';
 

@@ -117,6 +117,7 @@ export async function ci(options: CiOptions = {}, context: Context = {}): Promis
         command: 'ci',
         stderr: err,
         env,
+        clock: ctx.clock,
         missingBaseline: 'absent',
       });
     } finally {

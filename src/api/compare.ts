@@ -46,7 +46,7 @@ export async function compare(options: CompareOptions, context: Context = {}): P
     const plans = (await resolveSuites(config, { only: options.suites ?? [], models: options.models, repeat: adaptive?.startRepeats ?? options.repeat, orphans: true })).filter((plan) => plan.caseFiles.length > 0);
     if (plans.length === 0) throw inputError('SELECTION_EMPTY', 'no suite has cases to compare');
     const reporters = await createReporters(config.reporters, { rootDir: config.rootDir, stream: ctx.stdout, stderr: ctx.stderr, env: ctx.env });
-    const result = await runComparison({ config, plans, options, reporters, signal: signalOf(ctx), command: 'compare', stderr: ctx.stderr, env: ctx.env });
+    const result = await runComparison({ config, plans, options, reporters, signal: signalOf(ctx), command: 'compare', stderr: ctx.stderr, env: ctx.env, clock: ctx.clock });
     return outcomeOf(result);
   });
 }

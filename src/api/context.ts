@@ -1,8 +1,10 @@
+import type { Clock } from '../runner/clock.js';
+
 /**
  * The world an API call sees (promptgate/node): where the project is, the environment, where
- * output goes, and how it is interrupted. Below the API, paths, API keys, CI detection and output
- * come from the context, so two calls in one process with different contexts do not see each
- * other's. Still per process: colour (picocolors decides once), git's own environment (PATH,
+ * output goes, how it is interrupted, and (for tests) the time rate limits and retry waits run
+ * on. Below the API, paths, API keys, CI detection and output come from the context, so two calls
+ * in one process with different contexts do not see each other's. Still per process: colour (picocolors decides once), git's own environment (PATH,
  * HOME, GIT_*), and the runtime/ library, which is not part of this contract.
  */
 export interface Context {
@@ -21,6 +23,12 @@ export interface Context {
   stderr?: NodeJS.WritableStream;
   /** Aborting it stops scheduling and abandons calls in flight; finished work is kept (status `interrupted`, exit 130). */
   signal?: AbortSignal;
+  /**
+   * Time for rate limits and retry waits (the rpm/tpm windows, backoff, Retry-After); for tests.
+   * Attempt timeouts and recorded latencies stay real time.
+   * @default the system clock
+   */
+  clock?: Clock;
 }
 
 export interface ResolvedContext {
@@ -29,6 +37,8 @@ export interface ResolvedContext {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   signal?: AbortSignal;
+  /** Absent: the system clock (runner/clock.ts). */
+  clock?: Clock;
 }
 
 /** The defaults of Context, applied once at the API's edge. */
@@ -39,6 +49,7 @@ export function resolveContext(context: Context = {}): ResolvedContext {
     stdout: context.stdout ?? process.stdout,
     stderr: context.stderr ?? process.stderr,
     ...(context.signal ? { signal: context.signal } : {}),
+    ...(context.clock ? { clock: context.clock } : {}),
   };
 }
 

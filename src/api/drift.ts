@@ -75,6 +75,7 @@ export async function drift(options: DriftOptions, context: Context = {}): Promi
         command: 'drift',
         stderr: err,
         env,
+        clock: ctx.clock,
         extend: (engine) => ({ drift: collector.report({ stored, storedFile, reported: engine.summary.modelsReported }) }),
       });
     } finally {

@@ -42,6 +42,7 @@ export async function run(options: RunOptions = {}, context: Context = {}): Prom
       warn: (line) => ctx.stderr.write(`${line}\n`),
       stderr: ctx.stderr,
       env: ctx.env,
+      clock: ctx.clock,
       decide: (engine) => ({ gate: decideRunFloor(engine.summary.rows, engine.summary.totals, config.gate) }),
     });
     return outcomeOf(result);

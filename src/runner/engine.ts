@@ -18,10 +18,10 @@ import { summariseRepeats } from '../run-record/status.js';
 import { CALLS_FILE, CASES_PARTIAL_FILE, openLineLog } from '../run-record/writer.js';
 import type { CallRecord, CaseResult, RepeatOutcome, Side, SideResult } from '../run-record/types.js';
 import { keyOfCall, makeCall, type CallContext, type CallInput, type CallServices } from './call.js';
+import type { Clock } from './clock.js';
 import type { SuitePlan } from './plan.js';
 import { createFailFast } from './fail-fast.js';
 import { createProviders } from './providers.js';
-import { rateWindowMs } from './rate-limit.js';
 import { createScheduler, type ModelLimits } from './schedule.js';
 import { inShard, matchesFilter, type Shard } from './select.js';
 import { createSamplingTally, drawsFresh, isNoisy, type SamplingPolicy, type SamplingTally } from './sampling.js';
@@ -61,8 +61,10 @@ export interface EngineInput {
   reporters: Reporter[];
   /** Expected number of eval calls, for progress. */
   totalCalls?: number;
-  /** Where API keys (and the test-only PROMPTGATE_RATE_WINDOW_MS) are read from. @default process.env */
+  /** Where API keys are read from. @default process.env */
   env?: NodeJS.ProcessEnv;
+  /** The time rate limits and retry waits run on (Context.clock). @default systemClock */
+  clock?: Clock;
   /**
    * Adaptive repeats (compare / ci): round 1 runs every case at its plan's `repeat` (the design's
    * startRepeats), then the gate plans each next round (runner/adaptive-rounds.ts).
@@ -111,7 +113,7 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
     guard: createFailFast(config.models, (stop) => notify({ kind: 'model-stopped', ...stop })),
     onWait: (wait) => notify({ kind: 'wait', ...wait }),
     onWaitEnd: (id) => notify({ kind: 'wait-end', id }),
-    rateWindowMs: rateWindowMs(input.env),
+    clock: input.clock,
   });
   let done = 0;
   const progress = { total: input.totalCalls };

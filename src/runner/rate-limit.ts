@@ -1,3 +1,5 @@
+import { systemClock, type Clock } from './clock.js';
+
 /**
  * Sliding-window limiter for requests per minute and tokens per minute. Every attempt (retries
  * too) takes a permit, so the limits hold over the whole run.
@@ -22,17 +24,11 @@ export interface RatePermit {
   release(): void;
 }
 
-/** The window, 60 s. PROMPTGATE_RATE_WINDOW_MS shortens it: a hook for tests only, not a setting. */
-export function rateWindowMs(env: NodeJS.ProcessEnv = process.env): number {
-  const value = Number(env.PROMPTGATE_RATE_WINDOW_MS);
-  return Number.isFinite(value) && value > 0 ? value : 60_000;
-}
+/** The window: a minute, as the providers count rpm and tpm. */
+const WINDOW_MS = 60_000;
 
-export function createRateLimiter(
-  limits: { rpm?: number; tpm?: number },
-  now: () => number = Date.now,
-  windowMs: number = rateWindowMs(),
-): RateLimiter | undefined {
+/** `clock`: the time the window and the waits for room run on (a test's own, else the system's). */
+export function createRateLimiter(limits: { rpm?: number; tpm?: number }, clock: Clock = systemClock): RateLimiter | undefined {
   const { rpm, tpm } = limits;
   if (!rpm && !tpm) return undefined;
   // Finished requests by finish time; `pending` permits are taken and not finished.
@@ -44,7 +40,7 @@ export function createRateLimiter(
   let wake: (() => void) | undefined;
 
   const prune = (t: number) => {
-    while (sent.length && sent[0].at <= t - windowMs) sentTokens -= sent.shift()!.tokens;
+    while (sent.length && sent[0].at <= t - WINDOW_MS) sentTokens -= sent.shift()!.tokens;
   };
   const changed = () => {
     wake?.();
@@ -53,7 +49,7 @@ export function createRateLimiter(
 
   const take = async (tokens: number, signal?: AbortSignal): Promise<RatePermit> => {
     for (;;) {
-      const t = now();
+      const t = clock.now();
       prune(t);
       const used = sent.length + pending;
       const rpmOk = !rpm || used < rpm;
@@ -65,7 +61,7 @@ export function createRateLimiter(
         return permitOf(tokens);
       }
       // Room comes back when the oldest finished request leaves the window, or a permit finishes or is given back.
-      await waitFor(sent.length ? Math.max(1, sent[0].at + windowMs - t) : undefined, signal);
+      await waitFor(sent.length ? Math.max(1, sent[0].at + WINDOW_MS - t) : undefined, signal);
     }
   };
 
@@ -81,7 +77,7 @@ export function createRateLimiter(
     return {
       finish() {
         if (!close()) return;
-        sent.push({ at: now(), tokens });
+        sent.push({ at: clock.now(), tokens });
         sentTokens += tokens;
         changed();
       },
@@ -91,22 +87,33 @@ export function createRateLimiter(
     };
   };
 
+  // Until `ms` of the clock's time pass (none: until woken), `changed()` wakes it, or `signal` aborts.
   const waitFor = (ms: number | undefined, signal?: AbortSignal) =>
     new Promise<void>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'));
-      const done = () => {
-        if (timer) clearTimeout(timer);
+      // Ends the clock's sleep when the wait ends another way.
+      const timer = ms === undefined ? undefined : new AbortController();
+      const end = () => {
+        timer?.abort();
         signal?.removeEventListener('abort', onAbort);
+        if (wake === done) wake = undefined;
+      };
+      const done = () => {
+        end();
         resolve();
       };
-      const onAbort = () => {
-        if (timer) clearTimeout(timer);
-        wake = undefined;
-        reject(signal!.reason ?? new Error('aborted'));
+      const fail = (error: unknown) => {
+        end();
+        reject(error);
       };
-      const timer = ms === undefined ? undefined : setTimeout(done, ms);
+      const onAbort = () => fail(signal!.reason ?? new Error('aborted'));
       wake = done;
       signal?.addEventListener('abort', onAbort, { once: true });
+      if (ms !== undefined) {
+        clock.sleep(ms, timer!.signal).then(done, (error: unknown) => {
+          if (!timer!.signal.aborted) fail(error);
+        });
+      }
     });
 
   return {
@@ -132,19 +139,4 @@ export function createRateLimiter(
       }
     },
   };
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'));
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason ?? new Error('aborted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { manualClock } from '../../test/helpers/manual-clock.js';
 import type { ProviderResult } from '../providers/types.js';
 import { createScheduler, type RetryWait } from './schedule.js';
 
@@ -92,6 +93,54 @@ describe('scheduler', () => {
     });
     expect(outcome.result.ok).toBe(true);
     expect(times[1] - times[0]).toBeGreaterThanOrEqual(190);
+  });
+
+  it('waits for Retry-After on the injected clock, not on a timer of its own', async () => {
+    const controller = new AbortController();
+    const clock = manualClock();
+    const scheduler = createScheduler({
+      concurrency: 1,
+      models: { m: { timeoutMs: 1000, maxRetries: 1 } },
+      signal: controller.signal,
+      backoffBaseMs: 1,
+      clock,
+    });
+    const times: number[] = [];
+    const outcome = scheduler.run('m', async () => {
+      times.push(clock.now());
+      return times.length === 1 ? fail('rate_limited', true, 5_000) : ok();
+    });
+    await clock.advance(4_999);
+    expect(times).toEqual([0]);
+    expect(clock.sleeps).toEqual([5_000]);
+    await clock.advance(1);
+    expect((await outcome).result.ok).toBe(true);
+    expect(times).toEqual([0, 5_000]);
+  });
+
+  it("holds a model's rpm on the injected clock, for retries too", async () => {
+    const controller = new AbortController();
+    const clock = manualClock();
+    const scheduler = createScheduler({
+      concurrency: 4,
+      models: { m: { timeoutMs: 1000, maxRetries: 1, rpm: 2 } },
+      signal: controller.signal,
+      backoffBaseMs: 1,
+      random: () => 0,
+      clock,
+    });
+    const times: number[] = [];
+    // The first attempt is refused with "retry now": its retry still waits for room in the window.
+    const outcomes = Promise.all([0, 1].map((i) => scheduler.run('m', async () => {
+      times.push(clock.now());
+      return i === 0 && times.length === 1 ? fail('rate_limited', true, 0) : ok();
+    })));
+    await clock.advance(59_999);
+    expect(times).toEqual([0, 0]);
+    await clock.advance(1);
+    const done = await outcomes;
+    expect(done.map((o) => [o.result.ok, o.attempts])).toEqual([[true, 2], [true, 1]]);
+    expect(times).toEqual([0, 0, 60_000]);
   });
 
   it('turns a call past the timeout into a retryable timeout error', async () => {

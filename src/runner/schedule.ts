@@ -2,7 +2,8 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import { DEFAULT_MAX_CALL_MS, DEFAULT_MAX_RETRY_WAIT_MS } from '../config/defaults.js';
 import { truncate } from '../providers/failure.js';
 import type { ProviderFailure, ProviderResult } from '../providers/types.js';
-import { createRateLimiter, sleep, type RateLimiter, type RatePermit } from './rate-limit.js';
+import { systemClock, type Clock } from './clock.js';
+import { createRateLimiter, type RateLimiter, type RatePermit } from './rate-limit.js';
 
 export interface ModelLimits {
   /** Requests in flight for this model at most. */
@@ -54,8 +55,8 @@ export interface SchedulerOptions {
   /** A wait before a retry starts / ends (progress). */
   onWait?(wait: RetryWait): void;
   onWaitEnd?(id: number): void;
-  /** The rpm/tpm window (ms). @default rateWindowMs() */
-  rateWindowMs?: number;
+  /** The time the rpm/tpm windows and the retry waits run on. @default systemClock */
+  clock?: Clock;
 }
 
 export interface ScheduledOutcome {
@@ -87,6 +88,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const base = options.backoffBaseMs ?? 500;
   const cap = options.backoffMaxMs ?? 30_000;
   const random = options.random ?? Math.random;
+  const clock = options.clock ?? systemClock;
   let inFlight = 0;
   let waitIds = 0;
   // The controllers of attempts in flight: one listener on the run's signal aborts them all.
@@ -102,7 +104,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       entry = {
         config,
         limit: config.concurrency && config.concurrency < options.concurrency ? pLimit(config.concurrency) : undefined,
-        rate: createRateLimiter({ rpm: config.rpm, tpm: config.tpm }, undefined, options.rateWindowMs),
+        rate: createRateLimiter({ rpm: config.rpm, tpm: config.tpm }, clock),
       };
       modelLimits.set(model, entry);
     }
@@ -207,7 +209,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         const id = ++waitIds;
         options.onWait?.({ id, model, ms: wait, ...(asked > wait ? { requestedMs: asked } : {}), reason: reasonOf(error) });
         try {
-          await sleep(wait, options.signal);
+          await clock.sleep(wait, options.signal);
         } catch {
           return { ...outcome, attempts };
         } finally {

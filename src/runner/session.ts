@@ -8,6 +8,7 @@ import { preloadSdks } from '../providers/preload.js';
 import type { Reporter } from '../reporters/types.js';
 import type { Comparison, DriftReport, GateVerdict, RunHeader, SelectionRecord } from '../run-record/types.js';
 import { ensureRunDir } from '../run-record/writer.js';
+import type { Clock } from './clock.js';
 import { runEngine, type EngineResult, type SuiteRun } from './engine.js';
 import { finalizeRun } from './finalize.js';
 import { loadResumeState } from './resume.js';
@@ -53,6 +54,8 @@ export interface SessionInput {
   stderr?: NodeJS.WritableStream;
   /** Where API keys are read from. @default process.env */
   env?: NodeJS.ProcessEnv;
+  /** The time rate limits and retry waits run on (Context.clock). @default systemClock */
+  clock?: Clock;
 }
 
 export interface SessionResult {
@@ -131,6 +134,7 @@ export async function runSession(input: SessionInput): Promise<SessionResult> {
     reporters: input.reporters,
     totalCalls,
     env: input.env,
+    clock: input.clock,
     ...(input.adaptive ? { adaptive: input.adaptive } : {}),
   });
   const { comparison, drift, gate: decided } = input.decide(engine);

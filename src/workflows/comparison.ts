@@ -6,6 +6,7 @@ import type { ResolvedAdaptive, ResolvedConfig } from '../config/types.js';
 import { inputError } from '../errors.js';
 import type { Reporter } from '../reporters/types.js';
 import type { ComparisonSideInfo, ComparisonSidePrompt, RunHeader } from '../run-record/types.js';
+import type { Clock } from '../runner/clock.js';
 import type { EngineResult, SuiteRun } from '../runner/engine.js';
 import type { SuitePlan } from '../runner/plan.js';
 import { shardOption } from '../runner/select.js';
@@ -51,6 +52,8 @@ export async function runComparison(input: {
   command: string;
   stderr: NodeJS.WritableStream;
   env: NodeJS.ProcessEnv;
+  /** The time rate limits and retry waits run on (Context.clock). @default systemClock */
+  clock?: Clock;
   /** drift: more run.json header fields, decided with the comparison (after every case is done). */
   extend?: (engine: EngineResult) => Pick<RunHeader, 'drift'>;
   /**
@@ -100,6 +103,7 @@ export async function runComparison(input: {
     warn: (line) => stderr.write(`${line}\n`),
     stderr,
     env: input.env,
+    clock: input.clock,
     decide: (engine) => {
       // Adaptive: the last look decided (round 1 for the mean test, every repeat for the per-case test, at the design's alphas).
       const last = engine.adaptive?.last;

@@ -12,6 +12,7 @@ import {
   run,
   type ApiError,
   type CaseResult,
+  type Clock,
   type CompareOptions,
   type Context,
   type ErrorCode,
@@ -59,3 +60,7 @@ export function describeFailure(result: RunResult | Failure): string | undefined
 
 /** The other entry points, typed (not run here). */
 export const others = { check, drift } satisfies Record<string, (options: never, context?: Context) => Promise<{ ok: boolean; exitCode: number }>>;
+
+/** A test's own time for rate limits and retry waits (Context.clock): here, one where no wait takes any time. */
+const instant: Clock = { now: () => 0, sleep: async (_ms, signal) => signal?.throwIfAborted() };
+export const instantContext: Context = { clock: instant };
