@@ -47,7 +47,7 @@ export async function reportCommand(runPath: string, flags: ReportFlags, io: Io)
     const stored = await openStoredRun(resolve(io.cwd, runPath), { check: true });
     const runDir = stored.dir;
     const names = flags.reporter?.length ? flags.reporter : ['html' as const];
-    const reporters = await createReporters(names, { progress: false, stream: out, stderr: io.stderr });
+    const reporters = await createReporters(names, { rootDir: io.cwd, progress: false, stream: out, stderr: io.stderr });
     const written: string[] = [];
     for (const reporter of reporters) {
       const files = await reporter.onRunEnd?.(stored.header, () => stored.cases(), runDir);

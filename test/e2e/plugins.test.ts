@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, makeProject, runCli } from '../helpers/cli.js';
+import { REPO_ROOT, makeProject, runCli, type CliResult } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type MockServer } from '../helpers/openai-server.js';
 import { readCalls, readRun, runFolders } from '../helpers/runs.js';
@@ -15,6 +16,22 @@ import { readCalls, readRun, runFolders } from '../helpers/runs.js';
  */
 
 const ENV = { TEST_OPENAI_KEY: 'sk-plugins-e2e' };
+/**
+ * The CLI in this process. The config reads process.env.ECHO_ID itself (as a user's config may), so
+ * it is set on the process for the call and put back after. The first run is the spawned CLI.
+ */
+async function inProcess(args: string[], cwd: string, echoId?: string): Promise<CliResult> {
+  const saved = process.env.ECHO_ID;
+  if (echoId === undefined) delete process.env.ECHO_ID;
+  else process.env.ECHO_ID = echoId;
+  try {
+    return await runCliInProcess(args, { cwd, env: ENV });
+  } finally {
+    if (saved === undefined) delete process.env.ECHO_ID;
+    else process.env.ECHO_ID = saved;
+  }
+}
+
 const ANSWERS: Record<string, string> = { short: 'Two words', long: 'This answer has far too many words', polite: 'Yes please' };
 
 describe('plug-ins from a user file', () => {
@@ -60,10 +77,11 @@ export default defineConfig({
   afterAll(() => server.close());
 
   it('a reporter module writes its file, named graders grade (a throwing one is an error, never a pass), a custom provider answers', async () => {
-    const check = await runCli(['check'], { cwd: dir, env: ENV });
+    const check = await inProcess(['check'], dir);
     expect(check.stderr).toBe('');
     expect(check.code).toBe(0);
 
+    // The built CLI in a child process: plug-ins loaded by the bundle, as a user runs it.
     const result = await runCli(['run'], { cwd: dir, env: ENV });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(3);
@@ -111,11 +129,11 @@ export default defineConfig({
   it('two custom providers with different ids never share cached answers, under the same model entry and code', async () => {
     const before = (await runFolders(dir)).length;
     // The same entry, now answered by echo-b (same factory, same code): nothing cached may be served.
-    const b = await runCli(['run', 'echo', '--reporter', 'json', '--reporter', './plugins.ts'], { cwd: dir, env: { ...ENV, ECHO_ID: 'echo-b' } });
+    const b = await inProcess(['run', 'echo', '--reporter', 'json', '--reporter', './plugins.ts'], dir, 'echo-b');
     expect(b.stderr).toBe('');
     expect(b.code).toBe(0);
     // Back to echo-a: its answers come from the cache (so the cache was on for echo-b too).
-    const a = await runCli(['run', 'echo'], { cwd: dir, env: { ...ENV, ECHO_ID: 'echo-a' } });
+    const a = await inProcess(['run', 'echo'], dir, 'echo-a');
     expect(a.code, a.stderr).toBe(0);
 
     const folders = (await runFolders(dir)).slice(before);
@@ -133,7 +151,7 @@ export default defineConfig({
     // `--reporter ./plugins.ts` loaded the same factory from the project root, without options.
     expect(await readFile(join(folders[0], 'summary.txt'), 'utf8')).toBe('run: 2 cases (root known)\necho/e1 on local: pass\necho/e2 on local: pass\n');
     // `report --reporter <module>` runs its onRunEnd on a stored run (no case results stream by: only the count).
-    const report = await runCli(['report', folders[1], '--reporter', './plugins.ts'], { cwd: dir, env: ENV });
+    const report = await inProcess(['report', folders[1], '--reporter', './plugins.ts'], dir);
     expect(report.stderr).toBe('');
     expect(report.stdout).toBe(`${join(folders[1], 'summary.txt')}\n`);
     expect(await readFile(join(folders[1], 'summary.txt'), 'utf8')).toBe('run: 2 cases (root known)\n');

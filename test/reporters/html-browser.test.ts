@@ -79,8 +79,16 @@ describe.skipIf(!run)('report.html in Chromium', () => {
     await browser?.close();
   });
 
+  /**
+   * One page for the whole file, navigated anew by each test (a fresh document: nothing carries
+   * over, the report keeps no state in storage), since a new page costs a new renderer process.
+   * The listeners are the current test's only.
+   */
+  let shared: Page | undefined;
   async function open(url: string): Promise<Watched> {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    shared ??= await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const page = shared;
+    for (const event of ['dialog', 'pageerror', 'console', 'request'] as const) page.removeAllListeners(event);
     const watched: Watched = { page, dialogs: [], errors: [] };
     page.on('dialog', (dialog) => {
       watched.dialogs.push(dialog.message());
@@ -126,7 +134,6 @@ describe.skipIf(!run)('report.html in Chromium', () => {
     await expect(rows.count()).resolves.toBe(61);
     expect(dialogs).toEqual([]);
     expect(errors).toEqual([]);
-    await page.close();
   });
 
   it('opens a case with both outputs and a word diff', async () => {
@@ -150,7 +157,6 @@ describe.skipIf(!run)('report.html in Chromium', () => {
     await detail.waitFor({ state: 'hidden' });
     expect(dialogs).toEqual([]);
     expect(errors).toEqual([]);
-    await page.close();
   });
 
   it('narrows rows by search over ids, descriptions, variables and outputs', async () => {
@@ -168,7 +174,6 @@ describe.skipIf(!run)('report.html in Chromium', () => {
     await expect.poll(() => rows.count()).toBe(0);
     await expect(page.getByTestId('empty').isVisible()).resolves.toBe(true);
     expect(errors).toEqual([]);
-    await page.close();
   });
 
   it('shows hostile text literally and runs none of it', async () => {
@@ -190,7 +195,6 @@ describe.skipIf(!run)('report.html in Chromium', () => {
     await page.waitForTimeout(300);
     expect(dialogs).toEqual([]);
     expect(errors).toEqual([]);
-    await page.close();
   });
 
   it('shows what drift found: changed model versions, changed outputs and new errors, hostile text as text', async () => {
@@ -204,7 +208,6 @@ describe.skipIf(!run)('report.html in Chromium', () => {
     await screenshot(page, 'report-drift.png', true);
     expect(dialogs).toEqual([]);
     expect(errors).toEqual([]);
-    await page.close();
   });
 
   it('shows a plain run without comparison filters, and filters failing cases', async () => {
@@ -225,7 +228,6 @@ describe.skipIf(!run)('report.html in Chromium', () => {
     await screenshot(page, 'report-run.png', true);
     expect(dialogs).toEqual([]);
     expect(errors).toEqual([]);
-    await page.close();
   });
 
   it('with repeats: a flaky section and a Flaky filter list the flakiest cases first; a case shows its repeats passed', async () => {
@@ -247,7 +249,6 @@ describe.skipIf(!run)('report.html in Chromium', () => {
     await screenshot(page, 'report-repeats.png', true);
     expect(dialogs).toEqual([]);
     expect(errors).toEqual([]);
-    await page.close();
   });
 
   it('stays usable with 10,000 cases: pages of 200 rows, filtering completes', async () => {
@@ -269,6 +270,5 @@ describe.skipIf(!run)('report.html in Chromium', () => {
     expect(filterMs).toBeLessThan(10_000);
     await screenshot(page, 'report-10k.png');
     expect(errors).toEqual([]);
-    await page.close();
   });
 });
