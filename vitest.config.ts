@@ -39,6 +39,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // The built CLI (dist/bundle/main.js, which runCliInProcess imports) is loaded by Node itself, not
+    // transformed and evaluated module by module by vitest.
+    server: { deps: { external: [/\/dist\//] } },
     sequence: { sequencer: SlowFirstSequencer },
     // One worker per core, at least 2: several e2e files mostly wait on a local server or a child.
     maxWorkers: Math.max(2, availableParallelism()),

@@ -5,6 +5,14 @@ import type { Context } from '../api/context.js';
 import type { CliRuntime } from './runtime.js';
 
 /**
+ * What bin.ts wraps main() in, from the same module instance: the test harness that runs the
+ * bundled main() in-process (test/helpers/cli-in-process.ts) guards its streams with these, and
+ * the guard recognises its own workflow-command writes only within one module instance.
+ * @public
+ */
+export { escapeControlChars, guardOutput } from '../util/output-guard.js';
+
+/**
  * Entry of the `promptgate` command: `argv` as process.argv (node, script, args…), run in
  * `context` (defaults: the process's cwd, env and streams; no signal: SIGINT / SIGTERM interrupt a
  * run). Returns the exit code; never sets process.exitCode or exits (bin.ts does). Command modules

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { check, compare, run, type Context } from '../../src/node.js';
+import { check, compare, run, type Context } from 'promptgate/node';
 import { makeProject } from '../helpers/cli.js';
 import { startOpenAIServer, type MockServer } from '../helpers/openai-server.js';
 import { wordCases, wordPrompt } from '../helpers/word-suite.js';

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run, type Clock } from '../../src/node.js';
+import { run, type Clock } from 'promptgate/node';
 import { makeProject } from '../helpers/cli.js';
 import { scaledClock } from '../helpers/fast-clock.js';
 import { textOf } from '../helpers/mock-server.js';

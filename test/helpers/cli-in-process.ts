@@ -1,7 +1,16 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { main } from '../../src/cli/main.js';
-import { escapeControlChars, guardOutput } from '../../src/util/output-guard.js';
-import type { CliResult } from './cli.js';
+import { REPO_ROOT, type CliResult } from './cli.js';
+
+/**
+ * main() from the built bundle (dist/bundle/main.js, next to bin.js: the code the spawned CLI and
+ * users run, which `npm test` builds first). Node loads it natively (vitest.config.ts keeps dist/
+ * external): the CLI's few hundred modules are not transformed and evaluated by vitest per worker.
+ */
+const BUNDLED_MAIN = join(REPO_ROOT, 'dist', 'bundle', 'main.js');
+if (!existsSync(BUNDLED_MAIN)) throw new Error(`${BUNDLED_MAIN} is missing: run \`npm run build:test\` (npm test does) before vitest`);
+const { main, guardOutput, escapeControlChars } = (await import(BUNDLED_MAIN)) as typeof import('../../src/cli/main.js');
 
 /** A stream that keeps what is written to it (synchronously: `text` is complete when a write returns). */
 function captureStream(): { stream: NodeJS.WriteStream; text(): string } {
@@ -26,7 +35,7 @@ const SGR = /\u001b\[[0-9;]*m/g;
  * runCli gives a child: `cwd`, and `env` over the process's with CI=true, NO_COLOR=1 and FORCE_COLOR=0
  * (colour codes are stripped: picocolors decides colour once per process, not per call). No
  * SIGINT handler is installed: abort `signal` to interrupt. Same result shape as runCli (`signal`
- * is always null): exit code, stdout, stderr. Source modules are used: no build is needed.
+ * is always null): exit code, stdout, stderr. The bundle is used: run `npm run build:test` after changing src/.
  */
 export async function runCliInProcess(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<CliResult> {
   const stdout = captureStream();
