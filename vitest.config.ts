@@ -9,18 +9,22 @@ import { defineConfig } from 'vitest/config';
 const ISOLATED = ['test/providers/lazy-sdk.test.ts'];
 
 /**
- * Files that take the longest wall time (a browser, signals and resumes, fault and rate-limit runs
- * that mostly wait): started first, so none of them is left running alone at the end. vitest
+ * Files that take the longest wall time, started first so none is left running alone at the end;
+ * those that mostly wait (resume's signals, faults' timeouts, rate-limit's windows) alternate with
+ * ones that keep a core busy, so two waiting files rarely hold both workers. vitest
  * orders by the last run's durations when it has them (node_modules/.vite); a fresh clone has none.
  */
 const SLOW_FIRST = [
   'test/reporters/html-browser.test.ts',
   'test/e2e/resume.test.ts',
+  'test/e2e/bad-input.test.ts',
   'test/e2e/faults.test.ts',
+  'src/graders/regex-differential.test.ts',
   'test/e2e/rate-limit.test.ts',
-  'test/e2e/attribution.test.ts',
   'test/e2e/ci.test.ts',
+  'test/e2e/attribution.test.ts',
   'test/e2e/compare.test.ts',
+  'test/e2e/adaptive.test.ts',
 ];
 
 class SlowFirstSequencer extends BaseSequencer {
