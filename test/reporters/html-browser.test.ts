@@ -69,7 +69,7 @@ describe.skipIf(!run)('report.html in Chromium', () => {
     const driftFile = join(OUT, 'report-drift.html');
     await writeFile(driftFile, await renderHtml(drift, streamOf(drift.cases)));
     driftUrl = pathToFileURL(driftFile).href;
-    const big = makeRun({ cases: 10_000, models: ['gpt-4o-mini', 'claude-haiku', 'llama-3'], outputWords: 60 });
+    const big = makeRun({ cases: 10_000, models: ['gpt-4o-mini', 'claude-haiku', 'llama-3'] });
     const bigFile = join(OUT, 'report-10k.html');
     await writeFile(bigFile, await renderHtml(big, streamOf(big.cases)));
     bigUrl = pathToFileURL(bigFile).href;
