@@ -43,6 +43,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // One temporary folder per run, removed at the end: the tests leave nothing in the system's.
+    globalSetup: ['test/helpers/temp-root.ts'],
     // The built CLI (dist/bundle/main.js, which runCliInProcess imports) is loaded by Node itself, not
     // transformed and evaluated module by module by vitest.
     server: { deps: { external: [/\/dist\//] } },
