@@ -18,7 +18,7 @@ import { readCalls, readRun, runFolders } from '../helpers/runs.js';
  * calls and ends with the same result as an uninterrupted run. Also: run.json survives SIGKILL.
  */
 
-const CASES = 30;
+const CASES = 40;
 const REPEAT = 2;
 /** Every 5th case is graded by the judge; every 9th expects what the model never says. */
 const JUDGED = Array.from({ length: CASES }, (_, i) => i).filter((i) => i % 5 === 0).length;
@@ -36,12 +36,12 @@ function respond(request: IncomingChat): Reply {
     const token = /"verdict_token": "([0-9a-f]+)"/.exec(system)?.[1] ?? 'none';
     const output = JSON.parse(/\n(".*")\n/.exec(lastUser(request))?.[1] ?? '""') as string;
     const pass = output === output.toUpperCase();
-    return { content: JSON.stringify({ pass, score: pass ? 1 : 0, reason: pass ? 'shouted' : 'not shouted', verdict_token: token }), delayMs: 8 };
+    return { content: JSON.stringify({ pass, score: pass ? 1 : 0, reason: pass ? 'shouted' : 'not shouted', verdict_token: token }), delayMs: 20 };
   }
   const text = lastUser(request);
   const word = /Shout (w\d+)/.exec(text)?.[1] ?? '?';
   const whisper = text.endsWith('!') && Number(word.slice(1)) % 7 === 0;
-  return { content: whisper ? word : word.toUpperCase(), delayMs: 8 };
+  return { content: whisper ? word : word.toUpperCase(), delayMs: 20 };
 }
 
 const csv = [
@@ -131,7 +131,7 @@ describe('interrupting and resuming a run', () => {
   it.each(['SIGINT', 'SIGTERM'] as const)('%s: exit 130 and an interrupted run.json; --resume makes only the missing calls and ends equal', async (signal) => {
     const dir = await makeProject(files(server.url));
     server.reset();
-    const interrupted = await interruptAfter(server, ['run'], dir, signal, 20);
+    const interrupted = await interruptAfter(server, ['run'], dir, signal, 16);
     expect(interrupted.code, interrupted.stderr).toBe(130);
     expect(interrupted.stderr).toContain(`${signal} received`);
     const firstCount = server.count;
@@ -190,7 +190,7 @@ describe('interrupting and resuming a run', () => {
 
     const dir = await makeRepo();
     server.reset();
-    const interrupted = await interruptAfter(server, ['compare', '--baseline', 'HEAD'], dir, 'SIGINT', 40);
+    const interrupted = await interruptAfter(server, ['compare', '--baseline', 'HEAD'], dir, 'SIGINT', 32);
     expect(interrupted.code, interrupted.stderr).toBe(130);
     const [runDir] = await runFolders(dir);
     expect((await readRun(runDir)).status).toBe('interrupted');
