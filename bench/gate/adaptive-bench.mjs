@@ -18,21 +18,16 @@
  * Runs the TypeScript sources through jiti. Usage: `node bench/gate/adaptive-bench.mjs [--seed N]
  * [--compares N] [--only id,id] [--difficulty beta73|arcsine]`. Exits 0 whatever the figures.
  */
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createJiti } from 'jiti';
 import { formatShare, wilson } from './interval.mjs';
+import { DIFFICULTY, importSources, runFromCommandLine } from './simulation.mjs';
 
-const jiti = createJiti(import.meta.url);
-
-async function load() {
-  const [adaptive, gate, stats, defaults] = await Promise.all([
-    jiti.import(fileURLToPath(new URL('../../src/compare/adaptive.ts', import.meta.url))),
-    jiti.import(fileURLToPath(new URL('../../src/compare/gate.ts', import.meta.url))),
-    jiti.import(fileURLToPath(new URL('../../src/compare/stats.ts', import.meta.url))),
-    jiti.import(fileURLToPath(new URL('../../src/config/defaults.ts', import.meta.url))),
-  ]);
-  return { ...adaptive, ...gate, ...stats, DEFAULT_GATE: defaults.DEFAULT_GATE };
-}
+const load = () =>
+  importSources(
+    new URL('../../src/compare/adaptive.ts', import.meta.url),
+    new URL('../../src/compare/gate.ts', import.meta.url),
+    new URL('../../src/compare/stats.ts', import.meta.url),
+    new URL('../../src/config/defaults.ts', import.meta.url),
+  );
 
 const PASS = { pass: true, score: 1, reason: '', assertions: [] };
 const FAIL = { pass: false, score: 0, reason: '', assertions: [] };
@@ -46,20 +41,6 @@ function sideOf(repeats) {
 
 function caseOf(unit, candidate, baseline) {
   return { ...sideOf(candidate), suite: unit.suite, model: unit.model, caseId: unit.caseId, tags: [], source: { file: 'sim.csv', line: 2 }, vars: {}, baseline: sideOf(baseline) };
-}
-
-const DIFFICULTY = {
-  beta73: (random) => beta(random, 0.7, 0.3),
-  arcsine: (random) => Math.sin((Math.PI * random.float()) / 2) ** 2,
-};
-
-/** Beta(a, b) with a, b < 1 by Jöhnk's method. */
-function beta(random, a, b) {
-  for (;;) {
-    const x = random.float() ** (1 / a);
-    const y = random.float() ** (1 / b);
-    if (x + y <= 1 && x + y > 0) return x / (x + y);
-  }
 }
 
 /** The units of one comparison with their pass chances. */
@@ -191,25 +172,4 @@ export async function runAdaptiveBench({ seed = 20240611, compares = 300, only, 
   return { seed, compares, rows, markdown, design };
 }
 
-function argument(name, fallback) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  try {
-    const seed = argument('seed', undefined);
-    const compares = argument('compares', undefined);
-    const only = argument('only', undefined);
-    const result = await runAdaptiveBench({
-      seed: seed && Number(seed),
-      compares: compares && Number(compares),
-      only: only?.split(','),
-      difficulty: argument('difficulty', 'beta73'),
-    });
-    console.log(result.markdown);
-  } catch (error) {
-    console.error(`adaptive bench could not run: ${error instanceof Error ? error.stack : String(error)}`);
-    process.exitCode = 1;
-  }
-}
+await runFromCommandLine(import.meta.url, 'adaptive bench', 'beta73', runAdaptiveBench);

@@ -17,20 +17,15 @@
  * `runGateBench()` is exported for bench/run.mjs. Exits 0 whatever the figures; 1 only when it
  * cannot run.
  */
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createJiti } from 'jiti';
+import { DIFFICULTY, importSources, runFromCommandLine } from './simulation.mjs';
 
-const jiti = createJiti(import.meta.url);
-
-async function load() {
-  const [gate, stats, defaults, floor] = await Promise.all([
-    jiti.import(fileURLToPath(new URL('../../src/compare/gate.ts', import.meta.url))),
-    jiti.import(fileURLToPath(new URL('../../src/compare/stats.ts', import.meta.url))),
-    jiti.import(fileURLToPath(new URL('../../src/config/defaults.ts', import.meta.url))),
-    jiti.import(fileURLToPath(new URL('../../src/compare/floor-test.ts', import.meta.url))),
-  ]);
-  return { ...gate, ...stats, ...floor, DEFAULT_GATE: defaults.DEFAULT_GATE };
-}
+const load = () =>
+  importSources(
+    new URL('../../src/compare/gate.ts', import.meta.url),
+    new URL('../../src/compare/stats.ts', import.meta.url),
+    new URL('../../src/config/defaults.ts', import.meta.url),
+    new URL('../../src/compare/floor-test.ts', import.meta.url),
+  );
 
 function side(random, p, repeats) {
   const outcomes = [];
@@ -47,17 +42,8 @@ function side(random, p, repeats) {
   return { promptId: 'sim', promptVersion: '1.0.0', promptHash: 'sim', status: passRate >= 0.5 ? 'pass' : 'fail', passRate, meanScore: passRate, repeats: outcomes };
 }
 
-/** U-shaped pass chance: the arcsine (Beta(½, ½)) distribution. */
-const arcsine = (random) => Math.sin((Math.PI * random.float()) / 2) ** 2;
-/** Skewed U-shaped pass chance, Beta(0.7, 0.3) as the end-to-end bench's server (Jöhnk's method: both parameters < 1). */
-const beta73 = (random) => {
-  for (;;) {
-    const u = random.float() ** (1 / 0.7);
-    const v = random.float() ** (1 / 0.3);
-    if (u + v <= 1 && u + v > 0) return u / (u + v);
-  }
-};
-let uShaped = arcsine;
+/** The U-shaped pass chance of a simulated case (`--difficulty`: arcsine unless beta73). */
+let uShaped = DIFFICULTY.arcsine;
 
 /**
  * One simulated comparison's cases. `suites` × `models` rows of `cases` cases; a case has one
@@ -147,7 +133,7 @@ function floorScenario(lib, seed, compares, { cases, repeats }) {
 
 /** Runs every scenario; returns the figures and a Markdown report. */
 export async function runGateBench({ seed = 20240601, compares = 400, only, difficulty = 'arcsine' } = {}) {
-  uShaped = difficulty === 'beta73' ? beta73 : arcsine;
+  uShaped = difficulty === 'beta73' ? DIFFICULTY.beta73 : DIFFICULTY.arcsine;
   const lib = await load();
   const gate = lib.DEFAULT_GATE;
   const started = performance.now();
@@ -217,20 +203,4 @@ export async function runGateBench({ seed = 20240601, compares = 400, only, diff
   return { seed, compares, seconds, rows, floorRows, disagreements, markdown };
 }
 
-function argument(name, fallback) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  try {
-    const seed = argument('seed', undefined);
-    const compares = argument('compares', undefined);
-    const only = argument('only', undefined);
-    const result = await runGateBench({ seed: seed && Number(seed), compares: compares && Number(compares), only: only?.split(','), difficulty: argument('difficulty', 'arcsine') });
-    console.log(result.markdown);
-  } catch (error) {
-    console.error(`gate bench could not run: ${error instanceof Error ? error.stack : String(error)}`);
-    process.exitCode = 1;
-  }
-}
+await runFromCommandLine(import.meta.url, 'gate bench', 'arcsine', runGateBench);
