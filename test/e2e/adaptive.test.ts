@@ -9,7 +9,7 @@ import { mulberry32 } from '../helpers/fault-plan.js';
 import { commitFiles, initRepo } from '../helpers/git-repo.js';
 import { textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type IncomingChat, type MockServer } from '../helpers/openai-server.js';
-import { readCalls, readRun, runFolders } from '../helpers/runs.js';
+import { readCalls, withNewRun } from '../helpers/runs.js';
 import { wordCases, wordPrompt } from '../helpers/word-suite.js';
 
 const OLD = 'Repeat the word in capitals.';
@@ -75,13 +75,9 @@ describe('compare --adaptive: more repeats only where draws disagree, within a b
   /** Runs compare, and returns the result, the new run folder and run.json, and the requests per word and side. */
   async function compare(args: string[]) {
     server.reset();
-    const before = (await runFolders(dir).catch(() => [])).length;
-    const result = await runCliInProcess(['compare', '--baseline', '@1.0.0', ...args], { cwd: dir });
-    const folders = await runFolders(dir).catch(() => []);
-    const runDir = folders.length > before ? folders[folders.length - 1] : undefined;
     const requests = (word: string, instruction: string) =>
       server.requests.filter((r) => textOf(r.messages.find((m) => m.role === 'user')?.content).trim() === word && textOf(r.messages.find((m) => m.role === 'system')?.content).includes(instruction)).length;
-    return { result, runDir, run: runDir ? await readRun(runDir) : undefined, requests };
+    return { ...(await withNewRun(dir, () => runCliInProcess(['compare', '--baseline', '@1.0.0', ...args], { cwd: dir }))), requests };
   }
 
   it('3 broken cases of 40 among noisy ones: the gate fails naming them, and the extra calls go to the cases whose draws disagree', async () => {

@@ -8,7 +8,7 @@ import { mulberry32 } from '../helpers/fault-plan.js';
 import { commitFiles, initRepo } from '../helpers/git-repo.js';
 import { textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type IncomingChat, type MockServer } from '../helpers/openai-server.js';
-import { readRun, runFolders } from '../helpers/runs.js';
+import { runFolders, withNewRun } from '../helpers/runs.js';
 import { WORDS, wordCases, wordPrompt } from '../helpers/word-suite.js';
 
 const OLD = 'Repeat the word in capitals.';
@@ -64,12 +64,9 @@ describe('compare draws noisy samples fresh; a cached baseline is an explicit ch
   /** Runs the CLI and returns the result, the new run's folder and run.json, and the requests each side sent. */
   async function compare(args: string[]) {
     server.reset();
-    const before = (await runFolders(dir).catch(() => [])).length;
-    const result = await runCliInProcess(['compare', ...args], { cwd: dir });
-    const folders = await runFolders(dir).catch(() => []);
-    const runDir = folders.length > before ? folders[folders.length - 1] : undefined;
+    const ran = await withNewRun(dir, () => runCliInProcess(['compare', ...args], { cwd: dir }));
     const sent = (instruction: string) => server.requests.filter((r) => textOf(r.messages.find((m) => m.role === 'system')?.content).includes(instruction)).length;
-    return { result, runDir, run: runDir ? await readRun(runDir) : undefined, baselineRequests: sent(OLD), candidateRequests: sent(NEW) };
+    return { ...ran, baselineRequests: sent(OLD), candidateRequests: sent(NEW) };
   }
 
   /** A verdict was reached (pass, fail, or inconclusive), not an input error or a run without one. */

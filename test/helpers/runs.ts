@@ -13,6 +13,18 @@ export async function readRun(runDir: string): Promise<RunFile> {
   return JSON.parse(await readFile(join(runDir, 'run.json'), 'utf8')) as RunFile;
 }
 
+/**
+ * Runs `command` (one CLI invocation in `projectDir`) and returns its result with the run folder it
+ * added and that run's run.json: both undefined when it added none (a refusal, exit 2).
+ */
+export async function withNewRun<T>(projectDir: string, command: () => Promise<T>): Promise<{ result: T; runDir?: string; run?: RunFile }> {
+  const before = (await runFolders(projectDir).catch(() => [])).length;
+  const result = await command();
+  const folders = await runFolders(projectDir).catch(() => []);
+  const runDir = folders.length > before ? folders[folders.length - 1] : undefined;
+  return { result, runDir, run: runDir ? await readRun(runDir) : undefined };
+}
+
 export async function readCalls(runDir: string): Promise<Array<Record<string, any>>> {
   const text = await readFile(join(runDir, 'calls.jsonl'), 'utf8');
   return text.split('\n').filter(Boolean).map((line) => JSON.parse(line));
