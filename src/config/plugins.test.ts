@@ -103,7 +103,7 @@ export default defineConfig({
   it('a factory that returns no reporter is refused when the reporters are made, before the run', async () => {
     const dir = project({ 'eval.config.mjs': "export default {\n  reporters: ['./r.mjs'],\n};\n", 'r.mjs': 'export default () => 7;\n' });
     const config = await loadConfig({ cwd: dir });
-    const error = await createReporters(config.reporters, { progress: false }).then(() => undefined, (thrown: unknown) => thrown);
+    const error = await createReporters(config.reporters, { rootDir: config.rootDir, progress: false }).then(() => undefined, (thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(PromptgateError);
     expect((error as PromptgateError).format()).toMatch(/^eval\.config\.mjs:2: reporters\[0\]: the factory exported by "\.\/r\.mjs" returned a number \(/);
   });

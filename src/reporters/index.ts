@@ -16,16 +16,16 @@ const FACTORIES: Record<ReporterName, (options: ReporterOptions) => Promise<Repo
 };
 
 /**
-/**
  * The reporters for one command, in order after the progress bar (or notices): built-ins by name,
  * custom ones from the resolved config (see config/plugins.ts). A string that is no built-in name
- * is a module (`--reporter ./my-reporter.ts` in `report`), resolved from `rootDir` (default: cwd).
+ * is a module (`--reporter ./my-reporter.ts` in `report`), resolved from `rootDir` (required: the
+ * project root, or the folder `report` runs in; never the process's cwd, which the API does not own).
  * `stderr` (the bar and notices) and `env` (CI, TERM: whether a bar is wanted) default to the
  * process's; `stream` is where the console reporter prints.
  */
 export async function createReporters(
   names: ReadonlyArray<ReporterEntry | string>,
-  options: ReporterOptions & { progress?: boolean; stderr?: NodeJS.WritableStream & { isTTY?: boolean }; env?: NodeJS.ProcessEnv } = {},
+  options: ReporterOptions & { rootDir: string; progress?: boolean; stderr?: NodeJS.WritableStream & { isTTY?: boolean }; env?: NodeJS.ProcessEnv },
 ): Promise<Reporter[]> {
   const reporters: Reporter[] = [];
   const stderr = options.stderr ?? process.stderr;
@@ -33,8 +33,8 @@ export async function createReporters(
   // pipe), notices (long waits, stopped model entries) are plain stderr lines; `progress: false`: neither.
   if (options.progress ?? wantsProgress(options.env ?? process.env, stderr)) reporters.push(await createProgressReporter(stderr));
   else if (options.progress === undefined) reporters.push(createNoticeReporter(stderr));
-  // Custom reporters always learn a root: `report`, which has no config, resolves from the current folder.
-  const rootDir = options.rootDir ?? process.cwd();
+  // Custom reporters always learn a root: the project's, or for `report` (no config) the command's folder.
+  const { rootDir } = options;
   const context: ReporterOptions = { stream: options.stream, rootDir };
   for (const entry of new Set(names)) {
     if (typeof entry !== 'string') reporters.push(await entry.create(context));

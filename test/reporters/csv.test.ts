@@ -55,7 +55,7 @@ describe('csv export', () => {
   });
 
   it('is the reporter named csv, writing results.csv into the run folder', async () => {
-    const [reporter] = await createReporters(['csv'], { progress: false });
+    const [reporter] = await createReporters(['csv'], { rootDir: process.cwd(), progress: false });
     expect(reporter.name).toBe('csv');
     const dir = await mkdtemp(join(tmpdir(), 'pg-csv-'));
     const cases = [makeCase({ kind: 'pass', id: 'a' }, 0), makeCase({ kind: 'regressed', id: 'b' }, 1)];
