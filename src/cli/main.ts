@@ -8,7 +8,6 @@ import type { CliRuntime } from './runtime.js';
  * What bin.ts wraps main() in, from the same module instance: the test harness that runs the
  * bundled main() in-process (test/helpers/cli-in-process.ts) guards its streams with these, and
  * the guard recognises its own workflow-command writes only within one module instance.
- * @public
  */
 export { escapeControlChars, guardOutput } from '../util/output-guard.js';
 
