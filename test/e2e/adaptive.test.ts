@@ -3,14 +3,13 @@ import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeProject, REPO_ROOT } from '../helpers/cli.js';
+import { REPO_ROOT } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { mulberry32 } from '../helpers/fault-plan.js';
-import { commitFiles, initRepo } from '../helpers/git-repo.js';
 import { textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type IncomingChat, type MockServer } from '../helpers/openai-server.js';
 import { readCalls, withNewRun } from '../helpers/runs.js';
-import { wordCases, wordPrompt } from '../helpers/word-suite.js';
+import { wordSuiteRepo } from '../helpers/word-suite.js';
 
 const OLD = 'Repeat the word in capitals.';
 const NEW = 'Say the word in capitals.';
@@ -57,18 +56,17 @@ describe('compare --adaptive: more repeats only where draws disagree, within a b
 
   beforeAll(async () => {
     server = await startOpenAIServer({ respond: createServer(() => mode) });
-    dir = await makeProject({});
-    initRepo(dir);
     const model = `models: { m: { provider: 'openai', model: 'coin-1', baseURL: '${server.url}' } }`;
-    await commitFiles(dir, {
-      'eval.config.mjs': `export default { ${model} };\n`,
-      // Few cases, a small budget: the gate cannot decide, and adaptive repeats must not pass by default.
-      'small.config.mjs': `export default { ${model}, adaptive: { budget: 3 } };\n`,
-      'prompts/shout.prompt': wordPrompt('1.0.0', OLD),
-      'evals/shout.csv': wordCases(WORDS),
-      '.gitignore': 'reports/\n.promptgate-cache/\n',
-    }, 'v1');
-    await commitFiles(dir, { 'prompts/shout.prompt': wordPrompt('1.1.0', NEW) }, 'v2');
+    dir = await wordSuiteRepo(
+      {
+        'eval.config.mjs': `export default { ${model} };\n`,
+        // Few cases, a small budget: the gate cannot decide, and adaptive repeats must not pass by default.
+        'small.config.mjs': `export default { ${model}, adaptive: { budget: 3 } };\n`,
+      },
+      OLD,
+      NEW,
+      WORDS,
+    );
   });
   afterAll(async () => server.close());
 

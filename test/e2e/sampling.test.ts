@@ -2,14 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeProject, type CliResult } from '../helpers/cli.js';
+import type { CliResult } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { mulberry32 } from '../helpers/fault-plan.js';
-import { commitFiles, initRepo } from '../helpers/git-repo.js';
 import { textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type IncomingChat, type MockServer } from '../helpers/openai-server.js';
 import { runFolders, withNewRun } from '../helpers/runs.js';
-import { WORDS, wordCases, wordPrompt } from '../helpers/word-suite.js';
+import { WORDS, wordSuiteRepo } from '../helpers/word-suite.js';
 
 const OLD = 'Repeat the word in capitals.';
 const NEW = 'Say the word in capitals.';
@@ -46,18 +45,16 @@ describe('compare draws noisy samples fresh; a cached baseline is an explicit ch
 
   beforeAll(async () => {
     server = await startOpenAIServer({ respond: createCoinServer() });
-    dir = await makeProject({});
-    initRepo(dir);
-    await commitFiles(dir, {
-      // Temperature unset (the provider's default: noisy); temperature 0 (deterministic); unset, with the baseline's cache chosen in the config.
-      'eval.config.mjs': config(''),
-      'det.config.mjs': config(', params: { temperature: 0 }'),
-      'keep.config.mjs': config('').replace(' } } };', ' } }, gate: { baselineCache: true } };'),
-      'prompts/shout.prompt': wordPrompt('1.0.0', OLD),
-      'evals/shout.csv': wordCases(WORDS),
-      '.gitignore': 'reports/\n.promptgate-cache/\n',
-    }, 'v1');
-    await commitFiles(dir, { 'prompts/shout.prompt': wordPrompt('1.1.0', NEW) }, 'v2');
+    dir = await wordSuiteRepo(
+      {
+        // Temperature unset (the provider's default: noisy); temperature 0 (deterministic); unset, with the baseline's cache chosen in the config.
+        'eval.config.mjs': config(''),
+        'det.config.mjs': config(', params: { temperature: 0 }'),
+        'keep.config.mjs': config('').replace(' } } };', ' } }, gate: { baselineCache: true } };'),
+      },
+      OLD,
+      NEW,
+    );
   });
   afterAll(async () => server.close());
 
