@@ -22,6 +22,22 @@ export const ERROR_CODES = [
   'LOCK_MISMATCH',
   /** The variables given to a prompt at runtime are missing or do not render. */
   'VARS_INVALID',
+  /** A registry store URL that names no supported store, or a store whose data has the wrong shape or format version. */
+  'STORE_INVALID',
+  /** A registry store that cannot be reached (connection refused, HTTP error, missing folder). */
+  'STORE_UNREACHABLE',
+  /** A write (publish, promote, rollback) to a read-only store (https://). */
+  'STORE_READ_ONLY',
+  /** Republishing an id@version with different content: published versions are immutable. */
+  'REGISTRY_IMMUTABLE',
+  /** A promote of an id@version the store does not hold. */
+  'REGISTRY_NOT_PUBLISHED',
+  /** A rollback with no earlier promoted version to go back to. */
+  'REGISTRY_NO_ROLLBACK',
+  /** A stored version whose content does not hash to its recorded hash. */
+  'REGISTRY_TAMPERED',
+  /** publish without a passing gate receipt for the content hash (exit 1; `--force --reason` overrides). */
+  'REGISTRY_NO_RECEIPT',
 ] as const;
 /** The stable codes of PromptgateError, the one list (ERROR_CODES). */
 export type ErrorCode = (typeof ERROR_CODES)[number];
