@@ -69,8 +69,8 @@ describe.skipIf(!run)('report.html in Chromium', () => {
     const driftFile = join(OUT, 'report-drift.html');
     await writeFile(driftFile, await renderHtml(drift, streamOf(drift.cases)));
     driftUrl = pathToFileURL(driftFile).href;
-    const big = makeRun({ cases: 10_000, models: ['gpt-4o-mini', 'claude-haiku', 'llama-3'] });
-    const bigFile = join(OUT, 'report-10k.html');
+    const big = makeRun({ cases: 2_000, models: ['gpt-4o-mini', 'claude-haiku', 'llama-3'] });
+    const bigFile = join(OUT, 'report-2k.html');
     await writeFile(bigFile, await renderHtml(big, streamOf(big.cases)));
     bigUrl = pathToFileURL(bigFile).href;
   });
@@ -251,24 +251,22 @@ describe.skipIf(!run)('report.html in Chromium', () => {
     expect(errors).toEqual([]);
   });
 
-  it('stays usable with 10,000 cases: pages of 200 rows, filtering completes', async () => {
+  // How fast this stays at 10,000 cases is a benchmark (`npm run bench -- --only memory,reports`,
+  // BENCHMARKS.md), not a test: a timed assertion would pass or fail with the machine's load.
+  it('pages a large report 200 rows at a time, and filters and searches over all of its cases', async () => {
     const { page, errors } = await open(bigUrl);
     const rows = page.getByTestId('case-row');
     await expect(rows.count()).resolves.toBe(200);
-    await expect(page.getByTestId('count').textContent()).resolves.toBe('Showing 200 of 10000 cases');
+    await expect(page.getByTestId('count').textContent()).resolves.toBe('Showing 200 of 2000 cases');
     await page.getByTestId('show-more').click();
     await expect(rows.count()).resolves.toBe(400);
-    const started = Date.now();
     await page.getByTestId('filter-improved').click();
-    await expect.poll(() => page.getByTestId('count').textContent(), { timeout: 10_000 }).toBe('Showing 200 of 500 cases');
-    const filterMs = Date.now() - started;
-    const searchStarted = Date.now();
-    await page.getByTestId('search').fill('case-09');
-    await expect.poll(() => page.getByTestId('count').textContent(), { timeout: 10_000 }).toBe('Showing 50 of 50 cases');
-    const searchMs = Date.now() - searchStarted;
-    console.log(`[html-browser] 10,000 cases: filter ${filterMs} ms, first search ${searchMs} ms (incl. 120 ms debounce)`);
-    expect(filterMs).toBeLessThan(10_000);
-    await screenshot(page, 'report-10k.png');
+    await expect.poll(() => page.getByTestId('count').textContent()).toBe('Showing 100 of 100 cases');
+    // Improved cases are every 20th; case-01000 … case-01999 hold 50 of them.
+    await page.getByTestId('search').fill('case-01');
+    await expect.poll(() => page.getByTestId('count').textContent()).toBe('Showing 50 of 50 cases');
+    await expect(rows.count()).resolves.toBe(50);
+    await screenshot(page, 'report-2k.png');
     expect(errors).toEqual([]);
   });
 });
