@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ResolvedGate } from '../config/types.js';
-import { changedSince, readFileAt, repoRoot } from '../git/git.js';
+import { changedSince, readFileAt } from '../git/git.js';
 import { createReporters } from '../reporters/index.js';
 import { oneLine } from '../reporters/terminal-text.js';
 import type { RunHeader } from '../run-record/types.js';
@@ -59,9 +59,9 @@ export async function ci(options: CiOptions = {}, context: Context = {}): Promis
     checkSampling(options);
     const config = await loadConfigFor(options, ctx.cwd);
     const adaptive = adaptiveChoice(options, config);
-    const root = await repoRoot(config.rootDir);
+    const base = await resolveCiBase(config.rootDir, options.base, env);
+    const root = base.root;
     const repo = createRepoPaths(root, config.rootDir);
-    const base = await resolveCiBase(root, options.base, env);
     const plans = await resolveSuites(config, { models: options.models, repeat: adaptive?.startRepeats ?? options.repeat, orphans: true });
 
     // 1. Policy first: a prompt whose text changed must bump its version, or nothing runs. A stale

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import type { ResolvedConfig } from '../config/types.js';
 import { inputError } from '../errors.js';
-import { readFileAt, repoRoot, resolveRevision, shortCommit } from '../git/git.js';
+import { lookupRevision, notARepository, readFileAt, repoRoot, shortCommit } from '../git/git.js';
 import { findPromptVersion } from '../git/prompt-history.js';
 import { parsePromptSource } from '../prompts/index.js';
 import type { PromptFile } from '../prompts/types.js';
@@ -65,10 +65,10 @@ export async function createSideResolver(spec: SideSpec, config: ResolvedConfig,
     case 'run':
       return storedRunResolver(spec, flag, missing, notes, config.rootDir);
     case 'git': {
-      const root = await repoRoot(config.rootDir);
-      const commit = await resolveRevision(config.rootDir, spec.revision);
-      if (!commit) throw inputError('GIT', `unknown git revision "${spec.revision}"`, { file: spec.text }, 'use a branch, tag, commit or HEAD~N');
-      const short = await shortCommit(config.rootDir, commit);
+      const found = await lookupRevision(config.rootDir, spec.revision);
+      if (!found.root) throw notARepository(config.rootDir);
+      if (!found.commit) throw inputError('GIT', `unknown git revision "${spec.revision}"`, { file: spec.text }, 'use a branch, tag, commit or HEAD~N');
+      const { root, commit, short } = found;
       const label = commit.startsWith(spec.revision) ? `git ${short}` : `git ${short} (${spec.revision})`;
       return {
         label,

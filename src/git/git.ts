@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { inputError } from '../errors.js';
+import { inputError, type PromptgateError } from '../errors.js';
 
 export interface GitResult {
   ok: boolean;
@@ -19,8 +19,12 @@ export function git(cwd: string, args: string[], options: { maxBuffer?: number }
 /** The repository's top folder, or a GIT error when `cwd` is not inside a git work tree. */
 export async function repoRoot(cwd: string): Promise<string> {
   const result = await git(cwd, ['rev-parse', '--show-toplevel']);
-  if (!result.ok) throw inputError('GIT', 'not inside a git repository (baselines given as revisions or versions need git history)', { file: cwd });
+  if (!result.ok) throw notARepository(cwd);
   return result.stdout.trim();
+}
+
+export function notARepository(cwd: string): PromptgateError {
+  return inputError('GIT', 'not inside a git repository (baselines given as revisions or versions need git history)', { file: cwd });
 }
 
 /** Full commit id of a revision, or undefined when git does not know it. */
@@ -30,10 +34,45 @@ export async function resolveRevision(cwd: string, revision: string): Promise<st
   return result.ok ? result.stdout.trim() : undefined;
 }
 
-/** The file's bytes at a commit (path relative to the repo root), or undefined when absent there. */
+/** What one `git rev-parse` says of a revision: the work tree's top folder, and the commit with git's short form. */
+export type RevisionLookup =
+  | { root: undefined; commit: undefined }
+  | { root: string; commit: undefined }
+  | { root: string; commit: string; short: string };
+
+/**
+ * The repository root, the full commit id and its short form in one git call (`root` undefined
+ * outside a work tree; `commit` undefined when git does not know the revision). A command that
+ * resolves a revision needs all three, and each git call is a process.
+ */
+export async function lookupRevision(cwd: string, revision: string): Promise<RevisionLookup> {
+  const commitOf = `${revision}^{commit}`;
+  const result = revision.startsWith('-') ? await git(cwd, ['rev-parse', '--show-toplevel']) : await git(cwd, ['rev-parse', '--show-toplevel', commitOf, '--short', commitOf, '--']);
+  // rev-parse prints as it goes: the top folder comes out before an unknown revision stops it.
+  const [root, commit, short] = result.stdout.split('\n');
+  if (!root) return { root: undefined, commit: undefined };
+  if (!result.ok || revision.startsWith('-') || !commit || !short) return { root, commit: undefined };
+  return { root, commit, short };
+}
+
+/** File contents at commits already read (a commit's content never changes), by `cwd\0commit:path`. */
+const readAtCommit = new Map<string, string>();
+const READ_AT_COMMIT_LIMIT = 512;
+
+/**
+ * The file's bytes at a commit (path relative to the repo root), or undefined when absent there.
+ * `commit` must be a full commit id: contents found are remembered for the process (ci reads the
+ * same base file for its new-prompt check, the version discipline and the baseline).
+ */
 export async function readFileAt(cwd: string, commit: string, repoPath: string): Promise<string | undefined> {
+  const key = `${cwd}\0${commit}:${repoPath}`;
+  const known = readAtCommit.get(key);
+  if (known !== undefined) return known;
   const result = await git(cwd, ['show', `${commit}:${repoPath}`]);
-  return result.ok ? result.stdout : undefined;
+  if (!result.ok) return undefined;
+  if (readAtCommit.size >= READ_AT_COMMIT_LIMIT) readAtCommit.delete(readAtCommit.keys().next().value as string);
+  if (/^[0-9a-f]{40,64}$/.test(commit)) readAtCommit.set(key, result.stdout);
+  return result.stdout;
 }
 
 export async function mergeBase(cwd: string, a: string, b: string): Promise<string | undefined> {

@@ -1,8 +1,10 @@
 import { inputError } from '../errors.js';
-import { mergeBase, resolveRevision, shortCommit } from '../git/git.js';
+import { lookupRevision, mergeBase, notARepository, resolveRevision, shortCommit } from '../git/git.js';
 
 /** What `ci` compares against. */
 export interface CiBase {
+  /** The repository's top folder. */
+  root: string;
   /** The revision the base came from, e.g. `origin/main`. */
   ref: string;
   /** Full commit id of the merge base of `ref` and HEAD. */
@@ -29,7 +31,8 @@ export function baseCandidates(base: string | undefined, env: NodeJS.ProcessEnv 
  */
 export async function resolveCiBase(cwd: string, base: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<CiBase> {
   const candidates = baseCandidates(base, env);
-  const head = await resolveRevision(cwd, 'HEAD');
+  const { root, commit: head } = await lookupRevision(cwd, 'HEAD');
+  if (!root) throw notARepository(cwd);
   if (!head) throw inputError('GIT', 'the repository has no commit yet (HEAD does not resolve)', { file: cwd });
   for (const ref of candidates) {
     const commit = await resolveRevision(cwd, ref);
@@ -38,7 +41,7 @@ export async function resolveCiBase(cwd: string, base: string | undefined, env: 
     if (!common) {
       throw inputError('GIT', `no merge base between ${ref} and HEAD`, { file: cwd }, 'the clone is probably shallow: check out with `fetch-depth: 0` (actions/checkout) or run `git fetch --unshallow`');
     }
-    return { ref, commit: common, label: `merge base ${await shortCommit(cwd, common)} with ${ref}` };
+    return { root, ref, commit: common, label: `merge base ${await shortCommit(cwd, common)} with ${ref}` };
   }
   const tried = candidates.map((c) => `"${c}"`).join(', ');
   throw inputError('GIT', base ? `unknown git revision "${base}"` : `no base branch found (tried ${tried})`, { file: base ? '--base' : cwd }, 'pass --base <branch or commit>');

@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
 import type { ResolvedConfig } from '../config/types.js';
 import { inputError } from '../errors.js';
-import { findRepoRoot, resolveRevision, shortCommit } from '../git/git.js';
+import { lookupRevision } from '../git/git.js';
 import { escapeMarkdownInline } from '../reporters/escape.js';
 import type { SuitePlan } from '../runner/plan.js';
 import { formatAnnotation } from './github.js';
@@ -39,17 +39,16 @@ export interface DisciplineBase {
  * first commit, there is nothing to compare with: undefined (skipped) unless `--base` was given.
  */
 export async function resolveCheckBase(config: ResolvedConfig, base: string | undefined): Promise<DisciplineBase | { skipped: string }> {
-  const root = await findRepoRoot(config.rootDir);
-  if (!root) {
+  const found = await lookupRevision(config.rootDir, base ?? 'HEAD');
+  if (!found.root) {
     if (base) throw inputError('GIT', `--base ${base}: not inside a git repository`, { file: config.rootDir });
     return { skipped: 'not a git repository' };
   }
-  const commit = await resolveRevision(root, base ?? 'HEAD');
-  if (!commit) {
+  if (!found.commit) {
     if (base) throw inputError('GIT', `unknown git revision "${base}"`, { file: '--base' }, 'use a branch, tag, commit or HEAD~N');
     return { skipped: 'no commit yet' };
   }
-  return { repo: createRepoPaths(root, config.rootDir), commit, label: base ?? `HEAD (${await shortCommit(root, commit)})` };
+  return { repo: createRepoPaths(found.root, config.rootDir), commit: found.commit, label: base ?? `HEAD (${found.short})` };
 }
 
 /** Runs both checks. `base` undefined: version discipline is skipped, the lock is still checked. */
