@@ -4,7 +4,11 @@
  * end. It runs before the workers start, so they and every process they spawn inherit TMPDIR
  * (os.tmpdir() reads it). vitest runs globalSetup once per project: only the first makes the
  * folder. Its name stays short: Chromium's socket path under it must fit in 108 bytes.
+ *
+ * The removal runs in a detached `rm -rf` that outlives vitest: thousands of small files (git
+ * repositories, run folders) take seconds to unlink on a busy disk, and nothing waits for them.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +23,9 @@ export default function useTempRoot(): (() => void) | undefined {
     if (previous === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = previous;
     delete process.env.PROMPTGATE_TEST_TMP;
-    rmSync(root, { recursive: true, force: true });
+    if (process.platform === 'win32') return rmSync(root, { recursive: true, force: true });
+    const remover = spawn('rm', ['-rf', '--', root], { detached: true, stdio: 'ignore' });
+    remover.on('error', () => rmSync(root, { recursive: true, force: true }));
+    remover.unref();
   };
 }
