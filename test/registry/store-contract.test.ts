@@ -345,6 +345,8 @@ describe.each(Object.keys(KINDS) as Array<keyof typeof KINDS>)('%s store', (name
       expect(stop).toBeTypeOf('function');
       await mover.moveLabel({ id: 'greet', label: 'production', to: { version: '1.0.0' }, by: 'Ada' });
       await notified;
+      // NOTIFY is delivered at commit: what the callback prompts a reader to fetch is already there.
+      expect((await watcher.labels('production')).map((state) => state.version)).toEqual(['1.0.0']);
       await stop?.();
       expect(errors).toEqual([]);
     });
