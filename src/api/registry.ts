@@ -128,7 +128,7 @@ export async function publish(options: PublishOptions = {}, context: Context = {
 export async function promote(options: PromoteOptions, context: Context = {}): Promise<LabelMoveResult> {
   const ctx = resolveContext(context);
   return settle(async () => {
-    const { id, version } = parsePromptRef(options.prompt);
+    const { id, version } = (await import('../registry/names.js')).parseVersionRef(options.prompt);
     const label = await checkLabel(options.label);
     const config = await loadConfig({ cwd: ctx.cwd, configFile: options.config });
     return withStore(config, options, ctx, async (store) => {
@@ -151,8 +151,7 @@ export async function promote(options: PromoteOptions, context: Context = {}): P
 export async function rollback(options: RollbackOptions, context: Context = {}): Promise<LabelMoveResult> {
   const ctx = resolveContext(context);
   return settle(async () => {
-    const { assertPromptId } = await import('../prompts/parse.js');
-    assertPromptId(options.id, 'rollback');
+    (await import('../registry/names.js')).assertRegistryId(options.id);
     const label = await checkLabel(options.label);
     const config = await loadConfig({ cwd: ctx.cwd, configFile: options.config });
     return withStore(config, options, ctx, async (store) => {
@@ -204,15 +203,6 @@ async function withStore<T>(config: ResolvedConfig, options: RegistryOptions, ct
   } finally {
     await store.close();
   }
-}
-
-/** `<id>@<version>` → its parts (USAGE, exit 2, when it is not that). */
-function parsePromptRef(text: string): { id: string; version: string } {
-  const at = text.lastIndexOf('@');
-  const id = text.slice(0, at);
-  const version = text.slice(at + 1);
-  if (at <= 0 || !version) throw inputError('USAGE', `expected <id>@<version> (e.g. support@1.2.0), got ${JSON.stringify(text)}`, { file: 'promote' });
-  return { id, version };
 }
 
 async function checkLabel(label: string): Promise<string> {

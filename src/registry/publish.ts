@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import type { ResolvedConfig } from '../config/types.js';
-import { PromptgateError, inputError } from '../errors.js';
+import { PromptgateError, inputError, isPromptgateError } from '../errors.js';
 import { findRepoRoot, git, resolveRevision } from '../git/git.js';
 import { listPromptFiles, loadPromptFile, toProjectPath } from '../prompts/load.js';
 import { assertPromptId } from '../prompts/parse.js';
@@ -63,7 +63,7 @@ export async function publishPrompts(request: PublishRequest, prompts: PromptFil
   if (store.readOnly) throw readOnlyError(store, 'publish');
   // Immutability first: content changed under a published version needs a version bump before anything else.
   for (const prompt of prompts) {
-    const stored = await store.getVersion(prompt.id, prompt.version);
+    const stored = await existingVersion(store, prompt);
     if (stored && stored.hash !== prompt.hash) {
       throw new PromptgateError(
         'REGISTRY_IMMUTABLE',
@@ -102,6 +102,20 @@ export async function publishPrompts(request: PublishRequest, prompts: PromptFil
     entries.push({ id: prompt.id, version: prompt.version, hash: prompt.hash, path: prompt.path, result, receipt, ...(version.forced ? { forced: version.forced } : {}), commit, dirty });
   }
   return entries;
+}
+
+/**
+ * The stored version publish would collide with. A file store nothing was published to yet has no
+ * registry.json, which reads as STORE_UNREACHABLE: for publish that folder is empty, not an error
+ * (the first write creates it; a folder that truly cannot be written fails on that first write).
+ */
+async function existingVersion(store: RegistryStore, prompt: PromptFile): Promise<PublishedVersion | undefined> {
+  try {
+    return await store.getVersion(prompt.id, prompt.version);
+  } catch (error) {
+    if (store.kind === 'file' && isPromptgateError(error) && error.code === 'STORE_UNREACHABLE') return undefined;
+    throw error;
+  }
 }
 
 /** STORE_READ_ONLY (exit 2) for a write to a read-only store. */

@@ -1,7 +1,5 @@
 import type { ResolvedConfig } from '../config/types.js';
-
-/** The store used when neither `--store`, the config's `registry.store` nor PROMPTGATE_STORE names one. */
-export const DEFAULT_STORE_URL = 'file:./registry';
+import { DEFAULT_STORE_URL } from './open-store.js';
 
 /**
  * The registry store URL a command uses: `--store`, else the config's `registry.store`, else the

@@ -65,7 +65,8 @@ describe('registry: publish, promote, rollback, status (file store)', () => {
     expect(lines[0]).toContain(`shout 1.0.0 (hash ${hash1}) has no passing gate receipt in reports/`);
     expect(lines[0]).toContain('`promptgate compare shout --baseline main`');
     expect(lines[0]).toContain('--force --reason');
-    expect(await store.listVersions()).toEqual([]);
+    // Nothing written: the store folder has not even been created.
+    await expect(store.listVersions()).rejects.toMatchObject({ code: 'STORE_UNREACHABLE' });
   });
 
   it('--force needs --reason; with one, the version is published without a receipt and the reason recorded', async () => {
