@@ -103,8 +103,8 @@ export type StatusResult = StatusOutcome | Failure;
 export async function publish(options: PublishOptions = {}, context: Context = {}): Promise<PublishResult> {
   const ctx = resolveContext(context);
   return settle(async () => {
-    if (options.force && !options.reason?.trim()) throw inputError('USAGE', '--force needs --reason "…" (the reason is recorded with the version)', { file: '--force' });
-    if (!options.force && options.reason !== undefined) throw inputError('USAGE', '--reason is recorded only with --force', { file: '--reason' });
+    if (options.force && !options.reason?.trim()) throw inputError('USAGE', 'needs --reason "…" (the reason is recorded with the version)', { file: '--force' });
+    if (!options.force && options.reason !== undefined) throw inputError('USAGE', 'is recorded only with --force', { file: '--reason' });
     const config = await loadConfig({ cwd: ctx.cwd, configFile: options.config });
     const { loadPublishPrompts, publishPrompts } = await import('../registry/publish.js');
     const prompts = await loadPublishPrompts(config, options.ids ?? []);

@@ -93,7 +93,7 @@ export async function readTraffic(files: string[]): Promise<TrafficRow[]> {
   for (const file of files) {
     for await (const line of readLines<unknown>(file)) {
       const record = asLoggedRecord(line);
-      if (!record || record.purpose !== 'production') continue;
+      if (record?.purpose !== 'production') continue;
       const raw = line as { promptLabel?: unknown; promptStore?: unknown };
       const label = typeof raw.promptLabel === 'string' && raw.promptLabel ? raw.promptLabel : null;
       const store = typeof raw.promptStore === 'string' && raw.promptStore ? raw.promptStore : null;
