@@ -10,6 +10,14 @@ vi.mock('@anthropic-ai/sdk', async (importOriginal) => {
   imported.push('@anthropic-ai/sdk');
   return importOriginal();
 });
+vi.mock('pg', async (importOriginal) => {
+  imported.push('pg');
+  return importOriginal();
+});
+vi.mock('proper-lockfile', async (importOriginal) => {
+  imported.push('proper-lockfile');
+  return importOriginal();
+});
 
 describe('SDK loading', () => {
   it('imports no SDK when the providers module loads or a provider is created, only on the first call', async () => {
@@ -27,5 +35,27 @@ describe('SDK loading', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('registry store loading', () => {
+  it('imports pg only when a postgres store is first used, and proper-lockfile only when a file store is written', async () => {
+    imported.length = 0;
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { openStore } = await import('../../src/registry/open-store.js');
+    const { PromptgateError } = await import('../../src/errors.js');
+    const { closedPort } = await import('../helpers/static-server.js');
+    const rootDir = mkdtempSync(join(tmpdir(), 'lazy-'));
+    const file = await openStore('file:./registry', { rootDir });
+    await expect(file.labels()).rejects.toBeInstanceOf(PromptgateError);
+    const postgres = await openStore(`postgres://app@127.0.0.1:${await closedPort()}/registry`, { rootDir });
+    expect(imported).toEqual([]);
+    await expect(file.moveLabel({ id: 'greet', label: 'production', to: { version: '1.0.0' }, by: 'me' })).rejects.toMatchObject({ code: 'REGISTRY_NOT_PUBLISHED' });
+    expect(imported).toEqual(['proper-lockfile']);
+    await expect(postgres.labels()).rejects.toMatchObject({ code: 'STORE_UNREACHABLE' });
+    expect(imported).toEqual(['proper-lockfile', 'pg']);
+    await postgres.close();
   });
 });
