@@ -1,5 +1,3 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +5,8 @@ import { openStore } from '../../src/registry/open-store.js';
 import type { RegistryStore } from '../../src/registry/types.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { gitIn } from '../helpers/git-repo.js';
+import { createTestSchema } from '../helpers/postgres.js';
+import { startStaticServer } from '../helpers/static-server.js';
 import { textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type IncomingChat, type MockServer } from '../helpers/openai-server.js';
 import { withNewRun } from '../helpers/runs.js';
@@ -98,7 +98,7 @@ function scenario(name: string, url: () => Promise<string | undefined>, extra?: 
       gitIn(dir, 'checkout', '--', 'prompts/shout.prompt');
       const published = await cli('publish', 'shout');
       expect(published.code).toBe(0);
-      expect(published.stdout).toContain(`published shout 1.1.0 (${hash2}) to file:`);
+      expect(published.stdout).toContain(`published shout 1.1.0 (${hash2}) to ${store.url} · receipt`);
       expect(published.stdout).toContain(`receipt: run ${run.runId} (pass`);
       const stored = await store.getVersion('shout', '1.1.0');
       expect(stored).toMatchObject({ hash: hash2, dirty: false, commit: gitIn(dir, 'rev-parse', 'HEAD'), path: 'prompts/shout.prompt' });
@@ -112,7 +112,8 @@ function scenario(name: string, url: () => Promise<string | undefined>, extra?: 
       await writeFile(join(dir, 'prompts/shout.prompt'), wordPrompt('1.1.0', `${V2} Now.`));
       const immutable = await cli('publish', 'shout', '--force', '--reason', 'try');
       expect(immutable.code).toBe(1);
-      expect(immutable.stderr).toMatch(new RegExp(`shout@1\\.1\\.0 is already published in file:.* with hash ${hash2}; prompts/shout\\.prompt now has hash [0-9a-f]{12} \\(a published version is immutable: bump`));
+      expect(immutable.stderr).toContain(`shout@1.1.0 is already published in ${store.url} with hash ${hash2}; prompts/shout.prompt now has hash `);
+      expect(immutable.stderr).toContain('(a published version is immutable: bump `version`');
       expect((await store.getVersion('shout', '1.1.0'))?.hash).toBe(hash2);
       gitIn(dir, 'checkout', '--', 'prompts/shout.prompt');
     });
@@ -204,21 +205,9 @@ function scenario(name: string, url: () => Promise<string | undefined>, extra?: 
   });
 }
 
-/** Serves `root` read-only over HTTP on 127.0.0.1 (GET of files; 404 for anything else): a static host. */
-async function serveFolder(root: string): Promise<{ url: string; close(): Promise<void> }> {
-  const server = createServer(async (request, response) => {
-    const path = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
-    const body = path.includes('..') ? undefined : await readFile(join(root, path)).catch(() => undefined);
-    response.writeHead(body ? 200 : 404).end(body);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
-
 scenario('file store, the default', async () => undefined, ({ store }) => {
   it('the same folder served over HTTP is a read-only store: status works, publish, promote and rollback are refused (exit 2)', async () => {
-    const http = await serveFolder(join(dir, 'registry'));
+    const http = await startStaticServer(join(dir, 'registry'));
     try {
       const cli = (...args: string[]) => runCliInProcess([...args, '--store', http.url], { cwd: dir });
       const shown = await cli('status', '--json');
@@ -237,3 +226,5 @@ scenario('file store, the default', async () => undefined, ({ store }) => {
     }
   });
 });
+
+scenario('PostgreSQL', () => createTestSchema());
