@@ -11,7 +11,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PromptgateError } from '../../src/errors.js';
 import { parsePromptSource } from '../../src/prompts/parse.js';
-import { openStore } from '../../src/registry/open-store.js';
+import { DEFAULT_STORE_URL, openStore } from '../../src/registry/open-store.js';
 import type { LabelEvent, PublishedVersion, RegistryStore } from '../../src/registry/types.js';
 import { createTestDatabase, createTestSchema } from '../helpers/postgres.js';
 import { closedPort, type StaticServer, startStaticServer } from '../helpers/static-server.js';
@@ -385,7 +385,7 @@ describe('openStore', () => {
     }
     const store = await open('postgresql://app:secret@db.internal:5433/prompts?sslmode=require');
     expect(store).toMatchObject({ kind: 'postgres', url: 'postgresql://app@db.internal:5433/prompts', readOnly: false });
-    const file = await open('file:./registry');
+    const file = await open(DEFAULT_STORE_URL);
     expect(file).toMatchObject({ kind: 'file', url: 'file:./registry' });
   });
 });
