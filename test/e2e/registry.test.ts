@@ -1,4 +1,4 @@
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/registry/open-store.js';
@@ -96,6 +96,14 @@ function scenario(name: string, url: () => Promise<string | undefined>, extra?: 
 
     it('publish with a receipt records the passing run; an identical republish is unchanged; other content under that version is refused', async () => {
       gitIn(dir, 'checkout', '--', 'prompts/shout.prompt');
+      // All or nothing: shout has a receipt, a new prompt does not, so neither is published.
+      await writeFile(join(dir, 'prompts/extra.prompt'), wordPrompt('1.0.0', 'Whisper the word.'));
+      const partial = await cli('publish');
+      expect(partial.code).toBe(1);
+      expect(partial.stderr).toContain('publish refused: extra 1.0.0 (hash ');
+      expect(partial.stderr).not.toContain('shout 1.1.0');
+      expect(await store.getVersion('shout', '1.1.0')).toBeUndefined();
+      await rm(join(dir, 'prompts/extra.prompt'));
       const published = await cli('publish', 'shout');
       expect(published.code).toBe(0);
       expect(published.stdout).toContain(`published shout 1.1.0 (${hash2}) to ${store.url} · receipt`);
