@@ -76,7 +76,7 @@ export async function publishPrompts(request: PublishRequest, prompts: PromptFil
   const runs = await readRunHeaders(config.paths.reports);
   const searches = new Map<string, ReceiptSearch>(prompts.map((p) => [p.id, findReceipt(runs, p.id, p.hash, config.rootDir)]));
   const lacking = prompts.filter((p) => !searches.get(p.id)!.found);
-  if (lacking.length > 0 && !request.force) throw await noReceiptError(config, lacking, searches);
+  if (lacking.length > 0 && !request.force) throw await noReceiptError(config, store, lacking, searches);
 
   const source = await sourceOf(config.rootDir, prompts);
   const at = request.at ?? new Date().toISOString();
@@ -127,16 +127,19 @@ export function readOnlyError(store: RegistryStore, command: string): Promptgate
 }
 
 /** One line naming each prompt without a receipt, its hash, and the command that would make one. */
-async function noReceiptError(config: ResolvedConfig, lacking: PromptFile[], searches: Map<string, ReceiptSearch>): Promise<PromptgateError> {
+async function noReceiptError(config: ResolvedConfig, store: RegistryStore, lacking: PromptFile[], searches: Map<string, ReceiptSearch>): Promise<PromptgateError> {
   const suites = await suitesByPrompt(config);
+  // The baseline to suggest: the version production serves (found in git history by `@version`), else main.
+  const live = new Map((await store.labels('production').catch(() => [])).map((s) => [s.id, s.version]));
   const reports = toProjectPath(config.paths.reports, config.rootDir) || '.';
   const parts = lacking.map((p) => {
     const suite = suites.get(p.id)?.[0];
     const search = searches.get(p.id)!;
     const nearest = !search.found && search.nearest ? ` (newest run of it, ${search.nearest.runFile}: ${search.nearest.reason})` : '';
+    const baseline = live.has(p.id) && live.get(p.id) !== p.version ? `@${live.get(p.id)}` : 'main';
     const todo = suite
-      ? `run \`promptgate compare ${suite} --baseline main\`, or \`promptgate run ${suite}\` with gate.minPassRate set`
-      : `no suite runs it: add its cases (evals/${p.id}.csv) and run \`promptgate compare ${p.id} --baseline main\``;
+      ? `run \`promptgate compare ${suite} --baseline ${baseline}\`, or \`promptgate run ${suite}\` with gate.minPassRate set`
+      : `no suite runs it: add its cases (evals/${p.id}.csv) and run \`promptgate compare ${p.id} --baseline ${baseline}\``;
     return `${p.id} ${p.version} (hash ${p.hash}) has no passing gate receipt in ${reports}/${nearest}: ${todo}`;
   });
   return new PromptgateError('REGISTRY_NO_RECEIPT', `publish refused: ${parts.join('; ')}`, {

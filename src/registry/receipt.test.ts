@@ -66,6 +66,16 @@ describe('gate receipts', () => {
     expect(receiptRefusal(header('run', (h) => (h.summary = [])), ID, HASH)).toMatch(/no result for support/);
   });
 
+  it('a comparison of the content with itself is no receipt (drift, which compares a version with its stored run, is)', () => {
+    const self = (command: string) => header('compare', (h) => {
+      h.command = command;
+      h.prompts = h.prompts.map((p) => ({ ...p, hash: HASH }));
+    });
+    expect(receiptRefusal(self('compare'), ID, HASH)).toMatch(/compared support at bbbbbbbbbbbb with itself/);
+    expect(receiptRefusal(self('ci'), ID, HASH)).toMatch(/with itself/);
+    expect(receiptRefusal(self('drift'), ID, HASH)).toBeUndefined();
+  });
+
   it('a comparison whose own gate did not pass, or another command, is no receipt', () => {
     expect(receiptRefusal(header('compare', (h) => (h.comparison!.gate = { verdict: 'fail', reasons: [] })), ID, HASH)).toMatch(/comparison did not pass/);
     expect(receiptRefusal(header('run', (h) => (h.command = 'report')), ID, HASH)).toMatch(/`report` has no gate/);

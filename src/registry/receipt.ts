@@ -25,7 +25,8 @@ const COMPARING = new Set(['compare', 'ci', 'drift']);
  * receipt is a complete run whose gate passed, that ran this hash as its candidate on every case
  * it selected (no `--shard`, no `--filter`, no missing shard of a merge) and graded at least one
  * case of each of its suite × model rows for it. A `run` counts only with a pass-rate floor: its
- * gate without one passes whatever the pass rate (a gate green against nothing).
+ * gate without one passes whatever the pass rate (a gate green against nothing); likewise a
+ * `compare` / `ci` whose baseline was this same content.
  */
 export function receiptRefusal(header: RunHeader, id: string, hash: string): string | undefined {
   if (!header.prompts.some((p) => p.id === id && p.hash === hash && p.side === 'candidate')) return `it did not run ${id} at ${hash} as its candidate`;
@@ -37,6 +38,10 @@ export function receiptRefusal(header: RunHeader, id: string, hash: string): str
     if (!(typeof gate.floor === 'number' && gate.floor > 0)) return 'it is a `run` without a pass-rate floor (gate.minPassRate), whose gate passes on any pass rate';
   } else if (COMPARING.has(header.command)) {
     if (header.comparison?.gate.verdict !== 'pass') return 'its comparison did not pass';
+    // A comparison with itself passes whatever the pass rate; drift compares one version with its own stored run by design.
+    if (header.command !== 'drift' && header.prompts.some((p) => p.id === id && p.hash === hash && p.side === 'baseline')) {
+      return `it compared ${id} at ${hash} with itself (the baseline held the same content)`;
+    }
   } else {
     return `its command \`${header.command}\` has no gate`;
   }

@@ -214,6 +214,25 @@ function scenario(name: string, url: () => Promise<string | undefined>, extra?: 
 }
 
 scenario('file store, the default', async () => undefined, ({ store }) => {
+  it('hotfix: a new version is refused until its gate ran against what production serves; then publish, promote, roll back', async () => {
+    const cli = (...args: string[]) => runCliInProcess(args, { cwd: dir, env: { GITHUB_ACTOR: '' } });
+    await writeFile(join(dir, 'prompts/shout.prompt'), wordPrompt('1.2.0', `${V2} Thanks.`));
+    const refused = await cli('publish', 'shout');
+    expect(refused.code).toBe(1);
+    // production serves 1.1.0: that is the baseline to gate against.
+    expect(refused.stderr).toContain('run `promptgate compare shout --baseline @1.1.0`');
+    const compared = await withNewRun(dir, () => cli('compare', 'shout', '--baseline', '@1.1.0'));
+    expect(compared.result.code).toBe(0);
+    const published = await cli('publish', 'shout');
+    expect(published.code).toBe(0);
+    expect(published.stdout).toContain(`receipt: compare ${compared.run!.runId} (pass, ${compared.run!.finishedAt}, baseline ${compared.run!.comparison!.baseline.label})`);
+    const hash3 = compared.run!.prompts.find((p) => p.side === 'candidate')!.hash;
+    expect((await store().getVersion('shout', '1.2.0'))?.receipt).toMatchObject({ runId: compared.run!.runId, command: 'compare', baseline: compared.run!.comparison!.baseline.label });
+    expect((await cli('promote', 'shout@1.2.0', '--label', 'production', '--reason', 'hotfix')).stdout).toContain(`→ 1.2.0 (${hash3})`);
+    expect((await cli('rollback', 'shout', '--label', 'production')).stdout).toContain(`shout 1.2.0 (${hash3}) → 1.1.0 (${hash2})`);
+    gitIn(dir, 'checkout', '--', 'prompts/shout.prompt');
+  });
+
   it('the same folder served over HTTP is a read-only store: status works, publish, promote and rollback are refused (exit 2)', async () => {
     const http = await startStaticServer(join(dir, 'registry'));
     try {
