@@ -112,7 +112,7 @@ export async function publish(options: PublishOptions = {}, context: Context = {
       const { actorOf } = await import('../registry/actor.js');
       const by = await actorOf(ctx.env, config.rootDir);
       const force = options.force ? { reason: options.reason!.trim() } : undefined;
-      const versions = await publishPrompts({ config, store, ids: options.ids ?? [], by, ...(force ? { force } : {}) }, prompts);
+      const versions = await publishPrompts({ config, store, by, ...(force ? { force } : {}) }, prompts);
       for (const v of versions) {
         const what = `${oneLine(v.id, 60)} ${oneLine(v.version, 30)} (${v.hash})`;
         const gate = v.receipt ? `receipt: ${describeReceipt(v.receipt)}` : `forced: ${JSON.stringify(oneLine(v.forced?.reason ?? '', 200))}`;

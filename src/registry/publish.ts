@@ -18,8 +18,6 @@ import type { GateReceipt, PublishedVersion, RegistryStore } from './types.js';
 export interface PublishRequest {
   config: ResolvedConfig;
   store: RegistryStore;
-  /** Prompt ids; empty: every prompt in the config's prompts folder. */
-  ids: string[];
   /** `--force --reason`: publish versions without a receipt, recording the reason. */
   force?: { reason: string };
   by: string;
