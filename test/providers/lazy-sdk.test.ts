@@ -52,7 +52,12 @@ describe('registry store loading', () => {
     await expect(file.labels()).rejects.toBeInstanceOf(PromptgateError);
     const postgres = await openStore(`postgres://app@127.0.0.1:${await closedPort()}/registry`, { rootDir });
     expect(imported).toEqual([]);
-    await expect(file.moveLabel({ id: 'greet', label: 'production', to: { version: '1.0.0' }, by: 'me' })).rejects.toMatchObject({ code: 'REGISTRY_NOT_PUBLISHED' });
+    await expect(file.moveLabel({ id: 'greet', label: 'production', to: { version: '1.0.0' }, by: 'me' })).rejects.toMatchObject({ code: 'STORE_UNREACHABLE' });
+    expect(imported).toEqual([]);
+    const source = '---\nversion: 1.0.0\n---\nHi {{name}}\n';
+    const { parsePromptSource } = await import('../../src/prompts/parse.js');
+    const hash = parsePromptSource(source, 'greet.prompt').hash;
+    await file.putVersion({ id: 'greet', version: '1.0.0', hash, path: 'greet.prompt', source, commit: null, dirty: false, publishedAt: '', publishedBy: 'me', receipt: null });
     expect(imported).toEqual(['proper-lockfile']);
     await expect(postgres.labels()).rejects.toMatchObject({ code: 'STORE_UNREACHABLE' });
     expect(imported).toEqual(['proper-lockfile', 'pg']);

@@ -284,6 +284,10 @@ describe.each(Object.keys(KINDS) as Array<keyof typeof KINDS>)('%s store', (name
     expect((error as PromptgateError).code).toBe('STORE_UNREACHABLE');
     expect((error as PromptgateError).message).not.toContain('s3cret-pw');
     expect(missing.url).not.toContain('s3cret-pw');
+    // A move does not create a store (only a publish does), and a read-only store says so first.
+    const moved = missing.moveLabel({ id: 'greet', label: 'production', to: { version: '1.0.0' }, by: 'Ada' });
+    expect(await codeOf(moved)).toBe(name === 'http' ? 'STORE_READ_ONLY' : 'STORE_UNREACHABLE');
+    if (name === 'file') expect(existsSync(missing.url.slice('file:'.length))).toBe(false);
 
     await (await kind.writer()).putVersion(version('greet', '1.0.0'));
     await kind.makeNewerFormat();
@@ -341,6 +345,8 @@ describe.each(Object.keys(KINDS) as Array<keyof typeof KINDS>)('%s store', (name
       expect(stop).toBeTypeOf('function');
       await mover.moveLabel({ id: 'greet', label: 'production', to: { version: '1.0.0' }, by: 'Ada' });
       await notified;
+      // NOTIFY is delivered at commit: what the callback prompts a reader to fetch is already there.
+      expect((await watcher.labels('production')).map((state) => state.version)).toEqual(['1.0.0']);
       await stop?.();
       expect(errors).toEqual([]);
     });
