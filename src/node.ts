@@ -9,6 +9,14 @@ export { compare, type CompareOptions } from './api/compare.js';
 export { check, type CheckOptions, type CheckOutcome, type CheckResult } from './api/check.js';
 export { drift, type DriftOptions, type DriftOutcome, type DriftResult } from './api/drift.js';
 export { ci, type CiOptions, type CiOutcome, type CiResult } from './api/ci.js';
+export {
+  publish, promote, rollback, status,
+  type RegistryOptions, type PublishOptions, type PublishOutcome, type PublishResult, type PromoteOptions, type RollbackOptions,
+  type LabelMoveOutcome, type LabelMoveResult, type StatusOptions, type StatusOutcome, type StatusResult,
+} from './api/registry.js';
+export type { PublishedEntry } from './registry/publish.js';
+export type { LabelStatus, TrafficRow, Mismatch } from './registry/status.js';
+export type { GateReceipt, PublishedVersion, LabelEvent, LabelAction } from './registry/types.js';
 export { readRun } from './run-record/read.js';
 export type { Context } from './api/context.js';
 export type { Clock } from './runner/clock.js';

@@ -51,6 +51,10 @@ export async function main(argv: string[], context: Context = {}): Promise<numbe
     report: async () => (await import('./report.js')).registerReport,
     show: async () => (await import('./report.js')).registerReport,
     merge: async () => (await import('./merge.js')).registerMerge,
+    publish: async () => (await import('./registry.js')).registerRegistry,
+    promote: async () => (await import('./registry.js')).registerRegistry,
+    rollback: async () => (await import('./registry.js')).registerRegistry,
+    status: async () => (await import('./registry.js')).registerRegistry,
   };
   const name = args.find((a) => !a.startsWith('-'));
   const toRegister = name && commands[name] ? [commands[name]] : Object.values(commands);

@@ -55,6 +55,7 @@ export function resolveConfig(user: UserConfig, rootDir: string, configFile?: st
       ? reporterEntries(overrides.reporters, root, site, true)
       : reporterEntries(user.reporters ?? DEFAULT_REPORTERS, root, site, false),
     ignoreCases: user.ignoreCases ? [...user.ignoreCases] : undefined,
+    ...(user.registry ? { registry: { ...user.registry } } : {}),
   };
 
   return { ...resolved, digest: digestOf(resolved) };
@@ -66,10 +67,10 @@ export function resolveConfig(user: UserConfig, rootDir: string, configFile?: st
  * and retries (with their wait caps and the reply size cap) only how hard a call is tried: an answer and its grade do not depend on them (a call
  * that still fails is `errored`, never a different pass or fail). Reporters and the report and
  * cache folders change where things are written, not what; `ignoreCases` only silences the
- * orphan-file check (an ignored file is read by no suite).
+ * orphan-file check (an ignored file is read by no suite); `registry` is where publish writes.
  */
 export const NOT_DIGESTED = {
-  config: ['rootDir', 'configFile', 'concurrency', 'reporters', 'ignoreCases'],
+  config: ['rootDir', 'configFile', 'concurrency', 'reporters', 'ignoreCases', 'registry'],
   paths: ['reports', 'cache'],
   model: ['concurrency', 'rpm', 'tpm', 'timeoutMs', 'maxRetries', 'maxRetryWaitMs', 'maxCallMs', 'maxResponseBytes'],
   suite: ['concurrency'],

@@ -233,6 +233,18 @@ export const configSchema = {
       items: { type: 'string', minLength: 1 },
       default: [],
     },
+    registry: {
+      type: 'object',
+      description: 'The prompt registry that `publish`, `promote`, `rollback` and `status` use.',
+      properties: {
+        store: {
+          type: 'string',
+          minLength: 1,
+          description: 'Store URL: `file:<dir>` (relative to the project root), `postgres://…` or read-only `https://…`. `--store` wins over it; without either, the PROMPTGATE_STORE environment variable, else `file:./registry`. Keep passwords out of the config: put a postgres URL with a password in PROMPTGATE_STORE.',
+        },
+      },
+      additionalProperties: false,
+    },
   },
   additionalProperties: false,
   definitions: {

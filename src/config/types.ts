@@ -181,6 +181,18 @@ export interface UserConfig {
    * an input error in `run`, `check`, `compare`, `ci` and `drift`. @default []
    */
   ignoreCases?: string[];
+  /** The prompt registry (`publish`, `promote`, `rollback`, `status`). */
+  registry?: RegistryConfig;
+}
+
+/** The prompt registry's settings. */
+export interface RegistryConfig {
+  /**
+   * Store URL: `file:<dir>` (relative to the project root), `postgres://…` or read-only
+   * `https://…`. `--store` wins over it; without either, PROMPTGATE_STORE, else the default.
+   * @default "file:./registry"
+   */
+  store?: string;
 }
 
 /** The config after defaults and validation; paths are absolute. */
@@ -203,6 +215,8 @@ export interface ResolvedConfig {
   reporters: ReporterEntry[];
   /** Globs (relative to rootDir) of case files that pair with nothing on purpose. */
   ignoreCases?: string[];
+  /** The config's `registry` (absent when it has none). */
+  registry?: RegistryConfig;
   /** sha256 of the config's data (functions by name), first 12 hex digits. */
   digest: string;
 }

@@ -72,11 +72,12 @@ export async function openFileStore(dir: string, url: string): Promise<RegistryS
     } catch (error) {
       throw unreachable(`create ${dir}`, error);
     }
-    const { lock } = await import('proper-lockfile');
+    // The default export (module.exports): the CLI bundle's code-split chunk of this CommonJS package has no named exports.
+    const { default: lockfile } = await import('proper-lockfile');
     let compromised: Error | undefined;
     let release: () => Promise<void>;
     try {
-      release = await lock(dir, {
+      release = await lockfile.lock(dir, {
         lockfilePath: join(dir, '.lock'),
         // A holder that died leaves the lock directory: it is taken over once not refreshed for 10 s.
         stale: 10_000,

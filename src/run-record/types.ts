@@ -259,6 +259,12 @@ export interface RunFile extends RunHeader {
 export interface GateVerdict {
   verdict: 'pass' | 'fail' | 'inconclusive' | 'error';
   reasons: string[];
+  /**
+   * `run` (and a merged `run`): the `gate.minPassRate` floor its gate tested. Absent when the run
+   * had no floor (its gate passes on anything graded: no gate receipt for `publish`), and in runs
+   * written before it.
+   */
+  floor?: number;
 }
 
 /** Baseline against candidate for one suite × model. */

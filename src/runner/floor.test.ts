@@ -11,16 +11,19 @@ const totals = (errored = 0): RunTotals => ({ cases: 10, passed: 0, failed: 0, e
 
 describe('run floor', () => {
   it('passes with failing cases when no floor is set', () => {
-    expect(decideRunFloor([row(1, 9)], totals(), DEFAULT_GATE).verdict).toBe('pass');
+    const verdict = decideRunFloor([row(1, 9)], totals(), DEFAULT_GATE);
+    expect(verdict.verdict).toBe('pass');
+    // No floor recorded: that pass is no gate receipt for publish.
+    expect(verdict).not.toHaveProperty('floor');
   });
   it('fails significantly below minPassRate and says which suite', () => {
     const verdict = decideRunFloor([row(56, 44)], totals(), { ...DEFAULT_GATE, minPassRate: 0.8 });
-    expect(verdict).toEqual({ verdict: 'fail', reasons: ['s › m: pass rate 56.0% over 100 case(s) is significantly below the floor of 80.0% (95% upper bound 64.4%)'] });
+    expect(verdict).toEqual({ verdict: 'fail', reasons: ['s › m: pass rate 56.0% over 100 case(s) is significantly below the floor of 80.0% (95% upper bound 64.4%)'], floor: 0.8 });
   });
 
   it('is inconclusive (exit 4) below the floor but not significantly: ten cases cannot tell 70% from 80%', () => {
     const verdict = decideRunFloor([row(7, 3)], totals(), { ...DEFAULT_GATE, minPassRate: 0.8 });
-    expect(verdict).toEqual({ verdict: 'inconclusive', reasons: ['s › m: pass rate 70.0% over 10 case(s) is below the floor of 80.0%, but not significantly (95% upper bound 91.3%): more cases would decide it'] });
+    expect(verdict).toEqual({ verdict: 'inconclusive', reasons: ['s › m: pass rate 70.0% over 10 case(s) is below the floor of 80.0%, but not significantly (95% upper bound 91.3%): more cases would decide it'], floor: 0.8 });
   });
 
   it('tests the per-case pass rates over repeats, the case as the unit', () => {
@@ -49,6 +52,6 @@ describe('run floor', () => {
   });
   it('leaves ungraded cases out of the pass rate and says so when the gate passes', () => {
     const verdict = decideRunFloor([row(8, 2, 5)], { ...totals(), ungraded: 5 }, { ...DEFAULT_GATE, minPassRate: 0.8 });
-    expect(verdict).toEqual({ verdict: 'pass', reasons: ['5 ungraded case(s) (nothing to grade them with) not counted'] });
+    expect(verdict).toEqual({ verdict: 'pass', reasons: ['5 ungraded case(s) (nothing to grade them with) not counted'], floor: 0.8 });
   });
 });

@@ -13,6 +13,12 @@ import { describeErrorCauses } from '../run-record/status.js';
  * significantly; else pass. Ungraded cases never count as passes: pass rates are over graded cases.
  */
 export function decideRunFloor(rows: SummaryRow[], totals: RunTotals, gate: ResolvedGate): GateVerdict {
+  const verdict = decide(rows, totals, gate);
+  // Recorded so a reader can tell a floor's pass from a run without one (publish's gate receipt).
+  return gate.minPassRate > 0 ? { ...verdict, floor: gate.minPassRate } : verdict;
+}
+
+function decide(rows: SummaryRow[], totals: RunTotals, gate: ResolvedGate): GateVerdict {
   const reasons: string[] = [];
   const short: string[] = [];
   for (const row of rows) {

@@ -2,7 +2,7 @@
  * The documentation's links hold: every relative link and `#anchor` in README.md, CONTRIBUTING.md,
  * docs/*.md and schemas/README.md points at a file that exists and, for an anchor, at a heading of that file (GitHub's
  * slugs). Reads files only: no build, no network. Also keeps README.md what issue 14 asked: under
- * 250 lines, with this repository's two set-up commands near the top.
+ * 250 lines (275 since issue 15 asked for a "from git to production" section), with this repository's two set-up commands near the top.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -112,9 +112,9 @@ describe('documentation links', () => {
     expect(slug('Fresh samples, and pass@k and flakiness')).toBe('fresh-samples-and-passk-and-flakiness');
   });
 
-  it('README.md is for users: under 250 lines, with the two set-up commands of this repository near the top', () => {
+  it('README.md is for users: under 275 lines, with the two set-up commands of this repository near the top', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    expect(readme.split('\n').length - (readme.endsWith('\n') ? 1 : 0)).toBeLessThan(250);
+    expect(readme.split('\n').length - (readme.endsWith('\n') ? 1 : 0)).toBeLessThan(275);
     const top = readme.split('\n').slice(0, 20).join('\n');
     expect(top).toContain('npm install && npm start');
     expect(top).toMatch(/^npm test\b/m);
