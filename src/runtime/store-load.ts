@@ -48,6 +48,8 @@ export interface LoadPromptsFromStoreOptions {
 export const DEFAULT_LABEL = 'production';
 export const DEFAULT_REFRESH_MS = 30_000;
 export const MIN_REFRESH_MS = 1_000;
+/** The longest wait between two attempts to subscribe to a store's push again. */
+const MAX_RESUBSCRIBE_MS = 30_000;
 
 /** One prompt being served: its version and, when it came from the store, the label it came from. */
 interface Served {
@@ -178,7 +180,10 @@ export class StoreServing {
   private running: Promise<void> | undefined;
   private again = false;
   private listening = false;
+  private resubscribing = false;
   private watchReported = false;
+  private watchError: unknown;
+  private timing: { refreshMs: number; clock: Clock; signal: AbortSignal } | undefined;
   private stopWatch: (() => Promise<void>) | undefined;
 
   constructor(private readonly store: RegistryStore, private readonly label: string, private readonly callbacks: ServingCallbacks) {
@@ -220,6 +225,7 @@ export class StoreServing {
    */
   async startRefreshing(refreshMs: number, clock: Clock): Promise<{ stop(): Promise<void> }> {
     const abort = new AbortController();
+    this.timing = { refreshMs, clock, signal: abort.signal };
     void (async () => {
       for (;;) {
         try {
@@ -231,7 +237,11 @@ export class StoreServing {
         await this.refresh();
       }
     })();
-    await this.listen();
+    if (this.store.watch) {
+      // A move between the first read and the subscription is read right after it.
+      if (await this.listen()) void this.refresh();
+      else void this.resubscribe();
+    }
     return {
       stop: async () => {
         this.closed = true;
@@ -277,7 +287,7 @@ export class StoreServing {
       this.notify(() => this.callbacks.onRecover(`registry store ${this.store.url} answers again; serving label ${this.label}`));
     }
     this.apply(answer);
-    if (!this.listening) void this.listen();
+    if (this.store.watch && !this.listening) void this.resubscribe();
   }
 
   /** Serves what an answer holds; reports what it refuses or no longer has. */
@@ -352,9 +362,10 @@ export class StoreServing {
     return answer;
   }
 
-  /** Subscribes to the store's push, where it has one: a label move refreshes at once. */
-  private async listen(): Promise<void> {
-    if (!this.store.watch || this.listening || this.closed) return;
+  /** Subscribes to the store's push (a label move refreshes at once); true when subscribed. */
+  private async listen(): Promise<boolean> {
+    if (!this.store.watch || this.closed) return false;
+    if (this.listening) return true;
     this.listening = true;
     const subscription: { stop?: () => Promise<void> } = {};
     let stop: () => Promise<void>;
@@ -363,18 +374,17 @@ export class StoreServing {
       subscription.stop = stop;
     } catch (error) {
       this.listening = false;
-      this.reportWatch(error);
-      return;
+      this.watchError = error;
+      return false;
     }
     if (!this.listening || this.closed) {
-      // Closed, or it failed while subscribing (watchFailed reported it): let it go.
+      // Closed, or it failed while subscribing (watchFailed took over): let it go.
       await stop().catch(() => undefined);
-      return;
+      return false;
     }
     this.stopWatch = stop;
     this.watchReported = false;
-    // A move between the last read and the subscription would wait for the next poll otherwise.
-    void this.refresh();
+    return true;
   }
 
   private watchFailed(stop: (() => Promise<void>) | undefined, error: Error): void {
@@ -382,8 +392,39 @@ export class StoreServing {
     this.listening = false;
     if (this.stopWatch === stop) this.stopWatch = undefined;
     void stop?.().catch(() => undefined);
-    this.reportWatch(error);
-    // Polling goes on; the next good read subscribes again.
+    this.watchError = error;
+    void this.resubscribe();
+  }
+
+  /**
+   * After the push subscription failed (a lost connection, a restarted database): reads the label
+   * at once (so an outage is found and reported as one), then subscribes again, retrying after
+   * 1 s, 2 s, 4 s … (at most `refreshMs`, at most 30 s) until it holds. Polling goes on meanwhile.
+   */
+  private async resubscribe(): Promise<void> {
+    const timing = this.timing;
+    if (this.resubscribing || !timing || !this.store.watch) return;
+    this.resubscribing = true;
+    try {
+      for (let wait = MIN_REFRESH_MS; !this.closed; wait *= 2) {
+        await this.refresh();
+        if (this.closed || this.listening) return;
+        if (!this.down) {
+          if (await this.listen()) {
+            void this.refresh(); // a move between the read and the subscription
+            return;
+          }
+          this.reportWatch(this.watchError);
+        }
+        try {
+          await timing.clock.sleep(Math.min(wait, timing.refreshMs, MAX_RESUBSCRIBE_MS), timing.signal);
+        } catch {
+          return;
+        }
+      }
+    } finally {
+      this.resubscribing = false;
+    }
   }
 
   private reportWatch(error: unknown): void {

@@ -310,27 +310,44 @@ describe('loadPrompts({ store })', () => {
     expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/summarize@1\.0\.0 .*; serving the bundled prompts\/summarize\.prompt \(summarize@0\.9\.0\) instead$/)]);
   });
 
-  it('with a store that pushes label moves, serves a move at once, and polls on when listening fails', async () => {
+  it('with a store that pushes label moves, serves a move at once, and subscribes again after losing the push', async () => {
     const store = seeded({ push: true });
-    const { prompts, clock, errors } = await serve(store);
+    const { prompts, clock, errors, recovered } = await serve(store);
     expect(store.listenerCount()).toBe(1);
     store.point('production', 'summarize', '1.1.0');
     store.push();
     await clock.advance(0); // no time passes: only the pushed refresh runs
     expect(prompts.get('summarize').version).toBe('1.1.0');
 
+    // The push connection is lost and cannot be made again, while the store still answers reads.
+    store.watchFails = true;
     store.breakWatch(new Error('connection terminated'));
     expect(store.listenerCount()).toBe(0);
-    expect(errors).toHaveLength(1);
-    expect(errors[0].message).toContain('listening for label moves failed (connection terminated)');
-    store.watchFails = true;
-    await clock.advance(REFRESH * 2);
-    expect(errors).toHaveLength(1); // said once
+    await clock.advance(0);
+    expect(errors.map((e) => e.message)).toEqual([expect.stringContaining('listening for label moves failed (LISTEN refused); still reading label production on every refresh')]);
+    await clock.advance(REFRESH * 3);
+    expect(errors).toHaveLength(1); // said once, retried quietly
     store.watchFails = false;
     store.point('production', 'summarize', '1.0.0');
     await clock.advance(REFRESH);
+    expect(store.listenerCount()).toBe(1);
     expect(prompts.get('summarize').version).toBe('1.0.0');
-    expect(store.listenerCount()).toBe(1); // subscribed again after a good read
+
+    // The database goes away: the lost push is read as an outage at once (one warning, not a
+    // push warning); it is subscribed again at the next retry (1 s, 2 s, 4 s …, at most refreshMs).
+    store.down = true;
+    store.breakWatch(new Error('terminating connection due to administrator command'));
+    await clock.advance(0);
+    expect(errors).toHaveLength(2);
+    expect(errors[1]).toMatchObject({ code: 'STORE_UNREACHABLE', message: expect.stringContaining('connection refused (label production); still serving') });
+    await clock.advance(REFRESH * 2);
+    store.down = false;
+    store.point('production', 'summarize', '1.1.0');
+    await clock.advance(REFRESH);
+    expect(recovered).toHaveLength(1);
+    expect(store.listenerCount()).toBe(1);
+    expect(prompts.get('summarize').version).toBe('1.1.0');
+    expect(errors).toHaveLength(2);
     await open!.close();
     expect(store.listenerCount()).toBe(0);
   });
