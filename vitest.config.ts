@@ -44,7 +44,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     // One temporary folder per run, removed at the end: the tests leave nothing in the system's.
-    globalSetup: ['test/helpers/temp-root.ts'],
+    globalSetup: ['test/helpers/temp-root.ts', 'test/helpers/postgres-setup.ts'],
     // The built CLI (dist/bundle/main.js, which runCliInProcess imports) is loaded by Node itself, not
     // transformed and evaluated module by module by vitest.
     server: { deps: { external: [/\/dist\//] } },

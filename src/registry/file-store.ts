@@ -13,7 +13,7 @@ import { currentPointers, planMove } from './label-moves.js';
 import { checkRegistryFile, createLayoutReads, type LabelFile, layoutPaths, parseIndexFile, registryFileText, summaryOf } from './layout.js';
 import { assertLabel, assertRegistryId, assertRegistryVersion } from './names.js';
 import type { LabelEvent, PublishedVersion, RegistryStore } from './types.js';
-import { verifyVersion } from './verify.js';
+import { immutable, verifyVersion } from './verify.js';
 
 /**
  * A store on the folder `dir` (absolute); `url` is how it is shown (`file:./registry`). A folder
@@ -175,13 +175,3 @@ export async function openFileStore(dir: string, url: string): Promise<RegistryS
     async close() {},
   };
 }
-
-/** REGISTRY_IMMUTABLE (exit 1): `id@version` is already published with other content. */
-export function immutable(version: PublishedVersion, existing: { hash: string }, where: string): PromptgateError {
-  return new PromptgateError(
-    'REGISTRY_IMMUTABLE',
-    `${version.id}@${version.version} is already published in ${where} with hash ${existing.hash}; this content hashes to ${version.hash}`,
-    { hint: 'published versions never change: bump the version in the prompt file', exitCode: 1 },
-  );
-}
-

@@ -45,7 +45,8 @@ export async function openStore(url: string, options: { rootDir: string }): Prom
     case 'postgres:':
     case 'postgresql:': {
       if (!parsed.hostname && !parsed.searchParams.get('host')) throw bad('names no host');
-      throw bad('needs the PostgreSQL store, which this commit does not have yet', displayPostgresUrl(parsed));
+      const { openPostgresStore } = await import('./postgres-store.js');
+      return openPostgresStore(text, displayPostgresUrl(parsed));
     }
     case 'https:':
     case 'http:': {

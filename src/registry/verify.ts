@@ -62,3 +62,13 @@ export async function resolveServed(
   }
   return { served, refused };
 }
+
+/** REGISTRY_IMMUTABLE (exit 1): `id@version` is already published with other content. */
+export function immutable(version: PublishedVersion, existing: { hash: string }, where: string): PromptgateError {
+  return new PromptgateError(
+    'REGISTRY_IMMUTABLE',
+    `${version.id}@${version.version} is already published in ${where} with hash ${existing.hash}; this content hashes to ${version.hash}`,
+    { hint: 'published versions never change: bump the version in the prompt file', exitCode: 1 },
+  );
+}
+
