@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parsePromptSource } from '../../src/prompts/index.js';
 import { openStore } from '../../src/registry/open-store.js';
 import { makeProject, REPO_ROOT } from '../helpers/cli.js';
+import { closedPort } from '../helpers/static-server.js';
 import { summarizeSource } from './fixtures.js';
 
 const run = promisify(execFile);
@@ -100,5 +101,16 @@ describe('the runtime entry point stays light', () => {
     expect(loaded.some((url) => url.includes('/dist/registry/file-store.js'))).toBe(true);
     expect(loaded.some((url) => url.includes('/dist/registry/http-store.js'))).toBe(true);
     expect(loaded.filter((url) => HEAVY.test(url) || POSTGRES.test(url))).toEqual([]);
+  });
+
+  it('a postgres:// store loads pg (the control: the probe sees it when it loads)', async () => {
+    const port = await closedPort();
+    const script = `
+      await mod.loadPrompts({ store: 'postgres://app@127.0.0.1:${port}/prompts' }).then(() => { throw new Error('served?'); }, (e) => { if (e.code !== 'STORE_UNREACHABLE') throw e; });
+    `;
+    const loaded = await modulesLoaded(ENTRY, script);
+    expect(loaded.some((url) => /node_modules\/pg\//.test(url))).toBe(true);
+    expect(loaded.some((url) => url.includes('/dist/registry/postgres-store.js'))).toBe(true);
+    expect(loaded.filter((url) => HEAVY.test(url))).toEqual([]);
   });
 });
