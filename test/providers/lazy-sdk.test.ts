@@ -10,6 +10,10 @@ vi.mock('@anthropic-ai/sdk', async (importOriginal) => {
   imported.push('@anthropic-ai/sdk');
   return importOriginal();
 });
+vi.mock('pg', async (importOriginal) => {
+  imported.push('pg');
+  return importOriginal();
+});
 
 describe('SDK loading', () => {
   it('imports no SDK when the providers module loads or a provider is created, only on the first call', async () => {
@@ -27,5 +31,22 @@ describe('SDK loading', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('imports pg only when a postgres:// store is used, not for the runtime entry, a file store or loadPrompts({ store: file })', async () => {
+    imported.length = 0;
+    const { loadPrompts } = await import('../../src/index.js');
+    const { openStore } = await import('../../src/registry/open-store.js');
+    const { makeProject } = await import('../helpers/cli.js');
+    const { closedPort } = await import('../helpers/static-server.js');
+    const project = await makeProject({ 'prompts/x.prompt': '---\nversion: 1.0.0\n---\nHi\n' });
+    const file = await openStore('file:./registry', { rootDir: project });
+    await file.close();
+    const error = await loadPrompts({ store: 'file:./registry', rootDir: project }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'STORE_UNREACHABLE' }); // nothing published there yet
+    expect(imported).toEqual([]);
+    const down = await loadPrompts({ store: `postgres://app@127.0.0.1:${await closedPort()}/prompts` }).catch((e: unknown) => e);
+    expect(down).toMatchObject({ code: 'STORE_UNREACHABLE' });
+    expect(imported).toEqual(['pg']);
   });
 });
