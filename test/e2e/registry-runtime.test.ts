@@ -58,8 +58,10 @@ say('bye');
 /** Lines of a stream, with a wait for the next line that matches. */
 function lineWatcher(stream: NodeJS.ReadableStream) {
   const lines: string[] = [];
-  const waiters: Array<{ pattern: RegExp; from: number; resolve: (line: string) => void }> = [];
-  createInterface({ input: stream }).on('line', (line) => {
+  const waiters: Array<{ pattern: RegExp; resolve: (line: string) => void; reject: (error: Error) => void }> = [];
+  let ended = false;
+  const input = createInterface({ input: stream });
+  input.on('line', (line) => {
     lines.push(line);
     for (const waiter of [...waiters]) {
       if (waiter.pattern.test(line)) {
@@ -68,13 +70,18 @@ function lineWatcher(stream: NodeJS.ReadableStream) {
       }
     }
   });
+  input.on('close', () => {
+    ended = true;
+    for (const waiter of waiters.splice(0)) waiter.reject(new Error(`the app's output ended before a line matching ${waiter.pattern}`));
+  });
   return {
     lines,
-    /** The first line matching `pattern` at or after line index `from` (default: the next one to come). */
+    /** The first line matching `pattern` at or after line index `from` (default: the next one to come); rejects once the stream ends without one. */
     next(pattern: RegExp, from = lines.length): Promise<string> {
       const seen = lines.slice(from).find((line) => pattern.test(line));
       if (seen) return Promise.resolve(seen);
-      return new Promise((resolve) => waiters.push({ pattern, from, resolve }));
+      if (ended) return Promise.reject(new Error(`the app's output ended before a line matching ${pattern}`));
+      return new Promise((resolve, reject) => waiters.push({ pattern, resolve, reject }));
     },
   };
 }
