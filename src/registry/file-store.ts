@@ -143,6 +143,8 @@ export async function openFileStore(dir: string, url: string): Promise<RegistryS
       assertRegistryId(request.id);
       assertLabel(request.label);
       if (request.to !== 'rollback') assertRegistryVersion(request.to.version);
+      // Only a publish creates the registry: a move on a folder without one makes nothing.
+      await ready();
       return locked(async () => {
         const events = await reads.readHistory();
         const mine = events.filter((event) => event.id === request.id && event.label === request.label);

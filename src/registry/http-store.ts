@@ -17,7 +17,7 @@ export function openHttpStore(base: string): RegistryStore {
     new PromptgateError('STORE_UNREACHABLE', `${url}: ${message}`, { hint: 'the store is down or the URL is wrong', cause });
 
   const read = async (path: string): Promise<string | undefined> => {
-    // Names are validated (names.ts) before they get here; encoding each segment keeps `+` (semver build metadata) literal.
+    // Names are validated (names.ts) before they get here; encoding each segment keeps any reserved character literal.
     const target = new URL(path.split('/').map(encodeURIComponent).join('/'), base);
     let response: Response;
     try {

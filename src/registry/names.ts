@@ -19,7 +19,7 @@ export function isRegistryId(id: string): boolean {
   return PROMPT_ID_PATTERN.test(id) && id.length <= 200;
 }
 
-/** A semver version written the canonical way (`1.2.0`, not `v1.2.0` or ` 1.2.0`). */
+/** A semver version as a parsed prompt carries it: canonical (`1.2.0`; not `v1.2.0`, and no `+build` metadata, which parsing drops). */
 export function isRegistryVersion(version: string): boolean {
   return version.length <= 200 && validSemver(version) === version;
 }

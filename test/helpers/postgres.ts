@@ -6,7 +6,7 @@
  * As root (CI, these machines) the server runs as the `postgres` user (else `nobody`): initdb
  * refuses root. Binaries are found on PATH or in /usr/lib/postgresql/<version>/bin (Debian).
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -101,9 +101,19 @@ export async function startPostgres(): Promise<{ url: string; stop: () => Promis
     const stderr = (error as { stderr?: string }).stderr ?? '';
     throw new Error(`could not start PostgreSQL from ${bin}: ${error instanceof Error ? error.message : String(error)}\n${stderr}\n${serverLog}`);
   }
+  // pg_ctl leaves the server running on its own: should this process die without stopping it, a
+  // watchdog reading our end of a pipe sees it close, stops the server and removes its folder.
+  const watchdog = spawn('sh', ['-c', 'read _; "$0" stop -D "$1" -m immediate; rm -rf "$2"', join(bin, 'pg_ctl'), data, dir], {
+    ...options,
+    stdio: ['pipe', 'ignore', 'ignore'],
+    detached: true,
+  });
+  watchdog.unref();
+  (watchdog.stdin as unknown as { unref?: () => void }).unref?.();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     async stop() {
+      watchdog.kill();
       await run(join(bin, 'pg_ctl'), ['stop', '-D', data, '-m', 'immediate', '-w'], options).catch(() => {});
       rmSync(dir, { recursive: true, force: true });
     },

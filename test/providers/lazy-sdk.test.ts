@@ -14,6 +14,10 @@ vi.mock('pg', async (importOriginal) => {
   imported.push('pg');
   return importOriginal();
 });
+vi.mock('proper-lockfile', async (importOriginal) => {
+  imported.push('proper-lockfile');
+  return importOriginal();
+});
 
 describe('SDK loading', () => {
   it('imports no SDK when the providers module loads or a provider is created, only on the first call', async () => {
@@ -32,21 +36,31 @@ describe('SDK loading', () => {
       await server.close();
     }
   });
+});
 
-  it('imports pg only when a postgres:// store is used, not for the runtime entry, a file store or loadPrompts({ store: file })', async () => {
+describe('registry store loading', () => {
+  it('imports pg only when a postgres store is first used, and proper-lockfile only when a file store is written', async () => {
     imported.length = 0;
-    const { loadPrompts } = await import('../../src/index.js');
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
     const { openStore } = await import('../../src/registry/open-store.js');
-    const { makeProject } = await import('../helpers/cli.js');
+    const { PromptgateError } = await import('../../src/errors.js');
     const { closedPort } = await import('../helpers/static-server.js');
-    const project = await makeProject({ 'prompts/x.prompt': '---\nversion: 1.0.0\n---\nHi\n' });
-    const file = await openStore('file:./registry', { rootDir: project });
-    await file.close();
-    const error = await loadPrompts({ store: 'file:./registry', rootDir: project }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'STORE_UNREACHABLE' }); // nothing published there yet
+    const rootDir = mkdtempSync(join(tmpdir(), 'lazy-'));
+    const file = await openStore('file:./registry', { rootDir });
+    await expect(file.labels()).rejects.toBeInstanceOf(PromptgateError);
+    const postgres = await openStore(`postgres://app@127.0.0.1:${await closedPort()}/registry`, { rootDir });
     expect(imported).toEqual([]);
-    const down = await loadPrompts({ store: `postgres://app@127.0.0.1:${await closedPort()}/prompts` }).catch((e: unknown) => e);
-    expect(down).toMatchObject({ code: 'STORE_UNREACHABLE' });
-    expect(imported).toEqual(['pg']);
+    await expect(file.moveLabel({ id: 'greet', label: 'production', to: { version: '1.0.0' }, by: 'me' })).rejects.toMatchObject({ code: 'STORE_UNREACHABLE' });
+    expect(imported).toEqual([]);
+    const source = '---\nversion: 1.0.0\n---\nHi {{name}}\n';
+    const { parsePromptSource } = await import('../../src/prompts/parse.js');
+    const hash = parsePromptSource(source, 'greet.prompt').hash;
+    await file.putVersion({ id: 'greet', version: '1.0.0', hash, path: 'greet.prompt', source, commit: null, dirty: false, publishedAt: '', publishedBy: 'me', receipt: null });
+    expect(imported).toEqual(['proper-lockfile']);
+    await expect(postgres.labels()).rejects.toMatchObject({ code: 'STORE_UNREACHABLE' });
+    expect(imported).toEqual(['proper-lockfile', 'pg']);
+    await postgres.close();
   });
 });

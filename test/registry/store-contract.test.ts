@@ -11,7 +11,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PromptgateError } from '../../src/errors.js';
 import { parsePromptSource } from '../../src/prompts/parse.js';
-import { openStore } from '../../src/registry/open-store.js';
+import { DEFAULT_STORE_URL, openStore } from '../../src/registry/open-store.js';
 import type { LabelEvent, PublishedVersion, RegistryStore } from '../../src/registry/types.js';
 import { createTestDatabase, createTestSchema } from '../helpers/postgres.js';
 import { closedPort, type StaticServer, startStaticServer } from '../helpers/static-server.js';
@@ -284,6 +284,10 @@ describe.each(Object.keys(KINDS) as Array<keyof typeof KINDS>)('%s store', (name
     expect((error as PromptgateError).code).toBe('STORE_UNREACHABLE');
     expect((error as PromptgateError).message).not.toContain('s3cret-pw');
     expect(missing.url).not.toContain('s3cret-pw');
+    // A move does not create a store (only a publish does), and a read-only store says so first.
+    const moved = missing.moveLabel({ id: 'greet', label: 'production', to: { version: '1.0.0' }, by: 'Ada' });
+    expect(await codeOf(moved)).toBe(name === 'http' ? 'STORE_READ_ONLY' : 'STORE_UNREACHABLE');
+    if (name === 'file') expect(existsSync(missing.url.slice('file:'.length))).toBe(false);
 
     await (await kind.writer()).putVersion(version('greet', '1.0.0'));
     await kind.makeNewerFormat();
@@ -341,6 +345,8 @@ describe.each(Object.keys(KINDS) as Array<keyof typeof KINDS>)('%s store', (name
       expect(stop).toBeTypeOf('function');
       await mover.moveLabel({ id: 'greet', label: 'production', to: { version: '1.0.0' }, by: 'Ada' });
       await notified;
+      // NOTIFY is delivered at commit: what the callback prompts a reader to fetch is already there.
+      expect((await watcher.labels('production')).map((state) => state.version)).toEqual(['1.0.0']);
       await stop?.();
       expect(errors).toEqual([]);
     });
@@ -385,7 +391,7 @@ describe('openStore', () => {
     }
     const store = await open('postgresql://app:secret@db.internal:5433/prompts?sslmode=require');
     expect(store).toMatchObject({ kind: 'postgres', url: 'postgresql://app@db.internal:5433/prompts', readOnly: false });
-    const file = await open('file:./registry');
+    const file = await open(DEFAULT_STORE_URL);
     expect(file).toMatchObject({ kind: 'file', url: 'file:./registry' });
   });
 });
