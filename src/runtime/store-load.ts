@@ -6,6 +6,7 @@ import { assertLabel } from '../registry/names.js';
 import type { RegistryStore, ServedVersion } from '../registry/types.js';
 import { verifyVersion } from '../registry/verify.js';
 import type { Clock } from '../runner/clock.js';
+import { escapeControlChars } from '../util/output-guard.js';
 import { createPromptHandle, type PromptHandle } from './handle.js';
 import type { PromptOrigin } from './identity.js';
 import { readPromptFolder } from './folder.js';
@@ -332,8 +333,8 @@ export class StoreServing {
     for (const item of refused as unknown[]) {
       const r = item as { id?: unknown; version?: unknown; message?: unknown };
       if (typeof item !== 'object' || item === null || typeof r.id !== 'string' || typeof r.version !== 'string') throw invalid('a refused entry of the wrong shape');
-      const name = `${r.id}@${r.version}`;
-      const message = typeof r.message === 'string' ? r.message : 'refused by the store';
+      const name = `${shown(r.id)}@${shown(r.version)}`;
+      const message = typeof r.message === 'string' ? shown(r.message) : 'refused by the store';
       const why = message.startsWith(name) ? message : `${name}: ${message}`;
       answer.refused.set(r.id, { version: r.version, error: new PromptgateError('REGISTRY_TAMPERED', `label ${this.label} of ${this.store.url}: refused ${why}`) });
     }
@@ -345,11 +346,11 @@ export class StoreServing {
         throw invalid('a served entry of the wrong shape');
       }
       const id = state.id;
-      const name = `${id}@${String(state.version)}`;
+      const name = `${shown(id)}@${shown(state.version)}`;
       try {
-        if (state.label !== this.label) throw tampered(`${name} is labelled ${String(state.label)}, not ${this.label}`);
+        if (state.label !== this.label) throw tampered(`${name} is labelled ${shown(state.label)}, not ${this.label}`);
         if (version.id !== id || version.version !== state.version || version.hash !== state.hash) {
-          throw tampered(`label ${this.label} points to ${name} (${String(state.hash)}) but the store returned ${String(version.id)}@${String(version.version)} (${String(version.hash)})`);
+          throw tampered(`label ${this.label} points to ${name} (${shown(state.hash)}) but the store returned ${shown(version.id)}@${shown(version.version)} (${shown(version.hash)})`);
         }
         verifyVersion(version, this.store.url);
         const prompt = parsePromptSource(version.source, typeof version.path === 'string' && version.path !== '' ? version.path : `${id}.prompt`);
@@ -465,6 +466,14 @@ function describe({ prompt, origin }: Served): string {
 
 function tampered(message: string): PromptgateError {
   return new PromptgateError('REGISTRY_TAMPERED', message);
+}
+
+/**
+ * A value from the store as shown in a message: control characters escaped (a store's answer is
+ * not trusted, and warnings go to a terminal or a log).
+ */
+function shown(value: unknown): string {
+  return escapeControlChars(String(value));
 }
 
 function messageOf(error: unknown): string {
