@@ -46,9 +46,9 @@ export interface LoadPromptsFromStoreOptions {
   clock?: Clock;
 }
 
-export const DEFAULT_LABEL = 'production';
-export const DEFAULT_REFRESH_MS = 30_000;
-export const MIN_REFRESH_MS = 1_000;
+const DEFAULT_LABEL = 'production';
+const DEFAULT_REFRESH_MS = 30_000;
+const MIN_REFRESH_MS = 1_000;
 /** The longest wait between two attempts to subscribe to a store's push again. */
 const MAX_RESUBSCRIBE_MS = 30_000;
 
@@ -166,9 +166,10 @@ interface Answer {
 
 /**
  * The serving state machine: what is in service (`entries`), whether an outage has been
- * reported, which refusals and missing prompts have been reported. Exported for its unit tests.
+ * reported, which refusals and missing prompts have been reported (unit-tested through
+ * loadPrompts with an in-memory store and a manual clock: test/runtime/store-load.test.ts).
  */
-export class StoreServing {
+class StoreServing {
   readonly entries = new Map<string, Served>();
   /** An outage was reported and the store has not answered since. */
   private down = false;
