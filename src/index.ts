@@ -8,7 +8,7 @@ export type { UserConfig, ModelConfig, SuiteConfig, GateConfig } from './config/
 // Runtime: prompts in an app, and a call log for production (src/runtime/).
 export { loadPrompts, traced, logCall, PROMPT_IDENTITY } from './runtime/index.js';
 export type {
-  LoadPromptsOptions, PromptRegistry, PromptHandle, PromptChange, PromptVars, PromptIdentity,
+  LoadPromptsOptions, LoadPromptsFromDirOptions, LoadPromptsFromStoreOptions, PromptRegistry, PromptHandle, PromptChange, PromptVars, PromptIdentity,
   OpenAIParams, AnthropicParams, CallLogOptions, LoggedCall,
 } from './runtime/index.js';
 export type { CallRecord } from './run-record/types.js';

@@ -37,3 +37,7 @@ export type { Provider, ProviderFunction, ProviderRequest, ProviderResult, Provi
 export type { Grader, GraderContext, GradeResult, JsGraderFunction, JudgeRecord, JudgeResult, AssertionGrade, CaseGrade } from './graders/types.js';
 export type { Reporter, ReporterOptions, RunPlanInfo, RunNotice, CaseSource } from './reporters/types.js';
 export type { Message, PromptFile } from './prompts/types.js';
+
+// Runtime (the same as the `promptgate` entry): prompts in an app from a folder or a registry label.
+export { loadPrompts, traced, logCall } from './runtime/index.js';
+export type { LoadPromptsOptions, LoadPromptsFromDirOptions, LoadPromptsFromStoreOptions, PromptRegistry, PromptHandle, PromptChange, CallLogOptions, LoggedCall } from './runtime/index.js';

@@ -37,6 +37,10 @@ export interface CallRecord {
   promptId: string;
   promptVersion: string;
   promptHash: string;
+  /** Production: the registry label the prompt version was served from (`loadPrompts({ store, label })`). */
+  promptLabel?: string;
+  /** Production: the registry store it was served from (its URL, credentials removed). */
+  promptStore?: string;
   /** The config's model name. */
   model: string;
   provider: string;

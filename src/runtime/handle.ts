@@ -3,7 +3,7 @@ import { renderPrompt } from '../prompts/render.js';
 import type { Message, PromptFile } from '../prompts/types.js';
 import { buildMessagesBody } from '../providers/anthropic.js';
 import { translateParams } from '../providers/request-setup.js';
-import { createIdentity, markRendered, PROMPT_IDENTITY, type PromptIdentity } from './identity.js';
+import { createIdentity, markRendered, PROMPT_IDENTITY, type PromptIdentity, type PromptOrigin } from './identity.js';
 
 /** Variables for a prompt's template (strict: each variable the template reads must be defined). */
 export type PromptVars = Record<string, unknown>;
@@ -39,8 +39,12 @@ export interface PromptHandle {
   readonly version: string;
   /** First 12 hex digits of the file's content hash. */
   readonly hash: string;
-  /** The file, relative to the project root with `/`. */
+  /** The file, relative to the project root with `/` (from a store: the path it was published from). */
   readonly path: string;
+  /** The registry label the version being served came from (`loadPrompts({ store })`); undefined for a prompt file. */
+  readonly label: string | undefined;
+  /** The registry store it came from (URL without credentials); undefined for a prompt file. */
+  readonly store: string | undefined;
   /** The front matter's `model` (a model name of the eval config), if any. */
   readonly model: string | undefined;
   /** The front matter's `config` (model params as written). */
@@ -55,19 +59,24 @@ export interface PromptHandle {
   anthropic(vars: PromptVars): AnthropicParams;
 }
 
-/** A live handle on prompt `id`; `current()` returns the version being served. */
-export function createPromptHandle(id: string, current: () => PromptFile): PromptHandle {
+/**
+ * A live handle on prompt `id`; `current()` returns the version being served and `origin()` the
+ * registry label it came from (none for a prompt file).
+ */
+export function createPromptHandle(id: string, current: () => PromptFile, origin: () => PromptOrigin | undefined = () => undefined): PromptHandle {
   return {
     id,
     get version() { return current().version; },
     get hash() { return current().hash; },
     get path() { return current().path; },
+    get label() { return origin()?.label; },
+    get store() { return origin()?.store; },
     get model() { return current().model; },
     get config() { return current().config; },
     get variables() { return current().variables; },
     render(vars) {
       const prompt = current();
-      return markRendered(renderRuntime(prompt, vars), createIdentity(prompt, vars));
+      return markRendered(renderRuntime(prompt, vars), createIdentity(prompt, vars, origin()));
     },
     openai(vars) {
       const prompt = current();
@@ -75,14 +84,14 @@ export function createPromptHandle(id: string, current: () => PromptFile): Promp
       const params: Record<string, unknown> = { ...translateParams(prompt.config, 'openai') };
       if (prompt.model) params.model = prompt.model;
       params.messages = messages.map(({ role, content }) => ({ role, content }));
-      return { ...params, [PROMPT_IDENTITY]: createIdentity(prompt, vars) } as OpenAIParams;
+      return { ...params, [PROMPT_IDENTITY]: createIdentity(prompt, vars, origin()) } as OpenAIParams;
     },
     anthropic(vars) {
       const prompt = current();
       const body = buildMessagesBody({ model: prompt.model ?? '', messages: renderRuntime(prompt, vars), params: prompt.config }, prompt.model ?? '');
       delete body.stream;
       if (!body.model) delete body.model;
-      return { ...body, [PROMPT_IDENTITY]: createIdentity(prompt, vars) } as AnthropicParams;
+      return { ...body, [PROMPT_IDENTITY]: createIdentity(prompt, vars, origin()) } as AnthropicParams;
     },
   };
 }

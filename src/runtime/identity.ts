@@ -14,6 +14,10 @@ export interface PromptIdentity {
   hash: string;
   /** The file, relative to the project root with `/`. */
   path: string;
+  /** The registry label the version was served from (`loadPrompts({ store })`); absent for a prompt file. */
+  label?: string;
+  /** The registry store it came from (its URL, credentials removed); absent for a prompt file. */
+  store?: string;
   /** The variables the prompt was rendered with (not enumerable: kept out of console.log). */
   readonly vars: Record<string, unknown>;
   /** The parsed prompt version (not enumerable). */
@@ -21,14 +25,24 @@ export interface PromptIdentity {
 }
 
 /** An identity as a log record needs it: the version fields, and the prompt and vars when known. */
-export type IdentityRef = Pick<PromptIdentity, 'id' | 'version' | 'hash'> & Partial<Pick<PromptIdentity, 'path' | 'vars' | 'prompt'>>;
+export type IdentityRef = Pick<PromptIdentity, 'id' | 'version' | 'hash'> & Partial<Pick<PromptIdentity, 'path' | 'label' | 'store' | 'vars' | 'prompt'>>;
+
+/** Where a served version came from, when it came from a registry label. */
+export interface PromptOrigin {
+  label: string;
+  store: string;
+}
 
 /** Rendered message arrays → their identity, for `logCall({ messages })`. */
 const renderedBy = new WeakMap<object, PromptIdentity>();
 
-/** The identity of `prompt` rendered with `vars`. */
-export function createIdentity(prompt: PromptFile, vars: Record<string, unknown>): PromptIdentity {
+/** The identity of `prompt` rendered with `vars` (served from `origin`, a registry label, if given). */
+export function createIdentity(prompt: PromptFile, vars: Record<string, unknown>, origin?: PromptOrigin): PromptIdentity {
   const identity = { id: prompt.id, version: prompt.version, hash: prompt.hash, path: prompt.path } as PromptIdentity;
+  if (origin) {
+    identity.label = origin.label;
+    identity.store = origin.store;
+  }
   Object.defineProperty(identity, 'vars', { value: vars, enumerable: false });
   Object.defineProperty(identity, 'prompt', { value: prompt, enumerable: false });
   return Object.freeze(identity);

@@ -1,15 +1,19 @@
-import { stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
 import { inputError } from '../errors.js';
-import { listPromptFiles, loadPromptFile, toProjectPath } from '../prompts/load.js';
-import type { PromptFile } from '../prompts/types.js';
+import { readPromptFolder } from './folder.js';
 import { createPromptHandle, type PromptHandle } from './handle.js';
-import { checkLocked, LOCK_FILE_NAME, readLockFile, type PromptLock } from './lock.js';
-import { watchPrompts, withLocation, type ServedPrompts } from './reload.js';
+import { watchPrompts } from './reload.js';
+import { loadFromStore, type LoadPromptsFromStoreOptions } from './store-load.js';
 
-export interface LoadPromptsOptions {
+export type { LoadPromptsFromStoreOptions } from './store-load.js';
+
+/** `loadPrompts({ dir })`: the prompt files of a folder, or `loadPrompts({ store })`: a registry label. */
+export type LoadPromptsOptions = LoadPromptsFromDirOptions | LoadPromptsFromStoreOptions;
+
+/** Prompt files read from a folder of the app's own disk. */
+export interface LoadPromptsFromDirOptions {
   /** The folder of `.prompt` files (relative to the working directory), e.g. `prompts`. */
   dir: string;
+  store?: undefined;
   /**
    * The lock to enforce: a path (it must exist), or false for none.
    * @default `prompts.lock.json` in the parent folder of `dir` (the project root), used when present
@@ -35,19 +39,27 @@ export interface PromptChange {
   path: string;
   /** The version served before (absent for a new prompt file). */
   previous?: { version: string; hash: string };
+  /** From a store: the label the new version is served from (absent for a file). */
+  label?: string;
+  /** From a store: the store's URL (absent for a file). */
+  store?: string;
 }
 
-/** The prompts of one folder, ready to render. */
+/** The prompts of one folder, or of one registry label, ready to render. */
 export interface PromptRegistry {
   /** A live handle on prompt `id`; throws FILE_MISSING for an unknown id. */
   get(id: string): PromptHandle;
   has(id: string): boolean;
   /** The ids being served, sorted. */
   ids(): string[];
-  /** The lock file in force (absolute path), if any. */
+  /** The lock file in force (absolute path), if any (the dir form). */
   readonly lockFile: string | undefined;
-  /** Stops watching. */
-  close(): void;
+  /** The registry label served (the store form), else undefined. */
+  readonly label: string | undefined;
+  /** The registry store's URL, credentials removed (the store form), else undefined. */
+  readonly store: string | undefined;
+  /** Stops watching / refreshing (and closes a store opened from a URL). Never rejects. */
+  close(): Promise<void>;
 }
 
 /**
@@ -57,39 +69,27 @@ export interface PromptRegistry {
  * file, the versions and both hashes. Invalid files reject with their own error (file and line).
  * With `watch: true`, changed or added files are reloaded; a refused change keeps the last good
  * version and is reported through `onError`; a changed lock file is re-read and re-applied.
+ *
+ * With `{ store, label }` it serves the versions a registry label points to instead, verified and
+ * refreshed while running (store-load.ts).
  */
 export async function loadPrompts(options: LoadPromptsOptions): Promise<PromptRegistry> {
-  if (!options || typeof options.dir !== 'string' || options.dir === '') {
-    throw inputError('USAGE', 'loadPrompts needs { dir }: the folder of .prompt files');
+  if (options && typeof options === 'object' && 'store' in options && options.store !== undefined) {
+    if ('dir' in options && options.dir !== undefined) throw inputError('USAGE', 'loadPrompts takes { dir } or { store }, not both (a bundled folder for when the store is down is { store, fallback: { dir } })');
+    return loadFromStore(options);
   }
-  const dir = resolve(options.dir);
-  await assertFolder(dir, options.dir);
-  const lockPath = options.lockFile === false ? undefined : resolve(options.lockFile ?? join(dirname(dir), LOCK_FILE_NAME));
-  const rootDir = lockPath ? dirname(lockPath) : dirname(dir);
-  const lockLabel = lockPath ? toProjectPath(lockPath, rootDir) : LOCK_FILE_NAME;
-
-  let lock: PromptLock | undefined;
-  if (lockPath) {
-    lock = await readLockFile(lockPath).catch((error: unknown) => { throw withLocation(error); });
-    if (!lock && options.lockFile) throw inputError('FILE_MISSING', `lock file not found: ${options.lockFile}`, { file: options.lockFile });
+  if (!options || typeof (options as LoadPromptsFromDirOptions).dir !== 'string' || (options as LoadPromptsFromDirOptions).dir === '') {
+    throw inputError('USAGE', 'loadPrompts needs { dir }: the folder of .prompt files, or { store }: a registry store URL');
   }
-
-  const entries = new Map<string, PromptFile>();
-  for (const file of await listPromptFiles(dir)) {
-    // Served prompts may be symlinks out of `rootDir` (release folders, mounted volumes): the lock guards their content.
-    const prompt = await loadPromptFile(file, rootDir, { confine: false }).catch((error: unknown) => { throw withLocation(error); });
-    const refused = lock && checkLocked(prompt, lock, lockLabel);
-    if (refused) throw refused;
-    entries.set(prompt.id, prompt);
-  }
-
-  const served: ServedPrompts = { dir, rootDir, lockPath, lockLabel, lock, entries, closed: false };
+  const dirOptions = options as LoadPromptsFromDirOptions;
+  const served = await readPromptFolder(dirOptions.dir, dirOptions.lockFile);
+  const { entries, lockPath } = served;
   const handles = new Map<string, PromptHandle>();
-  const stopWatching = options.watch
+  const stopWatching = dirOptions.watch
     ? watchPrompts(served, {
-      debounceMs: options.debounceMs ?? 50,
-      onError: options.onError ?? ((error: Error) => process.emitWarning(error.message, 'PromptgateWarning')),
-      onChange: options.onChange,
+      debounceMs: dirOptions.debounceMs ?? 50,
+      onError: dirOptions.onError ?? ((error: Error) => process.emitWarning(error.message, 'PromptgateWarning')),
+      onChange: dirOptions.onChange,
     })
     : undefined;
 
@@ -99,7 +99,7 @@ export async function loadPrompts(options: LoadPromptsOptions): Promise<PromptRe
       if (handle) return handle;
       if (typeof id !== 'string' || !entries.has(id)) {
         const known = [...entries.keys()].sort();
-        throw inputError('FILE_MISSING', `no prompt ${JSON.stringify(id)} in ${options.dir} (${known.length ? `have: ${known.join(', ')}` : 'it has no .prompt files'})`);
+        throw inputError('FILE_MISSING', `no prompt ${JSON.stringify(id)} in ${dirOptions.dir} (${known.length ? `have: ${known.join(', ')}` : 'it has no .prompt files'})`);
       }
       const created = createPromptHandle(id, () => entries.get(id)!);
       handles.set(id, created);
@@ -110,14 +110,13 @@ export async function loadPrompts(options: LoadPromptsOptions): Promise<PromptRe
     get lockFile() {
       return served.lock ? lockPath : undefined;
     },
+    label: undefined,
+    store: undefined,
     close() {
       served.closed = true;
       stopWatching?.();
+      return Promise.resolve();
     },
   };
 }
 
-async function assertFolder(dir: string, label: string): Promise<void> {
-  const info = await stat(dir).catch(() => undefined);
-  if (!info?.isDirectory()) throw inputError('FILE_MISSING', `prompt folder not found: ${label}`, { file: label });
-}

@@ -10,7 +10,8 @@ import { createRecordWriter, logErrorReporter, type CallLogOptions, type RecordW
 export interface LoggedCall {
   /**
    * Which prompt version made the request: the result of `prompt.render(vars)`, `.openai(vars)`
-   * or `.anthropic(vars)` (exact), or `{ id, version, hash }`.
+   * or `.anthropic(vars)` (exact, with the registry label and store it came from), or
+   * `{ id, version, hash, label?, store? }`.
    */
   prompt?: object;
   /** Provider name for the record, e.g. `mistral`, `bedrock`. */
@@ -82,7 +83,11 @@ function identityOfCall(call: LoggedCall): IdentityRef | undefined {
   if (carried) return call.vars ? { ...carried, vars: call.vars, prompt: carried.prompt } : carried;
   const given = call.prompt as Record<string, unknown> | undefined;
   if (isRecord(given) && typeof given.id === 'string' && typeof given.version === 'string' && typeof given.hash === 'string') {
-    return { id: given.id, version: given.version, hash: given.hash, vars: call.vars };
+    return {
+      id: given.id, version: given.version, hash: given.hash, vars: call.vars,
+      ...(typeof given.label === 'string' && { label: given.label }),
+      ...(typeof given.store === 'string' && { store: given.store }),
+    };
   }
   return undefined;
 }

@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parsePromptSource } from '../../src/prompts/index.js';
+import { openStore } from '../../src/registry/open-store.js';
 import { makeProject, REPO_ROOT } from '../helpers/cli.js';
+import { closedPort } from '../helpers/static-server.js';
 import { summarizeSource } from './fixtures.js';
 
 const run = promisify(execFile);
@@ -40,6 +43,10 @@ async function modulesLoaded(entry: string, script = '', project = ''): Promise<
 
 /** What the runtime entry must never load: model SDKs, the runner, reporters, ajv, jiti, commander, cli-table3. */
 const HEAVY = /node_modules\/(openai|@anthropic-ai|ajv|ajv-formats|jiti|commander|cli-table3|cli-progress|csv-parse|p-limit)\/|\/dist\/(runner|reporters|cli|graders|compare)\//;
+/** The PostgreSQL client and store: loaded only for a postgres:// store URL. */
+const POSTGRES = /node_modules\/(pg|pg-pool|pg-protocol|pg-connection-string)\/|\/dist\/registry\/postgres/;
+/** The store modules: loaded only by `loadPrompts({ store })`. */
+const STORES = /\/dist\/registry\/(open-store|file-store|http-store|postgres)/;
 
 beforeAll(() => {
   if (!existsSync(ENTRY)) throw new Error('dist/index.js is missing: run `npm run build` before this test');
@@ -69,6 +76,41 @@ describe('the runtime entry point stays light', () => {
     `;
     const loaded = await modulesLoaded(ENTRY, script, project);
     expect(loaded.some((url) => url.includes('node_modules/handlebars/'))).toBe(true);
+    expect(loaded.filter((url) => HEAVY.test(url))).toEqual([]);
+    expect(loaded.filter((url) => STORES.test(url) || POSTGRES.test(url))).toEqual([]);
+  });
+
+  it('serving from a file or an http store loads that store, never pg or the PostgreSQL store', async () => {
+    const project = await makeProject({ 'prompts/summarize.prompt': summarizeSource('1.0.0') });
+    const store = await openStore('file:./registry', { rootDir: project });
+    const prompt = parsePromptSource(summarizeSource('1.0.0'), 'prompts/summarize.prompt');
+    await store.putVersion({
+      id: prompt.id, version: prompt.version, hash: prompt.hash, path: prompt.path, source: prompt.source, commit: null, dirty: false,
+      publishedAt: '2026-01-01T00:00:00.000Z', publishedBy: 'test', receipt: null, forced: { reason: 'test' },
+    });
+    await store.moveLabel({ id: 'summarize', label: 'production', to: { version: '1.0.0' }, by: 'test' });
+    await store.close();
+    const script = `
+      const prompts = await mod.loadPrompts({ store: 'file:./registry', rootDir: project });
+      if (prompts.get('summarize').openai({ text: 'hi' }).model !== 'gpt-4o-mini') throw new Error('not served');
+      await prompts.close();
+      // An http store (nothing listens there: it is only opened, and its first read fails).
+      await mod.loadPrompts({ store: 'http://127.0.0.1:9/registry/' }).then(() => { throw new Error('served?'); }, (e) => { if (e.code !== 'STORE_UNREACHABLE') throw e; });
+    `;
+    const loaded = await modulesLoaded(ENTRY, script, project);
+    expect(loaded.some((url) => url.includes('/dist/registry/file-store.js'))).toBe(true);
+    expect(loaded.some((url) => url.includes('/dist/registry/http-store.js'))).toBe(true);
+    expect(loaded.filter((url) => HEAVY.test(url) || POSTGRES.test(url))).toEqual([]);
+  });
+
+  it('a postgres:// store loads pg (the control: the probe sees it when it loads)', async () => {
+    const port = await closedPort();
+    const script = `
+      await mod.loadPrompts({ store: 'postgres://app@127.0.0.1:${port}/prompts' }).then(() => { throw new Error('served?'); }, (e) => { if (e.code !== 'STORE_UNREACHABLE') throw e; });
+    `;
+    const loaded = await modulesLoaded(ENTRY, script);
+    expect(loaded.some((url) => /node_modules\/pg\//.test(url))).toBe(true);
+    expect(loaded.some((url) => url.includes('/dist/registry/postgres-store.js'))).toBe(true);
     expect(loaded.filter((url) => HEAVY.test(url))).toEqual([]);
   });
 });
