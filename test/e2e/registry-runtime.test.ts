@@ -25,6 +25,8 @@ import { readRecords, summarizeSource } from '../runtime/fixtures.js';
 
 const ENTRY = join(REPO_ROOT, 'dist', 'index.js');
 const REFRESH_MS = 1000;
+/** The app's refresh clock runs this much faster than real time: a refresh every 100 ms. */
+const CLOCK_SCALE = 10;
 
 /** The app: prints `ready`, `change …`, `called …` on stdout; warnings go to stderr (the defaults). */
 const APP = `
@@ -32,10 +34,22 @@ import { createInterface } from 'node:readline';
 const { loadPrompts, traced } = await import(process.env.APP_ENTRY);
 const { default: OpenAI } = await import(process.env.APP_OPENAI);
 const say = (...words) => process.stdout.write(words.join(' ') + '\\n');
+// The refresh timer runs on a clock CLOCK_SCALE times faster than real time (loadPrompts' \`clock\`
+// option), unref'd like the default one so that it never keeps the process alive either.
+const scale = Number(process.env.APP_CLOCK_SCALE);
+const clock = {
+  now: () => Math.floor(performance.now() * scale),
+  sleep: (ms, signal) => new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms / scale);
+    timer.unref();
+    signal?.addEventListener('abort', () => { clearTimeout(timer); reject(signal.reason); }, { once: true });
+  }),
+};
 const prompts = await loadPrompts({
   store: process.env.APP_STORE,
   label: 'production',
   refreshMs: Number(process.env.APP_REFRESH_MS),
+  clock,
   onChange: (c) => say('change', c.id, c.version, c.hash),
 });
 const client = traced(new OpenAI({ apiKey: 'sk-registry-e2e', baseURL: process.env.APP_OPENAI_URL, maxRetries: 0 }), { file: 'calls.jsonl' });
@@ -103,6 +117,7 @@ function startApp(project: string, env: Record<string, string>): App {
       APP_ENTRY: pathToFileURL(ENTRY).href,
       APP_OPENAI: import.meta.resolve('openai'),
       APP_REFRESH_MS: String(REFRESH_MS),
+      APP_CLOCK_SCALE: String(CLOCK_SCALE),
       ...env,
     },
     stdio: ['pipe', 'pipe', 'pipe'],
