@@ -17,10 +17,10 @@ import { inject } from 'vitest';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** The throwaway server's superuser URL (database `postgres`), or '' when it could not start. */
+    /** The throwaway server's superuser URL (database `postgres`); up once postgresServer() resolves. */
     postgresUrl: string;
-    /** Why it could not start ('' when it did). */
-    postgresError: string;
+    /** A file that says `ready` once the server is up, or why it could not start (postgresServer() waits for it). */
+    postgresStatusFile: string;
   }
 }
 
@@ -39,7 +39,7 @@ export function findPostgresBin(): string | undefined {
   return versions[0] && join(debian, versions[0], 'bin');
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -70,7 +70,7 @@ function serverUser(): { uid: number; gid: number } | undefined {
  * no password: trust auth on loopback only). `stop()` stops it and removes its folder.
  * Throws a message naming what to install when PostgreSQL is missing.
  */
-export async function startPostgres(): Promise<{ url: string; stop: () => Promise<void> }> {
+export async function startPostgres(port?: number): Promise<{ url: string; stop: () => Promise<void> }> {
   const bin = findPostgresBin();
   if (!bin) {
     throw new Error("PostgreSQL is not installed (no initdb on PATH or in /usr/lib/postgresql/*/bin): install Debian's `postgresql` package (.ci/run does)");
@@ -81,7 +81,7 @@ export async function startPostgres(): Promise<{ url: string; stop: () => Promis
   if (user) chownSync(dir, user.uid, user.gid);
   const data = join(dir, 'data');
   const options = { ...(user ?? {}), cwd: dir, env: { ...process.env, LC_ALL: 'C', TZ: 'UTC' } };
-  const port = await freePort();
+  port ??= await freePort();
   const log = join(dir, 'server.log');
   try {
     await run(join(bin, 'initdb'), ['-D', data, '--auth=trust', '--username=postgres', '--no-sync', '--encoding=UTF8', '--locale=C', '--no-instructions'], options);
@@ -120,11 +120,21 @@ export async function startPostgres(): Promise<{ url: string; stop: () => Promis
   };
 }
 
-/** The run's server URL, or a clear failure when it could not start (PostgreSQL missing): tests fail, never skip. */
-function serverUrl(): string {
+/**
+ * The run's server URL once it is up, or a clear failure when it could not start (PostgreSQL
+ * missing): tests fail, never skip. postgres-setup.ts starts the server while the first tests
+ * already run, and writes `ready` or the error to the status file it provides when it knows.
+ */
+export async function postgresServer(): Promise<string> {
   const url = inject('postgresUrl');
-  if (!url) throw new Error(`no PostgreSQL server for the tests: ${inject('postgresError') || 'test/helpers/postgres-setup.ts is not in vitest globalSetup'}`);
-  return url;
+  const statusFile = inject('postgresStatusFile');
+  if (!url || !statusFile) throw new Error('no PostgreSQL server for the tests: test/helpers/postgres-setup.ts is not in vitest globalSetup');
+  for (;;) {
+    const status = existsSync(statusFile) ? readFileSync(statusFile, 'utf8') : '';
+    if (status === 'ready') return url;
+    if (status !== '') throw new Error(`no PostgreSQL server for the tests: ${status}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 async function query(url: string, sql: string): Promise<void> {
@@ -145,7 +155,7 @@ async function query(url: string, sql: string): Promise<void> {
  * createTestSchema().
  */
 export async function createTestDatabase(): Promise<string> {
-  const server = serverUrl();
+  const server = await postgresServer();
   const name = `t_${randomBytes(6).toString('hex')}`;
   // FILE_COPY: about twice as fast as the default WAL_LOG on a server with fsync off.
   await query(server, `CREATE DATABASE ${name} STRATEGY = FILE_COPY`);
