@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { inject } from 'vitest';
+import { scratchBase } from './temp-root.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -76,8 +77,8 @@ export async function startPostgres(port?: number): Promise<{ url: string; stop:
     throw new Error("PostgreSQL is not installed (no initdb on PATH or in /usr/lib/postgresql/*/bin): install Debian's `postgresql` package (.ci/run does)");
   }
   const user = serverUser();
-  // As root the folder must be reachable by the server's user: /tmp is; the run's own temp root is not (0700).
-  const dir = mkdtempSync(join(user ? '/tmp' : tmpdir(), 'pgt-pg-'));
+  // As root the folder must be reachable by the server's user: /tmp and /dev/shm are; the run's own temp root is not (0700).
+  const dir = mkdtempSync(join(user ? scratchBase('/tmp') : tmpdir(), 'pgt-pg-'));
   if (user) chownSync(dir, user.uid, user.gid);
   const data = join(dir, 'data');
   const options = { ...(user ?? {}), cwd: dir, env: { ...process.env, LC_ALL: 'C', TZ: 'UTC' } };
