@@ -20,10 +20,15 @@ const SLOW_FIRST = [
   'test/e2e/bad-input.test.ts',
   'test/e2e/faults.test.ts',
   'src/graders/regex-differential.test.ts',
+  // Past the first files: the test PostgreSQL starts in the background meanwhile.
+  'test/e2e/registry-runtime.test.ts',
+  'test/e2e/attribution.test.ts',
+  'test/registry/store-contract.test.ts',
   'test/e2e/rate-limit.test.ts',
   'test/e2e/ci.test.ts',
-  'test/e2e/attribution.test.ts',
+  'test/e2e/registry.test.ts',
   'test/e2e/compare.test.ts',
+  'test/runtime/light-import.test.ts',
   'test/e2e/adaptive.test.ts',
 ];
 
