@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir, readFile, rename, truncate, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PromptgateError } from '../errors.js';
-import { currentPointers, planMove } from './label-moves.js';
+import { currentPointers, labelEventOf, planMove } from './label-moves.js';
 import { checkRegistryFile, createLayoutReads, type LabelFile, layoutPaths, parseIndexFile, registryFileText, summaryOf } from './layout.js';
 import { assertLabel, assertRegistryId, assertRegistryVersion } from './names.js';
 import type { LabelEvent, PublishedVersion, RegistryStore } from './types.js';
@@ -154,18 +154,7 @@ export async function openFileStore(dir: string, url: string): Promise<RegistryS
           if (found) verifyVersion(found, url);
           return found;
         }, url);
-        const event: LabelEvent = {
-          seq: events.length + 1,
-          id: request.id,
-          label: request.label,
-          version: plan.version,
-          hash: plan.hash,
-          action: plan.action,
-          at: new Date().toISOString(),
-          by: request.by,
-          ...(request.reason === undefined ? {} : { reason: request.reason }),
-          previous: plan.previous,
-        };
+        const event = labelEventOf(events.length + 1, request, plan);
         await appendEvent(event);
         // The label file is rebuilt from the whole history, so one a crash left stale is repaired too.
         const prompts = Object.fromEntries(currentPointers([...events, event].filter((item) => item.label === request.label)).map((state) => [state.id, state]));

@@ -66,6 +66,22 @@ export async function planMove(
   return { action: 'promote', version: version.version, hash: version.hash, previous };
 }
 
+/** The event that records a planned move as number `seq` of the store's history, made now. */
+export function labelEventOf(seq: number, request: LabelMoveRequest, plan: PlannedMove): LabelEvent {
+  return {
+    seq,
+    id: request.id,
+    label: request.label,
+    version: plan.version,
+    hash: plan.hash,
+    action: plan.action,
+    at: new Date().toISOString(),
+    by: request.by,
+    ...(request.reason === undefined ? {} : { reason: request.reason }),
+    previous: plan.previous,
+  };
+}
+
 /** The label pointers a history ends at: the last event of each (id, label), sorted by label then id. */
 export function currentPointers(events: LabelEvent[]): LabelEvent[] {
   const last = new Map<string, LabelEvent>();

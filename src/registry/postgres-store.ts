@@ -7,7 +7,7 @@
  */
 import type { Pool, PoolClient } from 'pg';
 import { PromptgateError } from '../errors.js';
-import { compareText, planMove } from './label-moves.js';
+import { compareText, labelEventOf, planMove } from './label-moves.js';
 import { isPublishedVersion, sortSummaries, summaryOf } from './layout.js';
 import { assertLabel, assertRegistryId, assertRegistryVersion } from './names.js';
 import { LABELS_CHANNEL, migrate, MOVE_LOCK_KEY } from './postgres-schema.js';
@@ -206,18 +206,7 @@ export function openPostgresStore(connectionUrl: string, url: string): RegistryS
             return found;
           }, url);
           const next = await client.query<{ seq: string }>('SELECT coalesce(max(seq), 0) + 1 AS seq FROM promptgate_label_events');
-          const event: LabelEvent = {
-            seq: Number(next.rows[0]?.seq),
-            id: request.id,
-            label: request.label,
-            version: plan.version,
-            hash: plan.hash,
-            action: plan.action,
-            at: new Date().toISOString(),
-            by: request.by,
-            ...(request.reason === undefined ? {} : { reason: request.reason }),
-            previous: plan.previous,
-          };
+          const event = labelEventOf(Number(next.rows[0]?.seq), request, plan);
           await client.query(
             `INSERT INTO promptgate_label_events (${EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
             [event.seq, event.id, event.label, event.version, event.hash, event.action, event.at, event.by, request.reason ?? null, plan.previous?.version ?? null, plan.previous?.hash ?? null],
