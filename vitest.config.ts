@@ -35,7 +35,11 @@ const SLOW_FIRST = [
 class SlowFirstSequencer extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const rank = (file: TestSpecification) => {
-      const index = SLOW_FIRST.findIndex((slow) => file.moduleId.replaceAll('\\', '/').endsWith(slow));
+      const path = file.moduleId.replaceAll('\\', '/');
+      // Isolated files last: the fork that runs one exits after it, and the shared files a fresh
+      // fork picked up after that would import every module again.
+      if (ISOLATED.some((isolated) => path.endsWith(isolated))) return SLOW_FIRST.length + 1;
+      const index = SLOW_FIRST.findIndex((slow) => path.endsWith(slow));
       return index === -1 ? SLOW_FIRST.length : index;
     };
     // Array.prototype.sort is stable: the rest keep vitest's order.
