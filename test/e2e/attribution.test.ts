@@ -140,10 +140,12 @@ describe('--resume keeps every answer with its model entry and every calls.jsonl
   let staging: MockServer;
   let prod: MockServer;
   let reference: RunFile;
+  /** How long each answer takes: only while a run is to be interrupted (no result depends on it). */
+  const pace = { delayMs: 0 };
   const files = () => ({ 'eval.config.mjs': config({ staging: staging.url, prod: prod.url }), 'prompts/shout.prompt': PROMPT, 'evals/shout.csv': csv(CASES) });
 
   beforeAll(async () => {
-    [staging, prod] = await Promise.all([signedServer('STAGING', { delayMs: 25 }), signedServer('PROD', { lower: true, delayMs: 25 })]);
+    [staging, prod] = await Promise.all([signedServer('STAGING', pace), signedServer('PROD', { lower: true, get delayMs() { return pace.delayMs; } })]);
     const dir = await makeProject(files());
     const whole = await runCliInProcess(['run', '--no-cache'], { cwd: dir, env });
     expect(whole.code, whole.stderr).toBe(0);
@@ -156,16 +158,21 @@ describe('--resume keeps every answer with its model entry and every calls.jsonl
   const requests = () => staging.count + prod.count;
   const reset = () => [staging, prod].forEach((server) => server.reset());
 
-  /** Runs the CLI and sends `signal` once staging has seen `after` requests. */
+  /** Runs the CLI and sends `signal` once staging has seen `after` requests; its answers take 25 ms meanwhile, so the signal lands mid-run. */
   async function interrupted(args: string[], cwd: string, signal: NodeJS.Signals): Promise<CliResult> {
     let sent = false;
-    const result = await runCli(args, {
-      cwd,
-      env,
-      onSpawn: (child) => void staging.waitForRequests(10).then(() => (sent = child.exitCode === null && child.kill(signal))),
-    });
-    expect(sent, 'the run finished before the signal').toBe(true);
-    return result;
+    pace.delayMs = 25;
+    try {
+      const result = await runCli(args, {
+        cwd,
+        env,
+        onSpawn: (child) => void staging.waitForRequests(10).then(() => (sent = child.exitCode === null && child.kill(signal))),
+      });
+      expect(sent, 'the run finished before the signal').toBe(true);
+      return result;
+    } finally {
+      pace.delayMs = 0;
+    }
   }
 
   /** What must not differ from the uninterrupted run. */

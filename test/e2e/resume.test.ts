@@ -29,6 +29,12 @@ function lastUser(request: IncomingChat): string {
   return textOf([...request.messages].reverse().find((m) => m.role === 'user')?.content);
 }
 
+/**
+ * How long each answer takes: 20 ms while a run is to be interrupted (so the signal lands mid-run),
+ * none otherwise (no result depends on it: latencies are left out of what is compared).
+ */
+let answerDelayMs = 0;
+
 /** Deterministic: shouts the word; the edited prompt (ending in "!") whispers every 7th word. */
 function respond(request: IncomingChat): Reply {
   if (request.model === 'judge-model') {
@@ -36,12 +42,12 @@ function respond(request: IncomingChat): Reply {
     const token = /"verdict_token": "([0-9a-f]+)"/.exec(system)?.[1] ?? 'none';
     const output = JSON.parse(/\n(".*")\n/.exec(lastUser(request))?.[1] ?? '""') as string;
     const pass = output === output.toUpperCase();
-    return { content: JSON.stringify({ pass, score: pass ? 1 : 0, reason: pass ? 'shouted' : 'not shouted', verdict_token: token }), delayMs: 20 };
+    return { content: JSON.stringify({ pass, score: pass ? 1 : 0, reason: pass ? 'shouted' : 'not shouted', verdict_token: token }), delayMs: answerDelayMs };
   }
   const text = lastUser(request);
   const word = /Shout (w\d+)/.exec(text)?.[1] ?? '?';
   const whisper = text.endsWith('!') && Number(word.slice(1)) % 7 === 0;
-  return { content: whisper ? word : word.toUpperCase(), delayMs: 20 };
+  return { content: whisper ? word : word.toUpperCase(), delayMs: answerDelayMs };
 }
 
 const csv = [
@@ -89,17 +95,22 @@ function essence(run: RunFile) {
 /** Runs the CLI and sends `signal` once the server has seen `after` requests. */
 async function interruptAfter(server: MockServer, args: string[], cwd: string, signal: NodeJS.Signals, after: number): Promise<CliResult> {
   let sent = false;
-  const result = await runCli(args, {
-    cwd,
-    env,
-    onSpawn: (child) => {
-      void server.waitForRequests(after).then(() => {
-        sent = child.exitCode === null && child.kill(signal);
-      });
-    },
-  });
-  expect(sent, 'the run finished before the signal').toBe(true);
-  return result;
+  answerDelayMs = 20;
+  try {
+    const result = await runCli(args, {
+      cwd,
+      env,
+      onSpawn: (child) => {
+        void server.waitForRequests(after).then(() => {
+          sent = child.exitCode === null && child.kill(signal);
+        });
+      },
+    });
+    expect(sent, 'the run finished before the signal').toBe(true);
+    return result;
+  } finally {
+    answerDelayMs = 0;
+  }
 }
 
 /** Every call line is whole JSON; one line per call (purpose, side, case, repeat). */
