@@ -38,6 +38,7 @@ interface Watched {
 
 describe.skipIf(!run)('report.html in Chromium', () => {
   let browser: Browser;
+  let launched: Promise<Browser> | undefined;
   let reportUrl: string;
   let bigUrl: string;
   let plainUrl: string;
@@ -46,11 +47,11 @@ describe.skipIf(!run)('report.html in Chromium', () => {
   let plain: RunFile;
 
   beforeAll(async () => {
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
+    // Chromium starts while the reports are written.
+    launched = import('playwright-core').then(({ chromium }) => chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-    });
+    }));
     await mkdir(OUT, { recursive: true });
     report = makeRun({ cases: 60, models: ['gpt-4o-mini', 'claude-haiku'], extra: [{
       kind: 'regressed', id: 'hostile-case', description: HOSTILE.script,
@@ -73,10 +74,12 @@ describe.skipIf(!run)('report.html in Chromium', () => {
     const bigFile = join(OUT, 'report-2k.html');
     await writeFile(bigFile, await renderHtml(big, streamOf(big.cases)));
     bigUrl = pathToFileURL(bigFile).href;
+    browser = await launched;
   });
 
   afterAll(async () => {
-    await browser?.close();
+    // Also when writing a report failed before the launch was awaited.
+    await (await launched?.catch(() => undefined))?.close();
   });
 
   /**
