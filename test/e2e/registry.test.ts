@@ -13,9 +13,11 @@ import { withNewRun } from '../helpers/runs.js';
 import { WORDS, wordPrompt, wordSuiteRepo } from '../helpers/word-suite.js';
 import type { RunFile } from '../../src/run-record/types.js';
 
-/** Shouts the word back: every version of the prompt passes its cases. */
+/** Shouts the word back, so every case passes; a prompt asking for it "softly" gets it in lower case, so every case fails. */
 function answer(request: IncomingChat) {
-  return { content: textOf(request.messages.find((m) => m.role === 'user')?.content).trim().toUpperCase() };
+  const word = textOf(request.messages.find((m) => m.role === 'user')?.content).trim();
+  const softly = textOf(request.messages.find((m) => m.role === 'system')?.content).includes('softly');
+  return { content: softly ? word.toLowerCase() : word.toUpperCase() };
 }
 
 const V1 = 'Repeat the word in capitals.';
@@ -238,6 +240,30 @@ scenario('file store, the default', async () => undefined, ({ store }) => {
     expect((await cli('promote', 'shout@1.2.0', '--label', 'production', '--reason', 'hotfix')).stdout).toContain(`→ 1.2.0 (${hash3})`);
     expect((await cli('rollback', 'shout', '--label', 'production')).stdout).toContain(`shout 1.2.0 (${hash3}) → 1.1.0 (${hash2})`);
     gitIn(dir, 'checkout', '--', 'prompts/shout.prompt');
+  });
+
+  it('a `run` without a floor passes its gate whatever the pass rate, so it is no receipt: publish refuses the version (exit 1, saying why)', async () => {
+    const cli = (...args: string[]) => runCliInProcess(args, { cwd: dir, env: { GITHUB_ACTOR: '' } });
+    await writeFile(join(dir, 'prompts/shout.prompt'), wordPrompt('1.3.0', 'Repeat the word softly.'));
+    await writeFile(join(dir, 'nofloor.config.mjs'), (await readFile(join(dir, 'eval.config.mjs'), 'utf8')).replace(', gate: { minPassRate: 0.5 }', ''));
+    try {
+      const ran = await withNewRun(dir, () => cli('run', '--config', 'nofloor.config.mjs'));
+      expect(ran.result.code, ran.result.stderr).toBe(0);
+      expect(ran.run!.totals).toMatchObject({ cases: WORDS.length, passed: 0, failed: WORDS.length });
+      expect(ran.run!.gate?.verdict).toBe('pass');
+      expect(ran.run!.gate?.floor).toBeUndefined();
+      const refused = await cli('publish', 'shout');
+      expect(refused.code).toBe(1);
+      expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+      expect(refused.stderr).toContain(`shout 1.3.0 (hash ${ran.run!.prompts[0].hash}) has no passing gate receipt`);
+      expect(refused.stderr).toContain('without a pass-rate floor');
+      // Nothing published (when this test runs alone, nothing was ever published: no registry folder).
+      const stored = await store().getVersion('shout', '1.3.0').catch((error) => (error.code === 'STORE_UNREACHABLE' ? undefined : Promise.reject(error)));
+      expect(stored).toBeUndefined();
+    } finally {
+      await rm(join(dir, 'nofloor.config.mjs'));
+      gitIn(dir, 'checkout', '--', 'prompts/shout.prompt');
+    }
   });
 
   it('the same folder served over HTTP is a read-only store: status works, publish, promote and rollback are refused (exit 2)', async () => {
