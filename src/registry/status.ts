@@ -5,7 +5,7 @@
  */
 import { isPromptgateError } from '../errors.js';
 import { readLines } from '../run-record/writer.js';
-import { asLoggedRecord, timeOf } from '../runtime/log-records.js';
+import { asLoggedRecord, type CallTally, tallyCall, timeOf } from '../runtime/log-records.js';
 import type { GateReceipt, LabelState, RegistryStore } from './types.js';
 
 /** One label's pointer for one prompt, with what the published version says about its gate. */
@@ -29,7 +29,7 @@ export interface LabelStatus {
 }
 
 /** Calls one prompt version served under one label (or none), from the logs. */
-export interface TrafficRow {
+export interface TrafficRow extends CallTally {
   /** `promptLabel` of the calls; null for calls that did not come from a registry label (bundled files). */
   label: string | null;
   /** `promptStore` of the calls (the store's display URL), or null. */
@@ -37,10 +37,6 @@ export interface TrafficRow {
   id: string;
   version: string;
   hash: string;
-  calls: number;
-  errors: number;
-  firstAt: string;
-  lastAt: string;
   /** The label points to this hash now (undefined: no label, or a label this store does not have). */
   current?: boolean;
 }
@@ -94,19 +90,14 @@ export async function readTraffic(files: string[]): Promise<TrafficRow[]> {
     for await (const line of readLines<unknown>(file)) {
       const record = asLoggedRecord(line);
       if (record?.purpose !== 'production') continue;
-      const raw = line as { promptLabel?: unknown; promptStore?: unknown };
-      const label = typeof raw.promptLabel === 'string' && raw.promptLabel ? raw.promptLabel : null;
-      const store = typeof raw.promptStore === 'string' && raw.promptStore ? raw.promptStore : null;
+      const { promptLabel: label, promptStore: store } = record;
       const key = JSON.stringify([label, store, record.promptId, record.promptVersion, record.promptHash]);
       let row = rows.get(key);
       if (!row) {
         row = { label, store, id: record.promptId, version: record.promptVersion, hash: record.promptHash, calls: 0, errors: 0, firstAt: record.startedAt, lastAt: record.startedAt };
         rows.set(key, row);
       }
-      row.calls++;
-      if (record.error) row.errors++;
-      if (timeOf(record.startedAt) < timeOf(row.firstAt)) row.firstAt = record.startedAt;
-      if (timeOf(record.startedAt) > timeOf(row.lastAt)) row.lastAt = record.startedAt;
+      tallyCall(row, record);
     }
   }
   return [...rows.values()].sort((a, b) => (a.label ?? '').localeCompare(b.label ?? '') || a.id.localeCompare(b.id) || timeOf(b.lastAt) - timeOf(a.lastAt));

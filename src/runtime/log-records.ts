@@ -1,7 +1,11 @@
 import type { CallRecord } from '../run-record/types.js';
 
 /** The fields of a calls.jsonl line that reading a log relies on. */
-export type LoggedRecord = Pick<CallRecord, 'promptId' | 'promptVersion' | 'promptHash' | 'vars' | 'output' | 'error' | 'startedAt' | 'modelReported' | 'purpose'>;
+export type LoggedRecord = Pick<CallRecord, 'promptId' | 'promptVersion' | 'promptHash' | 'vars' | 'output' | 'error' | 'startedAt' | 'modelReported' | 'purpose'> & {
+  /** The registry label and store the version was served from; null for a prompt from files. */
+  promptLabel: string | null;
+  promptStore: string | null;
+};
 
 /**
  * A calls.jsonl line checked for the fields promptgate reads from it (log lines are untrusted
@@ -27,7 +31,25 @@ export function asLoggedRecord(value: unknown): LoggedRecord | undefined {
     startedAt: typeof r.startedAt === 'string' ? r.startedAt : '',
     modelReported: typeof r.modelReported === 'string' ? r.modelReported : null,
     purpose: (typeof r.purpose === 'string' ? r.purpose : 'production') as CallRecord['purpose'],
+    promptLabel: typeof r.promptLabel === 'string' && r.promptLabel !== '' ? r.promptLabel : null,
+    promptStore: typeof r.promptStore === 'string' && r.promptStore !== '' ? r.promptStore : null,
   };
+}
+
+/** How many calls one prompt version served, how many errored, and the first and last one's time. */
+export interface CallTally {
+  calls: number;
+  errors: number;
+  firstAt: string;
+  lastAt: string;
+}
+
+/** Counts `record` into `tally`. */
+export function tallyCall(tally: CallTally, record: LoggedRecord): void {
+  tally.calls++;
+  if (record.error) tally.errors++;
+  if (timeOf(record.startedAt) < timeOf(tally.firstAt)) tally.firstAt = record.startedAt;
+  if (timeOf(record.startedAt) > timeOf(tally.lastAt)) tally.lastAt = record.startedAt;
 }
 
 /** Milliseconds of an ISO time, or -Infinity when it does not parse (sorts first). */

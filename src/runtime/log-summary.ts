@@ -1,15 +1,11 @@
 import type { PromptLock } from './lock.js';
-import { asLoggedRecord, timeOf } from './log-records.js';
+import { asLoggedRecord, type CallTally, tallyCall, timeOf } from './log-records.js';
 
 /** One prompt version that served calls in a log. */
-export interface ServedVersion {
+export interface ServedVersion extends CallTally {
   promptId: string;
   version: string;
   hash: string;
-  calls: number;
-  errors: number;
-  firstAt: string;
-  lastAt: string;
   /** Model versions the APIs reported, sorted. */
   modelsReported: string[];
   /** The version with the most recent call of its prompt: what is serving now, as far as the log knows. */
@@ -60,10 +56,7 @@ export async function summarizeLog(lines: AsyncIterable<unknown>, lock: PromptLo
       };
       byKey.set(key, served);
     }
-    served.calls++;
-    if (record.error) served.errors++;
-    if (timeOf(record.startedAt) < timeOf(served.firstAt)) served.firstAt = record.startedAt;
-    if (timeOf(record.startedAt) > timeOf(served.lastAt)) served.lastAt = record.startedAt;
+    tallyCall(served, record);
     if (record.modelReported) served.models.add(record.modelReported);
   }
 
