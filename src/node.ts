@@ -19,7 +19,7 @@ export type { LabelStatus, TrafficRow, Mismatch } from './registry/status.js';
 export type { GateReceipt, PublishedVersion, LabelEvent, LabelAction } from './registry/types.js';
 export { readRun } from './run-record/read.js';
 export type { Context } from './api/context.js';
-export type { Clock } from './runner/clock.js';
+export type { Clock } from './util/clock.js';
 export type { CommonOptions } from './api/options.js';
 export type { ApiError, ApiErrorCode, Failure, RunOutcome, RunResult, Verdict } from './api/result.js';
 

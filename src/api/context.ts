@@ -1,4 +1,4 @@
-import type { Clock } from '../runner/clock.js';
+import type { Clock } from '../util/clock.js';
 
 /**
  * The world an API call sees (promptgate/node): where the project is, the environment, where
@@ -37,7 +37,7 @@ export interface ResolvedContext {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   signal?: AbortSignal;
-  /** Absent: the system clock (runner/clock.ts). */
+  /** Absent: the system clock (util/clock.ts). */
   clock?: Clock;
 }
 

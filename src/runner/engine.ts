@@ -18,7 +18,7 @@ import { summariseRepeats } from '../run-record/status.js';
 import { CALLS_FILE, CASES_PARTIAL_FILE, openLineLog } from '../run-record/writer.js';
 import type { CallRecord, CaseResult, RepeatOutcome, Side, SideResult } from '../run-record/types.js';
 import { keyOfCall, makeCall, type CallContext, type CallInput, type CallServices } from './call.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../util/clock.js';
 import type { SuitePlan } from './plan.js';
 import { createFailFast } from './fail-fast.js';
 import { createProviders } from './providers.js';

@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../util/clock.js';
 
 /**
  * Sliding-window limiter for requests per minute and tokens per minute. Every attempt (retries

@@ -2,7 +2,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import { DEFAULT_MAX_CALL_MS, DEFAULT_MAX_RETRY_WAIT_MS } from '../config/defaults.js';
 import { truncate } from '../providers/failure.js';
 import type { ProviderFailure, ProviderResult } from '../providers/types.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../util/clock.js';
 import { createRateLimiter, type RateLimiter, type RatePermit } from './rate-limit.js';
 
 export interface ModelLimits {

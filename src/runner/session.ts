@@ -8,7 +8,7 @@ import { preloadSdks } from '../providers/preload.js';
 import type { Reporter } from '../reporters/types.js';
 import type { Comparison, DriftReport, GateVerdict, RunHeader, SelectionRecord } from '../run-record/types.js';
 import { ensureRunDir } from '../run-record/writer.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../util/clock.js';
 import { runEngine, type EngineResult, type SuiteRun } from './engine.js';
 import { finalizeRun } from './finalize.js';
 import { loadResumeState } from './resume.js';

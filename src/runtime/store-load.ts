@@ -5,7 +5,7 @@ import type { PromptFile } from '../prompts/types.js';
 import { assertLabel } from '../registry/names.js';
 import type { RegistryStore, ServedVersion } from '../registry/types.js';
 import { verifyVersion } from '../registry/verify.js';
-import type { Clock } from '../runner/clock.js';
+import { backgroundClock, type Clock } from '../util/clock.js';
 import { escapeControlChars } from '../util/output-guard.js';
 import { createPromptHandle, type PromptHandle } from './handle.js';
 import type { PromptOrigin } from './identity.js';
@@ -58,24 +58,6 @@ interface Served {
   /** Undefined for a bundled fallback file. */
   origin: PromptOrigin | undefined;
 }
-
-/** A sleep whose timer never keeps the process alive. */
-const backgroundClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) => new Promise<void>((done, fail) => {
-    if (signal?.aborted) return fail(signal.reason ?? new Error('aborted'));
-    const onAbort = () => {
-      clearTimeout(timer);
-      fail(signal!.reason ?? new Error('aborted'));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      done();
-    }, ms);
-    timer.unref();
-    signal?.addEventListener('abort', onAbort, { once: true });
-  }),
-};
 
 /**
  * `loadPrompts({ store })`. Start-up: reads what the label serves, verifies every version

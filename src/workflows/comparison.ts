@@ -6,7 +6,7 @@ import type { ResolvedAdaptive, ResolvedConfig } from '../config/types.js';
 import { inputError } from '../errors.js';
 import type { Reporter } from '../reporters/types.js';
 import type { ComparisonSideInfo, ComparisonSidePrompt, RunHeader } from '../run-record/types.js';
-import type { Clock } from '../runner/clock.js';
+import type { Clock } from '../util/clock.js';
 import type { EngineResult, SuiteRun } from '../runner/engine.js';
 import type { SuitePlan } from '../runner/plan.js';
 import { shardOption } from '../runner/select.js';

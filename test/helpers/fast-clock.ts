@@ -1,5 +1,5 @@
 /**
- * A clock that runs `scale` times faster than real time (runner/clock.ts's Clock), for tests that
+ * A clock that runs `scale` times faster than real time (util/clock.ts's Clock), for tests that
  * run the whole engine with its real 60 s rate window: at scale 200 a window passes in 0.3 s.
  *
  * ```ts
@@ -11,7 +11,7 @@
  * waits ms / scale real ms and then, since a timer may fire early, on until `now()` has moved on
  * by `ms`; it rejects with the signal's reason when the signal aborts.
  */
-import type { Clock } from '../../src/runner/clock.js';
+import { systemClock, type Clock } from '../../src/util/clock.js';
 
 export function scaledClock(scale: number, start = 0): Clock {
   const p0 = performance.now();
@@ -20,23 +20,8 @@ export function scaledClock(scale: number, start = 0): Clock {
     now,
     async sleep(ms, signal) {
       const target = now() + ms;
-      for (let left = ms; left > 0; left = target - now()) await realSleep(left / scale, signal);
+      for (let left = ms; left > 0; left = target - now()) await systemClock.sleep(Math.max(1, left / scale), signal);
       if (signal?.aborted) throw signal.reason ?? new Error('aborted');
     },
   };
-}
-
-function realSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason ?? new Error('aborted'));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, Math.max(1, ms));
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

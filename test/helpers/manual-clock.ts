@@ -1,5 +1,5 @@
 /**
- * A clock for unit tests that moves only when the test says so (runner/clock.ts's Clock):
+ * A clock for unit tests that moves only when the test says so (util/clock.ts's Clock):
  *
  * ```ts
  * const clock = manualClock();
@@ -8,7 +8,7 @@
  * ```
  * `sleeps` lists every sleep asked for (ms), so a test can see what waited on the clock.
  */
-import type { Clock } from '../../src/runner/clock.js';
+import type { Clock } from '../../src/util/clock.js';
 
 export interface ManualClock extends Clock {
   /**
