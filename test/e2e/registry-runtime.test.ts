@@ -345,7 +345,7 @@ describe('an app serving prompts from a registry label', () => {
       appUrl: url,
       shownAs: store.url,
       store,
-      refreshMs: 600_000,
+      refreshMs: 10 * 60_000 * CLOCK_SCALE, // 10 minutes of real time on the app's fast clock
       needsClose: true,
       // Someone with write access to the table edits the row in place (past the immutability trigger).
       async tamper(id, version, source) {
