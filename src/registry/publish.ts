@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import type { ResolvedConfig } from '../config/types.js';
 import { PromptgateError, inputError, isPromptgateError } from '../errors.js';
-import { findRepoRoot, git, resolveRevision } from '../git/git.js';
+import { git, lookupRevision } from '../git/git.js';
 import { listPromptFiles, loadPromptFile, toProjectPath } from '../prompts/load.js';
 import { assertPromptId } from '../prompts/parse.js';
 import type { PromptFile } from '../prompts/types.js';
@@ -159,8 +159,7 @@ async function suitesByPrompt(config: ResolvedConfig): Promise<Map<string, strin
 
 /** The commit the working tree is at, and whether each prompt file differs from it (null / false outside git). */
 async function sourceOf(rootDir: string, prompts: PromptFile[]): Promise<Map<string, { commit: string | null; dirty: boolean }>> {
-  const repo = await findRepoRoot(rootDir);
-  const commit = repo ? ((await resolveRevision(rootDir, 'HEAD')) ?? null) : null;
+  const commit = (await lookupRevision(rootDir, 'HEAD')).commit ?? null;
   const result = new Map<string, { commit: string | null; dirty: boolean }>();
   for (const prompt of prompts) {
     let dirty = false;
