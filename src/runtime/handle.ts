@@ -59,6 +59,39 @@ export interface PromptHandle {
   anthropic(vars: PromptVars): AnthropicParams;
 }
 
+/** A registry's lookups over the prompts in service (PromptRegistry without its source fields). */
+export interface PromptLookup {
+  get(id: string): PromptHandle;
+  has(id: string): boolean;
+  ids(): string[];
+}
+
+/**
+ * get / has / ids over `entries` (the live map of what is in service, updated in place): one live
+ * handle per id, made on its first `get`. An unknown id is FILE_MISSING, worded by `missing` from
+ * the ids in service. `read` gets an entry's prompt (and the registry label it came from).
+ */
+export function promptLookup<T>(
+  entries: ReadonlyMap<string, T>,
+  read: { prompt: (entry: T) => PromptFile; origin?: (entry: T) => PromptOrigin | undefined },
+  missing: (id: string, known: string[]) => string,
+): PromptLookup {
+  const handles = new Map<string, PromptHandle>();
+  const origin = read.origin;
+  return {
+    get(id) {
+      const handle = handles.get(id);
+      if (handle) return handle;
+      if (typeof id !== 'string' || !entries.has(id)) throw inputError('FILE_MISSING', missing(id, [...entries.keys()].sort()));
+      const created = createPromptHandle(id, () => read.prompt(entries.get(id)!), origin && (() => origin(entries.get(id)!)));
+      handles.set(id, created);
+      return created;
+    },
+    has: (id) => entries.has(id),
+    ids: () => [...entries.keys()].sort(),
+  };
+}
+
 /**
  * A live handle on prompt `id`; `current()` returns the version being served and `origin()` the
  * registry label it came from (none for a prompt file).

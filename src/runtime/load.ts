@@ -1,6 +1,6 @@
 import { inputError } from '../errors.js';
 import { readPromptFolder } from './folder.js';
-import { createPromptHandle, type PromptHandle } from './handle.js';
+import { promptLookup, type PromptHandle } from './handle.js';
 import { watchPrompts } from './reload.js';
 import { loadFromStore, type LoadPromptsFromStoreOptions } from './store-load.js';
 
@@ -84,7 +84,6 @@ export async function loadPrompts(options: LoadPromptsOptions): Promise<PromptRe
   const dirOptions = options as LoadPromptsFromDirOptions;
   const served = await readPromptFolder(dirOptions.dir, dirOptions.lockFile);
   const { entries, lockPath } = served;
-  const handles = new Map<string, PromptHandle>();
   const stopWatching = dirOptions.watch
     ? watchPrompts(served, {
       debounceMs: dirOptions.debounceMs ?? 50,
@@ -94,19 +93,7 @@ export async function loadPrompts(options: LoadPromptsOptions): Promise<PromptRe
     : undefined;
 
   return {
-    get(id) {
-      const handle = handles.get(id);
-      if (handle) return handle;
-      if (typeof id !== 'string' || !entries.has(id)) {
-        const known = [...entries.keys()].sort();
-        throw inputError('FILE_MISSING', `no prompt ${JSON.stringify(id)} in ${dirOptions.dir} (${known.length ? `have: ${known.join(', ')}` : 'it has no .prompt files'})`);
-      }
-      const created = createPromptHandle(id, () => entries.get(id)!);
-      handles.set(id, created);
-      return created;
-    },
-    has: (id) => entries.has(id),
-    ids: () => [...entries.keys()].sort(),
+    ...promptLookup(entries, { prompt: (prompt) => prompt }, (id, known) => `no prompt ${JSON.stringify(id)} in ${dirOptions.dir} (${known.length ? `have: ${known.join(', ')}` : 'it has no .prompt files'})`),
     get lockFile() {
       return served.lock ? lockPath : undefined;
     },

@@ -7,7 +7,7 @@ import type { RegistryStore, ServedVersion } from '../registry/types.js';
 import { verifyVersion } from '../registry/verify.js';
 import { backgroundClock, type Clock } from '../util/clock.js';
 import { escapeControlChars } from '../util/output-guard.js';
-import { createPromptHandle, type PromptHandle } from './handle.js';
+import { promptLookup } from './handle.js';
 import type { PromptOrigin } from './identity.js';
 import { readPromptFolder } from './folder.js';
 import type { PromptChange, PromptRegistry } from './load.js';
@@ -97,21 +97,8 @@ export async function loadFromStore(options: LoadPromptsFromStoreOptions): Promi
   }
   const loop = await serving.startRefreshing(refreshMs, options.clock ?? backgroundClock);
 
-  const handles = new Map<string, PromptHandle>();
   return {
-    get(id) {
-      const handle = handles.get(id);
-      if (handle) return handle;
-      if (typeof id !== 'string' || !serving.entries.has(id)) {
-        const known = [...serving.entries.keys()].sort();
-        throw inputError('FILE_MISSING', `no prompt ${JSON.stringify(id)} in label ${label} of ${store.url} (${known.length ? `have: ${known.join(', ')}` : 'it has none'})`);
-      }
-      const created = createPromptHandle(id, () => serving.entries.get(id)!.prompt, () => serving.entries.get(id)!.origin);
-      handles.set(id, created);
-      return created;
-    },
-    has: (id) => serving.entries.has(id),
-    ids: () => [...serving.entries.keys()].sort(),
+    ...promptLookup(serving.entries, { prompt: (served) => served.prompt, origin: (served) => served.origin }, (id, known) => `no prompt ${JSON.stringify(id)} in label ${label} of ${store.url} (${known.length ? `have: ${known.join(', ')}` : 'it has none'})`),
     lockFile: undefined,
     label,
     store: store.url,
