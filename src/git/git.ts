@@ -61,8 +61,8 @@ const READ_AT_COMMIT_LIMIT = 512;
 
 /**
  * The file's bytes at a commit (path relative to the repo root), or undefined when absent there.
- * `commit` must be a full commit id: contents found are remembered for the process (ci reads the
- * same base file for its new-prompt check, the version discipline and the baseline).
+ * Contents found at a full commit id are remembered for the process (ci reads the same base file
+ * for its new-prompt check, the version discipline and the baseline); other revisions can move.
  */
 export async function readFileAt(cwd: string, commit: string, repoPath: string): Promise<string | undefined> {
   const key = `${cwd}\0${commit}:${repoPath}`;
@@ -70,8 +70,10 @@ export async function readFileAt(cwd: string, commit: string, repoPath: string):
   if (known !== undefined) return known;
   const result = await git(cwd, ['show', `${commit}:${repoPath}`]);
   if (!result.ok) return undefined;
-  if (readAtCommit.size >= READ_AT_COMMIT_LIMIT) readAtCommit.delete(readAtCommit.keys().next().value as string);
-  if (/^[0-9a-f]{40,64}$/.test(commit)) readAtCommit.set(key, result.stdout);
+  if (/^[0-9a-f]{40,64}$/.test(commit)) {
+    if (readAtCommit.size >= READ_AT_COMMIT_LIMIT) readAtCommit.delete(readAtCommit.keys().next().value as string);
+    readAtCommit.set(key, result.stdout);
+  }
   return result.stdout;
 }
 
