@@ -34,7 +34,7 @@ export type {
   ComparisonSampling, SampleSource, SideSampling, DriftReport, DriftOutputRow, DriftNewError, DriftModelChange,
 } from './run-record/types.js';
 export type { Provider, ProviderFunction, ProviderRequest, ProviderResult, ProviderSuccess, ProviderFailure, ProviderErrorCode, TokenUsage } from './providers/types.js';
-export type { Grader, GraderContext, GradeResult, JsGraderFunction, JudgeRecord, JudgeResult, AssertionGrade, CaseGrade } from './graders/types.js';
+export type { Grader, GraderContext, GradeResult, JsGraderFunction, JudgeRecord, JudgeResult, AssertionGrade, CaseGrade, EmbeddingResult, ModerationResult } from './graders/types.js';
 export type { Reporter, ReporterOptions, RunPlanInfo, RunNotice, CaseSource } from './reporters/types.js';
 export type { Message, PromptFile } from './prompts/types.js';
 

@@ -62,8 +62,8 @@ describe('parseGraderSpec', () => {
 
   it('is-json, contains-json, inline schemas', () => {
     expect(parse('is-json')).toEqual({ type: 'is-json', negate: false, weight: 1, source, spec: 'is-json' });
-    expect(parse('contains-json')).toMatchObject({ type: 'is-json', negate: false });
-    expect(parse('contains-json:{"type":"object"}')).toMatchObject({ type: 'schema', value: { type: 'object' } });
+    expect(parse('contains-json')).toMatchObject({ type: 'contains-json', negate: false });
+    expect(parse('contains-json:{"type":"object"}')).toMatchObject({ type: 'contains-json', value: { type: 'object' } });
     expect(parse('schema:{"required":["a"]}')).toMatchObject({ type: 'schema', value: { required: ['a'] } });
     expect(parse('is-json:{"type":"array"}')).toMatchObject({ type: 'is-json', value: { type: 'array' } });
   });
@@ -109,8 +109,8 @@ describe('assertionFromConfig', () => {
   it('keeps list and schema values, splitting list strings', () => {
     expect(assertionFromConfig({ type: 'contains-all', value: ['a', 'b'] }, source).value).toEqual(['a', 'b']);
     expect(assertionFromConfig({ type: 'contains-any', value: 'a, b' }, source).value).toEqual(['a', 'b']);
-    expect(assertionFromConfig({ type: 'contains-json', value: { type: 'object' } }, source)).toMatchObject({ type: 'schema', value: { type: 'object' } });
-    expect(assertionFromConfig({ type: 'contains-json' }, source).type).toBe('is-json');
+    expect(assertionFromConfig({ type: 'contains-json', value: { type: 'object' } }, source)).toMatchObject({ type: 'contains-json', value: { type: 'object' } });
+    expect(assertionFromConfig({ type: 'contains-json' }, source).type).toBe('contains-json');
     expect(assertionFromConfig({ type: 'schema', value: '{"type":"string"}' }, source).value).toEqual({ type: 'string' });
   });
 

@@ -2,56 +2,32 @@ import { splitList } from '../util/split-list.js';
 import { inputError, type SourceLocation } from '../errors.js';
 import { readRegexLiteral } from '../graders/regex.js';
 import { findTypeTypo, suggestType } from './grader-typo.js';
-import type { Assertion, GraderType } from './types.js';
+import type { Assertion } from './types.js';
+import type { GraderDefinition } from '../graders/definition.js';
+import { GRADER_DEFINITIONS, definitionNamed, graderNames } from '../graders/catalog.js';
+import { PROMPTFOO_TYPES, notRunnableReason } from '../graders/promptfoo-types.js';
+import { parseThreshold } from '../graders/threshold.js';
 
-/** Spec type names (with aliases) → grader type. `contains-json` is handled apart. */
-const TYPE_NAMES: Record<string, GraderType> = {
-  equals: 'equals',
-  contains: 'contains',
-  icontains: 'icontains',
-  'contains-any': 'contains-any',
-  'contains-all': 'contains-all',
-  'starts-with': 'starts-with',
-  regex: 'regex',
-  'is-json': 'is-json',
-  schema: 'schema',
-  rubric: 'rubric',
-  'llm-rubric': 'rubric',
-  grade: 'rubric',
-  js: 'js',
-  javascript: 'js',
-  latency: 'latency',
-  cost: 'cost',
-};
+/** promptfoo's types promptgate does not run yet (those in the catalog run). */
+const UNSUPPORTED_TYPES = new Set(PROMPTFOO_TYPES.filter((name) => !definitionNamed(name)));
 
-/** Types whose spec needs a value after `:`. */
-const NEEDS_VALUE = new Set<GraderType>(['equals', 'contains', 'icontains', 'contains-any', 'contains-all', 'starts-with', 'regex', 'schema', 'rubric', 'js']);
-
-/**
- * promptfoo assertion types (and legacy prefixes) promptgate does not run. A spec using one is an
- * input error rather than a silent exact match, so a promptfoo CSV never passes by accident.
- */
-const UNSUPPORTED_TYPES = new Set([
-  'python', 'fn', 'eval', 'file', 'webhook', 'similar', 'levenshtein', 'rouge-n', 'bleu', 'gleu', 'meteor',
-  'perplexity', 'perplexity-score', 'classifier', 'moderation', 'factuality', 'model-graded-closedqa',
-  'model-graded-factuality', 'answer-relevance', 'context-faithfulness', 'context-recall', 'context-relevance',
-  'conversation-relevance', 'select-best', 'max-score', 'g-eval', 'search-rubric', 'human', 'pi', 'guardrails',
-  'is-html', 'contains-html', 'is-sql', 'contains-sql', 'is-xml', 'contains-xml', 'is-refusal',
-  'icontains-any', 'icontains-all', 'is-valid-function-call', 'is-valid-openai-function-call',
-  'is-valid-openai-tools-call', 'tool-call-f1', 'finish-reason', 'word-count', 'ruby', 'f-score',
-  'trace-span-count', 'trace-span-duration', 'trace-error-spans',
-]);
-
-const SUPPORTED_HINT =
-  'supported: equals, contains, icontains, contains-any, contains-all, starts-with, regex, is-json, schema, contains-json, rubric, js, latency(<ms>), cost(<usd>), each with an optional not- prefix';
+const SUPPORTED_HINT = `supported: ${GRADER_DEFINITIONS.map((d) => d.type).join(', ')}, each with an optional not- prefix`;
 
 /** Every type name a cell can mean: promptgate's types and aliases, and promptfoo's that promptgate does not run. */
-const KNOWN_NAMES = [...Object.keys(TYPE_NAMES), 'contains-json', ...UNSUPPORTED_TYPES];
+const KNOWN_NAMES = [...new Set([...graderNames(), ...PROMPTFOO_TYPES])];
 
 /** "did you mean" for a near miss of `suggestion` (which may be a promptfoo type promptgate does not run). */
 function didYouMean(suggestion: string): string {
   const unsupported = UNSUPPORTED_TYPES.has(suggestion.replace(/^not-/, ''));
   return `did you mean \`${suggestion}\`?${unsupported ? ' (a promptfoo type promptgate does not run)' : ''}`;
+}
+
+/** An input error for a type promptgate does not run, with why when it needs a service a user's machine does not have. */
+function unsupported(name: string): { message: string; hint: string } {
+  const why = notRunnableReason(name);
+  return why
+    ? { message: `grader type '${name}' cannot run here: ${why}`, hint: 'remove the assertion, or grade the same property with another type' }
+    : { message: `unknown grader type '${name}'`, hint: SUPPORTED_HINT };
 }
 
 /** `[not-]<type>[(<threshold>)][:<value>]` */
@@ -81,20 +57,20 @@ export function parseGraderSpec(spec: string, source: SourceLocation): Assertion
   const [, not, name, thresholdText, rawValue] = match;
   const decorated = not !== undefined || thresholdText !== undefined || rawValue !== undefined;
 
-  if (UNSUPPORTED_TYPES.has(name)) {
+  const definition = definitionNamed(name);
+  if (!definition) {
+    if (!UNSUPPORTED_TYPES.has(name)) return exact();
     // A bare word ("python", "human") is more likely an expected answer than a grader.
     if (!decorated && !name.includes('-')) return exact();
-    throw fail(`unknown grader type '${name}'`, SUPPORTED_HINT);
+    const { message, hint } = unsupported(name);
+    throw fail(message, hint);
   }
-  const known = name === 'contains-json' || Object.hasOwn(TYPE_NAMES, name);
-  if (!known) return exact();
-  const type = name === 'contains-json' ? (rawValue?.trim() ? 'schema' : 'is-json') : TYPE_NAMES[name];
   // "contains" or "regex" alone reads as an answer, not as a grader missing its value.
-  if (!decorated && (NEEDS_VALUE.has(type) || type === 'latency' || type === 'cost')) return exact();
+  if (!decorated && !isBare(definition)) return exact();
 
   const threshold = thresholdText === undefined ? undefined : parseThreshold(thresholdText, fail);
   const value = rawValue === undefined ? undefined : rawValue.trim();
-  return build({ type, negate: not !== undefined, value, threshold, weight: 1, source, spec: text, fail });
+  return build({ definition, negate: not !== undefined, value, threshold, weight: 1, source, spec: text, fail });
 }
 
 /** A grader spec as an object (JSONL `assert`, suite `assert`). Same aliases and checks as the string form. */
@@ -123,11 +99,12 @@ export function assertionFromConfig(input: AssertionInput, source: SourceLocatio
   if (typeof input.type !== 'string' || input.type.trim() === '') throw fail('an assertion needs a `type`', SUPPORTED_HINT);
   const negate = input.type.startsWith('not-');
   const name = (negate ? input.type.slice(4) : input.type).trim();
-  const hasValue = input.value !== undefined && input.value !== null && input.value !== '';
-  let type: GraderType;
-  if (name === 'contains-json') type = hasValue ? 'schema' : 'is-json';
-  else if (Object.hasOwn(TYPE_NAMES, name)) type = TYPE_NAMES[name];
-  else {
+  const definition = definitionNamed(name);
+  if (!definition) {
+    if (UNSUPPORTED_TYPES.has(name) || notRunnableReason(name)) {
+      const { message, hint } = unsupported(name);
+      throw fail(message, hint);
+    }
     const suggestion = suggestType(input.type.trim(), KNOWN_NAMES);
     throw fail(`unknown grader type '${name}'`, suggestion ? didYouMean(suggestion) : SUPPORTED_HINT);
   }
@@ -141,7 +118,7 @@ export function assertionFromConfig(input: AssertionInput, source: SourceLocatio
   const valueText = typeof input.value === 'string' ? input.value : input.value === undefined ? '' : JSON.stringify(input.value);
   const spec = `${input.type}${input.threshold !== undefined ? `(${input.threshold})` : ''}${valueText ? `:${valueText}` : ''}`;
   const value = typeof input.value === 'string' ? input.value.trim() : input.value === null ? undefined : input.value;
-  const assertion = build({ type, negate, value, threshold: input.threshold, weight, source, spec, fail });
+  const assertion = build({ definition, negate, value, threshold: input.threshold, weight, source, spec, fail });
   if (input.metric !== undefined) assertion.metric = input.metric;
   return assertion;
 }
@@ -152,7 +129,7 @@ export function toAssertion(entry: string | AssertionInput, source: SourceLocati
 }
 
 interface Parts {
-  type: GraderType;
+  definition: GraderDefinition;
   negate: boolean;
   value: unknown;
   threshold?: number;
@@ -162,44 +139,21 @@ interface Parts {
   fail: (message: string, hint?: string) => Error;
 }
 
-function build({ type, negate, value, threshold, weight, source, spec, fail }: Parts): Assertion {
+/** A bare cell naming the type is that type unless the type needs a value (`contains` alone is an answer). */
+function isBare(definition: GraderDefinition): boolean {
+  return definition.bare ?? definition.value !== 'required';
+}
+
+function build({ definition, negate, value, threshold, weight, source, spec, fail }: Parts): Assertion {
+  const { type } = definition;
   const empty = value === undefined || value === '' || (Array.isArray(value) && value.length === 0);
-  if (NEEDS_VALUE.has(type) && empty) throw fail(`'${type}' needs a value (${type}:<value>)`);
+  if (definition.value === 'required' && empty) throw fail(`'${type}' needs a value (${type}:<value>)`);
   const assertion: Assertion = { type, negate, weight, source, spec };
-  if (type === 'contains-any' || type === 'contains-all') {
-    const items = Array.isArray(value) ? value.map((item) => (typeof item === 'string' ? item : JSON.stringify(item))) : splitList(String(value));
-    if (items.length === 0) throw fail(`'${type}' needs a comma-separated list of values`);
-    assertion.value = items;
-  } else if (type === 'schema' || type === 'is-json') {
-    if (!empty) assertion.value = typeof value === 'string' ? parseSchemaValue(value, fail) : value;
-  } else if (type === 'latency' || type === 'cost') {
-    if (threshold === undefined && !empty) threshold = parseThreshold(String(value), fail);
-    if (threshold === undefined) throw fail(`'${type}' needs a limit: ${type}(<${type === 'latency' ? 'ms' : 'usd'}>)`);
-  } else if (!empty) {
-    assertion.value = value;
-  }
-  if (threshold !== undefined) assertion.threshold = threshold;
+  const parsed = definition.parse ? definition.parse({ value: empty ? undefined : value, threshold, fail }) : { value: empty ? undefined : value, threshold };
+  if (parsed.value !== undefined && definition.value !== 'none') assertion.value = parsed.value;
+  const finalThreshold = parsed.threshold ?? threshold;
+  if (finalThreshold !== undefined) assertion.threshold = finalThreshold;
   return assertion;
-}
-
-function parseThreshold(text: string, fail: (message: string) => Error): number {
-  const trimmed = text.trim();
-  const number = trimmed === '' ? Number.NaN : Number(trimmed);
-  if (!Number.isFinite(number) || number < 0) throw fail(`threshold '${text}' is not a number ≥ 0`);
-  return number;
-}
-
-/** Inline JSON (starts with `{`) is parsed here so a typo fails before any model call; anything else is a path. */
-function parseSchemaValue(text: string, fail: (message: string) => Error): unknown {
-  if (!text.startsWith('{') && !text.startsWith('[')) return text;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw fail(`invalid JSON in inline schema: ${(error as Error).message}`);
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw fail('an inline schema must be a JSON object');
-  return parsed;
 }
 
 export { splitList };

@@ -1,20 +1,10 @@
 import type { SourceLocation } from '../errors.js';
 
-/** Grader types of SPEC §3 (aliases are resolved by the parser). */
-export type GraderType =
-  | 'equals'
-  | 'contains'
-  | 'icontains'
-  | 'contains-any'
-  | 'contains-all'
-  | 'starts-with'
-  | 'regex'
-  | 'is-json'
-  | 'schema'
-  | 'rubric'
-  | 'js'
-  | 'latency'
-  | 'cost';
+/**
+ * A grader type as run.json records it (`equals`, `rubric`, `is-xml` …): one of the types in
+ * graders/catalog.ts. Aliases (`llm-rubric`, `javascript`) are resolved by the spec parser.
+ */
+export type GraderType = string;
 
 /** One parsed grader spec: `[not-]<type>[(<threshold>)][:<value>]` or a JSONL `assert` entry. */
 export interface Assertion {

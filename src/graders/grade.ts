@@ -1,7 +1,7 @@
 import type { Assertion } from '../cases/types.js';
 import type { AssertionGrade, CaseGrade, GradeResult, GraderContext } from './types.js';
 import { GraderError, isGraderError } from './grader-error.js';
-import { getGrader } from './registry.js';
+import { getGrader } from './catalog.js';
 import { renderAssertionSpec } from './spec.js';
 
 /**

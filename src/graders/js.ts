@@ -1,4 +1,6 @@
 import type { GradeResult, Grader, JsGraderFunction } from './types.js';
+import { checkUnitThreshold, type CheckProblem, type GraderDefinition } from './definition.js';
+import { closestMatch } from '../config/suggest.js';
 import { GraderError } from './grader-error.js';
 import { requireText, verdict } from './values.js';
 
@@ -59,3 +61,26 @@ function describe(value: unknown): string {
   if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object without a boolean "pass"';
   return `${typeof value} ${String(value).slice(0, 40)}`;
 }
+
+/** `check`: the named grader exists in the config (with a "did you mean" for a near miss). */
+function checkJs(name: string, graders: Record<string, unknown>): CheckProblem | undefined {
+  try {
+    findJsGrader(graders, name);
+    return undefined;
+  } catch (error) {
+    const known = Object.keys(graders);
+    const match = closestMatch(name, known);
+    const list = known.length ? `graders in the config: ${known.join(', ')}` : 'add it to `graders` in the config: defineGrader(...) or a module path';
+    return { why: (error as Error).message, hint: match && match !== name ? `did you mean "${match}"? ${list}` : list };
+  }
+}
+
+export const jsDefinitions: readonly GraderDefinition[] = [
+  {
+    type: 'js',
+    aliases: ['javascript'],
+    value: 'required',
+    grade: js,
+    check: (assertion, context) => checkJs(requireText(assertion).trim(), context.graders) ?? checkUnitThreshold(assertion.threshold),
+  },
+];

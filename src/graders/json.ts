@@ -1,4 +1,5 @@
 import type { GradeResult, Grader } from './types.js';
+import type { GraderDefinition, ParseInput } from './definition.js';
 import { compileSchema, formatSchemaErrors, resolveSchema } from './schema.js';
 import { isBlank, verdict } from './values.js';
 
@@ -59,3 +60,32 @@ async function matchSchema(parsed: JsonParse, schemaValue: unknown, rootDir: str
     ? verdict(true, 'output matches the schema')
     : verdict(false, `output does not match the schema: ${formatSchemaErrors(validate.errors)}`);
 }
+
+/** Inline JSON (starts with `{`) is parsed at load time so a typo fails before any model call; anything else is a path. */
+function parseSchemaValue({ value, fail }: ParseInput): { value?: unknown } {
+  if (isBlank(value)) return {};
+  if (typeof value !== 'string') return { value };
+  if (!value.startsWith('{') && !value.startsWith('[')) return { value };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch (error) {
+    throw fail(`invalid JSON in inline schema: ${(error as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw fail('an inline schema must be a JSON object');
+  return { value: parsed };
+}
+
+async function checkSchema(value: unknown, rootDir: string): Promise<undefined> {
+  await compileSchema(await resolveSchema(value, rootDir));
+  return undefined;
+}
+
+/** `contains-json`: with a schema, the output's JSON must match it (`schema`); without, as `is-json`. */
+const containsJson: Grader = (output, assertion, context) => (isBlank(assertion.value) ? isJson(output, assertion, context) : schema(output, assertion, context));
+
+export const jsonDefinitions: readonly GraderDefinition[] = [
+  { type: 'is-json', value: 'optional', grade: isJson, parse: parseSchemaValue, check: (a, ctx) => (isBlank(a.value) ? undefined : checkSchema(a.value, ctx.rootDir)) },
+  { type: 'contains-json', value: 'optional', grade: containsJson, parse: parseSchemaValue, check: (a, ctx) => (isBlank(a.value) ? undefined : checkSchema(a.value, ctx.rootDir)) },
+  { type: 'schema', value: 'required', grade: schema, parse: parseSchemaValue, check: (a, ctx) => checkSchema(a.value, ctx.rootDir) },
+];

@@ -1,5 +1,7 @@
 import type { Assertion } from '../cases/types.js';
 import type { Grader } from './types.js';
+import type { GraderDefinition, ParseInput } from './definition.js';
+import { parseThreshold } from './threshold.js';
 import { GraderError } from './grader-error.js';
 import { verdict } from './values.js';
 
@@ -31,3 +33,22 @@ export const cost: Grader = async (_output, assertion, context) => {
   const usd = Number(context.costUsd.toFixed(6));
   return context.costUsd <= limit ? verdict(true, `cost $${usd} ≤ $${limit}`) : verdict(false, `cost $${usd} > $${limit}`);
 };
+
+/** The limit is the threshold, or a numeric value (`latency:2000`); one of them is required. */
+function parseLimit(type: 'latency' | 'cost') {
+  return ({ value, threshold, fail }: ParseInput): { threshold: number } => {
+    const limit = threshold ?? (value === undefined || value === '' ? undefined : parseThreshold(String(value), fail));
+    if (limit === undefined) throw fail(`'${type}' needs a limit: ${type}(<${type === 'latency' ? 'ms' : 'usd'}>)`);
+    return { threshold: limit };
+  };
+}
+
+function checkLimit(assertion: Assertion): undefined {
+  limitOf(assertion);
+  return undefined;
+}
+
+export const metricDefinitions: readonly GraderDefinition[] = [
+  { type: 'latency', value: 'optional', bare: false, grade: latency, parse: parseLimit('latency'), check: checkLimit },
+  { type: 'cost', value: 'optional', bare: false, grade: cost, parse: parseLimit('cost'), check: checkLimit },
+];

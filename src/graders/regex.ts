@@ -1,5 +1,6 @@
 import type { AST } from '@eslint-community/regexpp';
 import type { Grader } from './types.js';
+import type { CheckProblem, GraderDefinition } from './definition.js';
 import type { JsFlags } from './regex-translate.js';
 import { GraderError } from './grader-error.js';
 import { requireText, verdict } from './values.js';
@@ -170,3 +171,16 @@ export const regex: Grader = async (output, assertion) => {
     ? verdict(true, `output matches ${renderRegexSpec(spec)}`)
     : verdict(false, `output does not match ${renderRegexSpec(spec)}`);
 };
+
+/** `check`: compiles the pattern as the grader will; invalid syntax and patterns not provably linear are refused. */
+async function checkRegex(text: string): Promise<CheckProblem | undefined> {
+  try {
+    await compileRegex(parseRegexSpec(text));
+    return undefined;
+  } catch (error) {
+    if (error instanceof RegexRefusal) return { why: error.message, hint: error.hint };
+    throw error;
+  }
+}
+
+export const regexDefinitions: readonly GraderDefinition[] = [{ type: 'regex', value: 'required', grade: regex, check: (assertion) => checkRegex(requireText(assertion)) }];

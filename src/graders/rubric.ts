@@ -1,4 +1,5 @@
 import type { Grader } from './types.js';
+import { checkUnitThreshold, type GraderDefinition } from './definition.js';
 import { GraderError } from './grader-error.js';
 import { detectGraderInjection } from './judge-injection.js';
 import { buildJudgeMessages, parseJudgeReply } from './judge-prompt.js';
@@ -37,3 +38,17 @@ export const rubric: Grader = async (output, assertion, context) => {
   const pass = verdict.score >= assertion.threshold;
   return { pass, score: verdict.score, reason: `score ${verdict.score} ${pass ? '≥' : '<'} ${assertion.threshold}: ${verdict.reason}`, ...recorded };
 };
+
+export const rubricDefinitions: readonly GraderDefinition[] = [
+  {
+    type: 'rubric',
+    aliases: ['llm-rubric', 'grade'],
+    value: 'required',
+    grade: rubric,
+    check: (assertion, context) => {
+      requireText(assertion);
+      if (!context.hasJudge) return { why: 'no judge model configured', hint: 'set `judge` in the config to a model name' };
+      return checkUnitThreshold(assertion.threshold);
+    },
+  },
+];

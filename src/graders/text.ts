@@ -1,5 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Grader } from './types.js';
+import type { GraderDefinition, ParseInput } from './definition.js';
+import { splitList } from '../util/split-list.js';
 import { extractJson } from './json.js';
 import { GraderError } from './grader-error.js';
 import { quote, requireList, requireText, valueText, verdict } from './values.js';
@@ -67,3 +69,29 @@ export const containsAll: Grader = async (output, assertion) => {
     ? verdict(true, `output contains all of ${needles.map((needle) => quote(needle)).join(', ')}`)
     : verdict(false, `output does not contain ${missing.map((needle) => quote(needle)).join(', ')}`);
 };
+
+/** `contains-any` / `contains-all` lists: an array, or a comma-separated cell (`"a, b",c` keeps the comma). */
+function parseList({ value, fail }: ParseInput, type: string): { value: string[] } {
+  const items = Array.isArray(value) ? value.map((item) => (typeof item === 'string' ? item : JSON.stringify(item))) : splitList(String(value));
+  if (items.length === 0) throw fail(`'${type}' needs a comma-separated list of values`);
+  return { value: items };
+}
+
+function textCheck(assertion: Parameters<typeof requireText>[0]): undefined {
+  requireText(assertion);
+  return undefined;
+}
+
+function listCheck(assertion: Parameters<typeof requireList>[0]): undefined {
+  requireList(assertion);
+  return undefined;
+}
+
+export const textDefinitions: readonly GraderDefinition[] = [
+  { type: 'equals', value: 'required', grade: equals, check: (a) => (valueText(a.value) === undefined ? { why: 'equals needs a value' } : undefined) },
+  { type: 'contains', value: 'required', grade: contains, check: textCheck },
+  { type: 'icontains', value: 'required', grade: icontains, check: textCheck },
+  { type: 'starts-with', value: 'required', grade: startsWith, check: textCheck },
+  { type: 'contains-any', value: 'required', grade: containsAny, parse: (input) => parseList(input, 'contains-any'), check: listCheck },
+  { type: 'contains-all', value: 'required', grade: containsAll, parse: (input) => parseList(input, 'contains-all'), check: listCheck },
+];

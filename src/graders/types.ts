@@ -1,6 +1,6 @@
 import type { Assertion } from '../cases/types.js';
 import type { Message } from '../prompts/types.js';
-import type { ProviderResult } from '../providers/types.js';
+import type { ProviderFailure, ProviderResult } from '../providers/types.js';
 
 /** What every grader returns (SPEC §3). */
 export interface GradeResult {
@@ -20,6 +20,14 @@ export interface JudgeRecord {
   modelReported: string | null;
   params: Record<string, unknown>;
 }
+
+/** Vectors for the texts embedded, in order, or the provider's failure (a grader error, never a pass). */
+export type EmbeddingResult = { ok: true; vectors: number[][]; model: string } | ProviderFailure;
+
+/** A moderation endpoint's answer for one text, or the provider's failure. */
+export type ModerationResult =
+  | { ok: true; flagged: boolean; categories: Record<string, boolean>; scores: Record<string, number>; model: string }
+  | ProviderFailure;
 
 /** A judge call's result, with the judge that answered (or was asked) when known. */
 export type JudgeResult = ProviderResult & { judge?: JudgeRecord };
@@ -55,8 +63,21 @@ export interface GraderContext {
   prompt: { id: string; version: string; outputFormat?: 'json' | 'text'; outputSchema?: unknown };
   /** The config's model name the output came from. */
   model: string;
+  /** Undefined for a cached output (promptfoo: a cached call has no latency). */
   latencyMs?: number;
   costUsd?: number;
+  /** Whether the output came from the response cache. */
+  cached?: boolean;
+  /** The finish reason the API reported (`stop`, `length`, `end_turn`, `tool_calls` …), when it did. */
+  finishReason?: string;
+  /** The messages sent for this output (the rendered prompt): the question for answer-relevance and the like. */
+  messages?: Message[];
+  /** Log probabilities of the output's tokens, when the provider returned them (perplexity). */
+  logprobs?: number[];
+  /** Embeds texts with the configured embedding model (`similar`, `answer-relevance`); absent when none is configured. */
+  embed?: (texts: string[], signal?: AbortSignal) => Promise<EmbeddingResult>;
+  /** Asks a moderation endpoint about a text (`moderation`); absent when no provider offers one. */
+  moderate?: (text: string, signal?: AbortSignal) => Promise<ModerationResult>;
   /** Calls the configured judge model (rubric); absent when no judge is configured. */
   judge?: (messages: Message[], signal?: AbortSignal) => Promise<JudgeResult>;
   /** Secret that makes the judge's nonces deterministic per question (so judge calls can be cached). */

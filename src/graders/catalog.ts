@@ -1,0 +1,50 @@
+import type { GraderDefinition } from './definition.js';
+import type { Grader } from './types.js';
+import { jsDefinitions } from './js.js';
+import { jsonDefinitions } from './json.js';
+import { metricDefinitions } from './metrics.js';
+import { regexDefinitions } from './regex.js';
+import { rubricDefinitions } from './rubric.js';
+import { textDefinitions } from './text.js';
+
+/**
+ * Every grader type promptgate runs: the one list. The spec parser (names, aliases, values), the
+ * grader lookup and `check` read it; a grader module adds its types by exporting definitions here.
+ */
+export const GRADER_DEFINITIONS: readonly GraderDefinition[] = [
+  ...textDefinitions,
+  ...regexDefinitions,
+  ...jsonDefinitions,
+  ...rubricDefinitions,
+  ...jsDefinitions,
+  ...metricDefinitions,
+];
+
+const byType = new Map(GRADER_DEFINITIONS.map((definition) => [definition.type, definition]));
+const byName = new Map<string, GraderDefinition>();
+for (const definition of GRADER_DEFINITIONS) {
+  for (const name of [definition.type, ...(definition.aliases ?? [])]) {
+    if (byName.has(name)) throw new Error(`grader name '${name}' is defined twice`);
+    byName.set(name, definition);
+  }
+}
+
+/** The definition a spec name (a type or an alias, without `not-`) means, or undefined. */
+export function definitionNamed(name: string): GraderDefinition | undefined {
+  return byName.get(name);
+}
+
+/** The definition of a type as run.json records it, or undefined for a type this version does not know. */
+export function definitionOf(type: string): GraderDefinition | undefined {
+  return byType.get(type);
+}
+
+/** The grader for a type, or undefined for a type this version does not know. */
+export function getGrader(type: string): Grader | undefined {
+  return byType.get(type)?.grade;
+}
+
+/** Every name a spec may use for a type promptgate runs (types and aliases). */
+export function graderNames(): string[] {
+  return [...byName.keys()];
+}
