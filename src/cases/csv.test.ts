@@ -168,6 +168,19 @@ describe('readCsvCases', () => {
     expect(error.location?.line).toBe(3);
   });
 
+  it('a line over 10 MB inside a quoted field names the line its record starts on', async () => {
+    const error = await readError('quoted-huge.csv', `q,a\n1,2\n"starts here\n${'x'.repeat(MAX_LINE_BYTES + 10)}\n",3\n`);
+    expect(error.message).toBe('record is larger than 10 MB');
+    expect(error.location?.line).toBe(3);
+  });
+
+  it('reads a long line under the limit whole (it is held back from the parser until it ends)', async () => {
+    const long = 'y'.repeat(600_000);
+    const cases = await read('long.csv', `q\n${long}\nz\r\n`);
+    expect(cases.map((c) => c.vars.q)).toEqual([long, 'z']);
+    expect(cases.map((c) => c.source.line)).toEqual([2, 3]);
+  });
+
   it('a bad grader spec or __threshold names the row line', async () => {
     const grader = await readError('grader.csv', 'q,__expected\nok,contains:x\nbad,python:grade.py\n');
     expect(grader.code).toBe('GRADER_INVALID');

@@ -5,7 +5,7 @@ import { inputError, isPromptgateError, type PromptgateError } from '../errors.j
 import { MAX_LINE_BYTES, finishCase, projectPath } from './case-build.js';
 import { type CsvColumns, planColumns, rowToParts } from './csv-columns.js';
 import type { CaseReadOptions, TestCase } from './types.js';
-import { LineIndex, Utf8Check } from './utf8-check.js';
+import { LineIndex, LongLineError, Utf8Check } from './utf8-check.js';
 
 interface Row {
   fields: string[];
@@ -42,7 +42,7 @@ export async function* readCsvCases(file: string, options: CaseReadOptions): Asy
     max_record_size: MAX_LINE_BYTES,
     on_record: onRecord as unknown as Options['on_record'],
   });
-  pipeline(createReadStream(file), new Utf8Check(rel, lines), parser, () => {
+  pipeline(createReadStream(file), new Utf8Check(rel, lines, MAX_LINE_BYTES), parser, () => {
     // Errors surface through the parser's iterator below.
   });
 
@@ -69,6 +69,8 @@ export async function* readCsvCases(file: string, options: CaseReadOptions): Asy
 
 function toInputError(error: unknown, file: string, failingLine: () => number): PromptgateError | unknown {
   if (isPromptgateError(error)) return error;
+  // A physical line over the limit: its record is at least that long (caught before the parser walks it).
+  if (error instanceof LongLineError) return inputError('CASE_INVALID', `record is larger than ${MAX_LINE_BYTES / 1024 / 1024} MB`, { file, line: failingLine() }, 'is a quote left open?');
   const code = (error as { code?: unknown }).code;
   if (code === 'ENOENT') return inputError('FILE_MISSING', 'case file not found', { file });
   if (typeof code !== 'string' || !code.startsWith('CSV_')) {

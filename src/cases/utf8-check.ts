@@ -41,12 +41,12 @@ export class LineIndex {
   private linesBefore = 0;
   private pendingCR: number | undefined;
 
-  /** Records the line breaks of `chunk`, which starts at byte `base`; returns how many it held. */
-  add(chunk: Buffer, base: number): number {
+  /** Records the line breaks of `chunk`, which starts at byte `base`; returns their offsets. */
+  add(chunk: Buffer, base: number): number[] {
     const found = lineBreaks(chunk, base, this.pendingCR);
     this.pendingCR = found.pendingCR;
     for (const offset of found.offsets) this.offsets.push(offset);
-    return found.offsets.length;
+    return found.offsets;
   }
 
   /** Whether the last chunk ended with a CR not yet counted (see lineBreaks). */
@@ -74,10 +74,22 @@ export class LineIndex {
   }
 }
 
+/** A physical line longer than the limit given to Utf8Check: the record that holds it is at least that long. */
+export class LongLineError extends Error {
+  readonly code = 'LONG_LINE';
+}
+
+/** Bytes of one physical line after which Utf8Check holds the rest of it back from the parser (see `maxLineBytes`). */
+const HOLD_AFTER_BYTES = 256 * 1024;
+
 /**
  * A pass-through stream that refuses bytes that are not UTF-8 (PromptgateError CASE_INVALID
  * naming the line), checking chunk by chunk without decoding: a multi-byte character split
  * across chunks is carried over to the next one. It also feeds `lines` for the parser after it.
+ *
+ * With `maxLineBytes`, a physical line longer than that fails the stream with a LongLineError, and
+ * past its first 256 KB such a line is held back until it ends, so the parser after it never
+ * walks megabytes of a record that is refused anyway (csv-parse takes ~1.5 s per 10 MB).
  */
 export class Utf8Check extends Transform {
   private carry: Buffer = Buffer.alloc(0);
@@ -85,10 +97,15 @@ export class Utf8Check extends Transform {
   private newlines = 0;
   /** Without a LineIndex: a CR that ended the last chunk (see lineBreaks). */
   private pendingCR: number | undefined;
+  /** Bytes of the current physical line so far. */
+  private lineBytes = 0;
+  /** Chunks of a long current line held back from the parser. */
+  private held: Buffer[] = [];
 
   constructor(
     private readonly file: string,
     private readonly lines?: LineIndex,
+    private readonly maxLineBytes?: number,
   ) {
     super();
   }
@@ -101,21 +118,49 @@ export class Utf8Check extends Transform {
       return;
     }
     this.carry = Buffer.from(data.subarray(complete));
-    let count: number;
-    if (this.lines) count = this.lines.add(chunk, this.offset);
+    let breaks: number[];
+    if (this.lines) breaks = this.lines.add(chunk, this.offset);
     else {
       const found = lineBreaks(chunk, this.offset, this.pendingCR);
       this.pendingCR = found.pendingCR;
-      count = found.offsets.length;
+      breaks = found.offsets;
     }
-    this.newlines += count;
+    this.newlines += breaks.length;
     this.offset += chunk.length;
+    if (this.maxLineBytes === undefined) {
+      callback(null, chunk);
+      return;
+    }
+    this.lineBytes = breaks.length > 0 ? this.offset - (breaks[breaks.length - 1] + 1) : this.lineBytes + chunk.length;
+    if (this.held.length > 0 || (breaks.length === 0 && this.lineBytes > HOLD_AFTER_BYTES)) {
+      if (breaks.length === 0) {
+        if (this.lineBytes > this.maxLineBytes) {
+          this.held = [];
+          callback(new LongLineError(`line ${this.newlines + 1} is longer than ${this.maxLineBytes} bytes`));
+          return;
+        }
+        this.held.push(chunk);
+        callback();
+        return;
+      }
+      // The long line ended within the limit: let it through.
+      const release = Buffer.concat([...this.held, chunk]);
+      this.held = [];
+      callback(null, release);
+      return;
+    }
     callback(null, chunk);
   }
 
   override _flush(callback: TransformCallback): void {
     this.lines?.finish();
-    callback(this.carry.length > 0 ? this.invalid(this.carry) : null);
+    if (this.carry.length > 0) {
+      callback(this.invalid(this.carry));
+      return;
+    }
+    if (this.held.length > 0) this.push(Buffer.concat(this.held));
+    this.held = [];
+    callback();
   }
 
   /** `data` begins on line newlines + 1 (a carried partial character holds no line break). */

@@ -1,22 +1,30 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from 'promptgate/node';
 import { startAnthropicServer } from '../helpers/anthropic-server.js';
 import { makeProject } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { createFaultPlan, type FaultKind } from '../helpers/fault-plan.js';
 import { textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type IncomingChat, type MockServer, type Reply } from '../helpers/openai-server.js';
+import { scaledClock } from '../helpers/fast-clock.js';
 import { readCalls, readRun, runFolders } from '../helpers/runs.js';
+import { sink } from '../helpers/sink.js';
 
 /**
- * Full CLI runs through the fault-injecting servers: every case is accounted for exactly once, an
+ * Full runs through the fault-injecting servers: every case is accounted for exactly once, an
  * errored call is never graded, retries stay within budget, Retry-After is honoured, and a run
- * with errors left exits 3 and says how many and why.
+ * with errors left exits 3 and says how many and why. The 600-case run goes through the API on a
+ * clock 20 times faster than real time (retry waits: Retry-After and backoff), and the server
+ * stamps arrivals with the same clock; the client's per-attempt timeout stays in real time.
  */
 
 /** Enough for every fault kind to hit dozens of times; test/soak/faults.soak.ts runs 20,000 (`npm run soak`). */
 const CASES = 600;
 const MAX_RETRIES = 3;
 const RETRY_AFTER_SECONDS = 1;
+/** How much faster than real time the 600-case run's clock goes: a Retry-After of 1 s waits 50 ms. */
+const CLOCK_SCALE = 20;
+const clock = scaledClock(CLOCK_SCALE);
 const KEY = 'sk-fault-test-0123456789';
 
 /** Which error code a call ends with when its last attempt got this fault. */
@@ -66,7 +74,7 @@ describe('a run under provider faults', () => {
       respond: (request) => {
         const reply = plan(request);
         const decision = plan.decisions[plan.decisions.length - 1];
-        seen.push({ key: decision.key, time: Date.now(), fault: decision.fault });
+        seen.push({ key: decision.key, time: clock.now(), fault: decision.fault });
         return reply ?? { content: answerOf(lastUser(request)), delayMs: 2 };
       },
     });
@@ -76,15 +84,17 @@ describe('a run under provider faults', () => {
   it('accounts for each of 600 cases once, never grades an errored call, and exits 3 saying why', async () => {
     const csv = ['n,__expected', ...Array.from({ length: CASES }, (_, n) => `${n},contains:${expectedOf(n)}`)].join('\n');
     const dir = await project(server.url, 'openai', { timeoutMs: 1000, maxRetries: MAX_RETRIES, concurrency: 32 }, csv);
-    const result = await runCliInProcess(['run'], { cwd: dir, env: { FAULT_KEY: KEY } });
-    const [runDir] = await runFolders(dir);
-    const run = await readRun(runDir);
-    const calls = await readCalls(runDir);
+    const [stdout, stderr] = [sink(), sink()];
+    const outcome = await run({}, { cwd: dir, env: { FAULT_KEY: KEY }, stdout: stdout.stream, stderr: stderr.stream, clock });
+    if (!outcome.ok) throw new Error(outcome.error.text);
+    const result = { code: outcome.exitCode, stdout: stdout.text(), stderr: stderr.text() };
+    const record = await readRun(outcome.runDir);
+    const calls = await readCalls(outcome.runDir);
 
     // Every case exactly once in run.json, every call exactly once in calls.jsonl.
-    expect(run.status).toBe('complete');
-    expect(run.cases).toHaveLength(CASES);
-    const ids = new Set(run.cases.map((c) => c.caseId));
+    expect(record.status).toBe('complete');
+    expect(record.cases).toHaveLength(CASES);
+    const ids = new Set(record.cases.map((c) => c.caseId));
     expect(ids.size).toBe(CASES);
     const evalCalls = calls.filter((c) => c.purpose === 'eval');
     expect(evalCalls).toHaveLength(CASES);
@@ -104,7 +114,7 @@ describe('a run under provider faults', () => {
     const byN = new Map(evalCalls.map((c) => [Number(c.vars.n), c]));
     const lastSeen = new Map(seen.map((s) => [Number(/Double (\d+)\./.exec(s.key)![1]), s]));
     let errored = 0;
-    for (const result of run.cases) {
+    for (const result of record.cases) {
       expect(['pass', 'fail', 'error']).toContain(result.status);
       const n = Number(result.vars.n);
       const call = byN.get(n)!;
@@ -126,9 +136,9 @@ describe('a run under provider faults', () => {
       }
     }
     expect(errored).toBeGreaterThan(0);
-    expect(run.totals).toMatchObject({ cases: CASES, errored, passed: run.cases.filter((c) => c.status === 'pass').length });
+    expect(record.totals).toMatchObject({ cases: CASES, errored, passed: record.cases.filter((c) => c.status === 'pass').length });
 
-    // Retry-After honoured: the next attempt of the same request came at least that long after the 429.
+    // Retry-After honoured: the next attempt of the same request came at least that long after the 429 (on the run's clock).
     let checked = 0;
     for (const [i, entry] of seen.entries()) {
       if (entry.fault !== 'rateLimit') continue;
@@ -141,8 +151,8 @@ describe('a run under provider faults', () => {
 
     // Exit 3, and the output says how many and why.
     expect(result.code, result.stderr).toBe(3);
-    expect(run.gate?.verdict).toBe('error');
-    const causes = Object.entries(run.totals.errorsByCode);
+    expect(record.gate?.verdict).toBe('error');
+    const causes = Object.entries(record.totals.errorsByCode);
     expect(causes.length).toBeGreaterThan(0);
     expect(result.stdout).toContain(`${errored} errored`);
     expect(result.stdout).toContain('Errored calls by cause:');
@@ -180,9 +190,9 @@ describe.each(['openai', 'anthropic'] as const)('answers that are faults (%s)', 
     const result = await runCliInProcess(['run'], { cwd: dir, env: { FAULT_KEY: KEY } });
     expect(result.code, result.stderr).toBe(3);
     const [runDir] = await runFolders(dir);
-    const run = await readRun(runDir);
-    expect(run.cases).toHaveLength(1 + BAD_ANSWERS.length);
-    const status = Object.fromEntries(run.cases.map((c) => [String(c.vars.n), c]));
+    const record = await readRun(runDir);
+    expect(record.cases).toHaveLength(1 + BAD_ANSWERS.length);
+    const status = Object.fromEntries(record.cases.map((c) => [String(c.vars.n), c]));
     expect(status['1'].status).toBe('pass');
     for (const bad of BAD_ANSWERS) {
       const result = status[`1 (${bad.name})`];
@@ -192,8 +202,8 @@ describe.each(['openai', 'anthropic'] as const)('answers that are faults (%s)', 
     }
     const calls = (await readCalls(runDir)).filter((c) => c.purpose === 'eval');
     expect(calls).toHaveLength(1 + BAD_ANSWERS.length);
-    expect(run.totals.errored).toBe(BAD_ANSWERS.length);
-    expect(run.gate?.reasons.join(' ')).toContain(`${BAD_ANSWERS.length} case(s) still erroring after retries`);
+    expect(record.totals.errored).toBe(BAD_ANSWERS.length);
+    expect(record.gate?.reasons.join(' ')).toContain(`${BAD_ANSWERS.length} case(s) still erroring after retries`);
     for (const bad of BAD_ANSWERS) expect(result.stdout).toContain(bad.code);
   });
 });

@@ -1,5 +1,4 @@
 import { rm } from 'node:fs/promises';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, type Clock } from 'promptgate/node';
 import { makeProject } from '../helpers/cli.js';
@@ -7,6 +6,7 @@ import { scaledClock } from '../helpers/fast-clock.js';
 import { textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type MockServer } from '../helpers/openai-server.js';
 import { readRun } from '../helpers/runs.js';
+import { sink } from '../helpers/sink.js';
 
 /**
  * rpm and tpm, counted at the server, with the limiter's real 60 s window. The run goes through the
@@ -45,13 +45,6 @@ const project = (url: string, limits: string) =>
     'prompts/ask.prompt': '---\nversion: 1.0.0\n---\nSay ok to request {{n}}.\n',
     'evals/ask.csv': ['n,__expected', ...Array.from({ length: 18 }, (_, i) => `${i + 1},contains:ok`)].join('\n'),
   });
-
-/** A stream that keeps what is written to it. */
-function sink(): { stream: NodeJS.WritableStream; text(): string } {
-  let text = '';
-  const stream = new Writable({ decodeStrings: false, write: (chunk, _enc, done) => ((text += String(chunk)), done()) });
-  return { stream, text: () => text };
-}
 
 describe('rpm and tpm, counted at the server (a 60 s window on a fast clock)', () => {
   let server: MockServer;
