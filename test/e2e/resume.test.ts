@@ -113,6 +113,23 @@ async function interruptAfter(server: MockServer, args: string[], cwd: string, s
   }
 }
 
+/**
+ * The same in this process: main() with an AbortSignal aborted once the server has seen `after`
+ * requests (what the CLI's signal handler does; the spawned runs above test the signals themselves).
+ */
+async function abortAfter(server: MockServer, args: string[], cwd: string, after: number): Promise<CliResult> {
+  const controller = new AbortController();
+  answerDelayMs = 20;
+  try {
+    void server.waitForRequests(after).then(() => controller.abort());
+    const result = await runCliInProcess(args, { cwd, env, signal: controller.signal });
+    expect(controller.signal.aborted, 'the run finished before the abort').toBe(true);
+    return result;
+  } finally {
+    answerDelayMs = 0;
+  }
+}
+
 /** Every call line is whole JSON; one line per call (purpose, side, case, repeat). */
 async function expectWholeUniqueLines(runDir: string): Promise<Array<Record<string, any>>> {
   const text = await readFile(join(runDir, 'calls.jsonl'), 'utf8');
@@ -201,7 +218,7 @@ describe('interrupting and resuming a run', () => {
 
     const dir = await makeRepo();
     server.reset();
-    const interrupted = await interruptAfter(server, ['compare', '--baseline', 'HEAD'], dir, 'SIGINT', 32);
+    const interrupted = await abortAfter(server, ['compare', '--baseline', 'HEAD'], dir, 32);
     expect(interrupted.code, interrupted.stderr).toBe(130);
     const [runDir] = await runFolders(dir);
     expect((await readRun(runDir)).status).toBe('interrupted');
