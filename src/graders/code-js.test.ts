@@ -32,10 +32,8 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'promptgate-code-js-'));
   await mkdir(join(root, 'evals', 'graders'), { recursive: true });
   await writeFile(join(root, 'evals/graders/len.mjs'), 'export default (output) => output.length < 5;\nexport function isLong(output) { return output.length >= 5; }\n');
-  await writeFile(
-    join(root, 'evals/graders/score.ts'),
-    'interface Context { vars: Record<string, unknown> }\nexport function score(output: string, context: Context): number {\n  return output.includes(String(context.vars.city)) ? 0.75 : 0.25;\n}\n',
-  );
+  // TypeScript modules (through jiti) are covered end to end (test/e2e/graders-code.test.ts): jiti costs ~1 s to load.
+  await writeFile(join(root, 'evals/graders/score.mjs'), 'export function score(output, context) {\n  return output.includes(String(context.vars.city)) ? 0.75 : 0.25;\n}\n');
   await writeFile(join(root, 'evals/graders/legacy.cjs'), "module.exports = (output) => ({ pass: output === 'ok', score: 0.5, reason: 'from cjs' });\n");
   await writeFile(join(root, 'evals/graders/throws.mjs'), "throw new Error('broken module');\n");
 });
@@ -69,11 +67,11 @@ describe('javascript grader: promptfoo verdicts', () => {
     ['javascript:Promise.resolve(output === "x")', 'x', true, 1],
     ['javascript:context.test.vars.city === "Paris" && context.test.assert.length === 1 && context.providerResponse.output === output', 'y', true, 1],
     [assertionFromConfig({ type: 'javascript', value: 'output.length <= context.config.max', config: { max: 3 } }, source), 'abc', true, 1],
-    // file://, relative to the case file: default export, a named export, TypeScript, CommonJS.
+    // file://, relative to the case file: default export, a named export, CommonJS.
     ['file://graders/len.mjs', 'abc', true, 1],
     ['file://graders/len.mjs:isLong', 'abc', false, 0],
-    ['file://graders/score.ts:score', 'in Paris', true, 0.75],
-    ['javascript(0.5):file://graders/score.ts:score', 'in Rome', false, 0.25],
+    ['file://graders/score.mjs:score', 'in Paris', true, 0.75],
+    ['javascript(0.5):file://graders/score.mjs:score', 'in Rome', false, 0.25],
     ['file://graders/legacy.cjs', 'ok', true, 0.5],
   ];
 
@@ -125,7 +123,7 @@ describe('javascript grader: check', () => {
     expect(await problem(spec('file://graders/len.mjs:nope'))).toContain("evals/graders/len.mjs exports no function 'nope'");
     expect(await problem(spec('javascript:wordCount'), { wordCount: () => true })).toContain("'wordCount' is a grader in the config, but javascript: runs its value as code");
     expect(await problem(spec('javascript:output.length < 5'))).toBeUndefined();
-    expect(await problem(spec('file://graders/score.ts:score'))).toBeUndefined();
+    expect(await problem(spec('file://graders/score.mjs:score'))).toBeUndefined();
   });
 
   it('builds the body as promptfoo does', () => {

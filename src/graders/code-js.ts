@@ -72,7 +72,7 @@ function compileInline(code: string): ScriptFunction {
     try {
       fn = new Function('output', 'context', 'process', functionBody(code)) as ScriptFunction;
     } catch (error) {
-      throw new GraderError(`javascript does not compile: ${(error as Error).message}`);
+      throw new GraderError(`javascript does not compile: ${(error as Error).name}: ${(error as Error).message}`);
     }
     if (inlineCache.size > 1000) inlineCache.clear();
     inlineCache.set(code, fn);
@@ -210,7 +210,7 @@ async function checkJavascript(assertion: Assertion, context: CheckContext): Pro
   try {
     new Function('output', 'context', 'process', functionBody(value));
   } catch (error) {
-    return { why: `the code does not compile: ${(error as Error).message}`, hint: 'one line is an expression (output.length < 50); several lines are a function body that returns' };
+    return { why: `the code does not compile: ${(error as Error).name}: ${(error as Error).message}`, hint: 'one line is an expression (output.length < 50); several lines are a function body that returns' };
   }
   return undefined;
 }
