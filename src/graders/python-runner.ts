@@ -14,6 +14,8 @@ import { PYTHON_WORKER_SOURCE } from './python-worker-source.js';
  */
 
 const MAX_WORKERS = 2;
+const SOURCE_VARIABLE = 'PROMPTGATE_PYTHON_WORKER';
+const BOOTSTRAP = `import os; exec(compile(os.environ.pop('${SOURCE_VARIABLE}'), 'promptgate-python-worker', 'exec'))`;
 const STDERR_TAIL = 2000;
 
 export type PythonRequest =
@@ -88,9 +90,10 @@ class Worker {
       this.onReady = resolve;
       this.onStartFailure = reject;
     });
-    this.child = spawn(executable, ['-u', '-c', PYTHON_WORKER_SOURCE], {
+    // The source goes in through the environment (and is removed from it at once), so `ps` shows a short command.
+    this.child = spawn(executable, ['-u', '-c', BOOTSTRAP], {
       cwd: options.cwd,
-      env: { ...(options.env ?? process.env), PYTHONIOENCODING: 'utf-8', PYTHONDONTWRITEBYTECODE: '1' },
+      env: { ...(options.env ?? process.env), PYTHONIOENCODING: 'utf-8', PYTHONDONTWRITEBYTECODE: '1', [SOURCE_VARIABLE]: PYTHON_WORKER_SOURCE },
       stdio: ['pipe', 'pipe', 'pipe'],
       windowsHide: true,
     });

@@ -1,5 +1,5 @@
 /**
- * The Python side of python-runner.ts, run as `python3 -u -c <this>`: it reads one JSON request a
+ * The Python side of python-runner.ts (`python3 -u -c` execs it from the environment): it reads one JSON request a
  * line on stdin and writes one JSON reply a line on the stdout it started with. User code's prints
  * go to stderr (fd 1 is pointed at fd 2), so they cannot corrupt the replies.
  *
