@@ -42,7 +42,7 @@ export async function check(options: CheckOptions = {}, context: Context = {}): 
   return settle(async () => {
     const config = await loadConfig({ cwd: ctx.cwd, configFile: options.config });
     const plans = await resolveSuites(config, { orphans: true });
-    const checks = await validateSuites(config, plans);
+    const checks = await validateSuites(config, plans, { env: ctx.env });
     const cases = checks.reduce((sum, c) => sum + c.cases, 0);
     const empty = plans.filter((p) => p.caseFiles.length === 0).map((p) => p.prompt.id);
     const models = Object.keys(config.models).length;

@@ -182,7 +182,7 @@ describe('readCsvCases', () => {
   });
 
   it('a bad grader spec or __threshold names the row line', async () => {
-    const grader = await readError('grader.csv', 'q,__expected\nok,contains:x\nbad,python:grade.py\n');
+    const grader = await readError('grader.csv', 'q,__expected\nok,contains:x\nbad,ruby:grade.rb\n');
     expect(grader.code).toBe('GRADER_INVALID');
     expect(grader.location).toEqual({ file: 'grader.csv', line: 3 });
     const threshold = await readError('threshold.csv', 'q,__threshold\na,1.5\n');

@@ -27,7 +27,13 @@ describe('parseGraderSpec', () => {
     ['llm-rubric:is polite', 'rubric', 'is polite'],
     ['grade:is polite', 'rubric', 'is polite'],
     ['js:isShort', 'js', 'isShort'],
-    ['javascript:isShort', 'js', 'isShort'],
+    // promptfoo's inline JavaScript (and its legacy fn:/eval:), not the config's named graders.
+    ['javascript:output.length < 5', 'javascript', 'output.length < 5'],
+    ['fn:output.length < 5', 'javascript', 'output.length < 5'],
+    ['python:len(output) < 5', 'python', 'len(output) < 5'],
+    ['file://graders/check.ts:short', 'javascript', 'file://graders/check.ts:short'],
+    ['file://graders/check.py', 'python', 'file://graders/check.py'],
+    ['webhook:http://127.0.0.1:9/grade', 'webhook', 'http://127.0.0.1:9/grade'],
     ['schema:schemas/answer.json', 'schema', 'schemas/answer.json'],
   ])('%s → %s', (spec, type, value) => {
     expect(parse(spec)).toEqual({ type, negate: false, value, weight: 1, source, spec: spec.trim() });
@@ -75,7 +81,7 @@ describe('parseGraderSpec', () => {
   });
 
   it('an unsupported promptfoo type is GRADER_INVALID naming file:line', () => {
-    for (const [spec, name] of [['python:file.py', 'python'], ['similar(0.8):hello', 'similar'], ['levenshtein:foo', 'levenshtein'], ['webhook:http://x', 'webhook'], ['file://grader.js', 'file'], ['is-sql', 'is-sql'], ['not-python:x', 'python']]) {
+    for (const [spec, name] of [['ruby:file.rb', 'ruby'], ['similar(0.8):hello', 'similar'], ['levenshtein:foo', 'levenshtein'], ['file://grader.rb', 'file'], ['is-sql', 'is-sql'], ['not-ruby:x', 'ruby']]) {
       const error = specError(() => parse(spec));
       expect(error.code).toBe('GRADER_INVALID');
       expect(error.exitCode).toBe(2);
@@ -102,7 +108,8 @@ describe('assertionFromConfig', () => {
       type: 'rubric', negate: false, value: 'is kind', threshold: 0.7, weight: 2, metric: 'tone', source,
     });
     expect(assertionFromConfig({ type: 'not-icontains', value: 'error' }, source)).toMatchObject({ type: 'icontains', negate: true, weight: 1 });
-    expect(assertionFromConfig({ type: 'javascript', value: 'short' }, source).type).toBe('js');
+    expect(assertionFromConfig({ type: 'javascript', value: 'output.length < 5' }, source).type).toBe('javascript');
+    expect(assertionFromConfig({ type: 'js', value: 'short' }, source).type).toBe('js');
     expect(assertionFromConfig({ type: 'latency', threshold: 300 }, source)).toMatchObject({ type: 'latency', threshold: 300 });
   });
 
@@ -122,7 +129,7 @@ describe('assertionFromConfig', () => {
     expect(specError(() => assertionFromConfig({ type: 'cost' }, source)).message).toMatch(/needs a limit/);
     expect(specError(() => assertionFromConfig({ type: 'contains', value: 'x', metric: 3 as unknown as string }, source)).code).toBe('GRADER_INVALID');
     const misspelt = specError(() => assertionFromConfig({ type: 'contains', value: 'x', thresold: 0.5 } as unknown as AssertionInput, source));
-    expect(misspelt.message).toBe("unknown key 'thresold' in an assertion (allowed: type, value, weight, threshold, metric)");
+    expect(misspelt.message).toBe("unknown key 'thresold' in an assertion (allowed: type, value, weight, threshold, metric, config)");
     expect(misspelt.code).toBe('GRADER_INVALID');
   });
 

@@ -7,6 +7,7 @@ import type { GraderDefinition } from '../graders/definition.js';
 import { GRADER_DEFINITIONS, definitionNamed, graderNames } from '../graders/catalog.js';
 import { PROMPTFOO_TYPES, notRunnableReason } from '../graders/promptfoo-types.js';
 import { parseThreshold } from '../graders/threshold.js';
+import { codeFileCellType } from '../graders/code-context.js';
 
 /** promptfoo's types promptgate does not run yet (those in the catalog run). */
 const UNSUPPORTED_TYPES = new Set(PROMPTFOO_TYPES.filter((name) => !definitionNamed(name)));
@@ -46,6 +47,9 @@ export function parseGraderSpec(spec: string, source: SourceLocation): Assertion
   const fail = (message: string, hint?: string) => inputError('GRADER_INVALID', message, source, hint);
   if (text === '') throw fail('empty grader spec');
   if (readRegexLiteral(text)) return { type: 'regex', negate: false, value: text, weight: 1, source, spec: text };
+  // promptfoo: a whole cell `file://x.js[:fn]` / `file://x.py[:fn]` is a javascript / python grader.
+  const codeType = codeFileCellType(text);
+  if (codeType) return build({ definition: definitionNamed(codeType)!, negate: false, value: text, weight: 1, source, spec: text, fail });
 
   const match = SPEC_PATTERN.exec(text);
   const exact = (): Assertion => {
@@ -80,10 +84,12 @@ export interface AssertionInput {
   weight?: number;
   threshold?: number;
   metric?: string;
+  /** promptfoo's assertion `config`, for code graders (`context.config`). */
+  config?: Record<string, unknown>;
 }
 
 /** The keys of an assertion object (JSONL `assert` entries, suite `assert`). */
-const ASSERTION_KEYS = new Set(['type', 'value', 'weight', 'threshold', 'metric']);
+const ASSERTION_KEYS = new Set(['type', 'value', 'weight', 'threshold', 'metric', 'config']);
 
 /**
  * Builds an assertion from an object `{type, value?, weight?, threshold?, metric?}`. `type` may
@@ -115,11 +121,13 @@ export function assertionFromConfig(input: AssertionInput, source: SourceLocatio
     throw fail(`threshold ${JSON.stringify(input.threshold)} is not a number ≥ 0`);
   }
   if (input.metric !== undefined && typeof input.metric !== 'string') throw fail('metric must be a string');
+  if (input.config !== undefined && (input.config === null || typeof input.config !== 'object' || Array.isArray(input.config))) throw fail('config must be an object');
   const valueText = typeof input.value === 'string' ? input.value : input.value === undefined ? '' : JSON.stringify(input.value);
   const spec = `${input.type}${input.threshold !== undefined ? `(${input.threshold})` : ''}${valueText ? `:${valueText}` : ''}`;
   const value = typeof input.value === 'string' ? input.value.trim() : input.value === null ? undefined : input.value;
   const assertion = build({ definition, negate, value, threshold: input.threshold, weight, source, spec, fail });
   if (input.metric !== undefined) assertion.metric = input.metric;
+  if (input.config !== undefined) assertion.config = input.config;
   return assertion;
 }
 

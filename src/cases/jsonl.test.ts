@@ -96,7 +96,7 @@ describe('readJsonlCases', () => {
   });
 
   it('a bad grader is GRADER_INVALID on its line', async () => {
-    const error = await readError('grader.jsonl', `${line({ vars: {}, assert: [{ type: 'python', value: 'x.py' }] })}\n`);
+    const error = await readError('grader.jsonl', `${line({ vars: {}, assert: [{ type: 'ruby', value: 'x.rb' }] })}\n`);
     expect(error.code).toBe('GRADER_INVALID');
     expect(error.location).toEqual({ file: 'grader.jsonl', line: 1 });
   });

@@ -19,6 +19,8 @@ export interface Assertion {
   weight: number;
   /** promptfoo `__metric`: a name to group scores by. */
   metric?: string;
+  /** promptfoo's assertion `config`: handed to code graders as `context.config`. */
+  config?: Record<string, unknown>;
   /** Where the spec came from, for error messages. */
   source: SourceLocation;
   /** The spec as the user wrote it (`not-contains:foo`), for reports. */

@@ -147,6 +147,7 @@ const assertionConfig = {
     weight: { type: 'number', minimum: 0, description: "Weight in the case's weighted score.", default: 1 },
     threshold: { type: 'number', minimum: 0, description: 'Minimum score to pass (0..1), or the limit for latency (ms) / cost (USD).' },
     metric: { type: 'string', description: 'A name to group scores by.' },
+    config: { type: 'object', description: "promptfoo's assertion `config`: code graders (`javascript`, `python`) get it as `context.config`." },
   },
   required: ['type'],
   additionalProperties: false,

@@ -113,6 +113,8 @@ export interface AssertionConfig {
   weight?: number;
   threshold?: number;
   metric?: string;
+  /** promptfoo's assertion `config`: what code graders (`javascript`, `python`) get as `context.config`. */
+  config?: Record<string, unknown>;
 }
 
 export interface SuiteConfig {

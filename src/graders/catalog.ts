@@ -1,11 +1,14 @@
 import type { GraderDefinition } from './definition.js';
 import type { Grader } from './types.js';
+import { javascriptDefinitions } from './code-js.js';
+import { pythonDefinitions } from './code-python.js';
 import { jsDefinitions } from './js.js';
 import { jsonDefinitions } from './json.js';
 import { metricDefinitions } from './metrics.js';
 import { regexDefinitions } from './regex.js';
 import { rubricDefinitions } from './rubric.js';
 import { textDefinitions } from './text.js';
+import { webhookDefinitions } from './webhook.js';
 
 /**
  * Every grader type promptgate runs: the one list. The spec parser (names, aliases, values), the
@@ -18,6 +21,9 @@ export const GRADER_DEFINITIONS: readonly GraderDefinition[] = [
   ...rubricDefinitions,
   ...jsDefinitions,
   ...metricDefinitions,
+  ...javascriptDefinitions,
+  ...pythonDefinitions,
+  ...webhookDefinitions,
 ];
 
 const byType = new Map(GRADER_DEFINITIONS.map((definition) => [definition.type, definition]));

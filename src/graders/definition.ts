@@ -49,6 +49,8 @@ export interface CheckContext {
   rootDir: string;
   /** Whether the config names a judge model (for model-graded types). */
   hasJudge: boolean;
+  /** The environment of the command (the python executable). @default process.env */
+  env?: Record<string, string | undefined>;
 }
 
 /** Why an assertion cannot run, with a hint for the one-line error. */

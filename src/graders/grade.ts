@@ -9,7 +9,7 @@ import { renderAssertionSpec } from './spec.js';
  * - A grader that throws or rejects marks its assertion `errored: true` with reason `grader error: …`
  *   (a GraderError's message as is), pass false, score 0, also when negated. The whole grade is then
  *   `errored`: no verdict (SPEC §8: the case is `error`, never `fail`, with or without a threshold).
- * - `not-` swaps pass and scores 1 − score, except for a fail-closed result (a rubric output that
+ * - `not-` swaps pass and scores 1 − score (or the grader's `negatedScore`), except for a fail-closed result (a rubric output that
  *   addresses the judge), which stays a fail.
  * - Case score: mean of the scores weighted by `weight` (a plain mean when every weight is 0).
  * - Case pass: with `threshold` (`__threshold`), score ≥ threshold; otherwise every assertion passes.
@@ -44,7 +44,7 @@ export async function gradeAssertion(output: string, assertion: Assertion, conte
   const judge = result.judge ? { judge: result.judge } : {};
   // A fail-closed result stays a fail under `not-` (an output that addresses the judge cannot pass by being negated).
   if (!assertion.negate || result.failClosed) return { ...base, pass: result.pass, score: result.score, reason: result.reason, ...judge };
-  return { ...base, pass: !result.pass, score: 1 - result.score, reason: result.reason, ...judge };
+  return { ...base, pass: !result.pass, score: result.negatedScore ?? 1 - result.score, reason: result.reason, ...judge };
 }
 
 function checkResult(result: GradeResult): GradeResult {
@@ -54,6 +54,10 @@ function checkResult(result: GradeResult): GradeResult {
   const checked: GradeResult = { pass: result.pass, score: result.score, reason: String(result.reason ?? '') };
   if (result.failClosed === true && !result.pass) checked.failClosed = true;
   if (result.judge) checked.judge = result.judge;
+  if (result.negatedScore !== undefined) {
+    if (!(result.negatedScore >= 0 && result.negatedScore <= 1)) throw new GraderError('grader error: the grader returned no valid {pass, score}');
+    checked.negatedScore = result.negatedScore;
+  }
   return checked;
 }
 

@@ -5,7 +5,7 @@ import { GraderError } from './grader-error.js';
 import { requireText, verdict } from './values.js';
 
 /**
- * `js` (`javascript`): calls the function named by the value in the config's `graders`. It may
+ * `js`: calls the function named by the value in the config's `graders`. It may
  * return a boolean (score 1/0), a number 0..1 (passes when ≥ the threshold, default 0.5), or
  * `{pass, score?, reason?}`. An unknown name, a throw, or any other return value is a failure.
  */
@@ -78,7 +78,6 @@ function checkJs(name: string, graders: Record<string, unknown>): CheckProblem |
 export const jsDefinitions: readonly GraderDefinition[] = [
   {
     type: 'js',
-    aliases: ['javascript'],
     value: 'required',
     grade: js,
     check: (assertion, context) => checkJs(requireText(assertion).trim(), context.graders) ?? checkUnitThreshold(assertion.threshold),

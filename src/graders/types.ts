@@ -1,4 +1,4 @@
-import type { Assertion } from '../cases/types.js';
+import type { Assertion, TestCase } from '../cases/types.js';
 import type { Message } from '../prompts/types.js';
 import type { ProviderFailure, ProviderResult } from '../providers/types.js';
 
@@ -12,6 +12,11 @@ export interface GradeResult {
   failClosed?: boolean;
   /** The judge call behind a rubric verdict. */
   judge?: JudgeRecord;
+  /**
+   * The score `not-` records, when it is not 1 − score (promptfoo keeps a script's own number or
+   * result object's score under `not-` and inverts only the pass).
+   */
+  negatedScore?: number;
 }
 
 /** Which judge answered a rubric: the config's model name, the model version its API reported, the params sent. */
@@ -85,6 +90,10 @@ export interface GraderContext {
   graders: Record<string, JsGraderFunction>;
   /** Project root, for resolving schema paths. */
   rootDir: string;
+  /** The case being graded (code graders hand it to user code as promptfoo's `context.test`). */
+  testCase?: TestCase;
+  /** The environment of the command (the python executable, grader timeouts). @default process.env */
+  env?: Record<string, string | undefined>;
   signal?: AbortSignal;
 }
 

@@ -247,7 +247,7 @@ async function streamUnits(ctx: StreamContext, choose: ChooseRepeats, onResult: 
         if (signal.aborted || fatal) break outer;
         const seq = nextSeq++;
         pending++;
-        runUnit({ suite, testCase, model, runId: input.runId, config, providers: ctx.providers, routes: ctx.routes, services, signal, judgeSecret: ctx.judgeSecret, tally: ctx.tally, range })
+        runUnit({ suite, testCase, model, runId: input.runId, config, providers: ctx.providers, routes: ctx.routes, services, signal, judgeSecret: ctx.judgeSecret, tally: ctx.tally, range, env: input.env })
           .then(
             (result) => completed.set(seq, result ? { result, ordinal: unitOrdinal } : null),
             (error) => {
@@ -286,6 +286,8 @@ interface UnitInput {
   tally?: SamplingTally;
   /** The repeats to run (all of the plan's, except in later rounds of adaptive repeats). */
   range: RepeatRange;
+  /** The command's environment (code graders: the python executable, timeouts). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** A side ready to call: the rendered request of each repeat. */
@@ -431,6 +433,8 @@ async function gradeRepeat(unit: UnitInput, side: Extract<PreparedSide, { kind: 
     graders: unit.config.graders,
     judgeSecret: unit.judgeSecret,
     rootDir: unit.config.rootDir,
+    testCase: unit.testCase,
+    env: unit.env,
     signal: unit.signal,
     judge: unit.config.judge
       ? async (messages) => {

@@ -7,11 +7,14 @@ const CSV_RESERVED = ['id', 'expected', 'description', 'tags', 'threshold', 'met
 /** A JSONL line's own keys (a `vars` key with one of these names was probably meant as that key). */
 const JSONL_KEYS = ['id', 'expected', 'assert', 'description', 'tags', 'threshold', 'metric', 'prefix', 'suffix', 'metadata'];
 
+/** Graders that hand the case's variables to code (a config grader, inline code, a script, a webhook). */
+const CODE_GRADERS = new Set(['js', 'javascript', 'python', 'webhook']);
+
 /**
  * Finds case variables the prompt never reads: a CSV column or JSONL `vars` key that no
  * template variable uses is silently dropped, often a misspelt reserved column (`expected` for
  * `__expected`). Says nothing when the template reads the root context as a whole (its variables
- * depend on the data) or a `js:` grader may read the variables. Warnings only: exit codes do not change.
+ * depend on the data) or a code grader (`js:`, `javascript`, `python`, `webhook`) may read the variables. Warnings only: exit codes do not change.
  */
 export function createUnusedVarsCheck(prompt: PromptFile): { add(testCase: TestCase): void; warnings(): string[] } {
   const used = new Set(prompt.variables);
@@ -21,7 +24,7 @@ export function createUnusedVarsCheck(prompt: PromptFile): { add(testCase: TestC
   return {
     add(testCase) {
       if (skip) return;
-      if (testCase.assertions.some((assertion) => assertion.type === 'js')) {
+      if (testCase.assertions.some((assertion) => CODE_GRADERS.has(assertion.type))) {
         skip = true;
         return;
       }

@@ -35,11 +35,11 @@ export type SuiteToCheck = SuitePlan & { checkPrompt?: boolean };
  * checked on the first case, and on every case only when case values can make it fail. Streams the
  * cases; throws the first input error.
  */
-export async function validateSuites(config: ResolvedConfig, suites: SuiteToCheck[], options: { filter?: string; shard?: Shard } = {}): Promise<SuiteCheck[]> {
+export async function validateSuites(config: ResolvedConfig, suites: SuiteToCheck[], options: { filter?: string; shard?: Shard; env?: NodeJS.ProcessEnv } = {}): Promise<SuiteCheck[]> {
   if (config.judge && !config.models[config.judge]) {
     throw inputError('MODEL_UNKNOWN', `judge "${config.judge}" is not a configured model`, { file: config.configFile ?? 'config' });
   }
-  const context = { graders: config.graders, rootDir: config.rootDir, hasJudge: Boolean(config.judge) };
+  const context = { graders: config.graders, rootDir: config.rootDir, hasJudge: Boolean(config.judge), env: options.env };
   const seen = new Set<string>();
   const check = async (assertion: Assertion) => {
     // Graders repeat across rows; validate each distinct spec once.

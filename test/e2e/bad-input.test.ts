@@ -63,6 +63,11 @@ const CORPUS: Record<string, Expectation> = {
   'invalid-json-schema': { message: 'evals/p.csv:2: invalid grader schema:{"type": "nope"}: invalid JSON Schema' },
   'js-grader-not-in-config': { message: "evals/p.csv:2: invalid grader js:is-polite: unknown js grader 'is-polite'" },
   'jsonl-js-grader-typo': { message: 'evals/p.jsonl:2: invalid grader js:wordcont: unknown js grader \'wordcont\' (did you mean "wordCount"? graders in the config: wordCount, polite)' },
+  // Code graders (promptfoo's javascript, webhook): checked before anything runs.
+  'javascript-syntax-error': { message: 'evals/p.csv:3: invalid grader javascript:output.length <: the code does not compile: SyntaxError: ' },
+  'javascript-file-missing': { message: 'evals/p.csv:2: invalid grader javascript:file://graders/missing.mjs: evals/graders/missing.mjs: file not found' },
+  'javascript-names-config-grader': { message: "evals/p.csv:2: invalid grader javascript:polite: 'polite' is a grader in the config, but javascript: runs its value as code (promptfoo's inline JavaScript) (write js:polite to call the config's grader)" },
+  'webhook-not-a-url': { message: "evals/p.csv:2: invalid grader webhook:localhost/grade: 'localhost/grade' is not an http(s) URL (webhook:https://host/path)" },
   'rubric-without-judge': { message: 'evals/p.csv:2: invalid grader rubric:greets Ann warmly: no judge model configured' },
   'bad-latency-spec': { message: "evals/p.csv:2: threshold 'fast' is not a number" },
   'missing-template-variable': { message: "evals/p.csv:2: missing variable 'age' used by prompts/p.prompt" },

@@ -66,7 +66,7 @@ export default defineConfig({
         { id: 'long', vars: { key: 'long', maxWords: 3 }, assert: [{ type: 'js', value: 'wordCount' }] },
         { id: 'boom', vars: { key: 'boom', maxWords: 3 }, assert: ['js:exploding'] },
         { id: 'not-boom', vars: { key: 'notboom', maxWords: 3 }, assert: ['not-js:exploding'] },
-        { id: 'polite', vars: { key: 'polite', maxWords: 3 }, assert: ['js:polite', 'javascript:wordCount'] },
+        { id: 'polite', vars: { key: 'polite', maxWords: 3 }, assert: ['js:polite', 'js:wordCount'] },
       ].map((line) => JSON.stringify(line)).join('\n'),
       'evals/echo.jsonl': [
         { id: 'e1', vars: { key: 'one', maxWords: 9 }, assert: ['js:wordCount'] },
@@ -90,7 +90,7 @@ export default defineConfig({
     const byId = Object.fromEntries(run.cases.map((c) => [c.caseId, c]));
     const reasons = (id: string) => byId[id].repeats[0].grade!.assertions.map((a) => [a.pass, a.reason, a.errored ?? false]);
 
-    // Named graders from defineGrader, written as js:<name>, {type: 'js'} and javascript:<name>, and one from a module path.
+    // Named graders from defineGrader, written as js:<name> and {type: 'js'}, and one from a module path.
     expect(byId.short.status).toBe('pass');
     expect(reasons('short')).toEqual([[true, '2 words (max 3)', false]]);
     expect(byId.long.status).toBe('fail');
