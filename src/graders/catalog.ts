@@ -3,8 +3,11 @@ import type { Grader } from './types.js';
 import { jsDefinitions } from './js.js';
 import { jsonDefinitions } from './json.js';
 import { metricDefinitions } from './metrics.js';
+import { moderationDefinitions } from './moderation.js';
+import { perplexityDefinitions } from './perplexity.js';
 import { regexDefinitions } from './regex.js';
 import { rubricDefinitions } from './rubric.js';
+import { similarDefinitions } from './similar.js';
 import { textDefinitions } from './text.js';
 
 /**
@@ -18,6 +21,9 @@ export const GRADER_DEFINITIONS: readonly GraderDefinition[] = [
   ...rubricDefinitions,
   ...jsDefinitions,
   ...metricDefinitions,
+  ...similarDefinitions,
+  ...moderationDefinitions,
+  ...perplexityDefinitions,
 ];
 
 const byType = new Map(GRADER_DEFINITIONS.map((definition) => [definition.type, definition]));

@@ -49,6 +49,12 @@ export interface CheckContext {
   rootDir: string;
   /** Whether the config names a judge model (for model-graded types). */
   hasJudge: boolean;
+  /** Whether the config names an embedding model (`embedding`: similar, answer-relevance). */
+  hasEmbedding?: boolean;
+  /** Whether the config names a moderation model (`moderation`). */
+  hasModeration?: boolean;
+  /** The models the assertion's suite runs on, with their provider kind (`openai`, `anthropic`, `replay`, `custom`…), when known. */
+  models?: ReadonlyArray<{ name: string; provider: string }>;
 }
 
 /** Why an assertion cannot run, with a hint for the one-line error. */
