@@ -9,7 +9,7 @@ import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from '../config/defaults.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { isPromptgateError } from '../errors.js';
 import { gradeOutput } from '../graders/grade.js';
-import type { EmbeddingResult, GraderContext, JudgeResult, ModerationResult } from '../graders/types.js';
+import type { GraderContext, JudgeResult } from '../graders/types.js';
 import { renderPrompt } from '../prompts/render.js';
 import type { Message, PromptFile } from '../prompts/types.js';
 import type { Provider } from '../providers/types.js';
@@ -17,8 +17,9 @@ import type { Reporter, RunNotice } from '../reporters/types.js';
 import { summariseRepeats } from '../run-record/status.js';
 import { CALLS_FILE, CASES_PARTIAL_FILE, openLineLog } from '../run-record/writer.js';
 import type { CallRecord, CaseResult, RepeatOutcome, Side, SideResult } from '../run-record/types.js';
-import { hasPrice, keyOfCall, makeCall, type CallContext, type CallInput, type CallServices } from './call.js';
-import { createEndpointCalls, type EndpointCallContext, type EndpointCalls, type EndpointModel } from './endpoint-call.js';
+import { keyOfCall, makeCall, type CallContext, type CallInput, type CallServices } from './call.js';
+import { createEndpointCalls, type EndpointCalls } from './endpoint-call.js';
+import { providerGrading, requestParamsFor } from './provider-grading.js';
 import type { Clock } from '../util/clock.js';
 import type { SuitePlan } from './plan.js';
 import { createFailFast } from './fail-fast.js';
@@ -343,9 +344,8 @@ function prepareSide(unit: UnitInput, side: Side, source: SideSource): PreparedS
   }
   const prompt = source.prompt;
   const modelConfig = config.models[model];
-  const merged = paramsOf(modelConfig.params, prompt);
-  // A perplexity grader needs the output's token log probabilities: ask for them (the request, and so its cache key, changes).
-  const params = wantsLogprobs(testCase, modelConfig.provider) ? withLogprobs(merged) : merged;
+  // With `logprobs: true` when a perplexity grader needs them (the request, and so its cache key, changes).
+  const params = requestParamsFor(testCase, modelConfig.provider, paramsOf(modelConfig.params, prompt));
   let fresh = false;
   if (unit.tally) {
     const noisy = isNoisy(modelConfig.provider, params, suite.plan.repeat);
@@ -380,25 +380,6 @@ function paramsOf(modelParams: Record<string, unknown> | undefined, prompt: Prom
     byModel.set(modelParams, params);
   }
   return params;
-}
-
-/** Graders that read the output's token log probabilities. */
-const LOGPROB_TYPES = new Set(['perplexity', 'perplexity-score']);
-
-/** Whether the case's calls ask for logprobs: it has a perplexity grader and its provider can answer them (Anthropic's API has none: the grader errors). */
-function wantsLogprobs(testCase: TestCase, provider: ResolvedConfig['models'][string]['provider']): boolean {
-  return provider !== 'anthropic' && testCase.assertions.some((assertion) => LOGPROB_TYPES.has(assertion.type));
-}
-
-/** `params` with `logprobs: true`: one object per params object, shared by its calls. */
-const logprobParams = new WeakMap<Record<string, unknown>, Record<string, unknown>>();
-function withLogprobs(params: Record<string, unknown>): Record<string, unknown> {
-  let out = logprobParams.get(params);
-  if (!out) {
-    out = { ...params, logprobs: true };
-    logprobParams.set(params, out);
-  }
-  return out;
 }
 
 /** The call of the `at`-th repeat of the unit's range. */
@@ -445,44 +426,20 @@ async function gradeRepeat(unit: UnitInput, side: Extract<PreparedSide, { kind: 
   if (record.error || record.output === null) return outcome;
   const { prompt } = side;
   let interrupted = false;
-  const abandoned = (): { ok: false; error: { code: 'aborted'; message: string; retryable: false } } => {
-    interrupted = true;
-    return { ok: false, error: { code: 'aborted', message: 'run interrupted', retryable: false } };
-  };
-  const endpointContext: EndpointCallContext = {
-    runId: unit.runId, suite: unit.suite.plan.name, caseId: unit.testCase.id, repeat, side: side.side, prompt: side.prompt, vars: unit.testCase.vars,
-  };
-  const { embedding, moderation } = unit.config;
   const context: GraderContext = {
     vars: unit.testCase.vars,
     prompt: { id: prompt.id, version: prompt.version, outputFormat: prompt.outputFormat, outputSchema: prompt.outputSchema },
     model: unit.model,
-    ...metricsOf(record, unit.config.models[unit.model]?.price),
     cached: record.cached,
     finishReason: record.finishReason ?? undefined,
     messages: record.messages,
-    logprobs: record.logprobs,
-    embed: embedding
-      ? async (texts, signal) => {
-          const model = endpointModel(unit, embedding);
-          const results = await Promise.all(texts.map((text) => unit.endpoints.embed(endpointContext, model, text, signal ?? unit.signal)));
-          if (results.some((result) => result === undefined)) return abandoned();
-          const failed = results.find((result) => !result!.ok);
-          if (failed && !failed.ok) return failed;
-          const vectors = results.map((result) => (result as Extract<typeof result, { ok: true }>).vector);
-          const first = results[0] as Extract<(typeof results)[number], { ok: true }> | undefined;
-          return { ok: true, vectors, model: first?.modelReported ?? model.provider.model } satisfies EmbeddingResult;
-        }
-      : undefined,
-    moderate: moderation
-      ? async (text, signal) => {
-          const model = endpointModel(unit, moderation);
-          const result = await unit.endpoints.moderate(endpointContext, model, text, signal ?? unit.signal);
-          if (!result) return abandoned();
-          if (!result.ok) return result;
-          return { ok: true, flagged: result.flagged, categories: result.categories, scores: result.scores, model: result.modelReported ?? model.provider.model } satisfies ModerationResult;
-        }
-      : undefined,
+    // latency, cost, logprobs, embed, moderate (provider-grading.ts).
+    ...providerGrading(
+      { config: unit.config, providers: unit.providers, routes: unit.routes, endpoints: unit.endpoints, signal: unit.signal, onAbandoned: () => (interrupted = true) },
+      { runId: unit.runId, suite: unit.suite.plan.name, caseId: unit.testCase.id, repeat, side: side.side, prompt: side.prompt, vars: unit.testCase.vars },
+      unit.model,
+      record,
+    ),
     graders: unit.config.graders,
     judgeSecret: unit.judgeSecret,
     rootDir: unit.config.rootDir,
@@ -522,23 +479,6 @@ async function judgeCall(unit: UnitInput, side: Extract<PreparedSide, { kind: 'c
     return { ok: false, error: { code: 'provider_error', message: record.error?.message ?? 'no output', retryable: false }, judge: identity };
   }
   return { ok: true, output: record.output, modelReported: record.modelReported ?? undefined, judge: identity };
-}
-
-/**
- * The latency and cost the `latency` / `cost` graders see, as promptfoo's do: a fresh call's own; a
- * cached answer's latency is the one of the call that made the cache entry (promptfoo keeps it with
- * the entry; undefined when the entry does not say), and its cost is 0 when the model has a price
- * and the usage is known, else unknown (promptfoo's cost of a cached response).
- */
-function metricsOf(record: CallRecord, price: { input: number; output: number } | undefined): Pick<GraderContext, 'latencyMs' | 'costUsd'> {
-  if (!record.cached) return { latencyMs: record.latencyMs, costUsd: record.costUsd ?? undefined };
-  const priced = record.usage !== null && hasPrice(record.modelReported ?? record.modelRequested, price);
-  return { latencyMs: record.originalLatencyMs, costUsd: priced ? 0 : undefined };
-}
-
-/** The model entry a grader's endpoint call goes to. */
-function endpointModel(unit: UnitInput, name: string): EndpointModel {
-  return { name, provider: unit.providers(name), route: unit.routes(name), config: unit.config.models[name] };
 }
 
 /** A side's result: `error` when a call or a grader left a repeat without a verdict, `ungraded` when nothing graded it (summariseRepeats). */
