@@ -149,7 +149,7 @@ export type ProviderFunction = (request: ProviderRequest, context: ProviderCallC
  * A custom provider (`defineProvider`): a stable `id` and a `call`. The id names it in run records
  * (`custom:<id>`) and is part of every cache key, with the model entry and the source of `call`:
  * two providers with different ids never share cached answers. `call` returns the output text,
- * `{ok: true, output, usage?, modelReported?, finishReason?}` or `{ok: false, error: {code, message, retryable}}`;
+ * `{ok: true, output, usage?, modelReported?, finishReason?, logprobs?}` or `{ok: false, error: {code, message, retryable}}`;
  * a throw is a `provider_error` (not retried).
  */
 export interface CustomProvider {
