@@ -111,3 +111,19 @@ export function normalizeBaseURL(url: string): string {
 export function requestKeyOf(route: Route, request: RequestContent): string {
   return sha256(`promptgate-request/v${REQUEST_KEY_SCHEME}\n${route.text}\n${stableStringify(request)}`);
 }
+
+/** What is sent to an embeddings or moderation endpoint: the model id, the one text, and params (`dimensions`). */
+export interface EndpointRequest {
+  model: string;
+  input: string;
+  params?: Record<string, unknown>;
+}
+
+/**
+ * Content address of an embeddings or moderation call: sha256 over the key scheme, the endpoint,
+ * the route (who answers) and the request. Its own prefix per endpoint, so it can never equal a
+ * chat call's key, nor an embedding's a moderation's.
+ */
+export function endpointKeyOf(endpoint: 'embeddings' | 'moderations', route: Route, request: EndpointRequest): string {
+  return sha256(`promptgate-${endpoint}/v${REQUEST_KEY_SCHEME}\n${route.text}\n${stableStringify(request)}`);
+}

@@ -68,7 +68,7 @@ describe('grader type typos', () => {
   });
 
   it('says when the suggestion is a promptfoo type promptgate does not run, and how to keep an exact match', () => {
-    expect(refusal('simlar(0.8):hello').hint).toContain('(a promptfoo type promptgate does not run)');
+    expect(refusal('conversation-relevanse:x').hint).toContain('(a promptfoo type promptgate does not run)');
     expect(refusal('startswith:ship').hint).toContain('To match the whole cell as text, write equals:startswith:ship');
     expect(parseGraderSpec('equals:startswith:ship', source)).toMatchObject({ type: 'equals', value: 'startswith:ship' });
   });
@@ -102,7 +102,8 @@ describe('grader type typos', () => {
     expect(typo('not_contains').hint).toBe('did you mean `not-contains`?');
     expect(typo('Contains').hint).toBe('did you mean `contains`?');
     expect(typo('scheme').hint).toBe('did you mean `schema`?');
-    expect(typo('simlar').hint).toBe('did you mean `similar`? (a promptfoo type promptgate does not run)');
+    expect(typo('simlar').hint).toBe('did you mean `similar`?');
+    expect(typo('conversation-relevanse').hint).toBe('did you mean `conversation-relevance`? (a promptfoo type promptgate does not run)');
     expect(typo('frobnicate').hint).toMatch(/^supported: /);
     expect(typo('frobnicate').message).toBe("unknown grader type 'frobnicate'");
   });

@@ -37,6 +37,8 @@ export function resolveConfig(user: UserConfig, rootDir: string, configFile?: st
     models: { ...user.models },
     defaultModel: user.defaultModel,
     judge: user.judge,
+    ...(user.embedding === undefined ? {} : { embedding: user.embedding }),
+    ...(user.moderation === undefined ? {} : { moderation: user.moderation }),
     concurrency: overrides.concurrency ?? user.concurrency ?? DEFAULT_CONCURRENCY,
     repeat: overrides.repeat ?? user.repeat ?? DEFAULT_REPEAT,
     gate,

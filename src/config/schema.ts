@@ -188,6 +188,16 @@ export const configSchema = {
     },
     defaultModel: { type: 'string', minLength: 1, description: 'Model name used when neither flags, suite nor prompt name one.' },
     judge: { type: 'string', minLength: 1, description: 'Model name rubric graders use as the judge.' },
+    embedding: {
+      type: 'string',
+      minLength: 1,
+      description: 'Model name (an `openai` entry of `models`, e.g. model `text-embedding-3-small`) whose embeddings endpoint `similar` and `answer-relevance` use.',
+    },
+    moderation: {
+      type: 'string',
+      minLength: 1,
+      description: 'Model name (an `openai` entry of `models`, e.g. model `omni-moderation-latest`) whose moderations endpoint the `moderation` grader asks.',
+    },
     concurrency: positiveInteger('Requests in flight at most, over all models.', { default: DEFAULT_CONCURRENCY }),
     repeat: positiveInteger('Calls per case and model.', { default: DEFAULT_REPEAT }),
     gate: { $ref: '#/definitions/GateConfig' },

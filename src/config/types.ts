@@ -148,6 +148,17 @@ export interface UserConfig {
   defaultModel?: string;
   /** Model name rubric graders use as the judge. */
   judge?: string;
+  /**
+   * Model name whose embeddings endpoint `similar` (and `answer-relevance`) use: an `openai` entry
+   * of `models` (OpenAI, or a compatible server via `baseURL`), e.g.
+   * `{ provider: 'openai', model: 'text-embedding-3-small' }`. Its `params.dimensions` is sent when set.
+   */
+  embedding?: string;
+  /**
+   * Model name whose moderations endpoint the `moderation` grader asks: an `openai` entry of
+   * `models`, e.g. `{ provider: 'openai', model: 'omni-moderation-latest' }`.
+   */
+  moderation?: string;
   /** Requests in flight at most, over all models. @default 8 */
   concurrency?: number;
   /** Calls per case and model. @default 1 */
@@ -205,6 +216,10 @@ export interface ResolvedConfig {
   models: Record<string, ModelConfig>;
   defaultModel?: string;
   judge?: string;
+  /** The model name `similar` embeds with (UserConfig.embedding). */
+  embedding?: string;
+  /** The model name the `moderation` grader asks (UserConfig.moderation). */
+  moderation?: string;
   concurrency: number;
   repeat: number;
   gate: ResolvedGate;

@@ -81,6 +81,23 @@ function checkModelReferences(config: UserConfig, file: string, source: string |
   };
   check(['defaultModel'], config.defaultModel);
   check(['judge'], config.judge);
+  check(['embedding'], config.embedding);
+  check(['moderation'], config.moderation);
+  // Only the OpenAI API (and compatible servers) has embeddings and moderations endpoints.
+  for (const key of ['embedding', 'moderation'] as const) {
+    const name = config[key];
+    const kind = name === undefined ? undefined : config.models?.[name]?.provider;
+    if (name === undefined || kind === 'openai') continue;
+    const what = kind === 'anthropic' ? 'an anthropic model' : typeof kind === 'string' ? `a ${kind} model` : 'a custom provider';
+    throw configError('CONFIG_INVALID', file, source, {
+      path: [key],
+      value: name,
+      text: `${key} "${name}" is ${what}: only an openai model entry has ${key === 'embedding' ? 'an embeddings' : 'a moderations'} endpoint`,
+      hint: key === 'embedding'
+        ? "add a model such as { provider: 'openai', model: 'text-embedding-3-small' } (or an OpenAI-compatible baseURL) and name it here"
+        : "add a model such as { provider: 'openai', model: 'omni-moderation-latest' } and name it here",
+    });
+  }
   for (const [i, suite] of (config.suites ?? []).entries()) {
     for (const [j, name] of (suite.models ?? []).entries()) check(['suites', i, 'models', j], name);
   }

@@ -5,8 +5,11 @@ import { pythonDefinitions } from './code-python.js';
 import { jsDefinitions } from './js.js';
 import { jsonDefinitions } from './json.js';
 import { metricDefinitions } from './metrics.js';
+import { moderationDefinitions } from './moderation.js';
+import { perplexityDefinitions } from './perplexity.js';
 import { regexDefinitions } from './regex.js';
 import { rubricDefinitions } from './rubric.js';
+import { similarDefinitions } from './similar.js';
 import { textDefinitions } from './text.js';
 import { webhookDefinitions } from './webhook.js';
 
@@ -24,6 +27,9 @@ export const GRADER_DEFINITIONS: readonly GraderDefinition[] = [
   ...javascriptDefinitions,
   ...pythonDefinitions,
   ...webhookDefinitions,
+  ...similarDefinitions,
+  ...moderationDefinitions,
+  ...perplexityDefinitions,
 ];
 
 const byType = new Map(GRADER_DEFINITIONS.map((definition) => [definition.type, definition]));

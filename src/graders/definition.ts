@@ -51,6 +51,12 @@ export interface CheckContext {
   hasJudge: boolean;
   /** The environment of the command (the python executable). @default process.env */
   env?: Record<string, string | undefined>;
+  /** Whether the config names an embedding model (`embedding`: similar, answer-relevance). */
+  hasEmbedding?: boolean;
+  /** Whether the config names a moderation model (`moderation`). */
+  hasModeration?: boolean;
+  /** The models the assertion's suite runs on, with their provider kind (`openai`, `anthropic`, `replay`, `custom`…), when known. */
+  models?: ReadonlyArray<{ name: string; provider: string }>;
 }
 
 /** Why an assertion cannot run, with a hint for the one-line error. */

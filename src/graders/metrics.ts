@@ -18,18 +18,31 @@ export function limitOf(assertion: Assertion): number {
   return limit;
 }
 
-/** `latency(<ms>)`: the call took at most the limit. A cached output has no latency and passes ('cached'). */
+/**
+ * `latency(<ms>)`: the call took at most the limit (score 1 / 0). As in promptfoo, a cached answer
+ * is graded by the latency of the call that made its cache entry (kept with the entry); a cached
+ * answer whose entry has none (made by an older promptgate) is a grader error: rerun with --no-cache.
+ */
 export const latency: Grader = async (_output, assertion, context) => {
   const limit = limitOf(assertion);
-  if (context.latencyMs === undefined) return verdict(true, 'cached');
+  if (context.latencyMs === undefined) {
+    throw new GraderError('latency: this cached answer has no recorded latency (its cache entry is older than latency recording); rerun with --no-cache');
+  }
   const ms = Math.round(context.latencyMs);
-  return context.latencyMs <= limit ? verdict(true, `latency ${ms} ms ≤ ${limit} ms`) : verdict(false, `latency ${ms} ms > ${limit} ms`);
+  const cached = context.cached ? ' (the cached call\'s)' : '';
+  return context.latencyMs <= limit ? verdict(true, `latency ${ms} ms ≤ ${limit} ms${cached}`) : verdict(false, `latency ${ms} ms > ${limit} ms${cached}`);
 };
 
-/** `cost(<usd>)`: the call cost at most the limit in USD. An unknown cost passes ('cost unknown'). */
+/**
+ * `cost(<usd>)`: the call cost at most the limit in USD (score 1 / 0). A cached answer costs 0 when
+ * its model has a price. An unknown cost (a model with no price in the table or the config, or no
+ * token usage reported) is a grader error, as in promptfoo: never a pass.
+ */
 export const cost: Grader = async (_output, assertion, context) => {
   const limit = limitOf(assertion);
-  if (context.costUsd === undefined) return verdict(true, 'cost unknown');
+  if (context.costUsd === undefined) {
+    throw new GraderError('cost: the call has no known cost: its model has no price (set `price: {input, output}` on the model entry) or the server reported no token usage');
+  }
   const usd = Number(context.costUsd.toFixed(6));
   return context.costUsd <= limit ? verdict(true, `cost $${usd} ≤ $${limit}`) : verdict(false, `cost $${usd} > $${limit}`);
 };
@@ -49,6 +62,7 @@ function checkLimit(assertion: Assertion): undefined {
 }
 
 export const metricDefinitions: readonly GraderDefinition[] = [
-  { type: 'latency', value: 'optional', bare: false, grade: latency, parse: parseLimit('latency'), check: checkLimit },
-  { type: 'cost', value: 'optional', bare: false, grade: cost, parse: parseLimit('cost'), check: checkLimit },
+  // A bare `latency` / `cost` cell is that type (as in promptfoo), refused for want of a limit.
+  { type: 'latency', value: 'optional', bare: true, grade: latency, parse: parseLimit('latency'), check: checkLimit },
+  { type: 'cost', value: 'optional', bare: true, grade: cost, parse: parseLimit('cost'), check: checkLimit },
 ];

@@ -61,6 +61,10 @@ export function normalizeCustomResult(value: unknown, name: string): ProviderRes
     if (typeof value.finishReason === 'string') result.finishReason = value.finishReason;
     const usage = usageOf(value.usage);
     if (usage) result.usage = usage;
+    // Token log probabilities (perplexity graders), when the provider gives them: finite numbers ≤ 0.
+    if (Array.isArray(value.logprobs) && value.logprobs.length > 0 && value.logprobs.every((x) => typeof x === 'number' && Number.isFinite(x) && x <= 0)) {
+      result.logprobs = [...(value.logprobs as number[])];
+    }
     return result;
   }
   if (value.ok === false) {

@@ -6,7 +6,9 @@ import { createClientLoader } from './sdk-client.js';
 import { mapSdkError } from './sdk-errors.js';
 import { isRecord } from './shape.js';
 import { tokenUsageOf } from './usage.js';
-import type { Provider, ProviderRequest, ProviderResult, TokenUsage } from './types.js';
+import type {
+  EmbeddingRequest, EmbeddingResponse, ModerationRequest, ModerationResponse, Provider, ProviderRequest, ProviderResult, TokenUsage,
+} from './types.js';
 
 type OpenAIModule = typeof import('openai');
 type OpenAIClient = InstanceType<OpenAIModule['default']>;
@@ -58,7 +60,70 @@ export function createOpenAIProvider(name: string, config: ModelConfig, options:
       if (!result.ok) result.error.message = scrubSecrets(result.error.message, [ready.key]);
       return result;
     },
+    async embed(request: EmbeddingRequest, signal: AbortSignal): Promise<EmbeddingResponse> {
+      if (signal.aborted) return abortedFailure(signal);
+      const ready = await getClient();
+      if ('ok' in ready) return ready;
+      // Floats asked for explicitly: the SDK's default (base64) is not served by every compatible server.
+      const body: Record<string, unknown> = { model: request.model || config.model, input: request.input, encoding_format: 'float' };
+      if (request.params.dimensions !== undefined) body.dimensions = request.params.dimensions;
+      let response: unknown;
+      try {
+        response = await ready.client.embeddings.create(body as never, { signal });
+      } catch (error) {
+        return mapSdkError(error, { label: 'OpenAI embeddings', signal, classes: ready.classes, secrets: [ready.key] });
+      }
+      return parseEmbeddingResponse(response);
+    },
+    async moderate(request: ModerationRequest, signal: AbortSignal): Promise<ModerationResponse> {
+      if (signal.aborted) return abortedFailure(signal);
+      const ready = await getClient();
+      if ('ok' in ready) return ready;
+      let response: unknown;
+      try {
+        response = await ready.client.moderations.create({ model: request.model || config.model, input: request.input }, { signal });
+      } catch (error) {
+        return mapSdkError(error, { label: 'OpenAI moderations', signal, classes: ready.classes, secrets: [ready.key] });
+      }
+      return parseModerationResponse(response);
+    },
   };
+}
+
+/** An embeddings response body: the first item's vector (finite numbers), or the fault it shows. */
+export function parseEmbeddingResponse(body: unknown): EmbeddingResponse {
+  if (!isRecord(body) || !Array.isArray(body.data)) return providerFailure('malformed_response', 'OpenAI embeddings: response has no data array', true);
+  const item: unknown = body.data[0];
+  if (item === undefined) return providerFailure('empty_response', 'OpenAI embeddings: response has no embedding', true);
+  const vector = isRecord(item) ? item.embedding : undefined;
+  if (!Array.isArray(vector) || vector.length === 0 || !vector.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+    return providerFailure('malformed_response', 'OpenAI embeddings: the embedding is not a non-empty array of finite numbers', true);
+  }
+  const result: EmbeddingResponse = { ok: true, vector: vector as number[] };
+  if (typeof body.model === 'string') result.modelReported = body.model;
+  // Embeddings report prompt tokens only.
+  const usage = isRecord(body.usage) ? tokenUsageOf(body.usage.prompt_tokens, 0) : undefined;
+  if (usage) result.usage = usage;
+  return result;
+}
+
+/** A moderations response body: the first result's flag, categories and scores, or the fault it shows. */
+export function parseModerationResponse(body: unknown): ModerationResponse {
+  if (!isRecord(body) || !Array.isArray(body.results)) return providerFailure('malformed_response', 'OpenAI moderations: response has no results array', true);
+  const first: unknown = body.results[0];
+  if (first === undefined) return providerFailure('empty_response', 'OpenAI moderations: response has no result', true);
+  if (!isRecord(first) || typeof first.flagged !== 'boolean' || !isRecord(first.categories)) {
+    return providerFailure('malformed_response', 'OpenAI moderations: the result has no flagged / categories', true);
+  }
+  const categories: Record<string, boolean> = {};
+  for (const [name, flagged] of Object.entries(first.categories)) if (typeof flagged === 'boolean') categories[name] = flagged;
+  const scores: Record<string, number> = {};
+  if (isRecord(first.category_scores)) {
+    for (const [name, score] of Object.entries(first.category_scores)) if (typeof score === 'number' && Number.isFinite(score)) scores[name] = score;
+  }
+  const result: ModerationResponse = { ok: true, flagged: first.flagged, categories, scores };
+  if (typeof body.model === 'string') result.modelReported = body.model;
+  return result;
 }
 
 /**
@@ -90,7 +155,21 @@ export function parseChatCompletion(body: unknown): ProviderResult {
   const usage = usageOf(body.usage);
   if (usage) result.usage = usage;
   if (finishReason) result.finishReason = finishReason;
+  const logprobs = logprobsOf(choice.logprobs);
+  if (logprobs) result.logprobs = logprobs;
   return result;
+}
+
+/** The token log probabilities of a choice (`logprobs.content[].logprob`), when it has them: finite numbers ≤ 0. */
+function logprobsOf(value: unknown): number[] | undefined {
+  if (!isRecord(value) || !Array.isArray(value.content)) return undefined;
+  const out: number[] = [];
+  for (const token of value.content) {
+    const logprob = isRecord(token) ? token.logprob : undefined;
+    if (typeof logprob !== 'number' || !Number.isFinite(logprob) || logprob > 0) return undefined;
+    out.push(logprob);
+  }
+  return out.length > 0 ? out : undefined;
 }
 
 /** A string, or an array of `{type: 'text', text}` parts (some compatible servers send those). */

@@ -38,6 +38,10 @@ export const PRICE_TABLE: Readonly<Record<string, ModelPrice>> = {
   'claude-sonnet-4': { inputPerMTok: 3, outputPerMTok: 15 },
   'claude-opus-4': { inputPerMTok: 15, outputPerMTok: 75 },
   'claude-opus-4-5': { inputPerMTok: 5, outputPerMTok: 25 },
+  // Embeddings bill input tokens only.
+  'text-embedding-3-small': { inputPerMTok: 0.02, outputPerMTok: 0 },
+  'text-embedding-3-large': { inputPerMTok: 0.13, outputPerMTok: 0 },
+  'text-embedding-ada-002': { inputPerMTok: 0.1, outputPerMTok: 0 },
 };
 
 /** An override as written in the config (`price: {input, output}`, USD per million tokens). */

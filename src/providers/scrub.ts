@@ -1,6 +1,6 @@
 import type { ModelConfig } from '../config/types.js';
 import { cleanMessage, scrubSecrets } from './failure.js';
-import type { Provider, ProviderResult } from './types.js';
+import type { Provider, ProviderFailure, ProviderResult } from './types.js';
 import { wrapProvider } from './wrap.js';
 
 /** The variables the SDKs read when a model names none. */
@@ -27,6 +27,12 @@ export function apiKeysOf(models: Record<string, ModelConfig>, env: NodeJS.Proce
  */
 export function scrubbingProvider(inner: Provider, secrets: readonly string[]): Provider {
   const scrub = (text: string) => (secrets.length === 0 ? text : scrubSecrets(text, secrets));
+  // Embeddings and moderation answers are numbers and category names: only their errors carry text.
+  const cleanFailure = <T extends { ok: boolean }>(result: T): T =>
+    isFailure(result) ? ({ ...result, error: { ...result.error, message: cleanMessage(result.error.message, secrets) } } as T) : result;
+  const endpoints: Pick<Provider, 'embed' | 'moderate'> = {};
+  if (inner.embed) endpoints.embed = async (request, signal) => cleanFailure(await inner.embed!(request, signal));
+  if (inner.moderate) endpoints.moderate = async (request, signal) => cleanFailure(await inner.moderate!(request, signal));
   return wrapProvider(inner, async (request, signal) => {
     const result = await inner.call(request, signal);
     if (!result.ok) return { ...result, error: { ...result.error, message: cleanMessage(result.error.message, secrets) } };
@@ -35,5 +41,9 @@ export function scrubbingProvider(inner: Provider, secrets: readonly string[]): 
     if (result.modelReported !== undefined) clean.modelReported = scrub(result.modelReported);
     if (result.finishReason !== undefined) clean.finishReason = scrub(result.finishReason);
     return clean;
-  });
+  }, endpoints);
+}
+
+function isFailure(result: { ok: boolean }): result is ProviderFailure {
+  return result.ok === false;
 }

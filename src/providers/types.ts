@@ -29,7 +29,47 @@ export interface ProviderSuccess {
   usage?: TokenUsage;
   /** `stop`, `length`, `refusal`, ... as reported. */
   finishReason?: string;
+  /** Log probabilities of the output's tokens, in order, when the request asked for them (`logprobs: true`) and the API returned them. */
+  logprobs?: number[];
 }
+
+/** An embeddings request: one text, for the model entry's embedding model. */
+export interface EmbeddingRequest {
+  /** The provider's model id (e.g. `text-embedding-3-small`). */
+  model: string;
+  input: string;
+  /** `dimensions`, when the model entry's params set it. */
+  params: Record<string, unknown>;
+}
+
+/** The embedding of one text. */
+export interface EmbeddingSuccess {
+  ok: true;
+  vector: number[];
+  modelReported?: string;
+  usage?: TokenUsage;
+}
+
+export type EmbeddingResponse = EmbeddingSuccess | ProviderFailure;
+
+/** A moderation request: one text, for the model entry's moderation model. */
+export interface ModerationRequest {
+  model: string;
+  input: string;
+}
+
+/** A moderation endpoint's verdict on one text (OpenAI's `results[0]`). */
+export interface ModerationSuccess {
+  ok: true;
+  flagged: boolean;
+  /** Category → flagged, as the API reported them. */
+  categories: Record<string, boolean>;
+  /** Category → score 0..1. */
+  scores: Record<string, number>;
+  modelReported?: string;
+}
+
+export type ModerationResponse = ModerationSuccess | ProviderFailure;
 
 /**
  * Why a call failed, the one list. `response_too_large` (the reply passed the model's
@@ -85,6 +125,10 @@ export interface Provider {
   /** The model id sent to the API. */
   readonly model: string;
   call(request: ProviderRequest, signal: AbortSignal): Promise<ProviderResult>;
+  /** The embeddings endpoint (OpenAI and compatible servers); absent when the provider has none. */
+  embed?(request: EmbeddingRequest, signal: AbortSignal): Promise<EmbeddingResponse>;
+  /** The moderation endpoint (OpenAI); absent when the provider has none. */
+  moderate?(request: ModerationRequest, signal: AbortSignal): Promise<ModerationResponse>;
   /** Optional: price per million tokens, when known. */
   price?: { inputPerMTok: number; outputPerMTok: number };
 }
@@ -105,7 +149,7 @@ export type ProviderFunction = (request: ProviderRequest, context: ProviderCallC
  * A custom provider (`defineProvider`): a stable `id` and a `call`. The id names it in run records
  * (`custom:<id>`) and is part of every cache key, with the model entry and the source of `call`:
  * two providers with different ids never share cached answers. `call` returns the output text,
- * `{ok: true, output, usage?, modelReported?, finishReason?}` or `{ok: false, error: {code, message, retryable}}`;
+ * `{ok: true, output, usage?, modelReported?, finishReason?, logprobs?}` or `{ok: false, error: {code, message, retryable}}`;
  * a throw is a `provider_error` (not retried).
  */
 export interface CustomProvider {

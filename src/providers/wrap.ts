@@ -1,12 +1,21 @@
 import type { Provider, ProviderRequest, ProviderResult } from './types.js';
 
 /**
- * A provider that is `inner` to everyone (name, kind, model id, price) but answers through
- * `call`, which gets `inner` to delegate to: for wrappers that look at or change what a call
- * returns (scrubbing secrets, recording replay fixtures).
+ * A provider that is `inner` to everyone (name, kind, model id, price, its embeddings and
+ * moderation endpoints) but answers chat calls through `call`, which gets `inner` to delegate to:
+ * for wrappers that look at or change what a call returns (scrubbing secrets, recording replay
+ * fixtures). `endpoints` replaces the embeddings / moderation methods (scrubbing their errors).
  */
-export function wrapProvider(inner: Provider, call: (request: ProviderRequest, signal: AbortSignal) => Promise<ProviderResult>): Provider {
+export function wrapProvider(
+  inner: Provider,
+  call: (request: ProviderRequest, signal: AbortSignal) => Promise<ProviderResult>,
+  endpoints: Pick<Provider, 'embed' | 'moderate'> = {},
+): Provider {
   const wrapped: Provider = { name: inner.name, kind: inner.kind, model: inner.model, call };
+  const embed = endpoints.embed ?? inner.embed?.bind(inner);
+  const moderate = endpoints.moderate ?? inner.moderate?.bind(inner);
+  if (embed) wrapped.embed = embed;
+  if (moderate) wrapped.moderate = moderate;
   if (inner.price) wrapped.price = inner.price;
   return wrapped;
 }

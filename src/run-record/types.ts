@@ -27,8 +27,12 @@ export type Side = 'candidate' | 'baseline';
 /** One line of calls.jsonl: one inference call (or cache hit). */
 export interface CallRecord {
   runId: string;
-  /** `eval` for a case's call, `judge` for a rubric grader's call, `production` for a call an app logged (promptgate's runtime). */
-  purpose: 'eval' | 'judge' | 'production';
+  /**
+   * `eval` for a case's call, `judge` for a rubric grader's call, `embedding` / `moderation` for a
+   * grader's call to an embeddings or moderation endpoint (`similar`, `moderation`: `input` holds
+   * the text sent, `messages` is empty), `production` for a call an app logged (promptgate's runtime).
+   */
+  purpose: 'eval' | 'judge' | 'embedding' | 'moderation' | 'production';
   suite: string;
   caseId: string;
   /** 0-based repeat index. */
@@ -60,6 +64,16 @@ export interface CallRecord {
   /** Content address of the request (the cache key). */
   requestKey: string;
   startedAt: string;
+  /** Token log probabilities of the output, when the request asked for them (`logprobs: true`: a case with a perplexity grader). */
+  logprobs?: number[];
+  /** A cache hit: how long the call that made the cache entry took (ms), when the entry says; what `latency` grades it by. */
+  originalLatencyMs?: number;
+  /** `embedding` / `moderation`: the text sent to the endpoint. */
+  input?: string;
+  /** `embedding`: the length of the vector the endpoint returned. */
+  dimensions?: number;
+  /** `moderation`: whether the endpoint flagged the text, and the categories it flagged. */
+  moderation?: { flagged: boolean; categories: string[] };
 }
 
 /** One call's outcome as kept in a case result. */

@@ -99,14 +99,17 @@ export async function makeCall(
   let record: CallRecord;
   if (hit) {
     record = withOutcome(base, { modelReported: hit.modelReported ?? null, output: hit.output, finishReason: hit.finishReason ?? null, usage: believableUsage(hit.usage), latencyMs: 0, costUsd: 0, cached: true, attempts: 0, error: null });
+    if (hit.logprobs) record.logprobs = hit.logprobs;
+    // What `latency` grades a cached answer by (promptfoo keeps a response's latency with its cache entry).
+    if (hit.latencyMs !== undefined) record.originalLatencyMs = hit.latencyMs;
   } else {
     const estimate = estimateTokens(input);
     const outcome = await services.scheduler.run(context.model, (s) => input.provider.call({ model: input.provider.model, messages: input.messages, params: input.params }, s), estimate);
     if (signal.aborted && !outcome.result.ok) return undefined;
     record = recordOf(base, outcome.result, outcome.attempts, outcome.latencyMs, input);
     if (outcome.result.ok && cacheable) {
-      const { output, modelReported, usage, finishReason } = outcome.result;
-      await services.cache.set(requestKey, { output, modelReported, usage, finishReason }).catch(() => {});
+      const { output, modelReported, usage, finishReason, logprobs } = outcome.result;
+      await services.cache.set(requestKey, { output, modelReported, usage, finishReason, logprobs, latencyMs: record.latencyMs }).catch(() => {});
     }
   }
   services.log(record);
@@ -123,7 +126,7 @@ function recordOf(base: CallBase, result: ProviderResult, attempts: number, late
     return withOutcome(base, { modelReported: null, output: null, finishReason: null, usage: null, latencyMs: latency, costUsd: null, cached: false, attempts, error: { code: result.error.code, message: result.error.message } });
   }
   const usage = believableUsage(result.usage);
-  return withOutcome(base, {
+  const record = withOutcome(base, {
     modelReported: result.modelReported ?? null,
     output: result.output,
     finishReason: result.finishReason ?? null,
@@ -135,6 +138,8 @@ function recordOf(base: CallBase, result: ProviderResult, attempts: number, late
     attempts,
     error: null,
   });
+  if (result.logprobs) record.logprobs = result.logprobs;
+  return record;
 }
 
 /**
@@ -181,14 +186,21 @@ function estimateTokens(input: CallInput): number {
 }
 
 /** Usage a server reported, or null (unknown) when its counts are not believable (see tokenUsageOf). */
-function believableUsage(usage: TokenUsage | undefined): TokenUsage | null {
+export function believableUsage(usage: TokenUsage | undefined): TokenUsage | null {
   return (usage && tokenUsageOf(usage.inputTokens, usage.outputTokens)) ?? null;
 }
 
 const tablePrices = new Map<string, ModelPrice | undefined>();
 
+/** Whether a call of this model id has a price: the config's override, or the price table's. */
+export function hasPrice(modelId: string, override?: { input: number; output: number }): boolean {
+  if (override) return true;
+  if (!tablePrices.has(modelId)) tablePrices.set(modelId, lookupPrice(modelId));
+  return tablePrices.get(modelId) !== undefined;
+}
+
 /** costOf, with the price table's answer for a model id looked up once per id (it scans the table). */
-function priceCall(modelId: string, usage: { inputTokens: number; outputTokens: number }, override?: { input: number; output: number }): number | null {
+export function priceCall(modelId: string, usage: { inputTokens: number; outputTokens: number }, override?: { input: number; output: number }): number | null {
   if (!override && !tablePrices.has(modelId)) tablePrices.set(modelId, lookupPrice(modelId));
   const price = override ? undefined : tablePrices.get(modelId);
   const cost = override ? costOf(modelId, usage, override) : price ? costOf(modelId, usage, { input: price.inputPerMTok, output: price.outputPerMTok }) : null;

@@ -18,6 +18,8 @@ import { summariseRepeats } from '../run-record/status.js';
 import { CALLS_FILE, CASES_PARTIAL_FILE, openLineLog } from '../run-record/writer.js';
 import type { CallRecord, CaseResult, RepeatOutcome, Side, SideResult } from '../run-record/types.js';
 import { keyOfCall, makeCall, type CallContext, type CallInput, type CallServices } from './call.js';
+import { createEndpointCalls, type EndpointCalls } from './endpoint-call.js';
+import { providerGrading, requestParamsFor } from './provider-grading.js';
 import type { Clock } from '../util/clock.js';
 import type { SuitePlan } from './plan.js';
 import { createFailFast } from './fail-fast.js';
@@ -141,7 +143,8 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
   };
   const slimCases: CaseResult[] = [];
   const keepSlim = input.suites.some((suite) => suite.baseline);
-  const context: StreamContext = { input, providers, routes, services, judgeSecret, tally, summary };
+  const endpoints = createEndpointCalls(services);
+  const context: StreamContext = { input, providers, routes, services, endpoints, judgeSecret, tally, summary };
   /** A whole case's result: into the case log, the totals, the gate's slim copy and the reporters. */
   const finished = async (result: CaseResult) => {
     caseLog.write(result);
@@ -187,6 +190,8 @@ interface StreamContext {
   providers: (name: string) => Provider;
   routes: (name: string) => Route;
   services: CallServices;
+  /** Embeddings and moderation calls (graders'). */
+  endpoints: EndpointCalls;
   judgeSecret: string;
   tally?: SamplingTally;
   summary: ReturnType<typeof createSummary>;
@@ -247,7 +252,7 @@ async function streamUnits(ctx: StreamContext, choose: ChooseRepeats, onResult: 
         if (signal.aborted || fatal) break outer;
         const seq = nextSeq++;
         pending++;
-        runUnit({ suite, testCase, model, runId: input.runId, config, providers: ctx.providers, routes: ctx.routes, services, signal, judgeSecret: ctx.judgeSecret, tally: ctx.tally, range, env: input.env })
+        runUnit({ suite, testCase, model, runId: input.runId, config, providers: ctx.providers, routes: ctx.routes, services, endpoints: ctx.endpoints, signal, judgeSecret: ctx.judgeSecret, tally: ctx.tally, range, env: input.env })
           .then(
             (result) => completed.set(seq, result ? { result, ordinal: unitOrdinal } : null),
             (error) => {
@@ -280,6 +285,7 @@ interface UnitInput {
   /** Who answers each model entry (keys its calls). */
   routes: (name: string) => Route;
   services: CallServices;
+  endpoints: EndpointCalls;
   signal: AbortSignal;
   judgeSecret: string;
   /** compare / ci / drift: decides which sides read the cache, and records it. */
@@ -340,7 +346,8 @@ function prepareSide(unit: UnitInput, side: Side, source: SideSource): PreparedS
   }
   const prompt = source.prompt;
   const modelConfig = config.models[model];
-  const params = paramsOf(modelConfig.params, prompt);
+  // With `logprobs: true` when a perplexity grader needs them (the request, and so its cache key, changes).
+  const params = requestParamsFor(testCase, modelConfig.provider, paramsOf(modelConfig.params, prompt));
   let fresh = false;
   if (unit.tally) {
     const noisy = isNoisy(modelConfig.provider, params, suite.plan.repeat);
@@ -425,11 +432,16 @@ async function gradeRepeat(unit: UnitInput, side: Extract<PreparedSide, { kind: 
     vars: unit.testCase.vars,
     prompt: { id: prompt.id, version: prompt.version, outputFormat: prompt.outputFormat, outputSchema: prompt.outputSchema },
     model: unit.model,
-    latencyMs: record.cached ? undefined : record.latencyMs,
-    costUsd: record.costUsd ?? undefined,
     cached: record.cached,
     finishReason: record.finishReason ?? undefined,
     messages: record.messages,
+    // latency, cost, logprobs, embed, moderate (provider-grading.ts).
+    ...providerGrading(
+      { config: unit.config, providers: unit.providers, routes: unit.routes, endpoints: unit.endpoints, signal: unit.signal, onAbandoned: () => (interrupted = true) },
+      { runId: unit.runId, suite: unit.suite.plan.name, caseId: unit.testCase.id, repeat, side: side.side, prompt: side.prompt, vars: unit.testCase.vars },
+      unit.model,
+      record,
+    ),
     graders: unit.config.graders,
     judgeSecret: unit.judgeSecret,
     rootDir: unit.config.rootDir,

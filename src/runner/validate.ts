@@ -4,7 +4,8 @@ import { projectPath } from '../cases/case-build.js';
 import type { Assertion } from '../cases/types.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { inputError } from '../errors.js';
-import { validateAssertion } from '../graders/validate.js';
+import { validateAssertion, type ValidateContext } from '../graders/validate.js';
+import { providerLabel } from '../providers/custom.js';
 import { checkVariables, renderPrompt } from '../prompts/render.js';
 import { checkReplayFixturePath } from '../providers/replay-fixture.js';
 import type { SuitePlan } from './plan.js';
@@ -39,14 +40,22 @@ export async function validateSuites(config: ResolvedConfig, suites: SuiteToChec
   if (config.judge && !config.models[config.judge]) {
     throw inputError('MODEL_UNKNOWN', `judge "${config.judge}" is not a configured model`, { file: config.configFile ?? 'config' });
   }
-  const context = { graders: config.graders, rootDir: config.rootDir, hasJudge: Boolean(config.judge), env: options.env };
+  const context: ValidateContext = {
+    graders: config.graders,
+    rootDir: config.rootDir,
+    hasJudge: Boolean(config.judge),
+    hasEmbedding: Boolean(config.embedding),
+    hasModeration: Boolean(config.moderation),
+    env: options.env,
+  };
   const seen = new Set<string>();
-  const check = async (assertion: Assertion) => {
-    // Graders repeat across rows; validate each distinct spec once.
-    const key = `${assertion.type}\u0000${assertion.negate}\u0000${JSON.stringify(assertion.value ?? null)}`;
+  const check = async (assertion: Assertion, suiteContext: ValidateContext) => {
+    // Graders repeat across rows; validate each distinct spec (on each set of models) once.
+    const models = suiteContext.models?.map((model) => `${model.name}=${model.provider}`).join(',') ?? '';
+    const key = `${assertion.type}\u0000${assertion.negate}\u0000${assertion.threshold}\u0000${JSON.stringify(assertion.value ?? null)}\u0000${models}`;
     if (seen.has(key)) return;
     seen.add(key);
-    const error = await validateAssertion(assertion, context);
+    const error = await validateAssertion(assertion, suiteContext);
     if (error) throw error;
   };
   for (const name of new Set([...suites.flatMap((s) => s.models), ...(config.judge ? [config.judge] : [])])) {
@@ -55,6 +64,7 @@ export async function validateSuites(config: ResolvedConfig, suites: SuiteToChec
   }
   const results: SuiteCheck[] = [];
   for (const suite of suites) {
+    const suiteContext: ValidateContext = { ...context, models: suite.models.map((name) => ({ name, provider: providerLabel(config.models[name]?.provider ?? 'unknown') })) };
     let cases = 0;
     let total = 0;
     let rendered = false;
@@ -72,7 +82,7 @@ export async function validateSuites(config: ResolvedConfig, suites: SuiteToChec
         } else {
           checkVariables(suite.prompt, testCase.vars, testCase.source);
         }
-        for (const assertion of testCase.assertions) await check(assertion);
+        for (const assertion of testCase.assertions) await check(assertion, suiteContext);
       }
       if (!matchesFilter(testCase, suite.name, options.filter)) continue;
       selected.push(testCase.id);

@@ -10,14 +10,14 @@ export type LoggedRecord = Pick<CallRecord, 'promptId' | 'promptVersion' | 'prom
 /**
  * A calls.jsonl line checked for the fields promptgate reads from it (log lines are untrusted
  * input: another tool or a hand edit may have written them). Undefined when it does not qualify:
- * not an object, no prompt id, variables that are not an object, or a judge call (its prompt is
- * the grader's, not the app's).
+ * not an object, no prompt id, variables that are not an object, or a grader's call (a judge, an
+ * embeddings or moderation endpoint: not the app's prompt answering).
  */
 export function asLoggedRecord(value: unknown): LoggedRecord | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const r = value as Record<string, unknown>;
   if (typeof r.promptId !== 'string' || r.promptId === '') return undefined;
-  if (r.purpose === 'judge') return undefined;
+  if (r.purpose === 'judge' || r.purpose === 'embedding' || r.purpose === 'moderation') return undefined;
   const vars = r.vars ?? {};
   if (typeof vars !== 'object' || vars === null || Array.isArray(vars)) return undefined;
   const error = r.error;

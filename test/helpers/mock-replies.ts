@@ -15,6 +15,32 @@ export interface ContentReply {
   usage?: { inputTokens?: number; outputTokens?: number };
   /** Wait this long before answering (cut short when the client aborts or the server closes). */
   delayMs?: number;
+  /**
+   * OpenAI: the tokens' log probabilities, sent as `choices[0].logprobs.content` when the request
+   * asked for them (`logprobs: true`). @default -0.1 per whitespace-separated word of `content`
+   */
+  logprobs?: number[];
+}
+
+/** An answer of `/v1/embeddings` (OpenAI). */
+export interface EmbeddingReply {
+  embedding: number[];
+  /** @default a dated form of the requested model */
+  model?: string;
+  /** @default about chars/4 of the input */
+  usage?: { inputTokens?: number };
+  delayMs?: number;
+}
+
+/** An answer of `/v1/moderations` (OpenAI): the categories given as true are flagged. */
+export interface ModerationReply {
+  flagged: boolean;
+  /** Categories marked true (the others of OpenAI's list are sent as false). */
+  categories?: Record<string, boolean>;
+  /** @default 0.9 for a true category, 0.01 for the others */
+  scores?: Record<string, number>;
+  model?: string;
+  delayMs?: number;
 }
 
 /**
@@ -53,6 +79,40 @@ export interface IncomingChat {
 }
 
 export type Respond = (request: IncomingChat) => Reply | Promise<Reply>;
+
+/** What `respondEmbeddings` / `respondModerations` are told: the request, and its `input` as text. */
+export interface IncomingInput extends IncomingChat {
+  input: string;
+}
+
+export type RespondEmbeddings = (request: IncomingInput) => EmbeddingReply | FaultReply | Promise<EmbeddingReply | FaultReply>;
+export type RespondModerations = (request: IncomingInput) => ModerationReply | FaultReply | Promise<ModerationReply | FaultReply>;
+
+/** The default `respondEmbeddings`: `bagOfWordsEmbedding` of the input. */
+export function defaultEmbeddingRespond(request: IncomingInput): EmbeddingReply {
+  return { embedding: bagOfWordsEmbedding(request.input) };
+}
+
+/** The default `respondModerations`: nothing flagged. */
+export function defaultModerationRespond(): ModerationReply {
+  return { flagged: false };
+}
+
+/**
+ * A deterministic embedding: the text's lower-cased words (`[a-z0-9]+`) counted into 32 buckets by
+ * an FNV-1a hash, L2-normalised. The same words give cosine 1; texts with no word in common give
+ * about 0 (unless two words share a bucket). An empty text is the zero vector.
+ */
+export function bagOfWordsEmbedding(text: string, dimensions = 32): number[] {
+  const vector = new Array<number>(dimensions).fill(0);
+  for (const word of text.toLowerCase().match(/[a-z0-9]+/g) ?? []) {
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < word.length; i++) hash = Math.imul(hash ^ word.charCodeAt(i), 0x01000193) >>> 0;
+    vector[hash % dimensions] += 1;
+  }
+  const norm = Math.sqrt(vector.reduce((sum, x) => sum + x * x, 0));
+  return norm === 0 ? vector : vector.map((x) => x / norm);
+}
 
 /** The default `respond`: echoes the last user message. */
 export function echoRespond(request: IncomingChat): ContentReply {

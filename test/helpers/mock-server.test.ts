@@ -37,7 +37,7 @@ describe('OpenAI mock server', () => {
 
   it('answers 404, and 400 for bad bodies, in the OpenAI error shape', async () => {
     const server = await track(startOpenAIServer());
-    const missing = await fetch(`${server.url}/embeddings`, { method: 'POST', body: '{}' });
+    const missing = await fetch(`${server.url}/images/generations`, { method: 'POST', body: '{}' });
     expect(missing.status).toBe(404);
     const notJson = await chat(server.url, '{oops');
     expect(notJson.status).toBe(400);

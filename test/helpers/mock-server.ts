@@ -8,14 +8,24 @@
 import http, { type IncomingHttpHeaders } from 'node:http';
 import zlib from 'node:zlib';
 import type { AddressInfo, Socket } from 'node:net';
-import { echoRespond, type ContentReply, type IncomingChat, type Reply, type Respond } from './mock-replies.js';
+import {
+  defaultEmbeddingRespond, defaultModerationRespond, echoRespond, type ContentReply, type EmbeddingReply, type FaultReply,
+  type IncomingChat, type IncomingInput, type ModerationReply, type Reply, type Respond, type RespondEmbeddings,
+  type RespondModerations,
+} from './mock-replies.js';
 
-export { echoRespond, estimateUsage, textOf } from './mock-replies.js';
-export type { ContentReply, FaultReply, IncomingChat, Reply, Respond } from './mock-replies.js';
+export { bagOfWordsEmbedding, echoRespond, estimateUsage, textOf } from './mock-replies.js';
+export type {
+  ContentReply, EmbeddingReply, FaultReply, IncomingChat, IncomingInput, ModerationReply, Reply, Respond, RespondEmbeddings, RespondModerations,
+} from './mock-replies.js';
 
 export interface MockServerOptions {
   /** What to answer. @default `{ content: 'echo: <last user message>' }` */
   respond?: Respond;
+  /** What `/v1/embeddings` answers (OpenAI server). @default `bagOfWordsEmbedding(input)` */
+  respondEmbeddings?: RespondEmbeddings;
+  /** What `/v1/moderations` answers (OpenAI server). @default nothing flagged */
+  respondModerations?: RespondModerations;
 }
 
 export interface RecordedRequest {
@@ -46,6 +56,9 @@ export interface MockServer {
   readonly respondErrors: unknown[];
   /** Replaces the `respond` callback. */
   setRespond(respond: Respond): void;
+  /** Replaces the `respondEmbeddings` / `respondModerations` callbacks. */
+  setRespondEmbeddings(respond: RespondEmbeddings): void;
+  setRespondModerations(respond: RespondModerations): void;
   /** Clears `requests`, `count`, `respondErrors`; `maxInFlight` restarts at the current `inFlight`. */
   reset(): void;
   /** Resolves when no request is in flight. */
@@ -68,6 +81,15 @@ export interface Dialect {
   refusal(request: IncomingChat, message: string): unknown;
   emptyChoices(request: IncomingChat): unknown;
   errorBody(status: number, message: string): unknown;
+  /** Other endpoints served (POST), by path: OpenAI's embeddings and moderations. */
+  endpoints?: Record<string, EndpointDialect>;
+}
+
+/** An endpoint besides chat: its requests carry an `input`, its answers come from its own callback. */
+export interface EndpointDialect {
+  kind: 'embeddings' | 'moderations';
+  validate(body: Record<string, unknown>): string | undefined;
+  success(request: IncomingInput, reply: EmbeddingReply | ModerationReply): unknown;
 }
 
 type Stats = { inFlight: number; maxInFlight: number; count: number };
@@ -75,6 +97,8 @@ type Stats = { inFlight: number; maxInFlight: number; count: number };
 /** Starts a server speaking `dialect`. Prefer `startOpenAIServer` / `startAnthropicServer`. */
 export async function startMockServer(dialect: Dialect, options: MockServerOptions = {}): Promise<MockServer> {
   let respond: Respond = options.respond ?? echoRespond;
+  let respondEmbeddings: RespondEmbeddings = options.respondEmbeddings ?? defaultEmbeddingRespond;
+  let respondModerations: RespondModerations = options.respondModerations ?? defaultModerationRespond;
   const stats: Stats = { inFlight: 0, maxInFlight: 0, count: 0 };
   let requests: RecordedRequest[] = [];
   let respondErrors: unknown[] = [];
@@ -113,7 +137,7 @@ export async function startMockServer(dialect: Dialect, options: MockServerOptio
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (req.method !== 'POST' || !dialect.paths.includes(url.pathname)) {
+    if (req.method !== 'POST' || !(dialect.paths.includes(url.pathname) || dialect.endpoints?.[url.pathname])) {
       sendJson(res, 404, dialect.errorBody(404, `mock server: no route ${req.method} ${url.pathname}`));
       return;
     }
@@ -160,14 +184,18 @@ export async function startMockServer(dialect: Dialect, options: MockServerOptio
     requests.push({ time: Date.now(), index: incoming.index, path: pathname, model: incoming.model, messages: incoming.messages, headers: req.headers, body: record });
     stats.count += 1;
     notify();
-    const problem = dialect.validate(record);
+    const endpoint = dialect.endpoints?.[pathname];
+    const problem = endpoint ? endpoint.validate(record) : dialect.validate(record);
     if (problem) {
       sendJson(res, 400, dialect.errorBody(400, problem));
       return;
     }
-    let reply: Reply;
+    let reply: Reply | EmbeddingReply | ModerationReply;
+    const input: IncomingInput = { ...incoming, input: typeof record.input === 'string' ? record.input : JSON.stringify(record.input ?? '') };
     try {
-      reply = await respond(incoming);
+      if (!endpoint) reply = await respond(incoming);
+      else if (endpoint.kind === 'embeddings') reply = await respondEmbeddings(input);
+      else reply = await respondModerations(input);
     } catch (error) {
       respondErrors.push(error);
       sendJson(res, 500, dialect.errorBody(500, `mock respond() threw: ${String(error)}`));
@@ -176,12 +204,20 @@ export async function startMockServer(dialect: Dialect, options: MockServerOptio
     if ('fault' in reply && reply.fault === 'hang') return; // settles when the client goes away
     if (reply.delayMs && reply.delayMs > 0) await sleep(reply.delayMs, res);
     if (res.destroyed || res.writableEnded) return;
-    writeReply(res, incoming, reply);
+    if (endpoint) {
+      const answer = reply as EmbeddingReply | ModerationReply | FaultReply;
+      const fallback = endpoint.kind === 'embeddings' ? defaultEmbeddingRespond(input) : defaultModerationRespond();
+      writeReply(res, incoming, 'fault' in answer ? answer : { ok: answer }, (body) => endpoint.success(input, body ?? fallback));
+    } else {
+      const chat = reply as Reply;
+      writeReply(res, incoming, 'fault' in chat ? chat : { ok: chat }, (body) => dialect.success(incoming, (body as ContentReply | undefined) ?? { content: 'this answer is cut off by a reset' }));
+    }
   }
 
-  function writeReply(res: http.ServerResponse, incoming: IncomingChat, reply: Reply): void {
+  /** Writes a success (`ok`, through `success`) or injects a fault; a `reset` sends half of `success()`'s default body. */
+  function writeReply<T>(res: http.ServerResponse, incoming: IncomingChat, reply: { ok: T } | FaultReply, success: (reply?: T) => unknown): void {
     if (!('fault' in reply)) {
-      sendJson(res, 200, dialect.success(incoming, reply));
+      sendJson(res, 200, success(reply.ok));
       return;
     }
     switch (reply.fault) {
@@ -193,7 +229,7 @@ export async function startMockServer(dialect: Dialect, options: MockServerOptio
         return;
       }
       case 'reset': {
-        const text = JSON.stringify(dialect.success(incoming, { content: 'this answer is cut off by a reset' }));
+        const text = JSON.stringify(success());
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
         res.write(text.slice(0, Math.floor(text.length / 2)), () => res.socket?.destroy());
         return;
@@ -240,6 +276,8 @@ export async function startMockServer(dialect: Dialect, options: MockServerOptio
     get requests() { return requests; },
     get respondErrors() { return respondErrors; },
     setRespond(next: Respond) { respond = next; },
+    setRespondEmbeddings(next: RespondEmbeddings) { respondEmbeddings = next; },
+    setRespondModerations(next: RespondModerations) { respondModerations = next; },
     reset() {
       requests = [];
       respondErrors = [];

@@ -1,5 +1,7 @@
 /**
- * A local OpenAI-compatible server for tests: POST /v1/chat/completions (and /chat/completions).
+ * A local OpenAI-compatible server for tests: POST /v1/chat/completions (and /chat/completions),
+ * /v1/embeddings and /v1/moderations (answers from `respondEmbeddings` / `respondModerations`).
+ * A chat request with `logprobs: true` gets `choices[0].logprobs.content` (the reply's `logprobs`).
  *
  * ```ts
  * const server = await startOpenAIServer({ respond: (req) => ({ content: `hi ${req.index}` }) });
@@ -12,11 +14,21 @@
  * The reported model defaults to `<requested model>-2024-01-01`.
  */
 import {
-  estimateUsage, startMockServer, type ContentReply, type Dialect, type IncomingChat, type MockServer,
-  type MockServerOptions,
+  estimateUsage, startMockServer, type ContentReply, type Dialect, type EmbeddingReply, type EndpointDialect, type IncomingChat,
+  type IncomingInput, type MockServer, type MockServerOptions, type ModerationReply,
 } from './mock-server.js';
 
-export type { ContentReply, FaultReply, IncomingChat, MockServer, MockServerOptions, RecordedRequest, Reply, Respond } from './mock-server.js';
+export type {
+  ContentReply, EmbeddingReply, FaultReply, IncomingChat, IncomingInput, MockServer, MockServerOptions, ModerationReply, RecordedRequest, Reply,
+  Respond, RespondEmbeddings, RespondModerations,
+} from './mock-server.js';
+export { bagOfWordsEmbedding } from './mock-server.js';
+
+/** OpenAI's moderation categories (omni-moderation), all sent with every result. */
+export const MODERATION_CATEGORIES = [
+  'harassment', 'harassment/threatening', 'hate', 'hate/threatening', 'illicit', 'illicit/violent', 'self-harm',
+  'self-harm/intent', 'self-harm/instructions', 'sexual', 'sexual/minors', 'violence', 'violence/graphic',
+] as const;
 
 /** Starts the server on 127.0.0.1 with a random port; `url` ends in `/v1`, as the SDK expects. */
 export function startOpenAIServer(options: MockServerOptions = {}): Promise<MockServer> {
@@ -53,7 +65,7 @@ const openAIDialect: Dialect = {
         {
           index: 0,
           message: { role: 'assistant', content: reply.content, refusal: null },
-          logprobs: null,
+          logprobs: request.body.logprobs === true ? logprobsOf(reply) : null,
           finish_reason: reply.finishReason ?? 'stop',
         },
       ],
@@ -74,7 +86,61 @@ const openAIDialect: Dialect = {
     const kind = ERROR_TYPES[status] ?? { type: status >= 500 ? 'server_error' : 'invalid_request_error', code: null };
     return { error: { message, type: kind.type, param: null, code: kind.code } };
   },
+  endpoints: {
+    '/v1/embeddings': embeddingsEndpoint(),
+    '/embeddings': embeddingsEndpoint(),
+    '/v1/moderations': moderationsEndpoint(),
+    '/moderations': moderationsEndpoint(),
+  },
 };
+
+/** `choices[0].logprobs`: the reply's, else -0.1 for each whitespace-separated word. */
+function logprobsOf(reply: ContentReply) {
+  const values = reply.logprobs ?? reply.content.split(/\s+/).filter(Boolean).map(() => -0.1);
+  return { content: values.map((logprob, i) => ({ token: `t${i}`, logprob, bytes: null, top_logprobs: [] })), refusal: null };
+}
+
+function embeddingsEndpoint(): EndpointDialect {
+  return {
+    kind: 'embeddings',
+    validate(body) {
+      if (typeof body.model !== 'string' || body.model === '') return 'you must provide a model parameter';
+      if (typeof body.input !== 'string' || body.input === '') return "'input' must be a non-empty string (the mock takes one text)";
+      return undefined;
+    },
+    success(request: IncomingInput, reply) {
+      const answer = reply as EmbeddingReply;
+      const tokens = answer.usage?.inputTokens ?? Math.max(1, Math.ceil(request.input.length / 4));
+      return {
+        object: 'list',
+        data: [{ object: 'embedding', index: 0, embedding: answer.embedding }],
+        model: answer.model ?? openAIReportedModel(request.model),
+        usage: { prompt_tokens: tokens, total_tokens: tokens },
+      };
+    },
+  };
+}
+
+function moderationsEndpoint(): EndpointDialect {
+  return {
+    kind: 'moderations',
+    validate(body) {
+      if (typeof body.input !== 'string') return "'input' must be a string (the mock takes one text)";
+      return undefined;
+    },
+    success(request: IncomingInput, reply) {
+      const answer = reply as ModerationReply;
+      const categories: Record<string, boolean> = Object.fromEntries(MODERATION_CATEGORIES.map((name) => [name, false]));
+      Object.assign(categories, answer.categories ?? {});
+      const scores = Object.fromEntries(Object.entries(categories).map(([name, on]) => [name, answer.scores?.[name] ?? (on ? 0.9 : 0.01)]));
+      return {
+        id: `modr-mock-${request.index}`,
+        model: answer.model ?? openAIReportedModel(request.model || 'omni-moderation-latest'),
+        results: [{ flagged: answer.flagged, categories, category_scores: scores, category_applied_input_types: {} }],
+      };
+    },
+  };
+}
 
 function envelope(request: IncomingChat, model?: string) {
   return {

@@ -237,3 +237,48 @@ describe('openai provider: concurrency', () => {
     }
   });
 });
+
+describe('openai provider: logprobs, embeddings, moderations', () => {
+  it('returns the token logprobs a request asked for, and none otherwise', async () => {
+    next = () => ({ content: 'a b', logprobs: [-0.5, -1.25] });
+    const asked = await provider.call({ ...request, params: { temperature: 0, logprobs: true } }, signal());
+    expect(asked).toMatchObject({ ok: true, logprobs: [-0.5, -1.25] });
+    expect(server.requests[0].body.logprobs).toBe(true);
+    const plain = await provider.call(request, signal());
+    expect(plain.ok && plain.logprobs).toBeUndefined();
+  });
+
+  it('embeds one text through embeddings.create: floats asked for, dimensions from params, the vector, model and usage back', async () => {
+    server.setRespondEmbeddings((req) => ({ embedding: [0.6, 0.8], usage: { inputTokens: 7 }, model: `${req.model}-v2` }));
+    const result = await provider.embed!({ model: 'text-embedding-3-small', input: 'hello', params: { dimensions: 2 } }, signal());
+    expect(result).toEqual({ ok: true, vector: [0.6, 0.8], modelReported: 'text-embedding-3-small-v2', usage: { inputTokens: 7, outputTokens: 0 } });
+    expect(server.requests[0]).toMatchObject({ path: '/v1/embeddings', body: { model: 'text-embedding-3-small', input: 'hello', encoding_format: 'float', dimensions: 2 } });
+    expect(server.requests[0].headers.authorization).toBe(`Bearer ${KEY}`);
+  });
+
+  it('moderates one text through moderations.create', async () => {
+    server.setRespondModerations(() => ({ flagged: true, categories: { violence: true }, scores: { violence: 0.93 } }));
+    const result = await provider.moderate!({ model: 'omni-moderation-latest', input: 'we attack at dawn' }, signal());
+    expect(result).toMatchObject({ ok: true, flagged: true, modelReported: 'omni-moderation-latest-2024-01-01' });
+    expect(result.ok && result.categories).toMatchObject({ violence: true, hate: false });
+    expect(result.ok && result.scores.violence).toBe(0.93);
+    expect(server.requests[0]).toMatchObject({ path: '/v1/moderations', body: { model: 'omni-moderation-latest', input: 'we attack at dawn' } });
+  });
+
+  it('maps endpoint faults like chat faults, with the key scrubbed', async () => {
+    server.setRespondEmbeddings(() => ({ fault: 'status', status: 503, body: { error: { message: `overloaded ${KEY}` } } }));
+    const embedded = failureOf((await provider.embed!({ model: 'e', input: 'x', params: {} }, signal())) as ProviderResult);
+    expect(embedded).toMatchObject({ code: 'server_error', retryable: true });
+    expect(embedded.message).not.toContain(KEY);
+    server.setRespondModerations(() => ({ fault: 'malformed' }));
+    expect(failureOf((await provider.moderate!({ model: 'm', input: 'x' }, signal())) as ProviderResult)).toMatchObject({ code: 'malformed_response', retryable: true });
+    server.setRespondEmbeddings(() => ({ embedding: [] }));
+    expect(failureOf((await provider.embed!({ model: 'e', input: 'x', params: {} }, signal())) as ProviderResult)).toMatchObject({ code: 'malformed_response' });
+  });
+
+  it('an Anthropic provider has neither endpoint', () => {
+    const anthropic = createProvider('c', { provider: 'anthropic', model: 'claude' }, { fixturesDir: '/nonexistent', env: {} });
+    expect(anthropic.embed).toBeUndefined();
+    expect(anthropic.moderate).toBeUndefined();
+  });
+});
