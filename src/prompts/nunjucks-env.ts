@@ -25,6 +25,8 @@ export interface NunjucksProblem {
 export interface NunjucksAnalysis {
   /** Root-level variable names the template reads, in order of first use. */
   variables: string[];
+  /** The lines (1-based) each of them is read on. */
+  lines: Map<string, Set<number>>;
   problems: NunjucksProblem[];
 }
 
@@ -66,9 +68,10 @@ export function nunjucksEnvironment(kind: Kind): Environment {
   const filters = (env as unknown as { filters: Record<string, (...args: unknown[]) => unknown> }).filters;
   for (const [name, filter] of Object.entries(filters)) {
     if (LENIENT_FILTERS.has(name)) continue;
+    // An undefined input stays undefined (nunjucks' filters would make it ''), so the output it
+    // reaches fails strict undefined with its line.
     filters[name] = function (this: unknown, ...args: unknown[]) {
-      if (args[0] === undefined) throw new Error(`the '${name}' filter got an undefined value (a missing variable?)`);
-      return filter.apply(this, args);
+      return args[0] === undefined ? undefined : filter.apply(this, args);
     };
   }
   if (kind === 'prompt') env.addGlobal('role', roleMarker);
@@ -92,14 +95,14 @@ export function analyzeNunjucks(source: string, kind: Kind): NunjucksAnalysis {
   try {
     root = (nunjucks as unknown as { parser: { parse(src: string): NjNode } }).parser.parse(source);
   } catch (error) {
-    const { message, line } = describeNunjucksError(error);
-    return { variables: [], problems: [{ message: `template syntax error: ${message}`, line: line ?? 1 }] };
+    const { message, line } = describeNunjucksError(error, source);
+    return { variables: [], lines: new Map(), problems: [{ message: `template syntax error: ${message}`, line: line ?? 1 }] };
   }
   const env = nunjucksEnvironment(kind);
   const filters = (env as unknown as { filters: Record<string, unknown> }).filters;
   const globals = globalNames(kind);
   const found: string[] = [];
-  const seen = new Set<string>();
+  const lines = new Map<string, Set<number>>();
 
   const use = (name: string, line: number, scopes: Array<Set<string>>) => {
     if (scopes.some((scope) => scope.has(name))) return;
@@ -107,10 +110,13 @@ export function analyzeNunjucks(source: string, kind: Kind): NunjucksAnalysis {
       problems.push({ message: '`env` is not available in templates (promptgate keeps the environment out of prompts: pass the value as a variable)', line });
       return;
     }
-    if (!seen.has(name)) {
-      seen.add(name);
+    let at = lines.get(name);
+    if (!at) {
+      at = new Set();
+      lines.set(name, at);
       found.push(name);
     }
+    at.add(line);
   };
   const names = (node: NjNode | undefined): string[] => {
     if (!node) return [];
@@ -190,7 +196,7 @@ export function analyzeNunjucks(source: string, kind: Kind): NunjucksAnalysis {
     }
   };
   walk(root, [new Set()], 1);
-  return { variables: found, problems };
+  return { variables: found, lines, problems };
 }
 
 /**
@@ -215,7 +221,7 @@ export function renderNunjucks(source: string, vars: Record<string, unknown>, ki
     }
     return template.render(vars);
   } catch (error) {
-    const { message, line } = describeNunjucksError(error);
+    const { message, line } = describeNunjucksError(error, source);
     throw new NunjucksRenderError(message, line);
   }
 }
@@ -225,14 +231,18 @@ export function hasNunjucksSyntax(text: string): boolean {
   return text.includes('{{') || text.includes('{%') || text.includes('{#');
 }
 
-/** A nunjucks error's message without its `(path) [Line n, Column m]` head, and the line. */
-export function describeNunjucksError(error: unknown): { message: string; line?: number } {
+/** A nunjucks error's message without its `(path) [Line n, Column m]` head, and the line (1-based) when known. */
+export function describeNunjucksError(error: unknown, source?: string): { message: string; line?: number } {
   const text = error instanceof Error ? error.message : String(error);
   const position = /\[Line (\d+), Column \d+\]/.exec(text);
   const lines = text.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !/^\(.*\)( \[Line \d+, Column \d+\])?$/.test(line) && !/^Template render error:/.test(line));
-  const last = (lines[lines.length - 1] ?? text).replace(/^(?:Template render error|Error|TypeError|SyntaxError): /, '');
+  const last = (lines[lines.length - 1] ?? text).replace(/^(?:Template render error|Error|TypeError|SyntaxError): /, '').replace(/^parse\w*: /, '');
   const message = last === 'attempted to output null or undefined value' ? 'a variable it outputs is undefined (a missing variable?)' : last;
-  return { message, line: position ? Number(position[1]) : undefined };
+  const lineno = (error as { lineno?: unknown }).lineno;
+  let line = position ? Number(position[1]) : typeof lineno === 'number' ? lineno : undefined;
+  // The parser names no line for an unclosed tag: it ends at the end of the template.
+  if (line === undefined && source !== undefined && /end of file/.test(message)) line = source.split('\n').length;
+  return { message, line };
 }
 
 interface NjNode {
