@@ -231,6 +231,17 @@ export function hasNunjucksSyntax(text: string): boolean {
   return text.includes('{{') || text.includes('{%') || text.includes('{#');
 }
 
+/**
+ * Text as a template that renders to exactly that text: `{% raw %}…{% endraw %}` around it when it
+ * holds Nunjucks syntax (an `{% endraw %}` inside is written as a string), else the text itself.
+ * For values that are data, not templates (a logged model output asserted with `equals`).
+ */
+export function literalTemplate(text: string): string {
+  if (!hasNunjucksSyntax(text)) return text;
+  const inner = text.replace(/\{%-?\s*endraw\s*-?%\}/g, (end) => `{% endraw %}{{ ${JSON.stringify(end)} }}{% raw %}`);
+  return `{% raw %}${inner}{% endraw %}`;
+}
+
 /** A nunjucks error's message without its `(path) [Line n, Column m]` head, and the line (1-based) when known. */
 export function describeNunjucksError(error: unknown, source?: string): { message: string; line?: number } {
   const text = error instanceof Error ? error.message : String(error);

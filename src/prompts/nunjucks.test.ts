@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { PromptgateError } from '../errors.js';
-import { renderNunjucks } from './nunjucks-env.js';
+import { literalTemplate, renderNunjucks } from './nunjucks-env.js';
 import { parsePromptSource } from './parse.js';
 import { renderPrompt } from './render.js';
 
@@ -104,5 +104,14 @@ describe('Nunjucks prompts (template: nunjucks)', () => {
     const escape = '{{ range.constructor("return 42")() }}';
     expect(() => renderNunjucks(escape, {}, 'value')).toThrow();
     expect(renderNunjucks('{{ x.__proto__ | default("none") }} {{ constructor | default("none") }}', { x: {} }, 'value')).toBe('none none');
+  });
+});
+
+describe('literalTemplate', () => {
+  it('renders back to the text, whatever Nunjucks syntax it holds', () => {
+    for (const text of ['plain', 'Use {{ name }} here', '{% if x %}y{% endif %} {# c #}', 'a {% endraw %} b {%- endraw -%} c', '{{ range.constructor("x") }}']) {
+      expect(renderNunjucks(literalTemplate(text), {}, 'value')).toBe(text);
+    }
+    expect(literalTemplate('plain')).toBe('plain');
   });
 });
