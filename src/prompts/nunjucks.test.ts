@@ -27,7 +27,7 @@ function promptfooRender(template: string, vars: Record<string, unknown>): strin
 }
 
 describe('Nunjucks prompts (template: nunjucks)', () => {
-  const vars = { name: 'ada lovelace', items: ['tea', 'milk'], n: 3.14159, html: '<b>&</b>', json: '{"a":[1,2]}', nested: { city: 'Paris' }, empty: '' };
+  const vars = { name: 'ada lovelace', items: ['tea', 'milk'], n: 12.3456, html: '<b>&</b>', json: '{"a":[1,2]}', nested: { city: 'Paris' }, empty: '' };
   it.each([
     'Hello {{ name }}!',
     'Hello {{name}} {{ nested.city }} {{ nested["city"] }}',
@@ -101,8 +101,8 @@ describe('Nunjucks prompts (template: nunjucks)', () => {
   });
 
   it('a template cannot reach JavaScript through constructors or prototypes', () => {
-    const escape = '{{ range.constructor("return 42")() }}';
-    expect(() => renderNunjucks(escape, {}, 'value')).toThrow();
+    const breakout = '{{ range.constructor("return 42")() }}';
+    expect(() => renderNunjucks(breakout, {}, 'value')).toThrow(/Unable to call `range\["constructor"\]`, which is undefined/);
     expect(renderNunjucks('{{ x.__proto__ | default("none") }} {{ constructor | default("none") }}', { x: {} }, 'value')).toBe('none none');
   });
 });
