@@ -30,7 +30,9 @@ export interface CaseParts {
   threshold?: number;
   prefix?: string;
   suffix?: string;
-  metadata: Record<string, string>;
+  /** promptfoo `__providerOutput`: the output to grade; no model is called for the case. */
+  providerOutput?: string;
+  metadata: Record<string, string | string[]>;
   source: { file: string; line: number };
 }
 
@@ -49,6 +51,8 @@ export function finishCase(parts: CaseParts, options: CaseReadOptions): TestCase
   if (parts.threshold !== undefined) testCase.threshold = parts.threshold;
   if (parts.prefix) testCase.prefix = parts.prefix;
   if (parts.suffix) testCase.suffix = parts.suffix;
+  if (parts.providerOutput !== undefined) testCase.providerOutput = parts.providerOutput;
+  if (parts.id === undefined || parts.id === '') testCase.implicitId = true;
   return testCase;
 }
 

@@ -129,12 +129,35 @@ describe('readCsvCases', () => {
     expect(duplicate.message).toBe("duplicate column 'q' in the header");
     expect(duplicate.location).toEqual({ file: 'dup.csv', line: 1 });
     expect((await readError('empty.csv', 'q,,x\n1,2,3\n')).message).toBe('column 2 of the header has no name');
-    const unknown = await readError('unknown.csv', 'q,__providerOutput\n1,2\n');
-    expect(unknown.message).toBe("unknown reserved column '__providerOutput'");
+    const unknown = await readError('unknown.csv', 'q,__color\n1,2\n');
+    expect(unknown.message).toBe("unknown reserved column '__color'");
     expect(unknown.location).toEqual({ file: 'unknown.csv', line: 1 });
     expect((await readError('meta.csv', 'q,__metadata:\n1,2\n')).message).toMatch(/needs a key/);
-    expect((await readError('cfg.csv', 'q,__expected,__config:__expected2:threshold\n1,2,3\n')).message).toMatch(/does not have/);
-    expect((await readError('cfg2.csv', 'q,__expected,__config:__expected:temperature\n1,2,3\n')).message).toMatch(/unsupported column/);
+    expect((await readError('meta2.csv', 'q,__metadata\n1,2\n')).message).toMatch(/^'__metadata' needs a key: __metadata:<key>/);
+    expect((await readError('cfg.csv', 'q,__expected,__config:__expected0:threshold\n1,2,3\n')).message).toMatch(/'__expected0' is not __expected or __expected<N> with N ≥ 1/);
+    expect((await readError('cfg2.csv', 'q,__expected,__config:__expected:temperature\n1,2,3\n')).message).toMatch(/unsupported key 'temperature'/);
+    expect((await readError('cfg3.csv', 'q,__expected,__config:__expected\n1,2,3\n')).message).toMatch(/unsupported column/);
+    expect((await readError('cfg4.csv', 'q,__expected,__config:__expected:threshold\n1,contains:x,high\n')).message).toBe('__config:__expected:threshold "high" is not a number ≥ 0');
+  });
+
+  it('columns as promptfoo reads them: any __expected… column, __config by position, __metadata lists, __providerOutput', async () => {
+    const csv = [
+      '__expected_answer,__expected,__expected3,q,__config:__expected2:threshold,__config:__expected1:weight,__config:__expected3:metric,__metadata:topics[],__providerOutput',
+      // The blank __expected cell is skipped: promptfoo's __config:__expected2 then names the second non-empty one.
+      'contains:a,,starts-with:b,hi,0.4,2,style,"x, y\\, z",the given output',
+      'contains:a,equals:e,,hi,,,,,',
+    ].join('\n');
+    const [first, second] = await read('pf.csv', csv);
+    expect(first.assertions.map((a) => [a.type, a.weight, a.threshold ?? null, a.metric ?? null])).toEqual([
+      ['contains', 2, null, null],
+      // promptfoo's cell default (0.75) is overridden by the config column; __expected3 names a third grader the row lacks: ignored.
+      ['starts-with', 1, 0.4, null],
+    ]);
+    expect(first.metadata).toEqual({ topics: ['x', 'y, z'] });
+    expect(first.providerOutput).toBe('the given output');
+    expect(first.vars).toEqual({ q: 'hi' });
+    expect(second.assertions.map((a) => a.type)).toEqual(['contains', 'equals']);
+    expect(second.providerOutput).toBeUndefined();
   });
 
   it('invalid UTF-8 names its line', async () => {

@@ -1,21 +1,48 @@
 import { splitList } from '../util/split-list.js';
 import { inputError, type SourceLocation } from '../errors.js';
-import { readRegexLiteral } from '../graders/regex.js';
 import { findTypeTypo, suggestType } from './grader-typo.js';
 import type { Assertion } from './types.js';
 import type { GraderDefinition } from '../graders/definition.js';
 import { GRADER_DEFINITIONS, definitionNamed, graderNames } from '../graders/catalog.js';
 import { PROMPTFOO_TYPES, notRunnableReason } from '../graders/promptfoo-types.js';
 import { parseThreshold } from '../graders/threshold.js';
-import { codeFileCellType } from '../graders/code-context.js';
+import { CODE_GRADER_TYPES, hasTemplateSyntax, scriptKindOf } from '../graders/value-source.js';
 
 /** promptfoo's types promptgate does not run yet (those in the catalog run). */
 const UNSUPPORTED_TYPES = new Set(PROMPTFOO_TYPES.filter((name) => !definitionNamed(name)));
+
+/**
+ * promptfoo's special types: its cell grammar does not know them, so a cell naming one alone
+ * (`human`) is an exact match there and here; with a value or `not-` it is refused (a near miss).
+ */
+const SPECIAL_TYPES = new Set(['select-best', 'max-score', 'human']);
+
+/** promptfoo's legacy cell prefixes: only `fn:`, `eval:`, `file://` and `grade:` exactly; `not-fn:` … are exact text there. */
+const LEGACY_NAMES: Record<string, string> = { fn: 'javascript', eval: 'javascript', file: 'javascript', grade: 'llm-rubric' };
 
 const SUPPORTED_HINT = `supported: ${GRADER_DEFINITIONS.map((d) => d.type).join(', ')}, each with an optional not- prefix`;
 
 /** Every type name a cell can mean: promptgate's types and aliases, and promptfoo's that promptgate does not run. */
 const KNOWN_NAMES = [...new Set([...graderNames(), ...PROMPTFOO_TYPES])];
+
+/** Names a cell's type may be, longest first (`similar:cosine` before `similar`). */
+const CELL_NAMES = [...new Set([...KNOWN_NAMES, 'trajectory:goal-success', 'trajectory:tool-args-match', 'trajectory:step-count', 'trajectory:tool-sequence', 'trajectory:tool-used'])].sort(
+  (a, b) => b.length - a.length,
+);
+
+/**
+ * promptfoo's `assertionFromString` gives these types a threshold when the cell has none: 0.8 for
+ * `similar`, 0.75 for the others (a cell `rouge-n:x` is `rouge-n(0.75):x`, `levenshtein:x` allows a
+ * distance of 0.75, i.e. none). Applied to the string form only, as there.
+ */
+const CELL_DEFAULT_THRESHOLD: Record<string, number> = {
+  'answer-relevance': 0.75, classifier: 0.75, 'context-faithfulness': 0.75, 'context-recall': 0.75, 'context-relevance': 0.75,
+  cost: 0.75, latency: 0.75, levenshtein: 0.75, 'perplexity-score': 0.75, perplexity: 0.75, 'rouge-n': 0.75, 'starts-with': 0.75,
+  similar: 0.8, 'similar:cosine': 0.8, 'similar:dot': 0.8, 'similar:euclidean': 0.8,
+};
+
+/** Limits, not scores: a cell's value (`latency:2000`) is the limit there, so no default threshold overrides it. */
+const LIMIT_TYPES = new Set(['latency', 'cost']);
 
 /** "did you mean" for a near miss of `suggestion` (which may be a promptfoo type promptgate does not run). */
 function didYouMean(suggestion: string): string {
@@ -31,50 +58,107 @@ function unsupported(name: string): { message: string; hint: string } {
     : { message: `unknown grader type '${name}'`, hint: SUPPORTED_HINT };
 }
 
-/** `[not-]<type>[(<threshold>)][:<value>]` */
-const SPEC_PATTERN = /^(not-)?([a-z][a-z0-9-]*)(?:\(([^)]*)\))?(?::([\s\S]*))?$/;
-
 /**
  * Parses a grader spec string (a CSV `__expected` cell, a JSONL `expected`, a suite `assert`
- * entry) with promptfoo's grammar `[not-]<type>[(<threshold>)][:<value>]`. A `/pattern/flags`
- * cell (a JS regex literal) is a regex; a cell that names no type (`Paris`, `Answer: yes`) is an
- * exact match. Throws GRADER_INVALID naming `source` for an unsupported promptfoo type, a near miss
- * of a type name (`startswith:ship`, see grader-typo.ts), a missing value, a threshold that is not
- * a number, or invalid inline schema JSON.
+ * entry) as promptfoo's `assertionFromString` reads it:
+ * 1. the legacy prefixes `javascript:`, `fn:`, `eval:`, `file://<x>.js|.ts…` (javascript),
+ *    `grade:`, `llm-rubric:` (the rubric), `python:`, `file://<x>.py` (python);
+ * 2. `[not-]<type>[(<threshold>)][:<value>]` where `<type>` is a known type name, the longest that
+ *    fits (`similar:cosine(0.8):text`); a bare name (`is-json`, `moderation`) is that type, and a
+ *    type that needs a value refuses the bare name (promptfoo would run it without one and error);
+ * 3. anything else is an exact match of the whole trimmed cell (`Paris`, `Answer: 42`, `/usr/bin/`:
+ *    promptfoo has no `/pattern/flags` rule), unless its prefix is a near miss of a type name
+ *    (`startswith:ship`, see grader-typo.ts), which promptfoo would silently compare as text.
+ * Throws GRADER_INVALID naming `source` for an unsupported type, a near miss, a missing value, a
+ * threshold that is not a number, or a value the type's load-time parse refuses.
  */
 export function parseGraderSpec(spec: string, source: SourceLocation): Assertion {
   const text = spec.trim();
   const fail = (message: string, hint?: string) => inputError('GRADER_INVALID', message, source, hint);
   if (text === '') throw fail('empty grader spec');
-  if (readRegexLiteral(text)) return { type: 'regex', negate: false, value: text, weight: 1, source, spec: text };
-  // promptfoo: a whole cell `file://x.js[:fn]` / `file://x.py[:fn]` is a javascript / python grader.
-  const codeType = codeFileCellType(text);
-  if (codeType) return build({ definition: definitionNamed(codeType)!, negate: false, value: text, weight: 1, source, spec: text, fail });
 
-  const match = SPEC_PATTERN.exec(text);
-  const exact = (): Assertion => {
-    const typo = findTypeTypo(text, KNOWN_NAMES);
-    if (typo) throw fail(`unknown grader type '${typo.written}'`, `${didYouMean(typo.suggestion)} To match the whole cell as text, write equals:${text}`);
-    return { type: 'equals', negate: false, value: text, weight: 1, source, spec: text };
-  };
-  if (!match) return exact();
-  const [, not, name, thresholdText, rawValue] = match;
-  const decorated = not !== undefined || thresholdText !== undefined || rawValue !== undefined;
+  const legacy = readLegacyPrefix(text);
+  if (legacy) return fromName(legacy.name, { negate: false, value: legacy.value, threshold: undefined, source, spec: text, fail });
 
+  const typed = readTypedSpec(text);
+  if (!typed) return exactMatch(text, source, fail);
+  const { not, name, thresholdText, value } = typed;
+  const decorated = not || thresholdText !== undefined || value !== undefined;
+  if (SPECIAL_TYPES.has(name) && !decorated) return exactMatch(text, source, fail);
+  if (Object.hasOwn(LEGACY_NAMES, name) && !definitionNamed(name)) {
+    if (!decorated) return exactMatch(text, source, fail);
+    const meant = `${not ? 'not-' : ''}${LEGACY_NAMES[name]}`;
+    throw fail(`'${text.slice(0, text.indexOf(name) + name.length)}' is not a grader type (promptfoo would compare the whole cell as text)`, `write ${meant}:… , or equals:${text} to match the text`);
+  }
+  const threshold = thresholdText === undefined ? undefined : parseThreshold(thresholdText, fail);
+  return fromName(name, { negate: not, value, threshold, source, spec: text, fail, cellDefaults: true });
+}
+
+/** promptfoo's legacy prefixes, read before the typed grammar. */
+function readLegacyPrefix(text: string): { name: string; value: string } | undefined {
+  for (const prefix of ['javascript:', 'fn:', 'eval:']) {
+    if (text.startsWith(prefix)) return { name: 'javascript', value: text.slice(prefix.length).trim() };
+  }
+  // `file://grader.js` (also `file://grader.js:check`): promptfoo keeps the `file://` in the value.
+  if (scriptKindOf(text) === 'javascript') return { name: 'javascript', value: text };
+  if (text.startsWith('grade:')) return { name: 'llm-rubric', value: text.slice('grade:'.length).trim() };
+  if (text.startsWith('llm-rubric:')) return { name: 'llm-rubric', value: text.slice('llm-rubric:'.length).trim() };
+  if (text.startsWith('python:')) return { name: 'python', value: text.slice('python:'.length).trim() };
+  if (scriptKindOf(text) === 'python') return { name: 'python', value: text };
+  // Any other `file://…` cell is an exact match of the file's content (read when the case is graded).
+  if (text.startsWith('file://')) return { name: 'equals', value: text };
+  return undefined;
+}
+
+interface TypedSpec {
+  not: boolean;
+  name: string;
+  thresholdText?: string;
+  value?: string;
+}
+
+/** `[not-]<known name>[(<threshold>)][:<value>]`, the longest known name that fits; undefined when none does. */
+function readTypedSpec(text: string): TypedSpec | undefined {
+  for (const not of text.startsWith('not-') ? [true, false] : [false]) {
+    const rest = not ? text.slice(4) : text;
+    for (const name of CELL_NAMES) {
+      if (!rest.startsWith(name)) continue;
+      const tail = rest.slice(name.length);
+      const match = /^(?:\(([^)]*)\))?(?::([\s\S]*))?$/.exec(tail);
+      if (!match) continue;
+      return { not, name, thresholdText: match[1], value: match[2]?.trim() };
+    }
+  }
+  return undefined;
+}
+
+function exactMatch(text: string, source: SourceLocation, fail: (message: string, hint?: string) => Error): Assertion {
+  const typo = findTypeTypo(text, KNOWN_NAMES);
+  if (typo) throw fail(`unknown grader type '${typo.written}'`, `${didYouMean(typo.suggestion)} To match the whole cell as text, write equals:${text}`);
+  return { type: 'equals', negate: false, value: text, weight: 1, source, spec: text };
+}
+
+interface NamedParts {
+  negate: boolean;
+  value: string | undefined;
+  threshold: number | undefined;
+  source: SourceLocation;
+  spec: string;
+  fail: (message: string, hint?: string) => Error;
+  /** Apply promptfoo's cell default thresholds (CELL_DEFAULT_THRESHOLD). */
+  cellDefaults?: boolean;
+}
+
+function fromName(name: string, parts: NamedParts): Assertion {
   const definition = definitionNamed(name);
   if (!definition) {
-    if (!UNSUPPORTED_TYPES.has(name)) return exact();
-    // A bare word ("python", "human") is more likely an expected answer than a grader.
-    if (!decorated && !name.includes('-')) return exact();
     const { message, hint } = unsupported(name);
-    throw fail(message, hint);
+    throw parts.fail(message, hint);
   }
-  // "contains" or "regex" alone reads as an answer, not as a grader missing its value.
-  if (!decorated && !isBare(definition)) return exact();
-
-  const threshold = thresholdText === undefined ? undefined : parseThreshold(thresholdText, fail);
-  const value = rawValue === undefined ? undefined : rawValue.trim();
-  return build({ definition, negate: not !== undefined, value, threshold, weight: 1, source, spec: text, fail });
+  let { threshold } = parts;
+  const fallback = parts.cellDefaults ? CELL_DEFAULT_THRESHOLD[name] : undefined;
+  if (threshold === undefined && fallback !== undefined && !(LIMIT_TYPES.has(name) && parts.value !== undefined && parts.value !== '')) threshold = fallback;
+  return build({ definition, negate: parts.negate, value: parts.value, threshold, weight: 1, source: parts.source, spec: parts.spec, fail: parts.fail });
 }
 
 /** A grader spec as an object (JSONL `assert`, suite `assert`). Same aliases and checks as the string form. */
@@ -147,21 +231,44 @@ interface Parts {
   fail: (message: string, hint?: string) => Error;
 }
 
-/** A bare cell naming the type is that type unless the type needs a value (`contains` alone is an answer). */
-function isBare(definition: GraderDefinition): boolean {
-  return definition.bare ?? definition.value !== 'required';
-}
-
 function build({ definition, negate, value, threshold, weight, source, spec, fail }: Parts): Assertion {
   const { type } = definition;
   const empty = value === undefined || value === '' || (Array.isArray(value) && value.length === 0);
   if (definition.value === 'required' && empty) throw fail(`'${type}' needs a value (${type}:<value>)`);
   const assertion: Assertion = { type, negate, weight, source, spec };
-  const parsed = definition.parse ? definition.parse({ value: empty ? undefined : value, threshold, fail }) : { value: empty ? undefined : value, threshold };
+  const given = empty ? undefined : value;
+  let parsed: { value?: unknown; threshold?: number };
+  if (isDeferred(type, given)) {
+    // `file://…` is read, and `{{var}}` rendered, when the case is graded: the type's parse runs on the result then.
+    parsed = { value: given, threshold };
+    assertion.deferParse = true;
+  } else if (!hasTemplateSyntax(given)) {
+    parsed = definition.parse ? definition.parse({ value: given, threshold, fail }) : { value: given, threshold };
+  } else {
+    // A value with {{var}} in it is rendered first and parsed then (an inline schema, a number), as
+    // promptfoo's handlers read the rendered text; only a list is split first (promptfoo splits
+    // contains-any cells before rendering each item).
+    let list: { value?: unknown; threshold?: number } | undefined;
+    try {
+      const attempt = definition.parse ? definition.parse({ value: given, threshold, fail }) : undefined;
+      if (Array.isArray(attempt?.value)) list = attempt;
+    } catch {
+      // parsed again once rendered
+    }
+    parsed = list ?? { value: given, threshold };
+    if (!list && definition.parse) assertion.deferParse = true;
+  }
   if (parsed.value !== undefined && definition.value !== 'none') assertion.value = parsed.value;
   const finalThreshold = parsed.threshold ?? threshold;
   if (finalThreshold !== undefined) assertion.threshold = finalThreshold;
   return assertion;
+}
+
+/** A `file://` value the grade-time resolver reads (not a script, which the code graders run). */
+function isDeferred(type: string, value: unknown): boolean {
+  if (CODE_GRADER_TYPES.has(type)) return false;
+  if (typeof value === 'string') return value.startsWith('file://');
+  return Array.isArray(value) && value.some((item) => typeof item === 'string' && item.startsWith('file://'));
 }
 
 export { splitList };

@@ -82,7 +82,7 @@ describe('grader type typos', () => {
     'fatality: none', 'factually: true', 'actuality: real', 'refusal: the model declined', 'operation: done', 'federation: yes',
     'regexp', 'contain', 'equal', 'Contains: milk, soy', 'Regex: none', 'STARTSWITH: x', 'json: yes', 'js-ish: no',
     'step 1: mix', 'Q: why?', 'a: b', 're: your mail', 'todo: nothing', 'ps: hi', 'http://example.com', 'mailto:ann@example.com',
-    'nothing: here', 'notes: none', 'notice: none', 'python', 'human', '42 (approx)', 'x(1)', 'v2: ready', 'iPhone: 15',
+    'nothing: here', 'notes: none', 'notice: none', 'human', '/^yes$/i', '/usr/bin/', '42 (approx)', 'x(1)', 'v2: ready', 'iPhone: 15',
   ];
 
   it.each(ANSWERS)('%j stays an exact match', (cell) => {

@@ -63,6 +63,16 @@ describe('readJsonlCases', () => {
     ]);
   });
 
+  it('promptfoo\'s providerOutput (text, or an object graded as its JSON) and metadata lists', async () => {
+    const cases = await read('given.jsonl', [
+      line({ vars: { q: 'a' }, providerOutput: 'given text', metadata: { topics: ['x', 'y'] } }),
+      line({ vars: { q: 'b' }, providerOutput: { city: 'Paris' } }),
+      line({ vars: { q: 'c' }, providerOutput: '' }),
+    ].join('\n'));
+    expect(cases.map((c) => c.providerOutput)).toEqual(['given text', '{"city":"Paris"}', undefined]);
+    expect(cases[0].metadata).toEqual({ topics: ['x', 'y'] });
+  });
+
   it('a last line without a newline is read', async () => {
     const cases = await read('tail.jsonl', `${line({ vars: { a: 1 } })}\n${line({ vars: { a: 2 } })}`);
     expect(cases.map((c) => [c.vars.a, c.source.line])).toEqual([[1, 1], [2, 2]]);

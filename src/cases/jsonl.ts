@@ -9,12 +9,12 @@ import { invalidUtf8 } from './utf8-check.js';
 /** Arrays and objects nested deeper than this are refused (a case this deep is a mistake or an attack). */
 const MAX_NESTING = 64;
 
-const KEYS = new Set(['id', 'vars', 'expected', 'assert', 'description', 'tags', 'threshold', 'metric', 'prefix', 'suffix', 'metadata']);
+const KEYS = new Set(['id', 'vars', 'expected', 'assert', 'description', 'tags', 'threshold', 'metric', 'prefix', 'suffix', 'metadata', 'providerOutput']);
 
 /**
  * Streams the cases of a JSONL file, one JSON object a line:
  * `{"id"?, "vars": {...}, "expected"?: "<grader spec>", "assert"?: [{type, value, weight?, threshold?}],
- * "description"?, "tags"?, "threshold"?, "metric"?, "prefix"?, "suffix"?, "metadata"?}`.
+ * "description"?, "tags"?, "threshold"?, "metric"?, "prefix"?, "suffix"?, "metadata"?, "providerOutput"?}`.
  * Blank lines are skipped; CRLF and a BOM are accepted. Lines are split on raw bytes, so memory
  * holds one line at a time. Errors name the file and line: invalid JSON, invalid UTF-8, wrong
  * field types, unknown keys, a line over 10 MB.
@@ -144,10 +144,15 @@ function toParts(data: unknown, where: { file: string; line: number }): CasePart
     parts[key] = data[key] as string;
   }
   if (data.metadata !== undefined) {
-    if (!isRecord(data.metadata) || !Object.values(data.metadata).every((value) => typeof value === 'string')) {
-      throw fail('"metadata" must be an object of string values');
+    const isText = (value: unknown) => typeof value === 'string' || (Array.isArray(value) && value.every((item) => typeof item === 'string'));
+    if (!isRecord(data.metadata) || !Object.values(data.metadata).every(isText)) {
+      throw fail('"metadata" must be an object of string (or string list) values');
     }
-    parts.metadata = data.metadata as Record<string, string>;
+    parts.metadata = data.metadata as Record<string, string | string[]>;
+  }
+  if (data.providerOutput !== undefined && data.providerOutput !== null && data.providerOutput !== '') {
+    // promptfoo takes a string or an object (graded as its JSON).
+    parts.providerOutput = typeof data.providerOutput === 'string' ? data.providerOutput : JSON.stringify(data.providerOutput);
   }
   return parts;
 }

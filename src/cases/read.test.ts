@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PromptgateError } from '../errors.js';
+import { caseIdOf } from './case-build.js';
 import { readCases } from './read.js';
 import type { TestCase } from './types.js';
 
@@ -15,7 +16,10 @@ beforeAll(async () => {
     'a.csv': 'q,__id,__expected\none,,contains:1\ntwo,t2,contains:2\n',
     'b.jsonl': '{"vars": {"q": "three"}}\n{"id": "t2", "vars": {"q": "other"}}\n',
     'c.jsonl': '{"vars": {"q": "four"}}\n\n{"vars": {"q": "one"}}\n',
-    'd.csv': 'q\nsame\nx\nsame\n',
+    'd.csv': 'q\nsame\nx\nsame\nsame\n',
+    'e.csv': 'q\nnew\nsame\nx\nsame\nsame\n',
+    'f.csv': 'q,__expected\nsame,contains:a\nsame,contains:b\nsame,contains:c\n',
+    'g.csv': 'q,__expected\nsame,contains:a\nsame,contains:c\nsame,contains:b\n',
     'ok.jsonl': '{"vars": {"q": "five"}}\n',
     'notes.txt': 'hello',
   };
@@ -61,13 +65,24 @@ describe('readCases', () => {
     expect(error.location).toEqual({ file: 'evals/b.jsonl', line: 2 });
   });
 
-  it('two cases with the same variables collide on the default id', async () => {
-    const error = await collectError(['a.csv', 'c.jsonl']);
-    expect(error.message).toMatch(/^duplicate case id '[0-9a-f]{12}' \(first at evals\/a\.csv:2\)$/);
-    expect(error.location).toEqual({ file: 'evals/c.jsonl', line: 3 });
-    const sameFile = await collectError(['d.csv']);
-    expect(sameFile.message).toMatch(/first at evals\/d\.csv:2/);
-    expect(sameFile.location).toEqual({ file: 'evals/d.csv', line: 4 });
+  it('two rows with the same variables are two cases: the first keeps the hash of its variables, later ones get ids of their own', async () => {
+    const [one, , , oneAgain] = await collect(['a.csv', 'c.jsonl']);
+    expect(one.id).toBe(caseIdOf({ q: 'one' }));
+    expect(oneAgain.vars).toEqual({ q: 'one' });
+    expect(oneAgain.id).toMatch(/^[0-9a-f]{12}$/);
+    expect(oneAgain.id).not.toBe(one.id);
+    // Rows equal in variables and assertions: an ordinal; an unrelated row inserted before them changes no id.
+    const same = await collect(['d.csv']);
+    expect(same.map((c) => c.id)).toEqual([caseIdOf({ q: 'same' }), caseIdOf({ q: 'x' }), expect.stringMatching(/^[0-9a-f]{12}$/), `${same[2].id}-2`]);
+    const inserted = await collect(['e.csv']);
+    expect(inserted.map((c) => c.id)).toEqual([caseIdOf({ q: 'new' }), ...same.map((c) => c.id)]);
+    // Different assertions: different ids, whatever the order of the later rows.
+    const differ = await collect(['f.csv']);
+    const swapped = await collect(['g.csv']);
+    expect(differ[0].id).toBe(caseIdOf({ q: 'same' }));
+    expect(new Set(differ.map((c) => c.id)).size).toBe(3);
+    expect(swapped.find((c) => c.assertions[0]?.value === 'b')?.id).toBe(differ.find((c) => c.assertions[0]?.value === 'b')?.id);
+    expect(swapped.find((c) => c.assertions[0]?.value === 'c')?.id).toBe(differ.find((c) => c.assertions[0]?.value === 'c')?.id);
   });
 
   it('an unsupported file type is an input error', async () => {

@@ -25,6 +25,11 @@ export interface Assertion {
   source: SourceLocation;
   /** The spec as the user wrote it (`not-contains:foo`), for reports. */
   spec?: string;
+  /**
+   * The value is a `file://` reference or a template the type's load-time parse could not read:
+   * it is parsed when the case is graded, after graders/value-source.ts resolved it.
+   */
+  deferParse?: boolean;
 }
 
 /** One test case from a CSV row or a JSONL line. */
@@ -40,7 +45,15 @@ export interface TestCase {
   /** `__prefix` / `__suffix` (promptfoo): text put before / after the last user message of the rendered prompt. */
   prefix?: string;
   suffix?: string;
-  metadata: Record<string, string>;
+  /**
+   * promptfoo `__providerOutput` / `providerOutput`: the output to grade. No model is called for
+   * the case (as in promptfoo); run.json marks its repeats `providedOutput: true`.
+   */
+  providerOutput?: string;
+  /** `__metadata:<key>` (`<key>[]`: a list) / `metadata`. */
+  metadata: Record<string, string | string[]>;
+  /** The id is the default (no `__id` / `id`): readCases may make it unique among equal rows. */
+  implicitId?: boolean;
   /** File and line (1-based; the line the record starts on). */
   source: SourceLocation & { line: number };
 }

@@ -16,7 +16,7 @@ export interface ScriptContext {
     assert: Array<{ type: string; value?: unknown; threshold?: number; weight?: number; metric?: string }>;
     description?: string;
     threshold?: number;
-    metadata?: Record<string, string>;
+    metadata?: Record<string, string | string[]>;
     options: Record<string, unknown>;
   };
   logProbs?: number[];

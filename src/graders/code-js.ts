@@ -218,7 +218,6 @@ async function checkJavascript(assertion: Assertion, context: CheckContext): Pro
 export const javascriptDefinitions: readonly GraderDefinition[] = [
   {
     type: 'javascript',
-    aliases: ['fn', 'eval'],
     value: 'required',
     grade: javascript,
     check: checkJavascript,

@@ -3,9 +3,12 @@ import type { AssertionGrade, CaseGrade, GradeResult, GraderContext } from './ty
 import { GraderError, isGraderError } from './grader-error.js';
 import { getGrader } from './catalog.js';
 import { renderAssertionSpec } from './spec.js';
+import { resolveAssertionValue } from './value-source.js';
 
 /**
  * Grades one output against a case's assertions (all of them, concurrently).
+ * - Each value is resolved first (value-source.ts): `{{var}}` rendered with the case's variables,
+ *   `file://` read relative to the case file. A value that cannot be resolved is a grader error.
  * - A grader that throws or rejects marks its assertion `errored: true` with reason `grader error: …`
  *   (a GraderError's message as is), pass false, score 0, also when negated. The whole grade is then
  *   `errored`: no verdict (SPEC §8: the case is `error`, never `fail`, with or without a threshold).
@@ -36,7 +39,9 @@ export async function gradeAssertion(output: string, assertion: Assertion, conte
   try {
     const grader = getGrader(assertion.type);
     if (!grader) throw new GraderError(`unknown grader type '${assertion.type}'`);
-    result = checkResult(await grader(output, assertion, context));
+    // `{{var}}` rendered and `file://` read (promptfoo's runAssertion); the spec in reports stays as written.
+    const resolved = await resolveAssertionValue(assertion, context);
+    result = checkResult(await grader(output, resolved, context));
   } catch (error) {
     const reason = isGraderError(error) ? error.message : `grader error: ${error instanceof Error ? error.message : String(error)}`;
     return { ...base, pass: false, score: 0, reason, errored: true, ...(isGraderError(error) && error.judge ? { judge: error.judge } : {}) };

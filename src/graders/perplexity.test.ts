@@ -15,8 +15,9 @@ const PPL_SCORE = 1 / (1 + Math.exp(0.1));
 const ROWS: Array<[string, Assertion, boolean, number]> = [
   ['perplexity(1.2): 1.105 is within', cell('perplexity(1.2)'), true, 1],
   ['perplexity(1.05): 1.105 is not', cell('perplexity(1.05)'), false, 0],
-  ['perplexity without a threshold passes', cell('perplexity'), true, 1],
-  ['not-perplexity without a threshold passes too (promptfoo)', cell('not-perplexity'), true, 1],
+  ['perplexity without a threshold passes', assertionFromConfig({ type: 'perplexity' }, source), true, 1],
+  ['a bare cell has promptfoo\'s cell default threshold 0.75: perplexity 1.105 is over it', cell('perplexity'), false, 0],
+  ['not-perplexity: the cell default 0.75 again, negated', cell('not-perplexity'), true, 1],
   ['not-perplexity(1.2) fails', cell('not-perplexity(1.2)'), false, 0],
   ['perplexity-score(0.4)', cell('perplexity-score(0.4)'), true, PPL_SCORE],
   ['perplexity-score(0.5)', cell('perplexity-score(0.5)'), false, PPL_SCORE],

@@ -31,7 +31,7 @@ const ROWS: Array<[string, Assertion, boolean, number]> = [
   ['similar (default 0.75): 0.6 does not', object({ type: 'similar', value: 'berlin' }), false, 0.6],
   ['similar(0.6): at exactly the threshold passes', cell('similar(0.6):berlin'), true, 0.6],
   ['not-similar(0.6): at exactly the threshold passes too (promptfoo)', cell('not-similar(0.6):berlin'), true, 0.4],
-  ['not-similar: too similar fails', cell('not-similar:paris'), false, 0.2],
+  ['not-similar (default 0.75): too similar fails', object({ type: 'not-similar', value: 'paris' }), false, 0.2],
   ['not-similar: dissimilar enough passes', cell('not-similar:berlin'), true, 0.4],
   ['similar: a negative cosine scores 0', cell('similar:rome'), false, 0],
   ['not-similar: its negation scores 1', cell('not-similar:rome'), true, 1],

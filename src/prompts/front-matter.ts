@@ -11,7 +11,12 @@ export interface FrontMatter {
   inputSchema?: unknown;
   outputFormat?: 'json' | 'text';
   outputSchema?: unknown;
+  /** `template: nunjucks`: the body is a Nunjucks template (promptfoo's); absent or `handlebars`: Handlebars (Dotprompt). */
+  template?: 'handlebars' | 'nunjucks';
 }
+
+/** The template languages a prompt body may be written in (front matter `template`). */
+export const TEMPLATE_ENGINES = ['handlebars', 'nunjucks'] as const;
 
 export interface SplitSource {
   /** YAML between the `---` lines. */
@@ -72,6 +77,9 @@ export function readFrontMatter(yaml: string, file: string): FrontMatter {
   if (output.format !== undefined && output.format !== 'json' && output.format !== 'text') {
     throw fail(`output.format must be json or text, not ${JSON.stringify(output.format)}`, 'output', 'format');
   }
+  if (data.template !== undefined && data.template !== null && !(TEMPLATE_ENGINES as readonly unknown[]).includes(data.template)) {
+    throw fail(`template must be ${TEMPLATE_ENGINES.join(' or ')}, not ${JSON.stringify(data.template)}`, 'template');
+  }
   const schema = (value: unknown, key: 'input' | 'output') => {
     try {
       return toJsonSchema(value);
@@ -86,6 +94,7 @@ export function readFrontMatter(yaml: string, file: string): FrontMatter {
     inputSchema: schema(input.schema, 'input'),
     outputFormat: output.format as FrontMatter['outputFormat'],
     outputSchema: schema(output.schema, 'output'),
+    ...(data.template === 'nunjucks' || data.template === 'handlebars' ? { template: data.template } : {}),
   };
 }
 

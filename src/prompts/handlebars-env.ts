@@ -30,6 +30,13 @@ export function roleOf(name: string): Message['role'] | undefined {
   return Object.hasOwn(ROLE_NAMES, name) ? ROLE_NAMES[name] : undefined;
 }
 
+/** The marker `{{role "x"}}` (Handlebars) or `{{ role("x") }}` (Nunjucks) renders; splitMessages splits at it. */
+export function roleMarker(name: unknown): string {
+  const role = typeof name === 'string' ? roleOf(name) : undefined;
+  if (!role) throw new TemplateRenderError(`unknown role ${JSON.stringify(name)} (use "system", "user" or "assistant")`);
+  return `${MARKER_OPEN}${role}${MARKER_CLOSE}`;
+}
+
 /** Thrown by helpers at render time (a bad dynamic role); the renderer reports it for the case. */
 export class TemplateRenderError extends Error {}
 
@@ -37,11 +44,7 @@ type HelperOptions = Handlebars.HelperOptions;
 
 function createEnvironment(): typeof Handlebars {
   const env = loadHandlebars().create();
-  env.registerHelper('role', (name: unknown) => {
-    const role = typeof name === 'string' ? roleOf(name) : undefined;
-    if (!role) throw new TemplateRenderError(`unknown role ${JSON.stringify(name)} (use "system", "user" or "assistant")`);
-    return `${MARKER_OPEN}${role}${MARKER_CLOSE}`;
-  });
+  env.registerHelper('role', (name: unknown) => roleMarker(name));
   env.registerHelper('json', (value: unknown, options: HelperOptions) => {
     const indent = Number(options?.hash?.indent) || 0;
     return JSON.stringify(value, null, indent) ?? '';

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 
 /**
- * yaml, handlebars and semver cost ~30 ms to load together. They are required on first use
+ * yaml, handlebars, nunjucks and semver cost ~30 ms to load together. They are required on first use
  * (parsing and rendering are synchronous, so `require`, not `import()`), so importing prompts/
  * stays cheap for code that never parses a prompt.
  *
@@ -15,6 +15,7 @@ const requireHere = bundled ? undefined : createRequire(import.meta.url);
 
 let yamlModule: typeof import('yaml') | undefined;
 let handlebarsModule: typeof import('handlebars') | undefined;
+let nunjucksModule: typeof import('nunjucks') | undefined;
 let semverValid: ((version: string) => string | null) | undefined;
 
 /** The `yaml` package, required on first call. */
@@ -27,6 +28,12 @@ export function loadYaml(): typeof import('yaml') {
 export function loadHandlebars(): typeof import('handlebars') {
   handlebarsModule ??= (requireHere ? requireHere('handlebars') : require('handlebars')) as typeof import('handlebars');
   return handlebarsModule;
+}
+
+/** The `nunjucks` package, required on first call (only prompts and assertion values written in Nunjucks need it). */
+export function loadNunjucks(): typeof import('nunjucks') {
+  nunjucksModule ??= (requireHere ? requireHere('nunjucks') : require('nunjucks')) as typeof import('nunjucks');
+  return nunjucksModule;
 }
 
 /** semver's `valid`: the cleaned version, or null when it is not semver. */

@@ -3,6 +3,7 @@ import { shortHash } from '../util/hash.js';
 import { readFrontMatter, splitFrontMatter } from './front-matter.js';
 import { loadHandlebars } from './lazy.js';
 import type { PromptFile } from './types.js';
+import { analyzeNunjucksPrompt } from './nunjucks-prompt.js';
 import { analyzeTemplate } from './variables.js';
 
 /** What a prompt id may look like: it names files (evals/<id>.csv, fixtures), so no separators or dots first. */
@@ -28,7 +29,8 @@ export function assertPromptId(id: string, file: string): void {
 
 /**
  * Parses a `.prompt` file (Dotprompt format, SPEC §2): YAML front matter between `---` lines and
- * a Handlebars body. `path` is stored as given and named in errors. Throws PromptgateError
+ * a Handlebars body, or a Nunjucks body with `template: nunjucks` (promptfoo's templates; see
+ * nunjucks-prompt.ts). `path` is stored as given and named in errors. Throws PromptgateError
  * PROMPT_INVALID (exit 2) naming file and line for a missing front matter, bad YAML, a missing or
  * non-semver `version`, a template syntax error, an unknown helper or role, partials or media.
  */
@@ -38,6 +40,26 @@ export function parsePromptSource(source: string, path: string): PromptFile {
   assertPromptId(id, path);
   const { yaml, body, bodyLine } = splitFrontMatter(normalized, path);
   const front = readFrontMatter(yaml, path);
+  const base = {
+    id,
+    path,
+    version: front.version,
+    hash: shortHash(normalized),
+    model: front.model,
+    config: front.config,
+    inputSchema: front.inputSchema,
+    outputFormat: front.outputFormat,
+    outputSchema: front.outputSchema,
+    template: body,
+    bodyLine,
+    source: normalized,
+  };
+  if (front.template === 'nunjucks') {
+    const { variables, problem } = analyzeNunjucksPrompt(body);
+    if (problem) throw inputError('PROMPT_INVALID', problem.message, { file: path, line: bodyLine + problem.line - 1 });
+    // Strict variables are checked as each case renders (`{% if optional %}` may leave one out), so every case renders at check.
+    return { ...base, templateEngine: 'nunjucks', variables, renderDependsOnData: true };
+  }
 
   let ast: hbs.AST.Program;
   try {
@@ -50,22 +72,7 @@ export function parsePromptSource(source: string, path: string): PromptFile {
   const [problem] = problems;
   if (problem) throw inputError('PROMPT_INVALID', problem.message, { file: path, line: bodyLine + problem.line - 1 });
 
-  return {
-    id,
-    path,
-    version: front.version,
-    hash: shortHash(normalized),
-    model: front.model,
-    config: front.config,
-    inputSchema: front.inputSchema,
-    outputFormat: front.outputFormat,
-    outputSchema: front.outputSchema,
-    template: body,
-    variables,
-    renderDependsOnData,
-    readsWholeContext,
-    source: normalized,
-  };
+  return { ...base, variables, renderDependsOnData, readsWholeContext };
 }
 
 /** Handlebars reports parse errors as "Parse error on line N:\n<context>\nExpecting …" or with `lineNumber`. */

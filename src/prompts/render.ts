@@ -1,5 +1,7 @@
 import { PromptgateError, inputError } from '../errors.js';
 import { TemplateRenderError, compileTemplate, splitMessages } from './handlebars-env.js';
+import { NunjucksRenderError } from './nunjucks-env.js';
+import { renderNunjucksPrompt, variablesReadOn } from './nunjucks-prompt.js';
 import type { Message, PromptFile } from './types.js';
 
 type Template = ReturnType<typeof compileTemplate>;
@@ -20,6 +22,10 @@ export function renderPrompt(
   where: { file: string; line: number },
   extras: { prefix?: string; suffix?: string } = {},
 ): Message[] {
+  if (prompt.templateEngine === 'nunjucks') {
+    const messages = renderNunjucks(prompt, vars, where);
+    return extras.prefix || extras.suffix ? addAffixes(messages, extras.prefix ?? '', extras.suffix ?? '') : messages;
+  }
   checkVariables(prompt, vars, where);
 
   let template = compiled.get(prompt);
@@ -39,6 +45,28 @@ export function renderPrompt(
 
   const messages = splitMessages(rendered);
   return extras.prefix || extras.suffix ? addAffixes(messages, extras.prefix ?? '', extras.suffix ?? '') : messages;
+}
+
+/**
+ * A Nunjucks prompt: strict variables are checked as it renders (a variable only tested with
+ * `{% if %}` may be missing, as in promptfoo); a variable it outputs while the case lacks it is
+ * CASE_INVALID naming the case's file:line, the variable and the prompt file and line.
+ */
+function renderNunjucks(prompt: PromptFile, vars: Record<string, unknown>, where: { file: string; line: number }): Message[] {
+  try {
+    return renderNunjucksPrompt(prompt, vars);
+  } catch (error) {
+    if (!(error instanceof NunjucksRenderError)) throw error;
+    const at = error.line === undefined ? prompt.path : `${prompt.path}:${(prompt.bodyLine ?? 1) + error.line - 1}`;
+    const absent = (name: string) => !Object.hasOwn(vars, name) || vars[name] === undefined || vars[name] === null;
+    const onLine = error.line === undefined ? [] : variablesReadOn(prompt.template, error.line).filter(absent);
+    const missing = onLine.length > 0 ? onLine : prompt.variables.filter(absent);
+    if (missing.length > 0 && /undefined/.test(error.message)) {
+      const names = missing.map((name) => `'${name}'`).join(', ');
+      throw inputError('CASE_INVALID', `missing variable${missing.length > 1 ? 's' : ''} ${names} used by ${at}`, where, `add ${missing.length > 1 ? 'them' : 'it'} to the case's variables`);
+    }
+    throw inputError('CASE_INVALID', `cannot render ${at}: ${error.message}`, where);
+  }
 }
 
 /**

@@ -21,8 +21,15 @@ export interface PromptFile {
   inputSchema?: unknown;
   outputFormat?: 'json' | 'text';
   outputSchema?: unknown;
-  /** The Handlebars body after the front matter. */
+  /** The template body after the front matter (Handlebars, or Nunjucks with `templateEngine: 'nunjucks'`). */
   template: string;
+  /**
+   * Front matter `template: nunjucks`: the body is a Nunjucks template, as promptfoo's prompts are
+   * (absent: Handlebars, Dotprompt's). The front matter is part of the content hash, so is this.
+   */
+  templateEngine?: 'nunjucks';
+  /** File line (1-based) of the body's first line: template errors name file lines. */
+  bodyLine?: number;
   /** Root-level variables the template reads (strict variables: each must be in a case's vars). */
   variables: string[];
   /**

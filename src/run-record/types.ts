@@ -89,6 +89,8 @@ export interface RepeatOutcome {
   costUsd: number | null;
   cached: boolean;
   attempts: number;
+  /** The case gave its output (promptfoo's `__providerOutput`): no model was called, nothing was logged to calls.jsonl. */
+  providedOutput?: true;
 }
 
 /**

@@ -387,6 +387,7 @@ function paramsOf(modelParams: Record<string, unknown> | undefined, prompt: Prom
 /** The call of the `at`-th repeat of the unit's range. */
 function callFor(unit: UnitInput, side: Extract<PreparedSide, { kind: 'calls' }>, at: number): Promise<CallRecord | undefined> {
   const repeat = unit.range.from + at;
+  if (unit.testCase.providerOutput !== undefined) return Promise.resolve(providedOutput(unit, side, repeat, side.keys[at], unit.testCase.providerOutput));
   const context: CallContext = {
     runId: unit.runId,
     purpose: 'eval',
@@ -399,6 +400,21 @@ function callFor(unit: UnitInput, side: Extract<PreparedSide, { kind: 'calls' }>
     vars: unit.testCase.vars,
   };
   return makeCall(context, side.input, unit.services, unit.signal, side.keys[at]);
+}
+
+/**
+ * promptfoo's `__providerOutput`: the case gives the output, so no model is called (and nothing
+ * goes to calls.jsonl or the cache). Cost 0 and latency 0 as in promptfoo; the repeat is marked
+ * `providedOutput` in run.json.
+ */
+function providedOutput(unit: UnitInput, side: Extract<PreparedSide, { kind: 'calls' }>, repeat: number, requestKey: string, output: string): CallRecord {
+  return {
+    runId: unit.runId, purpose: 'eval', suite: unit.suite.plan.name, caseId: unit.testCase.id, repeat, side: side.side,
+    promptId: side.prompt.id, promptVersion: side.prompt.version, promptHash: side.prompt.hash, model: unit.model,
+    provider: side.input.provider.kind, modelRequested: side.input.provider.model, params: side.input.params, vars: unit.testCase.vars,
+    messages: side.input.messages, requestKey, startedAt: new Date().toISOString(), modelReported: null, output,
+    finishReason: null, usage: null, latencyMs: 0, costUsd: 0, cached: false, attempts: 0, error: null,
+  };
 }
 
 async function gradeSide(unit: UnitInput, side: Extract<PreparedSide, { kind: 'calls' }>, calls: Array<Promise<CallRecord | undefined>>): Promise<SideResult | undefined> {
@@ -424,6 +440,7 @@ async function gradeRepeat(unit: UnitInput, side: Extract<PreparedSide, { kind: 
     costUsd: record.costUsd,
     cached: record.cached,
     attempts: record.attempts,
+    ...(unit.testCase.providerOutput !== undefined ? { providedOutput: true as const } : {}),
   };
   if (record.error || record.output === null) return outcome;
   const { prompt } = side;

@@ -1,10 +1,13 @@
 import { extname } from 'node:path';
 import { readCases } from '../cases/index.js';
 import { projectPath } from '../cases/case-build.js';
-import type { Assertion } from '../cases/types.js';
+import type { Assertion, TestCase } from '../cases/types.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { inputError } from '../errors.js';
+import { isGraderError } from '../graders/grader-error.js';
+import { renderAssertionSpec } from '../graders/spec.js';
 import { validateAssertion, type ValidateContext } from '../graders/validate.js';
+import { needsResolving, resolveAssertionValue } from '../graders/value-source.js';
 import { providerLabel } from '../providers/custom.js';
 import { checkVariables, renderPrompt } from '../prompts/render.js';
 import { checkReplayFixturePath } from '../providers/replay-fixture.js';
@@ -49,7 +52,8 @@ export async function validateSuites(config: ResolvedConfig, suites: SuiteToChec
     env: options.env,
   };
   const seen = new Set<string>();
-  const check = async (assertion: Assertion, suiteContext: ValidateContext) => {
+  const check = async (given: Assertion, testCase: TestCase, suiteContext: ValidateContext) => {
+    const assertion = await resolveForCheck(given, testCase, config.rootDir);
     // Graders repeat across rows; validate each distinct spec (on each set of models) once.
     const models = suiteContext.models?.map((model) => `${model.name}=${model.provider}`).join(',') ?? '';
     const key = `${assertion.type}\u0000${assertion.negate}\u0000${assertion.threshold}\u0000${JSON.stringify(assertion.value ?? null)}\u0000${models}`;
@@ -82,7 +86,7 @@ export async function validateSuites(config: ResolvedConfig, suites: SuiteToChec
         } else {
           checkVariables(suite.prompt, testCase.vars, testCase.source);
         }
-        for (const assertion of testCase.assertions) await check(assertion, suiteContext);
+        for (const assertion of testCase.assertions) await check(assertion, testCase, suiteContext);
       }
       if (!matchesFilter(testCase, suite.name, options.filter)) continue;
       selected.push(testCase.id);
@@ -92,6 +96,21 @@ export async function validateSuites(config: ResolvedConfig, suites: SuiteToChec
     results.push({ suite: suite.name, cases, total, selected: selected.length, idsDigest: digestIds(selected), warnings: unused?.warnings() });
   }
   return results;
+}
+
+/**
+ * The assertion as the case will grade it: `{{var}}` rendered with the case's variables and
+ * `file://` read (graders/value-source.ts), so a template that cannot render or a missing file is
+ * exit 2 naming the case, before any model call.
+ */
+async function resolveForCheck(assertion: Assertion, testCase: TestCase, rootDir: string): Promise<Assertion> {
+  if (!needsResolving(assertion)) return assertion;
+  try {
+    return await resolveAssertionValue(assertion, { vars: testCase.vars, rootDir });
+  } catch (error) {
+    if (!isGraderError(error)) throw error;
+    throw inputError('GRADER_INVALID', `invalid grader ${renderAssertionSpec(assertion)}: ${error.message}`, testCase.source);
+  }
 }
 
 /** A suite whose case files hold no case: a mistake to report, not a suite that passes on nothing. */

@@ -138,7 +138,8 @@ export function renderRuntime(prompt: PromptFile, vars: PromptVars): Message[] {
   if (typeof vars !== 'object' || vars === null || Array.isArray(vars)) {
     throw inputError('VARS_INVALID', `${label}: variables must be an object of name → value`);
   }
-  const missing = prompt.variables.filter((name) => vars[name] === undefined);
+  // A Nunjucks prompt checks its variables as it renders (one only tested by `{% if %}` may be missing).
+  const missing = prompt.templateEngine === 'nunjucks' ? [] : prompt.variables.filter((name) => vars[name] === undefined);
   if (missing.length > 0) {
     const names = missing.map((name) => `'${name}'`).join(', ');
     throw inputError('VARS_INVALID', `${label}: missing variable${missing.length > 1 ? 's' : ''} ${names}`, undefined, `it reads ${prompt.variables.map((v) => `'${v}'`).join(', ')}`);

@@ -44,6 +44,11 @@ describe('casesFromLog', () => {
     expect(result.cases.map((c) => c.assert)).toEqual([[{ type: 'equals', value: 'new' }], undefined]);
   });
 
+  it('an output holding {{…}} stays text: assertion values are rendered as Nunjucks', async () => {
+    const result = await casesFromLog(lines([call('s', { a: 1 }, { output: 'Write {{ name }} here' })]), { source: 'l', expectOutput: true });
+    expect(result.cases[0].assert).toEqual([{ type: 'equals', value: '{% raw %}Write {{ name }} here{% endraw %}' }]);
+  });
+
   it('needs --prompt when the log has several prompts, and fails when nothing qualifies', async () => {
     await expect(casesFromLog(lines([call('a', {}), call('b', {})]), { source: 'l' })).rejects.toMatchObject({ code: 'USAGE', message: expect.stringMatching(/a, b.*--prompt/) });
     expect((await casesFromLog(lines([call('a', { x: 1 }), call('b', {})]), { source: 'l', prompt: 'a' })).cases).toHaveLength(1);

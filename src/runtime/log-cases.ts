@@ -1,5 +1,6 @@
 import { caseIdOf } from '../cases/case-build.js';
 import { inputError } from '../errors.js';
+import { literalTemplate } from '../prompts/nunjucks-env.js';
 import { asLoggedRecord, timeOf } from './log-records.js';
 
 /** One case made from logged calls (JSONL case format, SPEC §3). */
@@ -89,7 +90,8 @@ export async function casesFromLog(lines: AsyncIterable<unknown>, options: LogCa
       vars: group.vars,
       tags: ['from-log'],
     };
-    if (group.output) item.assert = [{ type: 'equals', value: group.output.text }];
+    // Assertion values are Nunjucks templates (promptfoo's rule): a logged `{{…}}` must stay text.
+    if (group.output) item.assert = [{ type: 'equals', value: literalTemplate(group.output.text) }];
     cases.push(item);
   }
   return { promptId, cases, lines: count, calls };

@@ -76,6 +76,12 @@ const CORPUS: Record<string, Expectation> = {
   'template-inherited-name': { message: "evals/p.csv:2: missing variable 'constructor' used by prompts/p.prompt" },
   'orphan-case-file': { message: 'evals/p-prod.jsonl: case file pairs with no prompt or suite, so its cases would never run: it would need prompts/p-prod.prompt (move it to evals/p/p-prod.jsonl' },
   'case-dynamic-unknown-role': { message: 'evals/p.csv:4: cannot render prompts/p.prompt: unknown role "wizard"' },
+  // promptfoo's cell semantics (issue 16 §2): values rendered and read at check time, bare types, __config targets.
+  'value-template-missing-variable': { message: "evals/p.csv:2: invalid grader contains:{{ nmae }}: cannot render the value \"{{ nmae }}\": variable 'nmae' is not among the case's variables" },
+  'value-file-missing': { message: 'evals/p.csv:2: invalid grader file://expected/ann.txt: file not found: expected/ann.txt (relative to evals)' },
+  'csv-bare-type-needs-value': { message: "evals/p.csv:3: 'contains' needs a value (contains:<value>)" },
+  'csv-config-bad-target': { message: "evals/p.csv:1: '__config:__expected0:threshold': '__expected0' is not __expected or __expected<N> with N ≥ 1" },
+  'case-nunjucks-missing-variable': { message: "evals/p.csv:2: missing variable 'sender' used by prompts/p.prompt:6" },
   'path-traversal-schema': { message: 'evals/p.csv:2: invalid grader schema:../../../etc/passwd: schema path "../../../etc/passwd" leaves the project root' },
   // Prompts
   'prompt-no-front-matter': { message: 'prompts/p.prompt:1: missing front matter' },
@@ -86,6 +92,8 @@ const CORPUS: Record<string, Expectation> = {
   'prompt-unknown-model': { message: 'prompts/p.prompt:3: unknown model "gpt-9" (known: m)' },
   'prompt-invalid-utf8': { message: 'prompts/p.prompt:4: the file is not valid UTF-8' },
   'prompt-unknown-partial': { message: 'prompts/p.prompt:4: partials ({{> name}}) are not supported' },
+  'prompt-nunjucks-include': { message: 'prompts/p.prompt:5: {% include %} is not supported: a prompt is one file' },
+  'prompt-nunjucks-unknown-filter': { message: "prompts/p.prompt:6: unknown filter 'shout'" },
   'prompt-unknown-helper': { message: "prompts/p.prompt:4: unknown helper 'shout'" },
   'prompt-unknown-role': { message: 'prompts/p.prompt:4: unknown role "narrator"' },
   'prompt-key-in-config': { message: 'prompts/p.prompt:3: config.apiKey looks like a credential' },
