@@ -88,16 +88,6 @@ function reference(match: RegExpExecArray | null): FileReference | undefined {
   return match[2] === undefined ? { path: match[1] } : { path: match[1], functionName: match[2] };
 }
 
-/**
- * The grader type a whole cell `file://x.js[:fn]` / `file://x.py[:fn]` means (promptfoo reads such
- * a cell as a `javascript` / `python` assertion), else undefined.
- */
-export function codeFileCellType(cell: string): 'javascript' | 'python' | undefined {
-  if (jsFileReference(cell)) return 'javascript';
-  if (pythonFileReference(cell)) return 'python';
-  return undefined;
-}
-
 /** A code file's absolute path: relative paths are relative to the folder of the file the assertion was written in. */
 export function resolveCodeFile(path: string, assertion: Assertion, rootDir: string): string {
   return isAbsolute(path) ? path : resolve(rootDir, dirname(assertion.source.file), path);
