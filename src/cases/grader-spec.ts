@@ -68,7 +68,8 @@ export function parseGraderSpec(spec: string, source: SourceLocation): Assertion
   // "contains" or "regex" alone reads as an answer, not as a grader missing its value.
   if (!decorated && !isBare(definition)) return exact();
 
-  const threshold = thresholdText === undefined ? undefined : parseThreshold(thresholdText, fail);
+  // A cell without `(n)` gets the type's cell default (promptfoo's assertionFromString: 0.75 for answer-relevance, context-* …).
+  const threshold = thresholdText === undefined ? definition.cellThreshold : parseThreshold(thresholdText, fail);
   const value = rawValue === undefined ? undefined : rawValue.trim();
   return build({ definition, negate: not !== undefined, value, threshold, weight: 1, source, spec: text, fail });
 }

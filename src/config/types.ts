@@ -183,6 +183,28 @@ export interface UserConfig {
   ignoreCases?: string[];
   /** The prompt registry (`publish`, `promote`, `rollback`, `status`). */
   registry?: RegistryConfig;
+  /** Settings of the model-graded graders (promptfoo's `options`). */
+  grading?: GradingConfig;
+}
+
+/** Settings of the model-graded graders (promptfoo's test `options`). */
+export interface GradingConfig {
+  /** The score of each `factuality` category (promptfoo's `options.factuality`); a category scoring 0 fails. */
+  factuality?: FactualityScoring;
+}
+
+/** Scores 0..1 of the factuality categories A–E. A category with score 0 fails, any other passes. */
+export interface FactualityScoring {
+  /** (A) the output is a subset of the expert answer, consistent with it. @default 1 */
+  subset?: number;
+  /** (B) a superset, consistent with it. @default 1 */
+  superset?: number;
+  /** (C) the same details. @default 1 */
+  agree?: number;
+  /** (D) they disagree. @default 0 */
+  disagree?: number;
+  /** (E) they differ in ways that do not matter for factuality. @default 1 */
+  differButFactual?: number;
 }
 
 /** The prompt registry's settings. */
@@ -217,6 +239,8 @@ export interface ResolvedConfig {
   ignoreCases?: string[];
   /** The config's `registry` (absent when it has none). */
   registry?: RegistryConfig;
+  /** The config's `grading` (absent when it has none). */
+  grading?: GradingConfig;
   /** sha256 of the config's data (functions by name), first 12 hex digits. */
   digest: string;
 }

@@ -3,6 +3,7 @@ import type { Grader } from './types.js';
 import { jsDefinitions } from './js.js';
 import { jsonDefinitions } from './json.js';
 import { metricDefinitions } from './metrics.js';
+import { modelGradedDefinitions } from './model-graded/index.js';
 import { regexDefinitions } from './regex.js';
 import { rubricDefinitions } from './rubric.js';
 import { textDefinitions } from './text.js';
@@ -18,6 +19,7 @@ export const GRADER_DEFINITIONS: readonly GraderDefinition[] = [
   ...rubricDefinitions,
   ...jsDefinitions,
   ...metricDefinitions,
+  ...modelGradedDefinitions,
 ];
 
 const byType = new Map(GRADER_DEFINITIONS.map((definition) => [definition.type, definition]));

@@ -31,6 +31,17 @@ export interface GraderDefinition {
    * promptfoo. When false, a bare cell equal to the name is an exact-match answer.
    */
   readonly bare?: boolean;
+  /**
+   * The threshold a string spec (a CSV cell) gets when it gives none: promptfoo's assertionFromString
+   * gives 0.75 to answer-relevance, context-*, levenshtein, rouge-n … in cells, while its object
+   * form has the handler's default. Undefined: the same default for both.
+   */
+  readonly cellThreshold?: number;
+  /**
+   * Graded on the outputs of every model of a case at once (select-best): gradeOutput leaves it out,
+   * and the run grades it once all the case's models answered (runner/across-models.ts).
+   */
+  readonly acrossModels?: boolean;
   /** Checks and converts the value (and threshold) at load time; throws via `fail`. Default: value as given. */
   readonly parse?: (input: ParseInput) => { value?: unknown; threshold?: number };
   /**
@@ -39,6 +50,11 @@ export interface GraderDefinition {
    * here is a problem too.
    */
   readonly check?: (assertion: Assertion, context: CheckContext) => Promise<CheckProblem | undefined> | CheckProblem | undefined;
+  /**
+   * `promptgate check`, for each case the assertion grades: what is wrong given the case's variables
+   * and its suite's models (context-faithfulness without a `query` variable, select-best on one model).
+   */
+  readonly checkCase?: (assertion: Assertion, testCase: CaseCheckContext) => CheckProblem | undefined;
   readonly grade: Grader;
 }
 
@@ -49,6 +65,17 @@ export interface CheckContext {
   rootDir: string;
   /** Whether the config names a judge model (for model-graded types). */
   hasJudge: boolean;
+  /** Whether an embedding model is configured (answer-relevance, similar); undefined when not known. */
+  hasEmbedding?: boolean;
+}
+
+/** What `check` knows about one case an assertion grades. */
+export interface CaseCheckContext {
+  vars: Record<string, unknown>;
+  /** The models the case's suite runs on. */
+  models: readonly string[];
+  /** compare / ci with adaptive repeats: later rounds add repeats model by model. */
+  adaptive?: boolean;
 }
 
 /** Why an assertion cannot run, with a hint for the one-line error. */

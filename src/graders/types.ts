@@ -1,4 +1,5 @@
 import type { Assertion } from '../cases/types.js';
+import type { GradingConfig } from '../config/types.js';
 import type { Message } from '../prompts/types.js';
 import type { ProviderFailure, ProviderResult } from '../providers/types.js';
 
@@ -80,6 +81,8 @@ export interface GraderContext {
   moderate?: (text: string, signal?: AbortSignal) => Promise<ModerationResult>;
   /** Calls the configured judge model (rubric); absent when no judge is configured. */
   judge?: (messages: Message[], signal?: AbortSignal) => Promise<JudgeResult>;
+  /** The config's `grading` settings (factuality's category scores). */
+  grading?: GradingConfig;
   /** Secret that makes the judge's nonces deterministic per question (so judge calls can be cached). */
   judgeSecret?: string;
   graders: Record<string, JsGraderFunction>;

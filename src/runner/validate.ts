@@ -4,7 +4,7 @@ import { projectPath } from '../cases/case-build.js';
 import type { Assertion } from '../cases/types.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { inputError } from '../errors.js';
-import { validateAssertion } from '../graders/validate.js';
+import { validateAssertion, validateAssertionForCase } from '../graders/validate.js';
 import { checkVariables, renderPrompt } from '../prompts/render.js';
 import { checkReplayFixturePath } from '../providers/replay-fixture.js';
 import type { SuitePlan } from './plan.js';
@@ -35,7 +35,7 @@ export type SuiteToCheck = SuitePlan & { checkPrompt?: boolean };
  * checked on the first case, and on every case only when case values can make it fail. Streams the
  * cases; throws the first input error.
  */
-export async function validateSuites(config: ResolvedConfig, suites: SuiteToCheck[], options: { filter?: string; shard?: Shard } = {}): Promise<SuiteCheck[]> {
+export async function validateSuites(config: ResolvedConfig, suites: SuiteToCheck[], options: { filter?: string; shard?: Shard; adaptive?: boolean } = {}): Promise<SuiteCheck[]> {
   if (config.judge && !config.models[config.judge]) {
     throw inputError('MODEL_UNKNOWN', `judge "${config.judge}" is not a configured model`, { file: config.configFile ?? 'config' });
   }
@@ -72,7 +72,11 @@ export async function validateSuites(config: ResolvedConfig, suites: SuiteToChec
         } else {
           checkVariables(suite.prompt, testCase.vars, testCase.source);
         }
-        for (const assertion of testCase.assertions) await check(assertion);
+        for (const assertion of testCase.assertions) {
+          await check(assertion);
+          const error = validateAssertionForCase(assertion, { vars: testCase.vars, models: suite.models, adaptive: options.adaptive });
+          if (error) throw error;
+        }
       }
       if (!matchesFilter(testCase, suite.name, options.filter)) continue;
       selected.push(testCase.id);
