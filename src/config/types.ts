@@ -1,10 +1,11 @@
-import type { JsGraderFunction } from '../graders/types.js';
+import type { GradingConfig, JsGraderFunction } from '../graders/types.js';
 import type { CustomProvider, ProviderFunction } from '../providers/types.js';
 import type { BuiltinReporterName, Reporter, ReporterEntry } from '../reporters/types.js';
 
 import type { ProviderKind } from '../providers/types.js';
 
 export type { ProviderKind };
+export type { FactualityScoring, GradingConfig } from '../graders/types.js';
 
 /** One entry of `models`: a name users refer to, mapped to a provider and model id. */
 export interface ModelConfig {
@@ -185,26 +186,6 @@ export interface UserConfig {
   registry?: RegistryConfig;
   /** Settings of the model-graded graders (promptfoo's `options`). */
   grading?: GradingConfig;
-}
-
-/** Settings of the model-graded graders (promptfoo's test `options`). */
-export interface GradingConfig {
-  /** The score of each `factuality` category (promptfoo's `options.factuality`); a category scoring 0 fails. */
-  factuality?: FactualityScoring;
-}
-
-/** Scores 0..1 of the factuality categories A–E. A category with score 0 fails, any other passes. */
-export interface FactualityScoring {
-  /** (A) the output is a subset of the expert answer, consistent with it. @default 1 */
-  subset?: number;
-  /** (B) a superset, consistent with it. @default 1 */
-  superset?: number;
-  /** (C) the same details. @default 1 */
-  agree?: number;
-  /** (D) they disagree. @default 0 */
-  disagree?: number;
-  /** (E) they differ in ways that do not matter for factuality. @default 1 */
-  differButFactual?: number;
 }
 
 /** The prompt registry's settings. */

@@ -252,7 +252,12 @@ async function streamUnits(ctx: StreamContext, choose: ChooseRepeats, onResult: 
   const settle = (members: Array<{ seq: number; ordinal: number }>, outcome: Promise<Array<CaseResult | undefined>>) =>
     outcome
       .then(
-        (results) => members.forEach((member, i) => completed.set(member.seq, results[i] ? { result: results[i], ordinal: member.ordinal } : null)),
+        (results) => {
+          members.forEach((member, i) => {
+            const result = results[i];
+            completed.set(member.seq, result ? { result, ordinal: member.ordinal } : null);
+          });
+        },
         (error) => {
           for (const member of members) completed.set(member.seq, null);
           fatal ??= error;
@@ -271,13 +276,17 @@ async function streamUnits(ctx: StreamContext, choose: ChooseRepeats, onResult: 
       // select-best: the case's results wait for every model's answer, then are compared (across-models.ts).
       const grouped = testCase.assertions.some(isAcrossModels);
       const group: Array<{ seq: number; ordinal: number; unit: UnitInput; done: Promise<CaseResult | undefined> }> = [];
+      let stop = false;
       for (const model of suite.plan.models) {
         const unitOrdinal = ordinal++;
         const range = choose(unitOrdinal, suite, model, testCase);
         if (!range) continue;
-        if (signal.aborted || fatal) break outer;
-        while (inFlight >= window) await new Promise<void>((resolve) => (wake = resolve));
-        if (signal.aborted || fatal) break outer;
+        if (signal.aborted || fatal) stop = true;
+        else while (inFlight >= window) await new Promise<void>((resolve) => (wake = resolve));
+        if (stop || signal.aborted || fatal) {
+          stop = true;
+          break;
+        }
         const seq = nextSeq++;
         pending++;
         inFlight++;
@@ -288,10 +297,13 @@ async function streamUnits(ctx: StreamContext, choose: ChooseRepeats, onResult: 
         if (grouped) group.push({ seq, ordinal: unitOrdinal, unit, done });
         else void settle([{ seq, ordinal: unitOrdinal }], done.then((result) => [result])).finally(() => finish(1));
       }
+      // Started units of a group are settled also when the run stops (interrupted: no results).
       if (group.length > 0) {
         const members = group.length;
-        void settle(group, compareGroup(suite, testCase, group)).finally(() => finish(members));
+        const outcome = stop ? Promise.all(group.map((member) => member.done.then(() => undefined))) : compareGroup(suite, testCase, group);
+        void settle(group, outcome).finally(() => finish(members));
       }
+      if (stop) break outer;
     }
   }
   while (pending > 0) await new Promise<void>((resolve) => (wake = resolve));

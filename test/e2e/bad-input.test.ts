@@ -64,6 +64,7 @@ const CORPUS: Record<string, Expectation> = {
   'js-grader-not-in-config': { message: "evals/p.csv:2: invalid grader js:is-polite: unknown js grader 'is-polite'" },
   'jsonl-js-grader-typo': { message: 'evals/p.jsonl:2: invalid grader js:wordcont: unknown js grader \'wordcont\' (did you mean "wordCount"? graders in the config: wordCount, polite)' },
   'rubric-without-judge': { message: 'evals/p.csv:2: invalid grader rubric:greets Ann warmly: no judge model configured' },
+  'rag-grader-without-query': { message: 'evals/p.csv:2: invalid grader context-relevance(0.5): context-relevance needs a "query" variable with the user\'s question (add a query column (CSV) or "query" in vars (JSONL))' },
   'bad-latency-spec': { message: "evals/p.csv:2: threshold 'fast' is not a number" },
   'missing-template-variable': { message: "evals/p.csv:2: missing variable 'age' used by prompts/p.prompt" },
   'template-inherited-name': { message: "evals/p.csv:2: missing variable 'constructor' used by prompts/p.prompt" },

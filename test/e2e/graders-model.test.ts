@@ -231,6 +231,28 @@ describe('model-graded graders end to end (promptfoo-format CSV, a local judge)'
     expect(judgeCalls.filter((call) => call.caseId === run.cases.find((c) => c.suite === 'best' && c.vars.key === 'capital')!.caseId)).toHaveLength(1);
   });
 
+  it('select-best: a run interrupted while the judge compares ends (exit 130) with no verdict for the case on either model', async () => {
+    const dir = await project();
+    server.reset();
+    server.setRespond((request) => {
+      if (request.model !== 'judge-model') return { content: answer(request.model, /key=([a-z]+)/.exec(lastUser(request))![1]) };
+      return judgeTaskKind(readJudgeRequest(request.messages)) === 'select-best' ? { fault: 'hang' } : judge(readJudgeRequest(request.messages));
+    });
+    const controller = new AbortController();
+    try {
+      const running = runCliInProcess(['run', 'best', '--no-cache'], { cwd: dir, env: ENV, signal: controller.signal });
+      // Both models answered both cases; the comparison of `capital` is with the judge.
+      await server.waitForRequests(5);
+      controller.abort();
+      const result = await running;
+      expect(result.code).toBe(130);
+      const run = await readRun((await runFolders(dir))[0]);
+      expect(run.cases.filter((c) => c.vars.key === 'capital')).toEqual([]);
+    } finally {
+      server.setRespond((request) => (request.model === 'judge-model' ? judge(readJudgeRequest(request.messages)) : { content: answer(request.model, /key=([a-z]+)/.exec(lastUser(request))![1]) }));
+    }
+  });
+
   it('refuses at check a RAG type without its variables and select-best on one model (exit 2, one line, nothing run)', async () => {
     const dir = await project();
     await import('node:fs/promises').then(({ writeFile }) =>

@@ -1,4 +1,4 @@
-import type { FactualityScoring } from '../../config/types.js';
+import type { FactualityScoring } from '../types.js';
 import type { Grader } from '../types.js';
 import { requireText } from '../values.js';
 import { promptText } from './inputs.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { judgeReply, judgeTaskKind, readJudgeRequest, type JudgeRequestView } from '../../../test/helpers/judge-reader.js';
 import type { Assertion } from '../../cases/types.js';
-import type { FactualityScoring } from '../../config/types.js';
+import type { FactualityScoring } from '../types.js';
 import type { Message } from '../../prompts/types.js';
 import { gradeAssertion } from '../grade.js';
 import { makeAssertion, makeContext } from '../test-context.js';
