@@ -3,7 +3,7 @@
  * eval.config.ts must not load ajv, jiti or any provider SDK.
  */
 export { defineConfig } from './config/define.js';
-export type { UserConfig, ModelConfig, SuiteConfig, GateConfig } from './config/types.js';
+export type { UserConfig, ModelConfig, SuiteConfig, GateConfig, GradingConfig, FactualityScoring } from './config/types.js';
 
 // Runtime: prompts in an app, and a call log for production (src/runtime/).
 export { loadPrompts, traced, logCall, PROMPT_IDENTITY } from './runtime/index.js';

@@ -51,9 +51,13 @@ describe('parseGraderSpec', () => {
     expect(specError(() => parse('python')).message).toBe("'python' needs a value (python:<value>)");
     expect(specError(() => parse('ruby')).message).toBe("unknown grader type 'ruby'");
     expect(specError(() => parse('guardrails')).message).toMatch(/^grader type 'guardrails' cannot run here: /);
-    // promptfoo's special types are not in its cell grammar: alone they are text, with a value a near miss.
+    // promptfoo's special types are not in its cell grammar: alone they are text. With a value,
+    // promptgate runs select-best (promptfoo would compare the cell as text and fail: a departure),
+    // and refuses the others (a near miss).
     expect(parse('human')).toMatchObject({ type: 'equals', value: 'human' });
-    expect(specError(() => parse('select-best:the shortest')).code).toBe('GRADER_INVALID');
+    expect(parse('select-best')).toMatchObject({ type: 'equals', value: 'select-best' });
+    expect(parse('select-best:the shortest')).toMatchObject({ type: 'select-best', value: 'the shortest' });
+    expect(specError(() => parse('max-score:x')).code).toBe('GRADER_INVALID');
   });
 
   it('promptfoo\'s legacy prefixes: fn:, eval:, javascript:, grade:, llm-rubric:, python:, file://', () => {

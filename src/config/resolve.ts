@@ -58,6 +58,7 @@ export function resolveConfig(user: UserConfig, rootDir: string, configFile?: st
       : reporterEntries(user.reporters ?? DEFAULT_REPORTERS, root, site, false),
     ignoreCases: user.ignoreCases ? [...user.ignoreCases] : undefined,
     ...(user.registry ? { registry: { ...user.registry } } : {}),
+    ...(user.grading ? { grading: structuredClone(user.grading) } : {}),
   };
 
   return { ...resolved, digest: digestOf(resolved) };

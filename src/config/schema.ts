@@ -244,6 +244,25 @@ export const configSchema = {
       items: { type: 'string', minLength: 1 },
       default: [],
     },
+    grading: {
+      type: 'object',
+      description: "Settings of the model-graded graders (promptfoo's test `options`).",
+      properties: {
+        factuality: {
+          type: 'object',
+          description: "The score 0..1 of each `factuality` category (promptfoo's `options.factuality`); a category scoring 0 fails, any other passes.",
+          properties: {
+            subset: fraction('(A) the output is a subset of the expert answer, consistent with it.', { default: 1 }),
+            superset: fraction('(B) the output is a superset of the expert answer, consistent with it.', { default: 1 }),
+            agree: fraction('(C) the output has the same details as the expert answer.', { default: 1 }),
+            disagree: fraction('(D) the output and the expert answer disagree.', { default: 0 }),
+            differButFactual: fraction("(E) they differ in ways that don't matter for factuality.", { default: 1 }),
+          },
+          additionalProperties: false,
+        },
+      },
+      additionalProperties: false,
+    },
     registry: {
       type: 'object',
       description: 'The prompt registry that `publish`, `promote`, `rollback` and `status` use.',

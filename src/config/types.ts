@@ -1,10 +1,11 @@
-import type { JsGraderFunction } from '../graders/types.js';
+import type { GradingConfig, JsGraderFunction } from '../graders/types.js';
 import type { CustomProvider, ProviderFunction } from '../providers/types.js';
 import type { BuiltinReporterName, Reporter, ReporterEntry } from '../reporters/types.js';
 
 import type { ProviderKind } from '../providers/types.js';
 
 export type { ProviderKind };
+export type { FactualityScoring, GradingConfig } from '../graders/types.js';
 
 /** One entry of `models`: a name users refer to, mapped to a provider and model id. */
 export interface ModelConfig {
@@ -196,6 +197,8 @@ export interface UserConfig {
   ignoreCases?: string[];
   /** The prompt registry (`publish`, `promote`, `rollback`, `status`). */
   registry?: RegistryConfig;
+  /** Settings of the model-graded graders (promptfoo's `options`). */
+  grading?: GradingConfig;
 }
 
 /** The prompt registry's settings. */
@@ -234,6 +237,8 @@ export interface ResolvedConfig {
   ignoreCases?: string[];
   /** The config's `registry` (absent when it has none). */
   registry?: RegistryConfig;
+  /** The config's `grading` (absent when it has none). */
+  grading?: GradingConfig;
   /** sha256 of the config's data (functions by name), first 12 hex digits. */
   digest: string;
 }

@@ -7,6 +7,7 @@ import { jsonDefinitions } from './json.js';
 import { metricDefinitions } from './metrics.js';
 import { moderationDefinitions } from './moderation.js';
 import { perplexityDefinitions } from './perplexity.js';
+import { modelGradedDefinitions } from './model-graded/index.js';
 import { regexDefinitions } from './regex.js';
 import { rubricDefinitions } from './rubric.js';
 import { similarDefinitions } from './similar.js';
@@ -30,6 +31,7 @@ export const GRADER_DEFINITIONS: readonly GraderDefinition[] = [
   ...similarDefinitions,
   ...moderationDefinitions,
   ...perplexityDefinitions,
+  ...modelGradedDefinitions,
 ];
 
 const byType = new Map(GRADER_DEFINITIONS.map((definition) => [definition.type, definition]));

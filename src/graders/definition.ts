@@ -31,6 +31,11 @@ export interface GraderDefinition {
    * promptfoo. When false, a bare cell equal to the name is an exact-match answer.
    */
   readonly bare?: boolean;
+  /**
+   * Graded on the outputs of every model of a case at once (select-best): gradeOutput leaves it out,
+   * and the run grades it once all the case's models answered (runner/across-models.ts).
+   */
+  readonly acrossModels?: boolean;
   /** Checks and converts the value (and threshold) at load time; throws via `fail`. Default: value as given. */
   readonly parse?: (input: ParseInput) => { value?: unknown; threshold?: number };
   /**
@@ -39,6 +44,11 @@ export interface GraderDefinition {
    * here is a problem too.
    */
   readonly check?: (assertion: Assertion, context: CheckContext) => Promise<CheckProblem | undefined> | CheckProblem | undefined;
+  /**
+   * `promptgate check`, for each case the assertion grades: what is wrong given the case's variables
+   * and its suite's models (context-faithfulness without a `query` variable, select-best on one model).
+   */
+  readonly checkCase?: (assertion: Assertion, testCase: CaseCheckContext) => CheckProblem | undefined;
   readonly grade: Grader;
 }
 
@@ -57,6 +67,15 @@ export interface CheckContext {
   hasModeration?: boolean;
   /** The models the assertion's suite runs on, with their provider kind (`openai`, `anthropic`, `replay`, `custom`…), when known. */
   models?: ReadonlyArray<{ name: string; provider: string }>;
+}
+
+/** What `check` knows about one case an assertion grades. */
+export interface CaseCheckContext {
+  vars: Record<string, unknown>;
+  /** The models the case's suite runs on. */
+  models: readonly string[];
+  /** compare / ci with adaptive repeats: later rounds add repeats model by model. */
+  adaptive?: boolean;
 }
 
 /** Why an assertion cannot run, with a hint for the one-line error. */

@@ -1,7 +1,7 @@
 import type { Assertion } from '../cases/types.js';
 import type { AssertionGrade, CaseGrade, GradeResult, GraderContext } from './types.js';
 import { GraderError, isGraderError } from './grader-error.js';
-import { getGrader } from './catalog.js';
+import { definitionOf, getGrader } from './catalog.js';
 import { renderAssertionSpec } from './spec.js';
 import { resolveAssertionValue } from './value-source.js';
 
@@ -18,6 +18,8 @@ import { resolveAssertionValue } from './value-source.js';
  * - Case pass: with `threshold` (`__threshold`), score ≥ threshold; otherwise every assertion passes.
  * - No assertions: the prompt's `output.schema` (or `output.format: json` → is-json) is the default
  *   grader; with neither, the grade is `ungraded` (pass false, score 0): never counted as a pass.
+ * - Assertions graded across models (select-best) are left out: the run adds their grades once every
+ *   model of the case answered (summariseGrades again). With only those, the grade is `ungraded` until then.
  */
 export async function gradeOutput(
   output: string,
@@ -25,23 +27,47 @@ export async function gradeOutput(
   threshold: number | undefined,
   context: GraderContext,
 ): Promise<CaseGrade> {
-  const planned = assertions.length > 0 ? assertions : defaultAssertions(context);
-  if (planned.length === 0) return { pass: false, score: 0, reason: UNGRADED_REASON, assertions: [], ungraded: true };
+  const planned = (assertions.length > 0 ? assertions : defaultAssertions(context)).filter((assertion) => !isAcrossModels(assertion));
+  if (planned.length === 0) {
+    const reason = assertions.length > 0 ? AWAITING_REASON : UNGRADED_REASON;
+    return { pass: false, score: 0, reason, assertions: [], ungraded: true };
+  }
   const grades = await Promise.all(planned.map((assertion) => gradeAssertion(output, assertion, context)));
-  return summarise(grades, threshold);
+  return summariseGrades(grades, threshold);
 }
+
+/** Whether the run grades this assertion on the outputs of all the case's models (select-best). */
+export function isAcrossModels(assertion: Assertion): boolean {
+  return definitionOf(assertion.type)?.acrossModels === true;
+}
+
+/** The reason of a grade whose only assertions are graded across models, before they are. */
+export const AWAITING_REASON = 'ungraded: awaiting the comparison of the outputs of all the models (select-best)';
 
 /** Grades one assertion; never throws. */
 export async function gradeAssertion(output: string, assertion: Assertion, context: GraderContext): Promise<AssertionGrade> {
-  const spec = renderAssertionSpec(assertion);
-  const base = { type: assertion.type, negate: assertion.negate, weight: weightOf(assertion.weight), metric: assertion.metric, spec };
-  let result: GradeResult;
   try {
     const grader = getGrader(assertion.type);
     if (!grader) throw new GraderError(`unknown grader type '${assertion.type}'`);
     // `{{var}}` rendered and `file://` read (promptfoo's runAssertion); the spec in reports stays as written.
     const resolved = await resolveAssertionValue(assertion, context);
-    result = checkResult(await grader(output, resolved, context));
+    return assertionGradeOf(assertion, { result: await grader(output, resolved, context) });
+  } catch (error) {
+    return assertionGradeOf(assertion, { error });
+  }
+}
+
+/**
+ * An assertion's grade from what its grader returned or threw (see gradeOutput): `not-`, weight,
+ * spec; an invalid result or a throw is `errored`. For graders run outside gradeAssertion (select-best).
+ */
+export function assertionGradeOf(assertion: Assertion, outcome: { result: GradeResult } | { error: unknown }): AssertionGrade {
+  const spec = renderAssertionSpec(assertion);
+  const base = { type: assertion.type, negate: assertion.negate, weight: weightOf(assertion.weight), metric: assertion.metric, spec };
+  let result: GradeResult;
+  try {
+    if ('error' in outcome) throw outcome.error;
+    result = checkResult(outcome.result);
   } catch (error) {
     const reason = isGraderError(error) ? error.message : `grader error: ${error instanceof Error ? error.message : String(error)}`;
     return { ...base, pass: false, score: 0, reason, errored: true, ...(isGraderError(error) && error.judge ? { judge: error.judge } : {}) };
@@ -83,7 +109,8 @@ function defaultAssertions(context: GraderContext): Assertion[] {
 /** Why a case with nothing to grade it is `ungraded`. */
 export const UNGRADED_REASON = 'ungraded: the case has no assertion and the prompt no output.schema or output.format (add __expected or assert)';
 
-function summarise(grades: AssertionGrade[], threshold: number | undefined): CaseGrade {
+/** One output's grade from its assertions' grades (see gradeOutput): weighted score, threshold, errors first. */
+export function summariseGrades(grades: AssertionGrade[], threshold: number | undefined): CaseGrade {
   const totalWeight = grades.reduce((sum, grade) => sum + grade.weight, 0);
   const raw =
     totalWeight > 0

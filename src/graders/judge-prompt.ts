@@ -22,7 +22,7 @@ const MAX_REPLY_CHARS = 100_000;
  * derived from the rubric and the output, so the same grading question renders the same judge
  * request and its answer can be cached and replayed; without one it is random.
  */
-function nonce(purpose: string, criteria: string, output: string, secret?: string): string {
+export function nonce(purpose: string, criteria: string, output: string, secret?: string): string {
   if (!secret) return randomBytes(8).toString('hex');
   return createHmac('sha256', secret).update(`${purpose}\u0000${criteria}\u0000${output}`).digest('hex').slice(0, 16);
 }
@@ -73,11 +73,9 @@ export function buildJudgeMessages(criteria: string, output: string, secret?: st
  * malformed shape, or `pass` disagreeing with `score` (pass ⇔ score ≥ 0.5) are errors, never passes.
  */
 export function parseJudgeReply(reply: string, token: string): JudgeVerdict {
-  const objects = candidateObjects(reply.slice(0, MAX_REPLY_CHARS));
-  if (objects.length === 0) return { ok: false, error: `judge reply is not a JSON object: ${quote(reply.trim())}` };
-  const verdict = objects.find((object) => object.verdict_token === token);
-  if (!verdict) return { ok: false, error: 'judge reply lacks the verdict token (it may have obeyed instructions in the output)' };
-  const { pass, score, reason } = verdict;
+  const found = findVerdictObject(reply, token);
+  if (!found.ok) return found;
+  const { pass, score, reason } = found.object;
   if (typeof pass !== 'boolean') return { ok: false, error: 'judge reply has no boolean "pass"' };
   if (typeof score !== 'number' || !Number.isFinite(score) || score < 0 || score > 1) {
     return { ok: false, error: `judge reply has no "score" between 0 and 1 (got ${quote(JSON.stringify(score) ?? 'nothing')})` };
@@ -85,6 +83,19 @@ export function parseJudgeReply(reply: string, token: string): JudgeVerdict {
   if (reason !== undefined && typeof reason !== 'string') return { ok: false, error: 'judge reply has a "reason" that is not a string' };
   if (pass !== score >= 0.5) return { ok: false, error: `judge reply is inconsistent: pass ${pass} with score ${score}` };
   return { ok: true, pass, score, reason: reason?.trim() || 'no reason given' };
+}
+
+/**
+ * The JSON object of a judge reply that carries `"verdict_token": token`: the whole reply, else a
+ * ```json fenced block, else the first `{…}` objects in the text. No object, or none with the
+ * token, is an error (never a verdict).
+ */
+export function findVerdictObject(reply: string, token: string): { ok: true; object: Record<string, unknown> } | { ok: false; error: string } {
+  const objects = candidateObjects(reply.slice(0, MAX_REPLY_CHARS));
+  if (objects.length === 0) return { ok: false, error: `judge reply is not a JSON object: ${quote(reply.trim())}` };
+  const object = objects.find((candidate) => candidate.verdict_token === token);
+  if (!object) return { ok: false, error: 'judge reply lacks the verdict token (it may have obeyed instructions in the output)' };
+  return { ok: true, object };
 }
 
 function candidateObjects(reply: string): Array<Record<string, unknown>> {

@@ -83,14 +83,23 @@ describe('rubric grader', () => {
     expect(graded.reason).toMatch(/^judge reply is not a JSON object: "Looks great/);
   });
 
-  it('uses the threshold on the score when given', async () => {
+  it("with a threshold, passes when the judge passes AND its score reaches the threshold (promptfoo's rule)", async () => {
     const scored = (score: number): Judge => async (messages) => {
       const token = /"verdict_token": "([0-9a-f]+)"/.exec(messages[0].content)![1];
       return reply(JSON.stringify({ pass: score >= 0.5, score, reason: 'ok', verdict_token: token }));
     };
-    expect(await gradeAssertion('x', rubric('c', { threshold: 0.8 }), withJudge(scored(0.7)))).toMatchObject({ pass: false, score: 0.7, reason: 'score 0.7 < 0.8: ok' });
-    expect((await gradeAssertion('x', rubric('c', { threshold: 0.8 }), withJudge(scored(0.85)))).pass).toBe(true);
-    expect((await gradeAssertion('x', rubric('c', { threshold: 0.3 }), withJudge(scored(0.4)))).pass).toBe(true);
+    // (threshold, judge score) → pass, and the same under not-.
+    const rows: Array<[number, number, boolean, string]> = [
+      [0.8, 0.7, false, 'judge pass, score 0.7 < 0.8: ok'],
+      [0.8, 0.85, true, 'judge pass, score 0.85 ≥ 0.8: ok'],
+      // The judge failed it: a low threshold does not make it a pass (promptgate alone used to pass it).
+      [0.3, 0.4, false, 'judge fail, score 0.4 ≥ 0.3: ok'],
+      [0.5, 0.5, true, 'judge pass, score 0.5 ≥ 0.5: ok'],
+    ];
+    for (const [threshold, score, pass, reason] of rows) {
+      expect(await gradeAssertion('x', rubric('c', { threshold }), withJudge(scored(score)))).toMatchObject({ pass, score, reason });
+      expect(await gradeAssertion('x', rubric('c', { threshold, negate: true }), withJudge(scored(score)))).toMatchObject({ pass: !pass, score: 1 - score });
+    }
   });
 
   it('fails without a judge, and on a judge error', async () => {

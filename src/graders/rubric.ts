@@ -1,17 +1,16 @@
 import type { Grader } from './types.js';
 import { checkUnitThreshold, type GraderDefinition } from './definition.js';
 import { GraderError } from './grader-error.js';
-import { detectGraderInjection } from './judge-injection.js';
 import { buildJudgeMessages, parseJudgeReply } from './judge-prompt.js';
+import { refuseInjectedOutput } from './model-graded/judge-task.js';
 import { requireText } from './values.js';
 
-/** The reason of a rubric that failed closed; reports and tests match on this prefix. */
-export const SUSPECTED_INJECTION = 'suspected grader injection';
 
 /**
  * `rubric` (`llm-rubric`, `grade`): the configured judge model grades the output against the
- * criteria. `rubric(0.8):…` passes when the judge's score is ≥ 0.8; without a threshold the judge's
- * `pass` decides. The grade records the judge (model name, reported version, params).
+ * criteria. The judge's `pass` decides; with a threshold (`rubric(0.8):…`) the judge must also have
+ * scored ≥ it (promptfoo's rule: pass = judge pass AND score ≥ threshold). The grade records the
+ * judge (model name, reported version, params).
  *
  * Defences against an output that steers the judge:
  * - an output that addresses the grader (see judge-injection.ts) fails closed before any judge call:
@@ -23,10 +22,8 @@ export const SUSPECTED_INJECTION = 'suspected grader injection';
 export const rubric: Grader = async (output, assertion, context) => {
   const criteria = requireText(assertion);
   if (!context.judge) throw new GraderError('no judge model configured (set `judge` in the config)');
-  const injection = detectGraderInjection(output);
-  if (injection) {
-    return { pass: false, score: 0, reason: `${SUSPECTED_INJECTION}: the output ${injection.why} (${injection.excerpt}); the judge was not asked`, failClosed: true };
-  }
+  const refused = refuseInjectedOutput(output);
+  if (refused) return refused;
   const { messages, token } = buildJudgeMessages(criteria, output, context.judgeSecret);
   const result = await context.judge(messages, context.signal);
   const judge = result.judge;
@@ -35,8 +32,9 @@ export const rubric: Grader = async (output, assertion, context) => {
   if (!verdict.ok) throw new GraderError(verdict.error, { judge });
   const recorded = judge ? { judge } : {};
   if (assertion.threshold === undefined) return { pass: verdict.pass, score: verdict.score, reason: verdict.reason, ...recorded };
-  const pass = verdict.score >= assertion.threshold;
-  return { pass, score: verdict.score, reason: `score ${verdict.score} ${pass ? '≥' : '<'} ${assertion.threshold}: ${verdict.reason}`, ...recorded };
+  const reached = verdict.score >= assertion.threshold;
+  const head = `judge ${verdict.pass ? 'pass' : 'fail'}, score ${verdict.score} ${reached ? '≥' : '<'} ${assertion.threshold}`;
+  return { pass: verdict.pass && reached, score: verdict.score, reason: `${head}: ${verdict.reason}`, ...recorded };
 };
 
 export const rubricDefinitions: readonly GraderDefinition[] = [

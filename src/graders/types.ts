@@ -85,6 +85,8 @@ export interface GraderContext {
   moderate?: (text: string, signal?: AbortSignal) => Promise<ModerationResult>;
   /** Calls the configured judge model (rubric); absent when no judge is configured. */
   judge?: (messages: Message[], signal?: AbortSignal) => Promise<JudgeResult>;
+  /** The config's `grading` settings (factuality's category scores). */
+  grading?: GradingConfig;
   /** Secret that makes the judge's nonces deterministic per question (so judge calls can be cached). */
   judgeSecret?: string;
   graders: Record<string, JsGraderFunction>;
@@ -118,4 +120,24 @@ export interface CaseGrade extends GradeResult {
   errored?: boolean;
   /** Nothing to grade with (no assertion, no output.schema / output.format): never a pass; the case is `ungraded`. */
   ungraded?: boolean;
+}
+
+/** Settings of the model-graded graders (promptfoo's test `options`). */
+export interface GradingConfig {
+  /** The score of each `factuality` category (promptfoo's `options.factuality`); a category scoring 0 fails. */
+  factuality?: FactualityScoring;
+}
+
+/** Scores 0..1 of the factuality categories A–E. A category with score 0 fails, any other passes. */
+export interface FactualityScoring {
+  /** (A) the output is a subset of the expert answer, consistent with it. @default 1 */
+  subset?: number;
+  /** (B) a superset, consistent with it. @default 1 */
+  superset?: number;
+  /** (C) the same details. @default 1 */
+  agree?: number;
+  /** (D) they disagree. @default 0 */
+  disagree?: number;
+  /** (E) they differ in ways that do not matter for factuality. @default 1 */
+  differButFactual?: number;
 }

@@ -1,6 +1,6 @@
 import type { Assertion } from '../cases/types.js';
 import { inputError, type PromptgateError } from '../errors.js';
-import type { CheckContext, CheckProblem } from './definition.js';
+import type { CaseCheckContext, CheckContext, CheckProblem } from './definition.js';
 import { definitionOf } from './catalog.js';
 import { isGraderError } from './grader-error.js';
 import { renderAssertionSpec } from './spec.js';
@@ -23,7 +23,20 @@ export async function validateAssertion(assertion: Assertion, ctx: ValidateConte
     if (!isGraderError(error)) throw error;
     problem = { why: error.message };
   }
-  if (!problem) return undefined;
+  return problem ? invalid(assertion, problem) : undefined;
+}
+
+/**
+ * Checks an assertion against one case it grades (its variables, its suite's models): the type's
+ * `checkCase` (context-faithfulness without a `query` variable, select-best on one model).
+ * Returns a GRADER_INVALID error naming the assertion's file:line, or undefined when it is fine.
+ */
+export function validateAssertionForCase(assertion: Assertion, testCase: CaseCheckContext): PromptgateError | undefined {
+  const problem = definitionOf(assertion.type)?.checkCase?.(assertion, testCase);
+  return problem ? invalid(assertion, problem) : undefined;
+}
+
+function invalid(assertion: Assertion, problem: CheckProblem): PromptgateError {
   const { file, line } = assertion.source;
   const where = line === undefined ? file : `${file}:${line}`;
   return inputError('GRADER_INVALID', `${where}: invalid grader ${renderAssertionSpec(assertion)}: ${problem.why}`, assertion.source, problem.hint);

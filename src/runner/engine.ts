@@ -8,7 +8,7 @@ import { classifyChange } from '../compare/classify.js';
 import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from '../config/defaults.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { isPromptgateError } from '../errors.js';
-import { gradeOutput } from '../graders/grade.js';
+import { gradeOutput, isAcrossModels } from '../graders/grade.js';
 import type { GraderContext, JudgeResult } from '../graders/types.js';
 import { renderPrompt } from '../prompts/render.js';
 import type { Message, PromptFile } from '../prompts/types.js';
@@ -31,6 +31,7 @@ import { promptOf, type SideSource } from './sides.js';
 import { createSummary } from './summary.js';
 import { slimCase } from './slim.js';
 import { runAdaptiveRounds, type AdaptiveOutcome } from './adaptive-rounds.js';
+import { gradeAcrossModels } from './across-models.js';
 import type { AdaptiveGate } from '../compare/adaptive.js';
 
 export interface SuiteRun {
@@ -221,7 +222,10 @@ async function streamUnits(ctx: StreamContext, choose: ChooseRepeats, onResult: 
   let nextToEmit = 0;
   let nextSeq = 0;
   let ordinal = 0;
+  /** Units whose results are not handed on yet (the run's end waits for them). */
   let pending = 0;
+  /** Units still running (the window's bound). */
+  let inFlight = 0;
   let fatal: unknown;
   let wake: (() => void) | undefined;
   const window = Math.max(16, input.concurrency * 2 + 8);
@@ -236,6 +240,37 @@ async function streamUnits(ctx: StreamContext, choose: ChooseRepeats, onResult: 
     }
   };
 
+  const free = () => {
+    wake?.();
+    wake = undefined;
+  };
+  const release = () => {
+    inFlight--;
+    free();
+  };
+  /** `units` results were handed on (or dropped): the end of the run waits for none of them. */
+  const finish = (units: number) => {
+    pending -= units;
+    free();
+  };
+  /** Hands a unit's (or a group's) outcome to `emit`, in plan order. */
+  const settle = (members: Array<{ seq: number; ordinal: number }>, outcome: Promise<Array<CaseResult | undefined>>) =>
+    outcome
+      .then(
+        (results) => {
+          members.forEach((member, i) => {
+            const result = results[i];
+            completed.set(member.seq, result ? { result, ordinal: member.ordinal } : null);
+          });
+        },
+        (error) => {
+          for (const member of members) completed.set(member.seq, null);
+          fatal ??= error;
+        },
+      )
+      .then(emit)
+      .catch((error) => (fatal ??= error));
+
   outer: for (const suite of input.suites) {
     for (const model of suite.plan.models) {
       const prompt = promptOf(suite.candidate);
@@ -243,31 +278,37 @@ async function streamUnits(ctx: StreamContext, choose: ChooseRepeats, onResult: 
     }
     for await (const testCase of readCases(suite.plan.caseFiles, { rootDir: config.rootDir, suiteAssert: suite.plan.assert })) {
       if (!matchesFilter(testCase, suite.plan.name, input.filter) || !inShard(testCase.id, input.shard)) continue;
+      // select-best: the case's results wait for every model's answer, then are compared (across-models.ts).
+      const grouped = testCase.assertions.some(isAcrossModels);
+      const group: Array<{ seq: number; ordinal: number; unit: UnitInput; done: Promise<CaseResult | undefined> }> = [];
+      let stop = false;
       for (const model of suite.plan.models) {
         const unitOrdinal = ordinal++;
         const range = choose(unitOrdinal, suite, model, testCase);
         if (!range) continue;
-        if (signal.aborted || fatal) break outer;
-        while (pending >= window) await new Promise<void>((resolve) => (wake = resolve));
-        if (signal.aborted || fatal) break outer;
+        if (signal.aborted || fatal) stop = true;
+        else while (inFlight >= window) await new Promise<void>((resolve) => (wake = resolve));
+        if (stop || signal.aborted || fatal) {
+          stop = true;
+          break;
+        }
         const seq = nextSeq++;
         pending++;
-        runUnit({ suite, testCase, model, runId: input.runId, config, providers: ctx.providers, routes: ctx.routes, services, endpoints: ctx.endpoints, signal, judgeSecret: ctx.judgeSecret, tally: ctx.tally, range, env: input.env })
-          .then(
-            (result) => completed.set(seq, result ? { result, ordinal: unitOrdinal } : null),
-            (error) => {
-              completed.set(seq, null);
-              fatal ??= error;
-            },
-          )
-          .then(emit)
-          .catch((error) => (fatal ??= error))
-          .finally(() => {
-            pending--;
-            wake?.();
-            wake = undefined;
-          });
+        inFlight++;
+        const unit: UnitInput = { suite, testCase, model, runId: input.runId, config, providers: ctx.providers, routes: ctx.routes, services, signal, judgeSecret: ctx.judgeSecret, tally: ctx.tally, range, endpoints: ctx.endpoints, env: input.env };
+        const done = runUnit(unit);
+        // The unit's place in the window is free once it is done, also while its group waits for the others.
+        void done.then(release, release);
+        if (grouped) group.push({ seq, ordinal: unitOrdinal, unit, done });
+        else void settle([{ seq, ordinal: unitOrdinal }], done.then((result) => [result])).finally(() => finish(1));
       }
+      // Started units of a group are settled also when the run stops (interrupted: no results).
+      if (group.length > 0) {
+        const members = group.length;
+        const outcome = stop ? Promise.all(group.map((member) => member.done.then(() => undefined))) : compareGroup(suite, testCase, group);
+        void settle(group, outcome).finally(() => finish(members));
+      }
+      if (stop) break outer;
     }
   }
   while (pending > 0) await new Promise<void>((resolve) => (wake = resolve));
@@ -460,6 +501,7 @@ async function gradeRepeat(unit: UnitInput, side: Extract<PreparedSide, { kind: 
       record,
     ),
     graders: unit.config.graders,
+    grading: unit.config.grading,
     judgeSecret: unit.judgeSecret,
     rootDir: unit.config.rootDir,
     testCase: unit.testCase,
@@ -467,7 +509,7 @@ async function gradeRepeat(unit: UnitInput, side: Extract<PreparedSide, { kind: 
     signal: unit.signal,
     judge: unit.config.judge
       ? async (messages) => {
-          const judged = await judgeCall(unit, side, repeat, messages);
+          const judged = await judgeCall(unit, side.side, side.prompt, repeat, messages);
           if (!judged) interrupted = true;
           return judged ?? { ok: false, error: { code: 'aborted', message: 'run interrupted', retryable: false } };
         }
@@ -478,7 +520,30 @@ async function gradeRepeat(unit: UnitInput, side: Extract<PreparedSide, { kind: 
   return interrupted ? undefined : outcome;
 }
 
-async function judgeCall(unit: UnitInput, side: Extract<PreparedSide, { kind: 'calls' }>, repeat: number, messages: Message[]): Promise<JudgeResult | undefined> {
+/**
+ * A case's results on every model of its suite (the group of units of one case), then the grades
+ * that compare their outputs (select-best, across-models.ts). Interrupted: no result for any of them.
+ */
+async function compareGroup(suite: SuiteRun, testCase: TestCase, group: Array<{ unit: UnitInput; done: Promise<CaseResult | undefined> }>): Promise<Array<CaseResult | undefined>> {
+  const results = await Promise.all(group.map((member) => member.done));
+  const none = results.map(() => undefined);
+  if (results.some((result) => result === undefined)) return none;
+  const { unit } = group[0];
+  const sources: Array<[Side, SideSource | undefined]> = [['candidate', suite.candidate], ['baseline', suite.baseline]];
+  const prompts = new Map(sources.flatMap(([side, source]) => (source?.kind === 'prompt' ? [[side, source.prompt] as const] : [])));
+  const complete = await gradeAcrossModels({
+    testCase,
+    results: results as CaseResult[],
+    sides: [...prompts.keys()],
+    repeat: suite.plan.repeat,
+    judge: unit.config.judge ? (side, repeat, messages) => judgeCall(unit, side, prompts.get(side)!, repeat, messages) : undefined,
+    judgeSecret: unit.judgeSecret,
+    signal: unit.signal,
+  });
+  return complete ? results : none;
+}
+
+async function judgeCall(unit: UnitInput, side: Side, prompt: PromptFile, repeat: number, messages: Message[]): Promise<JudgeResult | undefined> {
   const judge = unit.config.judge!;
   const judgeConfig = unit.config.models[judge];
   const context: CallContext = {
@@ -487,8 +552,8 @@ async function judgeCall(unit: UnitInput, side: Extract<PreparedSide, { kind: 'c
     suite: unit.suite.plan.name,
     caseId: unit.testCase.id,
     repeat,
-    side: side.side,
-    prompt: side.prompt,
+    side,
+    prompt,
     model: judge,
     vars: unit.testCase.vars,
   };

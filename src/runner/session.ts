@@ -74,7 +74,7 @@ export async function runSession(input: SessionInput): Promise<SessionResult> {
   // candidate renders nothing: its cases are only counted).
   const plans = input.suites.map((s) => (s.candidate.kind === 'prompt' ? { ...s.plan, prompt: s.candidate.prompt } : { ...s.plan, checkPrompt: false }));
   preloadSdks(config.models, [...input.suites.flatMap((s) => s.plan.models), ...(config.judge ? [config.judge] : [])]);
-  const checks = await validateSuites(config, plans, { filter: flags.filter, shard: flags.shard, env: input.env });
+  const checks = await validateSuites(config, plans, { filter: flags.filter, shard: flags.shard, env: input.env, adaptive: input.adaptive !== undefined });
   if (flags.filter !== undefined && flags.filter !== '' && checks.every((c) => c.selected === 0)) throw filterMatchesNothing(flags.filter, checks);
   // Printed once every input is known to be valid, so a bad input stays one line.
   const warn = input.warn ?? ((line: string) => process.stderr.write(`${line}\n`));

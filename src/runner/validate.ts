@@ -6,7 +6,7 @@ import type { ResolvedConfig } from '../config/types.js';
 import { inputError } from '../errors.js';
 import { isGraderError } from '../graders/grader-error.js';
 import { renderAssertionSpec } from '../graders/spec.js';
-import { validateAssertion, type ValidateContext } from '../graders/validate.js';
+import { validateAssertion, validateAssertionForCase, type ValidateContext } from '../graders/validate.js';
 import { needsResolving, resolveAssertionValue } from '../graders/value-source.js';
 import { providerLabel } from '../providers/custom.js';
 import { checkVariables, renderPrompt } from '../prompts/render.js';
@@ -39,7 +39,7 @@ export type SuiteToCheck = SuitePlan & { checkPrompt?: boolean };
  * checked on the first case, and on every case only when case values can make it fail. Streams the
  * cases; throws the first input error.
  */
-export async function validateSuites(config: ResolvedConfig, suites: SuiteToCheck[], options: { filter?: string; shard?: Shard; env?: NodeJS.ProcessEnv } = {}): Promise<SuiteCheck[]> {
+export async function validateSuites(config: ResolvedConfig, suites: SuiteToCheck[], options: { filter?: string; shard?: Shard; env?: NodeJS.ProcessEnv; adaptive?: boolean } = {}): Promise<SuiteCheck[]> {
   if (config.judge && !config.models[config.judge]) {
     throw inputError('MODEL_UNKNOWN', `judge "${config.judge}" is not a configured model`, { file: config.configFile ?? 'config' });
   }
@@ -86,7 +86,11 @@ export async function validateSuites(config: ResolvedConfig, suites: SuiteToChec
         } else {
           checkVariables(suite.prompt, testCase.vars, testCase.source);
         }
-        for (const assertion of testCase.assertions) await check(assertion, testCase, suiteContext);
+        for (const assertion of testCase.assertions) {
+          await check(assertion, testCase, suiteContext);
+          const error = validateAssertionForCase(assertion, { vars: testCase.vars, models: suite.models, adaptive: options.adaptive });
+          if (error) throw error;
+        }
       }
       if (!matchesFilter(testCase, suite.name, options.filter)) continue;
       selected.push(testCase.id);

@@ -71,6 +71,7 @@ const CORPUS: Record<string, Expectation> = {
   'rubric-without-judge': { message: 'evals/p.csv:2: invalid grader rubric:greets Ann warmly: no judge model configured' },
   'similar-without-embedding': { message: 'evals/p.csv:2: invalid grader similar(0.8):Hello Ann: no embedding model configured (set `embedding` in the config' },
   'perplexity-on-anthropic': { message: 'evals/p.csv:3: invalid grader perplexity(3): model "m" is an anthropic model and Anthropic\'s API returns no token log probabilities' },
+  'rag-grader-without-query': { message: 'evals/p.csv:2: invalid grader context-relevance(0.5): context-relevance needs a "query" variable with the user\'s question (add a query column (CSV) or "query" in vars (JSONL))' },
   'bad-latency-spec': { message: "evals/p.csv:2: threshold 'fast' is not a number" },
   'missing-template-variable': { message: "evals/p.csv:2: missing variable 'age' used by prompts/p.prompt" },
   'template-inherited-name': { message: "evals/p.csv:2: missing variable 'constructor' used by prompts/p.prompt" },
