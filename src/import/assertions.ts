@@ -1,6 +1,9 @@
-import { isAbsolute, relative, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { extname, isAbsolute, relative, resolve } from 'node:path';
 import { assertionFromConfig } from '../cases/grader-spec.js';
 import { isPromptgateError } from '../errors.js';
+import { loadYaml } from '../prompts/lazy.js';
+import { type RewriteId, rewriteNote } from './rewrites.js';
 import { MODEL_GRADED_TYPES, PROMPTFOO_SPECIAL_TYPES } from './promptfoo-cells.js';
 import { type PathSegment, type Source, asRecord, at } from './source.js';
 import type { Findings } from './types.js';
@@ -38,36 +41,58 @@ export interface AssertContext {
  * or the case). Anything promptgate cannot hold (a per-assertion provider other than the judge,
  * `rubricPrompt`, `transform`, `select-best` …) is a problem and left out.
  */
-export function convertAssertions(list: unknown, source: Source, path: PathSegment[], context: AssertContext, caseThreshold: number | undefined): AssertEntry[] {
+export async function convertAssertions(list: unknown, source: Source, path: PathSegment[], context: AssertContext, caseThreshold: number | undefined): Promise<AssertEntry[]> {
   if (list === undefined || list === null) return [];
   if (!Array.isArray(list)) {
     context.findings.problem(at(source, path), '`assert` must be a list; not converted');
     return [];
   }
   const out: AssertEntry[] = [];
-  list.forEach((item, index) => {
+  for (const [index, item] of list.entries()) {
     const itemPath = [...path, index];
     const record = asRecord(item);
     if (!record || typeof record.type !== 'string') {
       context.findings.problem(at(source, itemPath), 'an assertion without a `type` is not converted');
-      return;
+      continue;
     }
     if (record.type === 'assert-set') {
       if (record.threshold !== undefined || caseThreshold !== undefined) {
         context.findings.problem(at(source, itemPath), 'an `assert-set` with a threshold (or in a test with one) is not converted: promptgate has no nested assertion groups', 'list its assertions in the test');
-        return;
+        continue;
       }
       context.findings.note(at(source, itemPath), 'an `assert-set` is flattened into the test\'s assertions (without thresholds, every assertion must pass either way)');
-      out.push(...convertAssertions(record.assert, source, [...itemPath, 'assert'], context, undefined));
-      return;
+      out.push(...(await convertAssertions(record.assert, source, [...itemPath, 'assert'], context, undefined)));
+      continue;
     }
-    const entry = convertOne(record, source, itemPath, context);
+    const entry = await convertOne(record, source, itemPath, context);
     if (entry) out.push(entry);
-  });
+  }
   return out;
 }
 
-function convertOne(record: Record<string, unknown>, source: Source, path: PathSegment[], context: AssertContext): AssertEntry | undefined {
+/** A value with its `file://` strings (the value, or items of a list) read as promptfoo reads them. */
+async function readValue(value: unknown, context: AssertContext): Promise<{ value: unknown; rewrites: RewriteId[] } | { problem: string }> {
+  const rewrites: RewriteId[] = [];
+  const one = async (item: unknown) => {
+    if (typeof item !== 'string' || !item.startsWith('file://')) return { value: item };
+    const read = await readValueFile(item, context);
+    if ('value' in read) rewrites.push(read.rewrite);
+    return read;
+  };
+  if (Array.isArray(value)) {
+    const items: unknown[] = [];
+    for (const item of value) {
+      const read = await one(item);
+      if ('problem' in read) return read;
+      items.push(read.value);
+    }
+    return { value: items, rewrites };
+  }
+  const read = await one(value);
+  return 'problem' in read ? read : { value: read.value, rewrites };
+}
+
+async function convertOne(record: Record<string, unknown>, source: Source, path: PathSegment[], context: AssertContext): Promise<AssertEntry | undefined> {
   const where = at(source, path);
   const type = record.type as string;
   const bare = type.replace(/^not-/, '');
@@ -91,7 +116,15 @@ function convertOne(record: Record<string, unknown>, source: Source, path: PathS
   }
   if (unconvertible) return undefined;
   const entry: AssertEntry = { type };
-  if (record.value !== undefined) entry.value = repointFiles(record.value, context);
+  if (record.value !== undefined) {
+    const value = await readValue(record.value, context);
+    if ('problem' in value) {
+      context.findings.problem(at(source, [...path, 'value']), `assertion '${type}' is not converted: ${value.problem}`);
+      return undefined;
+    }
+    for (const id of value.rewrites) context.findings.note(at(source, [...path, 'value']), rewriteNote(id));
+    entry.value = value.value;
+  }
   for (const key of ['threshold', 'weight'] as const) if (record[key] !== undefined) entry[key] = record[key] as number;
   if (typeof record.metric === 'string') entry.metric = record.metric;
   try {
@@ -105,30 +138,40 @@ function convertOne(record: Record<string, unknown>, source: Source, path: PathS
   return entry;
 }
 
-/**
- * A value with its `file://` paths (promptfoo reads them relative to the config's folder) named
- * relative to the case file's folder; the files are recorded for `--out` to copy. Objects and
- * lists are walked.
- */
-export function repointFiles(value: unknown, context: Pick<AssertContext, 'configDir' | 'caseDir' | 'outDir' | 'referenced'>): unknown {
-  if (typeof value === 'string') return repointText(value, context);
-  if (Array.isArray(value)) return value.map((item) => repointFiles(item, context));
-  const record = asRecord(value);
-  if (record) return Object.fromEntries(Object.entries(record).map(([key, item]) => [key, repointFiles(item, context)]));
-  return value;
-}
+/** What a `file://` assertion value becomes: the file's content, or (code) the path re-pointed. */
+export type FileValue = { value: unknown; rewrite: 'value-file' | 'file-path' } | { problem: string };
 
-/** Every `file://<path>` in a text, re-pointed (see repointFiles). */
-export function repointText(text: string, context: Pick<AssertContext, 'configDir' | 'caseDir' | 'outDir' | 'referenced'>): string {
-  return text.replace(/file:\/\/([^\s,"'`]+)/g, (whole, target: string) => {
-    const fnMatch = /^(.*\.(?:js|cjs|mjs|ts|cts|mts|py)):([\w.$]+)$/.exec(target);
-    const pathPart = fnMatch ? fnMatch[1] : target;
-    if (isAbsolute(pathPart)) return whole;
-    const original = resolve(context.configDir, pathPart);
+/**
+ * An assertion value `file://…` as promptfoo reads it when grading (relative to the config's
+ * folder): `.js` / `.ts` / `.py` files (with `:function`) stay references, re-pointed at the case
+ * file's folder and recorded for `--out`; JSON and YAML files become their data, `.txt` files their
+ * trimmed text; other files are problems.
+ */
+export async function readValueFile(text: string, context: Pick<AssertContext, 'configDir' | 'caseDir' | 'outDir' | 'referenced'>): Promise<FileValue> {
+  const target = text.slice('file://'.length);
+  const code = /^(.*\.(?:js|cjs|mjs|ts|cts|mts|py))(?::([\w.$]+))?$/.exec(target);
+  if (code) {
+    if (isAbsolute(code[1])) return { value: text, rewrite: 'file-path' };
+    const original = resolve(context.configDir, code[1]);
     context.referenced.add(original);
-    const inOut = resolve(context.outDir, relative(context.configDir, original));
-    let rel = relative(context.caseDir, inOut).split('\\').join('/');
+    let rel = relative(context.caseDir, resolve(context.outDir, relative(context.configDir, original))).split('\\').join('/');
     if (!rel.startsWith('.')) rel = `./${rel}`;
-    return `file://${rel}${fnMatch ? `:${fnMatch[2]}` : ''}`;
-  });
+    return { value: `file://${rel}${code[2] ? `:${code[2]}` : ''}`, rewrite: 'file-path' };
+  }
+  const ext = extname(target).toLowerCase();
+  let content: string;
+  try {
+    content = await readFile(resolve(context.configDir, target), 'utf8');
+  } catch {
+    return { problem: `${target} cannot be read` };
+  }
+  if (ext === '.json' || ext === '.yaml' || ext === '.yml') {
+    try {
+      return { value: loadYaml().parse(content), rewrite: 'value-file' };
+    } catch {
+      return { problem: `${target} does not parse` };
+    }
+  }
+  if (ext === '.txt') return { value: content.trim(), rewrite: 'value-file' };
+  return { problem: `promptfoo cannot read ${target} as an assertion value (only .txt, .json, .yaml and code files)` };
 }

@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { caseIdOf } from '../cases/case-build.js';
 import { planColumns } from '../cases/csv-columns.js';
 import { isPromptgateError } from '../errors.js';
-import { type AssertContext, repointText } from './assertions.js';
+import { type AssertContext, readValueFile } from './assertions.js';
+import { readPromptfooCell } from './promptfoo-cells.js';
 import { type RewriteId, rewriteExpectedCell, rewriteNote } from './rewrites.js';
 import type { CaseDefaults } from './test-cases.js';
 import { expandVars, materializeVars } from './vars.js';
@@ -117,9 +118,12 @@ export async function convertCsv(abs: string, context: CsvContext): Promise<stri
       const row = header.map((name, index) => {
         if (!keep[index]) return '';
         if (!name.startsWith('__')) return String(materialized.vars[name] ?? '');
-        if (/^__expected/.test(name) && cells[index].trim() !== '') return convertCell(cells[index], where, context, rewrites);
+        if (/^__expected/.test(name) && cells[index].trim() !== '') return cells[index];
         return cells[index];
       });
+      for (const [index, name] of header.entries()) {
+        if (keep[index] && /^__expected/.test(name) && cells[index].trim() !== '') row[index] = await convertCell(cells[index], where, context, rewrites);
+      }
       for (const name of added) {
         if (name === '__threshold') row.push(String(context.defaults.threshold));
         else if (name === '__prefix') row.push(context.defaults.prefix ?? '');
@@ -164,7 +168,7 @@ export async function convertCsv(abs: string, context: CsvContext): Promise<stri
   return `${lines.map((line) => line.map(csvField).join(',')).join('\n')}\n`;
 }
 
-function convertCell(cell: string, where: { file: string; line: number }, context: CsvContext, rewrites: Set<RewriteId>): string {
+async function convertCell(cell: string, where: { file: string; line: number }, context: CsvContext, rewrites: Set<RewriteId>): Promise<string> {
   const outcome = rewriteExpectedCell(cell, where);
   if ('problem' in outcome) {
     context.findings.problem(where, `cell ${JSON.stringify(cell.trim())} is not converted: ${outcome.problem}`, outcome.hint);
@@ -172,9 +176,17 @@ function convertCell(cell: string, where: { file: string; line: number }, contex
   }
   if (outcome.rewrite) rewrites.add(outcome.rewrite);
   if (outcome.note) context.findings.note(where, outcome.note);
-  const repointed = outcome.cell.includes('file://') ? repointText(outcome.cell, context) : outcome.cell;
-  if (repointed !== outcome.cell) rewrites.add('file-path');
-  return repointed;
+  const reading = readPromptfooCell(outcome.cell);
+  if (reading.exact || typeof reading.value !== 'string' || !reading.value.startsWith('file://')) return outcome.cell;
+  const read = await readValueFile(reading.value, context);
+  if ('problem' in read) {
+    context.findings.problem(where, `cell ${JSON.stringify(cell.trim())} is not converted: ${read.problem}`);
+    return '';
+  }
+  rewrites.add(read.rewrite);
+  const text = typeof read.value === 'string' ? read.value : JSON.stringify(read.value);
+  const at = outcome.cell.lastIndexOf(reading.value);
+  return `${outcome.cell.slice(0, at)}${text}${outcome.cell.slice(at + reading.value.length)}`;
 }
 
 function acceptedByPromptgate(name: string, expectedColumns: string[]): boolean {

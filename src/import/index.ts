@@ -116,7 +116,7 @@ export async function importPromptfoo(options: ImportPromptfooOptions): Promise<
     path: 'eval.config.ts',
     content: renderConfig({ configFile: config.file, description: typeof data.description === 'string' ? data.description : undefined, models, judge, defaultModel: models[0]?.name, suites, concurrency, repeat, ignoreCases }),
   });
-  const copies = outDir === root ? [] : await plannedCopies(referenced, root, outDir, findings);
+  const copies = outDir === root ? [] : await plannedCopies(referenced, root, findings);
   await checkConflicts([...files.map((file) => file.path), ...copies.map((copy) => copy.to)], { outDir, cwd: options.cwd, force: options.force === true, copies });
 
   for (const file of files) {
@@ -129,10 +129,11 @@ export async function importPromptfoo(options: ImportPromptfooOptions): Promise<
     await copyFile(copy.from, join(outDir, copy.to));
   }
   await validateOutput(outDir, findings);
+  const { problems, notes } = findings.sorted();
   return {
     written: [...files.map((file) => file.path), ...copies.map((copy) => copy.to)],
-    problems: findings.problems,
-    notes: findings.notes,
+    problems,
+    notes,
     outDir,
     prompts: suites.length,
     caseFiles: caseFiles.length,
@@ -196,7 +197,7 @@ async function strayCaseFiles(outDir: string, ours: Set<string>): Promise<string
 }
 
 /** Files `file://` values name, copied to the same place under `--out`. */
-async function plannedCopies(referenced: Set<string>, root: string, outDir: string, findings: Findings): Promise<Array<{ from: string; to: string }>> {
+async function plannedCopies(referenced: Set<string>, root: string, findings: Findings): Promise<Array<{ from: string; to: string }>> {
   const copies: Array<{ from: string; to: string }> = [];
   for (const file of [...referenced].sort()) {
     const rel = relativePath(root, file);

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { basename, extname, resolve } from 'node:path';
+import { basename, dirname, extname, resolve } from 'node:path';
 import { loadYaml } from '../prompts/lazy.js';
 import { type PathSegment, type Source, asRecord, at, relativePath } from './source.js';
 import type { Findings, ImportedPrompt, PromptMessage, Where } from './types.js';
@@ -48,7 +48,10 @@ function normalize(value: unknown, config: Source, findings: Findings): PromptEn
       else if (asRecord(item)) {
         const record = item as Record<string, unknown>;
         const raw = typeof record.raw === 'string' && record.raw !== '' ? record.raw : record.id;
-        if (typeof raw !== 'string') return findings.problem(at(config, path), 'a prompt entry without `raw` or `id` text is not converted');
+        if (typeof raw !== 'string') {
+          findings.problem(at(config, path), 'a prompt entry without `raw` or `id` text is not converted');
+          return;
+        }
         const entry: PromptEntry = { raw, path };
         if (typeof record.label === 'string') entry.label = record.label;
         if (asRecord(record.config)) entry.config = record.config as Record<string, unknown>;
@@ -102,7 +105,7 @@ async function processEntry(entry: PromptEntry, config: Source, root: string, fi
   const pathText = fnMatch ? fnMatch[1] : spec;
   if (/[*?[\]{}]/.test(pathText)) {
     const { glob } = await import('tinyglobby');
-    const files = (await glob(pathText, { cwd: config.abs.replace(/[\\/][^\\/]*$/, ''), absolute: true })).sort();
+    const files = (await glob(pathText, { cwd: dirname(config.abs), absolute: true })).sort();
     if (files.length === 0) {
       const draft = fromText(raw, { where, from: 'inline', idHint: entry.label ?? 'prompt', label: entry.label, matchLabels: [entry.label ?? raw], config: entry.config }, findings);
       return draft ? [draft] : [];

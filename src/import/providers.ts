@@ -119,7 +119,7 @@ async function collectEntries(value: unknown, source: Source, path: PathSegment[
 function convertEntry(entry: ProviderEntry, findings: Findings): Omit<ImportedModel, 'name'> & { name: string } | undefined {
   const kind = providerKind(entry.id);
   if ('problem' in kind) {
-    findings.problem(entry.where, `provider '${entry.id}' is not converted: ${kind.problem}`, 'add it to models in eval.config.ts by hand (a custom provider function can call anything)');
+    findings.problem(entry.where, `provider '${entry.id}' is not converted: ${kind.problem}`, 'add it to models in eval.config.ts by hand; a custom provider function can call anything');
     return undefined;
   }
   for (const { key, where } of entry.extra) {
@@ -145,7 +145,7 @@ function convertEntry(entry: ProviderEntry, findings: Findings): Omit<ImportedMo
     else if (key === 'apiBaseUrl' && typeof value === 'string') model.baseURL = value.replace(/\/+$/, '');
     else if (key === 'apiHost' && typeof value === 'string') model.baseURL = kind.provider === 'openai' ? `https://${value}/v1` : `https://${value}`;
     else if (key === 'apiKeyEnvar' && typeof value === 'string') model.apiKeyEnv = value;
-    else if (key === 'apiKey') findings.problem(where, `provider '${entry.id}': an API key written in the config is not converted (keys come from the environment)`, 'set it in an environment variable and name it with apiKeyEnv in eval.config.ts');
+    else if (key === 'apiKey') findings.problem(where, `provider '${entry.id}': an API key written in the config is not converted: promptgate reads keys from the environment only`, 'put it in an environment variable and name that with apiKeyEnv in eval.config.ts');
     else if (key === 'omitDefaults') continue;
     else if (DROPPED.has(key)) findings.note(where, `provider '${entry.id}': config key '${key}' is dropped (it does not change what is graded)`);
     else if (key === 'tools' || key === 'functions' || key === 'tool_choice') findings.problem(where, `provider '${entry.id}': config key '${key}' is not converted`, 'declare tools in the prompt\'s front matter (tools / toolDefs / toolChoice)');

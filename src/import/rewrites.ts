@@ -14,47 +14,51 @@ import type { Where } from './types.js';
 export const REWRITES = {
   'exact-match': {
     when: 'an `__expected` cell promptfoo reads as an exact match (no promptfoo type prefix) that promptgate would read as a grader or refuse: a promptgate-only type (`rubric:`, `schema:`, `js:`), a `/pattern/flags` literal, a near miss of a type name (`startswith:`)',
-    becomes: '`equals:<cell>`',
+    becomes: 'an exact-match cell promptgate would read as a grader is now `equals:<cell>`',
   },
   'missing-var': {
     when: 'a variable the prompt uses that a case does not set: promptfoo renders it as an empty string, promptgate refuses the case',
-    becomes: 'the case sets it to "" (CSV: an added column of empty cells)',
+    becomes: 'a variable the prompt uses and the case lacks is set to "" (promptfoo renders it empty)',
   },
   'var-newline': {
     when: 'a variable ending in a newline: promptfoo removes one trailing `\\n` before rendering',
-    becomes: 'the value without it',
+    becomes: 'one trailing newline is removed from variables, as promptfoo does',
   },
   'var-reference': {
     when: 'a variable whose value holds `{{other}}`: promptfoo replaces it with the other variable\'s value before rendering (up to 5 rounds)',
-    becomes: 'the substituted value',
+    becomes: '`{{other}}` inside a variable is replaced by that variable, as promptfoo does',
   },
   'var-file': {
     when: 'a variable `file://x.txt|md|json|yaml|…`: promptfoo reads the file when rendering (text trimmed, YAML as JSON)',
-    becomes: 'the file\'s content',
+    becomes: 'a `file://` variable holds the file\'s content, as promptfoo renders it',
   },
   'var-list': {
     when: 'a variable given as a list of strings: promptfoo runs the test once per value (every combination of such lists)',
-    becomes: 'one case per combination',
+    becomes: 'a list variable became one case per value, as promptfoo runs it',
   },
   'metadata-without-key': {
     when: 'a `__metadata` column without `:<key>`: promptfoo ignores it, promptgate refuses it',
-    becomes: 'the column is dropped',
+    becomes: 'a `__metadata` column without a key is dropped (promptfoo ignores it)',
   },
   'dunder-variable': {
     when: 'a `__name` column promptfoo passes as a variable and promptgate refuses as an unknown reserved column',
-    becomes: 'the column is dropped (when no prompt reads it; otherwise it is not converted)',
+    becomes: 'a `__name` column no prompt reads is dropped (promptfoo passes it as a variable)',
   },
   'expected-column': {
     when: 'a column such as `__expected_answer`: promptfoo reads every column starting `__expected` as an assertion',
-    becomes: 'the column renamed `__expected<N>`',
+    becomes: 'an `__expected…` column is renamed `__expected<N>` (promptfoo reads it as an assertion)',
   },
   'duplicate-case': {
     when: 'two cases with the same variables: promptfoo runs both, promptgate refuses duplicate case ids (a hash of the variables)',
-    becomes: 'the later ones get an id (`<hash>-2`, …)',
+    becomes: 'cases with the same variables get ids `<hash>-2`, … (promptfoo runs each)',
+  },
+  'value-file': {
+    when: 'an assertion value `file://x.txt|json|yaml`: promptfoo reads the file (relative to the config\'s folder) when grading',
+    becomes: 'a `file://` assertion value holds the file\'s content (text trimmed, JSON / YAML as data)',
   },
   'file-path': {
-    when: 'a `file://` path in a cell or an assertion value: promptfoo reads it relative to the config\'s folder, promptgate relative to the case file',
-    becomes: 'the same file, named relative to the case file',
+    when: 'a `file://x.js|ts|py` assertion: promptfoo reads the path relative to the config\'s folder, promptgate relative to the case file',
+    becomes: 'a `file://` code path is named relative to the case file',
   },
 } as const;
 
@@ -62,7 +66,7 @@ export type RewriteId = keyof typeof REWRITES;
 
 /** The note a rewrite leaves. */
 export function rewriteNote(id: RewriteId): string {
-  return `rewritten (${id}): ${REWRITES[id].when} → ${REWRITES[id].becomes}`;
+  return `rewritten (${id}): ${REWRITES[id].becomes}`;
 }
 
 /** What becomes of one `__expected` cell. */

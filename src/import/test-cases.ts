@@ -124,7 +124,7 @@ export async function convertTests(config: Source, context: TestsContext): Promi
   const single = sources.length === 1;
   const { defaultTest } = context;
   const suiteAssert = defaultTest.assert
-    ? convertAssertions(defaultTest.assert.value, defaultTest.assert.source, defaultTest.assert.path, { ...context, caseDir: context.outDir }, defaultTest.defaults.threshold)
+    ? await convertAssertions(defaultTest.assert.value, defaultTest.assert.source, defaultTest.assert.path, { ...context, caseDir: context.outDir }, defaultTest.defaults.threshold)
     : [];
   const ids = new Set<string>();
   const taken = new Set<string>();
@@ -266,7 +266,7 @@ async function convertTest(test: unknown, source: Source, path: PathSegment[], c
     ownVars = loaded;
   } else if (asRecord(record.vars)) ownVars = record.vars as Record<string, unknown>;
   const threshold = typeof record.threshold === 'number' ? record.threshold : defaultTest.defaults.threshold;
-  const assert = convertAssertions(record.assert, source, [...path, 'assert'], context, threshold);
+  const assert = await convertAssertions(record.assert, source, [...path, 'assert'], context, threshold);
   const disable = typeof options.disableVarExpansion === 'boolean' ? options.disableVarExpansion : defaultTest.defaults.disableVarExpansion;
   const expansion = await expandVars({ ...defaultTest.defaults.vars, ...ownVars }, context.configDir, disable);
   if ('problem' in expansion) {

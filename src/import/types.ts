@@ -27,6 +27,14 @@ export class Findings {
     this.problems.push(hint === undefined ? { where, message } : { where, message, hint });
   }
 
+  /** Problems and notes in file order, then by line (the order they are printed in). */
+  sorted(): { problems: ImportProblem[]; notes: ImportNote[] } {
+    const files = new Map<string, number>();
+    for (const { where } of [...this.problems, ...this.notes]) if (!files.has(where.file)) files.set(where.file, files.size);
+    const order = (a: { where: Where }, b: { where: Where }) => (files.get(a.where.file)! - files.get(b.where.file)!) || (a.where.line ?? 0) - (b.where.line ?? 0);
+    return { problems: [...this.problems].sort(order), notes: [...this.notes].sort(order) };
+  }
+
   /** A note; the same message for the same file is kept once (a rewrite on 500 rows is one note). */
   note(where: Where, message: string): void {
     const key = `${where.file}\u0000${message}`;

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { loadYaml } from '../prompts/lazy.js';
@@ -87,23 +88,26 @@ function rendersAsTemplate(value: string, vars: Record<string, unknown>): boolea
 }
 
 /**
- * promptfoo's readTestFiles: `vars: file://vars.yaml` (or a list of such paths and globs) loads
- * each YAML / JSON file and merges the objects, later files winning.
+ * promptfoo's readTestFiles: `vars: vars.yaml` (or a list of paths and globs, relative to the test's
+ * file) loads each YAML / JSON file and merges the objects, later files winning. Like promptfoo, a
+ * path is resolved as written (a `file://` prefix is not stripped); one that matches no file is a
+ * problem (promptfoo would run the test without its variables).
  */
 export async function readVarsFiles(value: string | string[], baseDir: string): Promise<Record<string, unknown> | { problem: string }> {
-  const { glob } = await import('tinyglobby');
+  const { glob, isDynamicPattern } = await import('tinyglobby');
   const merged: Record<string, unknown> = {};
   for (const item of Array.isArray(value) ? value : [value]) {
-    const pattern = item.replace(/^file:\/\//, '');
-    const files = /[*?[\]{}]/.test(pattern) ? (await glob(pattern, { cwd: baseDir, absolute: true })).sort() : [resolve(baseDir, pattern)];
+    const full = resolve(baseDir, item);
+    const files = isDynamicPattern(item) ? (await glob(full.split('\\').join('/'), { absolute: true })).sort() : existsSync(full) ? [full] : [];
+    if (files.length === 0) return { problem: `variables file ${item} matches no file (promptfoo reads it relative to the test's file, as written)` };
     for (const file of files) {
       let parsed: unknown;
       try {
         parsed = loadYaml().parse(await readFile(file, 'utf8'));
       } catch {
-        return { problem: `variables file ${pattern} cannot be read as YAML or JSON` };
+        return { problem: `variables file ${item} cannot be read as YAML or JSON` };
       }
-      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { problem: `variables file ${pattern} does not hold an object of variables` };
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { problem: `variables file ${item} does not hold an object of variables` };
       Object.assign(merged, parsed);
     }
   }

@@ -36,7 +36,9 @@ export async function readJson<T>(file: string): Promise<T> {
 
 /** The reply for a request: the answer whose key is the longest found in the messages; `unknown` when none is. */
 export function answerFor(answers: Record<string, string>, request: IncomingChat): string {
-  const text = request.messages.map((message) => textOf(message.content)).join('\n');
+  // Anthropic sends the system message apart from the messages.
+  const system = (request.body as { system?: unknown }).system;
+  const text = [...(system === undefined ? [] : [textOf(system)]), ...request.messages.map((message) => textOf(message.content))].join('\n');
   const key = Object.keys(answers)
     .filter((candidate) => text.includes(candidate))
     .sort((a, b) => b.length - a.length)[0];
