@@ -13,8 +13,6 @@ import { asRecord, at, readYamlSource, relativePath } from './source.js';
 import { convertTests, readDefaultTest } from './test-cases.js';
 import { Findings, type ImportNote, type ImportProblem, type ImportedModel, type OutputFile } from './types.js';
 
-export { REWRITES, type RewriteId } from './rewrites.js';
-export type { ImportNote, ImportProblem, Where } from './types.js';
 
 /** The config names promptfoo looks for, in its order (YAML and JSON: the forms `import` reads). */
 export const PROMPTFOO_CONFIG_NAMES = ['promptfooconfig.yaml', 'promptfooconfig.yml', 'promptfooconfig.json'];

@@ -44,11 +44,6 @@ export class Findings {
   }
 }
 
-/** `file:line` as the output names a place. */
-export function formatWhere(where: Where): string {
-  return where.line === undefined ? where.file : `${where.file}:${where.line}`;
-}
-
 /** One message of a converted prompt: promptgate's role names. */
 export interface PromptMessage {
   role: 'system' | 'user' | 'assistant';

@@ -53,9 +53,9 @@ export function answerFor(answers: Record<string, string>, request: IncomingChat
 export function judgeReply(request: IncomingChat): Reply {
   const all = request.messages.map((message) => textOf(message.content)).join('\n');
   const token = /"verdict_token": "([0-9a-f]+)"/.exec(all)?.[1];
-  const rubric = /Rubric:\n([\s\S]*?)\n\n/.exec(all)?.[1] ?? /<Rubric>\s*([\s\S]*?)\s*<\/Rubric>/.exec(all)?.[1] ?? '';
+  const rubric = /Rubric:\n([\s\S]*?)\n\n/.exec(all)?.[1] ?? last(all, /<Rubric>\s*([\s\S]*?)\s*<\/Rubric>/g) ?? '';
   const tagged = /<output-[0-9a-f]+>\n([\s\S]*?)\n<\/output-[0-9a-f]+>/.exec(all)?.[1];
-  const output = tagged !== undefined ? (JSON.parse(tagged) as string) : (/<Output>\s*([\s\S]*?)\s*<\/Output>/.exec(all)?.[1] ?? '');
+  const output = tagged !== undefined ? (JSON.parse(tagged) as string) : (last(all, /<Output>\s*([\s\S]*?)\s*<\/Output>/g) ?? '');
   const word = /mentions (\S+?)\.?$/i.exec(rubric.trim())?.[1];
   const pass = word !== undefined && output.toLowerCase().includes(word.toLowerCase());
   const verdict: Record<string, unknown> = { pass, score: pass ? 1 : 0, reason: pass ? `mentions ${word}` : `does not mention ${word}` };
@@ -80,4 +80,9 @@ export function verdictCounts(cases: Array<{ model: string; description?: string
 /** Expected verdicts in the shape verdictCounts returns. */
 export function expectedCounts(expected: ExpectedVerdicts): Record<string, Record<string, number>> {
   return Object.fromEntries(Object.entries(expected).map(([key, value]) => [key, typeof value === 'string' ? { [value]: 1 } : value]));
+}
+
+/** The last match's group 1 (promptfoo's judge prompt has examples before the real output and rubric). */
+function last(text: string, pattern: RegExp): string | undefined {
+  return [...text.matchAll(pattern)].at(-1)?.[1];
 }
