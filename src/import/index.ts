@@ -24,6 +24,8 @@ export interface ImportPromptfooOptions {
   out?: string;
   /** Overwrite files the import writes that already exist. @default false */
   force?: boolean;
+  /** Load the written project as `promptgate check` does; what it refuses becomes a problem. @default true */
+  validate?: boolean;
   cwd: string;
 }
 
@@ -126,7 +128,7 @@ export async function importPromptfoo(options: ImportPromptfooOptions): Promise<
     await mkdir(dirname(join(outDir, copy.to)), { recursive: true });
     await copyFile(copy.from, join(outDir, copy.to));
   }
-  await validateOutput(outDir, findings);
+  if (options.validate !== false) await validateOutput(outDir, findings);
   const { problems, notes } = findings.sorted();
   return {
     written: [...files.map((file) => file.path), ...copies.map((copy) => copy.to)],
