@@ -52,19 +52,26 @@ describe('providers → models', () => {
   - openai:completion:gpt-3.5-turbo-instruct
   - vertex:gemini-pro
   - openai:chat
+  - id: openai:chat:llama3
+    config: { apiBaseUrl: 'http://user:sk-live-0123456789abcdef@127.0.0.1:9/v1' }
+  - id: openai:chat:phi3
+    config: { apiBaseUrl: 'http://127.0.0.1:9/v1', passthrough: { api_key: sk-another-secret-0123456789 } }
 `),
       '/project',
       findings,
     );
-    expect(models.map((model) => model.name)).toEqual(['gpt-4o']);
+    expect(models.map((model) => model.name)).toEqual(['gpt-4o', 'phi3']);
+    expect(models[1].params).toEqual({ temperature: 0, max_tokens: 1024 });
     expect(findings.problems.map((p) => `${p.where.line}: ${p.message}`)).toEqual([
       "2: provider 'openai:gpt-4o': an API key written in the config is not converted: promptgate reads keys from the environment only",
       "2: provider 'openai:gpt-4o': config key 'headers' is not converted",
       "6: provider 'openai:completion:gpt-3.5-turbo-instruct' is not converted: promptgate calls the Chat Completions API, not OpenAI's completion API",
       "7: provider 'vertex:gemini-pro' is not converted: promptgate runs openai, anthropic and OpenAI-compatible (apiBaseUrl) providers",
       "8: provider 'openai:chat' is not converted: it names no model",
+      "9: provider 'openai:chat:llama3' is not converted: its apiBaseUrl holds a credential",
+      "11: provider 'openai:chat:phi3': config key 'api_key' looks like a credential and is not converted",
     ]);
-    expect(JSON.stringify(findings)).not.toContain('sk-secret-value');
+    for (const secret of ['sk-secret-value', 'sk-live-0123456789abcdef', 'sk-another-secret']) expect(JSON.stringify({ findings, models })).not.toContain(secret);
   });
 });
 

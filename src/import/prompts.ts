@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, resolve } from 'node:path';
+import { findSecretParam } from '../config/secrets.js';
 import { loadYaml } from '../prompts/lazy.js';
 import { type PathSegment, type Source, asRecord, at, relativePath } from './source.js';
 import type { Findings, ImportedPrompt, PromptMessage, Where } from './types.js';
@@ -54,7 +55,14 @@ function normalize(value: unknown, config: Source, findings: Findings): PromptEn
         }
         const entry: PromptEntry = { raw, path };
         if (typeof record.label === 'string') entry.label = record.label;
-        if (asRecord(record.config)) entry.config = record.config as Record<string, unknown>;
+        if (asRecord(record.config)) {
+          const params = { ...(record.config as Record<string, unknown>) };
+          for (let secret = findSecretParam(params); secret; secret = findSecretParam(params)) {
+            findings.problem(at(config, [...path, 'config', String(secret[0])]), `prompt config key '${secret.join('.')}' looks like a credential and is not converted`, 'promptgate reads keys from the environment only (apiKeyEnv)');
+            delete params[String(secret[0])];
+          }
+          entry.config = params;
+        }
         for (const key of Object.keys(record)) {
           if (!['raw', 'id', 'label', 'config'].includes(key)) findings.problem(at(config, [...path, key]), `prompt key '${key}' is not converted`);
         }

@@ -1,4 +1,5 @@
 import { dirname, resolve } from 'node:path';
+import { findSecretParam, urlHasCredentials } from '../config/secrets.js';
 import { type PathSegment, type Source, asRecord, at, readYamlSource } from './source.js';
 import type { Findings, ImportedModel, Where } from './types.js';
 
@@ -150,6 +151,15 @@ function convertEntry(entry: ProviderEntry, findings: Findings): Omit<ImportedMo
     else if (DROPPED.has(key)) findings.note(where, `provider '${entry.id}': config key '${key}' is dropped (it does not change what is graded)`);
     else if (key === 'tools' || key === 'functions' || key === 'tool_choice') findings.problem(where, `provider '${entry.id}': config key '${key}' is not converted`, 'declare tools in the prompt\'s front matter (tools / toolDefs / toolChoice)');
     else findings.problem(where, `provider '${entry.id}': config key '${key}' is not converted`);
+  }
+  // Credentials are never written out: the import refuses them as promptgate's config loader does.
+  if (model.baseURL && urlHasCredentials(model.baseURL)) {
+    findings.problem(entry.where, `provider '${entry.id}' is not converted: its apiBaseUrl holds a credential`, 'put the key in an environment variable and name that with apiKeyEnv in eval.config.ts');
+    return undefined;
+  }
+  for (let secret = findSecretParam(model.params); secret; secret = findSecretParam(model.params)) {
+    findings.problem(entry.where, `provider '${entry.id}': config key '${secret.join('.')}' looks like a credential and is not converted`, 'promptgate reads keys from the environment only (apiKeyEnv)');
+    delete model.params[String(secret[0])];
   }
   if (entry.config.omitDefaults !== true) addDefaults(model, entry.config);
   if (model.baseURL && !model.apiKeyEnv) {
