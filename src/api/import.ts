@@ -19,6 +19,8 @@ export interface ImportOutcome {
   exitCode: 0 | 1;
   /** Files written, relative to `outDir`. */
   written: string[];
+  /** Files that already held what the import would write (left alone). */
+  unchanged: string[];
   problems: ImportProblem[];
   notes: ImportNote[];
   /** The promptgate project's folder (absolute). */
@@ -39,8 +41,9 @@ export async function importPromptfoo(options: ImportOptions = {}, context: Cont
     const { importPromptfoo: convert } = await import('../import/index.js');
     const result = await convert({ cwd: ctx.cwd, config: options.config, out: options.out, force: options.force });
     const out = ctx.stdout;
-    for (const path of result.written) out.write(`  created  ${path}\n`);
-    for (const note of result.notes) out.write(`  note     ${escapeControlChars(`${place(note.where)}: ${note.message}`)}\n`);
+    for (const path of result.written) out.write(`  created    ${path}\n`);
+    for (const path of result.unchanged) out.write(`  unchanged  ${path}\n`);
+    for (const note of result.notes) out.write(`  note       ${escapeControlChars(`${place(note.where)}: ${note.message}`)}\n`);
     for (const problem of result.problems) {
       ctx.stderr.write(`promptgate: ${escapeControlChars(`${place(problem.where)}: ${problem.message}${problem.hint ? ` (${problem.hint})` : ''}`)}\n`);
     }
@@ -50,7 +53,7 @@ export async function importPromptfoo(options: ImportOptions = {}, context: Cont
     } else {
       out.write(`\nImported ${summary}. Next: npx promptgate check, then npx promptgate run\n`);
     }
-    return { ok: true as const, exitCode: result.problems.length > 0 ? (1 as const) : (0 as const), written: result.written, problems: result.problems, notes: result.notes, outDir: result.outDir };
+    return { ok: true as const, exitCode: result.problems.length > 0 ? (1 as const) : (0 as const), written: result.written, unchanged: result.unchanged, problems: result.problems, notes: result.notes, outDir: result.outDir };
   });
 }
 

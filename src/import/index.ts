@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, extname, join, relative, resolve } from 'node:path';
 import { CONFIG_FILE_NAMES } from '../config/defaults.js';
 import { inputError, isPromptgateError } from '../errors.js';
@@ -32,6 +32,8 @@ export interface ImportPromptfooOptions {
 export interface ImportPromptfooResult {
   /** Files written, relative to the output folder. */
   written: string[];
+  /** Files that already held exactly what the import would write (left alone: importing twice changes nothing). */
+  unchanged: string[];
   /** Things not converted (each a line of output; exit 1). */
   problems: ImportProblem[];
   /** Rewrites and differences worth knowing (exit code unchanged). */
@@ -117,21 +119,27 @@ export async function importPromptfoo(options: ImportPromptfooOptions): Promise<
     content: renderConfig({ configFile: config.file, description: typeof data.description === 'string' ? data.description : undefined, models, judge, defaultModel: models[0]?.name, suites, concurrency, repeat, ignoreCases }),
   });
   const copies = outDir === root ? [] : await plannedCopies(referenced, root, findings);
-  await checkConflicts([...files.map((file) => file.path), ...copies.map((copy) => copy.to)], { outDir, cwd: options.cwd, force: options.force === true, copies });
-
-  for (const file of files) {
-    const target = join(outDir, file.path);
-    await mkdir(dirname(target), { recursive: true });
-    await writeFile(target, file.content);
+  const planned = [...files.map((file) => ({ path: file.path, content: () => Promise.resolve(Buffer.from(file.content)) })), ...copies.map((copy) => ({ path: copy.to, content: () => readFile(copy.from) }))];
+  const unchanged = new Set<string>();
+  for (const { path, content } of planned) {
+    const target = join(outDir, path);
+    if (existsSync(target) && (await readFile(target)).equals(await content())) unchanged.add(path);
   }
-  for (const copy of copies) {
-    await mkdir(dirname(join(outDir, copy.to)), { recursive: true });
-    await copyFile(copy.from, join(outDir, copy.to));
+  await checkConflicts(planned.map((file) => file.path).filter((path) => !unchanged.has(path)), { outDir, cwd: options.cwd, force: options.force === true });
+
+  const written: string[] = [];
+  for (const { path, content } of planned) {
+    if (unchanged.has(path)) continue;
+    const target = join(outDir, path);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, await content());
+    written.push(path);
   }
   if (options.validate !== false) await validateOutput(outDir, findings);
   const { problems, notes } = findings.sorted();
   return {
-    written: [...files.map((file) => file.path), ...copies.map((copy) => copy.to)],
+    written,
+    unchanged: [...unchanged],
     problems,
     notes,
     outDir,
@@ -211,17 +219,10 @@ async function plannedCopies(referenced: Set<string>, root: string, findings: Fi
   return copies;
 }
 
-/** Refuses (exit 2, nothing written) when an output file exists, unless `force`; a copy with the same bytes is no conflict. */
-async function checkConflicts(paths: string[], { outDir, cwd, force, copies }: { outDir: string; cwd: string; force: boolean; copies: Array<{ from: string; to: string }> }): Promise<void> {
+/** Refuses (exit 2, nothing written) when a file the import would change exists, unless `force`. */
+async function checkConflicts(paths: string[], { outDir, cwd, force }: { outDir: string; cwd: string; force: boolean }): Promise<void> {
   if (force) return;
-  const existing: string[] = [];
-  for (const path of paths) {
-    const target = join(outDir, path);
-    if (!existsSync(target)) continue;
-    const copy = copies.find((c) => c.to === path);
-    if (copy && (await readFile(copy.from)).equals(await readFile(target))) continue;
-    existing.push(path);
-  }
+  const existing = paths.filter((path) => existsSync(join(outDir, path)));
   const config = CONFIG_FILE_NAMES.find((name) => name !== 'eval.config.ts' && existsSync(join(outDir, name)));
   if (config) existing.unshift(config);
   if (existing.length === 0) return;

@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, makeProject } from '../helpers/cli.js';
@@ -67,7 +67,7 @@ describe('promptgate import promptfoo', () => {
   // 1·1) / 5 = 0.8 ≥ 0.5; norway: 2/3 < 0.9); latency / cost pass under generous limits.
   it('basic: inline prompt and tests, defaultTest, weights, thresholds', async () => {
     const { dir, result } = await importAndRun('basic');
-    expect(result.stdout).toContain('created  eval.config.ts');
+    expect(result.stdout).toContain('created    eval.config.ts');
     const config = await readFile(join(dir, 'eval.config.ts'), 'utf8');
     // promptfoo's request defaults are written out where the provider's config leaves them unset.
     expect(config).toContain("params: { temperature: 0, max_tokens: 64 }");
@@ -171,14 +171,21 @@ describe('promptgate import promptfoo', () => {
   });
 
   // An existing promptgate file is never overwritten without --force: exit 2 and nothing written;
-  // with --force the import writes. --out writes the project elsewhere.
-  it('never overwrites without --force; --out writes into another folder', async () => {
+  // with --force the import writes. A file already holding what the import writes is left alone,
+  // so importing twice changes nothing. --out writes the project elsewhere.
+  it('never overwrites without --force; importing twice changes nothing; --out writes into another folder', async () => {
     const { dir } = await importProject('basic');
     const before = await readFile(join(dir, 'eval.config.ts'), 'utf8');
+    const twice = await runCliInProcess(['import', 'promptfoo'], { cwd: dir });
+    expect(twice.code, twice.stderr).toBe(0);
+    expect(twice.stdout).not.toContain('created');
+    expect(twice.stdout).toContain('unchanged  eval.config.ts');
     await writeFile(join(dir, 'prompts', 'prompt.prompt'), '---\nversion: 2.0.0\n---\nmine\n');
+    await writeFile(join(dir, 'eval.config.mjs'), 'export default {};\n');
     const again = await runCliInProcess(['import', 'promptfoo'], { cwd: dir });
     expect(again.code).toBe(2);
-    expect(again.stderr).toBe('promptgate: evals/prompt.jsonl: already exists (and 2 more: prompts/prompt.prompt, eval.config.ts); nothing was written (use --force to overwrite the files the import writes, or --out <dir>)\n');
+    expect(again.stderr).toBe('promptgate: eval.config.mjs: already exists (and 1 more: prompts/prompt.prompt); nothing was written (use --force to overwrite the files the import writes, or --out <dir>)\n');
+    await rm(join(dir, 'eval.config.mjs'));
     expect(await readFile(join(dir, 'prompts', 'prompt.prompt'), 'utf8')).toBe('---\nversion: 2.0.0\n---\nmine\n');
     const forced = await runCliInProcess(['import', 'promptfoo', '--force'], { cwd: dir });
     expect(forced.code, forced.stderr).toBe(0);
