@@ -38,6 +38,8 @@ export const ERROR_CODES = [
   'REGISTRY_TAMPERED',
   /** publish without a passing gate receipt for the content hash (exit 1; `--force --reason` overrides). */
   'REGISTRY_NO_RECEIPT',
+  /** `import` would overwrite a file that exists (without `--force`): nothing is written. */
+  'FILE_EXISTS',
 ] as const;
 /** The stable codes of PromptgateError, the one list (ERROR_CODES). */
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -48,6 +48,7 @@ export async function main(argv: string[], context: Context = {}): Promise<numbe
     drift: async () => (await import('./drift.js')).registerDrift,
     lock: async () => (await import('./lock.js')).registerLock,
     init: async () => (await import('./init.js')).registerInit,
+    import: async () => (await import('./import.js')).registerImport,
     report: async () => (await import('./report.js')).registerReport,
     show: async () => (await import('./report.js')).registerReport,
     merge: async () => (await import('./merge.js')).registerMerge,
