@@ -18,8 +18,8 @@ describe('promptfoo cells as promptgate reads them', () => {
     ['rubric:shout', 'equals', true, 'equals:rubric:shout'],
     ['schema:{"type":"object"}', 'equals', true, 'equals:schema:{"type":"object"}'],
     ['js:polite', 'equals', true, 'equals:js:polite'],
-    // a regex literal is promptgate's shorthand; to promptfoo an exact match.
-    ['/ab+c/i', 'equals', true, 'equals:/ab+c/i'],
+    // a regex literal: an exact match to promptfoo, and to promptgate too (nothing to rewrite).
+    ['/ab+c/i', 'equals', true, '/ab+c/i'],
     // promptfoo's threshold is digits only: otherwise no type matches.
     ['equals(x):y', 'equals', true, 'equals:equals(x):y'],
     // a near miss promptgate refuses, promptfoo compares as text.

@@ -88,14 +88,15 @@ describe('promptgate import promptfoo', () => {
 
   // csv: cases.csv needs nothing rewritten and is copied byte for byte; rewrites.csv holds cells
   // promptgate would read differently, rewritten so promptfoo's verdict stays: promptfoo reads
-  // `rubric:shout` and `/ab+c/i` as exact matches (neither is a promptfoo type), every column
-  // starting `__expected` as an assertion, and ignores a `__metadata` column without a key.
+  // `rubric:shout` as an exact match (not a promptfoo type) and ignores a `__metadata` column
+  // without a key; `/ab+c/i` (exact text) and `__expected_answer` (an assertion column) promptgate
+  // reads as promptfoo does, so they stay.
   // defaultTest's assertion applies to every row (its `ERROR` row fails); __threshold 0.5 passes at 2/3.
   it('csv: a CSV copied as it is, a CSV with rewritten cells, defaultTest on CSV rows', async () => {
     const { dir } = await importAndRun('csv');
     expect(await readFile(join(dir, 'evals', 'prompt', 'cases.csv'))).toEqual(await readFile(join(PROJECTS, 'csv', 'cases.csv')));
     const rewritten = await readFile(join(dir, 'evals', 'prompt', 'rewrites.csv'), 'utf8');
-    expect(rewritten.split('\n')[0]).toBe('question,__expected,__expected2,__threshold,__description');
+    expect(rewritten.split('\n')[0]).toBe('question,__expected,__expected_answer,__threshold,__description');
     expect(rewritten).toContain('Say rubric,equals:rubric:shout,');
   });
 
@@ -197,10 +198,8 @@ describe('promptgate import promptfoo', () => {
     expect((await readdir(join(dir, 'converted'))).sort()).toEqual(['eval.config.ts', 'evals', 'prompts']);
   });
 
-  // code-and-templates needs two other parts of promptgate: Nunjucks prompts (`template: nunjucks`)
-  // and promptfoo's `javascript` assertions (inline expressions, `file://` modules). The import is
-  // checked here in any case; the run, whenever this promptgate has both (probed with `check` on a
-  // hand-written project). promptfoo: the Nunjucks prompt renders `{{ name | upper }}` only for a vip;
+  // code-and-templates: Nunjucks prompts (`template: nunjucks`) and promptfoo's `javascript`
+  // assertions (inline expressions, `file://` modules). promptfoo: the Nunjucks prompt renders `{{ name | upper }}` only for a vip;
   // `output.length < 60` and the module (output contains the name upper-cased) pass for ada; bob's
   // greeting lacks "BOB".
   it('code-and-templates: Nunjucks prompt front matter, javascript assertions, --out copies the module', async () => {
@@ -210,22 +209,9 @@ describe('promptgate import promptfoo', () => {
     const cases = (await readFile(join(out, 'evals', 'greet.jsonl'), 'utf8')).trimEnd().split('\n').map((line) => JSON.parse(line));
     expect(cases[0].assert).toEqual([{ type: 'javascript', value: 'output.length < 60' }, { type: 'javascript', value: 'file://../graders/shouts-name.js' }]);
     expect(await readFile(join(out, 'graders', 'shouts-name.js'), 'utf8')).toBe(await readFile(join(PROJECTS, 'code-and-templates', 'graders', 'shouts-name.js'), 'utf8'));
-    if (!(await supports('nunjucks prompts and javascript assertions'))) return;
     const again = await runCliInProcess(['import', 'promptfoo', '--out', 'converted', '--force'], { cwd: dir });
     expect(again.code, again.stderr).toBe(0);
     const { counts } = await runVerdicts(out);
     expect(counts).toEqual(expectedCounts(await readJson<ExpectedVerdicts>(join(PROJECTS, 'code-and-templates', 'expected.json'))));
   });
-
-  /** Whether this promptgate checks a project using Nunjucks prompts and promptfoo's inline javascript. */
-  async function supports(what: string): Promise<boolean> {
-    const probe = await makeProject({
-      'eval.config.mjs': "export default { models: { m: { provider: 'replay', model: 'm' } }, defaultModel: 'm' };\n",
-      'prompts/p.prompt': '---\nversion: 1.0.0\ntemplate: nunjucks\n---\nHi {{ name | upper }}\n',
-      'evals/p.csv': 'name,__expected\nada,javascript:output.length < 60\n',
-    });
-    const result = await runCliInProcess(['check'], { cwd: probe });
-    if (result.code !== 0) console.warn(`import-promptfoo: skipping the run of a fixture that needs ${what}: ${result.stderr.trim()}`);
-    return result.code === 0;
-  }
 });
