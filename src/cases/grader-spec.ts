@@ -68,7 +68,7 @@ export function parseGraderSpec(spec: string, source: SourceLocation): Assertion
   // "contains" or "regex" alone reads as an answer, not as a grader missing its value.
   if (!decorated && !isBare(definition)) return exact();
 
-  const threshold = thresholdText === undefined ? undefined : parseThreshold(thresholdText, fail);
+  const threshold = thresholdText === undefined ? definition.cellThreshold : parseThreshold(thresholdText, fail);
   const value = rawValue === undefined ? undefined : rawValue.trim();
   return build({ definition, negate: not !== undefined, value, threshold, weight: 1, source, spec: text, fail });
 }

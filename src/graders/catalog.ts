@@ -1,10 +1,15 @@
 import type { GraderDefinition } from './definition.js';
 import type { Grader } from './types.js';
+import { finishReasonDefinitions } from './finish-reason.js';
 import { jsDefinitions } from './js.js';
 import { jsonDefinitions } from './json.js';
+import { markupDefinitions } from './markup.js';
 import { metricDefinitions } from './metrics.js';
+import { refusalDefinitions } from './refusal.js';
 import { regexDefinitions } from './regex.js';
 import { rubricDefinitions } from './rubric.js';
+import { sqlDefinitions } from './sql.js';
+import { textMetricDefinitions } from './text-metrics.js';
 import { textDefinitions } from './text.js';
 
 /**
@@ -18,6 +23,11 @@ export const GRADER_DEFINITIONS: readonly GraderDefinition[] = [
   ...rubricDefinitions,
   ...jsDefinitions,
   ...metricDefinitions,
+  ...textMetricDefinitions,
+  ...markupDefinitions,
+  ...sqlDefinitions,
+  ...refusalDefinitions,
+  ...finishReasonDefinitions,
 ];
 
 const byType = new Map(GRADER_DEFINITIONS.map((definition) => [definition.type, definition]));

@@ -31,6 +31,12 @@ export interface GraderDefinition {
    * promptfoo. When false, a bare cell equal to the name is an exact-match answer.
    */
   readonly bare?: boolean;
+  /**
+   * The threshold promptfoo's `assertionFromString` gives a CSV cell / spec string written without
+   * `(n)` (`levenshtein:x` gets 0.75 there, while a YAML `levenshtein` without one gets the
+   * handler's 5). Undefined: the grader's own default applies to both forms.
+   */
+  readonly cellThreshold?: number;
   /** Checks and converts the value (and threshold) at load time; throws via `fail`. Default: value as given. */
   readonly parse?: (input: ParseInput) => { value?: unknown; threshold?: number };
   /**
