@@ -66,6 +66,7 @@ import { readRun, runFolders } from '../helpers/runs.js';
  * - sql-tables: fail — whiteListCheck: "secrets" is not in allowedTables.
  * - levenshtein-default: pass — an assertion object without threshold gets the handler's 5; 3 edits.
  * - xml-object: pass — {requiredElements} with an array index: the second item's sku.
+ * - equals-newline-value: pass — an assertion object's value is used as written (not trimmed): "Paris\n".
  */
 
 const ENV = { TEST_OPENAI_KEY: 'sk-graders-text' };
@@ -115,6 +116,7 @@ const OUTPUTS: Record<string, string | Reply> = {
   'sql-tables': 'SELECT * FROM secrets',
   'levenshtein-default': 'sitting',
   'xml-object': 'Order: <order><items><item><sku>A1</sku></item><item><sku>B2</sku></item></items></order>',
+  'equals-newline-value': 'Paris\n',
 };
 
 /** Each case's status, by description. */
@@ -162,6 +164,7 @@ const EXPECTED: Record<string, 'pass' | 'fail'> = {
   'is-sql: a table outside allowedTables': 'fail',
   'levenshtein without a threshold in JSONL: 5': 'pass',
   'contains-xml: {requiredElements}': 'pass',
+  'equals: a JSONL value keeps its newline': 'pass',
 };
 
 describe('promptfoo text and structure graders end to end', () => {
