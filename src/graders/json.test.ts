@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseGraderSpec } from '../cases/grader-spec.js';
 import { gradeAssertion } from './grade.js';
 import { extractJson, findJsonFence } from './json.js';
 import { findJsonObjects } from './json-objects.js';
@@ -58,6 +59,13 @@ describe('is-json (promptfoo: JSON.parse of the whole output)', () => {
     // Valid JSON that misses the schema: not-is-json passes (promptfoo: inverse of the schema verdict).
     expect((await gradeAssertion('{"answer":1}', makeAssertion('is-json', 'file://answer.schema.json', { negate: true }), context)).pass).toBe(true);
     expect((await gradeAssertion('{"answer":"a"}', makeAssertion('is-json', 'file://answer.yaml'), context)).pass).toBe(true);
+  });
+
+  it('reads an inline schema at load time, but leaves a {{template}} to be rendered first', () => {
+    const source = { file: 'evals/t.csv', line: 2 };
+    expect(parseGraderSpec('is-json:type: object', source).value).toEqual({ type: 'object' });
+    expect(parseGraderSpec('contains-json:{{ schema }}', source).value).toBe('{{ schema }}');
+    expect(parseGraderSpec('is-json:file://s.json', source).value).toBe('file://s.json');
   });
 
   it('a schema that cannot be read or is not a schema is an error, also negated', async () => {

@@ -9,7 +9,7 @@ import { realPathOutside } from '../util/real-path.js';
 import { GraderError } from './grader-error.js';
 import { findJsonObjects } from './json-objects.js';
 import { compileSchema, formatSchemaErrors, resolveSchema } from './schema.js';
-import { isBlank, verdict } from './values.js';
+import { isBlank, isTemplate, verdict } from './values.js';
 
 export type JsonParse = { ok: true; value: unknown } | { ok: false; error: string };
 
@@ -173,12 +173,12 @@ function parseSchemaValue({ value, fail }: ParseInput): { value?: unknown } {
 /** `is-json` / `contains-json`: an inline schema (JSON or YAML) is read at load time; `file://` stays a reference. */
 function parseJsonSchemaOption({ value, fail }: ParseInput): { value?: unknown } {
   if (isBlank(value)) return {};
-  if (typeof value !== 'string' || value.startsWith('file://')) return { value };
+  if (typeof value !== 'string' || value.startsWith('file://') || isTemplate(value)) return { value };
   return { value: inlineSchema(value, fail) };
 }
 
 async function checkSchemaOption(assertion: Assertion, rootDir: string): Promise<undefined> {
-  await schemaOf(assertion, rootDir);
+  if (!isTemplate(assertion.value)) await schemaOf(assertion, rootDir);
   return undefined;
 }
 

@@ -4,7 +4,7 @@ import type { Grader } from './types.js';
 import type { CheckProblem, GraderDefinition, ParseInput } from './definition.js';
 import { loadYaml } from '../prompts/lazy.js';
 import { GraderError } from './grader-error.js';
-import { verdict } from './values.js';
+import { isTemplate, verdict } from './values.js';
 
 /**
  * `is-sql` / `contains-sql` with promptfoo's semantics: node-sql-parser parses the output in the
@@ -259,11 +259,11 @@ const containsSql: Grader = async (output, assertion) => {
 
 function parseOptions({ value, fail }: ParseInput): { value?: unknown } {
   if (value === undefined) return {};
-  return { value: sqlOptions(value, fail) };
+  return { value: isTemplate(value) ? value : sqlOptions(value, fail) };
 }
 
 function checkSql(assertion: Assertion): CheckProblem | undefined {
-  parserFor(sqlOptions(assertion.value, graderFail).databaseType);
+  parserFor(isTemplate(assertion.value) ? 'MySQL' : sqlOptions(assertion.value, graderFail).databaseType);
   return undefined;
 }
 

@@ -5,18 +5,13 @@ import { checkUnitThreshold } from './definition.js';
 import { loadYaml } from '../prompts/lazy.js';
 import { commonJs } from './common-js.js';
 import { GraderError } from './grader-error.js';
-import { quote, verdict } from './values.js';
+import { isTemplate, quote, verdict } from './values.js';
 
 /**
  * Text metrics with promptfoo's formulas and defaults: `word-count`, `levenshtein`, `rouge-n`,
  * `bleu`, `gleu`, `meteor`. A score metric passes when its score reaches the threshold and reports
  * the score (`not-` passes below it and scores 1 − score, as promptfoo).
  */
-
-/** A value that a later step renders (`{{var}}`): read at grade time, not at load time. */
-function isTemplate(value: unknown): boolean {
-  return typeof value === 'string' && /\{\{|\{%/.test(value);
-}
 
 function scored(score: number, threshold: number, what: string): GradeResult {
   const shown = score.toFixed(4);

@@ -33,3 +33,11 @@ export function requireText(assertion: Assertion): string {
   if (text === undefined || text === '') throw new GraderError(`${assertion.type} needs a value (e.g. ${assertion.type}:text)`);
   return text;
 }
+
+/**
+ * A value holding `{{ … }}` or `{% … %}`: rendered with the case's variables at grade time, so
+ * load-time parsing and `check` leave it as text.
+ */
+export function isTemplate(value: unknown): boolean {
+  return typeof value === 'string' && /\{\{|\{%/.test(value);
+}
