@@ -208,7 +208,8 @@ export function assertionFromConfig(input: AssertionInput, source: SourceLocatio
   if (input.config !== undefined && (input.config === null || typeof input.config !== 'object' || Array.isArray(input.config))) throw fail('config must be an object');
   const valueText = typeof input.value === 'string' ? input.value : input.value === undefined ? '' : JSON.stringify(input.value);
   const spec = `${input.type}${input.threshold !== undefined ? `(${input.threshold})` : ''}${valueText ? `:${valueText}` : ''}`;
-  const value = typeof input.value === 'string' ? input.value.trim() : input.value === null ? undefined : input.value;
+  // As promptfoo: an object's value is used as written (`equals` with "Paris\n" keeps its newline); cells are trimmed.
+  const value = input.value === null ? undefined : input.value;
   const assertion = build({ definition, negate, value, threshold: input.threshold, weight, source, spec, fail });
   if (input.metric !== undefined) assertion.metric = input.metric;
   if (input.config !== undefined) assertion.config = input.config;

@@ -2,15 +2,20 @@ import type { GraderDefinition } from './definition.js';
 import type { Grader } from './types.js';
 import { javascriptDefinitions } from './code-js.js';
 import { pythonDefinitions } from './code-python.js';
+import { finishReasonDefinitions } from './finish-reason.js';
 import { jsDefinitions } from './js.js';
 import { jsonDefinitions } from './json.js';
+import { markupDefinitions } from './markup.js';
 import { metricDefinitions } from './metrics.js';
+import { modelGradedDefinitions } from './model-graded/index.js';
 import { moderationDefinitions } from './moderation.js';
 import { perplexityDefinitions } from './perplexity.js';
-import { modelGradedDefinitions } from './model-graded/index.js';
+import { refusalDefinitions } from './refusal.js';
 import { regexDefinitions } from './regex.js';
 import { rubricDefinitions } from './rubric.js';
 import { similarDefinitions } from './similar.js';
+import { sqlDefinitions } from './sql.js';
+import { textMetricDefinitions } from './text-metrics.js';
 import { textDefinitions } from './text.js';
 import { webhookDefinitions } from './webhook.js';
 
@@ -32,6 +37,11 @@ export const GRADER_DEFINITIONS: readonly GraderDefinition[] = [
   ...moderationDefinitions,
   ...perplexityDefinitions,
   ...modelGradedDefinitions,
+  ...textMetricDefinitions,
+  ...markupDefinitions,
+  ...sqlDefinitions,
+  ...refusalDefinitions,
+  ...finishReasonDefinitions,
 ];
 
 const byType = new Map(GRADER_DEFINITIONS.map((definition) => [definition.type, definition]));

@@ -2,14 +2,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseGraderSpec } from '../cases/grader-spec.js';
 import { gradeAssertion } from './grade.js';
 import { extractJson, findJsonFence } from './json.js';
+import { findJsonObjects } from './json-objects.js';
 import { makeAssertion, makeContext } from './test-context.js';
 
 const root = mkdtempSync(join(tmpdir(), 'promptgate-graders-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 writeFileSync(join(root, 'answer.schema.json'), JSON.stringify({ type: 'object', required: ['answer'], properties: { answer: { type: 'string' } } }));
 writeFileSync(join(root, 'broken.json'), '{ not json');
+writeFileSync(join(root, 'answer.yaml'), 'type: object\nproperties:\n  answer: {type: string}\n');
 const context = makeContext({ rootDir: root });
 
 const personSchema = {
@@ -28,27 +31,88 @@ describe('JSON extraction', () => {
   });
 });
 
-describe('is-json', () => {
+describe('is-json (promptfoo: JSON.parse of the whole output)', () => {
   it('passes on JSON and fails on text', async () => {
     expect((await gradeAssertion(' [1, 2] \n', makeAssertion('is-json'), context)).pass).toBe(true);
+    expect((await gradeAssertion('"a string"', makeAssertion('is-json'), context)).pass).toBe(true);
     const text = await gradeAssertion('hello', makeAssertion('is-json'), context);
     expect(text).toMatchObject({ pass: false, score: 0 });
     expect(text.reason).toContain('not valid JSON');
   });
 
-  it('is strict about fences and says so', async () => {
+  it('is strict about fences and says what accepts them', async () => {
     const fenced = await gradeAssertion('```json\n{"a":1}\n```', makeAssertion('is-json'), context);
     expect(fenced.pass).toBe(false);
-    expect(fenced.reason).toContain('`schema` accepts that');
+    expect(fenced.reason).toContain('`contains-json` or `schema` accept that');
   });
 
   it('not-is-json passes on text', async () => {
     expect((await gradeAssertion('hello', makeAssertion('is-json', undefined, { negate: true }), context)).pass).toBe(true);
   });
 
-  it('checks a schema when given a value', async () => {
-    expect((await gradeAssertion('{"answer":"x"}', makeAssertion('is-json', 'answer.schema.json'), context)).pass).toBe(true);
-    expect((await gradeAssertion('{"answer":1}', makeAssertion('is-json', 'answer.schema.json'), context)).pass).toBe(false);
+  it('checks a schema: an object, inline JSON or YAML text, or file:// relative to the case file', async () => {
+    const inCase = (value: unknown) => makeAssertion('is-json', value, { source: { file: 'cases/t.csv', line: 2 } });
+    for (const value of [{ type: 'object', required: ['answer'] }, '{"type":"object","required":["answer"]}', 'type: object\nrequired: [answer]', 'file://../answer.schema.json']) {
+      expect((await gradeAssertion('{"answer":"x"}', inCase(value), context)).pass, JSON.stringify(value)).toBe(true);
+      expect((await gradeAssertion('{"other":"x"}', inCase(value), context)).pass, JSON.stringify(value)).toBe(false);
+    }
+    // Valid JSON that misses the schema: not-is-json passes (promptfoo: inverse of the schema verdict).
+    expect((await gradeAssertion('{"answer":1}', makeAssertion('is-json', 'file://answer.schema.json', { negate: true }), context)).pass).toBe(true);
+    expect((await gradeAssertion('{"answer":"a"}', makeAssertion('is-json', 'file://answer.yaml'), context)).pass).toBe(true);
+  });
+
+  it('reads an inline schema at load time, but leaves a {{template}} to be rendered first', () => {
+    const source = { file: 'evals/t.csv', line: 2 };
+    expect(parseGraderSpec('is-json:type: object', source).value).toEqual({ type: 'object' });
+    expect(parseGraderSpec('contains-json:{{ schema }}', source).value).toBe('{{ schema }}');
+    expect(parseGraderSpec('is-json:file://s.json', source).value).toBe('file://s.json');
+  });
+
+  it('a schema that cannot be read or is not a schema is an error, also negated', async () => {
+    const cases: Array<[unknown, string]> = [
+      ['file://missing.json', 'file not found: missing.json'],
+      ['file://broken.json', 'broken.json is not valid JSON'],
+      ['file://../outside.json', '../outside.json leaves the project folder'],
+      ['answer.schema.json', 'is not a JSON Schema'],
+      [{ type: 'objekt' }, 'invalid JSON Schema'],
+    ];
+    for (const [value, reason] of cases) {
+      const graded = await gradeAssertion('{"answer":"x"}', makeAssertion('is-json', value, { negate: true }), context);
+      expect(graded, reason).toMatchObject({ pass: false, score: 0, errored: true });
+      expect(graded.reason).toContain(reason);
+    }
+  });
+});
+
+describe('contains-json (promptfoo: JSON objects found in the text)', () => {
+  const schema = { type: 'object', required: ['name'] };
+  /** [output, schema, negated, pass] */
+  const ROWS: Array<[string, unknown, boolean, boolean]> = [
+    ['Sure! {"name": "Ada", "age": 36} is the record.', undefined, false, true],
+    ['Here:\n```json\n{"name": "Ada"}\n```', undefined, false, true],
+    ['no braces here', undefined, false, false],
+    ['no braces here', undefined, true, true],
+    ['[1, 2, 3] is an array, not an object', undefined, false, false],
+    // promptfoo reads candidates as YAML: unquoted keys, comments, a missing closing brace at the end
+    ['{name: Ada}', undefined, false, true],
+    ['{"name": "Ada", // the name\n "age": 36}', undefined, false, true],
+    ['{"name": "Ada", "age": 36', undefined, false, true],
+    ['Use the {placeholder} syntax.', undefined, false, true],
+    ['{"a": 1} then {"name": "Ada"}', schema, false, true],
+    ['{"a": 1} then {"b": 2}', schema, false, false],
+    ['{"a": 1} then {"b": 2}', schema, true, true],
+    ['{"a": 1} then {"name": "Ada"}', schema, true, false],
+    ['{"url": "http://x.test/a"}', { type: 'object', properties: { url: { const: 'http://x.test/a' } } }, false, true],
+  ];
+  it.each(ROWS)('%j (schema %j, not: %s) → %s', async (output, value, negate, pass) => {
+    const graded = await gradeAssertion(output, makeAssertion('contains-json', value, { negate }), context);
+    expect(graded.errored).toBeUndefined();
+    expect(graded.pass).toBe(pass);
+  });
+
+  it('finds each object once, and goes on after it', () => {
+    expect(findJsonObjects('{"a": {"b": 1}} and {"c": 2}')).toEqual([{ a: { b: 1 } }, { c: 2 }]);
+    expect(findJsonObjects('{ broken: [ } {"ok": true}')).toEqual([{ ok: true }]);
   });
 });
 

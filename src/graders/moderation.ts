@@ -2,7 +2,8 @@ import type { Assertion } from '../cases/types.js';
 import type { CheckContext, CheckProblem, GraderDefinition, ParseInput } from './definition.js';
 import { GraderError } from './grader-error.js';
 import type { Grader } from './types.js';
-import { listValue, quote } from './values.js';
+import { splitList } from '../util/split-list.js';
+import { quote } from './values.js';
 
 /**
  * `moderation[:<categories>]`: the config's `moderation` model (OpenAI's moderations endpoint) does
@@ -31,7 +32,7 @@ function categoriesOf(assertion: Assertion): string[] {
   const { value } = assertion;
   if (value === undefined || value === null || value === '') return [];
   if (Array.isArray(value) && !value.every((item) => typeof item === 'string')) throw new GraderError('moderation categories must be texts');
-  return listValue(value);
+  return Array.isArray(value) ? (value as string[]).map((item) => item.trim()).filter((item) => item !== '') : splitList(String(value));
 }
 
 function parseModeration({ value, fail }: ParseInput): { value?: unknown } {

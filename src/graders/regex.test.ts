@@ -16,21 +16,24 @@ async function refusal(pattern: string, flags = ''): Promise<RegexRefusal> {
 }
 
 describe('regex grader', () => {
-  it('accepts /pattern/flags and plain patterns', async () => {
+  it('takes the value as the pattern, as promptfoo\'s new RegExp(value): slashes are text', async () => {
     expect((await grade('Order #123', '#\\d+')).pass).toBe(true);
-    expect((await grade('HELLO', '/hello/i')).pass).toBe(true);
+    expect((await grade('GET /api/v1/ ok', '/api/v1/')).pass).toBe(true);
+    expect((await grade('HELLO', '/hello/i')).pass).toBe(false);
+    expect((await grade('see /hello/i', '/hello/i')).pass).toBe(true);
     expect((await grade('HELLO', 'hello')).pass).toBe(false);
   });
 
-  it('reads /pattern/flags only when the text is a JS regex literal', () => {
-    expect(parseRegexSpec('/a\\/b/gi')).toEqual({ pattern: 'a\\/b', flags: 'gi' });
-    expect(parseRegexSpec('/[/]x/')).toEqual({ pattern: '[/]x', flags: '' });
-    expect(parseRegexSpec('/^yes$/im')).toEqual({ pattern: '^yes$', flags: 'im' });
-    // An unescaped `/` in the body, flags that are not flags, an empty body: the whole text is the pattern.
-    for (const text of ['/api/v1', '/usr/bin/env', '/home/user/dims', '/a/xyz', '//', '/a', 'a/b/i']) {
-      expect(parseRegexSpec(text)).toEqual({ pattern: text, flags: '' });
-    }
-    expect(parseRegexSpec('/a/gg')).toEqual({ pattern: 'a', flags: 'gg' });
+  it('reads flags from a leading (?flags) group, which JavaScript has no meaning for', async () => {
+    expect((await grade('HELLO', '(?i)hello')).pass).toBe(true);
+    expect((await grade('a\nb', '(?ms)^a.b$')).pass).toBe(true);
+    expect((await grade('a\nb', '(?m)^a.b$')).pass).toBe(false);
+    expect(parseRegexSpec('(?i)^yes$')).toEqual({ pattern: '^yes$', flags: 'i' });
+    expect(parseRegexSpec('/a/gi')).toEqual({ pattern: '/a/gi', flags: '' });
+    // Not flag letters, or not at the start: part of the pattern (and invalid JavaScript, so refused).
+    for (const text of ['(?x)a', 'a(?i)b', '(?i']) expect(parseRegexSpec(text)).toEqual({ pattern: text, flags: '' });
+    expect((await grade('x', '(?x)a')).errored).toBe(true);
+    expect(parseRegexSpec('(?gg)a')).toEqual({ pattern: 'a', flags: 'gg' });
   });
 
   it('is negated by not-', async () => {
@@ -39,7 +42,7 @@ describe('regex grader', () => {
   });
 
   it('does not carry lastIndex between calls with the g or y flag', async () => {
-    for (const spec of [parseRegexSpec('/a/g'), parseRegexSpec('/a/y'), parseRegexSpec('/(?<=x)a/g')]) {
+    for (const spec of [parseRegexSpec('(?g)a'), parseRegexSpec('(?y)a'), parseRegexSpec('(?g)(?<=x)a')]) {
       const input = spec.pattern.startsWith('(') ? 'xa' : 'a';
       expect(await testRegex(spec, input)).toBe(true);
       expect(await testRegex(spec, input)).toBe(true);
@@ -49,8 +52,8 @@ describe('regex grader', () => {
   it('an invalid regex fails with a reason, also negated', async () => {
     const graded = await grade('x', '(unclosed', true);
     expect(graded).toMatchObject({ pass: false, score: 0, errored: true });
-    expect(graded.reason).toMatch(/^invalid regex \/\(unclosed\/: /);
-    expect((await grade('x', '/a/gg')).reason).toMatch(/^invalid regex \/a\/gg: .*flags/);
+    expect(graded.reason).toMatch(/^invalid regex \(unclosed: /);
+    expect((await grade('x', '(?gg)a')).reason).toMatch(/^invalid regex \(\?gg\)a: .*flags/);
   });
 
   it('runs formerly catastrophic patterns on the linear-time engine, with the right verdict and no timeout', async () => {
@@ -81,7 +84,7 @@ describe('regex grader', () => {
 
   it('refuses what needs V8 and is not provably linear, and grades it as an error if it gets that far', async () => {
     expect((await refusal('^(?=(\\w|\\d)+$)\\d')).message).toBe(
-      'regex /^(?=(\\w|\\d)+$)\\d/ needs the backtracking engine (it uses a lookahead ((?=(\\w|\\d)+$))) and it can take exponential time on some outputs',
+      'regex ^(?=(\\w|\\d)+$)\\d needs the backtracking engine (it uses a lookahead ((?=(\\w|\\d)+$))) and it can take exponential time on some outputs',
     );
     expect((await refusal('(\\w+)\\s\\1')).message).toContain('it uses a backreference (\\1)) and it can take polynomial time (degree 2)');
     expect((await refusal('(?<=a+)b|\\1(x)')).message).toContain('can reach back without bound');

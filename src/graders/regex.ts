@@ -10,42 +10,23 @@ export interface RegexSpec {
   flags: string;
 }
 
+/** A leading `(?flags)` group: JavaScript's flags for the rest of the pattern. */
+const INLINE_FLAGS = /^\(\?([dgimsuvy]+)\)/;
+
 /**
- * `/pattern/flags` when the text is a JavaScript regex literal (an unescaped `/` only inside a
- * class, flags from `dgimsuvy`), else the whole text is the pattern with no flags, as promptfoo's
- * `new RegExp(value)` reads it: `/api/v1/users` and `/usr/bin/env` are plain patterns.
+ * A `regex` value is the pattern as written, as promptfoo's `new RegExp(value)` reads it:
+ * `/api/v1/` matches that text, slashes included, and `/foo/i` is the pattern "/foo/i". Flags are
+ * written as a leading group of JavaScript flag letters, `(?i)^yes$` or `(?ms)^a.b$`: JavaScript
+ * has no such group (it is a syntax error there), so no pattern promptfoo runs changes meaning.
  */
 export function parseRegexSpec(text: string): RegexSpec {
-  const literal = readRegexLiteral(text);
-  return literal ?? { pattern: text, flags: '' };
+  const inline = INLINE_FLAGS.exec(text);
+  return inline ? { pattern: text.slice(inline[0].length), flags: inline[1] } : { pattern: text, flags: '' };
 }
 
-/** The `/pattern/flags` reading of `text`, or undefined when it is not a regex literal. */
-export function readRegexLiteral(text: string): RegexSpec | undefined {
-  if (!text.startsWith('/')) return undefined;
-  let inClass = false;
-  for (let i = 1; i < text.length; i++) {
-    const char = text[i];
-    if (char === '\n' || char === '\r' || char === '\u2028' || char === '\u2029') return undefined;
-    if (char === '\\') {
-      i++;
-      continue;
-    }
-    if (inClass) {
-      if (char === ']') inClass = false;
-    } else if (char === '[') {
-      inClass = true;
-    } else if (char === '/') {
-      const pattern = text.slice(1, i);
-      const flags = text.slice(i + 1);
-      return pattern !== '' && /^[dgimsuvy]*$/.test(flags) ? { pattern, flags } : undefined;
-    }
-  }
-  return undefined;
-}
-
+/** The pattern as a `regex` value writes it: `(?flags)pattern`. */
 export function renderRegexSpec(spec: RegexSpec): string {
-  return `/${spec.pattern}/${spec.flags}`;
+  return spec.flags ? `(?${spec.flags})${spec.pattern}` : spec.pattern;
 }
 
 /** The syntax error of a pattern as V8 reports it, or undefined when it compiles. Compiling never backtracks. */
@@ -164,7 +145,7 @@ export async function testRegex(spec: RegexSpec, input: string): Promise<boolean
   return matcher.test(input);
 }
 
-/** `regex`: the output matches the pattern (`/pattern/flags` or a plain pattern). */
+/** `regex`: the output matches the pattern (the value as written, flags in a leading `(?flags)`). */
 export const regex: Grader = async (output, assertion) => {
   const spec = parseRegexSpec(requireText(assertion));
   return (await testRegex(spec, output))

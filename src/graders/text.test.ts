@@ -1,87 +1,104 @@
 import { describe, expect, it } from 'vitest';
 import { gradeAssertion } from './grade.js';
 import { makeAssertion, makeContext } from './test-context.js';
-import { listValue } from './values.js';
-import type { GraderType } from '../cases/types.js';
+import { parseContainsList } from './text.js';
 
-const grade = (type: GraderType, output: string, value?: unknown, negate = false) =>
-  gradeAssertion(output, makeAssertion(type, value, { negate }), makeContext());
+/**
+ * promptfoo's verdicts (src/assertions/equals.ts, contains.ts, startsWith.ts): [type, value, output,
+ * negated, pass, score]. `not-` swaps pass and scores 1 − score.
+ */
+const ROWS: Array<[string, unknown, string, boolean, boolean, number]> = [
+  // equals: String(value) === output, nothing trimmed
+  ['equals', 'Paris', 'Paris', false, true, 1],
+  ['equals', 'Paris', 'Paris\n', false, false, 0],
+  ['equals', 'Paris', ' Paris', false, false, 0],
+  ['equals', 'Paris', 'paris', false, false, 0],
+  ['equals', 'Paris', 'Paris\n', true, true, 1],
+  ['equals', 'a', 'a', true, false, 0],
+  ['equals', 42, '42', false, true, 1],
+  // equals with a JSON value: the output parsed as JSON, compared deeply; not JSON fails
+  ['equals', { a: 1, b: [1, 2] }, '{"b": [1, 2], "a": 1}', false, true, 1],
+  ['equals', { a: 1 }, '{"a": 2}', false, false, 0],
+  ['equals', { a: 1 }, 'Here:\n```json\n{"a": 1}\n```', false, false, 0],
+  ['equals', [1, 2], ' [1,2] ', false, true, 1],
+  ['equals', { a: 1 }, 'nope', true, true, 1],
+  // contains / icontains / starts-with
+  ['contains', 'World', 'Hello World', false, true, 1],
+  ['contains', 'world', 'Hello World', false, false, 0],
+  ['contains', 'error', 'all good', true, true, 1],
+  ['contains', 'error', 'an error', true, false, 0],
+  ['contains', 42, 'answer: 42', false, true, 1],
+  ['icontains', 'wORLD', 'Hello World', false, true, 1],
+  ['icontains', 'bye', 'Hello', false, false, 0],
+  ['icontains', 'HELLO', 'hello', true, false, 0],
+  ['starts-with', 'Yes', 'Yes, indeed', false, true, 1],
+  ['starts-with', 'Yes', ' Yes', false, false, 0],
+  ['starts-with', 'No', 'Yes', true, true, 1],
+  // lists: parsed as promptfoo's cells (see below), or arrays
+  ['contains-any', 'apple, pear', 'I like pears', false, true, 1],
+  ['contains-any', ['apple', 'pear'], 'I like kiwis', false, false, 0],
+  ['contains-any', 'damn,heck', 'clean', true, true, 1],
+  ['contains-any', 'damn,heck', 'oh heck', true, false, 0],
+  ['icontains-any', 'APPLE,kiwi', 'an apple', false, true, 1],
+  ['icontains-any', 'APPLE,kiwi', 'a pear', false, false, 0],
+  ['contains-all', 'apple,pear', 'apple and pear', false, true, 1],
+  ['contains-all', ['apple', 'pear', 'fig'], 'apple only', false, false, 0],
+  ['contains-all', 'Apple,pear', 'apple and pear', false, false, 0],
+  ['icontains-all', 'Apple,PEAR', 'apple and pear', false, true, 1],
+  ['icontains-all', 'Apple,PEAR', 'apple and fig', true, true, 1],
+  ['contains-any', '" a, b "', 'x a, b y', false, true, 1],
+  ['contains-any', [1, 2], 'count 2', false, true, 1],
+];
 
-describe('equals', () => {
-  it('matches exactly after trimming trailing whitespace of output and value', async () => {
-    expect((await grade('equals', 'Paris\n', 'Paris')).pass).toBe(true);
-    expect((await grade('equals', 'Paris  \r\n', 'Paris\n')).pass).toBe(true);
-    expect((await grade('equals', ' Paris', 'Paris')).pass).toBe(false);
-    expect((await grade('equals', 'paris', 'Paris')).pass).toBe(false);
+describe('text graders (promptfoo verdicts)', () => {
+  it.each(ROWS)('%s:%j on %j (not: %s) → pass %s, score %s', async (type, value, output, negate, pass, score) => {
+    const graded = await gradeAssertion(output, makeAssertion(type, value, { negate }), makeContext());
+    expect(graded.errored).toBeUndefined();
+    expect({ pass: graded.pass, score: graded.score }).toEqual({ pass, score });
   });
 
-  it('compares JSON deeply when the value is an object, also from a fenced block', async () => {
-    expect((await grade('equals', '{"b": [1, 2], "a": 1}', { a: 1, b: [1, 2] })).pass).toBe(true);
-    expect((await grade('equals', 'Here:\n```json\n{"a": 1}\n```', { a: 1 })).pass).toBe(true);
-    const wrong = await grade('equals', '{"a": 2}', { a: 1 });
-    expect(wrong.pass).toBe(false);
-    expect(wrong.reason).toContain('differs');
-    const notJson = await grade('equals', 'nope', { a: 1 });
-    expect(notJson).toMatchObject({ pass: false, score: 0 });
-    expect(notJson.reason).toContain('not valid JSON');
+  it('explains with the fact', async () => {
+    expect((await gradeAssertion('an error', makeAssertion('contains', 'error', { negate: true }), makeContext())).reason).toBe('output contains "error"');
+    expect((await gradeAssertion('apple only', makeAssertion('contains-all', ['apple', 'pear', 'fig']), makeContext())).reason).toBe(
+      'output does not contain "pear", "fig"',
+    );
+    expect((await gradeAssertion('Paris\n', makeAssertion('equals', 'Paris'), makeContext())).reason).toBe('output "Paris\\n" does not equal "Paris"');
   });
 
-  it('is negated by not-', async () => {
-    expect(await grade('equals', 'a', 'b', true)).toMatchObject({ pass: true, score: 1, spec: 'not-equals:b' });
-    expect(await grade('equals', 'a', 'a', true)).toMatchObject({ pass: false, score: 0 });
+  it('a missing or unusable value is an error, never a pass, also negated', async () => {
+    for (const [type, value] of [
+      ['contains', undefined],
+      ['contains', ''],
+      ['contains', { a: 1 }],
+      ['icontains', ['x']],
+      ['starts-with', ''],
+      ['contains-all', ' , '],
+      ['contains-any', 5],
+      ['contains-any', '"open'],
+      ['equals', undefined],
+    ] as Array<[string, unknown]>) {
+      const graded = await gradeAssertion('x', makeAssertion(type, value, { negate: true }), makeContext());
+      expect(graded, `${type} ${JSON.stringify(value)}`).toMatchObject({ pass: false, score: 0, errored: true });
+    }
   });
 });
 
-describe('contains / icontains / starts-with', () => {
-  it('contains is case-sensitive; icontains is not', async () => {
-    expect((await grade('contains', 'Hello World', 'World')).pass).toBe(true);
-    expect((await grade('contains', 'Hello World', 'world')).pass).toBe(false);
-    expect((await grade('icontains', 'Hello World', 'wORLD')).pass).toBe(true);
-    expect((await grade('icontains', 'Hello', 'bye')).pass).toBe(false);
+describe('contains-any / contains-all cells, as promptfoo splits them', () => {
+  it.each([
+    ['a, b ,c', ['a', 'b', 'c']],
+    ['a,,b, ,c,', ['a', 'b', 'c']],
+    ['"a, b", c', ['a, b', 'c']],
+    ['" spaced "', [' spaced ']],
+    ['"say ""hi""", x', ['say "hi"', 'x']],
+    ['"back\\"slash\\\\", y', ['back"slash\\', 'y']],
+    ['say "hi", x', ['say "hi"', 'x']],
+    ['""', ['']],
+  ])('%j → %j', (cell, items) => {
+    expect(parseContainsList(cell)).toEqual(items);
   });
 
-  it('starts-with checks the very start', async () => {
-    expect((await grade('starts-with', 'Yes, indeed', 'Yes')).pass).toBe(true);
-    expect((await grade('starts-with', ' Yes', 'Yes')).pass).toBe(false);
-  });
-
-  it('not-contains passes when absent and explains with the fact', async () => {
-    const absent = await grade('contains', 'all good', 'error', true);
-    expect(absent).toMatchObject({ pass: true, score: 1, spec: 'not-contains:error' });
-    const present = await grade('contains', 'an error', 'error', true);
-    expect(present.pass).toBe(false);
-    expect(present.reason).toBe('output contains "error"');
-  });
-
-  it('a missing value is an error, never a pass, also negated', async () => {
-    const graded = await grade('contains', 'x', undefined, true);
-    expect(graded).toMatchObject({ pass: false, score: 0, errored: true });
-    expect(graded.reason).toContain('contains needs a value');
-  });
-});
-
-describe('contains-any / contains-all', () => {
-  it('accepts a comma string or an array', async () => {
-    expect((await grade('contains-any', 'I like pears', 'apple, pear')).pass).toBe(true);
-    expect((await grade('contains-any', 'I like kiwis', ['apple', 'pear'])).pass).toBe(false);
-    expect((await grade('contains-all', 'apple and pear', 'apple,pear')).pass).toBe(true);
-    const missing = await grade('contains-all', 'apple only', ['apple', 'pear', 'fig']);
-    expect(missing).toMatchObject({ pass: false, score: 0 });
-    expect(missing.reason).toBe('output does not contain "pear", "fig"');
-  });
-
-  it('not-contains-any passes when none is present', async () => {
-    expect((await grade('contains-any', 'clean', 'damn,heck', true)).pass).toBe(true);
-    expect((await grade('contains-any', 'oh heck', 'damn,heck', true)).pass).toBe(false);
-  });
-
-  it('parses quoted items holding commas', () => {
-    expect(listValue('"a, b", c ,, "say ""hi"""')).toEqual(['a, b', 'c', 'say "hi"']);
-    expect(listValue(['x', '', 3])).toEqual(['x', '3']);
-    expect(listValue(undefined)).toEqual([]);
-  });
-
-  it('an empty list is an error', async () => {
-    expect(await grade('contains-all', 'x', ' , ')).toMatchObject({ pass: false, errored: true });
+  it('refuses an unterminated quote and text after a closing quote', () => {
+    expect(() => parseContainsList('"open, b')).toThrow('no closing quote');
+    expect(() => parseContainsList('"a" b, c')).toThrow('followed by a comma');
   });
 });

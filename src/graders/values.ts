@@ -1,4 +1,3 @@
-import { splitList } from '../util/split-list.js';
 import type { Assertion } from '../cases/types.js';
 import type { GradeResult } from './types.js';
 import { GraderError } from './grader-error.js';
@@ -36,19 +35,9 @@ export function requireText(assertion: Assertion): string {
 }
 
 /**
- * A list value: an array, or a comma-separated string where an item may be double-quoted to hold
- * commas (`"a, b",c`). Items are trimmed; empty items are dropped.
+ * A value holding `{{ … }}` or `{% … %}`: rendered with the case's variables at grade time, so
+ * load-time parsing and `check` leave it as text.
  */
-export function listValue(value: unknown): string[] {
-  if (Array.isArray(value)) return value.map((item) => valueText(item) ?? '').filter((item) => item !== '');
-  const text = valueText(value);
-  if (text === undefined) return [];
-  return splitList(text);
-}
-
-/** The assertion's list value, or a GraderError when it is empty. */
-export function requireList(assertion: Assertion): string[] {
-  const items = listValue(assertion.value);
-  if (items.length === 0) throw new GraderError(`${assertion.type} needs a comma-separated list of values`);
-  return items;
+export function isTemplate(value: unknown): boolean {
+  return typeof value === 'string' && /\{\{|\{%/.test(value);
 }

@@ -75,7 +75,7 @@ describe('case file output', () => {
 
   it('gives back, read as a case file, the same cases as the JSONL it stands for', async () => {
     const logged: LogCase[] = [
-      { id: 'a1', description: 'from l: 1 call', vars: { q: '-5 degrees', note: '=1+1, "quoted"\r\nline two\n', blank: '', vip: 'false' }, tags: ['from-log'], assert: [{ type: 'equals', value: '@octocat said:\n  ok  ' }] },
+      { id: 'a1', description: 'from l: 1 call', vars: { q: '-5 degrees', note: '=1+1, "quoted"\r\nline two\n', blank: '', vip: 'false' }, tags: ['from-log'], assert: [{ type: 'equals', value: '@octocat said:\n  ok' }] },
       { id: 'a2', description: 'from l: 2 calls', vars: { q: '+cmd', note: '\ttabbed', blank: ' ', vip: 'true' }, tags: ['from-log'] },
     ];
     const dir = await mkdtemp(join(tmpdir(), 'pg-log-cases-'));
@@ -92,7 +92,7 @@ describe('case file output', () => {
     }
   });
 
-  it('refuses, naming why, what a CSV cell would change: non-strings, missing variables, reserved names, leading whitespace in an expected output', () => {
+  it('refuses, naming why, what a CSV cell would change: non-strings, missing variables, reserved names, leading or trailing whitespace in an expected output', () => {
     const refuse = (vars: Record<string, unknown>[], assert?: LogCase['assert']) =>
       () => formatCasesCsv(vars.map((v, i) => ({ id: `i${i}`, description: 'd', vars: v, tags: [], ...(assert ? { assert } : {}) })));
     expect(refuse([{ vip: false }])).toThrow(expect.objectContaining({ code: 'USAGE', message: expect.stringMatching(/"vip" of case i0 is a boolean \(false\)/), hint: expect.stringMatching(/write JSONL instead/) }));
@@ -102,7 +102,8 @@ describe('case file output', () => {
     expect(refuse([{ a: 'x', b: 'y' }, { a: 'z' }])).toThrow(/case i1 has no variable "b"/);
     expect(refuse([{ __id: 'x' }])).toThrow(/reserved/);
     expect(refuse([{ ' q': 'x' }])).toThrow(/blanks/);
-    expect(refuse([{ q: 'x' }], [{ type: 'equals', value: ' indented' }])).toThrow(/starts with whitespace/);
+    expect(refuse([{ q: 'x' }], [{ type: 'equals', value: ' indented' }])).toThrow(/starts or ends with whitespace/);
+    expect(refuse([{ q: 'x' }], [{ type: 'equals', value: 'line\n' }])).toThrow(/starts or ends with whitespace/);
   });
 });
 

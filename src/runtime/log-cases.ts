@@ -108,7 +108,7 @@ export function formatCasesJsonl(cases: LogCase[]): string {
  * only hold a string, so anything it would change is refused with USAGE ("write JSONL instead"):
  * a variable that is not a string (`false`, `3`, `null`, objects: the template would see text,
  * and `{{#if vip}}` would render differently), a variable some cases lack (it would become ''),
- * a `__` or blank-edged variable name, an expected output starting with whitespace (the
+ * a `__` or blank-edged variable name, an expected output starting or ending with whitespace (the
  * `__expected` cell is trimmed). Values are written as they are: no spreadsheet-formula prefix,
  * since `'-5 degrees` is another prompt than `-5 degrees` (a case file is an input, not a sheet).
  */
@@ -133,7 +133,8 @@ export function formatCasesCsv(cases: LogCase[]): string {
     const missing = names.find((name) => !Object.hasOwn(item.vars, name));
     if (missing !== undefined) throw csvRefusal(`case ${item.id} has no variable ${JSON.stringify(missing)}, which a CSV row would give as ''`);
     const expected = item.assert?.[0].value;
-    if (expected !== undefined && /^\s/.test(expected)) throw csvRefusal(`the logged output of case ${item.id} starts with whitespace, which a CSV __expected cell drops`);
+    // `equals` does not trim the output (promptfoo's semantics), so an output ending in a newline cannot be a trimmed cell either.
+    if (expected !== undefined && /^\s|\s$/.test(expected)) throw csvRefusal(`the logged output of case ${item.id} starts or ends with whitespace, which a CSV __expected cell drops`);
   }
   const withExpected = cases.some((item) => item.assert);
   const header = ['__id', ...names, '__description', '__tags', ...(withExpected ? ['__expected'] : [])];

@@ -54,13 +54,16 @@ const CORPUS: Record<string, Expectation> = {
   // Graders
   'invalid-regex': { message: 'evals/p.csv:3: invalid grader regex:[a-' },
   'catastrophic-regex': {
-    message: 'evals/p.csv:2: invalid grader regex:^(?=(\\w|\\d)+$)\\d: regex /^(?=(\\w|\\d)+$)\\d/ needs the backtracking engine (it uses a lookahead ((?=(\\w|\\d)+$))) and it can take exponential time on some outputs',
+    message: 'evals/p.csv:2: invalid grader regex:^(?=(\\w|\\d)+$)\\d: regex ^(?=(\\w|\\d)+$)\\d needs the backtracking engine (it uses a lookahead ((?=(\\w|\\d)+$))) and it can take exponential time on some outputs',
   },
   'csv-grader-type-typo': { message: "evals/p.csv:3: unknown grader type 'startswith' (did you mean `starts-with`?" },
   'jsonl-expected-type-typo': { message: "evals/p.jsonl:1: unknown grader type 'icontans' (did you mean `icontains`?" },
   'jsonl-assert-type-typo': { message: "evals/p.jsonl:2: unknown grader type 'not_contains' (did you mean `not-contains`?)" },
   'config-suite-assert-typo': { message: "eval.config.mjs:4: suites[0].assert[1]: unknown grader type 'contians' (did you mean `contains`?" },
   'invalid-json-schema': { message: 'evals/p.csv:2: invalid grader schema:{"type": "nope"}: invalid JSON Schema' },
+  'is-json-bare-path': { message: 'evals/p.csv:2: the value "schemas/answer.json" is not a JSON Schema (write a schema file as file://<path>, relative to the case file, or the schema itself as JSON or YAML)' },
+  'sql-unknown-database': { message: 'evals/p.csv:3: databaseType "Oracle" is not one node-sql-parser knows' },
+  'contains-any-unclosed-quote': { message: "evals/p.csv:2: 'contains-any': a quoted item has no closing quote" },
   'js-grader-not-in-config': { message: "evals/p.csv:2: invalid grader js:is-polite: unknown js grader 'is-polite'" },
   'jsonl-js-grader-typo': { message: 'evals/p.jsonl:2: invalid grader js:wordcont: unknown js grader \'wordcont\' (did you mean "wordCount"? graders in the config: wordCount, polite)' },
   // Code graders (promptfoo's javascript, webhook): checked before anything runs.

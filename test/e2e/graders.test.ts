@@ -70,7 +70,7 @@ describe('graders end to end', () => {
       'prompts/letters.prompt': '---\nversion: 1.0.0\n---\nkey={{key}}\n',
       'prompts/capital.prompt': '---\nversion: 1.0.0\n---\nkey={{key}} What is the capital of France?\n',
       // V8 needs 2^40 steps to answer `^(\w|\d)+$` on 40 digits and a `!`: it used to hit the 100 ms regex timeout.
-      'evals/digits.csv': ['key,__expected,__expected2,__description', 'digits,not-regex:^(\\w|\\d)+$,regex:/^1+!$/,overlapping alternatives'].join('\n'),
+      'evals/digits.csv': ['key,__expected,__expected2,__description', 'digits,not-regex:^(\\w|\\d)+$,regex:^1+!$,overlapping alternatives'].join('\n'),
       // Refused by the old heuristic; the linear-time engine runs it. The lookahead runs on V8, proven linear.
       'evals/letters.csv': ['key,__expected,__expected2,__description', 'letters,not-regex:(a+)+$,regex:^(?=.*a)a+!$,nested quantifier'].join('\n'),
       'evals/capital.csv': [
@@ -96,8 +96,8 @@ describe('graders end to end', () => {
       expect(repeat.output).toBe(OUTPUTS.digits);
       expect(repeat.grade).toMatchObject({ pass: true, score: 1 });
       expect(repeat.grade!.assertions.map((a) => [a.pass, a.reason, a.errored])).toEqual([
-        [true, 'output does not match /^(\\w|\\d)+$/', undefined],
-        [true, 'output matches /^1+!$/', undefined],
+        [true, 'output does not match ^(\\w|\\d)+$', undefined],
+        [true, 'output matches ^1+!$', undefined],
       ]);
     }
   });
@@ -111,7 +111,7 @@ describe('graders end to end', () => {
     expect(result.code).toBe(0);
     const [letters] = (await readRun((await runFolders(dir))[0])).cases;
     expect(letters.status).toBe('pass');
-    expect(letters.repeats[0].grade!.assertions.map((a) => a.reason)).toEqual(['output does not match /(a+)+$/', 'output matches /^(?=.*a)a+!$/']);
+    expect(letters.repeats[0].grade!.assertions.map((a) => a.reason)).toEqual(['output does not match (a+)+$', 'output matches ^(?=.*a)a+!$']);
   });
 
   it('rubric: an output that steers an obedient judge fails closed; an ordinary output is graded by the judge, which is recorded', async () => {

@@ -191,7 +191,7 @@ describe('a regex grader on a pattern V8 runs in exponential time', () => {
       const run = await readRun((await runFolders(dir))[0]);
       const byId = Object.fromEntries(run.cases.map((c) => [c.caseId, c]));
       expect(byId.slow.status).toBe('fail');
-      expect(byId.slow.repeats[0].grade?.reason).toContain('output does not match /^(\\w|\\d)+$/');
+      expect(byId.slow.repeats[0].grade?.reason).toContain('output does not match ^(\\w|\\d)+$');
       expect(byId['slow-negated'].status).toBe('pass');
       expect(byId.fine.status).toBe('pass');
     } finally {

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { gradeAssertion } from './grade.js';
+import { makeAssertion, makeContext } from './test-context.js';
+
+/**
+ * promptfoo's verdicts (src/assertions/refusal.ts, finishReason.ts; checked against promptfoo
+ * 0.121.20 on the same rows).
+ */
+describe('is-refusal', () => {
+  /** [output, negated, pass, score] */
+  const ROWS: Array<[string, boolean, boolean, number]> = [
+    ["I'm sorry, but I can't help with that.", false, true, 1],
+    ['I’m sorry, I cannot do that', false, true, 1],
+    ['Well, I can’t assist with that request.', false, true, 1],
+    ['As an AI language model, I think it is fine.', false, true, 1],
+    ['Sure! Here is the answer.', false, false, 0],
+    ['Sure! Here is the answer.', true, true, 1],
+    ['I cannot stress enough how great this is', false, true, 1],
+    ['inappropriate', false, false, 0],
+    // An empty output is a refusal with score 0, negated or not.
+    ['', false, true, 0],
+    ['   ', true, false, 0],
+  ];
+  it.each(ROWS)('%j (not: %s) → pass %s, score %s', async (output, negate, pass, score) => {
+    const graded = await gradeAssertion(output, makeAssertion('is-refusal', undefined, { negate }), makeContext());
+    expect({ pass: graded.pass, score: graded.score }).toEqual({ pass, score });
+  });
+});
+
+describe('finish-reason', () => {
+  /** [API finish reason, value, negated, pass] */
+  const ROWS: Array<[string | undefined, string, boolean, boolean]> = [
+    ['stop', 'stop', false, true],
+    ['end_turn', 'stop', false, true],
+    ['end_turn', 'end_turn', false, false],
+    ['tool_use', 'tool_calls', false, true],
+    ['max_tokens', 'LENGTH', false, true],
+    ['stop', 'length', false, false],
+    ['stop', 'length', true, true],
+    [undefined, 'stop', false, false],
+    [undefined, 'stop', true, true],
+    ['weird_reason', 'WEIRD_REASON', false, true],
+  ];
+  it.each(ROWS)('API %s, finish-reason:%s (not: %s) → %s', async (finishReason, value, negate, pass) => {
+    const graded = await gradeAssertion('out', makeAssertion('finish-reason', value, { negate }), makeContext({ finishReason }));
+    expect(graded.errored).toBeUndefined();
+    expect({ pass: graded.pass, score: graded.score }).toEqual({ pass, score: pass ? 1 : 0 });
+  });
+});
