@@ -43,6 +43,15 @@ describe('gradeOutput', () => {
     expect(graded).toMatchObject({ pass: true, score: 0.5 });
   });
 
+  it('an assertion of weight 0 records its score and passes (promptfoo), negated too; a grader error stays an error', async () => {
+    const graded = await gradeOutput('abc', [makeAssertion('contains', 'a'), makeAssertion('contains', 'z', { weight: 0 }), makeAssertion('contains', 'a', { weight: 0, negate: true })], undefined, context);
+    expect(graded.pass).toBe(true);
+    expect(graded.assertions.map((a) => [a.pass, a.score])).toEqual([[true, 1], [true, 0], [true, 0]]);
+    expect(graded.assertions[1].reason).toMatch(/^weight 0 \(recorded, not required\): /);
+    const errored = await gradeOutput('abc', [makeAssertion('js', 'boom', { weight: 0 })], undefined, context);
+    expect(errored).toMatchObject({ pass: false, errored: true });
+  });
+
   it('does not fail a threshold on floating-point noise', async () => {
     const assertions = [0.1, 0.2].map((weight) => makeAssertion('contains', 'a', { weight }));
     assertions.push(makeAssertion('contains', 'z', { weight: 0.7 }));

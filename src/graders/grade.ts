@@ -73,9 +73,14 @@ export function assertionGradeOf(assertion: Assertion, outcome: { result: GradeR
     return { ...base, pass: false, score: 0, reason, errored: true, ...(isGraderError(error) && error.judge ? { judge: error.judge } : {}) };
   }
   const judge = result.judge ? { judge: result.judge } : {};
-  // A fail-closed result stays a fail under `not-` (an output that addresses the judge cannot pass by being negated).
-  if (!assertion.negate || result.failClosed) return { ...base, pass: result.pass, score: result.score, reason: result.reason, ...judge };
-  return { ...base, pass: !result.pass, score: result.negatedScore ?? 1 - result.score, reason: result.reason, ...judge };
+  // A fail-closed result stays a fail under `not-` and at weight 0 (an output that addresses the judge cannot pass by being negated or weightless).
+  if (result.failClosed) return { ...base, pass: result.pass, score: result.score, reason: result.reason, ...judge };
+  const graded = assertion.negate
+    ? { pass: !result.pass, score: result.negatedScore ?? 1 - result.score }
+    : { pass: result.pass, score: result.score };
+  // promptfoo: an assertion of weight 0 only records its score (a metric); it always passes.
+  if (base.weight === 0 && !graded.pass) return { ...base, ...graded, pass: true, reason: `weight 0 (recorded, not required): ${result.reason}`, ...judge };
+  return { ...base, ...graded, reason: result.reason, ...judge };
 }
 
 function checkResult(result: GradeResult): GradeResult {
