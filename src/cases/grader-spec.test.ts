@@ -49,7 +49,8 @@ describe('parseGraderSpec', () => {
     expect(specError(() => parse('contains')).message).toBe("'contains' needs a value (contains:<value>)");
     expect(specError(() => parse('regex')).message).toBe("'regex' needs a value (regex:<value>)");
     expect(specError(() => parse('python')).message).toBe("'python' needs a value (python:<value>)");
-    expect(specError(() => parse('ruby')).message).toBe("unknown grader type 'ruby'");
+    expect(specError(() => parse('ruby')).message).toBe("grader type 'ruby' is not supported yet: promptgate runs JavaScript and Python graders, not Ruby");
+    expect(specError(() => parse('tool-call-f1:a,b')).message).toBe("grader type 'tool-call-f1' is not supported yet: it grades tool calls, which promptgate does not record yet");
     expect(specError(() => parse('guardrails')).message).toMatch(/^grader type 'guardrails' cannot run here: /);
     // promptfoo's special types are not in its cell grammar: alone they are text. With a value,
     // promptgate runs select-best (promptfoo would compare the cell as text and fail: a departure),
@@ -134,11 +135,11 @@ describe('parseGraderSpec', () => {
   });
 
   it('an unsupported promptfoo type is GRADER_INVALID naming file:line', () => {
-    for (const [spec, name] of [['ruby:file.rb', 'ruby'], ['ruby:puts 1', 'ruby'], ['not-ruby:x', 'ruby']]) {
+    for (const [spec, name] of [['ruby:file.rb', 'ruby'], ['ruby:puts 1', 'ruby'], ['not-ruby:x', 'ruby'], ['is-valid-openai-tools-call', 'is-valid-openai-tools-call'], ['max-score:x', 'max-score']]) {
       const error = specError(() => parse(spec));
       expect(error.code).toBe('GRADER_INVALID');
       expect(error.exitCode).toBe(2);
-      expect(error.message).toBe(`unknown grader type '${name}'`);
+      expect(error.message).toMatch(new RegExp(`^grader type '${name}' is not supported yet: `));
       expect(error.location).toEqual(source);
     }
   });
@@ -175,7 +176,7 @@ describe('assertionFromConfig', () => {
   });
 
   it('rejects unknown types and bad numbers with GRADER_INVALID', () => {
-    expect(specError(() => assertionFromConfig({ type: 'ruby', value: 'x' }, source)).message).toBe("unknown grader type 'ruby'");
+    expect(specError(() => assertionFromConfig({ type: 'ruby', value: 'x' }, source)).message).toMatch(/^grader type 'ruby' is not supported yet: /);
     expect(specError(() => assertionFromConfig({ type: 'contains', value: 'x', weight: -1 }, source)).message).toMatch(/^weight -1/);
     expect(specError(() => assertionFromConfig({ type: 'contains', value: 'x', threshold: 'high' as unknown as number }, source)).message).toMatch(/^threshold "high"/);
     expect(specError(() => assertionFromConfig({ type: 'rubric' }, source)).message).toBe("'rubric' needs a value (rubric:<value>)");

@@ -4,7 +4,7 @@ import { findTypeTypo, suggestType } from './grader-typo.js';
 import type { Assertion } from './types.js';
 import type { GraderDefinition } from '../graders/definition.js';
 import { GRADER_DEFINITIONS, definitionNamed, graderNames } from '../graders/catalog.js';
-import { PROMPTFOO_TYPES, notRunnableReason } from '../graders/promptfoo-types.js';
+import { PROMPTFOO_TYPES, notRunnableReason, notYetReason } from '../graders/promptfoo-types.js';
 import { parseThreshold } from '../graders/threshold.js';
 import { CODE_GRADER_TYPES, hasTemplateSyntax, scriptKindOf } from '../graders/value-source.js';
 
@@ -52,6 +52,8 @@ function didYouMean(suggestion: string): string {
 
 /** An input error for a type promptgate does not run, with why when it needs a service a user's machine does not have. */
 function unsupported(name: string): { message: string; hint: string } {
+  const later = notYetReason(name);
+  if (later) return { message: `grader type '${name}' is not supported yet: ${later}`, hint: 'remove the assertion, or grade the same property with another type' };
   const why = notRunnableReason(name);
   return why
     ? { message: `grader type '${name}' cannot run here: ${why}`, hint: 'remove the assertion, or grade the same property with another type' }

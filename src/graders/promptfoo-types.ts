@@ -33,6 +33,22 @@ export const NOT_RUNNABLE: Readonly<Record<string, string>> = {
   'trace-span-duration': 'it reads OpenTelemetry traces of an agent harness',
 };
 
+/** promptfoo types promptgate could run but does not yet: refused the same way, saying why. */
+const NOT_YET: Readonly<Record<string, string>> = {
+  'is-valid-openai-tools-call': 'it grades tool calls, which promptgate does not record yet',
+  'is-valid-openai-function-call': 'it grades tool calls, which promptgate does not record yet',
+  'is-valid-function-call': 'it grades tool calls, which promptgate does not record yet',
+  'tool-call-f1': 'it grades tool calls, which promptgate does not record yet',
+  'conversation-relevance': 'it grades multi-turn conversations, which promptgate does not run yet',
+  ruby: 'promptgate runs JavaScript and Python graders, not Ruby',
+  'max-score': 'promptgate has no cross-output scoring besides select-best yet',
+};
+
+/** Why promptgate does not run this promptfoo type yet, or undefined. */
+export function notYetReason(name: string): string | undefined {
+  return Object.hasOwn(NOT_YET, name) ? NOT_YET[name] : undefined;
+}
+
 /** Why a type cannot run on a user's machine, or undefined. */
 export function notRunnableReason(name: string): string | undefined {
   if (name.startsWith('trajectory:') || name === 'trajectory') return 'it grades the trajectory of an agent harness';
