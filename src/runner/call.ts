@@ -21,6 +21,24 @@ export interface CallContext {
   vars: Record<string, unknown>;
 }
 
+/** Which run, case, repeat, side and prompt version a calls.jsonl line belongs to (chat, judge, embedding and moderation calls alike). */
+export function callIdentity(
+  context: Pick<CallContext, 'runId' | 'suite' | 'caseId' | 'repeat' | 'side' | 'prompt'>,
+  purpose: CallRecord['purpose'],
+): Pick<CallRecord, 'runId' | 'purpose' | 'suite' | 'caseId' | 'repeat' | 'side' | 'promptId' | 'promptVersion' | 'promptHash'> {
+  return {
+    runId: context.runId,
+    purpose,
+    suite: context.suite,
+    caseId: context.caseId,
+    repeat: context.repeat,
+    side: context.side,
+    promptId: context.prompt.id,
+    promptVersion: context.prompt.version,
+    promptHash: context.prompt.hash,
+  };
+}
+
 export interface CallInput {
   provider: Provider;
   /** Who answers: the model entry's route (routeOf), hashed into the request key. */
@@ -74,15 +92,7 @@ export async function makeCall(
   }
 
   const base: CallBase = {
-    runId: context.runId,
-    purpose: context.purpose,
-    suite: context.suite,
-    caseId: context.caseId,
-    repeat: context.repeat,
-    side: context.side,
-    promptId: context.prompt.id,
-    promptVersion: context.prompt.version,
-    promptHash: context.prompt.hash,
+    ...callIdentity(context, context.purpose),
     model: context.model,
     provider: input.provider.kind,
     modelRequested: input.provider.model,

@@ -3,7 +3,7 @@ import type { ModelConfig } from '../config/types.js';
 import { providerFailure } from '../providers/failure.js';
 import type { EmbeddingResponse, ModerationResponse, Provider, ProviderResult } from '../providers/types.js';
 import type { CallRecord } from '../run-record/types.js';
-import { believableUsage, priceCall, type CallServices } from './call.js';
+import { believableUsage, callIdentity, priceCall, type CallServices } from './call.js';
 
 /** Whom a grader's endpoint call is for (calls.jsonl records it like a judge call). */
 export interface EndpointCallContext {
@@ -145,15 +145,7 @@ function recordOf<T extends EmbeddingResponse | ModerationResponse>(
   const usage = result && 'usage' in result ? believableUsage(result.usage) : null;
   const modelReported = result?.modelReported ?? null;
   const record: CallRecord = {
-    runId: context.runId,
-    purpose: call.endpoint === 'embeddings' ? 'embedding' : 'moderation',
-    suite: context.suite,
-    caseId: context.caseId,
-    repeat: context.repeat,
-    side: context.side,
-    promptId: context.prompt.id,
-    promptVersion: context.prompt.version,
-    promptHash: context.prompt.hash,
+    ...callIdentity(context, call.endpoint === 'embeddings' ? 'embedding' : 'moderation'),
     model: model.name,
     provider: model.provider.kind,
     modelRequested: model.provider.model,

@@ -5,8 +5,8 @@ import type { RunFile } from '../../src/run-record/types.js';
 import { sha256, stableStringify } from '../../src/util/hash.js';
 import { makeProject, runCli, type CliResult } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
-import { textOf } from '../helpers/mock-server.js';
-import { startOpenAIServer, type IncomingChat, type MockServer } from '../helpers/openai-server.js';
+import { lastUser } from '../helpers/mock-server.js';
+import { startOpenAIServer, type MockServer } from '../helpers/openai-server.js';
 import { readRun, runFolders } from '../helpers/runs.js';
 
 /**
@@ -18,9 +18,6 @@ import { readRun, runFolders } from '../helpers/runs.js';
 const env = { ATTR_KEY: 'sk-attribution-test-0123456789' };
 const MODEL_ID = 'shared-model';
 
-function lastUser(request: IncomingChat): string {
-  return textOf([...request.messages].reverse().find((m) => m.role === 'user')?.content);
-}
 
 /** A server that signs its answers: `<LABEL> W<n>`; `lower` lower-cases every third word (those cases fail). */
 function signedServer(label: string, options: { lower?: boolean; delayMs?: number } = {}): Promise<MockServer> {

@@ -4,7 +4,7 @@ import { startAnthropicServer } from '../helpers/anthropic-server.js';
 import { makeProject } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { createFaultPlan, type FaultKind } from '../helpers/fault-plan.js';
-import { textOf } from '../helpers/mock-server.js';
+import { lastUser } from '../helpers/mock-server.js';
 import { startOpenAIServer, type IncomingChat, type MockServer, type Reply } from '../helpers/openai-server.js';
 import { scaledClock } from '../helpers/fast-clock.js';
 import { readCalls, readRun, runFolders } from '../helpers/runs.js';
@@ -36,9 +36,6 @@ const CODE_OF: Partial<Record<FaultKind, string>> = {
   timeout: 'timeout',
 };
 
-function lastUser(request: IncomingChat): string {
-  return textOf([...request.messages].reverse().find((m) => m.role === 'user')?.content);
-}
 
 /** The model doubles the number it is given; every 10th case expects a wrong answer (a real fail). */
 const answerOf = (text: string) => `The double is ${2 * Number(/Double (\d+)/.exec(text)?.[1] ?? Number.NaN)}.`;

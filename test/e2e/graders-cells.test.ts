@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
-import { textOf } from '../helpers/mock-server.js';
+import { lastUser, textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type IncomingChat, type MockServer, type Reply } from '../helpers/openai-server.js';
 import { readCalls, readRun, runFolders } from '../helpers/runs.js';
 
@@ -44,9 +44,6 @@ const OUTPUTS: Record<string, string> = {
   spec: 'not-contains:Paris',
 };
 
-function lastUser(request: IncomingChat): string {
-  return textOf([...request.messages].reverse().find((m) => m.role === 'user')?.content);
-}
 
 /** A judge that passes when it was asked about "mentions Paris" (the rendered rubric), echoing its verdict token. */
 function judge(request: IncomingChat): Reply {

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, makeProject } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { judgeReply, judgeTaskKind, readJudgeRequest, type JudgeRequestView } from '../helpers/judge-reader.js';
-import { textOf } from '../helpers/mock-server.js';
-import { startOpenAIServer, type IncomingChat, type MockServer, type Reply } from '../helpers/openai-server.js';
+import { lastUser, textOf } from '../helpers/mock-server.js';
+import { startOpenAIServer, type MockServer, type Reply } from '../helpers/openai-server.js';
 import { readCalls, readRun, runFolders } from '../helpers/runs.js';
 
 /**
@@ -119,9 +119,6 @@ function judge(view: JudgeRequestView): Reply {
   }
 }
 
-function lastUser(request: IncomingChat): string {
-  return textOf([...request.messages].reverse().find((m) => m.role === 'user')?.content);
-}
 
 describe('model-graded graders end to end (promptfoo-format CSV, a local judge)', () => {
   let server: MockServer;

@@ -5,7 +5,7 @@ import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, makeProject } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
-import { textOf } from '../helpers/mock-server.js';
+import { lastUser, textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type IncomingChat, type MockServer, type Reply } from '../helpers/openai-server.js';
 import { readCalls, readRun, runFolders } from '../helpers/runs.js';
 
@@ -18,9 +18,6 @@ import { readCalls, readRun, runFolders } from '../helpers/runs.js';
 
 const ENV = { TEST_OPENAI_KEY: 'sk-graders-e2e' };
 
-function lastUser(request: IncomingChat): string {
-  return textOf([...request.messages].reverse().find((m) => m.role === 'user')?.content);
-}
 
 /**
  * An obedient judge: it finds the verdict token in its system message (as a real model can) and

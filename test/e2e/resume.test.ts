@@ -8,7 +8,7 @@ import type { RunFile } from '../../src/run-record/types.js';
 import { makeProject, REPO_ROOT, runCli, type CliResult } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { commitFiles, initRepo } from '../helpers/git-repo.js';
-import { textOf } from '../helpers/mock-server.js';
+import { lastUser, textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type IncomingChat, type MockServer, type Reply } from '../helpers/openai-server.js';
 import { readCalls, readRun, runFolders } from '../helpers/runs.js';
 
@@ -25,9 +25,6 @@ const JUDGED = Array.from({ length: CASES }, (_, i) => i).filter((i) => i % 5 ==
 const CALLS = CASES * REPEAT + JUDGED * REPEAT;
 const CONCURRENCY = 4;
 
-function lastUser(request: IncomingChat): string {
-  return textOf([...request.messages].reverse().find((m) => m.role === 'user')?.content);
-}
 
 /**
  * How long each answer takes: 20 ms while a run is to be interrupted (so the signal lands mid-run),

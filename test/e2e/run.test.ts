@@ -5,15 +5,12 @@ import { startAnthropicServer } from '../helpers/anthropic-server.js';
 import { makeProject, runCli } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { startOpenAIServer, type IncomingChat, type MockServer, type Reply } from '../helpers/openai-server.js';
-import { textOf } from '../helpers/mock-server.js';
+import { lastUser, textOf } from '../helpers/mock-server.js';
 import { readRun, runFolders } from '../helpers/runs.js';
 
 /** Capitals: the model knows all but Australia's. */
 const CAPITALS: Record<string, string> = { France: 'Paris', Japan: 'Tokyo', Kenya: 'Nairobi', Peru: 'Lima', Australia: 'Sydney' };
 
-function lastUser(request: IncomingChat): string {
-  return textOf([...request.messages].reverse().find((m) => m.role === 'user')?.content);
-}
 
 /** An honest judge: reads the verdict token from its instructions and grades "mentions Paris". */
 function judgeReply(request: IncomingChat): Reply {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAnthropicServer } from '../helpers/anthropic-server.js';
 import { makeProject } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
-import { textOf } from '../helpers/mock-server.js';
+import { lastUser, textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type IncomingChat, type MockServer, type Reply } from '../helpers/openai-server.js';
 import { readCalls, readRun, runFolders } from '../helpers/runs.js';
 
@@ -21,9 +21,6 @@ const OPENAI_KEY = 'sk-planted-openai-7f3a9c1e5b2d4680aa';
 const ANTHROPIC_KEY = 'sk-ant-planted-anthropic-19d8e7c6b5a4';
 const env = { PLANTED_OPENAI_KEY: OPENAI_KEY, PLANTED_ANTHROPIC_KEY: ANTHROPIC_KEY };
 
-function lastUser(request: IncomingChat): string {
-  return textOf([...request.messages].reverse().find((m) => m.role === 'user')?.content);
-}
 
 /** Every file under `dir` (recursively), as text. */
 async function allFiles(dir: string): Promise<Array<{ path: string; text: string }>> {

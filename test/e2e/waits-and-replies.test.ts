@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeProject } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
-import { textOf } from '../helpers/mock-server.js';
-import { startOpenAIServer, type IncomingChat, type MockServer, type Reply } from '../helpers/openai-server.js';
+import { lastUser } from '../helpers/mock-server.js';
+import { startOpenAIServer, type MockServer, type Reply } from '../helpers/openai-server.js';
 import { readCalls, readRun, runFolders } from '../helpers/runs.js';
 
 /**
@@ -15,9 +15,6 @@ import { readCalls, readRun, runFolders } from '../helpers/runs.js';
 
 const KEY_ENV = { WAITS_TEST_KEY: 'sk-waits-test-0123456789' };
 
-function lastUser(request: IncomingChat): string {
-  return textOf([...request.messages].reverse().find((m) => m.role === 'user')?.content);
-}
 
 function project(url: string, model: string, cases: string[]) {
   return makeProject({

@@ -129,6 +129,11 @@ export function textOf(content: unknown): string {
   return '';
 }
 
+/** The text of the request's last user message ('' when there is none). */
+export function lastUser(request: IncomingChat): string {
+  return textOf([...request.messages].reverse().find((m) => m.role === 'user')?.content);
+}
+
 /** The default token counts: about four characters a token, at least 1. */
 export function estimateUsage(request: IncomingChat, reply: ContentReply): { inputTokens: number; outputTokens: number } {
   const inputChars = request.messages.reduce((sum, m) => sum + textOf(m.content).length, 0) + textOf(request.body.system).length;

@@ -14,7 +14,7 @@ import {
   type RespondModerations,
 } from './mock-replies.js';
 
-export { bagOfWordsEmbedding, echoRespond, estimateUsage, textOf } from './mock-replies.js';
+export { bagOfWordsEmbedding, echoRespond, estimateUsage, lastUser, textOf } from './mock-replies.js';
 export type {
   ContentReply, EmbeddingReply, FaultReply, IncomingChat, IncomingInput, ModerationReply, Reply, Respond, RespondEmbeddings, RespondModerations,
 } from './mock-replies.js';

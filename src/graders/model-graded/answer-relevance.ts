@@ -1,24 +1,11 @@
 import type { Grader } from '../types.js';
 import { GraderError } from '../grader-error.js';
+import { cosineSimilarity } from '../similar.js';
 import { clampScore, promptText, reaches, stringList } from './inputs.js';
 import { askJudge, judged, refuseInjectedOutput, unusableReply } from './judge-task.js';
 
 /** How many questions the judge writes for the output (promptfoo asks three times for one). */
 const QUESTIONS = 3;
-
-/** Cosine similarity; 0 when a vector has no length (promptfoo's cosineSimilarity). */
-export function cosineSimilarity(a: number[], b: number[]): number {
-  if (a.length !== b.length) throw new GraderError(`embedding vectors differ in length (${a.length} and ${b.length})`);
-  let dot = 0;
-  let normA = 0;
-  let normB = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    normA += a[i] * a[i];
-    normB += b[i] * b[i];
-  }
-  return normA === 0 || normB === 0 ? 0 : dot / (Math.sqrt(normA) * Math.sqrt(normB));
-}
 
 /**
  * `answer-relevance` (promptfoo's matchesAnswerRelevance, after RAGAS): the judge writes questions
