@@ -4,7 +4,7 @@ import { assertionFromConfig } from '../cases/grader-spec.js';
 import { isPromptgateError } from '../errors.js';
 import { loadYaml } from '../prompts/lazy.js';
 import { type RewriteId, rewriteNote } from './rewrites.js';
-import { MODEL_GRADED_TYPES, PROMPTFOO_SPECIAL_TYPES } from './promptfoo-cells.js';
+import { EMBEDDING_TYPES, MODEL_GRADED_TYPES, PROMPTFOO_SPECIAL_TYPES } from './promptfoo-cells.js';
 import { type PathSegment, type Source, asRecord, at } from './source.js';
 import type { Findings } from './types.js';
 
@@ -32,6 +32,8 @@ export interface AssertContext {
   referenced: Set<string>;
   /** Set when a model-graded type is used (the config then needs a judge). */
   modelGraded: { used: boolean };
+  /** Set when a type needs an embedding or a moderation model (`similar`, `answer-relevance`, `moderation`). */
+  endpoints?: { embedding: boolean; moderation: boolean };
 }
 
 /**
@@ -134,8 +136,15 @@ async function convertOne(record: Record<string, unknown>, source: Source, path:
     context.findings.problem(where, `assertion '${type}' is not converted: ${error.message}`, error.hint);
     return undefined;
   }
-  if (MODEL_GRADED_TYPES.has(bare)) context.modelGraded.used = true;
+  noteNeeds(bare, context);
   return entry;
+}
+
+/** Records what a type needs besides the model under test: the judge, an embedding model, a moderation model. */
+export function noteNeeds(type: string, context: Pick<AssertContext, 'modelGraded' | 'endpoints'>): void {
+  if (MODEL_GRADED_TYPES.has(type)) context.modelGraded.used = true;
+  if (context.endpoints && EMBEDDING_TYPES.has(type)) context.endpoints.embedding = true;
+  if (context.endpoints && type === 'moderation') context.endpoints.moderation = true;
 }
 
 /** What a `file://` assertion value becomes: the file's content, or (code) the path re-pointed. */

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { caseIdOf } from '../cases/case-build.js';
 import { planColumns } from '../cases/csv-columns.js';
 import { isPromptgateError } from '../errors.js';
-import { type AssertContext, readValueFile } from './assertions.js';
+import { type AssertContext, noteNeeds, readValueFile } from './assertions.js';
 import { readPromptfooCell } from './promptfoo-cells.js';
 import { type RewriteId, rewriteExpectedCell, rewriteNote } from './rewrites.js';
 import type { CaseDefaults } from './test-cases.js';
@@ -177,6 +177,7 @@ async function convertCell(cell: string, where: { file: string; line: number }, 
   if (outcome.rewrite) rewrites.add(outcome.rewrite);
   if (outcome.note) context.findings.note(where, outcome.note);
   const reading = readPromptfooCell(outcome.cell);
+  if (!reading.exact) noteNeeds(reading.type, context);
   if (reading.exact || typeof reading.value !== 'string' || !reading.value.startsWith('file://')) return outcome.cell;
   const read = await readValueFile(reading.value, context);
   if ('problem' in read) {

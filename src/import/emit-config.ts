@@ -17,6 +17,9 @@ export interface EmitInput {
   models: ImportedModel[];
   /** The judge model entry, when the project grades with a model (named in `judge`). */
   judge?: { model: ImportedModel; promptfooDefault: boolean };
+  /** The models `similar` / `answer-relevance` embed with and `moderation` asks (the config's `embedding`, `moderation`). */
+  embedding?: ImportedModel;
+  moderation?: ImportedModel;
   defaultModel?: string;
   suites: EmittedSuite[];
   concurrency?: number;
@@ -41,7 +44,8 @@ export function renderConfig(input: EmitInput): string {
   lines.push(`// Imported from ${input.configFile} by \`promptgate import promptfoo\`.`);
   if (input.description) lines.push(`// ${oneLine(input.description)}`);
   lines.push('export default defineConfig({', '  models: {');
-  const models = input.judge && !input.models.includes(input.judge.model) ? [...input.models, input.judge.model] : input.models;
+  const extra = [input.judge?.model, input.embedding, input.moderation].filter((model): model is ImportedModel => model !== undefined && !input.models.includes(model));
+  const models = [...input.models, ...extra];
   for (const model of models) {
     if (input.judge?.model === model && input.judge.promptfooDefault) {
       lines.push(`    // promptfoo's default grading model (its choice when OPENAI_API_KEY is set): point it at the judge you want.`);
@@ -53,6 +57,8 @@ export function renderConfig(input: EmitInput): string {
   lines.push('  },');
   if (input.defaultModel) lines.push(`  defaultModel: ${str(input.defaultModel)},`);
   if (input.judge) lines.push(`  judge: ${str(input.judge.model.name)},`);
+  if (input.embedding) lines.push(`  embedding: ${str(input.embedding.name)},`);
+  if (input.moderation) lines.push(`  moderation: ${str(input.moderation.name)},`);
   if (input.concurrency !== undefined) lines.push(`  concurrency: ${input.concurrency},`);
   if (input.repeat !== undefined) lines.push(`  repeat: ${input.repeat},`);
   if (input.ignoreCases && input.ignoreCases.length > 0) lines.push(`  ignoreCases: ${literal(input.ignoreCases, 2)},`);

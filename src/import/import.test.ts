@@ -55,6 +55,41 @@ describe('importPromptfoo', () => {
     expect(result.notes.map((note) => note.message)).toContainEqual(expect.stringContaining("the judge is promptfoo's default"));
   });
 
+  it('gives similar, answer-relevance and moderation the models they need, and a CSV cell that is model-graded the judge', async () => {
+    const defaults = await project({
+      'promptfooconfig.yaml': 'prompts: ["Say {{q}}"]\nproviders: [openai:gpt-4o-mini]\ntests: file://cases.csv\n',
+      'cases.csv': 'q,__expected,__expected2\nhi,similar:hello,moderation\nyo,llm-rubric:is friendly,\n',
+    });
+    const first = await importPromptfoo({ cwd: defaults, validate: false });
+    expect(first.problems).toEqual([]);
+    const config = await readFile(join(defaults, 'eval.config.ts'), 'utf8');
+    expect(config).toContain("embedding: { provider: 'openai', model: 'text-embedding-3-large' },");
+    expect(config).toContain("moderation: { provider: 'openai', model: 'omni-moderation-latest' },");
+    expect(config).toContain("  embedding: 'embedding',\n  moderation: 'moderation',");
+    expect(config).toContain("  judge: 'judge',");
+
+    const named = await project({
+      'promptfooconfig.yaml': [
+        'prompts: ["Say {{q}}"]',
+        'providers: [openai:gpt-4o-mini]',
+        'defaultTest:',
+        '  options:',
+        '    provider:',
+        '      embedding: openai:embedding:text-embedding-3-small',
+        'tests:',
+        '  - vars: { q: hi }',
+        '    assert: [{ type: similar, value: hello, threshold: 0.7 }]',
+        '',
+      ].join('\n'),
+    });
+    const second = await importPromptfoo({ cwd: named, validate: false });
+    expect(second.problems).toEqual([]);
+    const namedConfig = await readFile(join(named, 'eval.config.ts'), 'utf8');
+    expect(namedConfig).toMatch(/embedding: \{\n? *provider: 'openai',\n? *model: 'text-embedding-3-small'/);
+    expect(namedConfig).toContain("  embedding: 'embedding',");
+    expect(namedConfig).not.toContain('moderation');
+  });
+
   it('is bad input, with nothing written, for a config that is not a mapping or a JavaScript config', async () => {
     const list = await project({ 'promptfooconfig.yaml': '- a\n- b\n' });
     await expect(importPromptfoo({ cwd: list })).rejects.toMatchObject({ code: 'CONFIG_INVALID', location: { file: 'promptfooconfig.yaml', line: 1 } });

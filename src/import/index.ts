@@ -10,6 +10,7 @@ import { renderPromptFile } from './emit-prompt.js';
 import { filterMatches, convertPrompts, plainVariables } from './prompts.js';
 import { convertGradingProvider, convertProviders } from './providers.js';
 import { asRecord, at, readYamlSource, relativePath } from './source.js';
+import { PROMPTFOO_DEFAULT_EMBEDDING, PROMPTFOO_DEFAULT_MODERATION } from './promptfoo-cells.js';
 import { convertTests, readDefaultTest } from './test-cases.js';
 import { Findings, type ImportNote, type ImportProblem, type ImportedModel, type OutputFile } from './types.js';
 
@@ -84,6 +85,7 @@ export async function importPromptfoo(options: ImportPromptfooOptions): Promise<
   const base = prompts.length === 1 ? prompts[0].id : 'tests';
   const referenced = new Set<string>();
   const modelGraded = { used: false };
+  const endpoints = { embedding: false, moderation: false };
   const assertContext: Omit<AssertContext, 'caseDir'> = {
     findings,
     configDir: root,
@@ -91,12 +93,27 @@ export async function importPromptfoo(options: ImportPromptfooOptions): Promise<
     isJudge: (provider) => judgeKey !== undefined && providerKey(provider) === judgeKey,
     referenced,
     modelGraded,
+    endpoints,
   };
   const promptVars = [...new Set(prompts.flatMap(plainVariables))];
   const { files: caseFiles, suiteAssert } = await convertTests(config, { ...assertContext, root, evalsDir: join(outDir, 'evals'), base, promptVars, defaultTest });
   if (modelGraded.used && !judge) {
     judge = { model: { name: uniqueName('judge', models), provider: 'openai', model: PROMPTFOO_DEFAULT_GRADER, params: {}, sourceId: `openai:${PROMPTFOO_DEFAULT_GRADER}`, origin: { file: config.file } }, promptfooDefault: true };
     findings.note({ file: config.file }, `no grading provider is named: the judge is promptfoo's default, openai:${PROMPTFOO_DEFAULT_GRADER} (set defaultTest.options.provider to choose another)`);
+  }
+
+  // promptfoo's embedding and moderation providers: the grading provider's `embedding` when named, else its defaults.
+  const embedding = endpoints.embedding ? await endpointModel('embedding', PROMPTFOO_DEFAULT_EMBEDDING) : undefined;
+  const moderation = endpoints.moderation ? await endpointModel('moderation', PROMPTFOO_DEFAULT_MODERATION) : undefined;
+  async function endpointModel(kind: 'embedding' | 'moderation', fallback: string): Promise<ImportedModel | undefined> {
+    const named = kind === 'embedding' ? asRecord(defaultTest.gradingProvider)?.embedding : undefined;
+    const name = uniqueName(kind, [...models, ...(judge ? [judge.model] : [])]);
+    if (named !== undefined && defaultTest.gradingProviderAt) {
+      const { source, path } = defaultTest.gradingProviderAt;
+      return convertGradingProvider(named, source, [...path, 'embedding'], root, name, findings, { endpoint: true });
+    }
+    findings.note({ file: config.file }, `${kind === 'embedding' ? 'similar / answer-relevance' : 'moderation'} grade with promptfoo's default ${kind} model, openai:${fallback}`);
+    return { name, provider: 'openai', model: fallback, params: {}, sourceId: `openai:${kind}:${fallback}`, origin: { file: config.file } };
   }
 
   const files: OutputFile[] = [];
@@ -116,7 +133,7 @@ export async function importPromptfoo(options: ImportPromptfooOptions): Promise<
   const ignoreCases = outDir === root ? await strayCaseFiles(outDir, ourCases) : [];
   files.push({
     path: 'eval.config.ts',
-    content: renderConfig({ configFile: config.file, description: typeof data.description === 'string' ? data.description : undefined, models, judge, defaultModel: models[0]?.name, suites, concurrency, repeat, ignoreCases }),
+    content: renderConfig({ configFile: config.file, description: typeof data.description === 'string' ? data.description : undefined, models, judge, embedding, moderation, defaultModel: models[0]?.name, suites, concurrency, repeat, ignoreCases }),
   });
   const copies = outDir === root ? [] : await plannedCopies(referenced, root, findings);
   const planned = [...files.map((file) => ({ path: file.path, content: () => Promise.resolve(Buffer.from(file.content)) })), ...copies.map((copy) => ({ path: copy.to, content: () => readFile(copy.from) }))];

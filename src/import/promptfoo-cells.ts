@@ -20,6 +20,13 @@ export const PROMPTFOO_BASE_TYPES: readonly string[] = [
 /** promptfoo's types that grade several outputs together or need a person: no promptgate case can hold them. */
 export const PROMPTFOO_SPECIAL_TYPES: readonly string[] = ['select-best', 'human', 'max-score'];
 
+/** Types that embed texts (promptfoo's embedding provider): they need the config's `embedding` model. */
+export const EMBEDDING_TYPES: ReadonlySet<string> = new Set(['similar', 'similar:cosine', 'similar:dot', 'similar:euclidean', 'answer-relevance']);
+
+/** promptfoo's defaults when nothing names them: its embedding and moderation models (OpenAI). */
+export const PROMPTFOO_DEFAULT_EMBEDDING = 'text-embedding-3-large';
+export const PROMPTFOO_DEFAULT_MODERATION = 'omni-moderation-latest';
+
 /** Types graded by a model (promptfoo's grading provider): they need the config's judge. */
 export const MODEL_GRADED_TYPES: ReadonlySet<string> = new Set([
   'llm-rubric', 'grade', 'model-graded-closedqa', 'factuality', 'model-graded-factuality', 'g-eval', 'answer-relevance',

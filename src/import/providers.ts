@@ -56,12 +56,15 @@ export async function convertProviders(config: Source, root: string, findings: F
  * Converts one grading provider (`options.provider`: an id, `{id, config}`, or `{text: …}`) as a
  * model named `name`; undefined (with a problem) when it cannot be.
  */
-export async function convertGradingProvider(value: unknown, source: Source, path: PathSegment[], root: string, name: string, findings: Findings): Promise<ImportedModel | undefined> {
+export async function convertGradingProvider(value: unknown, source: Source, path: PathSegment[], root: string, name: string, findings: Findings, options: { endpoint?: boolean } = {}): Promise<ImportedModel | undefined> {
   const record = asRecord(value);
+  // promptfoo's map of grading providers by kind ({text, embedding, …}): no `text`, no judge named here.
+  if (!options.endpoint && record && record.id === undefined && record.text === undefined && (record.embedding !== undefined || record.classification !== undefined)) return undefined;
   const chosen = record && record.id === undefined && record.text !== undefined ? { value: record.text, path: [...path, 'text'] } : { value, path };
-  if (record && record.embedding !== undefined) findings.problem(at(source, [...path, 'embedding']), 'the embedding grading provider is not converted', 'name an embedding model in eval.config.ts by hand');
   const [entry] = await collectEntries([chosen.value], source, chosen.path.slice(0, -1), root, findings, chosen.path);
   if (!entry) return undefined;
+  // `openai:embedding:<model>` (an embeddings provider) is what the `embedding` grading provider names.
+  if (options.endpoint) entry.id = entry.id.replace(/^openai:(?:embeddings?):/, 'openai:');
   const model = convertEntry(entry, findings);
   return model && { ...model, name };
 }
