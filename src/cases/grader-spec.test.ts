@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { PromptgateError } from '../errors.js';
 import { assertionFromConfig, parseGraderSpec, splitList, toAssertion, type AssertionInput } from './grader-spec.js';
+import { thrown } from '../../test/helpers/thrown.js';
 
 const source = { file: 'evals/qa.csv', line: 4 };
 const parse = (spec: string) => parseGraderSpec(spec, source);
 
-function specError(run: () => unknown): PromptgateError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof PromptgateError) return error;
-    throw error;
-  }
-  throw new Error('expected a PromptgateError');
-}
+const specError = (run: () => unknown) => thrown(run);
 
 describe('parseGraderSpec', () => {
   it.each([

@@ -1,22 +1,13 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { PromptgateError } from '../errors.js';
 import { literalTemplate, renderNunjucks } from './nunjucks-env.js';
 import { parsePromptSource } from './parse.js';
 import { renderPrompt } from './render.js';
+import { thrown } from '../../test/helpers/thrown.js';
 
 const where = { file: 'evals/p.csv', line: 7 };
 const nunjucksPrompt = (body: string) => parsePromptSource(`---\nversion: 1.0.0\ntemplate: nunjucks\n---\n${body}`, 'prompts/p.prompt');
 
-function thrown(run: () => unknown): PromptgateError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof PromptgateError) return error;
-    throw error;
-  }
-  throw new Error('expected a PromptgateError');
-}
 
 /** promptfoo's environment (src/util/templates.ts getNunjucksEngine): nunjucks with autoescape off and a `load` filter. */
 function promptfooRender(template: string, vars: Record<string, unknown>): string {

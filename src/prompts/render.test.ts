@@ -1,20 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { PromptgateError } from '../errors.js';
 import { parsePromptSource } from './parse.js';
 import { renderPrompt } from './render.js';
+import { thrown } from '../../test/helpers/thrown.js';
 
 const where = { file: 'evals/greet.csv', line: 7 };
 const prompt = (body: string) => parsePromptSource(`---\nversion: 1.0.0\n---\n${body}`, 'prompts/greet.prompt');
 
-function renderError(run: () => unknown): PromptgateError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof PromptgateError) return error;
-    throw error;
-  }
-  throw new Error('expected a PromptgateError');
-}
+const renderError = (run: () => unknown) => thrown(run);
 
 describe('renderPrompt', () => {
   it('without role markers renders one user message, trimmed of blank lines', () => {
