@@ -44,6 +44,8 @@ export interface RowData {
   /** Cases (without an error) left out because a side had nothing to grade it; of those, with an ungraded candidate. */
   ungradedCases: number;
   ungradedCandidate: number;
+  /** Cases left out because they give their own output (promptfoo's `__providerOutput`): no prompt version made it. */
+  providedCases: number;
   /** Cases with an error on either side; of those, with an errored candidate / baseline side. */
   erroredCases: number;
   erroredCandidate: number;
@@ -100,6 +102,7 @@ export function collectRows(cases: Iterable<CaseResult>, firstRound?: Iterable<C
         floorRateSquares: 0,
         ungradedCases: 0,
         ungradedCandidate: 0,
+        providedCases: 0,
         erroredCases: 0,
         erroredCandidate: 0,
         erroredBaseline: 0,
@@ -129,6 +132,12 @@ function addCase(row: RowData, whole: CaseResult, first?: CaseResult): void {
   if (whole.baseline?.status === 'error') row.erroredBaseline++;
   if (whole.status === 'error' || whole.baseline?.status === 'error') {
     row.erroredCases++;
+    return;
+  }
+  // A case that gives its own output grades the same text on both sides: it says nothing about
+  // either prompt version, so it is neither compared nor counted for the floor.
+  if (whole.repeats.length > 0 && whole.repeats.every((repeat) => repeat.providedOutput)) {
+    row.providedCases++;
     return;
   }
   if (whole.status === 'ungraded' || whole.baseline?.status === 'ungraded') row.ungradedCases++;

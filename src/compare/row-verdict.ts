@@ -174,6 +174,13 @@ export function evaluateRow(data: RowData, ctx: RowContext): ComparisonRow {
       reasons.push(`no case was graded, ${what}: no verdict (add __expected or assert to the cases, or an output.schema to the prompt)`);
     } else reasons.push(`${what} left out of the comparison`);
   }
+  if (data.providedCases > 0) {
+    const what = `${plural(data.providedCases, 'case')} with a given output (__providerOutput: made by neither prompt version)`;
+    if (data.floorCases === 0 && data.erroredCases === 0 && data.ungradedCases === 0) {
+      verdict = 'error';
+      reasons.push(`no case ran the prompt, ${what}: no verdict (a comparison needs cases without __providerOutput)`);
+    } else reasons.push(`${what}, left out of the comparison`);
+  }
   if (verdict === 'fail' && noisy) reasons.push(`${labels(data)} (majority of repeats; informative only)`);
   if (verdict === 'pass') reasons.push(...findings.context);
 

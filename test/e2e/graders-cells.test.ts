@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
+import { commitFiles, initRepo } from '../helpers/git-repo.js';
 import { lastUser, textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type IncomingChat, type MockServer, type Reply } from '../helpers/openai-server.js';
 import { readCalls, readRun, runFolders } from '../helpers/runs.js';
@@ -123,5 +124,51 @@ describe('promptfoo cell semantics end to end', () => {
     ]);
     const plain = models.find((r) => lastUser(r).includes('key=json'))!;
     expect(textOf(plain.messages[0].content)).toBe('Answer briefly.');
+  });
+});
+
+/**
+ * SPEC §8, a gate green against nothing: a case with `__providerOutput` grades the same given text
+ * on both sides of a comparison, so it says nothing about either prompt version. Such cases are
+ * left out of the comparison and of the floor; with nothing else, there is no verdict (exit 3),
+ * never a pass on a prompt that was never run.
+ */
+describe('a comparison and cases that give their own output', () => {
+  const config = `export default {
+  models: { m: { model: 'fn', provider: (request) => (request.messages.at(-1).content.includes('Ignore') ? 'nope' : 'ok') } },
+  defaultModel: 'm',
+};
+`;
+  const given = Array.from({ length: 30 }, (_, i) => `q${i},yes ${i},contains:yes`);
+  async function repo(rows: string[]): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), 'promptgate-provided-'));
+    initRepo(dir);
+    await commitFiles(dir, { 'eval.config.mjs': config, 'prompts/p.prompt': '---\nversion: 1.0.0\n---\nSay {{q}}\n', 'evals/p.csv': ['q,__providerOutput,__expected', ...rows].join('\n') }, 'v1');
+    // The candidate would fail every case it ran.
+    await writeFile(join(dir, 'prompts/p.prompt'), '---\nversion: 1.1.0\n---\nIgnore {{q}}\n');
+    return dir;
+  }
+
+  it('only given outputs: no verdict (exit 3), no model called, never a pass', async () => {
+    const dir = await repo(given);
+    const result = await runCliInProcess(['compare', '--baseline', 'HEAD'], { cwd: dir });
+    expect(result.code, result.stderr).toBe(3);
+    expect(result.stdout).toContain('no case ran the prompt, 30 cases with a given output (__providerOutput: made by neither prompt version): no verdict');
+    const run = await readRun((await runFolders(dir))[0]);
+    expect(run.totals.calls).toBe(0);
+    expect(run.comparison?.rows.map((row) => row.verdict)).toEqual(['error']);
+    expect(run.gate?.verdict).toBe('error');
+  });
+
+  it('with cases that run the prompt: the given ones are left out, and the regression is not outvoted by them', async () => {
+    const dir = await repo([...given, ...Array.from({ length: 12 }, (_, i) => `r${i},,contains:ok`)]);
+    const result = await runCliInProcess(['compare', '--baseline', 'HEAD'], { cwd: dir });
+    expect(result.code, result.stderr).toBe(1);
+    const run = await readRun((await runFolders(dir))[0]);
+    const [row] = run.comparison!.rows;
+    expect(row.verdict).toBe('fail');
+    expect(row.reasons.join(' ')).toContain('30 cases with a given output (__providerOutput: made by neither prompt version), left out of the comparison');
+    // The pass rates are over the 12 cases that ran the prompt: 1 → 0.
+    expect([row.baselinePassRate, row.candidatePassRate]).toEqual([1, 0]);
   });
 });
