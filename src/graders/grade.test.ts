@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gradeOutput, UNGRADED_REASON } from './grade.js';
+import { gradeOutput, UNGRADED_REASON, WEIGHTLESS_REASON } from './grade.js';
 import { makeAssertion, makeContext } from './test-context.js';
 import type { JsGraderFunction } from './types.js';
 
@@ -50,6 +50,12 @@ describe('gradeOutput', () => {
     expect(graded.assertions[1].reason).toMatch(/^weight 0 \(recorded, not required\): /);
     const errored = await gradeOutput('abc', [makeAssertion('js', 'boom', { weight: 0 })], undefined, context);
     expect(errored).toMatchObject({ pass: false, errored: true });
+  });
+
+  it('a case whose every assertion has weight 0 requires nothing: ungraded, never a pass (with __threshold, its score decides)', async () => {
+    const weightless = [makeAssertion('contains', 'z', { weight: 0 }), makeAssertion('contains', 'a', { weight: 0 })];
+    expect(await gradeOutput('abc', weightless, undefined, context)).toMatchObject({ pass: false, ungraded: true, score: 0.5, reason: WEIGHTLESS_REASON });
+    expect(await gradeOutput('abc', weightless, 0.5, context)).toMatchObject({ pass: true, score: 0.5 });
   });
 
   it('does not fail a threshold on floating-point noise', async () => {

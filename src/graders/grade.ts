@@ -111,6 +111,9 @@ function defaultAssertions(context: GraderContext): Assertion[] {
   return [];
 }
 
+/** Why a case whose every assertion has weight 0 (and no `__threshold`) is `ungraded`. */
+export const WEIGHTLESS_REASON = 'ungraded: every assertion has weight 0 (its score is recorded, nothing is required; give one a weight, or set __threshold)';
+
 /** Why a case with nothing to grade it is `ungraded`. */
 export const UNGRADED_REASON = 'ungraded: the case has no assertion and the prompt no output.schema or output.format (add __expected or assert)';
 
@@ -135,6 +138,9 @@ export function summariseGrades(grades: AssertionGrade[], threshold: number | un
     const head = `score ${formatScore(score)} ${score >= threshold ? '≥' : '<'} threshold ${threshold}`;
     return { pass, score, reason: [head, ...failing].join('; '), assertions: grades };
   }
+  // Weight-0 assertions only record scores (they always pass): with no other assertion and no
+  // threshold nothing is required of the output, and a case that required nothing is not a pass.
+  if (grades.every((grade) => grade.weight === 0)) return { pass: false, score, reason: WEIGHTLESS_REASON, assertions: grades, ungraded: true };
   const pass = failing.length === 0;
   const reason = pass ? `${grades.length} assertion${grades.length === 1 ? '' : 's'} passed` : failing.join('; ');
   return { pass, score, reason, assertions: grades };

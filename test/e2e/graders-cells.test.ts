@@ -149,6 +149,17 @@ describe('a comparison and cases that give their own output', () => {
     return dir;
   }
 
+  it('a case whose every assertion has weight 0 requires nothing of the output: ungraded, not a pass', async () => {
+    const dir = await repo([]);
+    await writeFile(join(dir, 'evals/p.csv'), 'q,__expected,__config:__expected:weight\nw,contains:never there,0\nr,contains:ok,\n');
+    const result = await runCliInProcess(['run'], { cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    const run = await readRun((await runFolders(dir))[0]);
+    expect(run.cases.map((c) => [c.vars.q, c.status])).toEqual([['w', 'ungraded'], ['r', 'fail']]);
+    expect(run.cases[0].repeats[0].grade?.reason).toMatch(/^ungraded: every assertion has weight 0/);
+    expect(run.totals).toMatchObject({ passed: 0, ungraded: 1 });
+  });
+
   it('only given outputs: no verdict (exit 3), no model called, never a pass', async () => {
     const dir = await repo(given);
     const result = await runCliInProcess(['compare', '--baseline', 'HEAD'], { cwd: dir });
