@@ -22,12 +22,13 @@ export interface NunjucksProblem {
   line: number;
 }
 
+/** Shared by every caller that analyses the same text (see analyzeNunjucks): read only. */
 export interface NunjucksAnalysis {
   /** Root-level variable names the template reads, in order of first use. */
-  variables: string[];
+  readonly variables: readonly string[];
   /** The lines (1-based) each of them is read on. */
-  lines: Map<string, Set<number>>;
-  problems: NunjucksProblem[];
+  readonly lines: ReadonlyMap<string, ReadonlySet<number>>;
+  readonly problems: readonly NunjucksProblem[];
 }
 
 /** Thrown when a template cannot render (strict undefined, a filter's error): message and 1-based line. */
@@ -84,11 +85,24 @@ function globalNames(kind: Kind): Set<string> {
   return kind === 'prompt' ? new Set([...GLOBAL_FUNCTIONS, 'role']) : GLOBAL_FUNCTIONS;
 }
 
+const analyses = new Map<string, NunjucksAnalysis>();
+
 /**
  * Parses a template and walks it: the root variables it reads, and what cannot work (a syntax
- * error, an unknown filter, a tag that reads another file, `env`). Never throws.
+ * error, an unknown filter, a tag that reads another file, `env`). Never throws. Kept per text:
+ * an assertion value is analysed again for every output it grades.
  */
 export function analyzeNunjucks(source: string, kind: Kind): NunjucksAnalysis {
+  const key = `${kind}\u0000${source}`;
+  const known = analyses.get(key);
+  if (known) return known;
+  const analysis = analyzeTemplate(source, kind);
+  if (analyses.size >= TEMPLATE_CACHE_LIMIT) analyses.clear();
+  analyses.set(key, analysis);
+  return analysis;
+}
+
+function analyzeTemplate(source: string, kind: Kind): NunjucksAnalysis {
   const nunjucks = loadNunjucks();
   const problems: NunjucksProblem[] = [];
   let root: NjNode;
