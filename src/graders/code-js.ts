@@ -27,7 +27,7 @@ const javascript: Grader = async (output, assertion, context) => {
   const value = requireText(assertion);
   const file = jsFileReference(value);
   const timeoutMs = graderTimeoutMs(context.env, DEFAULT_TIMEOUT_MS);
-  const fn = file ? await loadFunction(file, assertion, context.rootDir) : compileInline(value);
+  const fn = file ? await loadFunction(file, assertion, context.rootDir) : inlineFunction(value);
   const label = file ? value.slice('file://'.length) : 'javascript';
   const returned = await runUserFunction(fn, [output, scriptContext(output, assertion, context), process], timeoutMs, label, context.signal);
   return readScriptResult(returned, { language: 'javascript', threshold: assertion.threshold, label });
@@ -64,20 +64,30 @@ function compiles(body: string): boolean {
   }
 }
 
-const inlineCache = new Map<string, ScriptFunction>();
+/** Inline code compiled to a function, or why it does not compile (`SyntaxError: …`). */
+type Compiled = { fn: ScriptFunction } | { error: string };
 
-function compileInline(code: string): ScriptFunction {
-  let fn = inlineCache.get(code);
-  if (!fn) {
+const inlineCache = new Map<string, Compiled>();
+
+/** Inline code as a function, kept per text: grading and `check` compile it the same way, once. */
+function compileInline(code: string): Compiled {
+  let compiled = inlineCache.get(code);
+  if (!compiled) {
     try {
-      fn = new Function('output', 'context', 'process', functionBody(code)) as ScriptFunction;
+      compiled = { fn: new Function('output', 'context', 'process', functionBody(code)) as ScriptFunction };
     } catch (error) {
-      throw new GraderError(`javascript does not compile: ${(error as Error).name}: ${(error as Error).message}`);
+      compiled = { error: `${(error as Error).name}: ${(error as Error).message}` };
     }
     if (inlineCache.size > 1000) inlineCache.clear();
-    inlineCache.set(code, fn);
+    inlineCache.set(code, compiled);
   }
-  return fn;
+  return compiled;
+}
+
+function inlineFunction(code: string): ScriptFunction {
+  const compiled = compileInline(code);
+  if ('error' in compiled) throw new GraderError(`javascript does not compile: ${compiled.error}`);
+  return compiled.fn;
 }
 
 /** A reusable context for the timeout wrapper: it only calls the function, which runs in this realm. */
@@ -207,11 +217,8 @@ async function checkJavascript(assertion: Assertion, context: CheckContext): Pro
     return { why: `'${name}' is a grader in the config, but javascript: runs its value as code (promptfoo's inline JavaScript)`, hint: `write js:${name} to call the config's grader` };
   }
   if (/\{\{|\{%/.test(value)) return undefined;
-  try {
-    new Function('output', 'context', 'process', functionBody(value));
-  } catch (error) {
-    return { why: `the code does not compile: ${(error as Error).name}: ${(error as Error).message}`, hint: 'one line is an expression (output.length < 50); several lines are a function body that returns' };
-  }
+  const compiled = compileInline(value);
+  if ('error' in compiled) return { why: `the code does not compile: ${compiled.error}`, hint: 'one line is an expression (output.length < 50); several lines are a function body that returns' };
   return undefined;
 }
 
