@@ -6,7 +6,7 @@ import type { GraderDefinition } from '../graders/definition.js';
 import { GRADER_DEFINITIONS, definitionNamed, graderNames } from '../graders/catalog.js';
 import { PROMPTFOO_TYPES, notRunnableReason, notYetReason } from '../graders/promptfoo-types.js';
 import { parseThreshold } from '../graders/threshold.js';
-import { CODE_GRADER_TYPES, hasTemplateSyntax, scriptKindOf } from '../graders/value-source.js';
+import { hasDataFileRef, hasTemplateSyntax, scriptKindOf } from '../graders/value-source.js';
 
 /** promptfoo's types promptgate does not run yet (those in the catalog run). */
 const UNSUPPORTED_TYPES = new Set(PROMPTFOO_TYPES.filter((name) => !definitionNamed(name)));
@@ -241,7 +241,7 @@ function build({ definition, negate, value, threshold, weight, source, spec, fai
   const assertion: Assertion = { type, negate, weight, source, spec };
   const given = empty ? undefined : value;
   let parsed: { value?: unknown; threshold?: number };
-  if (isDeferred(type, given)) {
+  if (hasDataFileRef(given, type)) {
     // `file://…` is read, and `{{var}}` rendered, when the case is graded: the type's parse runs on the result then.
     parsed = { value: given, threshold };
     assertion.deferParse = true;
@@ -265,13 +265,6 @@ function build({ definition, negate, value, threshold, weight, source, spec, fai
   const finalThreshold = parsed.threshold ?? threshold;
   if (finalThreshold !== undefined) assertion.threshold = finalThreshold;
   return assertion;
-}
-
-/** A `file://` value the grade-time resolver reads (not a script, which the code graders run). */
-function isDeferred(type: string, value: unknown): boolean {
-  if (CODE_GRADER_TYPES.has(type)) return false;
-  if (typeof value === 'string') return value.startsWith('file://');
-  return Array.isArray(value) && value.some((item) => typeof item === 'string' && item.startsWith('file://'));
 }
 
 export { splitList };

@@ -42,9 +42,13 @@ export function hasTemplateSyntax(value: unknown): boolean {
 /** Whether grading must resolve this assertion's value first (a `file://` or `{{…}}` in it, or a deferred parse). */
 export function needsResolving(assertion: Assertion): boolean {
   if (assertion.deferParse) return true;
-  const { value } = assertion;
-  if (typeof value === 'string') return isDataFileRef(value, assertion.type) || hasNunjucksSyntax(value);
-  return Array.isArray(value) && value.some((item) => typeof item === 'string' && (isDataFileRef(item, assertion.type) || hasNunjucksSyntax(item)));
+  return hasDataFileRef(assertion.value, assertion.type) || hasTemplateSyntax(assertion.value);
+}
+
+/** Whether a value (a string, or a list of them) names a `file://` this module reads at grade time (not a code grader's script). */
+export function hasDataFileRef(value: unknown, type: string): boolean {
+  if (typeof value === 'string') return isDataFileRef(value, type);
+  return Array.isArray(value) && value.some((item) => typeof item === 'string' && isDataFileRef(item, type));
 }
 
 export interface ResolveContext {
