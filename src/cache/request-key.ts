@@ -39,8 +39,12 @@ export interface RequestContent {
   model: string;
   params: Record<string, unknown>;
   messages: Message[];
-  /** Tool definitions sent with the request (reserved: none are sent yet). Left out of the key when undefined. */
+  /** Tool definitions sent with the request. Left out of the key when undefined (so keys of calls without tools are as before). */
   tools?: unknown;
+  /** The tool choice sent. Left out when undefined. */
+  toolChoice?: unknown;
+  /** The structured output asked for. Left out when undefined. */
+  responseSchema?: unknown;
   /** 0-based repeat index: each repeat is a call of its own. */
   repeat: number;
 }

@@ -13,6 +13,10 @@ export interface CachedResponse {
   finishReason?: string;
   /** The output's token log probabilities, when the request asked for them. */
   logprobs?: number[];
+  /** The tool calls the model made (absent: none). */
+  toolCalls?: ProviderSuccess['toolCalls'];
+  /** The model refused: what it said. */
+  refusal?: string;
   /** How long the call that made the entry took (ms): what `latency` grades a cached answer by, as promptfoo does. */
   latencyMs?: number;
 }
@@ -81,6 +85,12 @@ export function createResponseCache(dir: string | false): ResponseCache {
       if (parsed.usage) hit.usage = parsed.usage;
       if (typeof parsed.finishReason === 'string') hit.finishReason = parsed.finishReason;
       if (Array.isArray(parsed.logprobs) && parsed.logprobs.every((x) => typeof x === 'number')) hit.logprobs = parsed.logprobs;
+      if (parsed.toolCalls !== undefined) {
+        // An answer whose tool calls cannot be read is no answer: dropping them would grade a text-only reply.
+        if (!Array.isArray(parsed.toolCalls) || !parsed.toolCalls.every(isToolCall)) return undefined;
+        hit.toolCalls = parsed.toolCalls;
+      }
+      if (typeof parsed.refusal === 'string') hit.refusal = parsed.refusal;
       if (typeof parsed.latencyMs === 'number' && Number.isFinite(parsed.latencyMs) && parsed.latencyMs >= 0) hit.latencyMs = parsed.latencyMs;
       return hit;
     },
@@ -97,4 +107,11 @@ export function createResponseCache(dir: string | false): ResponseCache {
       await write(key, { scheme: REQUEST_KEY_SCHEME, key, data });
     },
   };
+}
+
+/** A stored tool call as this version writes them (an entry holding anything else is not trusted). */
+function isToolCall(value: unknown): value is NonNullable<CachedResponse['toolCalls']>[number] {
+  if (typeof value !== 'object' || value === null) return false;
+  const call = value as Record<string, unknown>;
+  return typeof call.id === 'string' && typeof call.name === 'string' && typeof call.rawArguments === 'string';
 }

@@ -1,4 +1,5 @@
 import type { SourceLocation } from '../errors.js';
+import type { Message } from '../prompts/types.js';
 
 /**
  * A grader type as run.json records it (`equals`, `rubric`, `is-xml` …): one of the types in
@@ -50,6 +51,21 @@ export interface TestCase {
    * the case (as in promptfoo); run.json marks its repeats `providedOutput: true`.
    */
   providerOutput?: string;
+  /**
+   * JSONL `messages` / CSV `__messages` (a JSON array): the conversation so far (user / assistant
+   * turns, an assistant's `toolCalls`, `tool` results). The template's messages after its system
+   * messages are appended to it, or `{{history}}` places it (prompts/render.ts).
+   */
+  messages?: Message[];
+  /**
+   * JSONL `tool_results` / CSV `__tool_results`: canned results by tool name. When present the
+   * runner sends each call's result back and calls the model again, up to `maxSteps` calls, and
+   * grades the final answer (runner/steps.ts). `expected_tool_calls` becomes `tool-call`
+   * assertions (value `{name, arguments}`) when the case is read.
+   */
+  toolResults?: Record<string, unknown>;
+  /** JSONL `max_steps`: the bound on calls of a multi-step case. @default 5 */
+  maxSteps?: number;
   /** `__metadata:<key>` (`<key>[]`: a list) / `metadata`. */
   metadata: Record<string, string | string[]>;
   /** The id is the default (no `__id` / `id`): readCases may make it unique among equal rows. */

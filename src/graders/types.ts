@@ -1,6 +1,7 @@
 import type { Assertion, TestCase } from '../cases/types.js';
 import type { Message } from '../prompts/types.js';
 import type { ProviderFailure, ProviderResult } from '../providers/types.js';
+import type { ToolCall } from '../tools/types.js';
 
 /** What every grader returns (SPEC §3). */
 export interface GradeResult {
@@ -77,6 +78,13 @@ export interface GraderContext {
   finishReason?: string;
   /** The messages sent for this output (the rendered prompt): the question for answer-relevance and the like. */
   messages?: Message[];
+  /**
+   * The tool calls the model made for this output, in order; for a multi-step case, those of every
+   * step (the output text is the last step's). Absent or empty: none.
+   */
+  toolCalls?: ToolCall[];
+  /** The model refused (provider refusal field / stop reason): what it said. The output text is then ''. */
+  refusal?: string;
   /** Log probabilities of the output's tokens, when the provider returned them (perplexity). */
   logprobs?: number[];
   /** Embeds texts with the configured embedding model (`similar`, `answer-relevance`); absent when none is configured. */

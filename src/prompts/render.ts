@@ -20,7 +20,7 @@ export function renderPrompt(
   prompt: PromptFile,
   vars: Record<string, unknown>,
   where: { file: string; line: number },
-  extras: { prefix?: string; suffix?: string } = {},
+  extras: { prefix?: string; suffix?: string; conversation?: Message[] } = {},
 ): Message[] {
   if (prompt.templateEngine === 'nunjucks') {
     const messages = renderNunjucks(prompt, vars, where);

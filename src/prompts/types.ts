@@ -1,7 +1,24 @@
-/** A chat message in provider-neutral form. */
+import type { ToolCall, ToolChoice, ToolDefinition } from '../tools/types.js';
+
+/**
+ * A chat message in provider-neutral form. A template renders `system`, `user` and `assistant`
+ * messages; a case's conversation (`messages`) may also hold an assistant's tool calls and `tool`
+ * results, which each provider maps to its API (OpenAI `tool_calls` / role `tool`; Anthropic
+ * `tool_use` / `tool_result` blocks).
+ */
+/** The roles a template's `{{role}}` markers give (a `tool` turn only comes from a case's conversation). */
+export type TemplateRole = 'system' | 'user' | 'assistant';
+
 export interface Message {
-  role: 'system' | 'user' | 'assistant';
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  /** The text ('' for an assistant turn that only called tools). For `tool`: the result, as text (JSON for an object). */
   content: string;
+  /** `assistant`: the tool calls made in this turn. */
+  toolCalls?: ToolCall[];
+  /** `tool`: the id of the call this is the result of. */
+  toolCallId?: string;
+  /** `tool`: the tool's name (Anthropic needs only the id; kept for reports). */
+  name?: string;
 }
 
 /** One parsed `.prompt` file (Dotprompt format, SPEC §2). */
@@ -21,6 +38,20 @@ export interface PromptFile {
   inputSchema?: unknown;
   outputFormat?: 'json' | 'text';
   outputSchema?: unknown;
+  /**
+   * Front matter `output.strict` (OpenAI strict structured output). Absent: strict when the schema
+   * allows it (every object closed, every property required), else not strict.
+   */
+  outputStrict?: boolean;
+  /**
+   * Front matter `tools` (definitions, or names resolved through `toolDefs`, or `file://…` read
+   * relative to the prompt file): sent with every call. A tools file's bytes are part of `hash`.
+   */
+  tools?: ToolDefinition[];
+  /** Front matter `toolChoice`. */
+  toolChoice?: ToolChoice;
+  /** Project-relative paths of the files `tools: file://…` read (their bytes are part of `hash`). */
+  toolFiles?: string[];
   /** The template body after the front matter (Handlebars, or Nunjucks with `templateEngine: 'nunjucks'`). */
   template: string;
   /**

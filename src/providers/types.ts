@@ -1,4 +1,5 @@
 import type { Message } from '../prompts/types.js';
+import type { ResponseSchema, ToolCall, ToolChoice, ToolDefinition } from '../tools/types.js';
 
 export interface ProviderRequest {
   /** The provider's model id (e.g. `gpt-4o-mini`), not the config's model name. */
@@ -6,6 +7,12 @@ export interface ProviderRequest {
   messages: Message[];
   /** Merged params: model config params, then the prompt's front-matter config. */
   params: Record<string, unknown>;
+  /** The prompt's tools; absent or empty: none are sent. */
+  tools?: ToolDefinition[];
+  /** The prompt's `toolChoice`; absent: the API's default. */
+  toolChoice?: ToolChoice;
+  /** Structured output to ask for (the prompt's `output.format: json` with `output.schema`). */
+  responseSchema?: ResponseSchema;
 }
 
 /**
@@ -23,7 +30,16 @@ export type TokenUsage = Record<(typeof TOKEN_USAGE_KEYS)[number], number>;
 
 export interface ProviderSuccess {
   ok: true;
+  /** The answer's text: '' when the model only called tools, or refused. */
   output: string;
+  /** The tool calls the model made, in order (absent or empty: none). */
+  toolCalls?: ToolCall[];
+  /**
+   * The model refused (OpenAI `message.refusal` or a `content_filter` finish; Anthropic stop_reason
+   * `refusal`): what it said. A refusal is an answer to grade (`is-refusal` passes on it, every
+   * other grader sees the output text ''), not a provider error.
+   */
+  refusal?: string;
   /** The model version the API reported (the response's `model` field). */
   modelReported?: string;
   usage?: TokenUsage;

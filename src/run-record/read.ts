@@ -167,6 +167,6 @@ async function* streamCases(file: string): AsyncGenerator<CaseResult> {
 function checkFormat(header: { format?: unknown; formatVersion?: unknown } | null, file: string): void {
   if (header?.format !== 'promptgate-run') throw inputError('RUN_INVALID', 'not a promptgate run.json', { file });
   if (!READABLE_FORMAT_VERSIONS.includes(header.formatVersion as RunHeader['formatVersion'])) {
-    throw inputError('RUN_INVALID', `run format version ${header.formatVersion} is not supported (this promptgate reads ${READABLE_FORMAT_VERSIONS.join(' and ')}; it writes ${RUN_FORMAT_VERSION})`, { file });
+    throw inputError('RUN_INVALID', `run format version ${header.formatVersion} is not supported (this promptgate reads ${READABLE_FORMAT_VERSIONS.join(', ')}; it writes ${RUN_FORMAT_VERSION})`, { file });
   }
 }

@@ -1,15 +1,18 @@
 import type { CaseGrade } from '../graders/types.js';
 import type { Message } from '../prompts/types.js';
+import type { ResponseSchema, StepStopReason, ToolCall, ToolChoice, ToolDefinition } from '../tools/types.js';
 
 /**
  * Bumped on any breaking change to run.json or calls.jsonl (see schemas/run.schema.json).
  * 2: case status `ungraded` (and change `ungraded`); a grader that errored makes its side `error`.
+ * 3: outputs carry tool calls and refusals (`toolCalls`, `refusal`), calls carry the tools and
+ * structured-output request sent and their `step`; a refusal is a graded answer, not an error.
  */
-export const RUN_FORMAT_VERSION = 2;
+export const RUN_FORMAT_VERSION = 3;
 
 /** Every format this version reads (format 1 is upgraded on reading: see upgrade.ts). */
-export type RunFormatVersion = 1 | 2;
-export const READABLE_FORMAT_VERSIONS: readonly RunFormatVersion[] = [1, 2];
+export type RunFormatVersion = 1 | 2 | 3;
+export const READABLE_FORMAT_VERSIONS: readonly RunFormatVersion[] = [1, 2, 3];
 
 export interface CallError {
   code: string;
@@ -54,6 +57,18 @@ export interface CallRecord {
   vars: Record<string, unknown>;
   messages: Message[];
   output: string | null;
+  /** The tool calls the model made in this call (absent: none). */
+  toolCalls?: ToolCall[];
+  /** The model refused: what it said (absent: it did not). */
+  refusal?: string;
+  /** The tools sent with the request (absent: none). */
+  tools?: ToolDefinition[];
+  /** The tool choice sent (absent: the API's default). */
+  toolChoice?: ToolChoice;
+  /** The structured output asked for (absent: none). */
+  responseSchema?: ResponseSchema;
+  /** 0-based step of a multi-step case (one with canned tool results); absent for a single call. */
+  step?: number;
   finishReason: string | null;
   usage: Usage | null;
   latencyMs: number;
@@ -79,7 +94,14 @@ export interface CallRecord {
 /** One call's outcome as kept in a case result. */
 export interface RepeatOutcome {
   repeat: number;
+  /** The answer's text (the last step's, for a multi-step case). */
   output: string | null;
+  /** The tool calls the model made (every step's, in order); absent: none. */
+  toolCalls?: ToolCall[];
+  /** The model refused: what it said. */
+  refusal?: string;
+  /** A multi-step case: how many calls were made, and why the steps stopped. */
+  steps?: { count: number; stopReason: StepStopReason };
   error: CallError | null;
   /** Null when the call errored (an errored call is never graded). */
   grade: CaseGrade | null;

@@ -2,7 +2,7 @@ import { requestKeyOf, type Route } from '../cache/request-key.js';
 import type { ResponseCache } from '../cache/response-cache.js';
 import type { Message } from '../prompts/types.js';
 import { costOf, lookupPrice, type ModelPrice } from '../providers/prices.js';
-import type { Provider, ProviderResult, TokenUsage } from '../providers/types.js';
+import type { Provider, ProviderRequest, ProviderResult, TokenUsage } from '../providers/types.js';
 import { tokenUsageOf } from '../providers/usage.js';
 import type { CallRecord, Side } from '../run-record/types.js';
 import { resumeKeyOf } from './resume.js';
@@ -19,6 +19,8 @@ export interface CallContext {
   prompt: { id: string; version: string; hash: string };
   model: string;
   vars: Record<string, unknown>;
+  /** 0-based step of a multi-step case (runner/steps.ts); absent for a single call. */
+  step?: number;
 }
 
 /** Which run, case, repeat, side and prompt version a calls.jsonl line belongs to (chat, judge, embedding and moderation calls alike). */
@@ -45,6 +47,10 @@ export interface CallInput {
   route: Route;
   messages: Message[];
   params: Record<string, unknown>;
+  /** The prompt's tools, tool choice and structured output (tools/request.ts): sent, keyed and logged. */
+  tools?: ProviderRequest['tools'];
+  toolChoice?: ProviderRequest['toolChoice'];
+  responseSchema?: ProviderRequest['responseSchema'];
   /** Price override from the model config. */
   price?: { input: number; output: number };
   /** Draw a new answer: skip cache reads (a noisy side in compare; the answer still warms the cache). */
@@ -68,7 +74,15 @@ export interface CallServices {
 
 /** Content address of a call: who answers (the route) and what is sent (model id, params, messages, repeat). */
 export function keyOfCall(input: CallInput, repeat: number): string {
-  return requestKeyOf(input.route, { model: input.provider.model, params: input.params, messages: input.messages, repeat });
+  return requestKeyOf(input.route, {
+    model: input.provider.model,
+    params: input.params,
+    messages: input.messages,
+    tools: input.tools,
+    toolChoice: input.toolChoice,
+    responseSchema: input.responseSchema,
+    repeat,
+  });
 }
 
 /**
@@ -102,6 +116,10 @@ export async function makeCall(
     requestKey,
     startedAt: new Date().toISOString(),
   };
+  if (input.tools && input.tools.length > 0) base.tools = input.tools;
+  if (input.toolChoice !== undefined) base.toolChoice = input.toolChoice;
+  if (input.responseSchema) base.responseSchema = input.responseSchema;
+  if (context.step !== undefined) base.step = context.step;
 
   // Replay answers are local already; caching them would hide edits to the fixtures.
   const cacheable = input.provider.kind !== 'replay';
@@ -110,16 +128,19 @@ export async function makeCall(
   if (hit) {
     record = withOutcome(base, { modelReported: hit.modelReported ?? null, output: hit.output, finishReason: hit.finishReason ?? null, usage: believableUsage(hit.usage), latencyMs: 0, costUsd: 0, cached: true, attempts: 0, error: null });
     if (hit.logprobs) record.logprobs = hit.logprobs;
+    if (hit.toolCalls && hit.toolCalls.length > 0) record.toolCalls = hit.toolCalls;
+    if (hit.refusal !== undefined) record.refusal = hit.refusal;
     // What `latency` grades a cached answer by (promptfoo keeps a response's latency with its cache entry).
     if (hit.latencyMs !== undefined) record.originalLatencyMs = hit.latencyMs;
   } else {
     const estimate = estimateTokens(input);
-    const outcome = await services.scheduler.run(context.model, (s) => input.provider.call({ model: input.provider.model, messages: input.messages, params: input.params }, s), estimate);
+    const request = requestOf(input);
+    const outcome = await services.scheduler.run(context.model, (s) => input.provider.call(request, s), estimate);
     if (signal.aborted && !outcome.result.ok) return undefined;
     record = recordOf(base, outcome.result, outcome.attempts, outcome.latencyMs, input);
     if (outcome.result.ok && cacheable) {
-      const { output, modelReported, usage, finishReason, logprobs } = outcome.result;
-      await services.cache.set(requestKey, { output, modelReported, usage, finishReason, logprobs, latencyMs: record.latencyMs }).catch(() => {});
+      const { output, modelReported, usage, finishReason, logprobs, toolCalls, refusal } = outcome.result;
+      await services.cache.set(requestKey, { output, modelReported, usage, finishReason, logprobs, toolCalls, refusal, latencyMs: record.latencyMs }).catch(() => {});
     }
   }
   services.log(record);
@@ -149,7 +170,18 @@ function recordOf(base: CallBase, result: ProviderResult, attempts: number, late
     error: null,
   });
   if (result.logprobs) record.logprobs = result.logprobs;
+  if (result.toolCalls && result.toolCalls.length > 0) record.toolCalls = result.toolCalls;
+  if (result.refusal !== undefined) record.refusal = result.refusal;
   return record;
+}
+
+/** What the provider is sent: the tool fields only when the prompt has them. */
+function requestOf(input: CallInput): ProviderRequest {
+  const request: ProviderRequest = { model: input.provider.model, messages: input.messages, params: input.params };
+  if (input.tools && input.tools.length > 0) request.tools = input.tools;
+  if (input.toolChoice !== undefined) request.toolChoice = input.toolChoice;
+  if (input.responseSchema) request.responseSchema = input.responseSchema;
+  return request;
 }
 
 /**
@@ -157,7 +189,7 @@ function recordOf(base: CallBase, result: ProviderResult, attempts: number, late
  * keys was a measurable part of each call's cost.
  */
 function withOutcome(base: CallBase, outcome: CallOutcome): CallRecord {
-  return {
+  const record: CallRecord = {
     runId: base.runId,
     purpose: base.purpose,
     suite: base.suite,
@@ -185,6 +217,12 @@ function withOutcome(base: CallBase, outcome: CallOutcome): CallRecord {
     attempts: outcome.attempts,
     error: outcome.error,
   };
+  // The request's tool fields, logged with the call when it had them (calls.jsonl keeps the inputs).
+  if (base.tools) record.tools = base.tools;
+  if (base.toolChoice !== undefined) record.toolChoice = base.toolChoice;
+  if (base.responseSchema) record.responseSchema = base.responseSchema;
+  if (base.step !== undefined) record.step = base.step;
+  return record;
 }
 
 /** Rough token estimate for tpm limits: 4 characters a token, plus the output budget. */

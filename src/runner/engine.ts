@@ -17,6 +17,7 @@ import type { Reporter, RunNotice } from '../reporters/types.js';
 import { summariseRepeats } from '../run-record/status.js';
 import { CALLS_FILE, CASES_PARTIAL_FILE, openLineLog } from '../run-record/writer.js';
 import type { CallRecord, CaseResult, RepeatOutcome, Side, SideResult } from '../run-record/types.js';
+import { requestExtrasOf } from '../tools/request.js';
 import { keyOfCall, makeCall, type CallContext, type CallInput, type CallServices } from './call.js';
 import { createEndpointCalls, type EndpointCalls } from './endpoint-call.js';
 import { providerGrading, requestParamsFor } from './provider-grading.js';
@@ -397,13 +398,13 @@ function prepareSide(unit: UnitInput, side: Side, source: SideSource): PreparedS
   }
   let messages: Message[];
   try {
-    messages = renderPrompt(prompt, testCase.vars, testCase.source, { prefix: testCase.prefix, suffix: testCase.suffix });
+    messages = renderPrompt(prompt, testCase.vars, testCase.source, { prefix: testCase.prefix, suffix: testCase.suffix, conversation: testCase.messages });
   } catch (error) {
     // The candidate was validated before the run; an older baseline may not fit today's cases.
     if (side === 'candidate' || !isPromptgateError(error)) throw error;
     return { kind: 'fixed', result: renderFailure(prompt, unit.range, error.format()) };
   }
-  const input: CallInput = { provider: unit.providers(model), route: unit.routes(model), messages, params, price: modelConfig.price, ...(fresh ? { fresh } : {}) };
+  const input: CallInput = { provider: unit.providers(model), route: unit.routes(model), messages, params, ...requestExtrasOf(prompt), price: modelConfig.price, ...(fresh ? { fresh } : {}) };
   // keys[at] is the key of repeat range.from + at (the repeat index is part of the key).
   const keys = Array.from({ length: unit.range.to - unit.range.from }, (_, at) => keyOfCall(input, unit.range.from + at));
   return { kind: 'calls', side, prompt, input, keys };
@@ -483,6 +484,8 @@ async function gradeRepeat(unit: UnitInput, side: Extract<PreparedSide, { kind: 
     attempts: record.attempts,
     ...(unit.testCase.providerOutput !== undefined ? { providedOutput: true as const } : {}),
   };
+  if (record.toolCalls && record.toolCalls.length > 0) outcome.toolCalls = record.toolCalls;
+  if (record.refusal !== undefined) outcome.refusal = record.refusal;
   if (record.error || record.output === null) return outcome;
   const { prompt } = side;
   let interrupted = false;
@@ -493,6 +496,8 @@ async function gradeRepeat(unit: UnitInput, side: Extract<PreparedSide, { kind: 
     cached: record.cached,
     finishReason: record.finishReason ?? undefined,
     messages: record.messages,
+    toolCalls: record.toolCalls,
+    refusal: record.refusal,
     // latency, cost, logprobs, embed, moderate (provider-grading.ts).
     ...providerGrading(
       { config: unit.config, providers: unit.providers, routes: unit.routes, endpoints: unit.endpoints, signal: unit.signal, onAbandoned: () => (interrupted = true) },

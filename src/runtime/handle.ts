@@ -1,6 +1,6 @@
 import { inputError, isPromptgateError } from '../errors.js';
 import { renderPrompt } from '../prompts/render.js';
-import type { Message, PromptFile } from '../prompts/types.js';
+import type { Message, PromptFile, TemplateRole } from '../prompts/types.js';
 import { buildMessagesBody } from '../providers/anthropic.js';
 import { translateParams } from '../providers/request-setup.js';
 import { createIdentity, markRendered, PROMPT_IDENTITY, type PromptIdentity, type PromptOrigin } from './identity.js';
@@ -12,7 +12,7 @@ export type PromptVars = Record<string, unknown>;
 export interface OpenAIParams {
   /** The front matter's `model`, when it has one; set your own to override it. */
   model?: string;
-  messages: Array<{ role: Message['role']; content: string }>;
+  messages: Array<{ role: TemplateRole; content: string }>;
   /** The front matter's `config`, in the API's names (`maxOutputTokens` → `max_tokens`, ...). */
   [param: string]: unknown;
   [PROMPT_IDENTITY]: PromptIdentity;

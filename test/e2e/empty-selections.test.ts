@@ -2,7 +2,7 @@ import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CaseResult, RunFile, SideResult } from '../../src/run-record/types.js';
+import { RUN_FORMAT_VERSION, type CaseResult, type RunFile, type SideResult } from '../../src/run-record/types.js';
 import { inShard } from '../../src/runner/select.js';
 import { makeProject, type CliResult } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
@@ -190,7 +190,7 @@ describe('gates against nothing', () => {
     expect(await readFile(join(dir, 'baselines/summary.md'), 'utf8')).toContain('**3** passed');
     const compare = await cli(['compare', 'loose', '--baseline', `run:${oldFile}`, '--no-cache']);
     const run = await runOf(compare);
-    expect(run.formatVersion).toBe(2);
+    expect(run.formatVersion).toBe(RUN_FORMAT_VERSION);
     expect(run.cases.map((c) => [c.baseline?.status, c.change])).toEqual([
       ['ungraded', 'ungraded'],
       ['ungraded', 'ungraded'],

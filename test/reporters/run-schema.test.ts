@@ -63,7 +63,7 @@ describe('schemas/run.schema.json', () => {
 
   it('rejects what breaks the format', () => {
     const run = makeRun({ cases: 5 });
-    const wrongVersion = { ...copy(run), formatVersion: 3 };
+    const wrongVersion = { ...copy(run), formatVersion: 4 };
     expect(errors(wrongVersion)).toContain('/formatVersion must be equal to one of the allowed values');
 
     const missing = copy(run) as Partial<RunFile>;
