@@ -1,7 +1,7 @@
 import type { Assertion, TestCase } from '../cases/types.js';
 import type { Message } from '../prompts/types.js';
 import type { ProviderFailure, ProviderResult } from '../providers/types.js';
-import type { ToolCall } from '../tools/types.js';
+import type { ToolCall, ToolDefinition } from '../tools/types.js';
 
 /** What every grader returns (SPEC §3). */
 export interface GradeResult {
@@ -66,7 +66,8 @@ export type JsGraderFunction = (output: string, context: GraderInput) => GraderR
 
 export interface GraderContext {
   vars: Record<string, unknown>;
-  prompt: { id: string; version: string; outputFormat?: 'json' | 'text'; outputSchema?: unknown };
+  /** The prompt the output answers, with its declared tools (tool-args-schema, is-valid-openai-tools-call check calls against them). */
+  prompt: { id: string; version: string; outputFormat?: 'json' | 'text'; outputSchema?: unknown; tools?: ToolDefinition[] };
   /** The config's model name the output came from. */
   model: string;
   /** Undefined for a cached output (promptfoo: a cached call has no latency). */

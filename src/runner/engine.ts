@@ -491,7 +491,7 @@ async function gradeRepeat(unit: UnitInput, side: Extract<PreparedSide, { kind: 
   let interrupted = false;
   const context: GraderContext = {
     vars: unit.testCase.vars,
-    prompt: { id: prompt.id, version: prompt.version, outputFormat: prompt.outputFormat, outputSchema: prompt.outputSchema },
+    prompt: { id: prompt.id, version: prompt.version, outputFormat: prompt.outputFormat, outputSchema: prompt.outputSchema, tools: prompt.tools },
     model: unit.model,
     cached: record.cached,
     finishReason: record.finishReason ?? undefined,
