@@ -3,7 +3,9 @@ import pc from 'picocolors';
 import { Flakiest, caseFlakinessScore } from '../run-record/flakiness.js';
 import type { CaseResult, ComparisonRow, RunHeader, SummaryRow } from '../run-record/types.js';
 import {
+  answerText,
   caseLabel,
+  caseToolDiffLines,
   describeAdaptive,
   describeSampling,
   describeSide,
@@ -28,6 +30,8 @@ import { oneLine } from './terminal-text.js';
 import type { Reporter, ReporterOptions } from './types.js';
 
 const MAX_LISTED = 10;
+/** Lines of a regressed case's tool-call diff shown in the terminal. */
+const MAX_TOOL_DIFF_LINES = 6;
 
 /** The summary a person reads in the terminal: a table per suite × model, then what failed. */
 export function createConsoleReporter(options: ReporterOptions = {}): Reporter {
@@ -144,8 +148,9 @@ function renderNotable(notable: Notable): string[] {
   const { cases } = notable;
   section(SEVERITY_TITLES.regressed, cases.list('regressed'), cases.counts.regressed, (c) => [
     `  ${pc.red('✗')} ${title(c)}`,
-    `      baseline ${c.baseline?.promptVersion ?? '?'}: ${oneLine(c.baseline?.repeats[0]?.output ?? '', 70)}`,
-    `      candidate ${c.promptVersion}: ${oneLine(c.repeats[0]?.output ?? '', 70)}`,
+    `      baseline ${c.baseline?.promptVersion ?? '?'}: ${oneLine(answerText(c.baseline?.repeats[0]) ?? '', 70)}`,
+    `      candidate ${c.promptVersion}: ${oneLine(answerText(c.repeats[0]) ?? '', 70)}`,
+    ...caseToolDiffLines(c, { maxLines: MAX_TOOL_DIFF_LINES, maxValue: 40 }).map((line) => `      ${oneLine(line, 120)}`),
     `      ${pc.dim(oneLine(firstReason(c), 100))}`,
   ]);
   section(SEVERITY_TITLES.errored, cases.list('errored'), cases.counts.errored, (c) => {
@@ -156,7 +161,7 @@ function renderNotable(notable: Notable): string[] {
   });
   section(SEVERITY_TITLES.failing, cases.list('failing'), cases.counts.failing, (c) => [
     `  ${pc.red('✗')} ${title(c)}`,
-    `      output: ${oneLine(c.repeats[0]?.output ?? '', 80)}`,
+    `      output: ${oneLine(answerText(c.repeats[0]) ?? '', 80)}`,
     `      ${pc.dim(oneLine(firstReason(c), 100))}`,
   ]);
   section(SEVERITY_TITLES.ungraded, cases.list('ungraded'), cases.counts.ungraded, (c) => [`  ${pc.yellow('?')} ${title(c)}`], UNGRADED_NOTE);

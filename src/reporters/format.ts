@@ -1,5 +1,7 @@
 import { flakinessOf } from '../run-record/flakiness.js';
-import type { CaseResult, ComparisonAdaptive, ComparisonSampling, ComparisonSideInfo, GateVerdict, RepeatStats, RunHeader, RunTotals, SideResult, SideSampling, SummaryRow } from '../run-record/types.js';
+import type { CaseResult, ComparisonAdaptive, ComparisonSampling, ComparisonSideInfo, GateVerdict, RepeatOutcome, RepeatStats, RunHeader, RunTotals, SideResult, SideSampling, SummaryRow } from '../run-record/types.js';
+import { diffToolCalls, formatToolCallDiff } from '../tools/diff.js';
+import { formatAnswer } from '../tools/format.js';
 export { sideError } from '../run-record/status.js';
 export * from './numbers.js';
 import { formatCounts, formatPasses, formatPercent } from './numbers.js';
@@ -82,11 +84,48 @@ export function sideReasons(side: SideResult): string[] {
   return lines;
 }
 
-/** The first non-null output of a side, for short previews. */
+/**
+ * A repeat's answer as every report shows it (tools/format.ts): its text, `→ refund({"amount":100})`
+ * per tool call, `(refused: …)`; null when the call errored.
+ */
+export function answerText(repeat: RepeatOutcome | undefined): string | null {
+  return repeat ? formatAnswer(repeat) : null;
+}
+
+/** The first answer of a side (tool calls and refusals included, see {@link answerText}), for short previews. */
 export function firstOutput(side: SideResult | undefined): string | null {
   if (!side) return null;
-  for (const r of side.repeats) if (r.output !== null) return r.output;
+  for (const r of side.repeats) if (r.output !== null) return answerText(r);
   return null;
+}
+
+/** What reports call a case's tool-call diff. */
+export const TOOL_DIFF_TITLE = 'tool calls, baseline → candidate';
+
+/**
+ * How the tool calls of a compared case changed (tools/diff.ts), as lines such as
+ * `refund.amount: 10 → 100`: the first repeat whose calls differ on the two answered sides, with
+ * `repeat` (0-based) saying which. Undefined when nothing was compared or the calls are the same.
+ */
+export function caseToolDiff(result: CaseResult, options: { maxLines?: number; maxValue?: number } = {}): { repeat: number; lines: string[] } | undefined {
+  if (!result.baseline) return undefined;
+  for (const candidate of result.repeats) {
+    if (candidate.output === null) continue;
+    const baseline = result.baseline.repeats.find((r) => r.repeat === candidate.repeat);
+    if (!baseline || baseline.output === null) continue;
+    if (!candidate.toolCalls?.length && !baseline.toolCalls?.length) continue;
+    const diff = diffToolCalls(baseline.toolCalls, candidate.toolCalls);
+    if (diff.length > 0) return { repeat: candidate.repeat, lines: formatToolCallDiff(diff, options) };
+  }
+  return undefined;
+}
+
+/** {@link caseToolDiff} in one paragraph: `tool calls, baseline → candidate (repeat 2): refund.amount: 10 → 100`, a line each. */
+export function caseToolDiffLines(result: CaseResult, options: { maxLines?: number; maxValue?: number } = {}): string[] {
+  const diff = caseToolDiff(result, options);
+  if (!diff) return [];
+  const where = result.repeats.length > 1 ? ` (repeat ${diff.repeat + 1})` : '';
+  return [`${TOOL_DIFF_TITLE}${where}:`, ...diff.lines.map((line) => `  ${line}`)];
 }
 
 /** The headline for a regression: `regressed: passed on baseline 1.0.0, fails on 1.1.0`. */

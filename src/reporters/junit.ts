@@ -6,6 +6,8 @@ import { flakinessOf } from '../run-record/flakiness.js';
 import type { RepeatStats } from '../run-record/types.js';
 import {
   caseLabel,
+  caseToolDiff,
+  caseToolDiffLines,
   describeAdaptive,
   describeSampling,
   describeSide,
@@ -182,7 +184,11 @@ function renderTestcase(result: CaseResult): RenderedCase {
       type = 'fail';
       if (result.change === 'unchanged-fail' && result.baseline) message = `${message} (also failed on baseline ${result.baseline.promptVersion})`;
     }
-    const details = result.change === 'regressed' && reasons.length > 0 ? [message, ...reasons] : reasons;
+    // How the tool calls changed (`refund.amount: 10 → 100`): in the body, and in the message, which some CI pages show alone.
+    const toolDiff = caseToolDiffLines(result, { maxLines: 20 });
+    const details = result.change === 'regressed' && reasons.length + toolDiff.length > 0 ? [message, ...toolDiff, ...reasons] : [...reasons, ...toolDiff];
+    const changed = caseToolDiff(result, { maxLines: 5, maxValue: 60 });
+    if (changed) message = `${message}; tool calls: ${changed.lines.join('; ')}`;
     inner.push(
       `      <failure message="${escapeXmlAttr(shorten(message, MAX_MESSAGE))}" type="${type}">${escapeXml(details.join('\n'))}</failure>`,
     );

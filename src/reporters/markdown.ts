@@ -6,6 +6,7 @@ import { escapeMarkdownCell, escapeMarkdownInline, shorten } from './escape.js';
 import {
   baselineVersionLabel,
   caseLabel,
+  caseToolDiffLines,
   comparedRepeatCells,
   describeAdaptive,
   describeSampling,
@@ -214,6 +215,8 @@ function caseTable(items: CaseResult[], total: number, run: RunHeader, maxOutput
 function caseReasons(c: CaseResult): string[] {
   const reasons: string[] = [];
   if (c.change === 'regressed') reasons.push(regressionMessage(c));
+  // Before the grader reasons, so the cut (MAX_REASONS) keeps it.
+  reasons.push(...caseToolDiffLines(c, { maxLines: 8, maxValue: 60 }));
   reasons.push(...sideReasons(c));
   if (c.baseline?.status === 'error') {
     reasons.push(...sideReasons(c.baseline).map((r) => `baseline ${baselineVersionLabel(c)}: ${r}`));

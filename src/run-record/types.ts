@@ -470,7 +470,10 @@ export interface DriftOutputRow {
   model: string;
   /** Case × repeat pairs present on both sides. */
   compared: number;
-  /** Of those, pairs whose output text differs (an error on one side only counts as changed). */
+  /**
+   * Of those, pairs whose answer differs: its text, its tool calls (name and arguments; ids aside) or
+   * its refusal (an error on one side only counts as changed).
+   */
   changed: number;
   /** changed / compared (0 when nothing was compared). */
   share: number;

@@ -1,4 +1,4 @@
-import { caseLabel, groupName, regressionMessage, sideError, sideReasons } from '../reporters/format.js';
+import { caseLabel, caseToolDiffLines, groupName, regressionMessage, sideError, sideReasons } from '../reporters/format.js';
 import { NotableCases } from '../reporters/severity.js';
 import type { CaseResult, RunHeader } from '../run-record/types.js';
 import { formatAnnotation } from './github.js';
@@ -32,7 +32,7 @@ export async function renderRunAnnotations(run: RunHeader, cases: AsyncIterable<
   for await (const result of cases) notable.offer(result);
   for (const result of notable.list('regressed')) {
     const where = `${groupName(result.suite, result.model)} › ${caseLabel(result)}`;
-    const message = [regressionMessage(result), ...sideReasons(result)].join('\n');
+    const message = [regressionMessage(result), ...caseToolDiffLines(result, { maxLines: 8, maxValue: 60 }), ...sideReasons(result)].join('\n');
     push(formatAnnotation('error', { file: promptFile(result.promptId), line: 1, title: `promptgate: regressed: ${clip(where, 120)}` }, clip(`${where}: ${message}`)));
   }
   dropped += notable.counts.regressed - notable.list('regressed').length;

@@ -1,6 +1,7 @@
 import type { Reporter } from '../reporters/types.js';
 import { sideError } from '../run-record/status.js';
 import type { CaseResult, DriftModelChange, DriftNewError, DriftOutputRow, DriftReport, RepeatOutcome, RunFile } from '../run-record/types.js';
+import { sameAnswer } from '../tools/diff.js';
 
 /** New errors kept in run.json by name; the rest are counted. */
 export const MAX_NEW_ERRORS = 100;
@@ -54,24 +55,26 @@ export function createDriftCollector(): DriftCollector {
 
 /**
  * Outputs of one case against the stored ones, repeat by repeat. A pair where both calls errored
- * has nothing to compare and is skipped; an error on one side only counts as a changed output.
+ * has nothing to compare and is skipped; an error on one side only counts as a changed output. An
+ * output is the whole answer (tools/diff.ts sameAnswer): the same text with other tool calls or
+ * arguments, or a refusal where there was none, is a changed output.
  */
 export function compareOutputs(result: CaseResult): { compared: number; changed: number } {
   const stored = result.baseline?.repeats ?? [];
   let compared = 0;
   let changed = 0;
   for (let i = 0; i < Math.min(stored.length, result.repeats.length); i++) {
-    const now = outputOf(result.repeats[i]);
-    const before = outputOf(stored[i]);
+    const now = answerOf(result.repeats[i]);
+    const before = answerOf(stored[i]);
     if (now === null && before === null) continue;
     compared++;
-    if (now !== before) changed++;
+    if (now === null || before === null || !sameAnswer(now, before)) changed++;
   }
   return { compared, changed };
 }
 
-function outputOf(repeat: RepeatOutcome): string | null {
-  return repeat.error ? null : repeat.output;
+function answerOf(repeat: RepeatOutcome): RepeatOutcome | null {
+  return repeat.error || repeat.output === null ? null : repeat;
 }
 
 /** A case erroring now that ran without error in the stored run (cases new since then do not count). */

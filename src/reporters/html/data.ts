@@ -2,6 +2,8 @@ import { flakinessOf } from '../../run-record/flakiness.js';
 import { formatPasses } from '../numbers.js';
 import { compareRanks, rankOf, type CaseRank } from '../severity.js';
 import type { CaseResult, RepeatOutcome, RunHeader, SideResult } from '../../run-record/types.js';
+import { diffToolCalls, formatToolCallDiff } from '../../tools/diff.js';
+import type { ToolCall } from '../../tools/types.js';
 import { computeWordDiff, type WordDiff, type WordDiffOptions } from './word-diff.js';
 
 /** The data embedded in report.html and read by its script. Plain JSON. */
@@ -11,10 +13,17 @@ export interface ReportData {
   limits: { outputChars: number; diffChars: number };
 }
 
-export interface ReportRepeat extends Omit<RepeatOutcome, 'output'> {
+export interface ReportRepeat extends Omit<RepeatOutcome, 'output' | 'toolCalls'> {
   output: string | null;
   /** Set when `output` was cut: the full length in characters. */
   outputLength?: number;
+  toolCalls?: ReportToolCall[];
+}
+
+/** A tool call in the page: arguments longer than the output limit keep only their cut raw text. */
+export interface ReportToolCall extends ToolCall {
+  /** Set when `rawArguments` was cut (and its parse dropped): the full length in characters. */
+  argumentsLength?: number;
 }
 
 export interface ReportSide extends Omit<SideResult, 'repeats'> {
@@ -27,6 +36,11 @@ export interface ReportCase extends Omit<CaseResult, 'repeats' | 'baseline' | 'p
   status: CaseResult['status'];
   /** Word diffs of baseline against candidate, per repeat index where both sides have an output. */
   diffs?: Array<WordDiff & { repeat: number }>;
+  /**
+   * How the tool calls changed, baseline against candidate (tools/diff.ts: `refund.amount: 10 → 100`),
+   * per repeat index where both sides answered and either called a tool; `lines` is empty when the calls are the same.
+   */
+  toolDiffs?: Array<{ repeat: number; lines: string[] }>;
   /**
    * With repeats (k > 1 on a side): graded repeats passed per side (`2/3`, `–` without a verdict),
    * pass@k and pass^k of the candidate, whether either side is flaky (some but not all passed) and
@@ -45,16 +59,26 @@ export interface ReportDataOptions extends WordDiffOptions {
   diffBudget?: number;
 }
 
+/** A call's arguments cut like outputs: past `max` characters only the cut raw text is kept (the page shows it as not parsed). */
+function cutToolCall(call: ToolCall, max: number): ReportToolCall {
+  if (call.rawArguments.length <= max) return call;
+  return { id: call.id, name: call.name, rawArguments: `${call.rawArguments.slice(0, max)}…`, argumentsLength: call.rawArguments.length };
+}
+
 function toSide(side: SideResult, maxOutput: number): ReportSide {
   const { repeats, ...rest } = side;
   return {
     ...rest,
     repeats: repeats.map((r): ReportRepeat => {
-      if (r.output === null || r.output.length <= maxOutput) return r;
-      return { ...r, output: r.output.slice(0, maxOutput), outputLength: r.output.length };
+      const calls = r.toolCalls?.some((c) => c.rawArguments.length > maxOutput) ? { toolCalls: r.toolCalls.map((c) => cutToolCall(c, maxOutput)) } : {};
+      if (r.output === null || r.output.length <= maxOutput) return { ...r, ...calls };
+      return { ...r, ...calls, output: r.output.slice(0, maxOutput), outputLength: r.output.length };
     }),
   };
 }
+
+/** Lines of one repeat's tool-call diff kept in the page. */
+const MAX_TOOL_DIFF_LINES = 100;
 
 /** Spends the diff budget; a diff that gave up (texts too different) costs as much as it was expensive. */
 class DiffBudget {
@@ -92,12 +116,17 @@ function toReportCase(c: CaseResult, options: ReportDataOptions, budget: DiffBud
   if (baseline) {
     out.baseline = toSide(baseline, maxOutput);
     const diffs: NonNullable<ReportCase['diffs']> = [];
+    const toolDiffs: NonNullable<ReportCase['toolDiffs']> = [];
     for (const b of baseline.repeats) {
       const k = repeats.find((r) => r.repeat === b.repeat);
       if (b.output === null || !k || k.output === null) continue;
       diffs.push({ repeat: b.repeat, ...budget.diff(b.output, k.output, options) });
+      if (b.toolCalls?.length || k.toolCalls?.length) {
+        toolDiffs.push({ repeat: b.repeat, lines: formatToolCallDiff(diffToolCalls(b.toolCalls, k.toolCalls), { maxLines: MAX_TOOL_DIFF_LINES }) });
+      }
     }
     out.diffs = diffs;
+    if (toolDiffs.length > 0) out.toolDiffs = toolDiffs;
   }
   return out;
 }

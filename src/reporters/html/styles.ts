@@ -78,6 +78,10 @@ pre.value { max-height: 200px; margin: 0; }
 .assertions td { font-size: 0.92em; overflow-wrap: anywhere; }
 .diff .ins { background: var(--pass-bg); color: #116329; text-decoration: none; }
 .diff .del { background: var(--fail-bg); color: #82071e; text-decoration: line-through; margin-right: 2px; }
+ul.tool-calls { list-style: none; margin: 0 0 8px; padding: 6px 10px; background: var(--bg-soft); border: 1px solid var(--border); border-radius: 6px;
+  font-family: ui-monospace, SFMono-Regular, "SF Mono", Menlo, Consolas, "Liberation Mono", monospace; font-size: 0.92em; overflow-wrap: anywhere; }
+.refusal { color: var(--error); background: var(--error-bg); border-radius: 6px; padding: 6px 10px; margin-bottom: 8px; overflow-wrap: anywhere; }
+ul.tool-diff { list-style: none; }
 .backdrop { position: fixed; inset: 0; background: rgba(31, 35, 40, 0.25); z-index: 9; }
 .backdrop[hidden] { display: none; }
 .note { color: var(--muted); font-size: 0.88em; font-style: italic; margin: 4px 0 8px; }

@@ -6,6 +6,7 @@ import type { CaseGrade } from '../../../graders/types.js';
 import type { ReportCase, ReportRepeat, ReportSide } from '../data.js';
 import type { WordDiff } from '../word-diff.js';
 import { formatCost, formatMs, formatPercent, formatScore, formatTokens } from '../../numbers.js';
+import { formatRefusal, formatToolCallLine } from '../../../tools/format.js';
 import { CASES, DATA, RUN } from './data.js';
 import { add, badge, el, json } from './dom.js';
 import { state, tbody } from './page.js';
@@ -70,8 +71,22 @@ function sideColumn(kind: 'baseline' | 'candidate', side: ReportSide, r: ReportR
   }
   if (r.error) add(col, el('div', { cls: 'call-error', testid: `error-${kind}` }, `${r.error.code}: ${r.error.message}`));
   if (r.output !== null) {
-    add(col, el('pre', { cls: 'output', testid: `output-${kind}` }, r.output));
+    const calls = r.toolCalls || [];
+    // An answer that only called tools or refused shows those, not an empty box.
+    if (r.output !== '' || (!calls.length && r.refusal === undefined)) add(col, el('pre', { cls: 'output', testid: `output-${kind}` }, r.output));
     if (r.outputLength) add(col, el('p', { cls: 'note' }, `Output cut to ${r.output.length} of ${r.outputLength} characters; run.json has all of it.`));
+    if (calls.length) {
+      const items = calls.map((call) =>
+        el(
+          'li',
+          null,
+          formatToolCallLine(call, DATA.limits.outputChars),
+          call.argumentsLength ? el('span', { cls: 'note' }, ` (arguments cut to ${DATA.limits.outputChars} of ${call.argumentsLength} characters; run.json has all of them)`) : null,
+        ),
+      );
+      add(col, el('ul', { cls: 'tool-calls', testid: `tool-calls-${kind}` }, items));
+    }
+    if (r.refusal !== undefined) add(col, el('div', { cls: 'refusal', testid: `refusal-${kind}` }, formatRefusal(r.refusal)));
   }
   add(
     col,
@@ -93,9 +108,9 @@ function sideColumn(kind: 'baseline' | 'candidate', side: ReportSide, r: ReportR
   return col;
 }
 
-function diffBlock(d: WordDiff): HTMLElement {
+function diffBlock(d: WordDiff, toolsDiffer: boolean): HTMLElement {
   const box = el('div', { cls: 'diff', testid: 'diff' });
-  if (d.same) add(box, el('span', { cls: 'muted' }, 'Outputs are identical.'));
+  if (d.same) add(box, el('span', { cls: 'muted' }, toolsDiffer ? 'The texts are identical; the tool calls differ (below).' : 'Outputs are identical.'));
   else if (!d.parts && d.skipped) add(box, el('span', { cls: 'muted' }, 'No word diff for this case: the report spends its diff budget on the most severe cases first; compare the outputs above.'));
   else if (!d.parts) add(box, el('span', { cls: 'muted' }, 'The outputs differ too much for a word diff; compare them above.'));
   else for (const [op, text] of d.parts) add(box, op === 0 ? text : el(op > 0 ? 'ins' : 'del', { cls: op > 0 ? 'ins' : 'del' }, text));
@@ -118,7 +133,23 @@ function repeatSection(c: ReportCase, repeat: number, many: boolean): HTMLElemen
     sideColumn('candidate', c.candidate, find(c.candidate), cmp ? cmp.candidate.label : ''),
   );
   const d = (c.diffs || []).filter((x) => x.repeat === repeat)[0];
-  return el('section', { testid: 'repeat' }, many ? el('h3', null, `Repeat ${repeat + 1}`) : null, sides, d ? diffBlock(d) : null);
+  const tools = (c.toolDiffs || []).filter((x) => x.repeat === repeat)[0];
+  // Two answers that only called tools have no text to word-diff: their tool-call diff says it all.
+  const texts = [find(c.baseline), find(c.candidate)].map((r) => (r ? r.output : null));
+  const words = d && !(tools && texts[0] === '' && texts[1] === '') ? diffBlock(d, Boolean(tools?.lines.length)) : null;
+  return el('section', { testid: 'repeat' }, many ? el('h3', null, `Repeat ${repeat + 1}`) : null, sides, words, tools ? toolDiffBlock(tools.lines) : null);
+}
+
+/** How the tool calls changed, baseline → candidate: `refund.amount: 10 → 100`, a line each. */
+function toolDiffBlock(lines: string[]): HTMLElement {
+  return el(
+    'div',
+    null,
+    el('h4', null, 'Tool calls (baseline → candidate)'),
+    lines.length
+      ? el('ul', { cls: 'diff tool-diff', testid: 'tool-diff' }, lines.map((line) => el('li', null, line)))
+      : el('div', { cls: 'diff', testid: 'tool-diff' }, el('span', { cls: 'muted' }, 'The same tool calls with the same arguments.')),
+  );
 }
 
 function renderDetail(c: ReportCase): HTMLElement[] {

@@ -6,6 +6,7 @@
 import type { ReportCase } from '../data.js';
 import type { ViewTable } from '../view.js';
 import { formatPercent } from '../../numbers.js';
+import { formatAnswer } from '../../../tools/format.js';
 import { CASES, COMPARING, VIEW } from './data.js';
 import { add, badge, el, flatten, json } from './dom.js';
 
@@ -116,7 +117,8 @@ function searchText(c: ReportCase): string {
   for (const side of [c.baseline, c.candidate]) {
     if (!side) continue;
     for (const r of side.repeats) {
-      if (r.output !== null) parts.push(r.output);
+      const answer = formatAnswer(r);
+      if (answer !== null) parts.push(answer);
       if (r.error) parts.push(`${r.error.code} ${r.error.message}`);
     }
   }
@@ -135,7 +137,7 @@ function passRateCell(c: ReportCase): string {
 function caseRow(i: number): HTMLTableRowElement {
   const c = CASES[i];
   const first = c.candidate.repeats[0];
-  const preview = !first ? '' : first.error ? `${first.error.code}: ${first.error.message}` : first.output === null ? '' : first.output;
+  const preview = !first ? '' : first.error ? `${first.error.code}: ${first.error.message}` : (formatAnswer(first) ?? '');
   const flaky = c.flakiness?.flaky ? el('div', { cls: 'muted', testid: 'flaky' }, `flaky: ${c.flakiness.baseline !== undefined ? `${c.flakiness.baseline} → ` : ''}${c.flakiness.candidate}`) : null;
   return el(
     'tr',
