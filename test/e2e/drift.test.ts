@@ -67,6 +67,18 @@ describe('promptgate drift against a stored run', () => {
     expect(run.drift?.outputs).toEqual([{ suite: 'shout', model: 'm', compared: 10, changed: 0, share: 0 }]);
   });
 
+  it('an answer with the same text whose tool calls differ from the stored run is a changed output', async () => {
+    // The stored answers of two cases also called a tool; today's answers have the same text and no tool call.
+    const stored: RunFile = JSON.parse(await readFile(join(dir, 'baselines/nightly.json'), 'utf8'));
+    for (const c of stored.cases.filter((x) => x.vars.word === 'fig' || x.vars.word === 'kiwi')) {
+      c.repeats = c.repeats.map((r) => ({ ...r, toolCalls: [{ id: 'call_1', name: 'lookup', rawArguments: '{"word":"x"}', arguments: { word: 'x' } }] }));
+    }
+    await writeFile(join(dir, 'baselines/with-tools.json'), JSON.stringify(stored));
+    const result = await runCliInProcess(['drift', '--baseline', 'run:baselines/with-tools.json'], { cwd: dir, env: { MOCK_KEY: 'k' } });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('changed outputs: shout › m: 2/10 (20.0%)');
+  });
+
   it('a new model version with worse answers and a new error: reports all three and exits 1', async () => {
     Object.assign(world, { reported: 'shout-1-2025-01-01', sloppy: true, failing: 'lemon' });
     try {

@@ -59,6 +59,13 @@ describe.skipIf(!run)('report.html in Chromium', () => {
       baselineOutput: `${HOSTILE.svg} safe baseline words`,
       vars: { q: HOSTILE.img }, reason: HOSTILE.svg,
     }] });
+    // Its answers also called tools: the candidate changed an argument and called a tool whose name and arguments are hostile.
+    const hostileCase = report.cases.find((c) => c.caseId === 'hostile-case')!;
+    hostileCase.baseline!.repeats[0].toolCalls = [{ id: 'call_a', name: 'refund', rawArguments: '{"amount":10}', arguments: { amount: 10 } }];
+    hostileCase.repeats[0].toolCalls = [
+      { id: 'call_b', name: 'refund', rawArguments: '{"amount":100}', arguments: { amount: 100 } },
+      { id: 'call_c', name: HOSTILE.svg, rawArguments: `{"x":"${HOSTILE.img}</script><script>alert(5)</script>"`, argumentsError: 'Unexpected end of JSON input' },
+    ];
     const file = join(OUT, 'report.html');
     await writeFile(file, await renderHtml(report, streamOf(report.cases)));
     reportUrl = pathToFileURL(file).href;
@@ -191,6 +198,14 @@ describe.skipIf(!run)('report.html in Chromium', () => {
     await expect(detail.getByTestId('output-baseline').textContent()).resolves.toBe(`${HOSTILE.svg} safe baseline words`);
     await expect(detail.getByTestId('vars').textContent()).resolves.toContain(HOSTILE.img);
     await expect(detail.locator('h2').textContent()).resolves.toBe(HOSTILE.script);
+    // The candidate's tool calls (in the drawer and the row's preview) and the tool-call diff, with a hostile tool name and arguments, are text too.
+    const hostileCall = `${HOSTILE.svg}(invalid JSON: {"x":"${HOSTILE.img}</script><script>alert(5)</script>")`;
+    const row = page.getByTestId('case-row').first().locator('td.preview');
+    await expect(Promise.all([detail.getByTestId('tool-calls-candidate').locator('li').allTextContents(), detail.getByTestId('tool-diff').locator('li').allTextContents(), row.textContent()])).resolves.toEqual([
+      ['→ refund({"amount":100})', `→ ${hostileCall}`],
+      ['refund.amount: 10 → 100', `added call: ${hostileCall}`],
+      expect.stringContaining(`alert(4)</script> → refund({"amount":100}) → ${HOSTILE.svg}`),
+    ]);
     const injected = await page.evaluate(() => document.querySelectorAll('img, svg, script:not(#data), iframe, object').length);
     // The page's own app script is the only script element besides the data.
     expect(injected).toBe(1);

@@ -24,6 +24,17 @@ describe('drift report', () => {
     expect(compareOutputs(noBaseline)).toEqual({ compared: 0, changed: 0 });
   });
 
+  it('an answer with the same text but other tool calls, or a refusal, is a changed output (call ids aside)', () => {
+    const refund = (amount: number, id: string) => [{ id, name: 'refund', rawArguments: `{"amount":${amount}}`, arguments: { amount } }];
+    const c = caseWith(['', '', '', 'same'], ['', '', '', 'same']);
+    c.repeats[0].toolCalls = refund(100, 'call_b');
+    c.baseline!.repeats[0].toolCalls = refund(10, 'call_a');
+    c.repeats[1].toolCalls = refund(10, 'call_c');
+    c.baseline!.repeats[1].toolCalls = refund(10, 'call_d');
+    c.repeats[2].refusal = 'I cannot help with that.';
+    expect(compareOutputs(c)).toEqual({ compared: 4, changed: 2 });
+  });
+
   it('counts a new error only when the stored run had none for that case', () => {
     expect(newError(makeCase({ kind: 'errored' }))).toMatchObject({ suite: 'support', code: 'PROVIDER_TIMEOUT' });
     const both = makeCase({ kind: 'errored' });
