@@ -2,7 +2,7 @@
  * The tool calls of two answers, baseline against candidate (compare, ci, drift): which calls were
  * added or removed (matched by tool name, in order), and for a call of the same tool on both sides,
  * which arguments changed, as paths: `refund.amount: 10 → 100`. One diff and one way to write it,
- * shared by every report. No Node imports: report.html's browser script may import it.
+ * shared by every report (report.html gets its lines from data.ts).
  */
 import { compactJson, cutText, formatToolCall, type Answer } from './format.js';
 import type { ToolCall } from './types.js';
@@ -162,10 +162,6 @@ function keyPath(path: string, key: string): string {
   return IDENTIFIER.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
 }
 
-function hasOwn(object: object, key: string): boolean {
-  return Object.prototype.hasOwnProperty.call(object, key);
-}
-
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -175,10 +171,10 @@ function diffValues(before: unknown, after: unknown, path: string, out: Argument
   if (Object.is(before, after) || (typeof before === 'number' && before === after)) return;
   if (depth < MAX_DEPTH && isPlainObject(before) && isPlainObject(after)) {
     for (const key of Object.keys(before)) {
-      if (hasOwn(after, key)) diffValues(before[key], after[key], keyPath(path, key), out, depth + 1);
+      if (Object.hasOwn(after, key)) diffValues(before[key], after[key], keyPath(path, key), out, depth + 1);
       else out.push({ path: keyPath(path, key), before: compactJson(before[key]), after: null });
     }
-    for (const key of Object.keys(after)) if (!hasOwn(before, key)) out.push({ path: keyPath(path, key), before: null, after: compactJson(after[key]) });
+    for (const key of Object.keys(after)) if (!Object.hasOwn(before, key)) out.push({ path: keyPath(path, key), before: null, after: compactJson(after[key]) });
     return;
   }
   if (depth < MAX_DEPTH && Array.isArray(before) && Array.isArray(after)) {
