@@ -130,7 +130,7 @@ function parseValue({ value, fail }: ParseInput): { value?: unknown } {
   throw fail("json-path's value must be a path expression or {path, op?, value?}", HINT);
 }
 
-function valueOf(assertion: Assertion): JsonPathValue {
+function specOf(assertion: Assertion): JsonPathValue {
   const value = assertion.value;
   if (typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as JsonPathValue).path === 'string' && (OPERATORS as readonly unknown[]).includes((value as JsonPathValue).op)) {
     return value as JsonPathValue;
@@ -165,7 +165,7 @@ function normalizedPath(segments: Array<string | number>): string {
 }
 
 const jsonPath: Grader = async (output, assertion) => {
-  const spec = valueOf(assertion);
+  const spec = specOf(assertion);
   const parsed = extractJson(output);
   if (!parsed.ok) return { pass: false, score: 0, reason: `output is not valid JSON, so ${spec.path} cannot be read: ${parsed.error}`, failClosed: true };
   const found: Array<{ value: unknown; at: Array<string | number> }> = [];
@@ -190,7 +190,7 @@ export const jsonPathDefinitions: readonly GraderDefinition[] = [
     grade: jsonPath,
     parse: parseValue,
     check: (assertion) => {
-      if (!isTemplate(assertion.value)) valueOf(assertion);
+      if (!isTemplate(assertion.value)) specOf(assertion);
       return undefined;
     },
   },

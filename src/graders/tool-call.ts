@@ -1,6 +1,6 @@
 import type { ValidateFunction } from 'ajv';
 import type { Assertion } from '../cases/types.js';
-import type { ToolCall, ToolDefinition } from '../tools/types.js';
+import type { ExpectedToolCall, ToolCall, ToolDefinition } from '../tools/types.js';
 import { partialMismatch } from '../tools/match.js';
 import { checkUnitThreshold, type GraderDefinition, type ParseInput } from './definition.js';
 import { GraderError } from './grader-error.js';
@@ -20,12 +20,6 @@ import { isBlank, isTemplate, quote, verdict } from './values.js';
 const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 
 const TOOL_CALL_HINT = 'write tool-call:<tool name>, or tool-call:<tool name> {"key": value} for partial arguments (JSON)';
-
-/** What `tool-call` expects: a call (any, or of a tool), with arguments matched partially. */
-interface ExpectedCall {
-  name: string;
-  arguments?: Record<string, unknown>;
-}
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -55,7 +49,7 @@ function unreadable(call: ToolCall): string | undefined {
 // tool-call[:<name>[ <json partial arguments>]]
 
 /** The value of `tool-call`: `<name>`, `<name> <JSON object>`, a JSON `{name, arguments?}` text, or that object. */
-function parseExpectedCall(value: unknown, fail: ParseInput['fail']): ExpectedCall | undefined {
+function parseExpectedCall(value: unknown, fail: ParseInput['fail']): ExpectedToolCall | undefined {
   if (isBlank(value)) return undefined;
   if (typeof value === 'string') {
     const text = value.trim();
@@ -86,7 +80,7 @@ function parseJsonText(text: string, what: string, fail: ParseInput['fail']): un
   }
 }
 
-function expectedCallOf(assertion: Assertion): ExpectedCall | undefined {
+function expectedCallOf(assertion: Assertion): ExpectedToolCall | undefined {
   return parseExpectedCall(assertion.value, (message, hint) => new GraderError(`tool-call: ${message}${hint ? ` (${hint})` : ''}`));
 }
 

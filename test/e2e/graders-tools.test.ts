@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type MockServer } from '../helpers/openai-server.js';
+import type { RunFile } from '../../src/run-record/types.js';
 import { readRun, runFolders } from '../helpers/runs.js';
 
 /**
@@ -76,7 +77,7 @@ describe('json-path and the tool-call graders through the CLI', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(server.count).toBe(CASES.length);
     const run = await readRun((await runFolders(dir))[0]);
-    const byCase = Object.fromEntries(run.cases.map((c) => [c.description, c]));
+    const byCase: Record<string, RunFile['cases'][number]> = Object.fromEntries(run.cases.map((c) => [c.description, c]));
     expect(Object.fromEntries(run.cases.map((c) => [c.description, c.status]))).toEqual({
       'pro: every json-path holds': 'pass',
       'free: the tier differs': 'fail',
