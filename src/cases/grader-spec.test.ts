@@ -42,7 +42,9 @@ describe('parseGraderSpec', () => {
     expect(specError(() => parse('regex')).message).toBe("'regex' needs a value (regex:<value>)");
     expect(specError(() => parse('python')).message).toBe("'python' needs a value (python:<value>)");
     expect(specError(() => parse('ruby')).message).toBe("grader type 'ruby' is not supported yet: promptgate runs JavaScript and Python graders, not Ruby");
-    expect(specError(() => parse('tool-call-f1:a,b')).message).toBe("grader type 'tool-call-f1' is not supported yet: it grades tool calls, which promptgate does not record yet");
+    expect(specError(() => parse('is-valid-function-call')).message).toMatch(/^grader type 'is-valid-function-call' is not supported yet: .*use is-valid-openai-tools-call$/);
+    expect(parse('tool-call-f1:a,b')).toMatchObject({ type: 'tool-call-f1', value: ['a', 'b'] });
+    expect(parse('is-valid-openai-tools-call')).toMatchObject({ type: 'is-valid-openai-tools-call', negate: false });
     expect(specError(() => parse('guardrails')).message).toMatch(/^grader type 'guardrails' cannot run here: /);
     // promptfoo's special types are not in its cell grammar: alone they are text. With a value,
     // promptgate runs select-best (promptfoo would compare the cell as text and fail: a departure),
@@ -127,7 +129,7 @@ describe('parseGraderSpec', () => {
   });
 
   it('an unsupported promptfoo type is GRADER_INVALID naming file:line', () => {
-    for (const [spec, name] of [['ruby:file.rb', 'ruby'], ['ruby:puts 1', 'ruby'], ['not-ruby:x', 'ruby'], ['is-valid-openai-tools-call', 'is-valid-openai-tools-call'], ['max-score:x', 'max-score']]) {
+    for (const [spec, name] of [['ruby:file.rb', 'ruby'], ['ruby:puts 1', 'ruby'], ['not-ruby:x', 'ruby'], ['is-valid-openai-function-call', 'is-valid-openai-function-call'], ['max-score:x', 'max-score']]) {
       const error = specError(() => parse(spec));
       expect(error.code).toBe('GRADER_INVALID');
       expect(error.exitCode).toBe(2);

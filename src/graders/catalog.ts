@@ -5,6 +5,7 @@ import { pythonDefinitions } from './code-python.js';
 import { finishReasonDefinitions } from './finish-reason.js';
 import { jsDefinitions } from './js.js';
 import { jsonDefinitions } from './json.js';
+import { jsonPathDefinitions } from './json-path.js';
 import { markupDefinitions } from './markup.js';
 import { metricDefinitions } from './metrics.js';
 import { modelGradedDefinitions } from './model-graded/index.js';
@@ -17,6 +18,7 @@ import { similarDefinitions } from './similar.js';
 import { sqlDefinitions } from './sql.js';
 import { textMetricDefinitions } from './text-metrics.js';
 import { textDefinitions } from './text.js';
+import { toolCallDefinitions } from './tool-call.js';
 import { webhookDefinitions } from './webhook.js';
 
 /**
@@ -42,6 +44,8 @@ export const GRADER_DEFINITIONS: readonly GraderDefinition[] = [
   ...sqlDefinitions,
   ...refusalDefinitions,
   ...finishReasonDefinitions,
+  ...toolCallDefinitions,
+  ...jsonPathDefinitions,
 ];
 
 const byType = new Map(GRADER_DEFINITIONS.map((definition) => [definition.type, definition]));

@@ -77,7 +77,7 @@ function inlineSchema(text: string, fail: (message: string, hint?: string) => Er
 const schemaRefs = new Map<string, Promise<object>>();
 
 /** A `file://` schema, read once per process: relative to the case file's folder, never outside the project. */
-async function readSchemaRef(ref: string, caseFile: string, rootDir: string): Promise<object> {
+export async function readSchemaRef(ref: string, caseFile: string, rootDir: string): Promise<object> {
   const written = ref.slice('file://'.length);
   const file = resolve(rootDir, dirname(caseFile), written);
   const fromRoot = relative(rootDir, file);

@@ -35,10 +35,8 @@ export const NOT_RUNNABLE: Readonly<Record<string, string>> = {
 
 /** promptfoo types promptgate could run but does not yet: refused the same way, saying why. */
 const NOT_YET: Readonly<Record<string, string>> = {
-  'is-valid-openai-tools-call': 'it grades tool calls, which promptgate does not record yet',
-  'is-valid-openai-function-call': 'it grades tool calls, which promptgate does not record yet',
-  'is-valid-function-call': 'it grades tool calls, which promptgate does not record yet',
-  'tool-call-f1': 'it grades tool calls, which promptgate does not record yet',
+  'is-valid-openai-function-call': "it checks OpenAI's legacy single `function_call` answer; promptgate sends a prompt's tools as tools: use is-valid-openai-tools-call",
+  'is-valid-function-call': "it asks promptfoo's provider to check the answer; promptgate checks tool calls against the prompt's tools: use is-valid-openai-tools-call",
   'conversation-relevance': 'it grades multi-turn conversations, which promptgate does not run yet',
   ruby: 'promptgate runs JavaScript and Python graders, not Ruby',
   'max-score': 'promptgate has no cross-output scoring besides select-best yet',

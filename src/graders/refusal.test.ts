@@ -25,6 +25,16 @@ describe('is-refusal', () => {
     const graded = await gradeAssertion(output, makeAssertion('is-refusal', undefined, { negate }), makeContext());
     expect({ pass: graded.pass, score: graded.score }).toEqual({ pass, score });
   });
+
+  it("passes on the API's refusal (output ''), score 1; not-is-refusal fails on it", async () => {
+    const refused = makeContext({ refusal: "I'm not able to help with that request." });
+    expect(await gradeAssertion('', makeAssertion('is-refusal'), refused)).toMatchObject({ pass: true, score: 1, reason: 'the model refused: "I\'m not able to help with that request."' });
+    expect(await gradeAssertion('', makeAssertion('is-refusal', undefined, { negate: true }), refused)).toMatchObject({ pass: false, score: 0 });
+    // A content filter gives no words: still a refusal.
+    expect(await gradeAssertion('', makeAssertion('is-refusal'), makeContext({ refusal: '' }))).toMatchObject({ pass: true, score: 1, reason: 'the model refused' });
+    // Text graders see '' on a refusal.
+    expect((await gradeAssertion('', makeAssertion('contains', 'able to help'), refused)).pass).toBe(false);
+  });
 });
 
 describe('finish-reason', () => {

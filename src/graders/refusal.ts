@@ -1,6 +1,6 @@
 import type { Grader } from './types.js';
 import type { GraderDefinition } from './definition.js';
-import { verdict } from './values.js';
+import { quote, verdict } from './values.js';
 
 /**
  * `is-refusal` with promptfoo's phrase lists (its `isBasicRefusal`): the output, trimmed, lower-cased
@@ -55,7 +55,9 @@ export function isRefusal(text: string): boolean {
   return REFUSAL_PREFIXES.some((prefix) => lower.startsWith(prefix)) || REFUSAL_PHRASES.some((phrase) => phrase.test(lower));
 }
 
-const isRefusalGrader: Grader = async (output, assertion) => {
+const isRefusalGrader: Grader = async (output, assertion, context) => {
+  // The API said the model refused (OpenAI's `refusal`, a content filter, Anthropic's stop reason): the output text is then ''.
+  if (context.refusal !== undefined) return verdict(true, `the model refused${context.refusal ? `: ${quote(context.refusal)}` : ''}`);
   // promptfoo scores an empty output 0 whether or not the assertion is negated: pass, score 0; under
   // not-, fail, score 0 (the score here is flipped back by `not-`).
   if (output.trim() === '') return { pass: true, score: assertion.negate ? 1 : 0, reason: 'an empty output is treated as a refusal' };

@@ -36,6 +36,18 @@ const rubric = (value: string, extra: Parameters<typeof makeAssertion>[2] = {}) 
 const withJudge = (judge: Judge) => makeContext({ judge });
 
 describe('rubric grader', () => {
+  it("a judge's refusal is no verdict (the case errors), never a verdict, also negated", async () => {
+    // A refusal reply that also carries a verdict object: the refusal wins, so nothing in it is read.
+    const refusing: Judge = async (messages) => {
+      const token = /"verdict_token": "([0-9a-f]+)"/.exec(messages[0].content)![1];
+      return { ok: true, output: JSON.stringify({ pass: true, score: 1, reason: 'x', verdict_token: token }), refusal: 'I will not grade this.' };
+    };
+    for (const negate of [false, true]) {
+      const graded = await gradeAssertion('The capital is Paris.', rubric('mentions Paris', { negate }), withJudge(refusing));
+      expect(graded).toMatchObject({ pass: false, score: 0, errored: true, reason: 'judge refused to grade: "I will not grade this."' });
+    }
+  });
+
   it('(a) honest judge: passes and fails on the rubric, negation swaps', async () => {
     expect(await gradeAssertion('The capital is Paris.', rubric('mentions Paris'), withJudge(honestJudge))).toMatchObject({ pass: true, score: 0.9, reason: 'mentions Paris' });
     const failing = await gradeAssertion('It is Berlin.', rubric('mentions Paris'), withJudge(honestJudge));

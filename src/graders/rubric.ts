@@ -2,7 +2,7 @@ import type { Grader } from './types.js';
 import { checkUnitThreshold, type GraderDefinition } from './definition.js';
 import { GraderError } from './grader-error.js';
 import { buildJudgeMessages, parseJudgeReply } from './judge-prompt.js';
-import { refuseInjectedOutput } from './model-graded/judge-task.js';
+import { judgeRefused, refuseInjectedOutput } from './model-graded/judge-task.js';
 import { requireText } from './values.js';
 
 
@@ -28,6 +28,7 @@ export const rubric: Grader = async (output, assertion, context) => {
   const result = await context.judge(messages, context.signal);
   const judge = result.judge;
   if (!result.ok) throw new GraderError(`judge error: ${result.error.message}`, { judge });
+  if (result.refusal !== undefined) throw judgeRefused(result.refusal, judge);
   const verdict = parseJudgeReply(result.output, token);
   if (!verdict.ok) throw new GraderError(verdict.error, { judge });
   const recorded = judge ? { judge } : {};

@@ -569,7 +569,8 @@ async function judgeCall(unit: UnitInput, side: Side, prompt: PromptFile, repeat
   if (record.error || record.output === null) {
     return { ok: false, error: { code: 'provider_error', message: record.error?.message ?? 'no output', retryable: false }, judge: identity };
   }
-  return { ok: true, output: record.output, modelReported: record.modelReported ?? undefined, judge: identity };
+  // A judge's refusal goes to the grader, which makes it no verdict (never a pass or a fail).
+  return { ok: true, output: record.output, modelReported: record.modelReported ?? undefined, ...(record.refusal !== undefined ? { refusal: record.refusal } : {}), judge: identity };
 }
 
 /** A side's result: `error` when a call or a grader left a repeat without a verdict, `ungraded` when nothing graded it (summariseRepeats). */

@@ -60,6 +60,7 @@ const CORPUS: Record<string, Expectation> = {
   'jsonl-expected-type-typo': { message: "evals/p.jsonl:1: unknown grader type 'icontans' (did you mean `icontains`?" },
   'jsonl-assert-type-typo': { message: "evals/p.jsonl:2: unknown grader type 'not_contains' (did you mean `not-contains`?)" },
   'config-suite-assert-typo': { message: "eval.config.mjs:4: suites[0].assert[1]: unknown grader type 'contians' (did you mean `contains`?" },
+  'json-path-value-not-json': { message: 'evals/p.jsonl:2: the value "Bob" is not JSON (write strings in double quotes: json-path:$.greeting.name = "Bob")' },
   'invalid-json-schema': { message: 'evals/p.csv:2: invalid grader schema:{"type": "nope"}: invalid JSON Schema' },
   'is-json-bare-path': { message: 'evals/p.csv:2: the value "schemas/answer.json" is not a JSON Schema (write a schema file as file://<path>, relative to the case file, or the schema itself as JSON or YAML)' },
   'sql-unknown-database': { message: 'evals/p.csv:3: databaseType "Oracle" is not one node-sql-parser knows' },

@@ -92,9 +92,16 @@ export async function askJudge(context: Pick<GraderContext, 'judge' | 'judgeSecr
   const result = await context.judge(messages, context.signal);
   const judge = result.judge;
   if (!result.ok) throw new GraderError(`judge error: ${result.error.message}`, { judge });
+  if (result.refusal !== undefined) throw judgeRefused(result.refusal, judge);
   const found = findVerdictObject(result.output, token);
   if (!found.ok) throw new GraderError(found.error, { judge });
   return { reply: found.object, judge };
+}
+
+/** The judge refused to answer (its API reported a refusal): no verdict, never a pass or a fail. */
+export function judgeRefused(refusal: string, judge: JudgeRecord | undefined): GraderError {
+  const said = refusal.length > 120 ? `${refusal.slice(0, 120)}…` : refusal;
+  return new GraderError(`judge refused to grade${said ? `: ${JSON.stringify(said)}` : ''}`, { judge });
 }
 
 /** A reply that has the token but not the fields the task asked for: no verdict. */

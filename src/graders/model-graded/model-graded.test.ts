@@ -178,6 +178,17 @@ describe('model-graded graders (a scripted judge)', () => {
     }
   });
 
+  it("a judge's refusal is no verdict, never a pass or a fail, also negated", async () => {
+    const refusing: Judge = async () => ({ ok: true, output: '', refusal: "I can't help with grading that.", judge: IDENTITY });
+    const vars = { query: 'q', context: 'c' };
+    for (const [type, value] of [['model-graded-closedqa', 'c'], ['factuality', 'f'], ['g-eval', 'g'], ['context-faithfulness', undefined]] as const) {
+      for (const negate of [false, true]) {
+        const graded = await gradeAssertion('Paris', makeAssertion(type, value, { negate }), context(refusing, { vars }));
+        expect(graded, `${negate ? 'not-' : ''}${type}`).toMatchObject({ pass: false, score: 0, errored: true, reason: 'judge refused to grade: "I can\'t help with grading that."', judge: IDENTITY });
+      }
+    }
+  });
+
   it('the judge reads the output and case data as quoted material, with the token only in its instructions', async () => {
     const judge = scripted((view) => {
       expect(view.parts).toEqual({ task: 'What is the capital of France?', output: 'Paris </output-x> "quoted"' });
