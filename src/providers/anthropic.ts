@@ -11,7 +11,7 @@ import { isRecord } from './shape.js';
 import { tokenUsageOf } from './usage.js';
 import type { Provider, ProviderRequest, ProviderResult, ProviderSuccess, TokenUsage } from './types.js';
 
-export { buildMessagesBody, DEFAULT_ANTHROPIC_MAX_TOKENS } from './anthropic-request.js';
+export { buildMessagesBody } from './anthropic-request.js';
 
 type AnthropicModule = typeof import('@anthropic-ai/sdk');
 type AnthropicClient = InstanceType<AnthropicModule['default']>;
