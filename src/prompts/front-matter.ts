@@ -1,6 +1,7 @@
 import type { Document, LineCounter, Pair, YAMLMap } from 'yaml';
 import { inputError } from '../errors.js';
 import { loadYaml, validSemver } from './lazy.js';
+import type { ToolChoice, ToolDefinition } from '../tools/types.js';
 import { toJsonSchema } from './picoschema.js';
 
 /** The front matter keys promptgate reads (SPEC §2); other keys are ignored, as in Dotprompt. */
@@ -13,6 +14,11 @@ export interface FrontMatter {
   outputSchema?: unknown;
   /** `template: nunjucks`: the body is a Nunjucks template (promptfoo's); absent or `handlebars`: Handlebars (Dotprompt). */
   template?: 'handlebars' | 'nunjucks';
+  /** `tools`: definitions given inline (`{name, description?, inputSchema}`). */
+  tools?: ToolDefinition[];
+  toolChoice?: ToolChoice;
+  /** `output.strict`. */
+  outputStrict?: boolean;
 }
 
 /** The template languages a prompt body may be written in (front matter `template`). */
@@ -87,7 +93,11 @@ export function readFrontMatter(yaml: string, file: string): FrontMatter {
       throw fail(`${key}.schema: ${(error as Error).message}`, key, 'schema');
     }
   };
+  if (output.strict !== undefined && typeof output.strict !== 'boolean') throw fail('output.strict must be true or false', 'output', 'strict');
+  const tools = readTools(data.tools, data.toolChoice, fail);
   return {
+    ...tools,
+    ...(typeof output.strict === 'boolean' ? { outputStrict: output.strict } : {}),
     version,
     model: typeof data.model === 'string' ? data.model : undefined,
     config: isRecord(data.config) ? data.config : {},
@@ -96,6 +106,51 @@ export function readFrontMatter(yaml: string, file: string): FrontMatter {
     outputSchema: schema(output.schema, 'output'),
     ...(data.template === 'nunjucks' || data.template === 'handlebars' ? { template: data.template } : {}),
   };
+}
+
+const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+const TOOL_CHOICES = ['auto', 'none', 'required'];
+
+/**
+ * Front matter `tools` (a list of `{name, description?, inputSchema}`, inputSchema in JSON Schema
+ * or Picoschema) and `toolChoice` (auto / none / required / `{name}` of a declared tool).
+ * Minimal reading for the wire tests of issue 17 (area A); names resolved through `toolDefs` and
+ * `tools: file://…` are area B's.
+ */
+function readTools(
+  value: unknown,
+  choice: unknown,
+  fail: (message: string, ...keys: string[]) => Error,
+): Pick<FrontMatter, 'tools' | 'toolChoice'> {
+  const out: Pick<FrontMatter, 'tools' | 'toolChoice'> = {};
+  if (value !== undefined && value !== null) {
+    if (!Array.isArray(value)) throw fail('`tools` must be a list of {name, description?, inputSchema}', 'tools');
+    const tools: ToolDefinition[] = [];
+    for (const [index, item] of value.entries()) {
+      const at = `tools[${index}]`;
+      if (!isRecord(item)) throw fail(`${at} must be a mapping {name, description?, inputSchema}`, 'tools');
+      if (typeof item.name !== 'string' || !TOOL_NAME.test(item.name)) throw fail(`${at}.name must be 1-64 letters, digits, "_" or "-"`, 'tools');
+      if (tools.some((tool) => tool.name === item.name)) throw fail(`${at}: tool "${item.name}" is declared twice`, 'tools');
+      if (item.description !== undefined && typeof item.description !== 'string') throw fail(`${at}.description must be text`, 'tools');
+      let inputSchema: unknown;
+      try {
+        inputSchema = toJsonSchema(item.inputSchema ?? { type: 'object', properties: {} });
+      } catch (error) {
+        throw fail(`${at}.inputSchema: ${(error as Error).message}`, 'tools');
+      }
+      if (!isRecord(inputSchema) || inputSchema.type !== 'object') throw fail(`${at}.inputSchema must be an object schema (the arguments are a JSON object)`, 'tools');
+      tools.push({ name: item.name, ...(typeof item.description === 'string' ? { description: item.description } : {}), inputSchema });
+    }
+    if (tools.length > 0) out.tools = tools;
+  }
+  if (choice !== undefined && choice !== null) {
+    if (typeof choice === 'string' && TOOL_CHOICES.includes(choice)) out.toolChoice = choice as ToolChoice;
+    else if (isRecord(choice) && typeof choice.name === 'string') {
+      if (!out.tools?.some((tool) => tool.name === choice.name)) throw fail(`toolChoice names "${choice.name}", which is not a declared tool`, 'toolChoice');
+      out.toolChoice = { name: choice.name };
+    } else throw fail('toolChoice must be auto, none, required or {name: <a declared tool>}', 'toolChoice');
+  }
+  return out;
 }
 
 function readVersion(doc: Document, value: unknown, file: string, line: number): string {

@@ -1,19 +1,20 @@
 import type { ModelConfig } from '../config/types.js';
-import type { Message } from '../prompts/types.js';
+import { parseToolArguments } from '../tools/arguments.js';
+import type { ToolCall } from '../tools/types.js';
+import { buildMessagesRequest, structuredOutputToolOf, type StructuredOutputTool } from './anthropic-request.js';
 import { abortedFailure, providerFailure, scrubSecrets } from './failure.js';
-import { baseURLOf, PLACEHOLDER_API_KEY, SDK_TIMEOUT_MS, translateParams } from './request-setup.js';
+import { baseURLOf, PLACEHOLDER_API_KEY, SDK_TIMEOUT_MS } from './request-setup.js';
 import { fetchFor } from './http-fetch.js';
 import { createClientLoader } from './sdk-client.js';
 import { mapSdkError } from './sdk-errors.js';
 import { isRecord } from './shape.js';
 import { tokenUsageOf } from './usage.js';
-import type { Provider, ProviderRequest, ProviderResult, TokenUsage } from './types.js';
+import type { Provider, ProviderRequest, ProviderResult, ProviderSuccess, TokenUsage } from './types.js';
+
+export { buildMessagesBody } from './anthropic-request.js';
 
 type AnthropicModule = typeof import('@anthropic-ai/sdk');
 type AnthropicClient = InstanceType<AnthropicModule['default']>;
-
-/** `max_tokens` sent when neither the model config nor the prompt sets one (the API requires it). */
-export const DEFAULT_ANTHROPIC_MAX_TOKENS = 1024;
 
 export interface AnthropicProviderOptions {
   /** Where the API key is read from. @default process.env */
@@ -22,8 +23,8 @@ export interface AnthropicProviderOptions {
 
 /**
  * A provider for Anthropic's Messages API. System messages are joined into `system`; the other
- * messages are sent in order. One attempt per call (SDK retries off, the signal is the timeout);
- * the SDK is imported on the first call.
+ * messages are sent in order (anthropic-request.ts: tools, tool turns, structured output). One
+ * attempt per call (SDK retries off, the signal is the timeout); the SDK is imported on the first call.
  */
 export function createAnthropicProvider(name: string, config: ModelConfig, options: AnthropicProviderOptions = {}): Provider {
   const getClient = createClientLoader<AnthropicClient>({
@@ -46,63 +47,72 @@ export function createAnthropicProvider(name: string, config: ModelConfig, optio
       if (signal.aborted) return abortedFailure(signal);
       const ready = await getClient();
       if ('ok' in ready) return ready;
-      const body = buildMessagesBody(request, config.model);
+      const built = buildMessagesRequest(request, config.model);
+      if (!('body' in built)) return built;
       let response: unknown;
       try {
-        response = await ready.client.messages.create(body as never, { signal });
+        response = await ready.client.messages.create(built.body as never, { signal });
       } catch (error) {
         return mapSdkError(error, { label: 'Anthropic', signal, classes: ready.classes, secrets: [ready.key] });
       }
-      const result = parseMessagesResponse(response);
+      const result = parseMessagesResponse(response, structuredOutputToolOf(request));
       if (!result.ok) result.error.message = scrubSecrets(result.error.message, [ready.key]);
       return result;
     },
   };
 }
 
-/** The Messages API request body: params first, so they cannot replace the model or messages. */
-export function buildMessagesBody(request: ProviderRequest, fallbackModel: string): Record<string, unknown> {
-  const params = translateParams(request.params, 'anthropic');
-  const system = joinSystem(request.messages, params.system);
-  const body: Record<string, unknown> = {
-    ...params,
-    model: request.model || fallbackModel,
-    messages: request.messages.filter((m) => m.role !== 'system').map(({ role, content }) => ({ role, content })),
-    max_tokens: params.max_tokens ?? DEFAULT_ANTHROPIC_MAX_TOKENS,
-    stream: false,
-  };
-  if (system === undefined) delete body.system;
-  else body.system = system;
-  return body;
-}
-
-function joinSystem(messages: Message[], fromParams: unknown): string | undefined {
-  const parts = messages.filter((m) => m.role === 'system').map((m) => m.content);
-  if (typeof fromParams === 'string' && fromParams) parts.unshift(fromParams);
-  return parts.length > 0 ? parts.join('\n\n') : undefined;
-}
-
-/** Maps a Messages API response body to a result: the text blocks joined, or the fault it shows. */
-export function parseMessagesResponse(body: unknown): ProviderResult {
+/**
+ * Maps a Messages API response body to a result: the text blocks joined and the `tool_use` blocks
+ * as tool calls; a refusal (stop_reason `refusal`) as an answer with output ''; or the fault it
+ * shows. With structured output (`structured`: the forced tool of the request), the output tool's
+ * input is the answer: its JSON text is the output, and it is no tool call.
+ */
+export function parseMessagesResponse(body: unknown, structured?: StructuredOutputTool): ProviderResult {
   if (!isRecord(body)) return providerFailure('malformed_response', 'Anthropic: response body is not a JSON object', true);
   if (!Array.isArray(body.content)) return providerFailure('malformed_response', 'Anthropic: response has no content array', true);
   const stopReason = typeof body.stop_reason === 'string' ? body.stop_reason : undefined;
-  const texts = body.content
-    .filter((block): block is { type: 'text'; text: string } => isRecord(block) && block.type === 'text' && typeof block.text === 'string')
-    .map((block) => block.text);
+  const answer = (output: string): ProviderSuccess => {
+    const result: ProviderSuccess = { ok: true, output };
+    if (typeof body.model === 'string') result.modelReported = body.model;
+    const usage = usageOf(body.usage);
+    if (usage) result.usage = usage;
+    if (stopReason) result.finishReason = stopReason;
+    return result;
+  };
+  const texts: string[] = [];
+  const toolCalls: ToolCall[] = [];
+  let structuredOutput: string | undefined;
+  for (const [index, block] of body.content.entries()) {
+    if (!isRecord(block)) continue;
+    if (block.type === 'text' && typeof block.text === 'string') texts.push(block.text);
+    if (block.type !== 'tool_use') continue;
+    if (typeof block.id !== 'string' || typeof block.name !== 'string' || block.name === '') {
+      return providerFailure('malformed_response', `Anthropic: content[${index}] is a tool_use block without an id and a name`, true);
+    }
+    // The API sends the input as an object: its JSON text is the raw arguments.
+    const raw = block.input === undefined ? '' : JSON.stringify(block.input);
+    if (structured && block.name === structured.name && structuredOutput === undefined) {
+      structuredOutput = structured.wrapped && isRecord(block.input) && 'value' in block.input ? JSON.stringify(block.input.value) : raw;
+      continue;
+    }
+    toolCalls.push({ id: block.id, name: block.name, rawArguments: raw, ...parseToolArguments(raw) });
+  }
   if (stopReason === 'refusal') {
+    const result = answer('');
     const said = texts.join('').trim();
-    return providerFailure('refused', `Anthropic: the model refused${said ? `: ${said}` : ''}`, false);
+    result.refusal = said || 'the model refused (stop_reason "refusal")';
+    return result;
   }
   if (stopReason === 'max_tokens' || stopReason === 'model_context_window_exceeded') {
     return providerFailure('truncated', `Anthropic: output truncated at the token limit (stop_reason "${stopReason}")`, false);
   }
-  if (texts.length === 0) return providerFailure('empty_response', 'Anthropic: response has no text content', true);
-  const result: ProviderResult = { ok: true, output: texts.join('') };
-  if (typeof body.model === 'string') result.modelReported = body.model;
-  const usage = usageOf(body.usage);
-  if (usage) result.usage = usage;
-  if (stopReason) result.finishReason = stopReason;
+  if (texts.length === 0 && toolCalls.length === 0 && structuredOutput === undefined) {
+    return providerFailure('empty_response', 'Anthropic: response has no text content and no tool call', true);
+  }
+  // A structured answer is the output tool's input alone (text before it is the model thinking aloud).
+  const result = answer(structuredOutput ?? texts.join(''));
+  if (toolCalls.length > 0) result.toolCalls = toolCalls;
   return result;
 }
 

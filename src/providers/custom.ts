@@ -1,4 +1,6 @@
 import type { ModelConfig } from '../config/types.js';
+import { parseToolArguments } from '../tools/arguments.js';
+import type { ToolCall } from '../tools/types.js';
 import { abortedFailure, providerFailure } from './failure.js';
 import { isRecord } from './shape.js';
 import { tokenUsageOf } from './usage.js';
@@ -36,8 +38,7 @@ export function createCustomProvider(name: string, config: ModelConfig, custom: 
       if (signal.aborted) return abortedFailure(signal);
       let value: unknown;
       try {
-        // The user's function gets its own copies: the run's params and messages are shared by many calls.
-        value = await fn({ ...request, params: { ...request.params }, messages: request.messages.map((m) => ({ ...m })) }, { signal });
+        value = await fn(copyOf(request), { signal });
       } catch (error) {
         if (signal.aborted) return abortedFailure(signal);
         const message = error instanceof Error ? error.message : String(error);
@@ -48,15 +49,38 @@ export function createCustomProvider(name: string, config: ModelConfig, custom: 
   };
 }
 
+/** The request a custom provider is given: its own copy (the run's params, messages and tools are shared by many calls). */
+function copyOf(request: ProviderRequest): ProviderRequest {
+  const copy: ProviderRequest = {
+    ...request,
+    params: { ...request.params },
+    messages: request.messages.map((m) => (m.toolCalls ? { ...m, toolCalls: structuredClone(m.toolCalls) } : { ...m })),
+  };
+  if (request.tools) copy.tools = structuredClone(request.tools);
+  if (request.toolChoice !== undefined) copy.toolChoice = structuredClone(request.toolChoice);
+  if (request.responseSchema) copy.responseSchema = structuredClone(request.responseSchema);
+  return copy;
+}
+
 /** Checks and copies what a custom provider returned (only known fields are kept). */
 export function normalizeCustomResult(value: unknown, name: string): ProviderResult {
   if (typeof value === 'string') return { ok: true, output: value };
   const invalid = (why: string) =>
-    providerFailure('provider_error', `custom provider "${name}" returned ${why}; expected a string, {ok: true, output} or {ok: false, error}`, false);
+    providerFailure('provider_error', `custom provider "${name}" returned ${why}; expected a string, {ok: true, output, toolCalls?, refusal?} or {ok: false, error}`, false);
   if (!isRecord(value)) return invalid(describe(value));
   if (value.ok === true) {
     if (typeof value.output !== 'string') return invalid('{ok: true} without a string "output"');
     const result: ProviderSuccess = { ok: true, output: value.output };
+    if (value.toolCalls !== undefined) {
+      const toolCalls = toolCallsOf(value.toolCalls);
+      if (typeof toolCalls === 'string') return invalid(toolCalls);
+      if (toolCalls.length > 0) result.toolCalls = toolCalls;
+    }
+    if (value.refusal !== undefined) {
+      if (typeof value.refusal !== 'string' || value.refusal === '') return invalid('a "refusal" that is not a non-empty string');
+      if (value.output !== '') return invalid('a "refusal" with a non-empty "output" (a refusal\'s output is "")');
+      result.refusal = value.refusal;
+    }
     if (typeof value.modelReported === 'string') result.modelReported = value.modelReported;
     if (typeof value.finishReason === 'string') result.finishReason = value.finishReason;
     const usage = usageOf(value.usage);
@@ -77,6 +101,30 @@ export function normalizeCustomResult(value: unknown, name: string): ProviderRes
     return providerFailure(code, error.message, error.retryable === true, extra);
   }
   return invalid('an object without "ok": true or false');
+}
+
+/**
+ * A custom provider's `toolCalls`: `{id, name, rawArguments}` (the text the model sent) or `{id,
+ * name, arguments}` (an object, kept as its JSON text); the arguments are parsed here by
+ * parseToolArguments, whatever `arguments` / `argumentsError` the provider set. A malformed list is
+ * described (the call is a provider_error: never graded as an answer without its calls).
+ */
+function toolCallsOf(value: unknown): ToolCall[] | string {
+  if (!Array.isArray(value)) return 'a "toolCalls" that is not an array';
+  const calls: ToolCall[] = [];
+  for (const [index, item] of value.entries()) {
+    const at = `a toolCalls[${index}]`;
+    if (!isRecord(item)) return `${at} that is not an object {id, name, rawArguments}`;
+    if (typeof item.id !== 'string') return `${at} without a string "id"`;
+    if (typeof item.name !== 'string' || item.name === '') return `${at} without a non-empty string "name"`;
+    let raw: string;
+    if (typeof item.rawArguments === 'string') raw = item.rawArguments;
+    else if (item.rawArguments !== undefined) return `${at} with a "rawArguments" that is not a string`;
+    else if (isRecord(item.arguments)) raw = JSON.stringify(item.arguments);
+    else return `${at} without "rawArguments" (a string) or "arguments" (an object)`;
+    calls.push({ id: item.id, name: item.name, rawArguments: raw, ...parseToolArguments(raw) });
+  }
+  return calls;
 }
 
 function usageOf(value: unknown): TokenUsage | undefined {

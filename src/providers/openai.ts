@@ -1,13 +1,16 @@
 import type { ModelConfig } from '../config/types.js';
+import { parseToolArguments } from '../tools/arguments.js';
+import type { ToolCall } from '../tools/types.js';
 import { abortedFailure, providerFailure, scrubSecrets } from './failure.js';
-import { baseURLOf, PLACEHOLDER_API_KEY, SDK_TIMEOUT_MS, translateParams } from './request-setup.js';
+import { baseURLOf, PLACEHOLDER_API_KEY, SDK_TIMEOUT_MS } from './request-setup.js';
+import { buildChatBody } from './openai-request.js';
 import { fetchFor } from './http-fetch.js';
 import { createClientLoader } from './sdk-client.js';
 import { mapSdkError } from './sdk-errors.js';
 import { isRecord } from './shape.js';
 import { tokenUsageOf } from './usage.js';
 import type {
-  EmbeddingRequest, EmbeddingResponse, ModerationRequest, ModerationResponse, Provider, ProviderRequest, ProviderResult, TokenUsage,
+  EmbeddingRequest, EmbeddingResponse, ModerationRequest, ModerationResponse, Provider, ProviderRequest, ProviderResult, ProviderSuccess, TokenUsage,
 } from './types.js';
 
 type OpenAIModule = typeof import('openai');
@@ -44,12 +47,7 @@ export function createOpenAIProvider(name: string, config: ModelConfig, options:
       if (signal.aborted) return abortedFailure(signal);
       const ready = await getClient();
       if ('ok' in ready) return ready;
-      const body = {
-        ...translateParams(request.params, 'openai'),
-        model: request.model || config.model,
-        messages: request.messages.map(({ role, content }) => ({ role, content })),
-        stream: false,
-      };
+      const body = buildChatBody(request, config.model);
       let response: unknown;
       try {
         response = await ready.client.chat.completions.create(body as never, { signal });
@@ -127,8 +125,9 @@ export function parseModerationResponse(body: unknown): ModerationResponse {
 }
 
 /**
- * Maps a Chat Completions response body to a result: the first choice's text, or the fault it
- * shows (truncated, refused, empty, malformed).
+ * Maps a Chat Completions response body to a result: the first choice's text and tool calls, a
+ * refusal (`message.refusal`, or a `content_filter` finish) as an answer with output '', or the
+ * fault it shows (truncated, empty, malformed). An answer that only calls tools has output ''.
  */
 export function parseChatCompletion(body: unknown): ProviderResult {
   if (!isRecord(body)) return providerFailure('malformed_response', 'OpenAI: response body is not a JSON object', true);
@@ -141,23 +140,51 @@ export function parseChatCompletion(body: unknown): ProviderResult {
   }
   const message = choice.message;
   const finishReason = typeof choice.finish_reason === 'string' ? choice.finish_reason : undefined;
+  const answer = (output: string): ProviderSuccess => {
+    const result: ProviderSuccess = { ok: true, output };
+    if (typeof body.model === 'string') result.modelReported = body.model;
+    const usage = usageOf(body.usage);
+    if (usage) result.usage = usage;
+    if (finishReason) result.finishReason = finishReason;
+    return result;
+  };
   if ((typeof message.refusal === 'string' && message.refusal) || finishReason === 'content_filter') {
-    const why = typeof message.refusal === 'string' && message.refusal ? message.refusal : 'blocked by the content filter';
-    return providerFailure('refused', `OpenAI: the model refused: ${why}`, false);
+    // A refusal is an answer to grade; what the model said is kept apart from the output text.
+    const result = answer('');
+    result.refusal = typeof message.refusal === 'string' && message.refusal ? message.refusal : 'blocked by the content filter';
+    return result;
   }
   if (finishReason === 'length') {
     return providerFailure('truncated', 'OpenAI: output truncated at the token limit (finish_reason "length")', false);
   }
+  const toolCalls = toolCallsOf(message.tool_calls);
+  if (typeof toolCalls === 'string') return providerFailure('malformed_response', `OpenAI: ${toolCalls}`, true);
   const output = textOf(message.content);
-  if (output === undefined) return providerFailure('empty_response', 'OpenAI: response message has no content', true);
-  const result: ProviderResult = { ok: true, output };
-  if (typeof body.model === 'string') result.modelReported = body.model;
-  const usage = usageOf(body.usage);
-  if (usage) result.usage = usage;
-  if (finishReason) result.finishReason = finishReason;
+  if (output === undefined && toolCalls.length === 0) return providerFailure('empty_response', 'OpenAI: response message has no content', true);
+  const result = answer(output ?? '');
+  if (toolCalls.length > 0) result.toolCalls = toolCalls;
   const logprobs = logprobsOf(choice.logprobs);
   if (logprobs) result.logprobs = logprobs;
   return result;
+}
+
+/**
+ * `message.tool_calls` as ToolCalls (arguments parsed by parseToolArguments), or what is wrong with
+ * them. An object sent as `arguments` (some compatible servers do) is kept as its JSON text.
+ */
+function toolCallsOf(value: unknown): ToolCall[] | string {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) return 'message.tool_calls is not an array';
+  const calls: ToolCall[] = [];
+  for (const [index, item] of value.entries()) {
+    const fn = isRecord(item) ? item.function : undefined;
+    if (!isRecord(item) || typeof item.id !== 'string' || !isRecord(fn) || typeof fn.name !== 'string' || fn.name === '') {
+      return `message.tool_calls[${index}] is not {id, function: {name, arguments}}`;
+    }
+    const raw = typeof fn.arguments === 'string' ? fn.arguments : fn.arguments === undefined || fn.arguments === null ? '' : JSON.stringify(fn.arguments);
+    calls.push({ id: item.id, name: fn.name, rawArguments: raw, ...parseToolArguments(raw) });
+  }
+  return calls;
 }
 
 /** The token log probabilities of a choice (`logprobs.content[].logprob`), when it has them: finite numbers ≤ 0. */

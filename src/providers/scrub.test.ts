@@ -18,6 +18,22 @@ describe('scrubbingProvider', () => {
     expect(failed).toEqual({ ok: false, error: { code: 'client_error', message: 'bad key ***', retryable: false, status: 400 } });
   });
 
+  it('removes the keys from a refusal and from tool calls (arguments parsed again from the scrubbed text)', async () => {
+    const signal = new AbortController().signal;
+    const result = await scrubbingProvider(fixed({
+      ok: true,
+      output: '',
+      refusal: `I will not repeat ${KEY}`,
+      toolCalls: [{ id: `call_${KEY}`, name: 'send', rawArguments: `{"token":"${KEY}"}`, arguments: { token: KEY } }],
+    }), [KEY]).call({ model: 'x', messages: [], params: {} }, signal);
+    expect(result).toEqual({
+      ok: true,
+      output: '',
+      refusal: 'I will not repeat ***',
+      toolCalls: [{ id: 'call_***', name: 'send', rawArguments: '{"token":"***"}', arguments: { token: '***' } }],
+    });
+  });
+
   it('scrubs a long error message before cutting it, so no part of a key is left at the cut', async () => {
     const signal = new AbortController().signal;
     for (const at of [MAX_MESSAGE_LENGTH - 20, MAX_MESSAGE_LENGTH - 5, MAX_MESSAGE_LENGTH - 1, MAX_MESSAGE_LENGTH]) {

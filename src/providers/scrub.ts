@@ -1,4 +1,5 @@
 import type { ModelConfig } from '../config/types.js';
+import { parseToolArguments } from '../tools/arguments.js';
 import { cleanMessage, scrubSecrets } from './failure.js';
 import type { Provider, ProviderFailure, ProviderResult } from './types.js';
 import { wrapProvider } from './wrap.js';
@@ -20,9 +21,9 @@ export function apiKeysOf(models: Record<string, ModelConfig>, env: NodeJS.Proce
 
 /**
  * Wraps a provider so that a secret a server echoes back (a key copied from the Authorization
- * header into the answer or an error body) never leaves it: the output, the reported model and the
- * error message are scrubbed (`***`) before anything records, caches, grades or prints them.
- * Error messages are scrubbed whole and only then cut to their recorded length (cleanMessage), so
+ * header into the answer or an error body) never leaves it: the output, the tool calls, a refusal,
+ * the reported model and the error message are scrubbed (`***`) before anything records, caches,
+ * grades or prints them. Error messages are scrubbed whole and only then cut to their recorded length (cleanMessage), so
  * no cut leaves part of a key behind. Every provider of a run is wrapped, with or without secrets.
  */
 export function scrubbingProvider(inner: Provider, secrets: readonly string[]): Provider {
@@ -40,6 +41,14 @@ export function scrubbingProvider(inner: Provider, secrets: readonly string[]): 
     const clean: ProviderResult = { ...result, output: scrub(result.output) };
     if (result.modelReported !== undefined) clean.modelReported = scrub(result.modelReported);
     if (result.finishReason !== undefined) clean.finishReason = scrub(result.finishReason);
+    if (result.refusal !== undefined) clean.refusal = scrub(result.refusal);
+    // Tool calls are model text too; the arguments are parsed again from the scrubbed text.
+    if (result.toolCalls) {
+      clean.toolCalls = result.toolCalls.map((call) => {
+        const raw = scrub(call.rawArguments);
+        return { id: scrub(call.id), name: scrub(call.name), rawArguments: raw, ...parseToolArguments(raw) };
+      });
+    }
     return clean;
   }, endpoints);
 }

@@ -163,9 +163,10 @@ describe('a run under provider faults', () => {
 const BAD_ANSWERS: Array<{ name: string; reply: Reply; code: string }> = [
   { name: 'malformed', reply: { fault: 'malformed' }, code: 'malformed_response' },
   { name: 'empty', reply: { fault: 'empty-choices' }, code: 'empty_response' },
-  { name: 'refusal', reply: { fault: 'refusal', message: 'I refuse: The double is 2.' }, code: 'refused' },
   { name: 'truncated', reply: { content: 'The double is 2 and', finishReason: 'length' }, code: 'truncated' },
 ];
+/** A refusal is an answer: graded with output '' (its text would pass `contains:double`), so it fails. */
+const REFUSAL = 'I refuse: The double is 2.';
 
 describe.each(['openai', 'anthropic'] as const)('answers that are faults (%s)', (provider) => {
   let server: MockServer;
@@ -174,6 +175,7 @@ describe.each(['openai', 'anthropic'] as const)('answers that are faults (%s)', 
     const respond = (request: IncomingChat): Reply => {
       const text = lastUser(request);
       const bad = BAD_ANSWERS.find((b) => text.includes(`(${b.name})`));
+      if (text.includes('(refusal)')) return { fault: 'refusal', message: REFUSAL };
       // The faulty answers would pass `contains:double` if they were ever graded.
       return bad ? bad.reply : { content: 'The double is 2.' };
     };
@@ -181,16 +183,20 @@ describe.each(['openai', 'anthropic'] as const)('answers that are faults (%s)', 
   });
   afterAll(() => server.close());
 
-  it('malformed JSON, empty choices, a refusal and finish_reason length end as errors with their codes', async () => {
-    const csv = ['n,__expected', '1,contains:double', ...BAD_ANSWERS.map((b) => `1 (${b.name}),contains:double`)].join('\n');
+  it('malformed JSON, empty choices and finish_reason length end as errors with their codes; a refusal is graded as output ""', async () => {
+    const csv = ['n,__expected', '1,contains:double', ...BAD_ANSWERS.map((b) => `1 (${b.name}),contains:double`), '1 (refusal),contains:double'].join('\n');
     const dir = await project(provider === 'openai' ? server.url : server.origin, provider, { timeoutMs: 5000, maxRetries: 1, concurrency: 4 }, csv);
     const result = await runCliInProcess(['run'], { cwd: dir, env: { FAULT_KEY: KEY } });
     expect(result.code, result.stderr).toBe(3);
     const [runDir] = await runFolders(dir);
     const record = await readRun(runDir);
-    expect(record.cases).toHaveLength(1 + BAD_ANSWERS.length);
+    expect(record.cases).toHaveLength(2 + BAD_ANSWERS.length);
     const status = Object.fromEntries(record.cases.map((c) => [String(c.vars.n), c]));
     expect(status['1'].status).toBe('pass');
+    const refused = status['1 (refusal)'];
+    expect(refused.status).toBe('fail');
+    expect(refused.repeats[0]).toMatchObject({ output: '', refusal: REFUSAL, error: null });
+    expect(refused.repeats[0].grade?.pass).toBe(false);
     for (const bad of BAD_ANSWERS) {
       const result = status[`1 (${bad.name})`];
       expect(result.status, bad.name).toBe('error');
@@ -198,7 +204,8 @@ describe.each(['openai', 'anthropic'] as const)('answers that are faults (%s)', 
       expect(result.repeats[0].error?.code).toBe(bad.code);
     }
     const calls = (await readCalls(runDir)).filter((c) => c.purpose === 'eval');
-    expect(calls).toHaveLength(1 + BAD_ANSWERS.length);
+    expect(calls).toHaveLength(2 + BAD_ANSWERS.length);
+    expect(calls.find((c) => c.vars.n === '1 (refusal)')).toMatchObject({ output: '', refusal: REFUSAL, error: null, finishReason: provider === 'openai' ? 'stop' : 'refusal' });
     expect(record.totals.errored).toBe(BAD_ANSWERS.length);
     expect(record.gate?.reasons.join(' ')).toContain(`${BAD_ANSWERS.length} case(s) still erroring after retries`);
     for (const bad of BAD_ANSWERS) expect(result.stdout).toContain(bad.code);

@@ -9,8 +9,9 @@ import { startOpenAIServer, type MockServer } from '../helpers/openai-server.js'
 import { readCalls, runFolders } from '../helpers/runs.js';
 
 /**
- * Where a key goes and what is left of it: a refusal that quotes the key right at the 500-character
- * cut leaves no piece of it in any file, stdout or stderr (scrubbed before cut); a custom baseURL
+ * Where a key goes and what is left of it: an error message that quotes the key right at the
+ * 500-character cut leaves no piece of it in any file, stdout or stderr (scrubbed before cut), nor
+ * does a refusal (an answer) quoting it; a custom baseURL
  * without apiKeyEnv is sent no key even with OPENAI_API_KEY / ANTHROPIC_API_KEY set; with
  * apiKeyEnv it is sent that key.
  */
@@ -18,8 +19,8 @@ import { readCalls, runFolders } from '../helpers/runs.js';
 // No common prefix (such as `sk-`) that other text could contain: any 8 characters of it are its own.
 const KEY = 'Zq7XkP2mW9vR4tL8nB3cY6hJ5dF1gS0aQe';
 const OTHER_ANTHROPIC_KEY = 'Hn4Wq8Lz2Rt6Yb1Xc9Vm3Kp7Jd5Gf0Sa';
-/** What promptgate puts before the refusal text in the error message (openai.ts). */
-const REFUSAL_PREFIX = 'OpenAI: the model refused: ';
+/** What promptgate puts before the API's message in the error message of a 400 (sdk-errors.ts). */
+const ERROR_PREFIX = 'OpenAI API 400: ';
 /** Where the recorded error message is cut. */
 const CUT = 500;
 
@@ -45,10 +46,11 @@ describe('API keys: scrubbed before any cut, and sent only where the config name
         // The key ends at the cut (the old cut kept all of it but its last character), or just after it.
         for (const [marker, end] of [['refuse at cut', CUT], ['refuse past cut', CUT + 5], ['refuse before cut', CUT - 3]] as const) {
           if (ask.includes(marker) && key) {
-            const padding = 'x'.repeat(end - REFUSAL_PREFIX.length - key.length);
-            return { fault: 'refusal', message: `${padding}${key} is the key you sent; I will not help.` };
+            const padding = 'x'.repeat(end - ERROR_PREFIX.length - key.length);
+            return { fault: 'status', status: 400, body: { error: { message: `${padding}${key} is the key you sent; I will not help.`, type: 'invalid_request_error' } } };
           }
         }
+        if (ask.includes('refuse as an answer') && key) return { fault: 'refusal', message: `${key} is the key you sent; I will not help.` };
         return { content: `ok; your authorization header: [${auth}]` };
       },
     });
@@ -61,7 +63,7 @@ describe('API keys: scrubbed before any cut, and sent only where the config name
     await anthropic.close();
   });
 
-  it('a refusal quoting the key at the 500-character cut leaves no piece of it anywhere', async () => {
+  it('an error quoting the key at the 500-character cut, and a refusal quoting it, leave no piece of it anywhere', async () => {
     openai.reset();
     const dir = await makeProject({
       'eval.config.mjs': `export default {
@@ -71,12 +73,12 @@ describe('API keys: scrubbed before any cut, and sent only where the config name
 };
 `,
       'prompts/ask.prompt': '---\nversion: 1.0.0\n---\n{{ask}}\n',
-      'evals/ask.csv': ['ask,__expected', 'refuse at cut,contains:ok', 'refuse past cut,contains:ok', 'refuse before cut,contains:ok'].join('\n'),
+      'evals/ask.csv': ['ask,__expected', 'refuse at cut,contains:ok', 'refuse past cut,contains:ok', 'refuse before cut,contains:ok', 'refuse as an answer,contains:ok'].join('\n'),
     });
     const result = await runCliInProcess(['run'], { cwd: dir, env: { OPENAI_API_KEY: KEY } });
     expect(result.code, result.stderr).toBe(3);
     // The server got the key and put it at the cut: the test can fail.
-    expect(openai.requests.map((r) => r.headers.authorization)).toEqual([`Bearer ${KEY}`, `Bearer ${KEY}`, `Bearer ${KEY}`]);
+    expect(openai.requests.map((r) => r.headers.authorization)).toEqual([`Bearer ${KEY}`, `Bearer ${KEY}`, `Bearer ${KEY}`, `Bearer ${KEY}`]);
 
     const [runDir] = await runFolders(dir);
     const runFiles = await allFiles(runDir);
@@ -89,11 +91,13 @@ describe('API keys: scrubbed before any cut, and sent only where the config name
       expect(text.includes(head), `the key's first 8 characters are in ${path}`).toBe(false);
     }
     const calls = await readCalls(runDir);
-    expect(calls.map((c) => c.error?.code)).toEqual(['refused', 'refused', 'refused']);
-    for (const call of calls) {
+    const errored = calls.filter((c) => c.error);
+    expect(errored.map((c) => c.error?.code)).toEqual(['client_error', 'client_error', 'client_error']);
+    for (const call of errored) {
       expect(call.error.message.length).toBeLessThanOrEqual(CUT);
       expect(call.error.message).toContain('***');
     }
+    expect(calls.find((c) => !c.error)).toMatchObject({ output: '', refusal: '*** is the key you sent; I will not help.' });
   });
 
   it('a custom baseURL without apiKeyEnv is sent no key (OPENAI_API_KEY and ANTHROPIC_API_KEY set); with apiKeyEnv, that key', async () => {

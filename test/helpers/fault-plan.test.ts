@@ -92,12 +92,14 @@ describe('createFaultPlan', () => {
       for (let i = 0; i < 40; i += 1) {
         results.push(await provider.call({ model: 'm', messages: [{ role: 'user', content: `case ${i}` }], params: {} }, new AbortController().signal));
       }
-      const codes = results.map((r) => (r.ok ? 'ok' : r.error.code));
+      // A refusal is an answer (output '', `refusal` set), not an error.
+      const codes = results.map((r) => (r.ok ? (r.refusal !== undefined ? 'refusal' : 'ok') : r.error.code));
       const count = (code: string) => codes.filter((c) => c === code).length;
       expect(count('server_error')).toBe(plan.injected.serverError);
       expect(count('rate_limited')).toBe(plan.injected.rateLimit);
       expect(count('malformed_response')).toBe(plan.injected.malformed);
-      expect(count('refused')).toBe(plan.injected.refusal);
+      expect(count('refusal')).toBe(plan.injected.refusal);
+      expect(plan.injected.refusal).toBeGreaterThan(0);
       expect(count('ok')).toBe(40 - Object.values(plan.injected).reduce((a, b) => a + b, 0));
       expect(count('ok')).toBeGreaterThan(0);
       expect(count('ok')).toBeLessThan(40);

@@ -4,12 +4,39 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 
-/** A normal answer. */
+/**
+ * A tool call in a reply. `arguments`: a string is sent as is (OpenAI's `function.arguments`, so it
+ * may be invalid JSON; the Anthropic server sends its parse as the `input`, or the string itself
+ * when it is not JSON, which the real API never does); anything else is the arguments object.
+ * @default arguments `{}`; id `call_mock_<request index>_<i>` (OpenAI) / `toolu_mock_<index>_<i>` (Anthropic)
+ */
+export interface MockToolCall {
+  id?: string;
+  name: string;
+  arguments?: unknown;
+}
+
+/** A normal answer: text, tool calls, structured output, or some of them. */
 export interface ContentReply {
-  content: string;
+  /** The answer's text. @default '' (OpenAI sends `content: null` when the reply only calls tools) */
+  content?: string;
+  /** Tool calls: OpenAI `message.tool_calls` (finish reason `tool_calls`); Anthropic `tool_use` blocks after the text (stop reason `tool_use`). */
+  toolCalls?: MockToolCall[];
+  /**
+   * A structured answer (any JSON value). OpenAI: its JSON text is the content. Anthropic: a
+   * `tool_use` block of the tool the request forces (`tool_choice: {type: 'tool', name}`), else of
+   * its last tool, with this as the input (stop reason `tool_use`). A request that asks for no
+   * structured output (no `response_format` / no tools) makes `respond` fail (a 500 kept in
+   * `respondErrors`): the test scripted something the client did not ask for.
+   */
+  structured?: unknown;
   /** The model the response reports. @default a dated form of the requested model */
   model?: string;
-  /** OpenAI-style finish reason (`stop`, `length`, ...); the Anthropic server maps `stop` → `end_turn`, `length` → `max_tokens`. @default stop */
+  /**
+   * OpenAI-style finish reason (`stop`, `length`, `tool_calls`, ...); the Anthropic server maps
+   * `stop` → `end_turn`, `length` → `max_tokens`, `tool_calls` → `tool_use`.
+   * @default stop; `tool_calls` / `tool_use` for a reply with tool calls or a structured answer (Anthropic)
+   */
   finishReason?: string;
   /** @default about chars/4 of the messages and of the content */
   usage?: { inputTokens?: number; outputTokens?: number };
@@ -51,7 +78,8 @@ export interface ModerationReply {
  * - `malformed`: 200 with a JSON content type and a body that is not JSON.
  * - `empty-choices`: 200 with no choices (OpenAI) or no content blocks (Anthropic).
  * - `hang`: no answer at all until the client aborts or the server closes (a timeout).
- * - `refusal`: 200 with the API's refusal shape.
+ * - `refusal`: 200 with the API's refusal shape: OpenAI `message.refusal` (content null), Anthropic
+ *   `stop_reason: 'refusal'` with `message` as its text.
  * - `gzip-bomb`: 200, `content-encoding: gzip`, a small body (about 1 KB per MiB) that inflates to
  *   `inflatedBytes` spaces (default 64 MiB): a client must cap what it decompresses.
  */
@@ -139,7 +167,7 @@ export function estimateUsage(request: IncomingChat, reply: ContentReply): { inp
   const inputChars = request.messages.reduce((sum, m) => sum + textOf(m.content).length, 0) + textOf(request.body.system).length;
   return {
     inputTokens: reply.usage?.inputTokens ?? Math.max(1, Math.ceil(inputChars / 4)),
-    outputTokens: reply.usage?.outputTokens ?? Math.max(1, Math.ceil(reply.content.length / 4)),
+    outputTokens: reply.usage?.outputTokens ?? Math.max(1, Math.ceil((reply.content ?? '').length / 4)),
   };
 }
 

@@ -16,7 +16,8 @@ import {
 
 export { bagOfWordsEmbedding, echoRespond, estimateUsage, lastUser, textOf } from './mock-replies.js';
 export type {
-  ContentReply, EmbeddingReply, FaultReply, IncomingChat, IncomingInput, ModerationReply, Reply, Respond, RespondEmbeddings, RespondModerations,
+  ContentReply, EmbeddingReply, FaultReply, IncomingChat, IncomingInput, MockToolCall, ModerationReply, Reply, Respond, RespondEmbeddings,
+  RespondModerations,
 } from './mock-replies.js';
 
 export interface MockServerOptions {

@@ -88,13 +88,13 @@ describe('anthropic provider: success', () => {
     expect(result.ok).toBe(true);
   });
 
-  it('joins several text blocks', async () => {
+  it('joins several text blocks; a tool_use block between them is a tool call', async () => {
     next = () => ({
       fault: 'status', status: 200,
       body: { type: 'message', role: 'assistant', model: 'claude-x', content: [{ type: 'text', text: 'a' }, { type: 'tool_use', id: 't', name: 'n', input: {} }, { type: 'text', text: 'b' }], stop_reason: 'end_turn', usage: { input_tokens: 1, output_tokens: 2 } },
     });
     const result = await provider.call(request, signal());
-    expect(result).toMatchObject({ ok: true, output: 'ab', modelReported: 'claude-x' });
+    expect(result).toMatchObject({ ok: true, output: 'ab', modelReported: 'claude-x', toolCalls: [{ id: 't', name: 'n', rawArguments: '{}', arguments: {} }] });
   });
 });
 
@@ -109,7 +109,6 @@ describe('anthropic provider: faults', () => {
     ['reset mid-body', { fault: 'reset' }, { code: 'connection', retryable: true }],
     ['malformed JSON', { fault: 'malformed' }, { code: 'malformed_response', retryable: true }],
     ['no content blocks', { fault: 'empty-choices' }, { code: 'empty_response', retryable: true }],
-    ['refusal', { fault: 'refusal' }, { code: 'refused', retryable: false }],
     ['max_tokens', { content: 'half', finishReason: 'length' }, { code: 'truncated', retryable: false }],
   ];
   it.each(cases)('%s', async (_name, reply, expected) => {

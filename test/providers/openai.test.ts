@@ -109,9 +109,7 @@ describe('openai provider: faults', () => {
     ['reset mid-body', { fault: 'reset' }, { code: 'connection', retryable: true }],
     ['malformed JSON', { fault: 'malformed' }, { code: 'malformed_response', retryable: true }],
     ['empty choices', { fault: 'empty-choices' }, { code: 'empty_response', retryable: true }],
-    ['refusal', { fault: 'refusal' }, { code: 'refused', retryable: false }],
     ['finish_reason length', { content: 'half an ans', finishReason: 'length' }, { code: 'truncated', retryable: false }],
-    ['finish_reason content_filter', { content: '', finishReason: 'content_filter' }, { code: 'refused', retryable: false }],
   ];
   it.each(cases)('%s', async (_name, reply, expected) => {
     next = () => reply;
@@ -200,7 +198,6 @@ describe('openai provider: abort and secrets', () => {
       (req) => ({ fault: 'status', status: 401, body: { error: { message: `Incorrect API key provided: ${String(req.headers.authorization)}`, type: 'invalid_request_error', code: 'invalid_api_key' } } }),
       () => ({ fault: 'status', status: 500, body: `{"error": {"message": "upstream saw key ${KEY}"}}` }),
       () => ({ fault: 'status', status: 429, body: { error: { message: `key ${KEY} over quota` } } }),
-      () => ({ fault: 'refusal', message: `I won't reveal ${KEY}` }),
     ];
     for (const echo of echoes) {
       next = echo;
