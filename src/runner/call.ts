@@ -225,10 +225,16 @@ function withOutcome(base: CallBase, outcome: CallOutcome): CallRecord {
   return record;
 }
 
-/** Rough token estimate for tpm limits: 4 characters a token, plus the output budget. */
-function estimateTokens(input: CallInput): number {
+/**
+ * Rough token estimate for tpm limits: 4 characters a token (the messages' text and the tool calls
+ * of earlier turns, which a multi-step case's later steps carry), plus the output budget.
+ */
+export function estimateTokens(input: Pick<CallInput, 'messages' | 'params'>): number {
   let chars = 0;
-  for (const message of input.messages) chars += message.content.length;
+  for (const message of input.messages) {
+    chars += message.content.length;
+    for (const call of message.toolCalls ?? []) chars += call.name.length + call.rawArguments.length;
+  }
   const maxOut = Number(input.params.max_tokens ?? input.params.maxOutputTokens ?? 256);
   return Math.ceil(chars / 4) + (Number.isFinite(maxOut) ? maxOut : 256);
 }

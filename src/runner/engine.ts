@@ -20,6 +20,7 @@ import type { CallRecord, CaseResult, RepeatOutcome, Side, SideResult } from '..
 import { requestExtrasOf } from '../tools/request.js';
 import { keyOfCall, makeCall, type CallContext, type CallInput, type CallServices } from './call.js';
 import { createEndpointCalls, type EndpointCalls } from './endpoint-call.js';
+import { runSteps, type RepeatCall } from './steps.js';
 import { providerGrading, requestParamsFor } from './provider-grading.js';
 import type { Clock } from '../util/clock.js';
 import type { SuitePlan } from './plan.js';
@@ -427,7 +428,7 @@ function paramsOf(modelParams: Record<string, unknown> | undefined, prompt: Prom
 }
 
 /** The call of the `at`-th repeat of the unit's range. */
-function callFor(unit: UnitInput, side: Extract<PreparedSide, { kind: 'calls' }>, at: number): Promise<CallRecord | undefined> {
+function callFor(unit: UnitInput, side: Extract<PreparedSide, { kind: 'calls' }>, at: number): Promise<RepeatCall | undefined> {
   const repeat = unit.range.from + at;
   if (unit.testCase.providerOutput !== undefined) return Promise.resolve(providedOutput(unit, side, repeat, side.keys[at], unit.testCase.providerOutput));
   const context: CallContext = {
@@ -441,6 +442,9 @@ function callFor(unit: UnitInput, side: Extract<PreparedSide, { kind: 'calls' }>
     model: unit.model,
     vars: unit.testCase.vars,
   };
+  // Canned tool results: the model's tool calls are answered and it is called again (steps.ts).
+  const { toolResults, maxSteps } = unit.testCase;
+  if (toolResults) return runSteps({ context, input: side.input, requestKey: side.keys[at], toolResults, maxSteps }, unit.services, unit.signal);
   return makeCall(context, side.input, unit.services, unit.signal, side.keys[at]);
 }
 
@@ -459,7 +463,7 @@ function providedOutput(unit: UnitInput, side: Extract<PreparedSide, { kind: 'ca
   };
 }
 
-async function gradeSide(unit: UnitInput, side: Extract<PreparedSide, { kind: 'calls' }>, calls: Array<Promise<CallRecord | undefined>>): Promise<SideResult | undefined> {
+async function gradeSide(unit: UnitInput, side: Extract<PreparedSide, { kind: 'calls' }>, calls: Array<Promise<RepeatCall | undefined>>): Promise<SideResult | undefined> {
   const outcomes = await Promise.all(
     calls.map(async (call, at) => {
       const record = await call;
@@ -470,7 +474,7 @@ async function gradeSide(unit: UnitInput, side: Extract<PreparedSide, { kind: 'c
   return sideResultOf(side.prompt, outcomes as RepeatOutcome[]);
 }
 
-async function gradeRepeat(unit: UnitInput, side: Extract<PreparedSide, { kind: 'calls' }>, record: CallRecord, repeat: number): Promise<RepeatOutcome | undefined> {
+async function gradeRepeat(unit: UnitInput, side: Extract<PreparedSide, { kind: 'calls' }>, record: RepeatCall, repeat: number): Promise<RepeatOutcome | undefined> {
   const outcome: RepeatOutcome = {
     repeat,
     output: record.output,
@@ -486,6 +490,7 @@ async function gradeRepeat(unit: UnitInput, side: Extract<PreparedSide, { kind: 
   };
   if (record.toolCalls && record.toolCalls.length > 0) outcome.toolCalls = record.toolCalls;
   if (record.refusal !== undefined) outcome.refusal = record.refusal;
+  if (record.steps) outcome.steps = record.steps;
   if (record.error || record.output === null) return outcome;
   const { prompt } = side;
   let interrupted = false;
