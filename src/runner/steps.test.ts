@@ -141,6 +141,16 @@ describe('runSteps: canned tool results', () => {
     expect(DEFAULT_MAX_STEPS).toBe(5);
   });
 
+  it('a forced tool choice is sent with the first step only; later steps send auto; auto and none unchanged', async () => {
+    for (const [choice, later] of [['required', 'auto'], [{ name: 'lookup_order' }, 'auto'], ['auto', 'auto'], ['none', 'none']] as const) {
+      const { provider, requests } = fakeProvider((request) => (stepOf(request) < 2 ? toolAnswer(lookup) : textAnswer('done')));
+      const { services, input, context, signal } = setup(provider);
+      const repeat = await runSteps({ context, input: { ...input, toolChoice: choice }, toolResults: results }, services, signal);
+      expect(requests.map((request) => request.toolChoice)).toEqual([choice, later, later]);
+      expect(repeat!.steps).toEqual({ count: 3, stopReason: 'answered' });
+    }
+  });
+
   it('an answer at the last allowed step is answered, not max_steps', async () => {
     const { provider } = fakeProvider((request) => (stepOf(request) === 0 ? toolAnswer(lookup) : textAnswer('ok')));
     const { services, input, context, signal } = setup(provider);

@@ -56,9 +56,18 @@ export async function runSteps(steps: StepsInput, services: CallServices, signal
       : records.length >= bound ? 'max_steps'
       : undefined;
     if (stopReason) return mergeSteps(records, { count: records.length, stopReason });
-    input = { ...input, messages: [...input.messages, ...turnsOf(record.output, calls, toolResults)] };
+    input = { ...input, messages: [...input.messages, ...turnsOf(record.output, calls, toolResults)], ...afterFirstStep(input.toolChoice) };
     key = keyOfCall(input, context.repeat);
   }
+}
+
+/**
+ * The tool choice of the steps after the first: a choice that forces a call (`required`, a named
+ * tool) becomes `auto`, or no step could ever be an answer and every such case would run to its
+ * bound (the OpenAI Agents SDK resets tool choice after a tool call for the same reason).
+ */
+function afterFirstStep(choice: CallInput['toolChoice']): Pick<CallInput, 'toolChoice'> {
+  return choice === 'required' || (typeof choice === 'object' && choice !== null) ? { toolChoice: 'auto' } : {};
 }
 
 /** The model's turn (its text and tool calls) and one `tool` message with the canned result of each call, in order. */
