@@ -2,6 +2,8 @@ import type { Document, LineCounter, Pair, YAMLMap } from 'yaml';
 import { inputError } from '../errors.js';
 import { loadYaml, validSemver } from './lazy.js';
 import { toJsonSchema } from './picoschema.js';
+import { type ToolsSpec, readToolsSpec } from './prompt-tools.js';
+import { strictModeGaps } from '../tools/request.js';
 
 /** The front matter keys promptgate reads (SPEC §2); other keys are ignored, as in Dotprompt. */
 export interface FrontMatter {
@@ -11,6 +13,10 @@ export interface FrontMatter {
   inputSchema?: unknown;
   outputFormat?: 'json' | 'text';
   outputSchema?: unknown;
+  /** `output.strict`: OpenAI strict structured output (absent: strict when the schema allows it). */
+  outputStrict?: boolean;
+  /** `tools`, `toolDefs` and `toolChoice`, read but not resolved (files are read by the caller: see prompt-tools.ts). */
+  tools?: ToolsSpec;
   /** `template: nunjucks`: the body is a Nunjucks template (promptfoo's); absent or `handlebars`: Handlebars (Dotprompt). */
   template?: 'handlebars' | 'nunjucks';
 }
@@ -57,8 +63,8 @@ export function readFrontMatter(yaml: string, file: string): FrontMatter {
   if (doc.contents !== null && !isMap(doc.contents)) {
     throw inputError('PROMPT_INVALID', 'front matter must be YAML `key: value` pairs', { file, line: 2 });
   }
-  const lineOf = (...keys: string[]) => keyLine(doc, lineCounter, keys);
-  const fail = (message: string, ...keys: string[]) => inputError('PROMPT_INVALID', message, { file, line: lineOf(...keys) });
+  const lineOf = (...keys: Array<string | number>) => keyLine(doc, lineCounter, keys);
+  const fail = (message: string, ...keys: Array<string | number>) => inputError('PROMPT_INVALID', message, { file, line: lineOf(...keys) });
 
   let data: Record<string, unknown>;
   try {
@@ -87,15 +93,40 @@ export function readFrontMatter(yaml: string, file: string): FrontMatter {
       throw fail(`${key}.schema: ${(error as Error).message}`, key, 'schema');
     }
   };
+  const outputSchema = schema(output.schema, 'output');
+  const outputStrict = readOutputStrict(output, outputSchema, fail);
+  const tools = readToolsSpec(data, fail, lineOf);
   return {
     version,
     model: typeof data.model === 'string' ? data.model : undefined,
     config: isRecord(data.config) ? data.config : {},
     inputSchema: schema(input.schema, 'input'),
     outputFormat: output.format as FrontMatter['outputFormat'],
-    outputSchema: schema(output.schema, 'output'),
+    outputSchema,
+    ...(outputStrict === undefined ? {} : { outputStrict }),
+    ...(tools ? { tools } : {}),
     ...(data.template === 'nunjucks' || data.template === 'handlebars' ? { template: data.template } : {}),
   };
+}
+
+/**
+ * `output.strict`: a boolean, for an `output.schema`; `true` with a schema OpenAI's strict mode
+ * cannot take (an object not closed, a property not required) is refused here rather than by the API.
+ */
+function readOutputStrict(output: Record<string, unknown>, outputSchema: unknown, fail: (message: string, ...keys: string[]) => Error): boolean | undefined {
+  const strict = output.strict;
+  if (strict === undefined || strict === null) return undefined;
+  if (typeof strict !== 'boolean') throw fail(`output.strict must be true or false, not ${JSON.stringify(strict)}`, 'output', 'strict');
+  if (outputSchema === undefined || output.format !== 'json') {
+    throw fail('output.strict is for structured output: it needs output.format: json and an output.schema', 'output', 'strict');
+  }
+  if (strict) {
+    const gaps = strictModeGaps(outputSchema);
+    if (gaps.length > 0) {
+      throw fail(`output.strict: true, but the schema cannot be strict: ${gaps.slice(0, 3).join('; ')}${gaps.length > 3 ? ` (+${gaps.length - 3} more)` : ''}`, 'output', 'strict');
+    }
+  }
+  return strict;
 }
 
 function readVersion(doc: Document, value: unknown, file: string, line: number): string {
@@ -118,12 +149,23 @@ function findPair(map: YAMLMap, key: string): Pair | undefined {
   return map.items.find((pair) => isScalar(pair.key) && pair.key.value === key);
 }
 
-/** File line of the deepest of `keys` present (e.g. output → schema), else line 1 (the opening ---). */
-function keyLine(doc: Document, lineCounter: LineCounter, keys: string[]): number {
-  const { isMap, isScalar } = loadYaml();
+/**
+ * File line of the deepest of `keys` present (e.g. output → schema; a number is an item of a list:
+ * tools → 1), else line 1 (the opening ---).
+ */
+function keyLine(doc: Document, lineCounter: LineCounter, keys: Array<string | number>): number {
+  const { isMap, isScalar, isSeq } = loadYaml();
   let node: unknown = doc.contents;
   let offset: number | undefined;
   for (const key of keys) {
+    if (typeof key === 'number') {
+      if (!isSeq(node)) break;
+      const item = node.items[key] as { range?: [number, number, number] } | undefined;
+      if (!item) break;
+      if (item.range) offset = item.range[0];
+      node = item;
+      continue;
+    }
     if (!isMap(node)) break;
     const pair = findPair(node, key);
     if (!pair) break;
