@@ -120,14 +120,12 @@ interface Located {
  * `tools`, and a `toolChoice` without tools or naming a tool the prompt does not declare.
  */
 export function resolvePromptTools(spec: ToolsSpec, files: ReadonlyMap<string, ToolFileContent> | undefined, promptPath: string): ResolvedTools {
-  const read: string[] = [];
   const fromFile = (entry: Extract<ToolEntry, { kind: 'file' }>): Located[] => {
     const content = files?.get(entry.ref);
     if (!content) {
       throw inputError('PROMPT_INVALID', `tools file file://${entry.ref} cannot be read here (the prompt was read without its folder)`, { file: promptPath, line: entry.line }, 'inline the tool definitions in the front matter');
     }
     if ('problem' in content) throw inputError(content.code ?? 'FILE_MISSING', content.problem, { file: promptPath, line: entry.line });
-    if (!read.includes(content.path)) read.push(content.path);
     return parseToolsFile(content);
   };
   const expand = (entry: ToolEntry, named: (entry: Extract<ToolEntry, { kind: 'name' }>) => Located): Located[] => {
@@ -162,7 +160,9 @@ export function resolvePromptTools(spec: ToolsSpec, files: ReadonlyMap<string, T
 
   const out: ResolvedTools = {};
   if (tools.size > 0) out.tools = [...tools.values()].map((located) => located.definition);
-  if (read.length > 0) out.toolFiles = read;
+  // Every file was read by now (a missing one threw): name them in the order they are hashed.
+  const read = toolFileRefs(spec).map((ref) => files!.get(ref)!.path);
+  if (read.length > 0) out.toolFiles = [...new Set(read)];
   const choice = spec.toolChoice;
   if (choice) {
     if (tools.size === 0) throw inputError('PROMPT_INVALID', 'toolChoice is set but the prompt declares no tools', { file: promptPath, line: choice.line }, 'declare them in `tools`, or remove toolChoice');
