@@ -170,7 +170,7 @@ function jsonCell(value: string, column: string, where: { file: string; line: nu
   try {
     return JSON.parse(value);
   } catch (error) {
-    throw inputError('CASE_INVALID', `${column} is not valid JSON: ${(error as Error).message.split('\n')[0]}`, where, 'in CSV, write the JSON in a quoted cell with every " doubled ("")');
+    throw inputError('CASE_INVALID', `${column} is not valid JSON: ${(error as Error).message.split('\n')[0].replace(/ in JSON at position \d+.*$/, '')}`, where, 'in CSV, write the JSON in a quoted cell with every " doubled ("")');
   }
 }
 
