@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { thrown } from '../../test/helpers/thrown.js';
 import { caseIdOf } from './case-build.js';
+import { checkCaseTools } from './conversation.js';
 import { readCsvCases } from './csv.js';
 import { readJsonlCases } from './jsonl.js';
 import type { TestCase } from './types.js';
@@ -172,5 +173,23 @@ describe('CSV: __messages, __expected_tool_calls, __tool_results, __max_steps ho
     expect(await error('__expected_tool_calls', cell({ name: 'a' }))).toBe('f:2: __expected_tool_calls must be a list [{"name": "<tool>", "arguments"?: {…}}]');
     expect(await error('__tool_results', cell('[1]'))).toBe('f:2: __tool_results must be an object of tool names to results {"lookup_order": {…}}');
     expect(await error('__max_steps', 'many')).toBe('f:2: __max_steps must be a whole number of calls from 1 to 100, not "many"');
+  });
+});
+
+describe('checkCaseTools: a case names only tools its prompt declares', () => {
+  const source = { file: 'evals/p.jsonl', line: 4 };
+  const prompt = { path: 'prompts/p.prompt', tools: [{ name: 'lookup_order', inputSchema: { type: 'object' } }, { name: 'refund', inputSchema: { type: 'object' } }] };
+  const call = (value: unknown, negate = false) => ({ type: 'tool-call', negate, value, weight: 1, source });
+
+  it('passes declared names, negated expectations and values it cannot read before grading', () => {
+    expect(() => checkCaseTools(prompt, { source, assertions: [call({ name: 'refund' }), call('lookup_order {"order_id": "A1"}'), call({ name: 'delete_all' }, true), call('{{tool}}'), call(undefined)], toolResults: { refund: 'ok' } })).not.toThrow();
+  });
+
+  it('refuses an expected call or a canned result for a tool the prompt does not declare', () => {
+    const refused = (testCase: Parameters<typeof checkCaseTools>[1], on = prompt) => thrown(() => checkCaseTools(on, testCase)).format();
+    expect(refused({ source, assertions: [call({ name: 'refnd' })] })).toBe("evals/p.jsonl:4: expects a call to 'refnd', a tool prompts/p.prompt does not declare (its tools: lookup_order, refund) (did you mean 'refund'?)");
+    expect(refused({ source, assertions: [call('escalate')] })).toBe("evals/p.jsonl:4: expects a call to 'escalate', a tool prompts/p.prompt does not declare (its tools: lookup_order, refund)");
+    expect(refused({ source, assertions: [], toolResults: { lookup: {} } })).toBe("evals/p.jsonl:4: tool_results has a result for 'lookup', a tool prompts/p.prompt does not declare (its tools: lookup_order, refund)");
+    expect(refused({ source, assertions: [call({ name: 'refund' })] }, { path: 'prompts/q.prompt', tools: [] })).toBe("evals/p.jsonl:4: expects a call to 'refund', but prompts/q.prompt declares no tools (declare it in the prompt's front matter `tools`)");
   });
 });

@@ -1,8 +1,9 @@
+import { closestMatch } from '../config/suggest.js';
 import { inputError } from '../errors.js';
-import type { Message } from '../prompts/types.js';
+import type { Message, PromptFile } from '../prompts/types.js';
 import { parseToolArguments } from '../tools/arguments.js';
 import type { ExpectedToolCall, ToolCall } from '../tools/types.js';
-import type { Assertion } from './types.js';
+import type { Assertion, TestCase } from './types.js';
 
 /**
  * The case fields of prompts that use tools or run in a conversation (JSONL keys; the CSV columns
@@ -177,6 +178,37 @@ export function readMaxSteps(value: unknown, what: string, where: Where): number
     throw inputError('CASE_INVALID', `${what} must be a whole number of calls from 1 to ${MAX_STEPS_LIMIT}, not ${JSON.stringify(value)}`, where);
   }
   return number;
+}
+
+/**
+ * A case's tool names against the prompt it runs with (`check`, and `run` before any call): the
+ * tool of every expected call (`expected_tool_calls`, a `tool-call:<name>` grader; a negated one
+ * may name any tool) and every `tool_results` key must be a tool the prompt declares, or the
+ * expectation could never pass and the result never be sent. CASE_INVALID naming the case.
+ */
+export function checkCaseTools(prompt: Pick<PromptFile, 'path' | 'tools'>, testCase: Pick<TestCase, 'assertions' | 'toolResults' | 'source'>): void {
+  const declared = (prompt.tools ?? []).map((tool) => tool.name);
+  const named: Array<[string, string]> = [];
+  for (const assertion of testCase.assertions) {
+    if (assertion.type !== 'tool-call' || assertion.negate) continue;
+    const name = expectedName(assertion.value);
+    if (name !== undefined) named.push([`expects a call to '${name}'`, name]);
+  }
+  for (const name of Object.keys(testCase.toolResults ?? {})) named.push([`tool_results has a result for '${name}'`, name]);
+  for (const [what, name] of named) {
+    if (declared.includes(name)) continue;
+    if (declared.length === 0) throw inputError('CASE_INVALID', `${what}, but ${prompt.path} declares no tools`, testCase.source, "declare it in the prompt's front matter `tools`");
+    const near = closestMatch(name, declared);
+    throw inputError('CASE_INVALID', `${what}, a tool ${prompt.path} does not declare (its tools: ${declared.join(', ')})`, testCase.source, near ? `did you mean '${near}'?` : undefined);
+  }
+}
+
+/** The tool a `tool-call` value names: `{name}`, or the first word of `<name> {…}` (a template or JSON text: none). */
+function expectedName(value: unknown): string | undefined {
+  if (isRecord(value)) return typeof value.name === 'string' ? value.name : undefined;
+  if (typeof value !== 'string' || value.includes('{{')) return undefined;
+  const first = /^\s*(\S+)/.exec(value)?.[1];
+  return first !== undefined && TOOL_NAME.test(first) ? first : undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

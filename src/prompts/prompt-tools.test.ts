@@ -166,8 +166,8 @@ describe('loadPromptFile reads tools files relative to the prompt file, inside t
     const missing = await thrown(() => loadPromptFile(join(root, 'prompts', 'missing.prompt'), root));
     expect(missing.format()).toBe('prompts/missing.prompt:3: tools file not found: prompts/tools/nope.json (file://tools/nope.json, relative to the prompt file)');
     expect(missing.exitCode).toBe(2);
-    const escape = await thrown(() => loadPromptFile(join(root, 'prompts', 'escape.prompt'), root));
-    expect([escape.code, escape.format()]).toEqual(['PATH_UNSAFE', 'prompts/escape.prompt:3: tools file file://../../x.json leaves the project folder']);
+    const leaving = await thrown(() => loadPromptFile(join(root, 'prompts', 'escape.prompt'), root));
+    expect([leaving.code, leaving.format()]).toEqual(['PATH_UNSAFE', 'prompts/escape.prompt:3: tools file file://../../x.json leaves the project folder']);
     const linked = await thrown(() => loadPromptFile(join(root, 'prompts', 'linked.prompt'), root));
     expect(linked.code).toBe('PATH_UNSAFE');
     expect(linked.format()).toContain('prompts/linked.prompt:3: tools file prompts/tools/linked.json resolves outside the project, to ');
