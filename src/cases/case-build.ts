@@ -1,5 +1,6 @@
 import { relative, sep } from 'node:path';
 import { inputError } from '../errors.js';
+import type { Message } from '../prompts/types.js';
 import { shortHash, stableStringify } from '../util/hash.js';
 import type { Assertion, CaseReadOptions, TestCase } from './types.js';
 
@@ -8,10 +9,13 @@ export const MAX_LINE_BYTES = 10 * 1024 * 1024;
 
 /**
  * The default case id: a hash of the variables (key order does not matter), so inserting or
- * reordering rows changes no ids. First 12 hex digits of sha256.
+ * reordering rows changes no ids. First 12 hex digits of sha256. A case with a conversation or
+ * canned tool results hashes those too (two conversations with the same variables are two cases);
+ * without them the id is the variables' hash alone, as it always was.
  */
-export function caseIdOf(vars: Record<string, unknown>): string {
-  return shortHash(stableStringify(vars));
+export function caseIdOf(vars: Record<string, unknown>, extra: { messages?: Message[]; toolResults?: Record<string, unknown> } = {}): string {
+  if (extra.messages === undefined && extra.toolResults === undefined) return shortHash(stableStringify(vars));
+  return shortHash(stableStringify({ vars, ...(extra.messages ? { messages: extra.messages } : {}), ...(extra.toolResults ? { toolResults: extra.toolResults } : {}) }));
 }
 
 /** A path relative to the project root with `/`, as cases name their files. */
@@ -32,15 +36,29 @@ export interface CaseParts {
   suffix?: string;
   /** promptfoo `__providerOutput`: the output to grade; no model is called for the case. */
   providerOutput?: string;
+  /** `messages` / `__messages`: the conversation so far (cases/conversation.ts). */
+  messages?: Message[];
+  /** `tool_results` / `__tool_results`: canned tool results by tool name. */
+  toolResults?: Record<string, unknown>;
+  /** `max_steps` / `__max_steps`: needs toolResults. */
+  maxSteps?: number;
   metadata: Record<string, string | string[]>;
   source: { file: string; line: number };
 }
 
-/** Completes a case: the default id (hash of the variables) and the suite assertions appended. */
+/**
+ * Completes a case: the default id (hash of the variables, and of its conversation or canned tool
+ * results when it has them) and the suite assertions appended. `max_steps` without `tool_results`
+ * is CASE_INVALID (it bounds the calls of a case that sends tool results back).
+ */
 export function finishCase(parts: CaseParts, options: CaseReadOptions): TestCase {
+  if (parts.maxSteps !== undefined && parts.toolResults === undefined) {
+    throw inputError('CASE_INVALID', 'max_steps bounds the calls of a case with tool_results, and this case has none', parts.source, 'add tool_results, or remove max_steps');
+  }
   const assertions = options.suiteAssert?.length ? parts.assertions.concat(options.suiteAssert) : parts.assertions;
+  const messages = parts.messages?.length ? parts.messages : undefined;
   const testCase: TestCase = {
-    id: parts.id === undefined || parts.id === '' ? caseIdOf(parts.vars) : parts.id,
+    id: parts.id === undefined || parts.id === '' ? caseIdOf(parts.vars, { messages, toolResults: parts.toolResults }) : parts.id,
     vars: parts.vars,
     assertions,
     tags: parts.tags,
@@ -52,6 +70,9 @@ export function finishCase(parts: CaseParts, options: CaseReadOptions): TestCase
   if (parts.prefix) testCase.prefix = parts.prefix;
   if (parts.suffix) testCase.suffix = parts.suffix;
   if (parts.providerOutput !== undefined) testCase.providerOutput = parts.providerOutput;
+  if (messages) testCase.messages = messages;
+  if (parts.toolResults !== undefined) testCase.toolResults = parts.toolResults;
+  if (parts.maxSteps !== undefined) testCase.maxSteps = parts.maxSteps;
   if (parts.id === undefined || parts.id === '') testCase.implicitId = true;
   return testCase;
 }

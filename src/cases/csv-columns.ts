@@ -1,5 +1,6 @@
 import { inputError } from '../errors.js';
 import { type CaseParts, parseCaseThreshold, splitTags } from './case-build.js';
+import { readConversation, readExpectedToolCalls, readMaxSteps, readToolResults } from './conversation.js';
 import { parseGraderSpec } from './grader-spec.js';
 import type { Assertion } from './types.js';
 
@@ -8,6 +9,7 @@ type ConfigKey = 'threshold' | 'weight' | 'metric';
 type Column =
   | { kind: 'var'; name: string }
   | { kind: 'id' | 'description' | 'tags' | 'threshold' | 'metric' | 'prefix' | 'suffix' | 'providerOutput' }
+  | { kind: 'messages' | 'expectedToolCalls' | 'toolResults' | 'maxSteps' }
   | { kind: 'expected'; name: string }
   | { kind: 'metadata'; key: string; list: boolean }
   | { kind: 'config'; name: string; index: number; key: ConfigKey };
@@ -27,10 +29,14 @@ const SIMPLE_RESERVED: Record<string, Column['kind']> = {
   __prefix: 'prefix',
   __suffix: 'suffix',
   __providerOutput: 'providerOutput',
+  __messages: 'messages',
+  __expected_tool_calls: 'expectedToolCalls',
+  __tool_results: 'toolResults',
+  __max_steps: 'maxSteps',
 };
 
 const RESERVED_HINT =
-  'reserved columns: __id, __expected…, __description, __tags, __threshold, __metric, __prefix, __suffix, __providerOutput, __metadata:<key>, __config:__expected<N>:threshold|weight|metric';
+  'reserved columns: __id, __expected…, __description, __tags, __threshold, __metric, __prefix, __suffix, __providerOutput, __metadata:<key>, __config:__expected<N>:threshold|weight|metric, __messages, __expected_tool_calls, __tool_results, __max_steps';
 
 /**
  * Reads the header row as promptfoo's testCaseFromCsvRow does: names are trimmed; every column
@@ -53,6 +59,7 @@ export function planColumns(rawHeader: string[], file: string, line: number): Cs
   const columns = header.map((name): Column => {
     if (!name.startsWith('__')) return { kind: 'var', name };
     if (Object.hasOwn(SIMPLE_RESERVED, name)) return { kind: SIMPLE_RESERVED[name] } as Column;
+    // promptfoo: every `__expected…` column is a grader; `__expected_tool_calls` is promptgate's own (a JSON list).
     if (name.startsWith('__expected')) return { kind: 'expected', name };
     if (name === '__metadata') throw fail("'__metadata' needs a key: __metadata:<key> (promptfoo ignores this column; promptgate ignores no input)");
     if (name.startsWith('__metadata:')) {
@@ -89,6 +96,8 @@ export function rowToParts(plan: CsvColumns, fields: string[], file: string, lin
   const where = { file, line };
   const parts: CaseParts = { vars: {}, assertions: [], tags: [], metadata: {}, source: where };
   let metric: string | undefined;
+  /** `__expected_tool_calls`: appended after the `__config` columns applied, which count `__expected…` cells only. */
+  let toolCalls: Assertion[] = [];
   const { columns } = plan;
   for (let i = 0; i < columns.length; i++) {
     const column = columns[i];
@@ -123,6 +132,18 @@ export function rowToParts(plan: CsvColumns, fields: string[], file: string, lin
         // promptfoo: an empty cell means no given output (the provider is called).
         if (value !== '') parts.providerOutput = value;
         break;
+      case 'messages':
+        if (value.trim() !== '') parts.messages = readConversation(jsonCell(value, '__messages', where), '__messages', where);
+        break;
+      case 'expectedToolCalls':
+        if (value.trim() !== '') toolCalls = readExpectedToolCalls(jsonCell(value, '__expected_tool_calls', where), '__expected_tool_calls', where);
+        break;
+      case 'toolResults':
+        if (value.trim() !== '') parts.toolResults = readToolResults(jsonCell(value, '__tool_results', where), '__tool_results', where);
+        break;
+      case 'maxSteps':
+        if (value.trim() !== '') parts.maxSteps = readMaxSteps(value.trim(), '__max_steps', where);
+        break;
       case 'metadata':
         if (value.trim() === '') break;
         parts.metadata[column.key] = column.list ? splitMetadataList(value) : value;
@@ -137,7 +158,20 @@ export function rowToParts(plan: CsvColumns, fields: string[], file: string, lin
     if (column.kind !== 'config' || fields[i].trim() === '') continue;
     applyConfig(parts.assertions[column.index], column, fields[i], where);
   }
+  for (const assertion of toolCalls) {
+    if (metric !== undefined) assertion.metric = metric;
+    parts.assertions.push(assertion);
+  }
   return parts;
+}
+
+/** A cell holding JSON (`__messages`, `__expected_tool_calls`, `__tool_results`). */
+function jsonCell(value: string, column: string, where: { file: string; line: number }): unknown {
+  try {
+    return JSON.parse(value);
+  } catch (error) {
+    throw inputError('CASE_INVALID', `${column} is not valid JSON: ${(error as Error).message.split('\n')[0].replace(/ in JSON at position \d+.*$/, '')}`, where, 'in CSV, write the JSON in a quoted cell with every " doubled ("")');
+  }
 }
 
 function applyConfig(assertion: Assertion | undefined, column: Extract<Column, { kind: 'config' }>, cell: string, where: { file: string; line: number }): void {

@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { inputError, isPromptgateError } from '../errors.js';
 import { type CaseParts, MAX_LINE_BYTES, finishCase, parseCaseThreshold, projectPath, splitTags } from './case-build.js';
+import { readConversation, readExpectedToolCalls, readMaxSteps, readToolResults } from './conversation.js';
 import { type AssertionInput, assertionFromConfig, parseGraderSpec } from './grader-spec.js';
 import type { CaseReadOptions, TestCase } from './types.js';
 import { invalidUtf8 } from './utf8-check.js';
@@ -9,12 +10,16 @@ import { invalidUtf8 } from './utf8-check.js';
 /** Arrays and objects nested deeper than this are refused (a case this deep is a mistake or an attack). */
 const MAX_NESTING = 64;
 
-const KEYS = new Set(['id', 'vars', 'expected', 'assert', 'description', 'tags', 'threshold', 'metric', 'prefix', 'suffix', 'metadata', 'providerOutput']);
+const KEYS = new Set([
+  'id', 'vars', 'expected', 'assert', 'description', 'tags', 'threshold', 'metric', 'prefix', 'suffix', 'metadata', 'providerOutput',
+  'messages', 'expected_tool_calls', 'tool_results', 'max_steps',
+]);
 
 /**
  * Streams the cases of a JSONL file, one JSON object a line:
  * `{"id"?, "vars": {...}, "expected"?: "<grader spec>", "assert"?: [{type, value, weight?, threshold?}],
- * "description"?, "tags"?, "threshold"?, "metric"?, "prefix"?, "suffix"?, "metadata"?, "providerOutput"?}`.
+ * "description"?, "tags"?, "threshold"?, "metric"?, "prefix"?, "suffix"?, "metadata"?, "providerOutput"?,
+ * "messages"?, "expected_tool_calls"?, "tool_results"?, "max_steps"?}` (the last four: cases/conversation.ts).
  * Blank lines are skipped; CRLF and a BOM are accepted. Lines are split on raw bytes, so memory
  * holds one line at a time. Errors name the file and line: invalid JSON, invalid UTF-8, wrong
  * field types, unknown keys, a line over 10 MB.
@@ -134,6 +139,7 @@ function toParts(data: unknown, where: { file: string; line: number }): CasePart
     if (typeof data.threshold !== 'number') throw fail('"threshold" must be a number from 0 to 1');
     parts.threshold = parseCaseThreshold(data.threshold, '"threshold"', where);
   }
+  if (data.expected_tool_calls !== undefined) parts.assertions.push(...readExpectedToolCalls(data.expected_tool_calls, 'expected_tool_calls', where));
   if (data.metric !== undefined) {
     if (typeof data.metric !== 'string') throw fail('"metric" must be a string');
     for (const assertion of parts.assertions) assertion.metric ??= data.metric;
@@ -150,6 +156,9 @@ function toParts(data: unknown, where: { file: string; line: number }): CasePart
     }
     parts.metadata = data.metadata as Record<string, string | string[]>;
   }
+  if (data.messages !== undefined) parts.messages = readConversation(data.messages, 'messages', where);
+  if (data.tool_results !== undefined) parts.toolResults = readToolResults(data.tool_results, 'tool_results', where);
+  if (data.max_steps !== undefined) parts.maxSteps = readMaxSteps(data.max_steps, 'max_steps', where);
   if (data.providerOutput !== undefined && data.providerOutput !== null && data.providerOutput !== '') {
     // promptfoo takes a string or an object (graded as its JSON).
     parts.providerOutput = typeof data.providerOutput === 'string' ? data.providerOutput : JSON.stringify(data.providerOutput);

@@ -4,7 +4,8 @@ import type { ResolvedConfig } from '../config/types.js';
 import { inputError } from '../errors.js';
 import { lookupRevision, notARepository, readFileAt, repoRoot, shortCommit } from '../git/git.js';
 import { findPromptVersion } from '../git/prompt-history.js';
-import { parsePromptSource } from '../prompts/index.js';
+import { toolFilesAt } from '../git/tool-files.js';
+import { type ToolFileReader, parsePromptWithFiles } from '../prompts/parse.js';
 import type { PromptFile } from '../prompts/types.js';
 import { upgradeSide } from '../run-record/status.js';
 import type { RunFile, SideResult } from '../run-record/types.js';
@@ -89,7 +90,7 @@ export async function createSideResolver(spec: SideSpec, config: ResolvedConfig,
             notes.push(`${suite.prompt.path}: new prompt, no baseline at ${label}: its cases are decided by the floor only`);
             return { kind: 'absent', label };
           }
-          return { kind: 'prompt', prompt: parseAt(source, `${spec.revision}:${repoPath}`, suite), label, commit };
+          return { kind: 'prompt', prompt: await parseAt(source, `${spec.revision}:${repoPath}`, suite, toolFilesAt(root, commit, repoPath, spec.revision)), label, commit };
         },
       };
     }
@@ -100,9 +101,9 @@ export async function createSideResolver(spec: SideSpec, config: ResolvedConfig,
         notes,
         async sourceFor(suite) {
           const repoPath = relative(root, suite.promptPath).split('\\').join('/');
-          const parse = (source: string, commit: string) => {
+          const parse = async (source: string, commit: string) => {
             try {
-              return parseAt(source, `${commit.slice(0, 7)}:${repoPath}`, suite);
+              return await parseAt(source, `${commit.slice(0, 7)}:${repoPath}`, suite, toolFilesAt(root, commit, repoPath));
             } catch {
               return undefined; // an old commit with an unparsable file cannot be that version
             }
@@ -136,9 +137,9 @@ export async function createSideResolver(spec: SideSpec, config: ResolvedConfig,
   }
 }
 
-/** Parses a prompt read from git; keeps the working-tree id and path so results line up. */
-function parseAt(source: string, label: string, suite: SuitePlan): PromptFile {
-  const parsed = parsePromptSource(source, label);
+/** Parses a prompt read from git (its tools files read at the same commit); keeps the working-tree id and path so results line up. */
+async function parseAt(source: string, label: string, suite: SuitePlan, toolFiles: ToolFileReader): Promise<PromptFile> {
+  const parsed = await parsePromptWithFiles(source, label, toolFiles);
   return { ...parsed, id: suite.prompt.id, path: suite.prompt.path };
 }
 

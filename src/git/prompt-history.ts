@@ -25,7 +25,7 @@ export async function findPromptVersion<P extends { version: string; hash: strin
   root: string,
   repoPath: string,
   version: string,
-  parse: (source: string, commit: string) => P | undefined,
+  parse: (source: string, commit: string) => P | undefined | Promise<P | undefined>,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<VersionLookup<P>> {
   const commits = await commitsTouching(root, repoPath);
@@ -35,7 +35,7 @@ export async function findPromptVersion<P extends { version: string; hash: strin
   for (const commit of commits) {
     if (!containing.has(commit)) continue;
     const source = await readFileAt(root, commit, repoPath);
-    const prompt = source === undefined ? undefined : parse(source, commit);
+    const prompt = source === undefined ? undefined : await parse(source, commit);
     if (prompt?.version === version) matches.push({ commit, prompt });
   }
   if (matches.length === 0) return { kind: 'missing', versions: await versionsInHistory(root, repoPath, commits) };

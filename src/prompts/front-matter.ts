@@ -1,8 +1,9 @@
 import type { Document, LineCounter, Pair, YAMLMap } from 'yaml';
 import { inputError } from '../errors.js';
 import { loadYaml, validSemver } from './lazy.js';
-import type { ToolChoice, ToolDefinition } from '../tools/types.js';
 import { toJsonSchema } from './picoschema.js';
+import { type ToolsSpec, readToolsSpec } from './prompt-tools.js';
+import { strictModeGaps } from '../tools/request.js';
 
 /** The front matter keys promptgate reads (SPEC §2); other keys are ignored, as in Dotprompt. */
 export interface FrontMatter {
@@ -12,13 +13,12 @@ export interface FrontMatter {
   inputSchema?: unknown;
   outputFormat?: 'json' | 'text';
   outputSchema?: unknown;
+  /** `output.strict`: OpenAI strict structured output (absent: strict when the schema allows it). */
+  outputStrict?: boolean;
+  /** `tools`, `toolDefs` and `toolChoice`, read but not resolved (files are read by the caller: see prompt-tools.ts). */
+  tools?: ToolsSpec;
   /** `template: nunjucks`: the body is a Nunjucks template (promptfoo's); absent or `handlebars`: Handlebars (Dotprompt). */
   template?: 'handlebars' | 'nunjucks';
-  /** `tools`: definitions given inline (`{name, description?, inputSchema}`). */
-  tools?: ToolDefinition[];
-  toolChoice?: ToolChoice;
-  /** `output.strict`. */
-  outputStrict?: boolean;
 }
 
 /** The template languages a prompt body may be written in (front matter `template`). */
@@ -63,8 +63,8 @@ export function readFrontMatter(yaml: string, file: string): FrontMatter {
   if (doc.contents !== null && !isMap(doc.contents)) {
     throw inputError('PROMPT_INVALID', 'front matter must be YAML `key: value` pairs', { file, line: 2 });
   }
-  const lineOf = (...keys: string[]) => keyLine(doc, lineCounter, keys);
-  const fail = (message: string, ...keys: string[]) => inputError('PROMPT_INVALID', message, { file, line: lineOf(...keys) });
+  const lineOf = (...keys: Array<string | number>) => keyLine(doc, lineCounter, keys);
+  const fail = (message: string, ...keys: Array<string | number>) => inputError('PROMPT_INVALID', message, { file, line: lineOf(...keys) });
 
   let data: Record<string, unknown>;
   try {
@@ -93,64 +93,40 @@ export function readFrontMatter(yaml: string, file: string): FrontMatter {
       throw fail(`${key}.schema: ${(error as Error).message}`, key, 'schema');
     }
   };
-  if (output.strict !== undefined && typeof output.strict !== 'boolean') throw fail('output.strict must be true or false', 'output', 'strict');
-  const tools = readTools(data.tools, data.toolChoice, fail);
+  const outputSchema = schema(output.schema, 'output');
+  const outputStrict = readOutputStrict(output, outputSchema, fail);
+  const tools = readToolsSpec(data, fail, lineOf);
   return {
-    ...tools,
-    ...(typeof output.strict === 'boolean' ? { outputStrict: output.strict } : {}),
     version,
     model: typeof data.model === 'string' ? data.model : undefined,
     config: isRecord(data.config) ? data.config : {},
     inputSchema: schema(input.schema, 'input'),
     outputFormat: output.format as FrontMatter['outputFormat'],
-    outputSchema: schema(output.schema, 'output'),
+    outputSchema,
+    ...(outputStrict === undefined ? {} : { outputStrict }),
+    ...(tools ? { tools } : {}),
     ...(data.template === 'nunjucks' || data.template === 'handlebars' ? { template: data.template } : {}),
   };
 }
 
-const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
-const TOOL_CHOICES = ['auto', 'none', 'required'];
-
 /**
- * Front matter `tools` (a list of `{name, description?, inputSchema}`, inputSchema in JSON Schema
- * or Picoschema) and `toolChoice` (auto / none / required / `{name}` of a declared tool).
- * Minimal reading for the wire tests of issue 17 (area A); names resolved through `toolDefs` and
- * `tools: file://…` are area B's.
+ * `output.strict`: a boolean, for an `output.schema`; `true` with a schema OpenAI's strict mode
+ * cannot take (an object not closed, a property not required) is refused here rather than by the API.
  */
-function readTools(
-  value: unknown,
-  choice: unknown,
-  fail: (message: string, ...keys: string[]) => Error,
-): Pick<FrontMatter, 'tools' | 'toolChoice'> {
-  const out: Pick<FrontMatter, 'tools' | 'toolChoice'> = {};
-  if (value !== undefined && value !== null) {
-    if (!Array.isArray(value)) throw fail('`tools` must be a list of {name, description?, inputSchema}', 'tools');
-    const tools: ToolDefinition[] = [];
-    for (const [index, item] of value.entries()) {
-      const at = `tools[${index}]`;
-      if (!isRecord(item)) throw fail(`${at} must be a mapping {name, description?, inputSchema}`, 'tools');
-      if (typeof item.name !== 'string' || !TOOL_NAME.test(item.name)) throw fail(`${at}.name must be 1-64 letters, digits, "_" or "-"`, 'tools');
-      if (tools.some((tool) => tool.name === item.name)) throw fail(`${at}: tool "${item.name}" is declared twice`, 'tools');
-      if (item.description !== undefined && typeof item.description !== 'string') throw fail(`${at}.description must be text`, 'tools');
-      let inputSchema: unknown;
-      try {
-        inputSchema = toJsonSchema(item.inputSchema ?? { type: 'object', properties: {} });
-      } catch (error) {
-        throw fail(`${at}.inputSchema: ${(error as Error).message}`, 'tools');
-      }
-      if (!isRecord(inputSchema) || inputSchema.type !== 'object') throw fail(`${at}.inputSchema must be an object schema (the arguments are a JSON object)`, 'tools');
-      tools.push({ name: item.name, ...(typeof item.description === 'string' ? { description: item.description } : {}), inputSchema });
+function readOutputStrict(output: Record<string, unknown>, outputSchema: unknown, fail: (message: string, ...keys: string[]) => Error): boolean | undefined {
+  const strict = output.strict;
+  if (strict === undefined || strict === null) return undefined;
+  if (typeof strict !== 'boolean') throw fail(`output.strict must be true or false, not ${JSON.stringify(strict)}`, 'output', 'strict');
+  if (outputSchema === undefined || output.format !== 'json') {
+    throw fail('output.strict is for structured output: it needs output.format: json and an output.schema', 'output', 'strict');
+  }
+  if (strict) {
+    const gaps = strictModeGaps(outputSchema);
+    if (gaps.length > 0) {
+      throw fail(`output.strict: true, but the schema cannot be strict: ${gaps.slice(0, 3).join('; ')}${gaps.length > 3 ? ` (+${gaps.length - 3} more)` : ''}`, 'output', 'strict');
     }
-    if (tools.length > 0) out.tools = tools;
   }
-  if (choice !== undefined && choice !== null) {
-    if (typeof choice === 'string' && TOOL_CHOICES.includes(choice)) out.toolChoice = choice as ToolChoice;
-    else if (isRecord(choice) && typeof choice.name === 'string') {
-      if (!out.tools?.some((tool) => tool.name === choice.name)) throw fail(`toolChoice names "${choice.name}", which is not a declared tool`, 'toolChoice');
-      out.toolChoice = { name: choice.name };
-    } else throw fail('toolChoice must be auto, none, required or {name: <a declared tool>}', 'toolChoice');
-  }
-  return out;
+  return strict;
 }
 
 function readVersion(doc: Document, value: unknown, file: string, line: number): string {
@@ -173,12 +149,23 @@ function findPair(map: YAMLMap, key: string): Pair | undefined {
   return map.items.find((pair) => isScalar(pair.key) && pair.key.value === key);
 }
 
-/** File line of the deepest of `keys` present (e.g. output → schema), else line 1 (the opening ---). */
-function keyLine(doc: Document, lineCounter: LineCounter, keys: string[]): number {
-  const { isMap, isScalar } = loadYaml();
+/**
+ * File line of the deepest of `keys` present (e.g. output → schema; a number is an item of a list:
+ * tools → 1), else line 1 (the opening ---).
+ */
+function keyLine(doc: Document, lineCounter: LineCounter, keys: Array<string | number>): number {
+  const { isMap, isScalar, isSeq } = loadYaml();
   let node: unknown = doc.contents;
   let offset: number | undefined;
   for (const key of keys) {
+    if (typeof key === 'number') {
+      if (!isSeq(node)) break;
+      const item = node.items[key] as { range?: [number, number, number] } | undefined;
+      if (!item) break;
+      if (item.range) offset = item.range[0];
+      node = item;
+      continue;
+    }
     if (!isMap(node)) break;
     const pair = findPair(node, key);
     if (!pair) break;

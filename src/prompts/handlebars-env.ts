@@ -11,7 +11,9 @@ import type { Message } from './types.js';
 const NONCE = randomBytes(8).toString('hex');
 const MARKER_OPEN = `\u0000pg-role-${NONCE}:`;
 const MARKER_CLOSE = '\u0000';
-const MARKER_PATTERN = new RegExp(`\u0000pg-role-${NONCE}:([^\u0000]*)\u0000`, 'g');
+/** `{{history}}` (Dotprompt): where a case's conversation goes (see splitRendered). */
+const HISTORY_MARKER = `\u0000pg-history-${NONCE}\u0000`;
+const MARKER_PATTERN = new RegExp(`\u0000pg-role-${NONCE}:([^\u0000]*)\u0000|\u0000pg-history-${NONCE}\u0000`, 'g');
 
 /** Role names a `{{role}}` marker accepts; Dotprompt's `model` is the assistant. */
 const ROLE_NAMES: Record<string, Message['role']> = { system: 'system', user: 'user', assistant: 'assistant', model: 'assistant' };
@@ -55,8 +57,8 @@ function createEnvironment(): typeof Handlebars {
   env.registerHelper('unlessEquals', function (this: unknown, a: unknown, b: unknown, options: HelperOptions) {
     return a !== b ? options.fn(this) : options.inverse(this);
   });
-  // A test case has no conversation history and no sections: these render nothing.
-  env.registerHelper('history', () => '');
+  // A case's conversation goes where `{{history}}` is (splitRendered); a test case has no sections.
+  env.registerHelper('history', () => HISTORY_MARKER);
   env.registerHelper('section', () => '');
   env.registerHelper('media', () => {
     throw new TemplateRenderError('{{media}} is not supported (promptgate sends text messages)');
@@ -78,7 +80,17 @@ export function compileTemplate(template: string): Handlebars.TemplateDelegate {
  * Each message is trimmed of leading blank lines and trailing whitespace; empty ones are dropped.
  */
 export function splitMessages(rendered: string): Message[] {
+  return splitRendered(rendered).messages;
+}
+
+/**
+ * splitMessages, also saying where `{{history}}` was: `historyAt` holds, for each `{{history}}`,
+ * the index in `messages` the conversation goes before. As in Dotprompt, text after `{{history}}`
+ * without a role marker is an assistant message.
+ */
+export function splitRendered(rendered: string): { messages: Message[]; historyAt: number[] } {
   const messages: Message[] = [];
+  const historyAt: number[] = [];
   let role: Message['role'] = 'user';
   let content = '';
   let last = 0;
@@ -89,13 +101,20 @@ export function splitMessages(rendered: string): Message[] {
   for (const match of rendered.matchAll(MARKER_PATTERN)) {
     content += rendered.slice(last, match.index);
     last = match.index + match[0].length;
+    if (match[1] === undefined) {
+      flush();
+      historyAt.push(messages.length);
+      content = '';
+      role = 'assistant';
+      continue;
+    }
     if (content.trim() !== '') flush();
     content = '';
     role = match[1] as Message['role'];
   }
   content += rendered.slice(last);
   flush();
-  return messages;
+  return { messages, historyAt };
 }
 
 function trimBlankLines(text: string): string {

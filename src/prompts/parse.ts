@@ -2,6 +2,7 @@ import { inputError } from '../errors.js';
 import { shortHash } from '../util/hash.js';
 import { readFrontMatter, splitFrontMatter } from './front-matter.js';
 import { loadHandlebars } from './lazy.js';
+import { type ToolFileContent, resolvePromptTools, toolFileRefs } from './prompt-tools.js';
 import type { PromptFile } from './types.js';
 import { analyzeNunjucksPrompt } from './nunjucks-prompt.js';
 import { analyzeTemplate } from './variables.js';
@@ -28,31 +29,67 @@ export function assertPromptId(id: string, file: string): void {
 }
 
 /**
+ * The content hash of a prompt (PromptFile.hash): sha256 of its normalised source, and of the
+ * normalised text of each tools file it reads (`undefined`: a file that could not be read), in the
+ * order toolFileRefs gives. A prompt without tools files hashes as its source alone.
+ */
+export function promptHashOf(normalizedSource: string, toolFileTexts: ReadonlyArray<string | undefined> = []): string {
+  if (toolFileTexts.length === 0) return shortHash(normalizedSource);
+  return shortHash(normalizedSource + toolFileTexts.map((text) => `\u0000${text === undefined ? '\u0001missing' : normalizeSource(text)}`).join(''));
+}
+
+/**
+ * Reads a tools file a prompt names (`file://<ref>`, relative to the prompt file): its text and
+ * the path to name it by, or why it cannot be read.
+ */
+export type ToolFileReader = (ref: string) => Promise<ToolFileContent>;
+
+/**
+ * parsePromptSource for a prompt whose front matter may name tools files (`tools: file://…`):
+ * they are read with `read` first (from the working tree, or from git at a revision).
+ */
+export async function parsePromptWithFiles(source: string, path: string, read: ToolFileReader): Promise<PromptFile> {
+  // Only a front matter that names a file needs reading twice.
+  if (!source.includes('file://')) return parsePromptSource(source, path);
+  const normalized = normalizeSource(source);
+  assertPromptId(promptIdOf(path), path);
+  const refs = toolFileRefs(readFrontMatter(splitFrontMatter(normalized, path).yaml, path).tools);
+  const toolFiles = new Map(await Promise.all(refs.map(async (ref) => [ref, await read(ref)] as const)));
+  return parsePromptSource(source, path, { toolFiles });
+}
+
+/**
  * Parses a `.prompt` file (Dotprompt format, SPEC §2): YAML front matter between `---` lines and
  * a Handlebars body, or a Nunjucks body with `template: nunjucks` (promptfoo's templates; see
  * nunjucks-prompt.ts). `path` is stored as given and named in errors. Throws PromptgateError
  * PROMPT_INVALID (exit 2) naming file and line for a missing front matter, bad YAML, a missing or
- * non-semver `version`, a template syntax error, an unknown helper or role, partials or media.
+ * non-semver `version`, bad tools (prompt-tools.ts), a template syntax error, an unknown helper
+ * or role, partials or media. Tools files come in `options.toolFiles` (by reference): a prompt
+ * naming one that is not there is PROMPT_INVALID (parsePromptWithFiles reads them).
  */
-export function parsePromptSource(source: string, path: string): PromptFile {
+export function parsePromptSource(source: string, path: string, options: { toolFiles?: ReadonlyMap<string, ToolFileContent> } = {}): PromptFile {
   const normalized = normalizeSource(source);
   const id = promptIdOf(path);
   assertPromptId(id, path);
   const { yaml, body, bodyLine } = splitFrontMatter(normalized, path);
   const front = readFrontMatter(yaml, path);
+  const tools = front.tools ? resolvePromptTools(front.tools, options.toolFiles, path) : {};
+  const texts = toolFileRefs(front.tools).map((ref) => {
+    const content = options.toolFiles?.get(ref);
+    return content && 'text' in content ? content.text : undefined;
+  });
   const base = {
     id,
     path,
     version: front.version,
-    hash: shortHash(normalized),
+    hash: promptHashOf(normalized, texts),
     model: front.model,
     config: front.config,
     inputSchema: front.inputSchema,
     outputFormat: front.outputFormat,
     outputSchema: front.outputSchema,
-    ...(front.outputStrict !== undefined ? { outputStrict: front.outputStrict } : {}),
-    ...(front.tools ? { tools: front.tools } : {}),
-    ...(front.toolChoice !== undefined ? { toolChoice: front.toolChoice } : {}),
+    ...(front.outputStrict === undefined ? {} : { outputStrict: front.outputStrict }),
+    ...tools,
     template: body,
     bodyLine,
     source: normalized,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parsePromptSource } from './parse.js';
 import { renderPrompt } from './render.js';
+import type { Message } from './types.js';
 import { thrown } from '../../test/helpers/thrown.js';
 
 const where = { file: 'evals/greet.csv', line: 7 };
@@ -107,5 +108,69 @@ describe('renderPrompt', () => {
     const p = prompt('Q: {{q}}');
     expect(renderPrompt(p, { q: '1' }, where)[0].content).toBe('Q: 1');
     expect(renderPrompt(p, { q: '2' }, where)[0].content).toBe('Q: 2');
+  });
+});
+
+describe('renderPrompt with a case conversation', () => {
+  const conversation: Message[] = [
+    { role: 'user', content: 'Where is order A1?' },
+    { role: 'assistant', content: '', toolCalls: [{ id: 'call_1', name: 'lookup_order', rawArguments: '{"order_id":"A1"}', arguments: { order_id: 'A1' } }] },
+    { role: 'tool', content: '{"status":"shipped"}', toolCallId: 'call_1', name: 'lookup_order' },
+    { role: 'assistant', content: 'It has shipped.' },
+  ];
+  const support = prompt('{{role "system"}}\nYou are a support agent.\n{{role "user"}}\n{{question}}\n');
+
+  it('goes after the template\'s leading system messages; the template\'s last turn follows it', () => {
+    expect(renderPrompt(support, { question: 'When will it arrive?' }, where, { conversation })).toEqual([
+      { role: 'system', content: 'You are a support agent.' },
+      ...conversation,
+      { role: 'user', content: 'When will it arrive?' },
+    ]);
+    // No system message: the conversation comes first. No conversation: the template alone.
+    expect(renderPrompt(prompt('{{question}}'), { question: 'Q' }, where, { conversation: conversation.slice(0, 1) })).toEqual([conversation[0], { role: 'user', content: 'Q' }]);
+    expect(renderPrompt(support, { question: 'Q' }, where, { conversation: [] })).toEqual([
+      { role: 'system', content: 'You are a support agent.' },
+      { role: 'user', content: 'Q' },
+    ]);
+  });
+
+  it('{{history}} places it (Dotprompt); text after it without a role marker is the assistant\'s', () => {
+    const placed = prompt('{{role "system"}}S\n{{role "user"}}Context: {{ctx}}\n{{history}}\n{{role "user"}}{{question}}');
+    expect(renderPrompt(placed, { ctx: 'C', question: 'Q' }, where, { conversation })).toEqual([
+      { role: 'system', content: 'S' },
+      { role: 'user', content: 'Context: C' },
+      ...conversation,
+      { role: 'user', content: 'Q' },
+    ]);
+    expect(renderPrompt(prompt('Hi{{history}}Prefill'), {}, where, { conversation: conversation.slice(0, 1) })).toEqual([
+      { role: 'user', content: 'Hi' },
+      conversation[0],
+      { role: 'assistant', content: 'Prefill' },
+    ]);
+    // Without a conversation {{history}} renders nothing.
+    expect(renderPrompt(placed, { ctx: 'C', question: 'Q' }, where)).toEqual([
+      { role: 'system', content: 'S' },
+      { role: 'user', content: 'Context: C' },
+      { role: 'user', content: 'Q' },
+    ]);
+  });
+
+  it('prefix and suffix go around the template\'s last user message, never a conversation turn', () => {
+    const messages = renderPrompt(prompt('{{role "system"}}S'), {}, where, { conversation: conversation.slice(0, 1), prefix: 'P' });
+    expect(messages).toEqual([{ role: 'system', content: 'S' }, conversation[0], { role: 'user', content: 'P' }]);
+  });
+
+  it('conversation text is never rendered as a template, and cannot split messages', () => {
+    const turns: Message[] = [{ role: 'user', content: '{{question}} <<<dotprompt:role:system>>>' }];
+    expect(renderPrompt(support, { question: 'Q' }, where, { conversation: turns })[1]).toEqual(turns[0]);
+  });
+
+  it('a Nunjucks prompt takes the default placement', () => {
+    const nunjucks = parsePromptSource('---\nversion: 1.0.0\ntemplate: nunjucks\n---\n{{ role("system") }}S\n{{ role("user") }}{{ question }}', 'prompts/n.prompt');
+    expect(renderPrompt(nunjucks, { question: 'Q' }, where, { conversation: conversation.slice(0, 2) })).toEqual([
+      { role: 'system', content: 'S' },
+      ...conversation.slice(0, 2),
+      { role: 'user', content: 'Q' },
+    ]);
   });
 });

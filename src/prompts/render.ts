@@ -1,5 +1,5 @@
 import { PromptgateError, inputError } from '../errors.js';
-import { TemplateRenderError, compileTemplate, splitMessages } from './handlebars-env.js';
+import { TemplateRenderError, compileTemplate, splitRendered } from './handlebars-env.js';
 import { NunjucksRenderError } from './nunjucks-env.js';
 import { renderNunjucksPrompt, variablesReadOn } from './nunjucks-prompt.js';
 import type { Message, PromptFile } from './types.js';
@@ -14,7 +14,10 @@ const compiled = new WeakMap<PromptFile, Template>();
  * that is undefined in `vars` is an input error (CASE_INVALID naming the case's file:line, the
  * variable and the prompt file), never an empty string. `{{role}}` markers split the messages
  * (no marker: one user message); `extras.prefix` / `extras.suffix` (promptfoo `__prefix` /
- * `__suffix`) are put before / after the content of the last user message.
+ * `__suffix`) are put before / after the content of the template's last user message.
+ * `extras.conversation` (a case's `messages`) goes where the template's `{{history}}` is
+ * (Dotprompt), else after the template's leading system messages: the template's other messages
+ * (its last turn) follow it. Its messages are the case's own, never rendered as templates.
  */
 export function renderPrompt(
   prompt: PromptFile,
@@ -24,7 +27,8 @@ export function renderPrompt(
 ): Message[] {
   if (prompt.templateEngine === 'nunjucks') {
     const messages = renderNunjucks(prompt, vars, where);
-    return extras.prefix || extras.suffix ? addAffixes(messages, extras.prefix ?? '', extras.suffix ?? '') : messages;
+    const affixed = extras.prefix || extras.suffix ? addAffixes(messages, extras.prefix ?? '', extras.suffix ?? '') : messages;
+    return placeConversation(affixed, [], extras.conversation);
   }
   checkVariables(prompt, vars, where);
 
@@ -43,8 +47,30 @@ export function renderPrompt(
     throw inputError('CASE_INVALID', `cannot render ${prompt.path}: ${reason}`, where);
   }
 
-  const messages = splitMessages(rendered);
-  return extras.prefix || extras.suffix ? addAffixes(messages, extras.prefix ?? '', extras.suffix ?? '') : messages;
+  const { messages, historyAt } = splitRendered(rendered);
+  const affixed = extras.prefix || extras.suffix ? addAffixes(messages, extras.prefix ?? '', extras.suffix ?? '') : messages;
+  return placeConversation(affixed, historyAt, extras.conversation);
+}
+
+/**
+ * Puts a case's conversation into the template's messages: at each `{{history}}` (`historyAt`:
+ * indexes into `messages`), else after the leading system messages.
+ */
+export function placeConversation(messages: Message[], historyAt: number[], conversation: Message[] | undefined): Message[] {
+  if (!conversation || conversation.length === 0) return messages;
+  if (historyAt.length === 0) {
+    let systems = 0;
+    while (systems < messages.length && messages[systems].role === 'system') systems++;
+    return [...messages.slice(0, systems), ...conversation, ...messages.slice(systems)];
+  }
+  const out: Message[] = [];
+  let next = 0;
+  for (const at of historyAt) {
+    out.push(...messages.slice(next, at), ...conversation);
+    next = at;
+  }
+  out.push(...messages.slice(next));
+  return out;
 }
 
 /**

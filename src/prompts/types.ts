@@ -50,7 +50,10 @@ export interface PromptFile {
   tools?: ToolDefinition[];
   /** Front matter `toolChoice`. */
   toolChoice?: ToolChoice;
-  /** Project-relative paths of the files `tools: file://…` read (their bytes are part of `hash`). */
+  /**
+   * Project-relative paths of the files `tools: file://…` (or `toolDefs`) read, in hash order (their
+   * bytes are part of `hash`); for a prompt read from git, `<rev>:<repo path>`.
+   */
   toolFiles?: string[];
   /** The template body after the front matter (Handlebars, or Nunjucks with `templateEngine: 'nunjucks'`). */
   template: string;

@@ -59,6 +59,11 @@ export async function loadPublishPrompts(config: ResolvedConfig, ids: string[]):
 export async function publishPrompts(request: PublishRequest, prompts: PromptFile[]): Promise<PublishedEntry[]> {
   const { config, store } = request;
   if (store.readOnly) throw readOnlyError(store, 'publish');
+  // A stored version is its source alone: one whose tools come from a file could not be verified or served from the store.
+  const withFiles = prompts.find((prompt) => prompt.toolFiles?.length);
+  if (withFiles) {
+    throw inputError('PROMPT_INVALID', `reads its tools from ${withFiles.toolFiles!.join(', ')}: a registry version is one file, so it cannot be published yet`, { file: withFiles.path }, 'inline the tool definitions in its front matter (tools: [{name, description, inputSchema}])');
+  }
   // Immutability first: content changed under a published version needs a version bump before anything else.
   for (const prompt of prompts) {
     const stored = await existingVersion(store, prompt);

@@ -1,4 +1,5 @@
 import { extname } from 'node:path';
+import { checkCaseTools } from '../cases/conversation.js';
 import { readCases } from '../cases/index.js';
 import { projectPath } from '../cases/case-build.js';
 import type { Assertion, TestCase } from '../cases/types.js';
@@ -86,6 +87,7 @@ export async function validateSuites(config: ResolvedConfig, suites: SuiteToChec
         } else {
           checkVariables(suite.prompt, testCase.vars, testCase.source);
         }
+        checkCaseTools(suite.prompt, testCase);
         for (const assertion of testCase.assertions) {
           await check(assertion, testCase, suiteContext);
           const error = validateAssertionForCase(assertion, { vars: testCase.vars, models: suite.models, adaptive: options.adaptive });

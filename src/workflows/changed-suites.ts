@@ -18,7 +18,7 @@ export interface ChangeSelection {
 
 /**
  * Picks the suites touched by a change set (repo paths from `git diff --name-only`):
- * - its prompt file changed;
+ * - its prompt file changed, or a tools file the prompt reads (`tools: file://…`);
  * - one of its case files changed, or a file was added or removed where its cases live
  *   (`evals/<id>.csv|.jsonl`, `evals/<id>/…`, or the static prefix of the suite's `cases` glob);
  * - the config file changed: every suite. A config edit can change any suite's models, graders,
@@ -35,6 +35,8 @@ export function selectChangedSuites(plans: SuitePlan[], changed: string[], conte
     const reasons: string[] = [];
     const promptPath = repo.toRepoPath(plan.promptPath);
     if (changedSet.has(promptPath)) reasons.push(`prompt changed: ${promptPath}`);
+    const toolFiles = (plan.prompt.toolFiles ?? []).map((file) => repo.toRepoPath(file)).filter((file) => changedSet.has(file));
+    if (toolFiles.length > 0) reasons.push(`tools changed: ${toolFiles.join(', ')}`);
     const caseFiles = new Set(plan.caseFiles.map((file) => repo.toRepoPath(file)));
     const prefixes = caseLocations(plan, config).map((location) => repo.toRepoPath(location));
     const touched = changed.filter((path) => caseFiles.has(path) || prefixes.some((prefix) => path === prefix || path.startsWith(`${prefix}/`)));

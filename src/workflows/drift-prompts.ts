@@ -1,7 +1,8 @@
 import type { ResolvedConfig } from '../config/types.js';
 import { inputError } from '../errors.js';
 import { commitsTouching, findRepoRoot, readFileAt, shortCommit } from '../git/git.js';
-import { normalizeSource, parsePromptSource } from '../prompts/parse.js';
+import { toolFilesAt } from '../git/tool-files.js';
+import { normalizeSource, parsePromptSource, parsePromptWithFiles } from '../prompts/parse.js';
 import type { PromptFile } from '../prompts/types.js';
 import type { PromptRef, RunFile } from '../run-record/types.js';
 import type { SuitePlan } from '../runner/plan.js';
@@ -52,12 +53,19 @@ function storedPromptOf(stored: RunFile, plan: SuitePlan): PromptRef | undefined
   return candidates[0];
 }
 
-/** The newest commit whose version of the file hashes to `hash`, parsed with the working tree's id and path. */
+/**
+ * The newest commit whose version of the file hashes to `hash` (with the tools files it names, read
+ * at that commit), parsed with the working tree's id and path.
+ */
 export async function findPromptByHash(root: string, repoPath: string, hash: string, current: PromptFile): Promise<{ prompt: PromptFile; short: string } | undefined> {
   for (const commit of await commitsTouching(root, repoPath)) {
     const source = await readFileAt(root, commit, repoPath);
-    if (source === undefined || shortHash(normalizeSource(source)) !== hash) continue;
-    const parsed = parsePromptSource(source, `${commit.slice(0, 7)}:${repoPath}`);
+    if (source === undefined) continue;
+    const label = `${commit.slice(0, 7)}:${repoPath}`;
+    let parsed: PromptFile | undefined;
+    if (shortHash(normalizeSource(source)) === hash) parsed = parsePromptSource(source, label);
+    else if (source.includes('file://')) parsed = await parsePromptWithFiles(source, label, toolFilesAt(root, commit, repoPath)).catch(() => undefined);
+    if (parsed?.hash !== hash) continue;
     return { prompt: { ...parsed, id: current.id, path: current.path }, short: await shortCommit(root, commit) };
   }
   return undefined;

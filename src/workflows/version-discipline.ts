@@ -1,10 +1,11 @@
 import compareSemver from 'semver/functions/compare.js';
 import validSemver from 'semver/functions/valid.js';
 import { readFileAt } from '../git/git.js';
+import { toolFilesAt } from '../git/tool-files.js';
 import { readFrontMatter, splitFrontMatter } from '../prompts/front-matter.js';
-import { normalizeSource } from '../prompts/parse.js';
+import { type ToolFileReader, normalizeSource, promptHashOf } from '../prompts/parse.js';
+import { toolFileRefs } from '../prompts/prompt-tools.js';
 import type { PromptFile } from '../prompts/types.js';
-import { shortHash } from '../util/hash.js';
 import type { RepoPaths } from './repo-paths.js';
 
 /**
@@ -38,12 +39,20 @@ export interface VersionViolation {
  * The rule on one prompt. `before` is undefined for a prompt that did not exist at the base (no
  * constraint) or could not be read there. Returns the violation's kind and message, or undefined.
  */
-export function judgeVersionChange(file: string, before: PromptIdentity | undefined, after: PromptIdentity, baseLabel: string): Pick<VersionViolation, 'kind' | 'message'> | undefined {
+export function judgeVersionChange(
+  file: string,
+  before: PromptIdentity | undefined,
+  after: PromptIdentity,
+  baseLabel: string,
+  /** The prompt file's own text is unchanged: what changed is a tools file it reads (named here). */
+  changedToolFiles?: string[],
+): Pick<VersionViolation, 'kind' | 'message'> | undefined {
   if (!before || before.hash === after.hash) return undefined;
   if (!validSemver(before.version) || !validSemver(after.version)) return undefined; // the base's file was not a valid prompt: nothing to compare with
   const order = compareSemver(after.version, before.version);
   if (order === 0) {
-    return { kind: 'not-bumped', message: `${file}: content changed but version is still ${after.version} (bump it; compared with ${baseLabel})` };
+    const what = changedToolFiles?.length ? `its tools file changed (${changedToolFiles.join(', ')})` : 'content changed';
+    return { kind: 'not-bumped', message: `${file}: ${what} but version is still ${after.version} (bump it; compared with ${baseLabel})` };
   }
   if (order < 0) {
     return { kind: 'downgraded', message: `${file}: version went down from ${before.version} to ${after.version} (compared with ${baseLabel}); a changed prompt needs a version above ${before.version}` };
@@ -51,15 +60,27 @@ export function judgeVersionChange(file: string, before: PromptIdentity | undefi
   return undefined;
 }
 
-/** Version and hash of a prompt's source, or undefined when its front matter does not parse. */
-export function identityOfSource(source: string, file: string): PromptIdentity | undefined {
+/**
+ * Version and hash of a prompt's source (the hash covers the tools files it names, read with
+ * `toolFiles`; a file that cannot be read counts as missing), or undefined when its front matter
+ * does not parse. Only the front matter is read: a base whose template no longer parses still has
+ * an identity.
+ */
+export async function identityOfSource(source: string, file: string, toolFiles?: ToolFileReader): Promise<PromptIdentity | undefined> {
   const normalized = normalizeSource(source);
+  let front: ReturnType<typeof readFrontMatter>;
   try {
-    const { yaml } = splitFrontMatter(normalized, file);
-    return { version: readFrontMatter(yaml, file).version, hash: shortHash(normalized) };
+    front = readFrontMatter(splitFrontMatter(normalized, file).yaml, file);
   } catch {
     return undefined;
   }
+  const texts = await Promise.all(
+    toolFileRefs(front.tools).map(async (ref) => {
+      const content = toolFiles ? await toolFiles(ref) : undefined;
+      return content && 'text' in content ? content.text : undefined;
+    }),
+  );
+  return { version: front.version, hash: promptHashOf(normalized, texts) };
 }
 
 /** 1-based line of the front matter's `version:` key. */
@@ -90,9 +111,10 @@ export async function checkVersionDiscipline(input: {
     if (seen.has(repoPath)) continue;
     seen.add(repoPath);
     const source = await readFileAt(input.repo.root, input.baseCommit, repoPath);
-    const before = source === undefined ? undefined : identityOfSource(source, `${input.baseLabel}:${repoPath}`);
+    const before = source === undefined ? undefined : await identityOfSource(source, `${input.baseLabel}:${repoPath}`, toolFilesAt(input.repo.root, input.baseCommit, repoPath));
     const after = { version: prompt.version, hash: prompt.hash };
-    const verdict = judgeVersionChange(prompt.path, before, after, input.baseLabel);
+    const sameText = source !== undefined && normalizeSource(source) === prompt.source;
+    const verdict = judgeVersionChange(prompt.path, before, after, input.baseLabel, sameText ? prompt.toolFiles : undefined);
     if (verdict && before) {
       violations.push({ promptId: prompt.id, file: prompt.path, repoPath, line: versionLineOf(prompt.source), before, after, ...verdict });
     }

@@ -47,6 +47,13 @@ const CORPUS: Record<string, Expectation> = {
   'jsonl-assert-unknown-key': { message: "evals/p.jsonl:2: unknown key 'thresold' in an assertion" },
   // Case data with line breaks (and a workflow command) quoted by a message: still one line, shown escaped.
   'case-data-newline-in-message': { message: "evals/p.jsonl:1: unknown key 'expectd\\n::error::pwned\\r##\u200B[add-mask]x'" },
+  // Conversations, expected tool calls and canned tool results (issue 17)
+  'jsonl-bad-messages': { message: 'evals/p.jsonl:2: messages[1]: tool call \'call_1\' has no tool result before messages[2] (add {"role": "tool", "tool_call_id": "call_1", "content": "…"})' },
+  'jsonl-bad-expected-tool-calls': { message: "evals/p.jsonl:1: expected_tool_calls[0]: unknown key 'tool' (allowed: name, arguments)" },
+  'jsonl-bad-tool-results': { message: 'evals/p.jsonl:2: tool_results must be an object of tool names to results {"lookup_order": {…}}' },
+  'jsonl-bad-max-steps': { message: 'evals/p.jsonl:1: max_steps must be a whole number of calls from 1 to 100, not 0' },
+  'jsonl-expected-tool-undeclared': { message: "evals/p.jsonl:2: expects a call to 'refnd', a tool prompts/p.prompt does not declare (its tools: lookup_order, refund) (did you mean 'refund'?)" },
+  'csv-bad-messages-json': { message: 'evals/p.csv:3: __messages is not valid JSON: ' },
   'jsonl-deep-nesting': {
     message: 'evals/p.jsonl:2: values are nested more than 64 levels deep',
     extend: (dir) => appendFile(join(dir, 'evals/p.jsonl'), `{"vars": {"name": ${'['.repeat(100_000)}${']'.repeat(100_000)}}}\n`),
@@ -102,6 +109,14 @@ const CORPUS: Record<string, Expectation> = {
   'prompt-unknown-helper': { message: "prompts/p.prompt:4: unknown helper 'shout'" },
   'prompt-unknown-role': { message: 'prompts/p.prompt:4: unknown role "narrator"' },
   'prompt-key-in-config': { message: 'prompts/p.prompt:3: config.apiKey looks like a credential' },
+  // Tools in the front matter (issue 17)
+  'prompt-tool-choice-unknown': { message: "prompts/p.prompt:6: toolChoice names 'refund', which is not one of the prompt's tools (lookup_order)" },
+  'prompt-tool-duplicate-name': { message: "prompts/p.prompt:6: duplicate tool name 'refund' (first at prompts/p.prompt:4)" },
+  'prompt-tool-invalid-name': { message: 'prompts/p.prompt:4: tools[0]: tool name "look up order" is not valid (1 to 64 letters, digits, "_" or "-")' },
+  'prompt-tool-schema-not-object': { message: 'prompts/p.prompt:4: tools[0]: tool refund: inputSchema must be an object schema (type: object, with properties), not type "array"' },
+  'prompt-tools-file-missing': { message: 'prompts/p.prompt:4: tools file not found: prompts/tools/support.json (file://tools/support.json, relative to the prompt file)' },
+  'prompt-tools-file-invalid': { message: 'prompts/tools/support.json:5: tools file is not valid JSON' },
+  'prompt-output-strict-open-schema': { message: 'prompts/p.prompt:8: output.strict: true, but the schema cannot be strict: /: additionalProperties is not false; /: not required: greeting' },
   'prompt-bad-id': { message: 'prompts/my prompt.prompt: prompt id "my prompt" is not allowed' },
   // Config
   'config-unknown-key': { message: 'eval.config.mjs:4: unknown key "concurency" in the config (did you mean "concurrency"?)' },

@@ -54,6 +54,12 @@ describe('selectChangedSuites', () => {
     expect(names(['app/cases/gamma-b.csv'])).toEqual(['gamma']);
   });
 
+  it('selects a suite whose prompt reads a tools file that changed (tools: file://…)', () => {
+    const withTools = { ...plans[0], prompt: { ...plans[0].prompt, toolFiles: ['prompts/tools/support.json'] } };
+    const { suites } = selectChangedSuites([withTools, plans[1]], ['app/prompts/tools/support.json'], { config, repo });
+    expect(suites.map((s) => [s.plan.name, s.reasons])).toEqual([['alpha', ['tools changed: app/prompts/tools/support.json']]]);
+  });
+
   it('does not mistake a neighbour for a suite (evals/alphabet.csv is not alpha)', () => {
     expect(names(['app/evals/alphabet.csv', 'app/evals/betamax/x.csv', 'prompts/alpha.prompt'])).toEqual([]);
   });
