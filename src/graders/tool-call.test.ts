@@ -118,9 +118,14 @@ describe('tool-call', () => {
     expect(plain).toMatchObject({ pass: false, score: 0, reason: 'the call to "refund" has arguments that are not valid JSON: invalid JSON: Unexpected end of JSON input' });
     expect(plain.errored).toBeUndefined();
     expect(await grade(spec('not-tool-call:refund {"amount": 100}'), ctx([broken]))).toMatchObject({ pass: false, score: 0 });
-    // Another call to the tool that matches still passes; a call without arguments to check is a call.
+    // Another call to the tool that matches still passes. A call the app could not read is no call,
+    // even when no arguments are expected (the issue: invalid JSON arguments are a failure with their reason).
     expect(await grade(spec('tool-call:refund {"amount": 10}'), ctx([broken, refund10]))).toMatchObject({ pass: true });
-    expect(await grade(spec('tool-call:refund'), ctx([broken]))).toMatchObject({ pass: true });
+    expect(await grade(spec('tool-call:refund'), ctx([broken, refund10]))).toMatchObject({ pass: true });
+    expect(await grade(spec('tool-call:refund'), ctx([broken]))).toMatchObject({ pass: false, reason: 'the call to "refund" has arguments that are not valid JSON: invalid JSON: Unexpected end of JSON input' });
+    expect(await grade(spec('tool-call'), ctx([broken]))).toMatchObject({ pass: false, reason: expect.stringMatching(/^the model called tools whose arguments are not valid JSON: /) });
+    expect(await grade(spec('not-tool-call'), ctx([broken]))).toMatchObject({ pass: false });
+    expect(await grade(spec('not-tool-call:refund'), ctx([broken]))).toMatchObject({ pass: false });
   });
 });
 

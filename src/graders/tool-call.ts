@@ -93,10 +93,17 @@ function expectedCallOf(assertion: Assertion): ExpectedToolCall | undefined {
 const toolCall: Grader = async (_output, assertion, context) => {
   const expected = expectedCallOf(assertion);
   const all = calls(context);
-  if (!expected) return all.length > 0 ? verdict(true, `the model called ${calledList(all)}`) : verdict(false, 'the model called no tool');
+  if (!expected) {
+    if (all.length === 0) return verdict(false, 'the model called no tool');
+    return unreadableCalls(all, 'the model called tools whose arguments are not valid JSON') ?? verdict(true, `the model called ${calledList(all)}`);
+  }
   const named = all.filter((call) => call.name === expected.name);
   if (named.length === 0) return verdict(false, `no call to ${quote(expected.name)} (the model called ${calledList(all)})`);
-  if (expected.arguments === undefined) return verdict(true, `the model called ${quote(expected.name)}${named.length > 1 ? ` ${named.length} times` : ''}`);
+  if (expected.arguments === undefined) {
+    // A call the app could not read is no call: invalid JSON arguments fail even when none are expected.
+    return unreadableCalls(named, `the call to ${quote(expected.name)} has arguments that are not valid JSON`)
+      ?? verdict(true, `the model called ${quote(expected.name)}${named.length > 1 ? ` ${named.length} times` : ''}`);
+  }
   let mismatch: string | undefined;
   let invalid: string | undefined;
   for (const call of named) {
@@ -115,6 +122,13 @@ const toolCall: Grader = async (_output, assertion, context) => {
   const head = named.length === 1 ? `the call to ${quote(expected.name)}` : `none of the ${named.length} calls to ${quote(expected.name)} matches; the first`;
   return verdict(false, `${head}: arguments ${mismatch}`);
 };
+
+/** A fail (closed) when no call of `list` has readable arguments, with the first reason; undefined when one has. */
+function unreadableCalls(list: ToolCall[], head: string): GradeResult | undefined {
+  const reasons = list.map(unreadable);
+  if (reasons.some((why) => why === undefined)) return undefined;
+  return { pass: false, score: 0, reason: `${head}: ${reasons[0]}`, failClosed: true };
+}
 
 // ---------------------------------------------------------------------------------------------
 // tool-call-count(n)[:<name>]
