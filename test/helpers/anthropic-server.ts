@@ -56,8 +56,15 @@ const anthropicDialect: Dialect = {
   },
   success(request: IncomingChat, reply: ContentReply) {
     const usage = estimateUsage(request, reply);
-    const finish = reply.finishReason ?? 'stop';
-    return message(request, [{ type: 'text', text: reply.content }], STOP_REASONS[finish] ?? finish, usage, reply.model);
+    const finish = reply.finishReason ?? (reply.toolCalls ? 'tool_use' : 'stop');
+    const text = reply.toolCalls && reply.content === '' ? [] : [{ type: 'text' as const, text: reply.content }];
+    const calls = (reply.toolCalls ?? []).map((call, n) => ({
+      type: 'tool_use' as const,
+      id: call.id ?? `toolu_${request.index}_${n}`,
+      name: call.name,
+      input: typeof call.arguments === 'string' ? (JSON.parse(call.arguments) as Record<string, unknown>) : call.arguments,
+    }));
+    return message(request, [...text, ...calls], STOP_REASONS[finish] ?? finish, usage, reply.model);
   },
   refusal(request) {
     return message(request, [], 'refusal', { inputTokens: 1, outputTokens: 0 });
@@ -72,7 +79,7 @@ const anthropicDialect: Dialect = {
 
 function message(
   request: IncomingChat,
-  content: Array<{ type: 'text'; text: string }>,
+  content: Array<{ type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> }>,
   stopReason: string,
   usage: { inputTokens: number; outputTokens: number },
   model?: string,

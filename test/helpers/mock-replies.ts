@@ -20,6 +20,20 @@ export interface ContentReply {
    * asked for them (`logprobs: true`). @default -0.1 per whitespace-separated word of `content`
    */
   logprobs?: number[];
+  /**
+   * Tool calls in the answer (`content` may then be ''). OpenAI: `message.tool_calls` (`arguments`
+   * sent as a string: an object is JSON-encoded, a string is sent as is, valid JSON or not), finish
+   * reason `tool_calls`; Anthropic: `tool_use` blocks after the text (`input` the object; a string
+   * must be a JSON object), stop reason `tool_use`. `id` defaults to `call_<index>_<n>` / `toolu_<index>_<n>`.
+   */
+  toolCalls?: MockToolCall[];
+}
+
+/** One tool call of a scripted answer. */
+export interface MockToolCall {
+  id?: string;
+  name: string;
+  arguments: string | Record<string, unknown>;
 }
 
 /** An answer of `/v1/embeddings` (OpenAI). */

@@ -64,9 +64,9 @@ const openAIDialect: Dialect = {
       choices: [
         {
           index: 0,
-          message: { role: 'assistant', content: reply.content, refusal: null },
+          message: { role: 'assistant', content: reply.toolCalls && reply.content === '' ? null : reply.content, refusal: null, ...toolCallsOf(request, reply) },
           logprobs: request.body.logprobs === true ? logprobsOf(reply) : null,
-          finish_reason: reply.finishReason ?? 'stop',
+          finish_reason: reply.finishReason ?? (reply.toolCalls ? 'tool_calls' : 'stop'),
         },
       ],
       usage: { prompt_tokens: usage.inputTokens, completion_tokens: usage.outputTokens, total_tokens: usage.inputTokens + usage.outputTokens },
@@ -93,6 +93,18 @@ const openAIDialect: Dialect = {
     '/moderations': moderationsEndpoint(),
   },
 };
+
+/** `message.tool_calls` of a reply with tool calls (the arguments as a string). */
+function toolCallsOf(request: IncomingChat, reply: ContentReply) {
+  if (!reply.toolCalls) return {};
+  return {
+    tool_calls: reply.toolCalls.map((call, n) => ({
+      id: call.id ?? `call_${request.index}_${n}`,
+      type: 'function',
+      function: { name: call.name, arguments: typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments) },
+    })),
+  };
+}
 
 /** `choices[0].logprobs`: the reply's, else -0.1 for each whitespace-separated word. */
 function logprobsOf(reply: ContentReply) {
