@@ -6,6 +6,7 @@ import { tokenUsageOf } from '../providers/usage.js';
 import type { CallError, Usage } from '../run-record/types.js';
 import { parseToolArguments } from '../tools/arguments.js';
 import type { ToolCall } from '../tools/types.js';
+import type { AnswerTool } from './wire-tools.js';
 
 /** The two SDK call shapes `traced()` understands. */
 export type Api = 'openai' | 'anthropic';
@@ -25,10 +26,12 @@ export interface ResponseFacts {
 
 /**
  * Reads output, tool calls, refusal, finish reason, tokens and reported model from a Chat
- * Completions or Messages response. `answerTool` (Anthropic structured output, wire-tools.ts):
- * that tool's input is the answer, given as the output's JSON text.
+ * Completions or Messages response, as the runner's providers read them: a refusal (OpenAI
+ * `message.refusal` or a `content_filter` finish; Anthropic stop_reason `refusal`) is an answer
+ * with output ''. `answerTool` (Anthropic structured output, wire-tools.ts): its input is the
+ * answer, given as the output's JSON text (text beside it is the model thinking aloud).
  */
-export function readResponse(api: Api, body: unknown, answerTool?: string): ResponseFacts {
+export function readResponse(api: Api, body: unknown, answerTool?: AnswerTool): ResponseFacts {
   const facts: ResponseFacts = { output: null, finishReason: null, usage: null, modelReported: null };
   if (!isRecord(body)) return facts;
   if (typeof body.model === 'string') facts.modelReported = body.model;
@@ -40,8 +43,9 @@ export function readResponse(api: Api, body: unknown, answerTool?: string): Resp
       facts.output = textOf(message.content);
       const calls = openaiToolCalls(message.tool_calls);
       if (calls.length > 0) facts.toolCalls = calls;
-      if (typeof message.refusal === 'string' && message.refusal !== '') {
-        facts.refusal = message.refusal;
+      const refused = typeof message.refusal === 'string' && message.refusal !== '';
+      if (refused || choice?.finish_reason === 'content_filter') {
+        facts.refusal = refused ? (message.refusal as string) : 'blocked by the content filter';
         facts.output = '';
       }
       if (facts.output === null && facts.toolCalls) facts.output = '';
@@ -53,13 +57,16 @@ export function readResponse(api: Api, body: unknown, answerTool?: string): Resp
   } else {
     facts.output = textOf(body.content);
     const blocks = Array.isArray(body.content) ? body.content.filter(isRecord) : [];
-    const answer = answerTool === undefined ? undefined : blocks.find((block) => block.type === 'tool_use' && block.name === answerTool);
+    const answer = answerTool === undefined ? undefined : blocks.find((block) => block.type === 'tool_use' && block.name === answerTool.name);
     const calls = anthropicToolCalls(blocks.filter((block) => block !== answer));
     if (calls.length > 0) facts.toolCalls = calls;
-    if (answer) facts.output = JSON.stringify(answer.input ?? {});
+    if (answer) {
+      const input = answer.input;
+      facts.output = JSON.stringify(answerTool?.wrapped && isRecord(input) && 'value' in input ? input.value : (input ?? {}));
+    }
     if (typeof body.stop_reason === 'string') facts.finishReason = body.stop_reason;
     if (body.stop_reason === 'refusal') {
-      facts.refusal = facts.output ?? '';
+      facts.refusal = (textOf(body.content) ?? '').trim() || 'the model refused (stop_reason "refusal")';
       facts.output = '';
     }
     if (facts.output === null && facts.toolCalls) facts.output = '';

@@ -49,8 +49,8 @@ export function traced<T extends object>(client: T, options: CallLogOptions): T 
         try {
           const body = isRecord(clean) ? clean : {};
           const signal = isRecord(requestOptions) && requestOptions.signal instanceof AbortSignal ? requestOptions.signal : undefined;
-          const answer = identity?.prompt ? requestExtrasOf(identity.prompt).responseSchema : undefined;
-          const { rest, answerTool, ...asked } = readRequestTools(api, loggedParams(body), answer);
+          const declared = identity?.prompt ? requestExtrasOf(identity.prompt) : undefined;
+          const { rest, answerTool, ...asked } = readRequestTools(api, loggedParams(body), declared);
           const facts = failed ? { output: null, finishReason: null, usage: null, modelReported: null } : readResponse(api, response, answerTool);
           write(buildCallRecord({
             identity,

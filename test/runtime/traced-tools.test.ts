@@ -181,6 +181,10 @@ describe('traced(openai) with tools', () => {
     await openai(records).chat.completions.create({ ...classify.openai({ text: 'x' }), model: 'gpt-4o-mini' });
     expect(records[1]).toMatchObject({ output: '', refusal: 'I cannot classify people.', error: null });
     expectValidRecord(records[1]);
+
+    next = () => ({ content: '', finishReason: 'content_filter' });
+    await openai(records).chat.completions.create({ ...classify.openai({ text: 'x' }), model: 'gpt-4o-mini' });
+    expect(records[2]).toMatchObject({ output: '', refusal: 'blocked by the content filter', finishReason: 'content_filter' });
   });
 });
 
@@ -243,9 +247,9 @@ describe('traced(anthropic) with tools', () => {
     expect(records[0].toolChoice).toBeUndefined();
     expectValidRecord(records[0]);
 
-    next = () => ({ fault: 'refusal' });
+    next = () => ({ content: 'I will not classify Ann.', finishReason: 'refusal' });
     await anthropic(records).messages.create({ ...classify.anthropic({ text: 'Ann' }), model: 'claude-haiku' });
-    expect(records[1]).toMatchObject({ output: '', refusal: '', finishReason: 'refusal', error: null });
+    expect(records[1]).toMatchObject({ output: '', refusal: 'I will not classify Ann.', finishReason: 'refusal', error: null });
   });
 });
 
