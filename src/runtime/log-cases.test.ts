@@ -73,7 +73,8 @@ describe('casesFromLog with conversations and tool calls', () => {
     ]), { source: 'l', expectOutput: true });
     expect(result.cases).toHaveLength(2);
     const [withChat, plain] = result.cases;
-    expect(withChat.messages).toEqual(chat);
+    // Tool calls as the case reader takes them: the raw arguments only.
+    expect(withChat.messages).toEqual([chat[0], { ...chat[1], toolCalls: [{ id: 'c1', name: 'lookup', rawArguments: '{"id": 7}' }] }, chat[2]]);
     expect(withChat.id).toMatch(/^[0-9a-f]{12}$/);
     expect(withChat.id).not.toBe(plain.id);
     expect(plain.id).toBe(caseIdOf({ a: 1 }));
@@ -98,6 +99,9 @@ describe('casesFromLog with conversations and tool calls', () => {
       call('s', { a: 5 }, { messages: [sys, ask, { role: 'user', content: 'more' }], conversation: { start: 2, count: 1 } }),
       call('s', { a: 6 }, { messages: [sys, ask], conversation: { start: 1, count: 5 } }),
       call('s', { a: 7 }, { messages: [sys, { role: 'robot', content: 'x' }, ask], conversation: { start: 1, count: 1 } }),
+      call('s', { a: 8 }, { messages: [sys, { role: 'system', content: 'be brief' }, ask], conversation: { start: 1, count: 1 } }),
+      call('s', { a: 9 }, { messages: [sys, chat[1], ask], conversation: { start: 1, count: 1 } }),
+      call('s', { a: 10 }, { messages: [sys, chat[2], ask], conversation: { start: 1, count: 1 } }),
     ]), { source: 'l' });
     expect(result.cases.map((c) => c.vars)).toEqual([{ a: 1 }]);
     expect(result.calls).toBe(1);
@@ -105,10 +109,12 @@ describe('casesFromLog with conversations and tool calls', () => {
       unknown: { calls: 4, firstAt: '2026-01-01T00:00:00.000Z' },
       'later-step': { calls: 1, firstAt: '2026-01-01T00:00:00.000Z' },
       elsewhere: { calls: 1, firstAt: '2026-01-01T00:00:00.000Z' },
+      unfit: { calls: 3, firstAt: '2026-01-01T00:00:00.000Z' },
     });
     expect(skippedText(result.skipped)).toEqual([
       expect.stringMatching(/^4 calls: which of their messages are the app's conversation is not known .* \(first at 2026-01-01T00:00:00\.000Z\)$/),
       expect.stringMatching(/^1 call: the app put its conversation where a case's messages do not go/),
+      expect.stringMatching(/^3 calls: their conversation is not one a case can hold/),
       expect.stringMatching(/^1 call: they continue a tool loop/),
     ]);
     await expect(casesFromLog(lines([call('s', { a: 2 }, { conversation: null })]), { source: 'l' })).rejects.toMatchObject({

@@ -142,6 +142,7 @@ function expectedCallOf(call: ToolCall): ExpectedToolCall {
 const SKIP_REASONS: Record<SkipReason, string> = {
   unknown: 'which of their messages are the app\'s conversation is not known (the app changed or reordered the prompt\'s messages, or redact kept its turns out of the log)',
   elsewhere: 'the app put its conversation where a case\'s messages do not go (after the prompt\'s leading system messages)',
+  unfit: 'their conversation is not one a case can hold (a system turn, a tool call without an id, or a tool result that answers no call of the turn right before it)',
   'later-step': 'they continue a tool loop after the prompt\'s messages (the loop\'s first call, when logged, is the case)',
 };
 
