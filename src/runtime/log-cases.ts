@@ -81,7 +81,11 @@ export async function casesFromLog(lines: AsyncIterable<unknown>, options: LogCa
     const raw = line as Record<string, unknown>;
     const turns = loggedTurnsOf(raw);
     if (turns.kind !== 'none' && turns.kind !== 'conversation') {
-      const skip = (prompt.skipped[turns.kind] ??= { calls: 0, firstAt: record.startedAt });
+      let skip = prompt.skipped[turns.kind];
+      if (!skip) {
+        skip = { calls: 0, firstAt: record.startedAt };
+        prompt.skipped[turns.kind] = skip;
+      }
       skip.calls++;
       if (timeOf(record.startedAt) < timeOf(skip.firstAt)) skip.firstAt = record.startedAt;
       continue;
