@@ -27,3 +27,4 @@ export type {
   ProviderReply, ProviderCallContext, TokenUsage,
 } from './providers/types.js';
 export type { Message } from './prompts/types.js';
+export type { ToolCall, ToolDefinition, ToolChoice, ResponseSchema, ExpectedToolCall } from './tools/types.js';

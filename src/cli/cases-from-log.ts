@@ -4,7 +4,7 @@ import { dirname, extname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { inputError } from '../errors.js';
 import { readLines } from '../run-record/writer.js';
-import { casesFromLog, formatCasesCsv, formatCasesJsonl } from '../runtime/log-cases.js';
+import { casesFromLog, formatCasesCsv, formatCasesJsonl, skippedText } from '../runtime/log-cases.js';
 import { reportError } from './errors.js';
 import type { CliRuntime } from './runtime.js';
 import { guardedJson } from '../util/output-guard.js';
@@ -22,10 +22,10 @@ export function registerCases(program: Command, cli: CliRuntime): void {
   const cases = program.command('cases').description('make case files');
   cases
     .command('from-log <calls>')
-    .description('turn logged calls (a calls.jsonl from production or a run) into a case file, one case per distinct set of variables')
+    .description('turn logged calls (a calls.jsonl from production or a run) into a case file, one case per distinct set of variables and conversation')
     .option('-p, --prompt <id>', 'only calls of this prompt (needed when the log has several)')
     .option('-o, --out <file>', 'write a .jsonl or .csv case file (default: JSONL on stdout)')
-    .option('--expect-output', 'assert each case equals its most recent logged output')
+    .option('--expect-output', 'assert each case equals its most recent logged output (and makes its tool calls)')
     .option('--force', 'overwrite --out when it exists')
     .option('--debug', 'print stack traces')
     .action(async (calls: string, flags: CasesFromLogFlags) => {
@@ -54,6 +54,7 @@ export async function casesFromLogCommand(
     }
     const where = flags.out === undefined ? '' : ` to ${flags.out}`;
     io.stderr.write(`wrote ${result.cases.length} case(s) for ${result.promptId}${where} from ${result.calls} call(s)\n`);
+    for (const phrase of skippedText(result.skipped)) io.stderr.write(`warning: left out ${phrase}\n`);
     return 0;
   } catch (error) {
     return reportError(error, Boolean(flags.debug), io.stderr);

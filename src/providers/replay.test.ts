@@ -126,6 +126,83 @@ describe('parseReplayFixture', () => {
   });
 });
 
+describe('tool calls and refusals', () => {
+  const lookup = (args: string, id = 'call_1'): Message => ({ role: 'assistant', content: '', toolCalls: [{ id, name: 'lookup_order', rawArguments: args }] });
+  const result = (content: string, id = 'call_1'): Message => ({ role: 'tool', content, toolCallId: id, name: 'lookup_order' });
+  const conversation = (args: string): Message[] => [{ role: 'user', content: 'Where is A-17?' }, lookup(args), result('{"status":"shipped"}'), { role: 'user', content: 'And now?' }];
+
+  it('keys conversation turns by their tool calls: arguments (key order and spacing aside), ids and results', () => {
+    const key = replayKey(conversation('{"order_id":"A-17","full":true}'));
+    expect(replayKey(conversation('{ "full": true, "order_id": "A-17" }'))).toBe(key);
+    expect(replayKey(conversation('{"order_id":"A-18","full":true}'))).not.toBe(key);
+    expect(replayKey(conversation('not json'))).not.toBe(replayKey(conversation('not json!')));
+    const other = conversation('{"order_id":"A-17","full":true}');
+    other[2] = result('{"status":"lost"}');
+    expect(replayKey(other)).not.toBe(key);
+    const renamed = conversation('{"order_id":"A-17","full":true}');
+    renamed[1] = lookup('{"order_id":"A-17","full":true}', 'call_2');
+    expect(replayKey(renamed)).not.toBe(key);
+    // A plain message list keys as it always did.
+    expect(replayKey([{ role: 'user', content: 'hi' }])).toBe(sha256(stableStringify([{ role: 'user', content: 'hi' }])));
+  });
+
+  it('answers with the entry tool calls and refusal; two conversations differing only in an argument get their own answers', async () => {
+    await writeFixture('agent', [
+      { messages: [{ role: 'user', content: 'Where is A-17?' }], output: '', toolCalls: [{ id: 'call_1', name: 'lookup_order', arguments: { order_id: 'A-17' } }] },
+      { messages: conversation('{"order_id":"A-17"}'), output: 'It shipped.' },
+      { messages: conversation('{"order_id":"A-18"}'), output: 'Wrong order.' },
+      { messages: [{ role: 'user', content: 'Hack them.' }], refusal: 'I cannot help with that.' },
+    ]);
+    const provider = createReplayProvider('agent', { provider: 'replay', model: 'm' }, dir);
+    const request = (messages: Message[]): ProviderRequest => ({ model: 'm', messages, params: {} });
+    expect(await provider.call(request([{ role: 'user', content: 'Where is A-17?' }]), signal())).toEqual({
+      ok: true, output: '', toolCalls: [{ id: 'call_1', name: 'lookup_order', rawArguments: '{"order_id":"A-17"}', arguments: { order_id: 'A-17' } }],
+    });
+    expect(await provider.call(request(conversation('{"order_id": "A-17"}')), signal())).toMatchObject({ ok: true, output: 'It shipped.' });
+    expect(await provider.call(request(conversation('{"order_id":"A-18"}')), signal())).toMatchObject({ ok: true, output: 'Wrong order.' });
+    expect(await provider.call(request(conversation('{"order_id":"A-19"}')), signal())).toMatchObject({ ok: false, error: { code: 'replay_missing' } });
+    expect(await provider.call(request([{ role: 'user', content: 'Hack them.' }]), signal())).toEqual({ ok: true, output: '', refusal: 'I cannot help with that.' });
+  });
+
+  it.each([
+    ['{"messages": [{"role": "user", "content": "x"}], "output": "", "toolCalls": {}}', '"toolCalls" must be an array of tool calls'],
+    ['{"messages": [{"role": "user", "content": "x"}], "output": "", "toolCalls": [{"id": "a", "arguments": {}}]}', '"toolCalls[0]" needs "name"'],
+    ['{"messages": [{"role": "user", "content": "x"}], "output": "", "toolCalls": [{"name": "t"}]}', '"toolCalls[0]" needs "rawArguments" (a string) or "arguments" (a JSON object)'],
+    ['{"messages": [{"role": "user", "content": "x"}], "output": "", "toolCalls": [{"name": "t", "rawArguments": {"a": 1}}]}', '"toolCalls[0]": "rawArguments" must be a string'],
+    ['{"messages": [{"role": "user", "content": "x"}], "output": "", "toolCalls": [{"name": "t", "arguments": [1]}]}', '"toolCalls[0]": "arguments" must be a JSON object'],
+    ['{"messages": [{"role": "assistant", "content": "", "toolCalls": [{"name": ""}]}], "output": "x"}', '"messages[0].toolCalls[0]" needs "name"'],
+    ['{"messages": [{"role": "tool", "content": "r", "toolCallId": 7}], "output": "x"}', '"messages[0].toolCallId" must be a string'],
+    ['{"messages": [{"role": "user", "content": "x"}], "refusal": 3}', '"refusal" must be a string'],
+  ])('rejects a malformed tool call or refusal: %s', (line, message) => {
+    expect(() => parseReplayFixture(`\n${line}`, 'f.jsonl')).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining(message), location: { file: 'f.jsonl', line: 2 } }));
+  });
+
+  it('records tool calls, refusals and the tool turns asked; replay then answers the same', async () => {
+    const calls = [{ id: 'call_7', name: 'lookup_order', rawArguments: '{"order_id":"A-17"}', arguments: { order_id: 'A-17' } }];
+    const answers: ProviderResult[] = [{ ok: true, output: '', toolCalls: calls, finishReason: 'tool_calls' }, { ok: true, output: '', refusal: 'No.' }];
+    const recorder = recordingProvider({ name: 'live', kind: 'openai', model: 'm', call: async () => answers.shift()! }, dir, 'live');
+    const first: ProviderRequest = { model: 'm', messages: conversation('{"order_id":"A-16"}'), params: {} };
+    const second: ProviderRequest = { model: 'm', messages: [{ role: 'user', content: 'Hack them.' }], params: {} };
+    await recorder.call(first, signal());
+    await recorder.call(second, signal());
+    const lines = (await readFile(replayFixturePath(dir, 'live'), 'utf8')).trimEnd().split('\n').map((line) => JSON.parse(line));
+    expect(lines[0]).toEqual({
+      messages: [
+        { role: 'user', content: 'Where is A-17?' },
+        { role: 'assistant', content: '', toolCalls: [{ id: 'call_1', name: 'lookup_order', rawArguments: '{"order_id":"A-16"}' }] },
+        { role: 'tool', content: '{"status":"shipped"}', toolCallId: 'call_1', name: 'lookup_order' },
+        { role: 'user', content: 'And now?' },
+      ],
+      output: '',
+      toolCalls: [{ id: 'call_7', name: 'lookup_order', rawArguments: '{"order_id":"A-17"}' }],
+    });
+    expect(lines[1]).toEqual({ messages: second.messages, output: '', refusal: 'No.' });
+    const replay = createReplayProvider('live', { provider: 'replay', model: 'm' }, dir);
+    expect(await replay.call(first, signal())).toEqual({ ok: true, output: '', toolCalls: calls });
+    expect(await replay.call(second, signal())).toEqual({ ok: true, output: '', refusal: 'No.' });
+  });
+});
+
 describe('replayFixturePath', () => {
   it('keeps unsafe model names inside the replay folder', () => {
     expect(replayFixturePath('/fx', 'gpt-4o-mini')).toBe(path.join('/fx', 'replay', 'gpt-4o-mini.jsonl'));

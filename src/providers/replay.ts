@@ -15,7 +15,8 @@ export { replayKey, replayFixturePath } from './replay-fixture.js';
 /**
  * A provider answering from `<fixturesDir>/replay/<model name>.jsonl`, no network. The model name
  * is `config.replayOf`, else the config's model name. The file is read once, on the first call.
- * A message list with no recorded answer is a `replay_missing` failure (not retryable).
+ * An entry answers with its output, tool calls and refusal. A message list (conversation turns and
+ * their tool calls included) with no recorded answer is a `replay_missing` failure (not retryable).
  */
 export function createReplayProvider(name: string, config: ModelConfig, fixturesDir: string): Provider {
   const file = replayFixturePath(fixturesDir, config.replayOf ?? name);
@@ -38,6 +39,8 @@ export function createReplayProvider(name: string, config: ModelConfig, fixtures
       const entry = entries.get(replayKey(request.messages));
       if (!entry) return missing(file, request.messages);
       const result: ProviderResult = { ok: true, output: entry.output };
+      if (entry.toolCalls && entry.toolCalls.length > 0) result.toolCalls = entry.toolCalls.map((call) => ({ ...call }));
+      if (entry.refusal !== undefined) result.refusal = entry.refusal;
       if (entry.modelReported !== undefined) result.modelReported = entry.modelReported;
       if (entry.usage !== undefined) result.usage = { ...entry.usage };
       return result;
@@ -60,7 +63,8 @@ function missing(file: string, messages: Message[]): ProviderResult {
 const appendChains = new Map<string, Promise<void>>();
 
 /**
- * Wraps a real provider for `--record`: each successful call appends its answer to
+ * Wraps a real provider for `--record`: each successful call appends its answer (text, tool calls,
+ * refusal) and the messages asked (tool turns included) to
  * `<fixturesDir>/replay/<model name>.jsonl` in the replay format (creating the folder), so a
  * `replay` model answers it later. Appends to one file are serialized. A failed write turns the
  * call into a `provider_error` failure: a recording run that silently records nothing is worse.
@@ -73,6 +77,8 @@ export function recordingProvider(inner: Provider, fixturesDir: string, modelNam
     const line = formatReplayEntry({
       messages: request.messages,
       output: result.output,
+      toolCalls: result.toolCalls,
+      refusal: result.refusal,
       modelReported: result.modelReported,
       usage: result.usage,
     });

@@ -69,6 +69,14 @@ export interface CallRecord {
   responseSchema?: ResponseSchema;
   /** 0-based step of a multi-step case (one with canned tool results); absent for a single call. */
   step?: number;
+  /**
+   * Production (`traced()` / `logCall()` with a prompt's params or render): which of `messages`
+   * are turns the app added to the prompt's own messages (a conversation): `messages[start, start +
+   * count)`. Absent: the messages are the prompt's own, or there is no prompt to compare with.
+   * Null: not known (the app changed or reordered the prompt's messages, or `redact` kept its
+   * turns out of the log). `promptgate cases from-log` reads it.
+   */
+  conversation?: { start: number; count: number } | null;
   finishReason: string | null;
   usage: Usage | null;
   latencyMs: number;

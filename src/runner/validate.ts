@@ -11,7 +11,7 @@ import { validateAssertion, validateAssertionForCase, type ValidateContext } fro
 import { needsResolving, resolveAssertionValue } from '../graders/value-source.js';
 import { providerLabel } from '../providers/custom.js';
 import { checkVariables, renderPrompt } from '../prompts/render.js';
-import { checkReplayFixturePath } from '../providers/replay-fixture.js';
+import { checkReplayFixture } from '../providers/replay-fixture.js';
 import type { SuitePlan } from './plan.js';
 import { digestIds, inShard, matchesFilter, type Shard } from './select.js';
 import { createUnusedVarsCheck } from './unused-vars.js';
@@ -65,7 +65,7 @@ export async function validateSuites(config: ResolvedConfig, suites: SuiteToChec
   };
   for (const name of new Set([...suites.flatMap((s) => s.models), ...(config.judge ? [config.judge] : [])])) {
     const model = config.models[name];
-    if (model?.provider === 'replay') await checkReplayFixturePath(config.paths.fixtures, model.replayOf ?? name, config.rootDir);
+    if (model?.provider === 'replay') await checkReplayFixture(config.paths.fixtures, model.replayOf ?? name, config.rootDir);
   }
   const results: SuiteCheck[] = [];
   for (const suite of suites) {

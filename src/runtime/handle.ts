@@ -3,7 +3,9 @@ import { renderPrompt } from '../prompts/render.js';
 import type { Message, PromptFile, TemplateRole } from '../prompts/types.js';
 import { buildMessagesBody } from '../providers/anthropic.js';
 import { translateParams } from '../providers/request-setup.js';
+import { requestExtrasOf } from '../tools/request.js';
 import { createIdentity, markRendered, PROMPT_IDENTITY, type PromptIdentity, type PromptOrigin } from './identity.js';
+import { sdkParamsOf } from './wire-tools.js';
 
 /** Variables for a prompt's template (strict: each variable the template reads must be defined). */
 export type PromptVars = Record<string, unknown>;
@@ -13,6 +15,12 @@ export interface OpenAIParams {
   /** The front matter's `model`, when it has one; set your own to override it. */
   model?: string;
   messages: Array<{ role: TemplateRole; content: string }>;
+  /** The front matter's `tools`: `[{type: 'function', function: {name, description, parameters}}]`. */
+  tools?: Array<{ type: 'function'; function: { name: string; description?: string; parameters: Record<string, unknown> } }>;
+  /** The front matter's `toolChoice`: `auto`, `none`, `required` or `{type: 'function', function: {name}}`. */
+  tool_choice?: 'auto' | 'none' | 'required' | { type: 'function'; function: { name: string } };
+  /** `output.format: json` with `output.schema`: `{type: 'json_schema', json_schema: {name, schema, strict}}`. */
+  response_format?: { type: 'json_schema'; json_schema: { name: string; schema: Record<string, unknown>; strict: boolean } };
   /** The front matter's `config`, in the API's names (`maxOutputTokens` → `max_tokens`, ...). */
   [param: string]: unknown;
   [PROMPT_IDENTITY]: PromptIdentity;
@@ -25,6 +33,13 @@ export interface AnthropicParams {
   messages: Array<{ role: 'user' | 'assistant'; content: string }>;
   /** From the front matter's config, else 1024 (the API requires it). */
   max_tokens: number;
+  /**
+   * The front matter's `tools` (`[{name, description, input_schema}]`), and with `output.schema` the
+   * answer tool: a tool named as the schema whose input is the answer (see docs/runtime.md).
+   */
+  tools?: Array<{ name: string; description?: string; input_schema: { type: 'object'; [key: string]: unknown } }>;
+  /** The front matter's `toolChoice` (`{type: 'auto' | 'any' | 'none'}` / `{type: 'tool', name}`), or the answer tool forced. */
+  tool_choice?: { type: 'auto' | 'any' | 'none' } | { type: 'tool'; name: string };
   [param: string]: unknown;
   [PROMPT_IDENTITY]: PromptIdentity;
 }
@@ -109,7 +124,8 @@ export function createPromptHandle(id: string, current: () => PromptFile, origin
     get variables() { return current().variables; },
     render(vars) {
       const prompt = current();
-      return markRendered(renderRuntime(prompt, vars), createIdentity(prompt, vars, origin()));
+      const messages = renderRuntime(prompt, vars);
+      return markRendered(messages, createIdentity(prompt, vars, origin(), snapshot(messages)));
     },
     openai(vars) {
       const prompt = current();
@@ -117,16 +133,24 @@ export function createPromptHandle(id: string, current: () => PromptFile, origin
       const params: Record<string, unknown> = { ...translateParams(prompt.config, 'openai') };
       if (prompt.model) params.model = prompt.model;
       params.messages = messages.map(({ role, content }) => ({ role, content }));
-      return { ...params, [PROMPT_IDENTITY]: createIdentity(prompt, vars, origin()) } as OpenAIParams;
+      Object.assign(params, sdkParamsOf('openai', requestExtrasOf(prompt)));
+      return { ...params, [PROMPT_IDENTITY]: createIdentity(prompt, vars, origin(), snapshot(messages)) } as OpenAIParams;
     },
     anthropic(vars) {
       const prompt = current();
-      const body = buildMessagesBody({ model: prompt.model ?? '', messages: renderRuntime(prompt, vars), params: prompt.config }, prompt.model ?? '');
+      const messages = renderRuntime(prompt, vars);
+      const body = buildMessagesBody({ model: prompt.model ?? '', messages, params: prompt.config }, prompt.model ?? '');
       delete body.stream;
       if (!body.model) delete body.model;
-      return { ...body, [PROMPT_IDENTITY]: createIdentity(prompt, vars, origin()) } as AnthropicParams;
+      Object.assign(body, sdkParamsOf('anthropic', requestExtrasOf(prompt)));
+      return { ...body, [PROMPT_IDENTITY]: createIdentity(prompt, vars, origin(), snapshot(messages)) } as AnthropicParams;
     },
   };
+}
+
+/** A frozen copy of rendered messages: the caller may change the array it was given. */
+function snapshot(messages: Message[]): readonly Message[] {
+  return Object.freeze(messages.map((message) => Object.freeze({ ...message })));
 }
 
 /**

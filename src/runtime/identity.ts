@@ -22,10 +22,12 @@ export interface PromptIdentity {
   readonly vars: Record<string, unknown>;
   /** The parsed prompt version (not enumerable). */
   readonly prompt: PromptFile;
+  /** The messages the prompt rendered for `vars` (not enumerable): what tells a logged conversation apart. */
+  readonly messages?: readonly Message[];
 }
 
 /** An identity as a log record needs it: the version fields, and the prompt and vars when known. */
-export type IdentityRef = Pick<PromptIdentity, 'id' | 'version' | 'hash'> & Partial<Pick<PromptIdentity, 'path' | 'label' | 'store' | 'vars' | 'prompt'>>;
+export type IdentityRef = Pick<PromptIdentity, 'id' | 'version' | 'hash'> & Partial<Pick<PromptIdentity, 'path' | 'label' | 'store' | 'vars' | 'prompt' | 'messages'>>;
 
 /** Where a served version came from, when it came from a registry label. */
 export interface PromptOrigin {
@@ -36,8 +38,11 @@ export interface PromptOrigin {
 /** Rendered message arrays → their identity, for `logCall({ messages })`. */
 const renderedBy = new WeakMap<object, PromptIdentity>();
 
-/** The identity of `prompt` rendered with `vars` (served from `origin`, a registry label, if given). */
-export function createIdentity(prompt: PromptFile, vars: Record<string, unknown>, origin?: PromptOrigin): PromptIdentity {
+/**
+ * The identity of `prompt` rendered with `vars` (served from `origin`, a registry label, if given)
+ * into `messages`.
+ */
+export function createIdentity(prompt: PromptFile, vars: Record<string, unknown>, origin?: PromptOrigin, messages?: readonly Message[]): PromptIdentity {
   const identity = { id: prompt.id, version: prompt.version, hash: prompt.hash, path: prompt.path } as PromptIdentity;
   if (origin) {
     identity.label = origin.label;
@@ -45,6 +50,7 @@ export function createIdentity(prompt: PromptFile, vars: Record<string, unknown>
   }
   Object.defineProperty(identity, 'vars', { value: vars, enumerable: false });
   Object.defineProperty(identity, 'prompt', { value: prompt, enumerable: false });
+  if (messages) Object.defineProperty(identity, 'messages', { value: messages, enumerable: false });
   return Object.freeze(identity);
 }
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { caseIdOf } from '../cases/case-build.js';
 import { readCaseFile } from '../cases/read.js';
 import type { TestCase } from '../cases/types.js';
-import { casesFromLog, csvCell, formatCasesCsv, formatCasesJsonl, type LogCase } from './log-cases.js';
+import { casesFromLog, csvCell, formatCasesCsv, formatCasesJsonl, skippedText, type LogCase } from './log-cases.js';
 import { summarizeLog } from './log-summary.js';
 
 async function* lines(items: unknown[]) {
@@ -53,6 +53,79 @@ describe('casesFromLog', () => {
     await expect(casesFromLog(lines([call('a', {}), call('b', {})]), { source: 'l' })).rejects.toMatchObject({ code: 'USAGE', message: expect.stringMatching(/a, b.*--prompt/) });
     expect((await casesFromLog(lines([call('a', { x: 1 }), call('b', {})]), { source: 'l', prompt: 'a' })).cases).toHaveLength(1);
     await expect(casesFromLog(lines([call('a', {})]), { source: 'l', prompt: 'zzz' })).rejects.toMatchObject({ code: 'CASE_INVALID' });
+  });
+});
+
+describe('casesFromLog with conversations and tool calls', () => {
+  const sys = { role: 'system', content: 'Be kind.' };
+  const ask = { role: 'user', content: 'Q?' };
+  const chat = [
+    { role: 'user', content: 'hi' },
+    { role: 'assistant', content: '', toolCalls: [{ id: 'c1', name: 'lookup', rawArguments: '{"id": 7}', arguments: { id: 7 } }] },
+    { role: 'tool', content: '{"ok":true}', toolCallId: 'c1', name: 'lookup' },
+  ];
+  const answer = { output: '', toolCalls: [{ id: 'c2', name: 'refund', rawArguments: '{"amount":10}', arguments: { amount: 10 } }, { id: 'c3', name: 'note', rawArguments: 'not json' }] };
+
+  it('a call with a conversation is a case with its messages (ids apart from the same variables alone), and expected tool calls with expectOutput', async () => {
+    const result = await casesFromLog(lines([
+      call('s', { a: 1 }, { messages: [sys, ...chat, ask], conversation: { start: 1, count: 3 }, ...answer }),
+      call('s', { a: 1 }, { messages: [sys, ask], output: 'plain' }),
+    ]), { source: 'l', expectOutput: true });
+    expect(result.cases).toHaveLength(2);
+    const [withChat, plain] = result.cases;
+    // Tool calls as the case reader takes them: the raw arguments only.
+    expect(withChat.messages).toEqual([chat[0], { ...chat[1], toolCalls: [{ id: 'c1', name: 'lookup', rawArguments: '{"id": 7}' }] }, chat[2]]);
+    expect(withChat.id).toMatch(/^[0-9a-f]{12}$/);
+    expect(withChat.id).not.toBe(plain.id);
+    expect(plain.id).toBe(caseIdOf({ a: 1 }));
+    expect(plain.messages).toBeUndefined();
+    expect(withChat.assert).toBeUndefined();
+    expect(withChat.expected_tool_calls).toEqual([{ name: 'refund', arguments: { amount: 10 } }, { name: 'note' }]);
+    expect(plain.assert).toEqual([{ type: 'equals', value: 'plain' }]);
+    expect(plain.expected_tool_calls).toBeUndefined();
+    expect(result.skipped).toEqual({});
+    // Without expectOutput, no expectation of either kind.
+    const bare = await casesFromLog(lines([call('s', { a: 1 }, { messages: [sys, ...chat, ask], conversation: { start: 1, count: 3 }, ...answer })]), { source: 'l' });
+    expect(bare.cases[0].expected_tool_calls).toBeUndefined();
+  });
+
+  it('leaves out, and counts by why, calls whose conversation a case cannot carry', async () => {
+    const step = [{ role: 'assistant', content: '', toolCalls: [{ id: 'c', name: 't', rawArguments: '{}' }] }, { role: 'tool', content: 'r', toolCallId: 'c' }];
+    const result = await casesFromLog(lines([
+      call('s', { a: 1 }, { messages: [sys, ask] }),
+      call('s', { a: 2 }, { messages: [ask, sys], conversation: null, startedAt: '2026-01-05T00:00:00.000Z' }),
+      call('s', { a: 3 }, { messages: [sys], conversation: null, startedAt: '2026-01-03T00:00:00.000Z' }),
+      call('s', { a: 4 }, { messages: [sys, ask, ...step], conversation: { start: 2, count: 2 } }),
+      call('s', { a: 5 }, { messages: [sys, ask, { role: 'user', content: 'more' }], conversation: { start: 2, count: 1 } }),
+      call('s', { a: 6 }, { messages: [sys, ask], conversation: { start: 1, count: 5 } }),
+      call('s', { a: 7 }, { messages: [sys, { role: 'robot', content: 'x' }, ask], conversation: { start: 1, count: 1 } }),
+      call('s', { a: 8 }, { messages: [sys, { role: 'system', content: 'be brief' }, ask], conversation: { start: 1, count: 1 } }),
+      call('s', { a: 9 }, { messages: [sys, chat[1], ask], conversation: { start: 1, count: 1 } }),
+      call('s', { a: 10 }, { messages: [sys, chat[2], ask], conversation: { start: 1, count: 1 } }),
+    ]), { source: 'l' });
+    expect(result.cases.map((c) => c.vars)).toEqual([{ a: 1 }]);
+    expect(result.calls).toBe(1);
+    expect(result.skipped).toEqual({
+      unknown: { calls: 4, firstAt: '2026-01-01T00:00:00.000Z' },
+      'later-step': { calls: 1, firstAt: '2026-01-01T00:00:00.000Z' },
+      elsewhere: { calls: 1, firstAt: '2026-01-01T00:00:00.000Z' },
+      unfit: { calls: 3, firstAt: '2026-01-01T00:00:00.000Z' },
+    });
+    expect(skippedText(result.skipped)).toEqual([
+      expect.stringMatching(/^4 calls: which of their messages are the app's conversation is not known .* \(first at 2026-01-01T00:00:00\.000Z\)$/),
+      expect.stringMatching(/^1 call: the app put its conversation where a case's messages do not go/),
+      expect.stringMatching(/^3 calls: their conversation is not one a case can hold/),
+      expect.stringMatching(/^1 call: they continue a tool loop/),
+    ]);
+    await expect(casesFromLog(lines([call('s', { a: 2 }, { conversation: null })]), { source: 'l' })).rejects.toMatchObject({
+      code: 'CASE_INVALID', message: expect.stringMatching(/^l: no call of "s" can be made a case: 1 call: which of their messages/),
+    });
+  });
+
+  it('refuses a CSV for cases with a conversation or expected tool calls (JSONL keeps them)', () => {
+    const base = { id: 'i', description: 'd', vars: { q: 'x' }, tags: [] };
+    expect(() => formatCasesCsv([{ ...base, messages: [{ role: 'user', content: 'hi' }] }])).toThrow(expect.objectContaining({ code: 'USAGE', message: expect.stringMatching(/case i has a conversation/) }));
+    expect(() => formatCasesCsv([{ ...base, expected_tool_calls: [{ name: 't' }] }])).toThrow(/expected tool calls/);
   });
 });
 

@@ -1,15 +1,23 @@
 import { caseIdOf } from '../cases/case-build.js';
 import { inputError } from '../errors.js';
 import { literalTemplate } from '../prompts/nunjucks-env.js';
+import type { Message } from '../prompts/types.js';
+import type { ExpectedToolCall, ToolCall } from '../tools/types.js';
+import { shortHash, stableStringify } from '../util/hash.js';
 import { asLoggedRecord, timeOf } from './log-records.js';
+import { loggedToolCallsOf, loggedTurnsOf, type LoggedTurns } from './log-turns.js';
 
 /** One case made from logged calls (JSONL case format, SPEC §3). */
 export interface LogCase {
   id: string;
   description: string;
   vars: Record<string, unknown>;
+  /** The conversation the app added to the prompt's messages (user / assistant turns, tool calls and results). */
+  messages?: Message[];
   /** Only with `expectOutput`, when a call with these variables succeeded with a non-empty output. */
   assert?: Array<{ type: 'equals'; value: string }>;
+  /** Only with `expectOutput`, when the most recent successful answer called tools: each call, arguments as parsed. */
+  expected_tool_calls?: ExpectedToolCall[];
   tags: string[];
 }
 
@@ -29,47 +37,75 @@ export interface LogCasesResult {
   lines: number;
   /** Calls of the prompt that were used. */
   calls: number;
+  /** Calls of the prompt left out, by why (see LoggedTurns), with the time of the first. */
+  skipped: Partial<Record<SkipReason, { calls: number; firstAt: string }>>;
 }
+
+/** Why a logged call makes no case. */
+export type SkipReason = Exclude<LoggedTurns['kind'], 'none' | 'conversation'>;
 
 interface Group {
   vars: Record<string, unknown>;
+  messages?: Message[];
   calls: number;
   versions: Set<string>;
   lastAt: string;
-  output?: { text: string; at: number };
+  answer?: { text: string; toolCalls?: ToolCall[]; at: number };
+}
+
+interface PromptCalls {
+  groups: Map<string, Group>;
+  skipped: LogCasesResult['skipped'];
 }
 
 /**
- * Turns logged calls into regression cases: one case per distinct set of variables (the id is the
- * variables' hash, as a case file's default id), in order of first appearance. Throws USAGE when
- * the log holds several prompts and none was chosen, CASE_INVALID when no call qualifies.
+ * Turns logged calls into regression cases: one case per distinct set of variables and
+ * conversation (the id is their hash, as a case file's default id for variables alone), in order
+ * of first appearance. A call whose conversation cannot be made a case's (see LoggedTurns) is
+ * left out and counted in `skipped`. Throws USAGE when the log holds several prompts and none was
+ * chosen, CASE_INVALID when no call qualifies.
  */
 export async function casesFromLog(lines: AsyncIterable<unknown>, options: LogCasesOptions): Promise<LogCasesResult> {
-  const byPrompt = new Map<string, Map<string, Group>>();
+  const byPrompt = new Map<string, PromptCalls>();
   let count = 0;
   let calls = 0;
   for await (const line of lines) {
     count++;
     const record = asLoggedRecord(line);
     if (!record || (options.prompt !== undefined && record.promptId !== options.prompt)) continue;
-    calls++;
-    let groups = byPrompt.get(record.promptId);
-    if (!groups) {
-      groups = new Map();
-      byPrompt.set(record.promptId, groups);
+    let prompt = byPrompt.get(record.promptId);
+    if (!prompt) {
+      prompt = { groups: new Map(), skipped: {} };
+      byPrompt.set(record.promptId, prompt);
     }
-    const id = caseIdOf(record.vars);
-    let group = groups.get(id);
+    const raw = line as Record<string, unknown>;
+    const turns = loggedTurnsOf(raw);
+    if (turns.kind !== 'none' && turns.kind !== 'conversation') {
+      let skip = prompt.skipped[turns.kind];
+      if (!skip) {
+        skip = { calls: 0, firstAt: record.startedAt };
+        prompt.skipped[turns.kind] = skip;
+      }
+      skip.calls++;
+      if (timeOf(record.startedAt) < timeOf(skip.firstAt)) skip.firstAt = record.startedAt;
+      continue;
+    }
+    calls++;
+    const messages = turns.kind === 'conversation' ? turns.messages : undefined;
+    const id = messages ? shortHash(stableStringify({ vars: record.vars, messages })) : caseIdOf(record.vars);
+    let group = prompt.groups.get(id);
     if (!group) {
-      group = { vars: record.vars, calls: 0, versions: new Set(), lastAt: '' };
-      groups.set(id, group);
+      group = { vars: record.vars, ...(messages && { messages }), calls: 0, versions: new Set(), lastAt: '' };
+      prompt.groups.set(id, group);
     }
     group.calls++;
     group.versions.add(`${record.promptId}@${record.promptVersion}`);
     if (timeOf(record.startedAt) >= timeOf(group.lastAt)) group.lastAt = record.startedAt;
     const at = timeOf(record.startedAt);
-    if (options.expectOutput && !record.error && record.output && (!group.output || at >= group.output.at)) {
-      group.output = { text: record.output, at };
+    if (options.expectOutput && !record.error && (!group.answer || at >= group.answer.at)) {
+      const toolCalls = loggedToolCallsOf(raw.toolCalls);
+      // An answer whose tool calls cannot be read is no answer to assert.
+      if (toolCalls !== null && (record.output || toolCalls)) group.answer = { text: record.output ?? '', ...(toolCalls && { toolCalls }), at };
     }
   }
   if (byPrompt.size === 0) {
@@ -80,7 +116,10 @@ export async function casesFromLog(lines: AsyncIterable<unknown>, options: LogCa
     const ids = [...byPrompt.keys()].sort();
     throw inputError('USAGE', `${options.source} has calls of ${ids.length} prompts (${ids.join(', ')}): choose one with --prompt <id>`);
   }
-  const [[promptId, groups]] = byPrompt;
+  const [[promptId, { groups, skipped }]] = byPrompt;
+  if (groups.size === 0) {
+    throw inputError('CASE_INVALID', `${options.source}: no call of ${JSON.stringify(promptId)} can be made a case: ${skippedText(skipped).join('; ')}`, { file: options.source });
+  }
   const cases: LogCase[] = [];
   for (const [id, group] of groups) {
     const versions = [...group.versions].sort().join(', ');
@@ -88,13 +127,39 @@ export async function casesFromLog(lines: AsyncIterable<unknown>, options: LogCa
       id,
       description: `from ${options.source}: ${group.calls} call${group.calls === 1 ? '' : 's'} (${versions}), last ${group.lastAt || 'unknown'}`,
       vars: group.vars,
+      ...(group.messages && { messages: group.messages }),
       tags: ['from-log'],
     };
     // Assertion values are Nunjucks templates (promptfoo's rule): a logged `{{…}}` must stay text.
-    if (group.output) item.assert = [{ type: 'equals', value: literalTemplate(group.output.text) }];
+    if (group.answer?.text) item.assert = [{ type: 'equals', value: literalTemplate(group.answer.text) }];
+    if (group.answer?.toolCalls) item.expected_tool_calls = group.answer.toolCalls.map(expectedCallOf);
     cases.push(item);
   }
-  return { promptId, cases, lines: count, calls };
+  return { promptId, cases, lines: count, calls, skipped };
+}
+
+/** An expected call: the tool and the arguments as the model sent them (none when they were not a JSON object). */
+function expectedCallOf(call: ToolCall): ExpectedToolCall {
+  return call.arguments === undefined ? { name: call.name } : { name: call.name, arguments: call.arguments as Record<string, unknown> };
+}
+
+const SKIP_REASONS: Record<SkipReason, string> = {
+  unknown: 'which of their messages are the app\'s conversation is not known (the app changed or reordered the prompt\'s messages, or redact kept its turns out of the log)',
+  elsewhere: 'the app put its conversation where a case\'s messages do not go (after the prompt\'s leading system messages)',
+  unfit: 'their conversation is not one a case can hold (a system turn, a tool call without an id, or a tool result that answers no call of the turn right before it)',
+  'later-step': 'they continue a tool loop after the prompt\'s messages (the loop\'s first call, when logged, is the case)',
+};
+
+/** One phrase per reason calls were left out: `2 calls: <why> (first at <time>)`. */
+export function skippedText(skipped: LogCasesResult['skipped']): string[] {
+  return (Object.keys(SKIP_REASONS) as SkipReason[]).flatMap((reason) => {
+    const entry = skipped[reason];
+    if (!entry) return [];
+    // The time comes from the log (untrusted text): shown only as a parsed date.
+    const at = timeOf(entry.firstAt);
+    const first = Number.isFinite(at) ? new Date(at).toISOString() : 'unknown';
+    return [`${entry.calls} call${entry.calls === 1 ? '' : 's'}: ${SKIP_REASONS[reason]} (first at ${first})`];
+  });
 }
 
 /** JSONL case file text: one case a line. */
@@ -115,6 +180,8 @@ export function formatCasesJsonl(cases: LogCase[]): string {
 export function formatCasesCsv(cases: LogCase[]): string {
   const names: string[] = [];
   const seen = new Set<string>();
+  const chat = cases.find((item) => item.messages || item.expected_tool_calls);
+  if (chat) throw csvRefusal(`case ${chat.id} has ${chat.messages ? 'a conversation' : 'expected tool calls'}, which this CSV writer does not put in cells`);
   for (const item of cases) {
     for (const [name, value] of Object.entries(item.vars)) {
       if (name.startsWith('__')) throw csvRefusal(`variable ${JSON.stringify(name)} starts with "__" (reserved in CSV case files)`);

@@ -4,6 +4,8 @@ import { caseIdOf } from '../cases/case-build.js';
 import type { Message, PromptFile } from '../prompts/types.js';
 import { costOf } from '../providers/prices.js';
 import type { CallError, CallRecord, Usage } from '../run-record/types.js';
+import type { ResponseSchema, ToolCall, ToolChoice, ToolDefinition } from '../tools/types.js';
+import { conversationSpanOf } from './conversation.js';
 import { renderRuntime } from './handle.js';
 import type { IdentityRef } from './identity.js';
 import type { CallLogOptions } from './sink.js';
@@ -21,7 +23,18 @@ export interface CallFacts {
   params: Record<string, unknown>;
   /** The messages as sent. */
   messages: Message[];
+  /**
+   * The prompt's own messages for these variables, in the form `messages` are in (Anthropic: the
+   * system first): what tells the app's conversation turns apart from the prompt's. Absent: unknown.
+   */
+  template?: readonly Message[];
+  /** The tools, tool choice and structured output asked for, in neutral form. */
+  tools?: ToolDefinition[];
+  toolChoice?: ToolChoice;
+  responseSchema?: ResponseSchema;
   output: string | null;
+  toolCalls?: ToolCall[];
+  refusal?: string;
   finishReason: string | null;
   usage: Usage | null;
   latencyMs: number;
@@ -43,16 +56,20 @@ export function buildCallRecord(facts: CallFacts, options: Pick<CallLogOptions, 
   const rawVars = identity?.vars ?? facts.vars ?? {};
   let vars: Record<string, unknown> = rawVars;
   let messages = facts.messages;
+  let conversation = facts.template ? conversationSpanOf(facts.messages, [...facts.template]) : undefined;
   if (options.redact) {
     try {
       const redacted: unknown = options.redact(rawVars, { id: identity?.id ?? '', version: identity?.version ?? '' });
       if (typeof redacted !== 'object' || redacted === null || Array.isArray(redacted)) throw new TypeError('redact must return an object of variables');
       vars = redacted as Record<string, unknown>;
       messages = identity?.prompt ? rerender(identity.prompt, vars) : [];
+      // The app's own turns are not logged (they may hold what redact removes): say they are unknown.
+      if (conversation !== undefined) conversation = null;
     } catch (error) {
       onRedactError(error);
       vars = {};
       messages = [];
+      conversation = undefined;
     }
   }
   const safeVars = toJsonData(vars) as Record<string, unknown>;
@@ -77,6 +94,12 @@ export function buildCallRecord(facts: CallFacts, options: Pick<CallLogOptions, 
     vars: safeVars,
     messages,
     output: facts.output,
+    ...(facts.toolCalls && facts.toolCalls.length > 0 && { toolCalls: toJsonData(facts.toolCalls) as ToolCall[] }),
+    ...(facts.refusal !== undefined && { refusal: facts.refusal }),
+    ...(facts.tools && facts.tools.length > 0 && { tools: toJsonData(facts.tools) as ToolDefinition[] }),
+    ...(facts.toolChoice !== undefined && { toolChoice: toJsonData(facts.toolChoice) as ToolChoice }),
+    ...(facts.responseSchema && { responseSchema: toJsonData(facts.responseSchema) as ResponseSchema }),
+    ...(conversation !== undefined && { conversation }),
     finishReason: facts.finishReason,
     usage: facts.usage,
     latencyMs: Math.round(facts.latencyMs * 10) / 10,
@@ -84,7 +107,9 @@ export function buildCallRecord(facts: CallFacts, options: Pick<CallLogOptions, 
     cached: false,
     attempts: 1,
     error: facts.error,
-    requestKey: requestKeyOf(bareRoute(facts.provider), { model: facts.modelRequested, params, messages, repeat: 0 }),
+    requestKey: requestKeyOf(bareRoute(facts.provider), {
+      model: facts.modelRequested, params, messages, tools: facts.tools, toolChoice: facts.toolChoice, responseSchema: facts.responseSchema, repeat: 0,
+    }),
     startedAt: facts.startedAt.toISOString(),
   };
   return record;

@@ -1,9 +1,12 @@
 import { inputError } from '../errors.js';
 import { isRecord } from '../providers/shape.js';
+import { requestExtrasOf } from '../tools/request.js';
+import { withSystemFirst } from './conversation.js';
 import { identityOf, withoutIdentity } from './identity.js';
 import { buildCallRecord } from './record.js';
 import { callErrorOf, loggedParams, readResponse, requestMessages, secretsOf, type Api } from './response.js';
 import { createRecordWriter, logErrorReporter, type CallLogOptions } from './sink.js';
+import { readRequestTools } from './wire-tools.js';
 
 /** Which methods are wrapped: a path of property names ending in the API the call speaks. */
 type Trie = { [name: string]: Trie | Api };
@@ -15,7 +18,8 @@ const ANTHROPIC_PATH: Trie = { messages: { create: 'anthropic' } };
  * Wraps an `openai` client (`chat.completions.create`) or an `@anthropic-ai/sdk` client
  * (`messages.create`) so every call is logged as one calls.jsonl record: the prompt id, version
  * and hash carried by params from `prompt.openai(vars)` / `prompt.anthropic(vars)`, the model
- * requested and reported, the variables (through `redact`), latency, tokens and errors. The
+ * requested and reported, the variables (through `redact`), the tools, tool choice and structured
+ * output asked for, the answer's tool calls and refusal, latency, tokens and errors. The
  * identity is stripped before the SDK sees the params; the SDK's result is returned unchanged
  * (the same promise object, so `.withResponse()` still works) and its errors are rethrown.
  * Logging never throws into the call. No SDK is imported: the client is duck-typed.
@@ -45,13 +49,17 @@ export function traced<T extends object>(client: T, options: CallLogOptions): T 
         try {
           const body = isRecord(clean) ? clean : {};
           const signal = isRecord(requestOptions) && requestOptions.signal instanceof AbortSignal ? requestOptions.signal : undefined;
-          const facts = failed ? { output: null, finishReason: null, usage: null, modelReported: null } : readResponse(api, response);
+          const declared = identity?.prompt ? requestExtrasOf(identity.prompt) : undefined;
+          const { rest, answerTool, ...asked } = readRequestTools(api, loggedParams(body), declared);
+          const facts = failed ? { output: null, finishReason: null, usage: null, modelReported: null } : readResponse(api, response, answerTool);
           write(buildCallRecord({
             identity,
             provider: api,
             modelRequested: typeof body.model === 'string' ? body.model : '',
-            params: loggedParams(body),
+            params: rest,
             messages: requestMessages(api, body),
+            ...(identity?.messages && { template: api === 'anthropic' ? withSystemFirst([...identity.messages]) : identity.messages }),
+            ...asked,
             ...facts,
             latencyMs: performance.now() - start,
             error: failed ? callErrorOf(error, api, client, signal, secrets) : null,

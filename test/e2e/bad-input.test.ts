@@ -142,6 +142,8 @@ const CORPUS: Record<string, Expectation> = {
   'config-reporter-not-a-reporter': { message: 'eval.config.mjs:4: reporters[1]: "./reporters/slack.mjs" does not export a reporter: its default export has an unknown hook "onRunEnded" (did you mean "onRunEnd"?)' },
   'config-grader-missing-module': { message: 'eval.config.mjs:5: graders.polite: grader module "./graders/polite.mjs" not found' },
   'config-provider-without-id': { message: 'eval.config.mjs:2: models.m.provider.id is required' },
+  // Replay fixtures: checked before anything runs.
+  'replay-fixture-bad-tool-call': { message: 'fixtures/replay/m.jsonl:2: replay fixture line: "toolCalls[0]" needs "name", the tool\'s name (a non-empty string)' },
   // Symlinks out of the project: the files are made by the test (the target lives in another temp folder).
   'symlink-prompt-outside': {
     message: 'prompts/p.prompt: resolves outside the project, to ',
