@@ -358,7 +358,7 @@ describe('structured output and a conversation with a tool call reach each serve
       const graded = (id: string) => {
         const c = caseOf(run, 'triage', model, id);
         expect(c.repeats[0].error, `${model} ${id}`).toBeNull();
-        return { status: c.status, output: JSON.parse(c.repeats[0].output), assertions: c.repeats[0].grade!.assertions.map((a) => [a.type, a.pass]) };
+        return { status: c.status, output: JSON.parse(c.repeats[0].output ?? 'null'), assertions: c.repeats[0].grade!.assertions.map((a) => [a.type, a.pass]) };
       };
       // The structured answer is the output (not a tool call, on Anthropic either).
       expect(caseOf(run, 'triage', model, 'pro').repeats[0].toolCalls).toBeUndefined();
