@@ -186,8 +186,14 @@ export function readMaxSteps(value: unknown, what: string, where: Where): number
  * may name any tool) and every `tool_results` key must be a tool the prompt declares, or the
  * expectation could never pass and the result never be sent. CASE_INVALID naming the case.
  */
-export function checkCaseTools(prompt: Pick<PromptFile, 'path' | 'tools'>, testCase: Pick<TestCase, 'assertions' | 'toolResults' | 'source'>): void {
+export function checkCaseTools(prompt: Pick<PromptFile, 'path' | 'tools'>, testCase: Pick<TestCase, 'assertions' | 'toolResults' | 'source' | 'messages'>): void {
   const declared = (prompt.tools ?? []).map((tool) => tool.name);
+  // Anthropic refuses a request with tool_use / tool_result blocks and no tools: it would error on
+  // every call, so it is refused here, before any call, for every provider alike.
+  const toolTurn = (testCase.messages ?? []).findIndex((message) => message.role === 'tool' || (message.toolCalls?.length ?? 0) > 0);
+  if (toolTurn !== -1 && declared.length === 0) {
+    throw inputError('CASE_INVALID', `messages[${toolTurn}] is a tool call or result, but ${prompt.path} declares no tools`, testCase.source, "declare the tools in the prompt's front matter `tools`: the APIs refuse tool turns without them");
+  }
   const named: Array<[string, string]> = [];
   for (const assertion of testCase.assertions) {
     if (assertion.type !== 'tool-call' || assertion.negate) continue;

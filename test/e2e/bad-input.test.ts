@@ -53,6 +53,7 @@ const CORPUS: Record<string, Expectation> = {
   'jsonl-bad-tool-results': { message: 'evals/p.jsonl:2: tool_results must be an object of tool names to results {"lookup_order": {…}}' },
   'jsonl-bad-max-steps': { message: 'evals/p.jsonl:1: max_steps must be a whole number of calls from 1 to 100, not 0' },
   'jsonl-expected-tool-undeclared': { message: "evals/p.jsonl:2: expects a call to 'refnd', a tool prompts/p.prompt does not declare (its tools: lookup_order, refund) (did you mean 'refund'?)" },
+  'jsonl-conversation-tools-undeclared': { message: "evals/p.jsonl:2: messages[1] is a tool call or result, but prompts/p.prompt declares no tools (declare the tools in the prompt's front matter `tools`: the APIs refuse tool turns without them)" },
   'csv-bad-messages-json': { message: 'evals/p.csv:3: __messages is not valid JSON: ' },
   'jsonl-deep-nesting': {
     message: 'evals/p.jsonl:2: values are nested more than 64 levels deep',
