@@ -6,7 +6,7 @@ import { tokenUsageOf } from '../providers/usage.js';
 import type { CallError, Usage } from '../run-record/types.js';
 import { parseToolArguments } from '../tools/arguments.js';
 import type { ToolCall } from '../tools/types.js';
-import type { AnswerTool } from './wire-tools.js';
+import type { StructuredOutputTool } from '../providers/anthropic-request.js';
 
 /** The two SDK call shapes `traced()` understands. */
 export type Api = 'openai' | 'anthropic';
@@ -31,7 +31,7 @@ export interface ResponseFacts {
  * with output ''. `answerTool` (Anthropic structured output, wire-tools.ts): its input is the
  * answer, given as the output's JSON text (text beside it is the model thinking aloud).
  */
-export function readResponse(api: Api, body: unknown, answerTool?: AnswerTool): ResponseFacts {
+export function readResponse(api: Api, body: unknown, answerTool?: StructuredOutputTool): ResponseFacts {
   const facts: ResponseFacts = { output: null, finishReason: null, usage: null, modelReported: null };
   if (!isRecord(body)) return facts;
   if (typeof body.model === 'string') facts.modelReported = body.model;
