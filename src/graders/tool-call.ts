@@ -72,11 +72,11 @@ function parseExpectedCall(value: unknown, fail: ParseInput['fail']): ExpectedTo
   return { name: value.name, arguments: value.arguments };
 }
 
-function parseJsonText(text: string, what: string, fail: ParseInput['fail']): unknown {
+function parseJsonText(text: string, what: string, fail: ParseInput['fail'], hint = TOOL_CALL_HINT): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw fail(`invalid JSON in ${what}: ${(error as Error).message}`, TOOL_CALL_HINT);
+    throw fail(`invalid JSON in ${what}: ${(error as Error).message}`, hint);
   }
 }
 
@@ -180,12 +180,7 @@ function parseArgsSchema(value: unknown, fail: ParseInput['fail']): ArgsSchemaVa
     const schemaText = match?.[2]?.trim();
     if (!schemaText) return { name };
     if (!schemaText.startsWith('{')) return { name, schema: schemaText };
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(schemaText);
-    } catch (error) {
-      throw fail(`invalid JSON in inline schema: ${(error as Error).message}`, ARGS_SCHEMA_HINT);
-    }
+    const parsed = parseJsonText(schemaText, 'inline schema', fail, ARGS_SCHEMA_HINT);
     if (!isObject(parsed)) throw fail('an inline schema must be a JSON object', ARGS_SCHEMA_HINT);
     return { name, schema: parsed };
   }

@@ -7,11 +7,9 @@ import { baseURLOf, PLACEHOLDER_API_KEY, SDK_TIMEOUT_MS } from './request-setup.
 import { fetchFor } from './http-fetch.js';
 import { createClientLoader } from './sdk-client.js';
 import { mapSdkError } from './sdk-errors.js';
-import { isRecord } from './shape.js';
+import { answerOf, answerReadOf, isRecord } from './shape.js';
 import { tokenUsageOf } from './usage.js';
-import type { Provider, ProviderRequest, ProviderResult, ProviderSuccess, TokenUsage } from './types.js';
-
-export { buildMessagesBody } from './anthropic-request.js';
+import type { AnswerRead, Provider, ProviderRequest, ProviderResult, TokenUsage } from './types.js';
 
 type AnthropicModule = typeof import('@anthropic-ai/sdk');
 type AnthropicClient = InstanceType<AnthropicModule['default']>;
@@ -69,17 +67,31 @@ export function createAnthropicProvider(name: string, config: ModelConfig, optio
  * input is the answer: its JSON text is the output, and it is no tool call.
  */
 export function parseMessagesResponse(body: unknown, structured?: StructuredOutputTool): ProviderResult {
-  if (!isRecord(body)) return providerFailure('malformed_response', 'Anthropic: response body is not a JSON object', true);
-  if (!Array.isArray(body.content)) return providerFailure('malformed_response', 'Anthropic: response has no content array', true);
-  const stopReason = typeof body.stop_reason === 'string' ? body.stop_reason : undefined;
-  const answer = (output: string): ProviderSuccess => {
-    const result: ProviderSuccess = { ok: true, output };
-    if (typeof body.model === 'string') result.modelReported = body.model;
-    const usage = usageOf(body.usage);
-    if (usage) result.usage = usage;
-    if (stopReason) result.finishReason = stopReason;
-    return result;
-  };
+  const read = readMessagesResponse(body, structured);
+  if (read.fault) return read.fault;
+  const stopReason = read.finishReason;
+  if (read.refusal === undefined && (stopReason === 'max_tokens' || stopReason === 'model_context_window_exceeded')) {
+    return providerFailure('truncated', `Anthropic: output truncated at the token limit (stop_reason "${stopReason}")`, false);
+  }
+  if (read.output === undefined && !read.toolCalls) {
+    return providerFailure('empty_response', 'Anthropic: response has no text content and no tool call', true);
+  }
+  return answerOf(read);
+}
+
+/**
+ * What a Messages API response body says, as the API sent it: the reported model, tokens and stop
+ * reason, the text blocks joined, the `tool_use` blocks as tool calls, or a refusal (stop_reason
+ * `refusal`: output '', what the model said, no tool calls). With structured output the output
+ * tool's input is the answer (text beside it is the model thinking aloud). A body without a
+ * content array, or a `tool_use` block without an id and a name, is a `fault`.
+ * parseMessagesResponse judges it for the runner; traced() logs it as the app received it.
+ */
+export function readMessagesResponse(body: unknown, structured?: StructuredOutputTool): AnswerRead {
+  if (!isRecord(body)) return { fault: providerFailure('malformed_response', 'Anthropic: response body is not a JSON object', true) };
+  const read = answerReadOf(body.model, usageOf(body.usage));
+  if (typeof body.stop_reason === 'string') read.finishReason = body.stop_reason;
+  if (!Array.isArray(body.content)) return { ...read, fault: providerFailure('malformed_response', 'Anthropic: response has no content array', true) };
   const texts: string[] = [];
   const toolCalls: ToolCall[] = [];
   let structuredOutput: string | undefined;
@@ -87,33 +99,34 @@ export function parseMessagesResponse(body: unknown, structured?: StructuredOutp
     if (!isRecord(block)) continue;
     if (block.type === 'text' && typeof block.text === 'string') texts.push(block.text);
     if (block.type !== 'tool_use') continue;
-    if (typeof block.id !== 'string' || typeof block.name !== 'string' || block.name === '') {
-      return providerFailure('malformed_response', `Anthropic: content[${index}] is a tool_use block without an id and a name`, true);
-    }
-    // The API sends the input as an object: its JSON text is the raw arguments.
-    const raw = block.input === undefined ? '' : JSON.stringify(block.input);
-    if (structured && block.name === structured.name && structuredOutput === undefined) {
-      structuredOutput = structured.wrapped && isRecord(block.input) && 'value' in block.input ? JSON.stringify(block.input.value) : raw;
+    const call = readToolUse(block);
+    if (!call) return { ...read, fault: providerFailure('malformed_response', `Anthropic: content[${index}] is a tool_use block without an id and a name`, true) };
+    if (structured && call.name === structured.name && structuredOutput === undefined) {
+      structuredOutput = structured.wrapped && isRecord(block.input) && 'value' in block.input ? JSON.stringify(block.input.value) : call.rawArguments;
       continue;
     }
-    toolCalls.push({ id: block.id, name: block.name, rawArguments: raw, ...parseToolArguments(raw) });
+    toolCalls.push(call);
   }
-  if (stopReason === 'refusal') {
-    const result = answer('');
-    const said = texts.join('').trim();
-    result.refusal = said || 'the model refused (stop_reason "refusal")';
-    return result;
-  }
-  if (stopReason === 'max_tokens' || stopReason === 'model_context_window_exceeded') {
-    return providerFailure('truncated', `Anthropic: output truncated at the token limit (stop_reason "${stopReason}")`, false);
-  }
-  if (texts.length === 0 && toolCalls.length === 0 && structuredOutput === undefined) {
-    return providerFailure('empty_response', 'Anthropic: response has no text content and no tool call', true);
+  if (read.finishReason === 'refusal') {
+    read.output = '';
+    read.refusal = texts.join('').trim() || 'the model refused (stop_reason "refusal")';
+    return read;
   }
   // A structured answer is the output tool's input alone (text before it is the model thinking aloud).
-  const result = answer(structuredOutput ?? texts.join(''));
-  if (toolCalls.length > 0) result.toolCalls = toolCalls;
-  return result;
+  const output = structuredOutput ?? (texts.length > 0 ? texts.join('') : undefined);
+  if (output !== undefined) read.output = output;
+  if (toolCalls.length > 0) read.toolCalls = toolCalls;
+  return read;
+}
+
+/**
+ * A `tool_use` block (of a response, or of a conversation's assistant turn) as a ToolCall; undefined
+ * without an id and a name. The API sends the input as an object: its JSON text is the raw arguments.
+ */
+export function readToolUse(block: Record<string, unknown>): ToolCall | undefined {
+  if (typeof block.id !== 'string' || typeof block.name !== 'string' || block.name === '') return undefined;
+  const raw = block.input === undefined ? '' : JSON.stringify(block.input);
+  return { id: block.id, name: block.name, rawArguments: raw, ...parseToolArguments(raw) };
 }
 
 function usageOf(usage: unknown): TokenUsage | undefined {

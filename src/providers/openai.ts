@@ -7,10 +7,10 @@ import { buildChatBody } from './openai-request.js';
 import { fetchFor } from './http-fetch.js';
 import { createClientLoader } from './sdk-client.js';
 import { mapSdkError } from './sdk-errors.js';
-import { isRecord } from './shape.js';
+import { answerOf, answerReadOf, isRecord } from './shape.js';
 import { tokenUsageOf } from './usage.js';
 import type {
-  EmbeddingRequest, EmbeddingResponse, ModerationRequest, ModerationResponse, Provider, ProviderRequest, ProviderResult, ProviderSuccess, TokenUsage,
+  AnswerRead, EmbeddingRequest, EmbeddingResponse, ModerationRequest, ModerationResponse, Provider, ProviderRequest, ProviderResult, TokenUsage,
 } from './types.js';
 
 type OpenAIModule = typeof import('openai');
@@ -130,49 +130,56 @@ export function parseModerationResponse(body: unknown): ModerationResponse {
  * fault it shows (truncated, empty, malformed). An answer that only calls tools has output ''.
  */
 export function parseChatCompletion(body: unknown): ProviderResult {
-  if (!isRecord(body)) return providerFailure('malformed_response', 'OpenAI: response body is not a JSON object', true);
-  const choices = body.choices;
-  if (!Array.isArray(choices)) return providerFailure('malformed_response', 'OpenAI: response has no choices array', true);
-  if (choices.length === 0) return providerFailure('empty_response', 'OpenAI: response has no choices', true);
-  const choice: unknown = choices[0];
-  if (!isRecord(choice) || !isRecord(choice.message)) {
-    return providerFailure('malformed_response', 'OpenAI: first choice has no message', true);
-  }
-  const message = choice.message;
-  const finishReason = typeof choice.finish_reason === 'string' ? choice.finish_reason : undefined;
-  const answer = (output: string): ProviderSuccess => {
-    const result: ProviderSuccess = { ok: true, output };
-    if (typeof body.model === 'string') result.modelReported = body.model;
-    const usage = usageOf(body.usage);
-    if (usage) result.usage = usage;
-    if (finishReason) result.finishReason = finishReason;
-    return result;
-  };
-  if ((typeof message.refusal === 'string' && message.refusal) || finishReason === 'content_filter') {
-    // A refusal is an answer to grade; what the model said is kept apart from the output text.
-    const result = answer('');
-    result.refusal = typeof message.refusal === 'string' && message.refusal ? message.refusal : 'blocked by the content filter';
-    return result;
-  }
-  if (finishReason === 'length') {
+  const read = readChatCompletion(body);
+  if (read.fault) return read.fault;
+  if (read.refusal === undefined && read.finishReason === 'length') {
     return providerFailure('truncated', 'OpenAI: output truncated at the token limit (finish_reason "length")', false);
   }
-  const toolCalls = toolCallsOf(message.tool_calls);
-  if (typeof toolCalls === 'string') return providerFailure('malformed_response', `OpenAI: ${toolCalls}`, true);
-  const output = textOf(message.content);
-  if (output === undefined && toolCalls.length === 0) return providerFailure('empty_response', 'OpenAI: response message has no content', true);
-  const result = answer(output ?? '');
-  if (toolCalls.length > 0) result.toolCalls = toolCalls;
-  const logprobs = logprobsOf(choice.logprobs);
-  if (logprobs) result.logprobs = logprobs;
-  return result;
+  if (read.output === undefined && !read.toolCalls) return providerFailure('empty_response', 'OpenAI: response message has no content', true);
+  return answerOf(read);
 }
 
 /**
- * `message.tool_calls` as ToolCalls (arguments parsed by parseToolArguments), or what is wrong with
- * them. An object sent as `arguments` (some compatible servers do) is kept as its JSON text.
+ * What a Chat Completions response body says, as the API sent it: the reported model, tokens and
+ * finish reason, then the first choice's text, tool calls and log probabilities, or its refusal
+ * (`message.refusal`, or a `content_filter` finish: output '', no tool calls). A body with no
+ * choice to read, or a tool call that is not `{id, function: {name, arguments}}`, is a `fault`.
+ * parseChatCompletion judges it for the runner; traced() logs it as the app received it.
  */
-function toolCallsOf(value: unknown): ToolCall[] | string {
+export function readChatCompletion(body: unknown): AnswerRead {
+  if (!isRecord(body)) return { fault: providerFailure('malformed_response', 'OpenAI: response body is not a JSON object', true) };
+  const read = answerReadOf(body.model, usageOf(body.usage));
+  const choices = body.choices;
+  if (!Array.isArray(choices)) return { ...read, fault: providerFailure('malformed_response', 'OpenAI: response has no choices array', true) };
+  if (choices.length === 0) return { ...read, fault: providerFailure('empty_response', 'OpenAI: response has no choices', true) };
+  const choice: unknown = choices[0];
+  if (!isRecord(choice) || !isRecord(choice.message)) {
+    return { ...read, fault: providerFailure('malformed_response', 'OpenAI: first choice has no message', true) };
+  }
+  const message = choice.message;
+  if (typeof choice.finish_reason === 'string') read.finishReason = choice.finish_reason;
+  if ((typeof message.refusal === 'string' && message.refusal) || read.finishReason === 'content_filter') {
+    // A refusal is an answer to grade; what the model said is kept apart from the output text.
+    read.output = '';
+    read.refusal = typeof message.refusal === 'string' && message.refusal ? message.refusal : 'blocked by the content filter';
+    return read;
+  }
+  const toolCalls = readChatToolCalls(message.tool_calls);
+  if (typeof toolCalls === 'string') return { ...read, fault: providerFailure('malformed_response', `OpenAI: ${toolCalls}`, true) };
+  const output = textOf(message.content);
+  if (output !== undefined) read.output = output;
+  if (toolCalls.length > 0) read.toolCalls = toolCalls;
+  const logprobs = logprobsOf(choice.logprobs);
+  if (logprobs) read.logprobs = logprobs;
+  return read;
+}
+
+/**
+ * `tool_calls` of a response message or of a conversation's assistant turn as ToolCalls (arguments
+ * parsed by parseToolArguments), or what is wrong with them. An object sent as `arguments` (some
+ * compatible servers do) is kept as its JSON text.
+ */
+export function readChatToolCalls(value: unknown): ToolCall[] | string {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) return 'message.tool_calls is not an array';
   const calls: ToolCall[] = [];

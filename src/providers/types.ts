@@ -49,6 +49,18 @@ export interface ProviderSuccess {
   logprobs?: number[];
 }
 
+/**
+ * What a chat response body says, read as the API sent it and not yet judged (openai.ts
+ * readChatCompletion, anthropic.ts readMessagesResponse): the runner's providers turn it into a
+ * result (a truncated or empty answer is a failure there), traced() logs it as the app received it.
+ */
+export interface AnswerRead extends Omit<ProviderSuccess, 'ok' | 'output'> {
+  /** The answer's text ('' on a refusal); absent when the response has none. */
+  output?: string;
+  /** Why the body is no answer at all (malformed, no choice); the other fields are what was read before it. */
+  fault?: ProviderFailure;
+}
+
 /** An embeddings request: one text, for the model entry's embedding model. */
 export interface EmbeddingRequest {
   /** The provider's model id (e.g. `text-embedding-3-small`). */

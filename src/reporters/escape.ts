@@ -1,7 +1,9 @@
 /**
  * Escapers shared by the file reporters. Model outputs and case data are untrusted: every piece of
  * such text goes through one of these before it lands in XML, HTML, Markdown or an inline script.
+ * `shorten` (util/text.ts) cuts text to a length; tools/format.ts uses the same one.
  */
+export { shorten } from '../util/text.js';
 
 // C0 controls other than tab, LF and CR, plus the two noncharacters XML 1.0 forbids.
 const XML_ILLEGAL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
@@ -99,17 +101,6 @@ export function breakAutolinks(markdown: string): string {
 /** Escapes text for inline Markdown outside tables (headings, list items): as a cell, but a line break is a space. */
 export function escapeMarkdownInline(text: string): string {
   return escapeMarkdownCell(text.replace(/\s*(?:\r\n|\r|\n)\s*/g, ' '));
-}
-
-/**
- * Shortens text to at most `max` characters (code points), ending with `…` when cut.
- * Whitespace runs are kept; cut text never ends inside a surrogate pair.
- */
-export function shorten(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const points = Array.from(text);
-  if (points.length <= max) return text;
-  return points.slice(0, Math.max(0, max - 1)).join('') + '…';
 }
 
 /**

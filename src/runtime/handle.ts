@@ -1,11 +1,11 @@
 import { inputError, isPromptgateError } from '../errors.js';
 import { renderPrompt } from '../prompts/render.js';
 import type { Message, PromptFile, TemplateRole } from '../prompts/types.js';
-import { buildMessagesBody } from '../providers/anthropic.js';
-import { translateParams } from '../providers/request-setup.js';
+import { buildMessagesBody } from '../providers/anthropic-request.js';
+import { buildChatBody } from '../providers/openai-request.js';
+import type { ProviderRequest } from '../providers/types.js';
 import { requestExtrasOf } from '../tools/request.js';
 import { createIdentity, markRendered, PROMPT_IDENTITY, type PromptIdentity, type PromptOrigin } from './identity.js';
-import { sdkParamsOf } from './wire-tools.js';
 
 /** Variables for a prompt's template (strict: each variable the template reads must be defined). */
 export type PromptVars = Record<string, unknown>;
@@ -130,22 +130,32 @@ export function createPromptHandle(id: string, current: () => PromptFile, origin
     openai(vars) {
       const prompt = current();
       const messages = renderRuntime(prompt, vars);
-      const params: Record<string, unknown> = { ...translateParams(prompt.config, 'openai') };
-      if (prompt.model) params.model = prompt.model;
-      params.messages = messages.map(({ role, content }) => ({ role, content }));
-      Object.assign(params, sdkParamsOf('openai', requestExtrasOf(prompt)));
+      const params = sdkParamsOf(buildChatBody(providerRequestOf(prompt, messages), ''));
       return { ...params, [PROMPT_IDENTITY]: createIdentity(prompt, vars, origin(), snapshot(messages)) } as OpenAIParams;
     },
     anthropic(vars) {
       const prompt = current();
       const messages = renderRuntime(prompt, vars);
-      const body = buildMessagesBody({ model: prompt.model ?? '', messages, params: prompt.config }, prompt.model ?? '');
-      delete body.stream;
-      if (!body.model) delete body.model;
-      Object.assign(body, sdkParamsOf('anthropic', requestExtrasOf(prompt)));
-      return { ...body, [PROMPT_IDENTITY]: createIdentity(prompt, vars, origin(), snapshot(messages)) } as AnthropicParams;
+      const params = sdkParamsOf(buildMessagesBody(providerRequestOf(prompt, messages), ''));
+      return { ...params, [PROMPT_IDENTITY]: createIdentity(prompt, vars, origin(), snapshot(messages)) } as AnthropicParams;
     },
   };
+}
+
+/**
+ * The request the runner's providers would send for a prompt's rendered messages: its config as
+ * params, its tools, tool choice and structured output (the same builders make the SDK params, so
+ * production sends what the evals send).
+ */
+function providerRequestOf(prompt: PromptFile, messages: Message[]): ProviderRequest {
+  return { model: prompt.model ?? '', messages, params: prompt.config, ...requestExtrasOf(prompt) };
+}
+
+/** A provider's request body as SDK params: no `stream` (the app's call decides), no `model` when the prompt names none. */
+function sdkParamsOf(body: Record<string, unknown>): Record<string, unknown> {
+  delete body.stream;
+  if (!body.model) delete body.model;
+  return body;
 }
 
 /** A frozen copy of rendered messages: the caller may change the array it was given. */

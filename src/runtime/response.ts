@@ -1,17 +1,17 @@
 import type { Message } from '../prompts/types.js';
+import { readMessagesResponse, readToolUse } from '../providers/anthropic.js';
+import type { StructuredOutputTool } from '../providers/anthropic-request.js';
 import { scrubSecrets, truncate } from '../providers/failure.js';
+import { readChatCompletion, readChatToolCalls } from '../providers/openai.js';
 import { mapSdkError, type SdkErrorClasses } from '../providers/sdk-errors.js';
 import { isRecord } from '../providers/shape.js';
-import { tokenUsageOf } from '../providers/usage.js';
 import type { CallError, Usage } from '../run-record/types.js';
-import { parseToolArguments } from '../tools/arguments.js';
 import type { ToolCall } from '../tools/types.js';
-import type { AnswerTool } from './wire-tools.js';
 
 /** The two SDK call shapes `traced()` understands. */
 export type Api = 'openai' | 'anthropic';
 
-/** What a response says, read without trusting its shape (a compatible server may differ). */
+/** What a response says, as `traced()` logs it (read by the providers' readers, not judged). */
 export interface ResponseFacts {
   /** The answer's text: '' when the model only called tools or refused; null when there is none. */
   output: string | null;
@@ -26,78 +26,23 @@ export interface ResponseFacts {
 
 /**
  * Reads output, tool calls, refusal, finish reason, tokens and reported model from a Chat
- * Completions or Messages response, as the runner's providers read them: a refusal (OpenAI
- * `message.refusal` or a `content_filter` finish; Anthropic stop_reason `refusal`) is an answer
- * with output ''. `answerTool` (Anthropic structured output, wire-tools.ts): its input is the
- * answer, given as the output's JSON text (text beside it is the model thinking aloud).
+ * Completions or Messages response with the runner's own readers (readChatCompletion,
+ * readMessagesResponse): a refusal is an answer with output '', and with `answerTool` (Anthropic
+ * structured output) the tool's input is the output. Unlike the runner, which fails a truncated or
+ * empty answer, this logs what the app received: a truncated text with its finish reason, output
+ * null for no answer (and for a body the runner calls malformed, with what was read before the fault).
  */
-export function readResponse(api: Api, body: unknown, answerTool?: AnswerTool): ResponseFacts {
-  const facts: ResponseFacts = { output: null, finishReason: null, usage: null, modelReported: null };
-  if (!isRecord(body)) return facts;
-  if (typeof body.model === 'string') facts.modelReported = body.model;
-  const usage = isRecord(body.usage) ? body.usage : undefined;
-  if (api === 'openai') {
-    const choice = Array.isArray(body.choices) && isRecord(body.choices[0]) ? body.choices[0] : undefined;
-    const message = choice && isRecord(choice.message) ? choice.message : undefined;
-    if (message) {
-      facts.output = textOf(message.content);
-      const calls = openaiToolCalls(message.tool_calls);
-      if (calls.length > 0) facts.toolCalls = calls;
-      const refused = typeof message.refusal === 'string' && message.refusal !== '';
-      if (refused || choice?.finish_reason === 'content_filter') {
-        facts.refusal = refused ? (message.refusal as string) : 'blocked by the content filter';
-        facts.output = '';
-      }
-      if (facts.output === null && facts.toolCalls) facts.output = '';
-    }
-    if (typeof choice?.finish_reason === 'string') facts.finishReason = choice.finish_reason;
-    if (usage) {
-      facts.usage = tokenUsageOf(usage.prompt_tokens, usage.completion_tokens) ?? null;
-    }
-  } else {
-    facts.output = textOf(body.content);
-    const blocks = Array.isArray(body.content) ? body.content.filter(isRecord) : [];
-    const answer = answerTool === undefined ? undefined : blocks.find((block) => block.type === 'tool_use' && block.name === answerTool.name);
-    const calls = anthropicToolCalls(blocks.filter((block) => block !== answer));
-    if (calls.length > 0) facts.toolCalls = calls;
-    if (answer) {
-      const input = answer.input;
-      facts.output = JSON.stringify(answerTool?.wrapped && isRecord(input) && 'value' in input ? input.value : (input ?? {}));
-    }
-    if (typeof body.stop_reason === 'string') facts.finishReason = body.stop_reason;
-    if (body.stop_reason === 'refusal') {
-      facts.refusal = (textOf(body.content) ?? '').trim() || 'the model refused (stop_reason "refusal")';
-      facts.output = '';
-    }
-    if (facts.output === null && facts.toolCalls) facts.output = '';
-    if (usage) {
-      facts.usage = tokenUsageOf(usage.input_tokens, usage.output_tokens) ?? null;
-    }
-  }
+export function readResponse(api: Api, body: unknown, answerTool?: StructuredOutputTool): ResponseFacts {
+  const read = api === 'openai' ? readChatCompletion(body) : readMessagesResponse(body, answerTool);
+  const facts: ResponseFacts = {
+    output: read.output ?? (read.toolCalls ? '' : null),
+    finishReason: read.finishReason ?? null,
+    usage: read.usage ?? null,
+    modelReported: read.modelReported ?? null,
+  };
+  if (read.toolCalls) facts.toolCalls = read.toolCalls;
+  if (read.refusal !== undefined) facts.refusal = read.refusal;
   return facts;
-}
-
-/** OpenAI `tool_calls` (function calls) in neutral form. */
-function openaiToolCalls(value: unknown): ToolCall[] {
-  if (!Array.isArray(value)) return [];
-  const calls: ToolCall[] = [];
-  for (const call of value) {
-    if (!isRecord(call) || !isRecord(call.function) || typeof call.function.name !== 'string') continue;
-    const raw = typeof call.function.arguments === 'string' ? call.function.arguments : JSON.stringify(call.function.arguments ?? null);
-    calls.push(toolCallOf(typeof call.id === 'string' ? call.id : '', call.function.name, raw));
-  }
-  return calls;
-}
-
-/** Anthropic `tool_use` blocks in neutral form (the object input stringified as the raw arguments). */
-function anthropicToolCalls(blocks: Array<Record<string, unknown>>): ToolCall[] {
-  return blocks
-    .filter((block) => block.type === 'tool_use' && typeof block.name === 'string')
-    .map((block) => toolCallOf(typeof block.id === 'string' ? block.id : '', block.name as string, JSON.stringify(block.input ?? {})));
-}
-
-function toolCallOf(id: string, name: string, rawArguments: string): ToolCall {
-  return { id, name, rawArguments, ...parseToolArguments(rawArguments) };
 }
 
 /**
@@ -114,29 +59,15 @@ export function requestMessages(api: Api, params: Record<string, unknown>): Mess
   }
   if (!Array.isArray(params.messages)) return out;
   const names = new Map<string, string>();
-  const remember = (calls: ToolCall[]) => {
-    for (const call of calls) names.set(call.id, call.name);
-  };
   for (const message of params.messages) {
     if (!isRecord(message) || typeof message.role !== 'string') continue;
-    if (api === 'openai') {
-      if (message.role === 'tool') {
-        const id = typeof message.tool_call_id === 'string' ? message.tool_call_id : '';
-        out.push(toolMessage(id, names.get(id), textOf(message.content) ?? ''));
-        continue;
-      }
-      const role = (message.role === 'developer' ? 'system' : message.role) as Message['role'];
-      const turn: Message = { role, content: textOf(message.content) ?? '' };
-      const calls = role === 'assistant' ? openaiToolCalls(message.tool_calls) : [];
-      if (calls.length > 0) {
-        turn.toolCalls = calls;
-        remember(calls);
-      }
-      out.push(turn);
+    if (api === 'openai' && message.role === 'tool') {
+      const id = typeof message.tool_call_id === 'string' ? message.tool_call_id : '';
+      out.push(toolMessage(id, names.get(id), textOf(message.content) ?? ''));
       continue;
     }
-    const blocks = Array.isArray(message.content) ? message.content.filter(isRecord) : [];
-    if (message.role === 'user') {
+    if (api === 'anthropic' && message.role === 'user') {
+      const blocks = Array.isArray(message.content) ? message.content.filter(isRecord) : [];
       // Tool results come first in a user turn (the API requires it); any text after them is the user's.
       for (const block of blocks) {
         if (block.type !== 'tool_result') continue;
@@ -147,15 +78,29 @@ export function requestMessages(api: Api, params: Record<string, unknown>): Mess
       if (others === undefined || others.length > 0 || blocks.length === 0) out.push({ role: 'user', content: textOf(others ?? message.content) ?? '' });
       continue;
     }
-    const turn: Message = { role: message.role as Message['role'], content: textOf(message.content) ?? '' };
-    const calls = message.role === 'assistant' ? anthropicToolCalls(blocks) : [];
+    const role = (api === 'openai' && message.role === 'developer' ? 'system' : message.role) as Message['role'];
+    const turn: Message = { role, content: textOf(message.content) ?? '' };
+    const calls = role === 'assistant' ? turnToolCalls(api, message) : [];
     if (calls.length > 0) {
       turn.toolCalls = calls;
-      remember(calls);
+      for (const call of calls) names.set(call.id, call.name);
     }
     out.push(turn);
   }
   return out;
+}
+
+/**
+ * An assistant turn's tool calls (OpenAI `tool_calls`, Anthropic `tool_use` blocks), read as the
+ * providers read them in an answer; none when the runner could not read them.
+ */
+function turnToolCalls(api: Api, message: Record<string, unknown>): ToolCall[] {
+  if (api === 'openai') {
+    const calls = readChatToolCalls(message.tool_calls);
+    return typeof calls === 'string' ? [] : calls;
+  }
+  const blocks = Array.isArray(message.content) ? message.content.filter(isRecord) : [];
+  return blocks.filter((block) => block.type === 'tool_use').map(readToolUse).filter((call) => call !== undefined);
 }
 
 function toolMessage(id: string, name: string | undefined, content: string): Message {

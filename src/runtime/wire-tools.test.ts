@@ -1,12 +1,22 @@
 import { describe, expect, it } from 'vitest';
+import { buildMessagesBody } from '../providers/anthropic-request.js';
+import { buildChatBody } from '../providers/openai-request.js';
 import type { RequestExtras } from '../tools/request.js';
-import { readRequestTools, sdkParamsOf } from './wire-tools.js';
+import type { Api } from './response.js';
+import { readRequestTools } from './wire-tools.js';
 
 const lookup = { name: 'lookup_order', description: 'Find', inputSchema: { type: 'object', properties: { id: { type: 'string' } } } };
 const escalate = { name: 'escalate', inputSchema: { type: 'object' } };
 const answer = { name: 'classify', schema: { type: 'object', properties: { tier: { type: 'string' } } }, strict: false };
 
-describe('sdkParamsOf / readRequestTools', () => {
+/** The params the runner's request builders (and so `prompt.openai()` / `.anthropic()`) send for `extras`, besides model, messages and the defaults. */
+function paramsOf(api: Api, extras: RequestExtras, params: Record<string, unknown> = {}): Record<string, unknown> {
+  const request = { model: '', messages: [{ role: 'user' as const, content: 'hi' }], params, ...extras };
+  const { model: _model, messages: _messages, stream: _stream, max_tokens: _maxTokens, ...rest } = api === 'openai' ? buildChatBody(request, '') : buildMessagesBody(request, '');
+  return rest;
+}
+
+describe('readRequestTools reads back what the request builders send', () => {
   const cases: Array<[string, RequestExtras]> = [
     ['tools and a named choice', { tools: [lookup, escalate], toolChoice: { name: 'escalate' } }],
     ['required', { tools: [lookup], toolChoice: 'required' }],
@@ -15,41 +25,23 @@ describe('sdkParamsOf / readRequestTools', () => {
   ];
   it.each(cases)('OpenAI and Anthropic params read back as what was asked: %s', (_name, extras) => {
     for (const api of ['openai', 'anthropic'] as const) {
-      const params = { temperature: 0, ...sdkParamsOf(api, extras) };
+      const params = paramsOf(api, extras, { temperature: 0 });
       const { rest, answerTool: _answerTool, ...read } = readRequestTools(api, params, extras);
       expect(read, api).toEqual(extras);
       expect(rest, api).toEqual({ temperature: 0 });
     }
   });
 
-  it('Anthropic: structured output beside tools adds the answer tool and lets the model choose among them', () => {
+  it('Anthropic: structured output beside tools: the answer tool is the schema asked for, the other tools are the tools', () => {
     const extras = { tools: [lookup], toolChoice: 'auto' as const, responseSchema: answer };
-    const params = sdkParamsOf('anthropic', extras);
-    expect(params.tools).toEqual([
-      { name: 'lookup_order', description: 'Find', input_schema: lookup.inputSchema },
-      { name: 'classify', description: expect.any(String), input_schema: answer.schema },
-    ]);
-    expect(params.tool_choice).toEqual({ type: 'any' });
-    expect(sdkParamsOf('anthropic', { ...extras, toolChoice: 'none' }).tool_choice).toEqual({ type: 'tool', name: 'classify' });
-    expect(sdkParamsOf('anthropic', { ...extras, toolChoice: { name: 'lookup_order' } }).tool_choice).toEqual({ type: 'tool', name: 'lookup_order' });
-    const read = readRequestTools('anthropic', params, extras);
+    const read = readRequestTools('anthropic', paramsOf('anthropic', extras), extras);
     expect(read).toMatchObject({ tools: [lookup], toolChoice: 'required', responseSchema: answer, answerTool: { name: 'classify', wrapped: false } });
   });
 
-  it('Anthropic: the answer tool is renamed beside a declared tool of its name, and wraps a schema that is not an object', () => {
+  it('Anthropic: a renamed answer tool wrapping a schema that is not an object reads back as the schema', () => {
     const list = { name: 'classify', schema: { type: 'array', items: { type: 'string' } }, strict: true };
     const extras = { tools: [{ ...escalate, name: 'classify' }], responseSchema: list };
-    const params = sdkParamsOf('anthropic', extras);
-    expect((params.tools as Array<{ name: string; input_schema: unknown }>)[1]).toEqual({
-      name: 'classify_output', description: expect.any(String),
-      input_schema: { type: 'object', properties: { value: list.schema }, required: ['value'], additionalProperties: false },
-    });
-    expect(readRequestTools('anthropic', params, extras)).toMatchObject({ responseSchema: list, answerTool: { name: 'classify_output', wrapped: true } });
-  });
-
-  it('OpenAI and Anthropic send a tool choice only with tools (the APIs reject it alone)', () => {
-    expect(sdkParamsOf('openai', { toolChoice: 'required' })).toEqual({});
-    expect(sdkParamsOf('anthropic', { toolChoice: 'required' })).toEqual({});
+    expect(readRequestTools('anthropic', paramsOf('anthropic', extras), extras)).toMatchObject({ responseSchema: list, answerTool: { name: 'classify_output', wrapped: true } });
   });
 
   it('leaves shapes it does not map in the params, as sent', () => {

@@ -1,109 +1,23 @@
+import { structuredOutputToolOf, type StructuredOutputTool } from '../providers/anthropic-request.js';
 import { isRecord } from '../providers/shape.js';
 import type { RequestExtras } from '../tools/request.js';
 import type { ResponseSchema, ToolChoice, ToolDefinition } from '../tools/types.js';
 import type { Api } from './response.js';
 
 /**
- * A prompt's tools, tool choice and structured output in the SDKs' own params, and back: what
- * `prompt.openai(vars)` / `.anthropic(vars)` add to the params, and what `traced()` records from a
- * request in provider-neutral form (CallRecord `tools`, `toolChoice`, `responseSchema`). The same
- * wire shapes as the runner's providers (providers/openai.ts, anthropic.ts):
- *
- * OpenAI: `tools: [{type: 'function', function: {name, description, parameters}}]`, `tool_choice`
- * (with tools only: `auto` / `none` / `required` / `{type: 'function', function: {name}}`),
- * `response_format: {type: 'json_schema', json_schema: {name, schema, strict}}`.
- * Anthropic: `tools: [{name, description, input_schema}]`, `tool_choice` (with tools only:
- * `{type: 'auto' | 'any' | 'none'}` / `{type: 'tool', name}`); structured output is the answer
- * tool (answerToolOf), whose input is the answer: the model's call of it is the output, not a tool
- * call. Without declared tools it is forced; with them, `none` forces it, a named tool is forced as
- * the prompt says, and otherwise `tool_choice` is `any` (a declared tool, or the answer tool).
+ * What `traced()` records of a request's tools, tool choice and structured output, in
+ * provider-neutral form (CallRecord `tools`, `toolChoice`, `responseSchema`): the reverse of the
+ * runner's request builders (providers/openai-request.ts, anthropic-request.ts), which also make
+ * the params of `prompt.openai(vars)` / `.anthropic(vars)`. Anthropic's structured output is the
+ * forced answer tool of structuredOutputToolOf: its call is the output, not a tool call.
  */
-
-/** The SDK params for a prompt's extras (none for a prompt without tools or structured output). */
-export function sdkParamsOf(api: Api, extras: RequestExtras): Record<string, unknown> {
-  return api === 'openai' ? openaiParamsOf(extras) : anthropicParamsOf(extras);
-}
-
-function openaiParamsOf(extras: RequestExtras): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  if (extras.tools && extras.tools.length > 0) {
-    out.tools = extras.tools.map((tool) => ({
-      type: 'function',
-      function: { name: tool.name, ...(tool.description !== undefined && { description: tool.description }), parameters: tool.inputSchema },
-    }));
-    if (extras.toolChoice !== undefined) {
-      out.tool_choice = typeof extras.toolChoice === 'string' ? extras.toolChoice : { type: 'function', function: { name: extras.toolChoice.name } };
-    }
-  }
-  if (extras.responseSchema) {
-    const { name, schema, strict } = extras.responseSchema;
-    out.response_format = { type: 'json_schema', json_schema: { name, schema, strict } };
-  }
-  return out;
-}
-
-/** The description of Anthropic's answer tool (structured output), as the model sees it. */
-export const ANSWER_TOOL_DESCRIPTION = 'Give your final answer by calling this tool: its input is the answer, in the required JSON structure.';
-
-/**
- * Anthropic's answer tool for a prompt's structured output: named as the schema (`_output`,
- * `_output2`, … appended while a declared tool has that name). `wrapped`: the schema is not an
- * object schema (a tool's input must be an object), so the input is `{value: <answer>}`.
- */
-export interface AnswerTool {
-  name: string;
-  wrapped: boolean;
-}
-
-export function answerToolOf(extras: RequestExtras): AnswerTool | undefined {
-  const schema = extras.responseSchema;
-  if (!schema) return undefined;
-  const taken = new Set((extras.tools ?? []).map((tool) => tool.name));
-  let name = schema.name;
-  for (let n = 1; taken.has(name); n++) {
-    const suffix = n === 1 ? '_output' : `_output${n}`;
-    name = schema.name.slice(0, 64 - suffix.length) + suffix;
-  }
-  return { name, wrapped: schema.schema.type !== 'object' };
-}
-
-function anthropicParamsOf(extras: RequestExtras): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const declared = extras.tools ?? [];
-  const tools: Array<Record<string, unknown>> = declared.map((tool) => ({
-    name: tool.name, ...(tool.description !== undefined && { description: tool.description }), input_schema: tool.inputSchema,
-  }));
-  const answer = answerToolOf(extras);
-  if (answer && extras.responseSchema) {
-    const schema = extras.responseSchema.schema;
-    const input = answer.wrapped ? { type: 'object', properties: { value: schema }, required: ['value'], additionalProperties: false } : schema;
-    tools.push({ name: answer.name, description: ANSWER_TOOL_DESCRIPTION, input_schema: input });
-  }
-  if (tools.length > 0) out.tools = tools;
-  const choice = extras.toolChoice;
-  if (answer) {
-    if (declared.length === 0 || choice === 'none') out.tool_choice = { type: 'tool', name: answer.name };
-    else if (typeof choice === 'object') out.tool_choice = { type: 'tool', name: choice.name };
-    else out.tool_choice = { type: 'any' };
-  } else if (declared.length > 0 && choice !== undefined) {
-    out.tool_choice = anthropicChoice(choice);
-  }
-  return out;
-}
-
-function anthropicChoice(choice: ToolChoice): Record<string, unknown> {
-  if (choice === 'auto') return { type: 'auto' };
-  if (choice === 'none') return { type: 'none' };
-  if (choice === 'required') return { type: 'any' };
-  return { type: 'tool', name: choice.name };
-}
 
 /** What a request asked for besides messages, in neutral form, and the params left over. */
 export interface RequestTools extends RequestExtras {
   /** The params without the fields read into `tools` / `toolChoice` / `responseSchema`. */
   rest: Record<string, unknown>;
   /** Anthropic: the answer tool sent (its call is the structured output, not a tool call). */
-  answerTool?: AnswerTool;
+  answerTool?: StructuredOutputTool;
 }
 
 /**
@@ -135,7 +49,7 @@ export function readRequestTools(api: Api, params: Record<string, unknown>, prom
   }
   const tools = anthropicTools(params.tools);
   if (tools) {
-    const answer = prompt ? answerToolOf(prompt) : undefined;
+    const answer = prompt ? structuredOutputToolOf(prompt) : undefined;
     const sent = answer ? tools.find((tool) => tool.name === answer.name) : undefined;
     if (answer && sent && prompt?.responseSchema) {
       out.answerTool = answer;

@@ -4,7 +4,8 @@
  * which arguments changed, as paths: `refund.amount: 10 → 100`. One diff and one way to write it,
  * shared by every report (report.html gets its lines from data.ts).
  */
-import { compactJson, cutText, formatToolCall, type Answer } from './format.js';
+import { shorten } from '../util/text.js';
+import { compactJson, formatToolCall, type Answer } from './format.js';
 import type { ToolCall } from './types.js';
 
 /** One argument that differs: where (`refund.items[0].sku`), and its value on each side as compact JSON (null: absent). */
@@ -82,7 +83,7 @@ export const MAX_VALUE_SHOWN = 80;
  */
 export function formatToolCallDiff(diff: readonly ToolCallChange[], options: { maxLines?: number; maxValue?: number } = {}): string[] {
   const maxValue = options.maxValue ?? MAX_VALUE_SHOWN;
-  const value = (text: string | null) => (text === null ? '(absent)' : cutText(text, maxValue));
+  const value = (text: string | null) => (text === null ? '(absent)' : shorten(text, maxValue));
   const lines: string[] = [];
   for (const change of diff) {
     if (change.kind === 'added') lines.push(`added call: ${formatToolCall(change.call, maxValue)}`);

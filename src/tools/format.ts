@@ -5,6 +5,7 @@
  * (tool names, arguments and refusals are model output): callers escape it for their format.
  * No Node imports: the browser script of report.html imports this file.
  */
+import { shorten } from '../util/text.js';
 import type { ToolCall } from './types.js';
 
 /** Characters of a call's arguments shown before they are cut with `…`. */
@@ -29,20 +30,13 @@ export function compactJson(value: unknown): string {
   }
 }
 
-/** At most `max` characters (code points), ending with `…` when cut; never cuts inside a surrogate pair. */
-export function cutText(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const points = Array.from(text);
-  return points.length <= max ? text : `${points.slice(0, Math.max(0, max - 1)).join('')}…`;
-}
-
 /**
  * The arguments of a call as reports show them: compact JSON of the parse, or, when the model
  * sent text that is not a JSON object (`argumentsError`), that text as it came, marked `invalid JSON:`.
  */
 export function formatToolArguments(call: ToolCall, max = MAX_ARGUMENTS_SHOWN): string {
-  if (call.arguments !== undefined) return cutText(compactJson(call.arguments), max);
-  return `${call.argumentsError !== undefined ? 'invalid JSON: ' : ''}${cutText(call.rawArguments, max)}`;
+  if (call.arguments !== undefined) return shorten(compactJson(call.arguments), max);
+  return `${call.argumentsError !== undefined ? 'invalid JSON: ' : ''}${shorten(call.rawArguments, max)}`;
 }
 
 /** One tool call: `refund({"amount":100})`. */
