@@ -396,13 +396,8 @@ describe('the interval is the inversion of the deciding tests', () => {
 
 describe('run.json', () => {
   it('the comparison block, with every new field, matches schemas/run.schema.json', async () => {
-    const { readFile } = await import('node:fs/promises');
-    const { Ajv2020 } = await import('ajv/dist/2020.js');
-    const schema = JSON.parse(await readFile(new URL('../../schemas/run.schema.json', import.meta.url), 'utf8'));
-    const { default: addFormats } = await import('ajv-formats');
-    const ajv = new Ajv2020({ strict: true, allErrors: true });
-    addFormats.default(ajv);
-    const validate = ajv.addSchema(schema).getSchema(`${schema.$id}#/$defs/Comparison`)!;
+    const { runSchema } = await import('../../test/helpers/run-schema.js');
+    const validate = runSchema().def('Comparison');
     const cases = [
       ...flips(10, 3, 0, { suite: 's', model: 'a' }),
       ...Array.from({ length: 30 }, (_, i) => testCase(`r${i}`, repeated(10, { pass: true }), repeated(10, { pass: i !== 0 }), { suite: 's', model: 'b' })),

@@ -51,7 +51,7 @@ afterAll(() => {
 });
 
 /** A webhook that never answers always runs out of time; every other answer comes long before it. */
-const timeoutFor = (output: string) => (output === 'hang' ? '300' : '30000');
+const timeoutFor = (output: string) => (output === 'hang' ? '100' : '30000');
 const context = (output = '') => makeContext({ vars: { city: 'Paris' }, messages: [{ role: 'user', content: 'Name a city.' }], env: { PROMPTGATE_GRADER_TIMEOUT_MS: timeoutFor(output) } });
 const grade = (spec: string, output: string) => gradeAssertion(output, parseGraderSpec(spec.replace('URL', url), source), context(output));
 
@@ -83,7 +83,7 @@ describe('webhook grader', () => {
     ['stringpass', 'answered without a boolean "pass"'],
     ['status', 'answered HTTP 500'],
     ['notjson', 'answered with a body that is not JSON'],
-    ['hang', 'did not answer within 300 ms'],
+    ['hang', 'did not answer within 100 ms'],
   ];
 
   it.each(errors)('%s is an error, never a pass, also negated', async (output, why) => {

@@ -1,13 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { mulberry32 } from '../helpers/fault-plan.js';
 import { textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type IncomingChat, type MockServer } from '../helpers/openai-server.js';
+import { runSchema } from '../helpers/run-schema.js';
 import { readCalls, withNewRun } from '../helpers/runs.js';
 import { wordSuiteRepo } from '../helpers/word-suite.js';
 
@@ -116,9 +114,7 @@ describe('compare --adaptive: more repeats only where draws disagree, within a b
     expect((await readCalls(runDir!)).filter((c) => c.purpose === 'eval').length).toBe(adaptive.calls);
 
     // run.json matches the documented format; every report states the adaptive line.
-    const ajv = new Ajv2020({ allErrors: true, strict: true });
-    addFormats.default(ajv);
-    const validate = ajv.compile(JSON.parse(await readFile(join(REPO_ROOT, 'schemas/run.schema.json'), 'utf8')));
+    const validate = runSchema().validateRun;
     expect(validate(run) ? [] : validate.errors).toEqual([]);
     const line = `${adaptive.calls} of ${adaptive.budgetCalls} budgeted calls (budget 5 a case a side)`;
     expect(result.stdout).toContain(`Adaptive:  adaptive repeats: ${adaptive.rounds.length} rounds`);

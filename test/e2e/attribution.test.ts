@@ -155,6 +155,24 @@ describe('--resume keeps every answer with its model entry and every calls.jsonl
   const requests = () => staging.count + prod.count;
   const reset = () => [staging, prod].forEach((server) => server.reset());
 
+  /**
+   * Runs the CLI in this process and aborts it, as its SIGINT handler does, once staging has seen 10
+   * requests; its answers take 25 ms meanwhile, so the abort lands mid-run. (The signals themselves,
+   * in a child process, are test/e2e/resume.test.ts's and the SIGKILL test's below.)
+   */
+  async function aborted(args: string[], cwd: string): Promise<CliResult> {
+    const controller = new AbortController();
+    pace.delayMs = 25;
+    try {
+      void staging.waitForRequests(10).then(() => controller.abort());
+      const result = await runCliInProcess(args, { cwd, env, signal: controller.signal });
+      expect(controller.signal.aborted, 'the run finished before the abort').toBe(true);
+      return result;
+    } finally {
+      pace.delayMs = 0;
+    }
+  }
+
   /** Runs the CLI and sends `signal` once staging has seen `after` requests; its answers take 25 ms meanwhile, so the signal lands mid-run. */
   async function interrupted(args: string[], cwd: string, signal: NodeJS.Signals): Promise<CliResult> {
     let sent = false;
@@ -202,10 +220,10 @@ describe('--resume keeps every answer with its model entry and every calls.jsonl
   it.each([
     { name: '--no-cache', flags: ['--no-cache'], refusals: true },
     { name: 'with the cache', flags: [], refusals: false },
-  ])('SIGINT then --resume ($name): each case graded with its own server\'s answer, no line lost; changed settings are refused', async ({ flags, refusals: checkRefusals }) => {
+  ])('interrupted, then --resume ($name): each case graded with its own server\'s answer, no line lost; changed settings are refused', async ({ flags, refusals: checkRefusals }) => {
     const dir = await makeProject(files());
     reset();
-    const stopped = await interrupted(['run', ...flags], dir, 'SIGINT');
+    const stopped = await aborted(['run', ...flags], dir);
     expect(stopped.code, stopped.stderr).toBe(130);
     const [runDir] = await runFolders(dir);
     expect((await readRun(runDir)).status).toBe('interrupted');

@@ -1,14 +1,13 @@
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunFile } from '../../src/run-record/types.js';
-import { makeProject, REPO_ROOT } from '../helpers/cli.js';
+import { makeProject } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { commitFiles, initRepo } from '../helpers/git-repo.js';
 import { textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type IncomingChat, type MockServer, type Reply } from '../helpers/openai-server.js';
+import { runSchema } from '../helpers/run-schema.js';
 import { readRun } from '../helpers/runs.js';
 import { WORDS, wordCases, wordPrompt as prompt } from '../helpers/word-suite.js';
 
@@ -102,9 +101,7 @@ describe('promptgate drift against a stored run', () => {
         newErrors: [{ suite: 'shout', model: 'm', code: 'client_error' }],
       });
       // run.json with its drift block still matches the documented format.
-      const ajv = new Ajv2020({ allErrors: true, strict: true });
-      addFormats.default(ajv);
-      const validate = ajv.compile(JSON.parse(await readFile(join(REPO_ROOT, 'schemas/run.schema.json'), 'utf8')));
+      const validate = runSchema().validateRun;
       expect(validate(run) ? [] : validate.errors).toEqual([]);
       const summary = await readFile(join(runDir, 'summary.md'), 'utf8');
       expect(summary).toContain('## Drift');

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunFile } from '../../src/run-record/types.js';
-import { makeProject, runCli, type CliResult } from '../helpers/cli.js';
+import { makeProject, type CliResult } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { commitFiles, initRepo } from '../helpers/git-repo.js';
 import { textOf } from '../helpers/mock-server.js';
@@ -72,27 +72,26 @@ describe('a grader that errors leaves its case errored (exit 3), never failed or
     return readRun(folder!);
   };
   const byWord = (run: RunFile) => Object.fromEntries(run.cases.map((c) => [String(c.vars.word), c]));
-  // With a judge URL the CLI is spawned: the config reads process.env.JUDGE_URL itself, and an
-  // in-process run would see this process's environment (and Node's cached config module).
-  const cli = (args: string[], judgeUrl?: string) =>
-    judgeUrl ? runCli([...args, '--no-cache'], { cwd: dir, env: { MOCK_KEY: 'k', JUDGE_URL: judgeUrl } }) : runCliInProcess([...args, '--no-cache'], { cwd: dir, env: { MOCK_KEY: 'k' } });
+  const cli = (args: string[]) => runCliInProcess([...args, '--no-cache'], { cwd: dir, env: { MOCK_KEY: 'k' } });
 
   beforeAll(async () => {
     server = await startOpenAIServer({ respond });
     deadJudge = `http://127.0.0.1:${await deadPort()}/v1`;
     dir = await makeProject({});
     initRepo(dir);
-    const config = `export default {
+    const config = (judgeUrl: string) => `export default {
   models: {
     m: { provider: 'openai', model: 'shout-1', baseURL: '${server.url}', apiKeyEnv: 'MOCK_KEY' },
-    judge: { provider: 'openai', model: 'judge-1', baseURL: process.env.JUDGE_URL ?? '${server.url}', apiKeyEnv: 'MOCK_KEY', maxRetries: 0 },
+    judge: { provider: 'openai', model: 'judge-1', baseURL: '${judgeUrl}', apiKeyEnv: 'MOCK_KEY', maxRetries: 0 },
   },
   judge: 'judge',
   graders: { explode: () => { throw new Error('grader bug'); } },
   gate: { maxRegressions: 0 },
 };
 `;
-    await commitFiles(dir, { 'eval.config.mjs': config, 'prompts/shout.prompt': PROMPT('1.0.0', 'Repeat the word in capitals.'), 'evals/shout.csv': CASES, '.gitignore': 'reports/\n.promptgate-cache/\n' }, 'v1');
+    await commitFiles(dir, { 'eval.config.mjs': config(server.url), 'prompts/shout.prompt': PROMPT('1.0.0', 'Repeat the word in capitals.'), 'evals/shout.csv': CASES, '.gitignore': 'reports/\n.promptgate-cache/\n' }, 'v1');
+    // The same config with the judge on a port nothing listens on (`--config dead-judge.config.mjs`).
+    await writeFile(join(dir, 'dead-judge.config.mjs'), config(deadJudge));
     // The candidate: the working tree's v2.
     await writeFile(join(dir, 'prompts/shout.prompt'), PROMPT('2.0.0', 'Repeat the word in capitals (v2).'));
   });
@@ -141,7 +140,7 @@ describe('a grader that errors leaves its case errored (exit 3), never failed or
 
   it('run: a judge on a dead port leaves its cases errored (exit 3 without any floor), counted by cause in the exit-3 message', async () => {
     Object.assign(judge, { failOn: 'none' });
-    const result = await cli(['run'], deadJudge);
+    const result = await cli(['run', '--config', 'dead-judge.config.mjs']);
     const run = await runOf(result);
     const cases = byWord(run);
     for (const word of [...JUDGED, 'elder']) expect(cases[word].status).toBe('error');

@@ -1,14 +1,12 @@
 import { cp, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseResult, RunFile } from '../../src/run-record/types.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { startOpenAIServer, type IncomingChat, type IncomingInput, type MockServer, type Reply } from '../helpers/openai-server.js';
+import { runSchema } from '../helpers/run-schema.js';
 import { readCalls, withNewRun } from '../helpers/runs.js';
 
 /**
@@ -165,11 +163,8 @@ describe('provider-backed graders: similar, moderation, perplexity, latency, cos
 
     // calls.jsonl: one line per endpoint call, with its input; every line valid against the schema.
     const calls = await readCalls(runDir!);
-    const schema = JSON.parse(readFileSync(join(REPO_ROOT, 'schemas/run.schema.json'), 'utf8'));
-    const ajv = new Ajv2020({ strict: false });
-    addFormats.default(ajv);
-    const validateRun = ajv.compile(schema);
-    const validateCall = ajv.compile({ $ref: `${schema.$id}#/$defs/CallRecord` });
+    // (ajv in strict mode, reporting all errors: stricter than the lenient check this was.)
+    const { validateRun, validateCall } = runSchema();
     expect(validateRun(run), JSON.stringify(validateRun.errors)).toBe(true);
     for (const call of calls) expect(validateCall(call), JSON.stringify(validateCall.errors)).toBe(true);
     // "Paris" is sent once, though several cases compare with it.

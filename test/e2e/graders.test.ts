@@ -1,12 +1,10 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, makeProject } from '../helpers/cli.js';
+import { makeProject } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { lastUser, textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type IncomingChat, type MockServer, type Reply } from '../helpers/openai-server.js';
+import { runSchema } from '../helpers/run-schema.js';
 import { readCalls, readRun, runFolders } from '../helpers/runs.js';
 
 /**
@@ -146,9 +144,7 @@ describe('graders end to end', () => {
     expect(byCase['wrong'].repeats[0].grade!.assertions[0].judge).toEqual(identity);
 
     // run.json with the new fields still matches its published schema.
-    const ajv = new Ajv2020({ allErrors: true, strict: true });
-    addFormats.default(ajv);
-    const validate = ajv.compile(JSON.parse(await readFile(join(REPO_ROOT, 'schemas/run.schema.json'), 'utf8')));
+    const validate = runSchema().validateRun;
     expect(validate(run), JSON.stringify(validate.errors)).toBe(true);
   });
 });

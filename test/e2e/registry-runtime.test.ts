@@ -25,8 +25,8 @@ import { readRecords, summarizeSource } from '../runtime/fixtures.js';
 
 const ENTRY = join(REPO_ROOT, 'dist', 'index.js');
 const REFRESH_MS = 1000;
-/** The app's refresh clock runs this much faster than real time: a refresh every 100 ms. */
-const CLOCK_SCALE = 10;
+/** The app's refresh clock runs this much faster than real time: a refresh every 25 ms. */
+const CLOCK_SCALE = 40;
 
 /** The app: prints `ready`, `change …`, `called …` on stdout; warnings go to stderr (the defaults). */
 const APP = `

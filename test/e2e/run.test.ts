@@ -34,7 +34,9 @@ describe('promptgate run, end to end through the real SDKs', () => {
         const text = lastUser(request);
         if (text.includes('Kenya') && !rateLimitedOnce) {
           rateLimitedOnce = true;
-          return { fault: 'status', status: 429, retryAfter: '1' };
+          // "Retry now": the retry waits its backoff only (a Retry-After is honoured on an injected
+          // clock in faults.test.ts; this spawned CLI would wait it out in real time).
+          return { fault: 'status', status: 429, retryAfter: '0' };
         }
         const country = Object.keys(CAPITALS).find((c) => text.includes(c));
         const reply: Reply = { content: country ? `The capital is ${CAPITALS[country]}.` : 'I do not know.' };

@@ -25,6 +25,7 @@ const screenshot = async (page: Page, name: string, fullPage = false) => {
 };
 
 // Only used inside page.evaluate callbacks, which run in the browser (the project's lib has no DOM).
+declare function requestAnimationFrame(callback: () => void): number;
 declare const document: {
   getElementById(id: string): { textContent: string | null } | null;
   querySelectorAll(selector: string): { length: number };
@@ -210,7 +211,8 @@ describe.skipIf(!run)('report.html in Chromium', () => {
     // The page's own app script is the only script element besides the data.
     expect(injected).toBe(1);
     await screenshot(page, 'report-hostile.png');
-    await page.waitForTimeout(300);
+    // Two frames and a task later, whatever the opened detail queued (load, error, toggle events) has run.
+    await page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(resolve, 0)))));
     expect(dialogs).toEqual([]);
     expect(errors).toEqual([]);
   });

@@ -1,17 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import type { CallRecord, RunFile } from '../../src/run-record/types.js';
 import { READABLE_FORMAT_VERSIONS, RUN_FORMAT_VERSION } from '../../src/run-record/types.js';
+import { runSchema } from '../helpers/run-schema.js';
 import { makeRun } from './synthetic.js';
 
-const schema = JSON.parse(readFileSync(resolve('schemas/run.schema.json'), 'utf8'));
-const ajv = new Ajv2020({ allErrors: true, strict: true });
-addFormats.default(ajv);
-const validateRun = ajv.compile<RunFile>(schema);
-const validateCall = ajv.compile<CallRecord>({ $ref: `${schema.$id}#/$defs/CallRecord` });
+const { schema, validateRun, validateCall } = runSchema();
 
 function errors(value: unknown): string[] {
   validateRun(value);
