@@ -110,7 +110,11 @@ describe('a run under provider faults', () => {
 
     // Statuses: an errored call is never graded; the rest are graded as designed.
     const byN = new Map(evalCalls.map((c) => [Number(c.vars.n), c]));
-    const lastSeen = new Map(seen.map((s) => [Number(/Double (\d+)\./.exec(s.key)![1]), s]));
+    const faultsOf = new Map<number, FaultKind[]>();
+    for (const entry of seen) {
+      const n = Number(/Double (\d+)\./.exec(entry.key)![1]);
+      if (entry.fault) faultsOf.set(n, [...(faultsOf.get(n) ?? []), entry.fault]);
+    }
     let errored = 0;
     for (const result of record.cases) {
       expect(['pass', 'fail', 'error']).toContain(result.status);
@@ -123,10 +127,11 @@ describe('a run under provider faults', () => {
         expect(repeat.grade).toBeNull();
         expect(repeat.output).toBeNull();
         expect(repeat.error?.code).toBe(call.error.code);
-        // The error is the one the server injected on the last attempt (or the client's own timeout).
-        const last = lastSeen.get(n)!;
-        if (last.fault) expect(call.error.code).toBe(CODE_OF[last.fault]);
-        else expect(call.error.code).toBe('timeout');
+        // The error is one the server injected on an attempt of this case, or the client's own
+        // timeout. Not "the last attempt's": an attempt the client gave up on may reach the server
+        // after the next one, so arrival order is not attempt order on a loaded machine.
+        const injected = new Set((faultsOf.get(n) ?? []).map((fault) => CODE_OF[fault]));
+        if (call.error.code !== 'timeout') expect([...injected]).toContain(call.error.code);
         if (['server_error', 'rate_limited', 'connection', 'timeout'].includes(call.error.code)) expect(call.attempts).toBe(1 + MAX_RETRIES);
       } else {
         expect(repeat.grade).not.toBeNull();
