@@ -154,17 +154,17 @@ describe('character sets follow V8 for every code unit', () => {
 
 describe('case orbits under i', () => {
   it.each([false, true])('unicode %s: every cased character matches exactly its orbit, and nothing beyond plane 1 has a case', (unicode) => {
-    const escape = (cp: number) => (unicode ? `\\u{${cp.toString(16)}}` : `\\u${cp.toString(16).padStart(4, '0')}`);
+    const unitEscape = (cp: number) => (unicode ? `\\u{${cp.toString(16)}}` : `\\u${cp.toString(16).padStart(4, '0')}`);
     const text = codePoints(0, unicode ? CASED_PLANES_END : 0xffff);
     const cased = text.match(/[\p{Changes_When_Casemapped}\p{Changes_When_Casefolded}]/gu) ?? [];
     // Every character of the text that V8 matches with any cased character's class under i: a
     // character outside it matches no single one of those classes (a class matches a character when
     // one of its members does), so each orbit below is searched for in it, not in the whole text.
-    const matchedByAny = (text.match(new RegExp(`[${cased.map((char) => escape(char.codePointAt(0)!)).join('')}]`, unicode ? 'giu' : 'gi')) ?? []).join('');
+    const matchedByAny = (text.match(new RegExp(`[${cased.map((char) => unitEscape(char.codePointAt(0)!)).join('')}]`, unicode ? 'giu' : 'gi')) ?? []).join('');
     const wrong: string[] = [];
     for (const char of cased) {
       const cp = char.codePointAt(0)!;
-      const same = new RegExp(`[${escape(cp)}]`, unicode ? 'giu' : 'gi');
+      const same = new RegExp(`[${unitEscape(cp)}]`, unicode ? 'giu' : 'gi');
       const v8 = (matchedByAny.match(same) ?? []).map((match) => match.codePointAt(0)!).sort((a, b) => a - b);
       if (v8.join() !== caseOrbit(cp, unicode).join()) wrong.push(`${cp.toString(16)}: ${v8.join()} vs ${caseOrbit(cp, unicode).join()}`);
     }

@@ -82,8 +82,7 @@ describe('a run under provider faults', () => {
     const csv = ['n,__expected', ...Array.from({ length: CASES }, (_, n) => `${n},contains:${expectedOf(n)}`)].join('\n');
     const dir = await project(server.url, 'openai', { timeoutMs: 1000, maxRetries: MAX_RETRIES, concurrency: 32 }, csv);
     const [stdout, stderr] = [sink(), sink()];
-    // No response cache: each of the ~900 requests would read and write an entry in it, and nothing here is about it.
-    const outcome = await run({ noCache: true }, { cwd: dir, env: { FAULT_KEY: KEY }, stdout: stdout.stream, stderr: stderr.stream, clock });
+    const outcome = await run({}, { cwd: dir, env: { FAULT_KEY: KEY }, stdout: stdout.stream, stderr: stderr.stream, clock });
     if (!outcome.ok) throw new Error(outcome.error.text);
     const result = { code: outcome.exitCode, stdout: stdout.text(), stderr: stderr.text() };
     const record = await readRun(outcome.runDir);
