@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { manualClock } from '../../test/helpers/manual-clock.js';
 import type { ProviderResult } from '../providers/types.js';
@@ -116,6 +117,20 @@ describe('scheduler', () => {
     await clock.advance(1);
     expect((await outcome).result.ok).toBe(true);
     expect(times).toEqual([0, 5_000]);
+  });
+
+  it('calls waiting to retry add no listener to the run signal each (one listener, however many wait); aborting the run ends every wait', async () => {
+    const controller = new AbortController();
+    const clock = manualClock();
+    const scheduler = createScheduler({ concurrency: 32, models: { m: { timeoutMs: 1000, maxRetries: 3 } }, signal: controller.signal, backoffBaseMs: 1, clock });
+    const outcomes = Array.from({ length: 20 }, () => scheduler.run('m', async () => fail('rate_limited', true, 5_000)));
+    await clock.advance(1);
+    expect(clock.sleeps).toHaveLength(20);
+    // Past 10 listeners Node warns of a possible leak: the waits must not each listen on the run's signal.
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    controller.abort();
+    const results = await Promise.all(outcomes);
+    expect(results.map((outcome) => [outcome.attempts, outcome.result.ok])).toEqual(Array.from({ length: 20 }, () => [1, false]));
   });
 
   it("holds a model's rpm on the injected clock, for retries too", async () => {

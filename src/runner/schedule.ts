@@ -208,11 +208,17 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         }
         const id = ++waitIds;
         options.onWait?.({ id, model, ms: wait, ...(asked > wait ? { requestedMs: asked } : {}), reason: reasonOf(error) });
+        // The wait listens on a controller of its own that the run's one listener aborts (`live`),
+        // not on the run's signal: dozens of calls waiting at once would each add a listener there
+        // (Node's "possible EventTarget memory leak" warning past 10).
+        const waiting = new AbortController();
+        live.add(waiting);
         try {
-          await clock.sleep(wait, options.signal);
+          await clock.sleep(wait, waiting.signal);
         } catch {
           return { ...outcome, attempts };
         } finally {
+          live.delete(waiting);
           options.onWaitEnd?.(id);
         }
         spent += wait;
