@@ -4,6 +4,7 @@ import type { Message, PromptFile } from '../prompts/types.js';
 import { parseToolArguments } from '../tools/arguments.js';
 import type { ExpectedToolCall, ToolCall } from '../tools/types.js';
 import type { Assertion, TestCase } from './types.js';
+import { isRecord } from '../util/record.js';
 
 /**
  * The case fields of prompts that use tools or run in a conversation (JSONL keys; the CSV columns
@@ -217,6 +218,3 @@ function expectedName(value: unknown): string | undefined {
   return first !== undefined && TOOL_NAME.test(first) ? first : undefined;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}

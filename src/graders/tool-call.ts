@@ -8,6 +8,7 @@ import { readSchemaRef } from './json.js';
 import { compileSchema, formatSchemaErrors, resolveSchema } from './schema.js';
 import type { GradeResult, Grader, GraderContext } from './types.js';
 import { isBlank, isTemplate, quote, verdict } from './values.js';
+import { isRecord } from '../util/record.js';
 
 /**
  * Graders of the tool calls a model made (`context.toolCalls`, every step's for a multi-step case):
@@ -20,10 +21,6 @@ import { isBlank, isTemplate, quote, verdict } from './values.js';
 const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 
 const TOOL_CALL_HINT = 'write tool-call:<tool name>, or tool-call:<tool name> {"key": value} for partial arguments (JSON)';
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function calls(context: GraderContext): ToolCall[] {
   return context.toolCalls ?? [];
@@ -42,7 +39,7 @@ function plural(n: number, word: string): string {
 /** Why a call's arguments could not be read (`argumentsError`; absent arguments with no reason too). */
 function unreadable(call: ToolCall): string | undefined {
   if (call.argumentsError !== undefined) return call.argumentsError;
-  return isObject(call.arguments) ? undefined : 'the arguments were not parsed';
+  return isRecord(call.arguments) ? undefined : 'the arguments were not parsed';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -60,15 +57,15 @@ function parseExpectedCall(value: unknown, fail: ParseInput['fail']): ExpectedTo
     const argsText = match?.[2]?.trim();
     if (!argsText) return { name };
     const args = parseJsonText(argsText, 'the partial arguments', fail);
-    if (!isObject(args)) throw fail('the partial arguments must be a JSON object', TOOL_CALL_HINT);
+    if (!isRecord(args)) throw fail('the partial arguments must be a JSON object', TOOL_CALL_HINT);
     return { name, arguments: args };
   }
-  if (!isObject(value)) throw fail("tool-call's value must be a tool name or {name, arguments?}", TOOL_CALL_HINT);
+  if (!isRecord(value)) throw fail("tool-call's value must be a tool name or {name, arguments?}", TOOL_CALL_HINT);
   const unknown = Object.keys(value).find((key) => key !== 'name' && key !== 'arguments');
   if (unknown !== undefined) throw fail(`unknown key '${unknown}' in tool-call's value (allowed: name, arguments)`, TOOL_CALL_HINT);
   if (typeof value.name !== 'string' || value.name.trim() === '') throw fail("tool-call's value needs a `name` (the tool's name)", TOOL_CALL_HINT);
   if (value.arguments === undefined || value.arguments === null) return { name: value.name };
-  if (!isObject(value.arguments)) throw fail("tool-call's `arguments` must be an object (the arguments to match partially)", TOOL_CALL_HINT);
+  if (!isRecord(value.arguments)) throw fail("tool-call's `arguments` must be an object (the arguments to match partially)", TOOL_CALL_HINT);
   return { name: value.name, arguments: value.arguments };
 }
 
@@ -181,15 +178,15 @@ function parseArgsSchema(value: unknown, fail: ParseInput['fail']): ArgsSchemaVa
     if (!schemaText) return { name };
     if (!schemaText.startsWith('{')) return { name, schema: schemaText };
     const parsed = parseJsonText(schemaText, 'inline schema', fail, ARGS_SCHEMA_HINT);
-    if (!isObject(parsed)) throw fail('an inline schema must be a JSON object', ARGS_SCHEMA_HINT);
+    if (!isRecord(parsed)) throw fail('an inline schema must be a JSON object', ARGS_SCHEMA_HINT);
     return { name, schema: parsed };
   }
-  if (!isObject(value)) throw fail("tool-args-schema's value must be a tool name or {name, schema?}", ARGS_SCHEMA_HINT);
+  if (!isRecord(value)) throw fail("tool-args-schema's value must be a tool name or {name, schema?}", ARGS_SCHEMA_HINT);
   const unknown = Object.keys(value).find((key) => key !== 'name' && key !== 'schema');
   if (unknown !== undefined) throw fail(`unknown key '${unknown}' in tool-args-schema's value (allowed: name, schema)`, ARGS_SCHEMA_HINT);
   if (typeof value.name !== 'string' || value.name.trim() === '') throw fail("tool-args-schema's value needs a `name` (the tool's name)", ARGS_SCHEMA_HINT);
   if (value.schema === undefined || value.schema === null) return { name: value.name };
-  if (!isObject(value.schema) && (typeof value.schema !== 'string' || value.schema.trim() === '')) {
+  if (!isRecord(value.schema) && (typeof value.schema !== 'string' || value.schema.trim() === '')) {
     throw fail("tool-args-schema's `schema` must be a JSON Schema object or a path", ARGS_SCHEMA_HINT);
   }
   return { name: value.name, schema: value.schema };

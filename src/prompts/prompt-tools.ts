@@ -2,6 +2,7 @@ import { type ErrorCode, inputError } from '../errors.js';
 import type { ToolChoice, ToolDefinition } from '../tools/types.js';
 import { loadYaml } from './lazy.js';
 import { toJsonSchema } from './picoschema.js';
+import { isRecord } from '../util/record.js';
 
 /**
  * The tools a prompt declares in its front matter (SPEC §2, Dotprompt's shape):
@@ -282,6 +283,3 @@ function invalidName(name: string): string {
   return `tool name ${JSON.stringify(name)} is not valid (1 to 64 letters, digits, "_" or "-")`;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}

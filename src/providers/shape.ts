@@ -1,9 +1,6 @@
 import type { AnswerRead, ProviderSuccess, TokenUsage } from './types.js';
 
-/** A plain object (not null, not an array): response bodies are checked with this before use. */
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+export { isRecord } from '../util/record.js';
 
 /** A response's reported model and tokens, the start of an AnswerRead. */
 export function answerReadOf(model: unknown, usage: TokenUsage | undefined): AnswerRead {

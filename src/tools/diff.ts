@@ -7,6 +7,7 @@
 import { shorten } from '../util/text.js';
 import { compactJson, formatToolCall, type Answer } from './format.js';
 import type { ToolCall } from './types.js';
+import { isRecord } from '../util/record.js';
 
 /** One argument that differs: where (`refund.items[0].sku`), and its value on each side as compact JSON (null: absent). */
 export interface ArgumentChange {
@@ -163,14 +164,10 @@ function keyPath(path: string, key: string): string {
   return IDENTIFIER.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function diffValues(before: unknown, after: unknown, path: string, out: ArgumentChange[], depth: number): void {
   if (out.length > MAX_CHANGES) return;
   if (Object.is(before, after) || (typeof before === 'number' && before === after)) return;
-  if (depth < MAX_DEPTH && isPlainObject(before) && isPlainObject(after)) {
+  if (depth < MAX_DEPTH && isRecord(before) && isRecord(after)) {
     for (const key of Object.keys(before)) {
       if (Object.hasOwn(after, key)) diffValues(before[key], after[key], keyPath(path, key), out, depth + 1);
       else out.push({ path: keyPath(path, key), before: compactJson(before[key]), after: null });

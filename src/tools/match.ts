@@ -1,3 +1,5 @@
+import { isRecord } from '../util/record.js';
+
 /**
  * Partial matching of tool call arguments (`tool-call:<name> {…}`, `expected_tool_calls`): what the
  * case gives must be in what the model sent; what the case leaves out is not checked.
@@ -19,8 +21,8 @@ export function matchesPartial(actual: unknown, expected: unknown): boolean {
  * undefined when it matches. `at` names the root (empty: the top-level arguments).
  */
 export function partialMismatch(actual: unknown, expected: unknown, at = ''): string | undefined {
-  if (isPlainObject(expected)) {
-    if (!isPlainObject(actual)) return `${where(at)}expected an object, got ${describe(actual)}`;
+  if (isRecord(expected)) {
+    if (!isRecord(actual)) return `${where(at)}expected an object, got ${describe(actual)}`;
     for (const [key, value] of Object.entries(expected)) {
       const path = joinKey(at, key);
       if (!Object.hasOwn(actual, key)) return `${path}: missing`;
@@ -39,10 +41,6 @@ export function partialMismatch(actual: unknown, expected: unknown, at = ''): st
     return undefined;
   }
   return actual === expected ? undefined : `${where(at)}expected ${describe(expected)}, got ${describe(actual)}`;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function where(at: string): string {

@@ -1,5 +1,6 @@
 import type { PromptFile } from '../prompts/types.js';
 import type { ResponseSchema, ToolChoice, ToolDefinition } from './types.js';
+import { isRecord } from '../util/record.js';
 
 /** What a prompt adds to each of its calls besides messages and params: its tools and structured output. */
 export interface RequestExtras {
@@ -22,7 +23,7 @@ export function requestExtrasOf(prompt: PromptFile): RequestExtras {
   if (prompt.tools && prompt.tools.length > 0) extras.tools = prompt.tools;
   if (prompt.toolChoice !== undefined) extras.toolChoice = prompt.toolChoice;
   const schema = prompt.outputSchema;
-  if (prompt.outputFormat === 'json' && isObject(schema)) {
+  if (prompt.outputFormat === 'json' && isRecord(schema)) {
     const strict = prompt.outputStrict ?? strictModeGaps(schema).length === 0;
     extras.responseSchema = { name: schemaNameOf(prompt.id), schema, strict };
   }
@@ -42,9 +43,9 @@ export function schemaNameOf(id: string): string {
  * be strict.
  */
 export function strictModeGaps(schema: unknown, at = ''): string[] {
-  if (!isObject(schema)) return [];
+  if (!isRecord(schema)) return [];
   const gaps: string[] = [];
-  const properties = isObject(schema.properties) ? schema.properties : undefined;
+  const properties = isRecord(schema.properties) ? schema.properties : undefined;
   const isObjectSchema = schema.type === 'object' || (Array.isArray(schema.type) && schema.type.includes('object')) || properties !== undefined;
   if (isObjectSchema) {
     if (schema.additionalProperties !== false) gaps.push(`${at || '/'}: additionalProperties is not false`);
@@ -61,11 +62,8 @@ export function strictModeGaps(schema: unknown, at = ''): string[] {
   }
   for (const defs of ['$defs', 'definitions'] as const) {
     const table = schema[defs];
-    if (isObject(table)) for (const [key, child] of Object.entries(table)) gaps.push(...strictModeGaps(child, `${at}/${defs}/${key}`));
+    if (isRecord(table)) for (const [key, child] of Object.entries(table)) gaps.push(...strictModeGaps(child, `${at}/${defs}/${key}`));
   }
   return gaps;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
