@@ -27,8 +27,16 @@ export interface CommonOptions {
   shard?: string;
   /** `--record`: write successful responses as replay fixtures. */
   record?: boolean;
-  /** `--resume <run folder>`: finish an interrupted run, making only the calls that are missing. */
+  /** `--resume <run folder>`: finish an interrupted run, making only the calls that are missing (in batch mode: re-attach to its batches). */
   resume?: string;
+  /** `--batch`: send every model's calls through its provider's Batch API (run, compare, drift). */
+  batch?: boolean;
+  /** `--batch-timeout <duration>` in ms: longest wait for batches, then stop resumable (exit 3). @default config `batch.timeoutMs` */
+  batchTimeoutMs?: number;
+  /** `--max-cost <usd>`: refuse to start above the estimate, stop new calls before spending more (exit 3). @default config `budget.maxCostUsd` */
+  maxCost?: number;
+  /** `--allow-over-estimate`: start even when the estimate is above `maxCost` (the run still stops at it). */
+  allowOverEstimate?: boolean;
 }
 
 /** `--repeat` / `--concurrency` as the CLI checks them (commander's parsers do it there). */

@@ -59,6 +59,8 @@ export function resolveConfig(user: UserConfig, rootDir: string, configFile?: st
     ignoreCases: user.ignoreCases ? [...user.ignoreCases] : undefined,
     ...(user.registry ? { registry: { ...user.registry } } : {}),
     ...(user.grading ? { grading: structuredClone(user.grading) } : {}),
+    ...(user.batch ? { batch: { ...user.batch } } : {}),
+    ...(user.budget ? { budget: { ...user.budget } } : {}),
   };
 
   return { ...resolved, digest: digestOf(resolved) };
@@ -70,12 +72,14 @@ export function resolveConfig(user: UserConfig, rootDir: string, configFile?: st
  * and retries (with their wait caps and the reply size cap) only how hard a call is tried: an answer and its grade do not depend on them (a call
  * that still fails is `errored`, never a different pass or fail). Reporters and the report and
  * cache folders change where things are written, not what; `ignoreCases` only silences the
- * orphan-file check (an ignored file is read by no suite); `registry` is where publish writes.
+ * orphan-file check (an ignored file is read by no suite); `registry` is where publish writes;
+ * batch mode (`batch`, a model's `batch`) changes how calls travel and what they cost, not what is
+ * asked or answered, and `budget` only where a run stops.
  */
 export const NOT_DIGESTED = {
-  config: ['rootDir', 'configFile', 'concurrency', 'reporters', 'ignoreCases', 'registry'],
+  config: ['rootDir', 'configFile', 'concurrency', 'reporters', 'ignoreCases', 'registry', 'batch', 'budget'],
   paths: ['reports', 'cache'],
-  model: ['concurrency', 'rpm', 'tpm', 'timeoutMs', 'maxRetries', 'maxRetryWaitMs', 'maxCallMs', 'maxResponseBytes'],
+  model: ['concurrency', 'rpm', 'tpm', 'timeoutMs', 'maxRetries', 'maxRetryWaitMs', 'maxCallMs', 'maxResponseBytes', 'batch'],
   suite: ['concurrency'],
 } as const;
 

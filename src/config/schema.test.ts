@@ -5,7 +5,7 @@ type Node = { properties?: Record<string, Node>; description?: string; additiona
 
 describe('configSchema', () => {
   it('documents every top-level key of UserConfig', () => {
-    const keys = ['models', 'defaultModel', 'judge', 'embedding', 'moderation', 'concurrency', 'repeat', 'gate', 'adaptive', 'suites', 'graders', 'prompts', 'evals', 'fixtures', 'reports', 'cache', 'reporters', 'ignoreCases', 'registry', 'grading'];
+    const keys = ['models', 'defaultModel', 'judge', 'embedding', 'moderation', 'concurrency', 'repeat', 'gate', 'adaptive', 'suites', 'graders', 'prompts', 'evals', 'fixtures', 'reports', 'cache', 'reporters', 'ignoreCases', 'registry', 'grading', 'batch', 'budget'];
     expect(Object.keys(configSchema.properties).sort()).toEqual([...keys].sort());
   });
 

@@ -93,6 +93,7 @@ const modelConfig = {
       required: ['input', 'output'],
       additionalProperties: false,
     },
+    batch: { type: 'boolean', description: "Send this model's calls through its provider's Batch API (openai, anthropic), as `--batch` does for every model.", default: false },
     replayOf: { type: 'string', minLength: 1, description: 'For `replay`: the recorded model this replays (fixtures are looked up under this name). Default: the model name.' },
   },
   required: ['provider', 'model'],
@@ -185,6 +186,24 @@ export const configSchema = {
       type: 'object',
       description: 'Model name → provider and model id.',
       additionalProperties: { $ref: '#/definitions/ModelConfig' },
+    },
+    batch: {
+      type: 'object',
+      description: 'Batch mode (`--batch`, or `batch: true` on a model entry): how failed lines are retried, how often batches are polled, how long to wait.',
+      properties: {
+        retry: { type: 'string', enum: ['batch', 'direct'], description: 'Lines that failed or expired: sent again in a new batch (`batch`) or as normal calls (`direct`).', default: 'batch' },
+        pollMs: { type: 'integer', minimum: 1, description: 'Time between status polls, in ms.', default: 30000 },
+        timeoutMs: { type: 'integer', minimum: 1, description: 'Longest wait for batches, in ms; past it the run stops, resumable with `--resume` (exit 3).', default: 86400000 },
+      },
+      additionalProperties: false,
+    },
+    budget: {
+      type: 'object',
+      description: 'A cost budget for run, compare, ci and drift (`--max-cost` wins over it).',
+      properties: {
+        maxCostUsd: { type: 'number', exclusiveMinimum: 0, description: 'Refuse to start when the estimate is above it (unless `--allow-over-estimate`); stop new calls before spending more (exit 3).' },
+      },
+      additionalProperties: false,
     },
     defaultModel: { type: 'string', minLength: 1, description: 'Model name used when neither flags, suite nor prompt name one.' },
     judge: { type: 'string', minLength: 1, description: 'Model name rubric graders use as the judge.' },

@@ -1,3 +1,4 @@
+import type { BatchConfig } from '../batch/types.js';
 import type { GradingConfig, JsGraderFunction } from '../graders/types.js';
 import type { CustomProvider, ProviderFunction } from '../providers/types.js';
 import type { BuiltinReporterName, Reporter, ReporterEntry } from '../reporters/types.js';
@@ -48,6 +49,8 @@ export interface ModelConfig {
   maxResponseBytes?: number;
   /** USD per million tokens; overrides the built-in price table. */
   price?: { input: number; output: number };
+  /** Send this model's calls through its provider's Batch API (openai, anthropic), as `--batch` does for every model. @default false */
+  batch?: boolean;
   /** For `replay`: the recorded model this replays (fixtures are looked up under this name). @default the model name */
   replayOf?: string;
 }
@@ -145,6 +148,10 @@ export type ReporterSpec = ReporterName | Reporter | (string & {}) | [module: st
 /** What users write in eval.config.ts. Every key is optional. */
 export interface UserConfig {
   models?: Record<string, ModelConfig>;
+  /** Batch mode (`--batch`, or `batch: true` on a model entry): retries of failed lines, poll interval, longest wait. */
+  batch?: BatchConfig;
+  /** A cost budget: `maxCostUsd` as `--max-cost` (the flag wins). */
+  budget?: { maxCostUsd?: number };
   /** Model name used when neither flags, suite nor prompt name one. */
   defaultModel?: string;
   /** Model name rubric graders use as the judge. */
@@ -239,6 +246,10 @@ export interface ResolvedConfig {
   registry?: RegistryConfig;
   /** The config's `grading` (absent when it has none). */
   grading?: GradingConfig;
+  /** The config's `batch` (absent when it has none; batch/defaults fill the rest). */
+  batch?: BatchConfig;
+  /** The config's `budget` (absent when it has none). */
+  budget?: { maxCostUsd?: number };
   /** sha256 of the config's data (functions by name), first 12 hex digits. */
   digest: string;
 }

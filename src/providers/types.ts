@@ -1,3 +1,4 @@
+import type { BatchTransport } from '../batch/types.js';
 import type { Message } from '../prompts/types.js';
 import type { ResponseSchema, ToolCall, ToolChoice, ToolDefinition } from '../tools/types.js';
 
@@ -103,7 +104,8 @@ export type ModerationResponse = ModerationSuccess | ProviderFailure;
  * Why a call failed, the one list. `response_too_large` (the reply passed the model's
  * `maxResponseBytes`), `deadline_exceeded` (the attempts and retry waits would pass `maxCallMs`) and
  * `model_stopped` (not sent: the model entry was stopped after identical errors on its first calls)
- * are promptgate's own: see PROMPTGATE_ERROR_CODES.
+ * and `batch_line_failed` / `batch_line_expired` (a batch line the Batch API failed or let expire:
+ * retried, never graded) are promptgate's own: see PROMPTGATE_ERROR_CODES.
  */
 export const PROVIDER_ERROR_CODES = [
   'rate_limited',
@@ -122,11 +124,13 @@ export const PROVIDER_ERROR_CODES = [
   'response_too_large',
   'deadline_exceeded',
   'model_stopped',
+  'batch_line_failed',
+  'batch_line_expired',
 ] as const;
 export type ProviderErrorCode = (typeof PROVIDER_ERROR_CODES)[number];
 
 /** The codes promptgate assigns itself (limits it enforces, fail fast); a custom provider cannot return them. */
-export const PROMPTGATE_ERROR_CODES = ['response_too_large', 'deadline_exceeded', 'model_stopped'] as const satisfies readonly ProviderErrorCode[];
+export const PROMPTGATE_ERROR_CODES = ['response_too_large', 'deadline_exceeded', 'model_stopped', 'batch_line_failed', 'batch_line_expired'] as const satisfies readonly ProviderErrorCode[];
 
 export interface ProviderFailure {
   ok: false;
@@ -159,6 +163,8 @@ export interface Provider {
   moderate?(request: ModerationRequest, signal: AbortSignal): Promise<ModerationResponse>;
   /** Optional: price per million tokens, when known. */
   price?: { inputPerMTok: number; outputPerMTok: number };
+  /** The provider's Batch API (openai, anthropic); absent when it has none. */
+  batch?: BatchTransport;
 }
 
 /** What a custom provider may return: the output text, or a result value (errors as values, never thrown). */

@@ -54,7 +54,7 @@ export async function createProgressReporter(stream: NodeJS.WritableStream = pro
         if (started) bar.update({ status: status() });
         return;
       }
-      if (notice.kind === 'model-stopped') {
+      if (notice.kind === 'model-stopped' || notice.kind === 'batch' || notice.kind === 'budget-exhausted') {
         // Above the bar: clear its line, print, and let the bar redraw below.
         stream.write(`\r\u001b[2K${noticeLine(notice)}\n`);
         if (started) bar.update({ status: status() });
@@ -81,7 +81,7 @@ export function createNoticeReporter(stream: NodeJS.WritableStream = process.std
   return {
     name: 'notices',
     onNotice(notice) {
-      if (notice.kind === 'model-stopped' || notice.kind === 'round') {
+      if (notice.kind === 'model-stopped' || notice.kind === 'round' || notice.kind === 'batch' || notice.kind === 'budget-exhausted') {
         stream.write(`${noticeLine(notice)}\n`);
         return;
       }
@@ -105,6 +105,11 @@ export function noticeLine(notice: Exclude<RunNotice, { kind: 'wait-end' }>): st
     const n = (x: number) => x.toLocaleString('en-US');
     return `promptgate: adaptive round ${notice.round}: ${n(notice.cases)} case${notice.cases === 1 ? '' : 's'} whose draws disagree get up to ${notice.repeats} repeats a side (${n(notice.calls)} more calls; ${n(notice.spent)} of the budget's ${n(notice.budget)} made so far)`;
   }
+  if (notice.kind === 'batch') {
+    const { total, succeeded, failed } = notice.counts;
+    return `promptgate: batch ${oneLine(notice.id, 80)} (${oneLine(notice.model, 60)}): ${notice.state.replace('_', ' ')}, ${succeeded}/${total} done, ${failed} failed, ${seconds(notice.elapsedMs)} since submitted`;
+  }
+  if (notice.kind === 'budget-exhausted') return `promptgate: cost budget reached: $${notice.spentUsd.toFixed(4)} spent of $${notice.maxCostUsd}; no new calls are made, the ones in flight finish`;
   const asked = notice.requestedMs !== undefined ? ` (the server asked for ${seconds(notice.requestedMs)}; waits are capped by maxRetryWaitMs)` : '';
   return `promptgate: waiting ${seconds(notice.ms)} before retrying ${oneLine(notice.model, 60)}: ${notice.reason}${asked}`;
 }

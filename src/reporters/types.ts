@@ -1,3 +1,4 @@
+import type { BatchState, BatchStatus } from '../batch/types.js';
 import type { CaseResult, RunHeader } from '../run-record/types.js';
 
 /** What a reporter learns before the first call. Plain data, never the runner. */
@@ -23,7 +24,11 @@ export type RunNotice =
    * Adaptive repeats: round `round` starts, bringing `cases` cases (case × model) up to `repeats`
    * repeats a side with `calls` more calls; `spent` of the `budget` calls are made so far.
    */
-  | { kind: 'round'; round: number; cases: number; repeats: number; calls: number; spent: number; budget: number };
+  | { kind: 'round'; round: number; cases: number; repeats: number; calls: number; spent: number; budget: number }
+  /** Batch mode: a batch's state after a poll (or its submission), with the time since it was submitted. */
+  | { kind: 'batch'; id: string; model: string; state: BatchState; counts: BatchStatus['counts']; elapsedMs: number }
+  /** The cost budget stopped new calls: `spentUsd` so far of `maxCostUsd`. */
+  | { kind: 'budget-exhausted'; spentUsd: number; maxCostUsd: number };
 
 /** Cases of a finished run, read again from disk on demand (runs can be far larger than memory). */
 export type CaseSource = () => AsyncIterable<CaseResult>;

@@ -69,6 +69,8 @@ export interface CallRecord {
   responseSchema?: ResponseSchema;
   /** 0-based step of a multi-step case (one with canned tool results); absent for a single call. */
   step?: number;
+  /** Batch mode: the provider batch that answered this call (its cost is at the batch rate). Absent: a normal call. */
+  batch?: { id: string };
   /**
    * Production (`traced()` / `logCall()` with a prompt's params or render): which of `messages`
    * are turns the app added to the prompt's own messages (a conversation): `messages[start, start +
@@ -268,7 +270,17 @@ export interface RunHeader {
   formatVersion: RunFormatVersion;
   runId: string;
   command: string;
-  status: 'complete' | 'interrupted';
+  /**
+   * `interrupted`: stopped (Ctrl-C, or `--batch-timeout` passed: `stopped` says which) and resumable;
+   * `budget_exhausted`: `--max-cost` / `budget.maxCostUsd` stopped new calls (what was in flight finished).
+   */
+  status: 'complete' | 'interrupted' | 'budget_exhausted';
+  /** Why a run that is not `complete` stopped short, and how to go on (`resume`: the command to run). */
+  stopped?: { reason: 'signal' | 'batch_timeout' | 'budget'; message: string; resume?: string };
+  /** Batch mode: every batch the run submitted (also in the run folder's batches.jsonl, written before waiting). */
+  batches?: Array<{ id: string; model: string; provider: string; requests: number; state: string; succeeded: number; failed: number }>;
+  /** The cost budget, when one was set: the limit, the estimate made before the first call, and what was spent (USD). */
+  budget?: { maxCostUsd: number; estimateUsd: number; spentUsd: number };
   startedAt: string;
   finishedAt: string;
   promptgateVersion: string;

@@ -25,6 +25,14 @@ export interface SessionFlags {
   record?: boolean;
   /** --resume <run folder> */
   resume?: string;
+  /** --batch: every model's calls through its Batch API (a model entry's `batch: true` does it for that model). */
+  batch?: boolean;
+  /** --batch-timeout, ms. */
+  batchTimeoutMs?: number;
+  /** --max-cost (or config budget.maxCostUsd), USD. */
+  maxCostUsd?: number;
+  /** --allow-over-estimate */
+  allowOverEstimate?: boolean;
   /** --out <dir>: where run folders go. @default config.paths.reports */
   out?: string;
   models?: string[];
