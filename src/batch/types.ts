@@ -67,9 +67,16 @@ export interface BatchTransport {
   /**
    * Every line's result of an ended batch (OpenAI: output file + error file; Anthropic: the results
    * stream), each read into a ProviderResult exactly as a normal call's response body would be.
-   * Lines the batch never mentions are absent: the collector treats them as failed.
+   * Lines the batch never mentions are absent: the collector treats them as failed. The results
+   * are read as far as they can be: a results stream that fails or breaks ends the iteration (no
+   * throw), and the lines not read yet are absent.
+   *
+   * `requestOf`: the request sent under a custom id. How a line is read can depend on it
+   * (Anthropic: a structured answer is the input of the request's forced output tool). A
+   * transport knows the lines it submitted itself in this process; a batch re-attached to
+   * (`--resume`) is read right only when the collector passes them.
    */
-  results(id: string, signal: AbortSignal): AsyncIterable<BatchLineResult>;
+  results(id: string, signal: AbortSignal, requestOf?: (customId: string) => ProviderRequest | undefined): AsyncIterable<BatchLineResult>;
 }
 
 /** What the batch API costs, as a share of the normal price (both providers: 50%). */
