@@ -452,7 +452,10 @@ function writeFault(request: RouteRequest, fault: FaultReply, body?: string): vo
     }
     case 'reset': {
       const res = request.res;
-      if (!body) return destroy(res);
+      if (!body) {
+        destroy(res);
+        return;
+      }
       res.writeHead(200, { 'content-type': 'application/binary', 'content-length': Buffer.byteLength(body) });
       res.write(body.slice(0, Math.floor(body.length / 2)), () => destroy(res));
       return;
