@@ -116,12 +116,16 @@ export function createAnthropicBatchTransport(options: AnthropicBatchOptions): B
       }
       return statusOf(batch, id);
     },
-    async *results(id, signal, requestOf) {
+    async *results(id, signal, options = {}) {
       const ready = await getClient();
-      if ('ok' in ready || signal.aborted) return;
+      if ('ok' in ready) {
+        options.onFailure?.(ready);
+        return;
+      }
+      if (signal.aborted) return;
       const known = structuredByBatch.get(id);
       const structuredOf = (customId: string): StructuredOutputTool | undefined => {
-        const request = requestOf?.(customId);
+        const request = options.requestOf?.(customId);
         return request ? structuredOutputToolOf(request) : known?.get(customId);
       };
       const { APIError } = await import('@anthropic-ai/sdk');
@@ -139,9 +143,9 @@ export function createAnthropicBatchTransport(options: AnthropicBatchOptions): B
           if (!isRecord(line) || typeof line.custom_id !== 'string') continue; // no custom id: absent, as failed
           yield { customId: line.custom_id, result: lineResult(line.result, line.custom_id) };
         }
-      } catch {
-        // The stream failed or broke (a status, a reset, a line that is not JSON or too long): the lines not read are absent.
-        return;
+      } catch (error) {
+        // The stream failed or broke (a status, a reset, a line that is not JSON): the lines not read are absent.
+        if (!signal.aborted) options.onFailure?.(mapSdkError(error, { label: 'Anthropic (batch results)', signal, classes: ready.classes, secrets }));
       }
 
       function lineResult(result: unknown, customId: string): ProviderResult {

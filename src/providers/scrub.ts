@@ -71,8 +71,10 @@ function scrubbingBatch(
       const status = await inner.poll(id, signal);
       return 'ok' in status ? cleanFailure(status) : status;
     },
-    async *results(id, signal, requestOf) {
-      for await (const line of inner.results(id, signal, requestOf)) yield { customId: line.customId, result: clean(line.result) };
+    async *results(id, signal, options = {}) {
+      const onFailure = options.onFailure;
+      const scrubbed = onFailure ? { ...options, onFailure: (failure: ProviderFailure) => onFailure(cleanFailure(failure)) } : options;
+      for await (const line of inner.results(id, signal, scrubbed)) yield { customId: line.customId, result: clean(line.result) };
     },
   };
 }

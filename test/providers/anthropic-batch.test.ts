@@ -118,7 +118,7 @@ describe('anthropic batch transport: through the SDK against the local Message B
     if (!('id' in submitted)) throw new Error(submitted.error.message);
     const resumed = anthropic().batch!; // a new provider: it knows nothing of that batch
     await pollToEnd(resumed, submitted.id);
-    const results = await collect(resumed.results(submitted.id, signal(), (customId) => (customId === 'structured' ? REQUESTS.structured : undefined)));
+    const results = await collect(resumed.results(submitted.id, signal(), { requestOf: (customId) => (customId === 'structured' ? REQUESTS.structured : undefined) }));
     expect(results.get('structured')).toMatchObject({ ok: true, output: '{"ok":true}' });
   });
 
@@ -197,13 +197,29 @@ describe('anthropic batch transport: through the SDK against the local Message B
     expect(failureOf(results.get('g'))).toMatchObject({ code: 'malformed_response', retryable: true });
     expect(results.get('ok')).toMatchObject({ ok: true, output: 'hello there' });
 
-    // A line that is not JSON, then a reset halfway through the stream: the lines read before stay, no throw.
-    server.setBatchScript({ line: ({ index }) => (index === 1 ? { raw: '{"custom_id": "b", "result": {"type": "succ' } : undefined) });
-    const cut = await runBatch(transport, ['a', 'b', 'c'].map((customId) => ({ customId, request: ask('plain') })));
-    expect([...cut.results.keys()]).toEqual(['a']);
-    server.setBatchScript({ fault: ({ endpoint }) => (endpoint === 'results' ? { fault: 'reset' } : undefined) });
-    const reset = await runBatch(transport, ['a', 'b', 'c', 'd'].map((customId) => ({ customId, request: ask('plain') })));
-    expect(reset.results.size).toBeLessThan(4);
+    // A line that is not JSON, a reset halfway through the stream, a 500: the lines read before stay, no throw, onFailure says why.
+    const lines = ['a', 'b', 'c', 'd'].map((customId) => ({ customId, request: ask('plain') }));
+    const readWith = async (script: Parameters<AnthropicServer['setBatchScript']>[0]) => {
+      server.setBatchScript(script);
+      const submitted = await transport.submit(lines, signal());
+      if (!('id' in submitted)) throw new Error(submitted.error.message);
+      await pollToEnd(transport, submitted.id);
+      const failures: ProviderFailure[] = [];
+      const results = await collect(transport.results(submitted.id, signal(), { onFailure: (failure) => failures.push(failure) }));
+      return { read: [...results.keys()], failures: failures.map((f) => f.error) };
+    };
+    const notJson = await readWith({ line: ({ index }) => (index === 1 ? { raw: '{"custom_id": "b", "result": {"type": "succ' } : undefined) });
+    expect(notJson.read).toEqual(['a']);
+    expect(notJson.failures).toMatchObject([{ code: 'malformed_response', retryable: true }]);
+    const reset = await readWith({ fault: ({ endpoint }) => (endpoint === 'results' ? { fault: 'reset' } : undefined) });
+    expect(reset.read.length).toBeLessThan(4);
+    expect(reset.failures).toMatchObject([{ code: 'connection', retryable: true }]);
+    const status = await readWith({ fault: ({ endpoint, index }) => (endpoint === 'results' && index === 0 ? { fault: 'status', status: 500 } : undefined) });
+    expect(status).toMatchObject({ read: [], failures: [{ code: 'server_error', retryable: true, status: 500 }] });
+    // Read again (the results of an ended batch do not change): every line, nothing sent again.
+    const again = await collect(transport.results(server.batches.at(-1)!.id, signal()));
+    expect([...again.keys()]).toEqual(['a', 'b', 'c', 'd']);
+    expect(server.batchCounts.create).toBe(4);
   });
 
   it('maxResponseBytes caps each line of the results, not the whole stream', async () => {
