@@ -262,6 +262,8 @@ function createBatchRoutes(initial: BatchScript) {
   let submitted: SubmittedBatch[] = [];
   const byId = new Map<string, MockBatch>();
   let lineIndex = 0;
+  /** Batches ever created: ids stay unique across `reset()` (a batch created before it can still be polled). */
+  let batchCount = 0;
 
   /** Counts the request; true when a scripted fault answered it. */
   const faulted = (request: RouteRequest, endpoint: BatchEndpoint, batch?: MockBatch, body?: string): boolean => {
@@ -308,7 +310,7 @@ function createBatchRoutes(initial: BatchScript) {
         const problem = createProblem(request.body);
         if (problem) return request.json(400, anthropicDialect.errorBody(400, problem));
         const requests = request.body?.requests as Array<{ custom_id: string; params: Record<string, unknown> }>;
-        const id = `msgbatch_mock_${submitted.length + 1}`;
+        const id = `msgbatch_mock_${++batchCount}`;
         const batch: MockBatch = {
           id, createdAt: new Date().toISOString(), lines: [], polls: 0, status: 'in_progress', cancelInitiatedAt: null, endedAt: null,
           seen: { create: 0, retrieve: 0, results: 0, cancel: 0 },
