@@ -57,7 +57,7 @@ export async function checkBudgetBeforeRun(input: PreflightInput): Promise<Prefl
       'BUDGET_OVER_ESTIMATE',
       `the cost estimate ${formatCost(estimate.usd)} is above the budget ${formatCost(maxCostUsd)}: nothing was run`,
       where,
-      'pass --allow-over-estimate to run anyway (new calls still stop at the budget), or raise the budget; `promptgate check` shows the estimate per suite × model',
+      'pass --allow-over-estimate to run anyway, or raise the budget; `promptgate check` shows the estimate per suite × model',
     );
   }
   return { maxCostUsd, estimateUsd: estimate.usd };
