@@ -12,6 +12,7 @@ import { makeProject } from '../helpers/cli.js';
 import { commitFiles, initRepo } from '../helpers/git-repo.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { startOpenAIServer, type MockServer } from '../helpers/openai-server.js';
+import { runSchema } from '../helpers/run-schema.js';
 import { withNewRun } from '../helpers/runs.js';
 
 const QUESTIONS = ['France', 'Japan', 'Kenya', 'Peru', 'Chile', 'Norway'];
@@ -93,6 +94,7 @@ describe('the cost estimate before any call', () => {
     expect(configured.stderr.trim().split('\n')).toHaveLength(1);
     expect(configured.stderr).toMatch(/^promptgate: budget\.config\.mjs:5: the cost estimate \$0\.0072 is above the budget \$0\.0010: nothing was run \(pass --allow-over-estimate/);
     expect(server.count).toBe(0);
+    // No run folder, and so no line in reports/index.jsonl either.
     expect(existsSync(join(project, 'reports'))).toBe(false);
     for (const bad of ['abc', '0', '-1', '']) {
       const refused = await cli('run', '--max-cost', bad);
@@ -110,6 +112,8 @@ describe('the cost estimate before any call', () => {
     expect(run?.status).toBe('complete');
     expect(run?.budget).toEqual({ maxCostUsd: 0.001, estimateUsd, spentUsd: run?.totals.costUsd });
     expect(run?.budget?.spentUsd).toBeGreaterThan(0);
+    const { validateRun } = runSchema();
+    expect(validateRun(run), JSON.stringify(validateRun.errors)).toBe(true);
 
     const flagWins = await withNewRun(project, () => cli('run', '-c', 'budget.config.mjs', '--max-cost', '1', '--no-cache'));
     expect(flagWins.result.code).toBe(0);
