@@ -25,7 +25,7 @@ export function renderEstimate(estimate: CostEstimate, options: { cache: boolean
   const table = [head, ...body, total];
   const widths = head.map((_, i) => Math.max(...table.map((cells) => cells[i].length)));
   const line = (cells: string[]) => `  ${cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ')}`.trimEnd();
-  const lines = ['Cost estimate (before any call; `run` makes one side, compare / ci / drift two):', line(head), ...body.map(line), line(total)];
+  const lines = ['Cost estimate of `run` (before any call; compare / ci / drift of two prompt versions make twice the calls):', line(head), ...body.map(line), line(total)];
   if (estimate.unpriced.length) lines.push(`  no price for: ${estimate.unpriced.map((name) => oneLine(name, 30)).join(', ')} (counted as $0; set \`price: { input, output }\` on the model entry)`);
   const notes = [
     estimate.rows.some((row) => row.tokenizer === 'approx') ? 'input tok~: characters / 4 (no tokenizer for that model)' : undefined,
