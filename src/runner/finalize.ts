@@ -26,6 +26,8 @@ export interface FinalizeInput {
   selection?: SelectionRecord[];
   /** Notes for the reader (run.json `notes`), e.g. an empty shard. */
   notes?: string[];
+  /** The budget and the estimate checked before the first call (run.json `budget`, with what was spent). */
+  budget?: { maxCostUsd: number; estimateUsd: number };
 }
 
 /** Writes run.json (streamed from the case log), runs the reporters' end hooks, and tidies up. */
@@ -51,6 +53,7 @@ export async function finalizeRun(input: FinalizeInput): Promise<{ header: RunHe
     ...(input.comparison ? { comparison: input.comparison } : {}),
     ...(input.gate ? { gate: input.gate } : {}),
     ...(input.drift ? { drift: input.drift } : {}),
+    ...(input.budget ? { budget: { ...input.budget, spentUsd: engine.summary.totals.costUsd ?? 0 } } : {}),
   };
   const cases = () => readLines<CaseResult>(engine.casesFile);
   // The case log's lines are already the JSON of each case: copied into run.json as they are.

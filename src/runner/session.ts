@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
+import { checkBudgetBeforeRun } from '../budget/preflight.js';
 import type { AdaptiveGate } from '../compare/adaptive.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { inputError } from '../errors.js';
@@ -101,6 +102,12 @@ export async function runSession(input: SessionInput): Promise<SessionResult> {
     totalCalls += (casesBySuite.get(suite.plan.name) ?? 0) * suite.plan.models.length * suite.plan.repeat * sides;
   }
 
+  // A budget: the estimate is checked before anything is written (over it: exit 2, nothing run).
+  const budget = await checkBudgetBeforeRun({
+    config, suites: input.suites, maxCostUsd: flags.maxCostUsd, allowOverEstimate: flags.allowOverEstimate, filter: flags.filter, shard: flags.shard,
+    batch: flags.batch, reportsDir: flags.out ? resolve(config.rootDir, flags.out) : undefined, adaptive: input.adaptive !== undefined, warn,
+  });
+
   let runDir: string;
   let runId: string;
   let resumed: Awaited<ReturnType<typeof loadResumeState>> | undefined;
@@ -171,6 +178,7 @@ export async function runSession(input: SessionInput): Promise<SessionResult> {
     drift,
     selection: selectionOf(input.suites, checks),
     notes,
+    budget,
   });
   return { header, runDir, files };
 }
