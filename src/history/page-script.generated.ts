@@ -77,7 +77,7 @@ export const HISTORY_SCRIPT = [
   "  function drawMarkers(root, markers2, width, bottom) {",
   "    const rowsEnd = [Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY];",
   "    for (const m of markers2) {",
-  "      const x = xOf(m.run, width);",
+  "      const x = Number(xOf(m.run, width).toFixed(1));",
   "      const g = svg(\"g\", { class: `marker ${m.kind}`, \"data-testid\": \"change-marker\", \"data-kind\": m.kind, \"data-run\": DATA.runs[m.run].id });",
   "      g.appendChild(svg(\"title\", void 0, m.title));",
   "      g.appendChild(svg(\"line\", { x1: x, x2: x, y1: 4, y2: bottom }));",

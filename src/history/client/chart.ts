@@ -81,7 +81,7 @@ function pathOf(runs: number[], values: (number | null)[], x: (run: number) => n
 function drawMarkers(root: SVGSVGElement, markers: Marker[], width: number, bottom: number): void {
   const rowsEnd = [Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY];
   for (const m of markers) {
-    const x = xOf(m.run, width);
+    const x = Number(xOf(m.run, width).toFixed(1));
     const g = svg('g', { class: `marker ${m.kind}`, 'data-testid': 'change-marker', 'data-kind': m.kind, 'data-run': DATA.runs[m.run].id });
     g.appendChild(svg('title', undefined, m.title));
     g.appendChild(svg('line', { x1: x, x2: x, y1: 4, y2: bottom }));
