@@ -106,6 +106,10 @@ export function safeHref(href: string): string {
   return scheme === undefined || scheme === 'http' || scheme === 'https' || scheme === 'file' ? href : '';
 }
 
+const OUTCOME_CODES: Record<string, number> = { p: 112, f: 102, e: 101, s: 115 };
+const DOT = 46;
+const LATIN1 = new TextDecoder('latin1');
+
 const seriesKey = (suite: string, model: string) => JSON.stringify([suite, model]);
 
 function passShare(outcomes: string, from: number, to: number): number | null {
@@ -119,21 +123,23 @@ function passShare(outcomes: string, from: number, to: number): number | null {
   return graded === 0 ? null : passed / graded;
 }
 
-/** The graded outcomes (p / f) of a row, in order. */
-function graded(outcomes: string): string {
-  return outcomes.replace(/[^pf]/g, '');
-}
-
-/** Flips, tag and failing streak of one case's outcomes. */
+/** Flips, tag and failing streak of one case's outcomes (only graded runs, p and f, count). */
 export function classifyCase(outcomes: string): { flips: number; tag: CaseTag; streak: number } {
-  const g = graded(outcomes);
   let flips = 0;
-  for (let i = 1; i < g.length; i++) if (g[i] !== g[i - 1]) flips++;
+  let graded = 0;
+  let previous = 0;
   let streak = 0;
-  while (streak < g.length && g[g.length - 1 - streak] === 'f') streak++;
+  for (let i = 0; i < outcomes.length; i++) {
+    const c = outcomes.charCodeAt(i);
+    if (c !== 112 && c !== 102) continue; // p, f
+    graded++;
+    if (previous !== 0 && c !== previous) flips++;
+    previous = c;
+    streak = c === 102 ? streak + 1 : 0;
+  }
   if (flips >= FLAKY_FLIPS) return { flips, tag: 'flaky', streak };
   // Passing before, failing in the latest runs.
-  if (streak > 0 && streak < g.length) return { flips, tag: 'newly-failing', streak };
+  if (streak > 0 && streak < graded) return { flips, tag: 'newly-failing', streak };
   if (streak > 0) return { flips, tag: 'failing', streak };
   return { flips, tag: '', streak };
 }
@@ -167,8 +173,8 @@ export function buildHistoryPageData(entries: HistoryEntry[], options: { title?:
   const runs: PageRun[] = [];
   const series: PageSeries[] = [];
   const seriesIndex = new Map<string, number>();
-  // Per series: case id → outcomes so far (filled to the run count at the end).
-  const outcomes: Map<string, string[]>[] = [];
+  // Per series: case id → its outcome character codes by run index (0: did not run).
+  const outcomes: Map<string, Uint8Array>[] = [];
   // Per series: the prompt's hash at each of its runs (an edit without a version bump is a change too).
   const hashes: string[][] = [];
   let lastAt = 0;
@@ -190,10 +196,16 @@ export function buildHistoryPageData(entries: HistoryEntry[], options: { title?:
       }
       addPoint(series[s], hashes[s], r, row);
       const cases = outcomes[s];
-      for (const [id, outcome] of Object.entries(row.outcomes ?? {})) {
+      const given = row.outcomes ?? {};
+      for (const id in given) {
+        const code = OUTCOME_CODES[given[id]];
+        if (code === undefined) continue;
         let list = cases.get(id);
-        if (!list) cases.set(id, (list = []));
-        list[r] = outcome;
+        if (!list) {
+          list = new Uint8Array(entries.length);
+          cases.set(id, list);
+        }
+        list[r] = code;
       }
     }
   }
@@ -201,11 +213,8 @@ export function buildHistoryPageData(entries: HistoryEntry[], options: { title?:
   const cases: PageCase[] = [];
   outcomes.forEach((map, s) => {
     for (const [id, list] of map) {
-      let o = '';
-      for (let r = 0; r < n; r++) {
-        const c = list[r];
-        o += c === 'p' || c === 'f' || c === 'e' || c === 's' ? c : '.';
-      }
+      for (let r = 0; r < n; r++) if (list[r] === 0) list[r] = DOT;
+      const o = LATIN1.decode(list.subarray(0, n));
       cases.push({ s, id, o, ...classifyCase(o) });
     }
   });
