@@ -37,9 +37,13 @@ const tip = el('div', { cls: 'heat-tip', testid: 'heat-tip', hidden: true });
 let shown: number[] = [];
 let drawn = 0;
 
-/** Pixels per run: the runs fill the width, at least 1 and at most 12 each. */
+/**
+ * Pixels per run: the runs fill the width, at least 1 and at most 12 each. From the window's width
+ * (main is at most 1400 px wide, less its padding and the labels' column): reading an element's
+ * width would lay out the whole page, charts included, on every filter.
+ */
 function cellWidth(): number {
-  const width = Math.max(200, (canvases.parentElement?.clientWidth ?? 900) - 4);
+  const width = Math.max(200, Math.min(window.innerWidth, 1400) - 48 - LABELS - 24);
   return Math.max(1, Math.min(12, Math.floor(width / Math.max(1, DATA.runs.length))));
 }
 
