@@ -26,6 +26,8 @@ export interface FinalizeInput {
   selection?: SelectionRecord[];
   /** Notes for the reader (run.json `notes`), e.g. an empty shard. */
   notes?: string[];
+  /** The commit checked out when the run started (run.json `gitCommit`). */
+  gitCommit?: string;
 }
 
 /** Writes run.json (streamed from the case log), runs the reporters' end hooks, and tidies up. */
@@ -39,6 +41,7 @@ export async function finalizeRun(input: FinalizeInput): Promise<{ header: RunHe
     status: engine.interrupted ? 'interrupted' : 'complete',
     startedAt: input.startedAt,
     finishedAt: new Date().toISOString(),
+    ...(input.gitCommit ? { gitCommit: input.gitCommit } : {}),
     promptgateVersion: await packageVersion(),
     configDigest: input.config.digest,
     options: input.options,
