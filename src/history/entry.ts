@@ -107,6 +107,6 @@ function isHistoryRow(value: unknown): value is HistoryRow {
 }
 
 /** A run folder's name as the index records it: one path segment, never `..` or a path out of the reports folder. */
-export function isFolderName(name: string): boolean {
+function isFolderName(name: string): boolean {
   return name !== '' && name !== '.' && name !== '..' && !/[/\\\u0000]/.test(name);
 }
