@@ -283,6 +283,8 @@ export interface RunHeader {
   budget?: { maxCostUsd: number; estimateUsd: number; spentUsd: number };
   startedAt: string;
   finishedAt: string;
+  /** The git commit checked out (HEAD) when the run started; absent outside a git repository (and in runs written before it). */
+  gitCommit?: string;
   promptgateVersion: string;
   configDigest: string;
   options: {

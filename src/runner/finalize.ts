@@ -28,6 +28,8 @@ export interface FinalizeInput {
   notes?: string[];
   /** The budget and the estimate checked before the first call (run.json `budget`, with what was spent). */
   budget?: { maxCostUsd: number; estimateUsd: number };
+  /** The commit checked out when the run started (run.json `gitCommit`). */
+  gitCommit?: string;
 }
 
 /** Writes run.json (streamed from the case log), runs the reporters' end hooks, and tidies up. */
@@ -41,6 +43,7 @@ export async function finalizeRun(input: FinalizeInput): Promise<{ header: RunHe
     status: engine.interrupted ? 'interrupted' : 'complete',
     startedAt: input.startedAt,
     finishedAt: new Date().toISOString(),
+    ...(input.gitCommit ? { gitCommit: input.gitCommit } : {}),
     promptgateVersion: await packageVersion(),
     configDigest: input.config.digest,
     options: input.options,

@@ -5,6 +5,8 @@ import { checkBudgetBeforeRun } from '../budget/preflight.js';
 import type { AdaptiveGate } from '../compare/adaptive.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { inputError } from '../errors.js';
+import { headCommit } from '../git/git.js';
+import { recordHistory } from '../history/record.js';
 import { preloadSdks } from '../providers/preload.js';
 import type { Reporter } from '../reporters/types.js';
 import type { Comparison, DriftReport, GateVerdict, RunHeader, SelectionRecord } from '../run-record/types.js';
@@ -130,6 +132,7 @@ export async function runSession(input: SessionInput): Promise<SessionResult> {
   }
 
   const startedAt = new Date().toISOString();
+  const gitCommit = await headCommit(config.rootDir);
   for (const reporter of input.reporters) {
     await reporter.onRunStart?.({ runId, command: input.command, runDir, totalCalls, suites: input.suites.map((s) => ({ suite: s.plan.name, promptId: s.plan.prompt.id, models: s.plan.models })) });
   }
@@ -179,7 +182,9 @@ export async function runSession(input: SessionInput): Promise<SessionResult> {
     selection: selectionOf(input.suites, checks),
     notes,
     budget,
+    gitCommit,
   });
+  await recordHistory(runDir, input.stderr ?? process.stderr);
   return { header, runDir, files };
 }
 
