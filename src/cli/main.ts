@@ -46,6 +46,7 @@ export async function main(argv: string[], context: Context = {}): Promise<numbe
     compare: async () => (await import('./compare.js')).registerCompare,
     ci: async () => (await import('./ci.js')).registerCi,
     drift: async () => (await import('./drift.js')).registerDrift,
+    baseline: async () => (await import('./baseline.js')).registerBaseline,
     lock: async () => (await import('./lock.js')).registerLock,
     init: async () => (await import('./init.js')).registerInit,
     import: async () => (await import('./import.js')).registerImport,
