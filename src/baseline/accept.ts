@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { inputError } from '../errors.js';
+import { inputError, isPromptgateError, PromptgateError } from '../errors.js';
 import { readRunFile } from '../run-record/read.js';
 import type { RunFile } from '../run-record/types.js';
 import { resolveAcceptedBy } from './accepted-by.js';
@@ -28,7 +28,11 @@ export async function acceptBaseline(input: AcceptInput): Promise<{ meta: Baseli
   if (!existsSync(path)) throw inputError('FILE_MISSING', 'no run found at this path', { file: given }, 'give a run folder or its run.json, e.g. reports/<run id>');
   const dir = baselineDirOf(input.reportsDir);
   if (resolve(path) === dir || resolve(path) === resolve(dir, 'run.json')) throw inputError('USAGE', 'this is the stored baseline already', { file: given }, 'accept a run folder under reports/');
-  const { run, file } = await readRunFile(path);
+  const { run, file } = await readRunFile(path).catch((error: unknown) => {
+    // The reader names the absolute file: name it as the user gave it.
+    if (isPromptgateError(error) && error.location) throw new PromptgateError(error.code, error.message, { hint: error.hint, location: { ...error.location, file: displayPath(error.location.file, input.rootDir) } });
+    throw error;
+  });
   const where = displayPath(file, input.rootDir);
   const why = whyNotBaseline(run);
   if (why) throw inputError('RUN_INVALID', `run ${run.runId} cannot be the baseline: ${why}`, { file: where });
