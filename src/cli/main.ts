@@ -47,6 +47,7 @@ export async function main(argv: string[], context: Context = {}): Promise<numbe
     ci: async () => (await import('./ci.js')).registerCi,
     drift: async () => (await import('./drift.js')).registerDrift,
     baseline: async () => (await import('./baseline.js')).registerBaseline,
+    comment: async () => (await import('./comment.js')).registerComment,
     lock: async () => (await import('./lock.js')).registerLock,
     init: async () => (await import('./init.js')).registerInit,
     import: async () => (await import('./import.js')).registerImport,
