@@ -138,5 +138,11 @@ describe('promptgate baseline accept / show, and drift and compare on the stored
     const self = await cli(['baseline', 'accept', 'reports/baseline']);
     expect(self.code).toBe(2);
     expect(self.stderr).toBe('promptgate: reports/baseline: this is the stored baseline already (accept a run folder under reports/)\n');
+
+    // A crash between the two renames (run.json new, baseline.json old) is refused, never half-used.
+    await writeFile(join(baselineDir(), 'baseline.json'), JSON.stringify({ ...meta2, runId: first.run.runId }));
+    const torn = await cli(['drift']);
+    expect(torn.code).toBe(2);
+    expect(torn.stderr).toBe(`promptgate: reports/baseline/baseline.json: the stored baseline is torn: baseline.json names run ${first.run.runId}, its run.json is run ${drift.run.runId} (accept a run again: promptgate baseline accept <run folder>)\n`);
   });
 });
