@@ -111,6 +111,9 @@ describe('promptgate baseline accept / show, and drift and compare on the stored
     expect(shown.stdout).toContain('reason: first baseline: gpt of today');
     expect(shown.stdout).toMatch(/prompts: shout@1\.0\.0 \([0-9a-f]{12}\)/);
     expect(shown.stdout).toContain('models: m = openai shout-1 (reported shout-1-2024-07-18)');
+    const json = JSON.parse((await cli(['baseline', 'show', '--json'])).stdout) as { meta: BaselineMeta; models: Array<{ reported: string[] }> };
+    expect(json.meta).toEqual(meta);
+    expect(json.models[0].reported).toEqual(['shout-1-2024-07-18']);
 
     // Today's model reports a new version: drift on the stored baseline finds it.
     world.reported = 'shout-1-2025-01-01';
