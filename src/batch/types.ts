@@ -33,6 +33,8 @@ export interface BatchStatus {
   state: BatchState;
   /** Lines in the batch, lines answered, lines that failed (errored, expired or cancelled). */
   counts: { total: number; succeeded: number; failed: number };
+  /** Why the batch failed as a whole, when the API says (OpenAI `errors.data`: a bad input line). */
+  message?: string;
 }
 
 /**
@@ -68,6 +70,9 @@ export interface BatchTransport {
    * Every line's result of an ended batch (OpenAI: output file + error file; Anthropic: the results
    * stream), each read into a ProviderResult exactly as a normal call's response body would be.
    * Lines the batch never mentions are absent: the collector treats them as failed.
+   * A results file that cannot be read (a 5xx, a reset) THROWS a BatchResultsError (results-error.ts)
+   * whose `failure` says whether a later try may work; no line is given before all are read, so
+   * a later `results()` gives every line once.
    */
   results(id: string, signal: AbortSignal): AsyncIterable<BatchLineResult>;
 }

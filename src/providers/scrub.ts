@@ -1,3 +1,5 @@
+import { BatchResultsError } from '../batch/results-error.js';
+import type { BatchTransport } from '../batch/types.js';
 import type { ModelConfig } from '../config/types.js';
 import { parseToolArguments } from '../tools/arguments.js';
 import { cleanMessage, scrubSecrets } from './failure.js';
@@ -31,11 +33,10 @@ export function scrubbingProvider(inner: Provider, secrets: readonly string[]): 
   // Embeddings and moderation answers are numbers and category names: only their errors carry text.
   const cleanFailure = <T extends { ok: boolean }>(result: T): T =>
     isFailure(result) ? ({ ...result, error: { ...result.error, message: cleanMessage(result.error.message, secrets) } } as T) : result;
-  const endpoints: Pick<Provider, 'embed' | 'moderate'> = {};
+  const endpoints: Pick<Provider, 'embed' | 'moderate' | 'batch'> = {};
   if (inner.embed) endpoints.embed = async (request, signal) => cleanFailure(await inner.embed!(request, signal));
   if (inner.moderate) endpoints.moderate = async (request, signal) => cleanFailure(await inner.moderate!(request, signal));
-  return wrapProvider(inner, async (request, signal) => {
-    const result = await inner.call(request, signal);
+  const scrubResult = (result: ProviderResult): ProviderResult => {
     if (!result.ok) return { ...result, error: { ...result.error, message: cleanMessage(result.error.message, secrets) } };
     if (secrets.length === 0) return result;
     const clean: ProviderResult = { ...result, output: scrub(result.output) };
@@ -50,7 +51,37 @@ export function scrubbingProvider(inner: Provider, secrets: readonly string[]): 
       });
     }
     return clean;
-  }, endpoints);
+  };
+  if (inner.batch) endpoints.batch = scrubbingBatch(inner.batch, scrubResult, cleanFailure, (text) => cleanMessage(text, secrets));
+  return wrapProvider(inner, async (request, signal) => scrubResult(await inner.call(request, signal)), endpoints);
+}
+
+/** A batch transport whose line results (and submit / poll failures) are scrubbed like a call's; a results error's failure too. */
+function scrubbingBatch(
+  inner: BatchTransport,
+  scrubResult: (result: ProviderResult) => ProviderResult,
+  cleanFailure: <T extends { ok: boolean }>(result: T) => T,
+  scrubText: (text: string) => string,
+): BatchTransport {
+  return {
+    kind: inner.kind,
+    limits: inner.limits,
+    lineBytes: (line) => inner.lineBytes(line),
+    submit: async (lines, signal) => cleanFailure(await inner.submit(lines, signal)),
+    poll: async (id, signal) => {
+      const status = await inner.poll(id, signal);
+      if ('ok' in status) return cleanFailure(status);
+      return status.message === undefined ? status : { ...status, message: scrubText(status.message) };
+    },
+    async *results(id, signal) {
+      try {
+        for await (const line of inner.results(id, signal)) yield { customId: line.customId, result: scrubResult(line.result) };
+      } catch (error) {
+        if (error instanceof BatchResultsError) throw new BatchResultsError(cleanFailure(error.failure));
+        throw error;
+      }
+    },
+  };
 }
 
 function isFailure(result: { ok: boolean }): result is ProviderFailure {

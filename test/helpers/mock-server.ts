@@ -95,8 +95,20 @@ export interface EndpointDialect {
 
 type Stats = { inFlight: number; maxInFlight: number; count: number };
 
-/** Starts a server speaking `dialect`. Prefer `startOpenAIServer` / `startAnthropicServer`. */
-export async function startMockServer(dialect: Dialect, options: MockServerOptions = {}): Promise<MockServer> {
+/**
+ * Routes one server adds besides the chat ones (OpenAI's batch endpoints, openai-batch.ts): it
+ * answers a request it serves and returns true, or returns false for the core to handle it.
+ */
+export type ExtraRoutes = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => boolean;
+
+/** What a server's extra routes may use of the core: the current `respond`, and a hook run by `reset()`. */
+export interface MockCore {
+  respond(request: IncomingChat): Reply | Promise<Reply>;
+  onReset(callback: () => void): void;
+}
+
+/** Starts a server speaking `dialect` (plus the routes `extend` adds). Prefer `startOpenAIServer` / `startAnthropicServer`. */
+export async function startMockServer(dialect: Dialect, options: MockServerOptions = {}, extend?: (core: MockCore) => ExtraRoutes): Promise<MockServer> {
   let respond: Respond = options.respond ?? echoRespond;
   let respondEmbeddings: RespondEmbeddings = options.respondEmbeddings ?? defaultEmbeddingRespond;
   let respondModerations: RespondModerations = options.respondModerations ?? defaultModerationRespond;
@@ -108,6 +120,8 @@ export async function startMockServer(dialect: Dialect, options: MockServerOptio
   let idleWaiters: Array<() => void> = [];
   let countWaiters: Array<{ n: number; resolve: () => void }> = [];
   let closed: Promise<void> | undefined;
+  const resetHooks: Array<() => void> = [];
+  const extraRoutes = extend?.({ respond: (request) => respond(request), onReset: (callback) => resetHooks.push(callback) });
 
   const notify = () => {
     if (stats.inFlight === 0) {
@@ -138,6 +152,7 @@ export async function startMockServer(dialect: Dialect, options: MockServerOptio
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (extraRoutes?.(req, res, url)) return;
     if (req.method !== 'POST' || !(dialect.paths.includes(url.pathname) || dialect.endpoints?.[url.pathname])) {
       sendJson(res, 404, dialect.errorBody(404, `mock server: no route ${req.method} ${url.pathname}`));
       return;
@@ -284,6 +299,7 @@ export async function startMockServer(dialect: Dialect, options: MockServerOptio
       respondErrors = [];
       stats.count = 0;
       stats.maxInFlight = stats.inFlight;
+      for (const hook of resetHooks) hook();
     },
     whenIdle() {
       return stats.inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve));
@@ -334,12 +350,12 @@ function gzipBomb(bytes: number): Buffer {
   return body;
 }
 
-function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (typeof body === 'string') sendRaw(res, status, body, 'application/json', headers);
   else sendRaw(res, status, JSON.stringify(body), 'application/json', headers);
 }
 
-function sendRaw(res: http.ServerResponse, status: number, text: string, type: string, headers: Record<string, string> = {}): void {
+export function sendRaw(res: http.ServerResponse, status: number, text: string, type: string, headers: Record<string, string> = {}): void {
   if (res.destroyed || res.writableEnded) return;
   res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
