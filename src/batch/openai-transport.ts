@@ -6,7 +6,7 @@ import { mapSdkError, type SdkErrorClasses } from '../providers/sdk-errors.js';
 import { isRecord } from '../providers/shape.js';
 import type { ProviderFailure, ProviderResult } from '../providers/types.js';
 import { BatchResultsError } from './results-error.js';
-import { BATCH_STATES, type BatchLimits, type BatchLine, type BatchLineResult, type BatchState, type BatchStatus, type BatchTransport } from './types.js';
+import { BATCH_ENDED_STATES, BATCH_STATES, type BatchLimits, type BatchLine, type BatchLineResult, type BatchState, type BatchStatus, type BatchTransport } from './types.js';
 
 type OpenAIClient = InstanceType<(typeof import('openai'))['default']>;
 
@@ -109,7 +109,7 @@ export function createOpenAIBatchTransport(options: OpenAIBatchTransportOptions)
       if ('ok' in batch) throw new BatchResultsError(batch as ProviderFailure);
       const status = statusOf(id, batch);
       if ('ok' in status) throw new BatchResultsError(status);
-      if (!['completed', 'failed', 'expired', 'cancelled'].includes(status.state)) {
+      if (!BATCH_ENDED_STATES.includes(status.state)) {
         throw new BatchResultsError(providerFailure('client_error', `OpenAI batch ${id}: no results yet (the batch is ${status.state})`, false));
       }
       // A file holds up to one reply per line: its download may be that many replies long.

@@ -1,8 +1,8 @@
 /**
  * The OpenAI Batch API endpoints of the local OpenAI server (openai-server.ts): POST /v1/files
  * (multipart upload, purpose `batch`), POST /v1/batches, GET /v1/batches/:id, POST
- * /v1/batches/:id/cancel, GET /v1/files/:id/content (and DELETE /v1/files/:id). Also served
- * without the `/v1` prefix.
+ * /v1/batches/:id/cancel, GET /v1/files/:id/content (routes of the mock core: mock-server.ts
+ * `Dialect.routes`). Also served without the `/v1` prefix.
  *
  * A batch moves one state per poll (GET /v1/batches/:id): `validating` → `in_progress` →
  * `finalizing` → `completed`, each state answered `pollsPerState` times. Leaving `validating` it
@@ -12,8 +12,7 @@
  * would answer the line's body (the same 400s too); then it writes the output file (2xx lines) and
  * the error file (error statuses, and the lines `lineFate` fails or lets expire).
  */
-import type http from 'node:http';
-import { sendJson, sendRaw, type Dialect, type ExtraRoutes, type FaultReply, type IncomingChat, type MockCore, type Reply } from './mock-server.js';
+import type { Dialect, FaultReply, IncomingChat, Reply, Respond, Route, RouteRequest } from './mock-server.js';
 
 /** The batch endpoints, as the fault and counter keys name them. */
 export type BatchEndpoint = 'upload' | 'create' | 'retrieve' | 'content' | 'cancel';
@@ -116,8 +115,8 @@ const EXPIRED = { code: 'batch_expired', message: 'This request could not be exe
 const FAILED = { code: 'batch_failed', message: 'This request failed while the batch was processed.' };
 const CANCELLED = { code: 'batch_cancelled', message: 'This request was not executed: the batch was cancelled.' };
 
-/** The routes, for startMockServer's `extend`; `state` is what the server exposes as `batch`. */
-export function openAIBatchRoutes(core: MockCore, dialect: Dialect, initial: BatchServerOptions = {}): { routes: ExtraRoutes; state: BatchServerState } {
+/** The routes (a dialect's `routes`); `state` is what the server exposes as `batch`; `reset` clears it (the server's `reset()` calls it). */
+export function openAIBatchRoutes(dialect: Dialect, initial: BatchServerOptions = {}): { routes: Route[]; state: BatchServerState; reset(): void } {
   let options: BatchServerOptions = { ...initial };
   const files = new Map<string, StoredFile>();
   let batches: Batch[] = [];
@@ -125,12 +124,12 @@ export function openAIBatchRoutes(core: MockCore, dialect: Dialect, initial: Bat
   let uploads = 0;
   let lineIndex = 0;
   let nextId = 0;
-  core.onReset(() => {
+  const reset = () => {
     batches = [];
     counts = zeroCounts();
     uploads = 0;
     lineIndex = 0;
-  });
+  };
   const newId = (prefix: string) => `${prefix}${String(++nextId).padStart(6, '0')}`;
   const findBatch = (id: string) => batches.find((batch) => batch.id === id);
 
@@ -143,50 +142,39 @@ export function openAIBatchRoutes(core: MockCore, dialect: Dialect, initial: Bat
     configure(next) { options = { ...options, ...next }; },
   };
 
-  const routes: ExtraRoutes = (req, res, url) => {
-    const path = url.pathname.replace(/^\/v1(?=\/)/, '');
-    const method = req.method ?? 'GET';
-    let match: RegExpExecArray | null;
-    if (method === 'POST' && path === '/files') return serve(req, res, 'upload', {}, upload);
-    if (method === 'POST' && path === '/batches') return serve(req, res, 'create', {}, create);
-    if (method === 'GET' && (match = /^\/batches\/([^/]+)$/.exec(path))) return serve(req, res, 'retrieve', { batchId: match[1] }, retrieve);
-    if (method === 'POST' && (match = /^\/batches\/([^/]+)\/cancel$/.exec(path))) return serve(req, res, 'cancel', { batchId: match[1] }, cancel);
-    if (method === 'GET' && (match = /^\/files\/([^/]+)\/content$/.exec(path))) return serve(req, res, 'content', { fileId: match[1] }, content);
-    if (method === 'DELETE' && (match = /^\/files\/([^/]+)$/.exec(path))) {
-      const deleted = files.delete(match[1]);
-      if (deleted) sendJson(res, 200, { id: match[1], object: 'file', deleted: true });
-      else sendJson(res, 404, dialect.errorBody(404, `No such File object: ${match[1]}`));
-      return true;
-    }
-    return false;
-  };
-
-  type Handler = (body: Buffer, req: http.IncomingMessage, target: { batchId?: string; fileId?: string }) => Promise<{ status: number; body: unknown; raw?: string }>;
+  type Target = { batchId?: string; fileId?: string };
+  type Handler = (request: RouteRequest, target: Target) => Promise<{ status: number; body: unknown; raw?: string }>;
+  const route = (method: Route['method'], path: RegExp, endpoint: BatchEndpoint, target: (match: RegExpExecArray) => Target, handler: Handler): Route => ({
+    method, path, handle: (request) => serve(request, endpoint, target(request.match), handler),
+  });
+  const routes: Route[] = [
+    route('POST', /^(?:\/v1)?\/files$/, 'upload', () => ({}), (r) => upload(r)),
+    route('POST', /^(?:\/v1)?\/batches$/, 'create', () => ({}), (r) => create(r)),
+    route('GET', /^(?:\/v1)?\/batches\/([^/]+)$/, 'retrieve', (m) => ({ batchId: m[1] }), (r, t) => retrieve(r, t)),
+    route('POST', /^(?:\/v1)?\/batches\/([^/]+)\/cancel$/, 'cancel', (m) => ({ batchId: m[1] }), (_r, t) => cancel(t)),
+    route('GET', /^(?:\/v1)?\/files\/([^/]+)\/content$/, 'content', (m) => ({ fileId: m[1] }), (_r, t) => content(t)),
+  ];
 
   /** Counts the request, injects a scripted fault, else answers with `handler`. */
-  function serve(req: http.IncomingMessage, res: http.ServerResponse, endpoint: BatchEndpoint, target: { batchId?: string; fileId?: string }, handler: Handler): true {
+  async function serve(request: RouteRequest, endpoint: BatchEndpoint, target: Target, handler: Handler): Promise<void> {
     counts[endpoint] += 1;
     const batch = target.batchId ? findBatch(target.batchId) : undefined;
     let n = endpoint === 'upload' ? ++uploads : counts[endpoint];
     if (batch) n = ++batch.requests[endpoint];
     const fault = options.fault?.({ endpoint, ...target, n });
-    void readBuffer(req).then(async (body) => {
-      if (body === undefined) return;
-      if (fault) return writeFault(res, fault);
-      const answer = await handler(body, req, target);
-      if (answer.raw !== undefined) sendRaw(res, answer.status, answer.raw, 'application/octet-stream');
-      else sendJson(res, answer.status, answer.body);
-    }).catch((error: unknown) => sendJson(res, 500, dialect.errorBody(500, `mock batch server error: ${String(error)}`)));
-    return true;
+    if (fault) return writeFault(request, fault);
+    const answer = await handler(request, target);
+    if (answer.raw !== undefined) request.raw(answer.status, answer.raw, 'application/octet-stream');
+    else request.json(answer.status, answer.body);
   }
 
-  function writeFault(res: http.ServerResponse, fault: FaultReply): void {
+  function writeFault({ res, json, raw }: RouteRequest, fault: FaultReply): void {
     switch (fault.fault) {
       case 'status': {
         const headers: Record<string, string> = {};
         if (fault.retryAfter !== undefined) headers['retry-after'] = fault.retryAfter;
         if (fault.retryAfterMs !== undefined) headers['retry-after-ms'] = String(fault.retryAfterMs);
-        sendJson(res, fault.status, fault.body ?? dialect.errorBody(fault.status, `mock fault: status ${fault.status}`), headers);
+        json(fault.status, fault.body ?? dialect.errorBody(fault.status, `mock fault: status ${fault.status}`), headers);
         return;
       }
       case 'reset':
@@ -194,7 +182,7 @@ export function openAIBatchRoutes(core: MockCore, dialect: Dialect, initial: Bat
         res.write('{"id": "batch_', () => res.socket?.destroy());
         return;
       case 'malformed':
-        sendRaw(res, 200, '{"id": "batch_broken", "status": ', 'application/json');
+        raw(200, '{"id": "batch_broken", "status": ', 'application/json');
         return;
       case 'hang':
         return;
@@ -203,8 +191,9 @@ export function openAIBatchRoutes(core: MockCore, dialect: Dialect, initial: Bat
     }
   }
 
-  const upload: Handler = async (body, req) => {
-    const form = await new Response(body, { headers: { 'content-type': String(req.headers['content-type'] ?? '') } }).formData();
+  async function upload({ text, req }: RouteRequest): Promise<{ status: number; body: unknown }> {
+    // The body came as text (utf-8, lossless for the multipart framing and a JSONL file): parsed back as a form.
+    const form = await new Response(Buffer.from(text, 'utf8'), { headers: { 'content-type': String(req.headers['content-type'] ?? '') } }).formData();
     const purpose = form.get('purpose');
     const file = form.get('file');
     if (typeof purpose !== 'string' || !purpose) return { status: 400, body: dialect.errorBody(400, "Missing required parameter: 'purpose'.") };
@@ -213,10 +202,9 @@ export function openAIBatchRoutes(core: MockCore, dialect: Dialect, initial: Bat
     const stored: StoredFile = { id: newId('file-mock'), filename: file.name || 'upload', purpose, bytes: data.length, content: data, createdAt: now() };
     files.set(stored.id, stored);
     return { status: 200, body: fileObject(stored) };
-  };
+  }
 
-  const create: Handler = async (raw) => {
-    const body = parseObject(raw);
+  async function create({ body }: RouteRequest): Promise<{ status: number; body: unknown }> {
     if (!body) return { status: 400, body: dialect.errorBody(400, 'mock server: request body is not a JSON object') };
     const input = typeof body.input_file_id === 'string' ? files.get(body.input_file_id) : undefined;
     if (!input) return { status: 400, body: dialect.errorBody(400, `Invalid 'input_file_id': no such file ${JSON.stringify(body.input_file_id)}.`) };
@@ -235,17 +223,17 @@ export function openAIBatchRoutes(core: MockCore, dialect: Dialect, initial: Bat
     batch.model = typeof batch.lines[0]?.body.model === 'string' ? (batch.lines[0].body.model as string) : '';
     batches.push(batch);
     return { status: 200, body: batchObject(batch) };
-  };
+  }
 
-  const retrieve: Handler = async (_body, _req, { batchId }) => {
+  async function retrieve({ respond }: RouteRequest, { batchId }: Target): Promise<{ status: number; body: unknown }> {
     const batch = findBatch(batchId!);
     if (!batch) return { status: 404, body: dialect.errorBody(404, `No batch found with id '${batchId}'.`) };
     batch.polls += 1;
-    await advance(batch);
+    await advance(batch, respond);
     return { status: 200, body: batchObject(batch) };
-  };
+  }
 
-  const cancel: Handler = async (_body, _req, { batchId }) => {
+  async function cancel({ batchId }: Target): Promise<{ status: number; body: unknown }> {
     const batch = findBatch(batchId!);
     if (!batch) return { status: 404, body: dialect.errorBody(404, `No batch found with id '${batchId}'.`) };
     if (['completed', 'failed', 'expired', 'cancelled'].includes(batch.state)) {
@@ -253,16 +241,16 @@ export function openAIBatchRoutes(core: MockCore, dialect: Dialect, initial: Bat
     }
     enter(batch, 'cancelling');
     return { status: 200, body: batchObject(batch) };
-  };
+  }
 
-  const content: Handler = async (_body, _req, { fileId }) => {
+  async function content({ fileId }: Target): Promise<{ status: number; body: unknown; raw?: string }> {
     const file = files.get(fileId!);
     if (!file) return { status: 404, body: dialect.errorBody(404, `No such File object: ${fileId}`) };
     return { status: 200, body: undefined, raw: file.content.toString('utf8') };
-  };
+  }
 
   /** The state a batch is in at its `polls`-th poll; answering and checking happen on the way. */
-  async function advance(batch: Batch): Promise<void> {
+  async function advance(batch: Batch, respond: Respond): Promise<void> {
     if (batch.state === 'cancelling') {
       await finish(batch, 'cancelled');
       return;
@@ -280,7 +268,7 @@ export function openAIBatchRoutes(core: MockCore, dialect: Dialect, initial: Bat
       enter(batch, 'in_progress');
     }
     if (target === 'in_progress') return;
-    if (!batch.answers) await answer(batch);
+    if (!batch.answers) await answer(batch, respond);
     if (target === 'finalizing') enter(batch, 'finalizing');
     else await finish(batch, 'completed');
   }
@@ -318,7 +306,7 @@ export function openAIBatchRoutes(core: MockCore, dialect: Dialect, initial: Bat
   }
 
   /** Every line's answer, from `respond` as the chat endpoint would give it, or its scripted fate. */
-  async function answer(batch: Batch): Promise<void> {
+  async function answer(batch: Batch, respond: Respond): Promise<void> {
     const answers = new Map<string, { file: 'output' | 'error'; line: string; ok: boolean }>();
     for (const [i, line] of batch.lines.entries()) {
       const id = `batch_req_${batch.id}_${i}`;
@@ -329,7 +317,7 @@ export function openAIBatchRoutes(core: MockCore, dialect: Dialect, initial: Bat
         put('error', { id, custom_id: line.customId, response: null, error: fate === 'failed' ? FAILED : EXPIRED }, false);
         continue;
       }
-      const reply = await replyTo(line, batch);
+      const reply = await replyTo(line, batch, respond);
       const response = (status: number, body: unknown) => ({ id, custom_id: line.customId, response: { status_code: status, request_id: `req_${id}`, body }, error: null });
       if (reply.status !== undefined) {
         put(reply.status < 300 ? 'output' : 'error', response(reply.status, reply.body), reply.status < 300);
@@ -342,7 +330,7 @@ export function openAIBatchRoutes(core: MockCore, dialect: Dialect, initial: Bat
     batch.answers = answers;
   }
 
-  async function replyTo(line: ParsedLine, batch: Batch): Promise<{ status: number; body: unknown; cut?: undefined } | { status?: undefined; cut: unknown }> {
+  async function replyTo(line: ParsedLine, batch: Batch, respond: Respond): Promise<{ status: number; body: unknown; cut?: undefined } | { status?: undefined; cut: unknown }> {
     const body = line.body;
     const incoming: IncomingChat = {
       model: typeof body.model === 'string' ? body.model : '',
@@ -355,7 +343,7 @@ export function openAIBatchRoutes(core: MockCore, dialect: Dialect, initial: Bat
     if (problem) return { status: 400, body: dialect.errorBody(400, problem) };
     let reply: Reply;
     try {
-      reply = await core.respond(incoming);
+      reply = await respond(incoming);
     } catch (error) {
       return { status: 500, body: dialect.errorBody(500, `mock respond() threw: ${String(error)}`) };
     }
@@ -417,7 +405,7 @@ export function openAIBatchRoutes(core: MockCore, dialect: Dialect, initial: Bat
     };
   }
 
-  return { routes, state };
+  return { routes, state, reset };
 }
 
 function fileObject(file: StoredFile): Record<string, unknown> {
@@ -443,15 +431,4 @@ function parseObject(data: Buffer): Record<string, unknown> | undefined {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** The whole request body, or undefined when the client went away first. */
-function readBuffer(req: http.IncomingMessage): Promise<Buffer | undefined> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', () => resolve(undefined));
-    req.on('close', () => resolve(undefined));
-  });
 }

@@ -51,13 +51,16 @@ export interface OpenAIServer extends MockServer {
 
 /** Starts the server on 127.0.0.1 with a random port; `url` ends in `/v1`, as the SDK expects. */
 export async function startOpenAIServer(options: OpenAIServerOptions = {}): Promise<OpenAIServer> {
-  let batch!: BatchServerState;
-  const server = await startMockServer(openAIDialect, options, (core) => {
-    const built = openAIBatchRoutes(core, openAIDialect, options.batch);
-    batch = built.state;
-    return built.routes;
+  const batch = openAIBatchRoutes(openAIDialect, options.batch);
+  const server = await startMockServer({ ...openAIDialect, routes: batch.routes }, options);
+  const resetCore = server.reset;
+  return Object.assign(server, {
+    batch: batch.state,
+    reset() {
+      resetCore();
+      batch.reset();
+    },
   });
-  return Object.assign(server, { batch });
 }
 
 /** The model the OpenAI mock reports for a requested one when the reply names none. */
