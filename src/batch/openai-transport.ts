@@ -1,4 +1,4 @@
-import { abortedFailure, providerFailure } from '../providers/failure.js';
+import { abortedFailure, providerFailure, scrubSecrets, truncate } from '../providers/failure.js';
 import { fetchFor } from '../providers/http-fetch.js';
 import { buildChatBody } from '../providers/openai-request.js';
 import type { SdkClient } from '../providers/sdk-client.js';
@@ -98,7 +98,11 @@ export function createOpenAIBatchTransport(options: OpenAIBatchTransportOptions)
       const ready = await options.getClient();
       if ('ok' in ready) return ready;
       const batch = await retrieve(id, signal, ready);
-      return 'ok' in batch ? (batch as ProviderFailure) : statusOf(id, batch);
+      if ('ok' in batch) return batch as ProviderFailure;
+      const status = statusOf(id, batch);
+      // The API's words about a bad input file: scrubbed of the key like any message it sends.
+      if (!('ok' in status) && status.message !== undefined) status.message = truncate(scrubSecrets(status.message, [ready.key]));
+      return status;
     },
 
     async *results(id, signal): AsyncIterable<BatchLineResult> {

@@ -69,12 +69,19 @@ export interface BatchTransport {
   /**
    * Every line's result of an ended batch (OpenAI: output file + error file; Anthropic: the results
    * stream), each read into a ProviderResult exactly as a normal call's response body would be.
-   * Lines the batch never mentions are absent: the collector treats them as failed.
-   * A results file that cannot be read (a 5xx, a reset) THROWS a BatchResultsError (results-error.ts)
-   * whose `failure` says whether a later try may work; no line is given before all are read, so
-   * a later `results()` gives every line once.
+   * Lines the batch never mentions are absent: the collector treats them as failed. The results
+   * are read as far as they can be: a results stream that fails or breaks ends the iteration (no
+   * throw), and the lines not read yet are absent.
+   * OpenAI (openai-transport.ts) differs: a results file that cannot be read THROWS a
+   * BatchResultsError (results-error.ts; `failure` says whether a later try may work) before any
+   * line is given, so a later `results()` gives every line once and no answered line is sent again.
+   *
+   * `requestOf`: the request sent under a custom id. How a line is read can depend on it
+   * (Anthropic: a structured answer is the input of the request's forced output tool). A
+   * transport knows the lines it submitted itself in this process; a batch re-attached to
+   * (`--resume`) is read right only when the collector passes them.
    */
-  results(id: string, signal: AbortSignal): AsyncIterable<BatchLineResult>;
+  results(id: string, signal: AbortSignal, requestOf?: (customId: string) => ProviderRequest | undefined): AsyncIterable<BatchLineResult>;
 }
 
 /** What the batch API costs, as a share of the normal price (both providers: 50%). */

@@ -36,7 +36,7 @@ export function scrubbingProvider(inner: Provider, secrets: readonly string[]): 
   const endpoints: Pick<Provider, 'embed' | 'moderate' | 'batch'> = {};
   if (inner.embed) endpoints.embed = async (request, signal) => cleanFailure(await inner.embed!(request, signal));
   if (inner.moderate) endpoints.moderate = async (request, signal) => cleanFailure(await inner.moderate!(request, signal));
-  const scrubResult = (result: ProviderResult): ProviderResult => {
+  const cleanResult = (result: ProviderResult): ProviderResult => {
     if (!result.ok) return { ...result, error: { ...result.error, message: cleanMessage(result.error.message, secrets) } };
     if (secrets.length === 0) return result;
     const clean: ProviderResult = { ...result, output: scrub(result.output) };
@@ -52,16 +52,16 @@ export function scrubbingProvider(inner: Provider, secrets: readonly string[]): 
     }
     return clean;
   };
-  if (inner.batch) endpoints.batch = scrubbingBatch(inner.batch, scrubResult, cleanFailure, (text) => cleanMessage(text, secrets));
-  return wrapProvider(inner, async (request, signal) => scrubResult(await inner.call(request, signal)), endpoints);
+  // A batch line's result is a call's result: scrubbed the same way.
+  if (inner.batch) endpoints.batch = scrubbingBatch(inner.batch, cleanResult, cleanFailure);
+  return wrapProvider(inner, async (request, signal) => cleanResult(await inner.call(request, signal)), endpoints);
 }
 
-/** A batch transport whose line results (and submit / poll failures) are scrubbed like a call's; a results error's failure too. */
+/** `inner` with each line's result passed through `clean`, and the failures of submit and poll through `cleanFailure`. */
 function scrubbingBatch(
   inner: BatchTransport,
-  scrubResult: (result: ProviderResult) => ProviderResult,
+  clean: (result: ProviderResult) => ProviderResult,
   cleanFailure: <T extends { ok: boolean }>(result: T) => T,
-  scrubText: (text: string) => string,
 ): BatchTransport {
   return {
     kind: inner.kind,
@@ -70,12 +70,11 @@ function scrubbingBatch(
     submit: async (lines, signal) => cleanFailure(await inner.submit(lines, signal)),
     poll: async (id, signal) => {
       const status = await inner.poll(id, signal);
-      if ('ok' in status) return cleanFailure(status);
-      return status.message === undefined ? status : { ...status, message: scrubText(status.message) };
+      return 'ok' in status ? cleanFailure(status) : status;
     },
-    async *results(id, signal) {
+    async *results(id, signal, requestOf) {
       try {
-        for await (const line of inner.results(id, signal)) yield { customId: line.customId, result: scrubResult(line.result) };
+        for await (const line of inner.results(id, signal, requestOf)) yield { customId: line.customId, result: clean(line.result) };
       } catch (error) {
         if (error instanceof BatchResultsError) throw new BatchResultsError(cleanFailure(error.failure));
         throw error;

@@ -227,6 +227,14 @@ describe('openai batch transport: faults are values', () => {
   });
 });
 
+describe('openai batch transport: wiring', () => {
+  it('is on openai providers (through the scrubbing wrapper), and not on a recording one: --record sees every answer through call', () => {
+    const config = { provider: 'openai' as const, model: 'gpt-4o-mini', baseURL: server.url, apiKeyEnv: 'OPENAI_API_KEY' };
+    expect(createProvider('mini', config, { fixturesDir: '/nonexistent', env: {} }).batch?.kind).toBe('openai');
+    expect(createProvider('mini', config, { fixturesDir: '/nonexistent', env: {}, record: true }).batch).toBeUndefined();
+  });
+});
+
 describe('openai batch transport: limits', () => {
   it('has OpenAI limits; lineBytes counts bytes (not characters) and the newline', () => {
     expect(batch.kind).toBe('openai');
