@@ -52,7 +52,7 @@ export function createOpenAIBatchTransport(options: OpenAIBatchTransportOptions)
   async function retrieve(id: string, signal: AbortSignal, ready: SdkClient<OpenAIClient>): Promise<Record<string, unknown> | ProviderFailure> {
     let batch: unknown;
     try {
-      batch = await ready.client.batches.retrieve(id, { signal });
+      batch = await scoped(signal, (own) => ready.client.batches.retrieve(id, { signal: own }));
     } catch (error) {
       return mapSdkError(error, context('OpenAI batch', signal, ready));
     }
@@ -78,14 +78,15 @@ export function createOpenAIBatchTransport(options: OpenAIBatchTransportOptions)
       if ('ok' in ready) return ready;
       let uploaded: unknown;
       try {
-        uploaded = await ready.client.files.create({ file: new File([file], 'promptgate-batch.jsonl', { type: 'application/jsonl' }), purpose: 'batch' }, { signal });
+        uploaded = await scoped(signal, (own) => ready.client.files.create({ file: new File([file], 'promptgate-batch.jsonl', { type: 'application/jsonl' }), purpose: 'batch' }, { signal: own }));
       } catch (error) {
         return mapSdkError(error, context('OpenAI batch upload', signal, ready));
       }
       if (!isRecord(uploaded) || typeof uploaded.id !== 'string') return providerFailure('malformed_response', 'OpenAI batch upload: the file object has no id', true);
       let created: unknown;
       try {
-        created = await ready.client.batches.create({ input_file_id: uploaded.id, endpoint: OPENAI_BATCH_ENDPOINT, completion_window: '24h' }, { signal });
+        const fileId = uploaded.id;
+        created = await scoped(signal, (own) => ready.client.batches.create({ input_file_id: fileId, endpoint: OPENAI_BATCH_ENDPOINT, completion_window: '24h' }, { signal: own }));
       } catch (error) {
         return mapSdkError(error, context('OpenAI batch', signal, ready));
       }
@@ -124,8 +125,7 @@ export function createOpenAIBatchTransport(options: OpenAIBatchTransportOptions)
       for (const fileId of [batch.output_file_id, batch.error_file_id]) {
         if (typeof fileId !== 'string' || fileId === '') continue;
         try {
-          const response = await client.files.content(fileId, { signal });
-          texts.push(await response.text());
+          texts.push(await scoped(signal, async (own) => (await client.files.content(fileId, { signal: own })).text()));
         } catch (error) {
           throw new BatchResultsError(mapSdkError(error, context(`OpenAI batch file ${fileId}`, signal, ready)));
         }
@@ -142,6 +142,23 @@ export function createOpenAIBatchTransport(options: OpenAIBatchTransportOptions)
       }
     },
   };
+}
+
+/**
+ * Runs one SDK request on a signal of its own that follows `signal`. The SDK adds an abort
+ * listener to the signal it is given and never removes it: the collector polls a batch for hours
+ * on the run's one signal, which would gather a listener per request.
+ */
+async function scoped<T>(signal: AbortSignal, request: (own: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const abort = () => controller.abort(signal.reason);
+  if (signal.aborted) abort();
+  else signal.addEventListener('abort', abort, { once: true });
+  try {
+    return await request(controller.signal);
+  } finally {
+    signal.removeEventListener('abort', abort);
+  }
 }
 
 /** What is wrong with a batch's lines before anything is sent: none, too many, a custom id the APIs refuse, or one used twice. */

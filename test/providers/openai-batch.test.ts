@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BatchResultsError } from '../../src/batch/results-error.js';
@@ -232,6 +233,18 @@ describe('openai batch transport: wiring', () => {
     const config = { provider: 'openai' as const, model: 'gpt-4o-mini', baseURL: server.url, apiKeyEnv: 'OPENAI_API_KEY' };
     expect(createProvider('mini', config, { fixturesDir: '/nonexistent', env: {} }).batch?.kind).toBe('openai');
     expect(createProvider('mini', config, { fixturesDir: '/nonexistent', env: {}, record: true }).batch).toBeUndefined();
+  });
+});
+
+describe('openai batch transport: one signal for hours', () => {
+  it('leaves no abort listener on the signal it is given (the SDK never removes its own): a run polls on one signal', async () => {
+    const run = new AbortController();
+    const submittedOn = await batch.submit([line('a')], run.signal);
+    if (!submittedOn.ok) throw new Error('submit failed');
+    for (let i = 0; i < 4; i++) await batch.poll(submittedOn.id, run.signal);
+    for await (const item of batch.results(submittedOn.id, run.signal)) expect(item.result.ok).toBe(true);
+    expect(server.batch.counts).toMatchObject({ upload: 1, create: 1, retrieve: 5, content: 1 });
+    expect(getEventListeners(run.signal, 'abort')).toHaveLength(0);
   });
 });
 
