@@ -1,6 +1,6 @@
 /**
  * The OpenAI Batch API endpoints of the local OpenAI server (openai-server.ts): POST /v1/files
- * (multipart upload, purpose `batch`), POST /v1/batches, GET /v1/batches/:id, POST
+ * (multipart upload, purpose `batch`), POST /v1/batches, GET /v1/batches (one page), GET /v1/batches/:id, POST
  * /v1/batches/:id/cancel, GET /v1/files/:id/content (routes of the mock core: mock-server.ts
  * `Dialect.routes`). Also served without the `/v1` prefix.
  *
@@ -15,7 +15,7 @@
 import type { Dialect, FaultReply, IncomingChat, Reply, Respond, Route, RouteRequest } from './mock-server.js';
 
 /** The batch endpoints, as the fault and counter keys name them. */
-export type BatchEndpoint = 'upload' | 'create' | 'retrieve' | 'content' | 'cancel';
+export type BatchEndpoint = 'upload' | 'create' | 'list' | 'retrieve' | 'content' | 'cancel';
 
 /** One line of a submitted batch, as `lineFate` sees it. */
 export interface MockBatchLine {
@@ -46,6 +46,8 @@ export interface BatchServerOptions {
    * or `hang`. A faulted poll does not move the batch on.
    */
   fault?: (request: BatchEndpointRequest) => FaultReply | undefined;
+  /** A fault sent AFTER the endpoint did its work: the reply is lost, not the request (a batch created whose id the client never got). */
+  faultAfter?: (request: BatchEndpointRequest) => FaultReply | undefined;
 }
 
 /** A batch as the test sees it. */
@@ -150,6 +152,7 @@ export function openAIBatchRoutes(dialect: Dialect, initial: BatchServerOptions 
   const routes: Route[] = [
     route('POST', /^(?:\/v1)?\/files$/, 'upload', () => ({}), (r) => upload(r)),
     route('POST', /^(?:\/v1)?\/batches$/, 'create', () => ({}), (r) => create(r)),
+    route('GET', /^(?:\/v1)?\/batches$/, 'list', () => ({}), () => list()),
     route('GET', /^(?:\/v1)?\/batches\/([^/]+)$/, 'retrieve', (m) => ({ batchId: m[1] }), (r, t) => retrieve(r, t)),
     route('POST', /^(?:\/v1)?\/batches\/([^/]+)\/cancel$/, 'cancel', (m) => ({ batchId: m[1] }), (_r, t) => cancel(t)),
     route('GET', /^(?:\/v1)?\/files\/([^/]+)\/content$/, 'content', (m) => ({ fileId: m[1] }), (_r, t) => content(t)),
@@ -164,6 +167,8 @@ export function openAIBatchRoutes(dialect: Dialect, initial: BatchServerOptions 
     const fault = options.fault?.({ endpoint, ...target, n });
     if (fault) return writeFault(request, fault);
     const answer = await handler(request, target);
+    const lost = options.faultAfter?.({ endpoint, ...target, n });
+    if (lost) return writeFault(request, lost);
     if (answer.raw !== undefined) request.raw(answer.status, answer.raw, 'application/octet-stream');
     else request.json(answer.status, answer.body);
   }
@@ -231,6 +236,12 @@ export function openAIBatchRoutes(dialect: Dialect, initial: BatchServerOptions 
     batch.polls += 1;
     await advance(batch, respond);
     return { status: 200, body: batchObject(batch) };
+  }
+
+  /** The batches, newest first, on one page (the mock never pages). */
+  async function list(): Promise<{ status: number; body: unknown }> {
+    const data = [...batches].reverse().map(batchObject);
+    return { status: 200, body: { object: 'list', data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: false } };
   }
 
   async function cancel({ batchId }: Target): Promise<{ status: number; body: unknown }> {
@@ -413,7 +424,7 @@ function fileObject(file: StoredFile): Record<string, unknown> {
 }
 
 function zeroCounts(): Record<BatchEndpoint, number> {
-  return { upload: 0, create: 0, retrieve: 0, content: 0, cancel: 0 };
+  return { upload: 0, create: 0, list: 0, retrieve: 0, content: 0, cancel: 0 };
 }
 
 function now(): number {

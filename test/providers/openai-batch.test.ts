@@ -58,7 +58,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 beforeEach(() => {
   server.reset();
-  server.batch.configure({ pollsPerState: 1, lineFate: undefined, fault: undefined });
+  server.batch.configure({ pollsPerState: 1, lineFate: undefined, fault: undefined, faultAfter: undefined });
 });
 
 /** Polls until the batch ends (the server moves one state per poll: no waiting), returning every status seen. */
@@ -119,7 +119,7 @@ describe('openai batch transport: a batched line is a normal call', () => {
 
     // One upload, one batch, five polls and the one retrieve of results(), one download (no error file: nothing failed);
     // every line sent once, built as a normal call's body.
-    expect(server.batch.counts).toEqual({ upload: 1, create: 1, retrieve: 6, content: 1, cancel: 0 });
+    expect(server.batch.counts).toEqual({ upload: 1, create: 1, list: 0, retrieve: 6, content: 1, cancel: 0 });
     expect(server.batch.submittedCustomIds()).toEqual(lines.map((l) => l.customId));
     const chatBodies = server.requests.filter((r) => r.path === '/v1/chat/completions').map((r) => r.body);
     expect(server.batch.batches[0].bodies).toEqual(lines.map((l) => chatBodies.find((b) => JSON.stringify(b.messages) === JSON.stringify(buildMessages(l)))));
@@ -184,6 +184,25 @@ describe('openai batch transport: faults are values', () => {
     const id = await submitted([line('a')]);
     expect(await batch.poll(id, signal())).toMatchObject({ ok: false, error: { code: 'connection', retryable: true } });
     expect(await batch.poll(id, signal())).toMatchObject({ state: 'validating' });
+  });
+
+  it('a batch created whose reply was lost is found by its input file, never created twice; a create that failed is a failure', async () => {
+    server.batch.configure({ faultAfter: (r) => (r.endpoint === 'create' ? { fault: 'reset' } : undefined) });
+    const lost = await batch.submit([line('a'), line('b')], signal());
+    expect(server.batch.batches.map((b) => b.id)).toEqual([(lost as { id: string }).id]);
+    expect(server.batch.counts).toMatchObject({ upload: 1, create: 1, list: 1 });
+    expect(states(await pollToEnd((lost as { id: string }).id)).at(-1)).toBe('completed');
+
+    server.reset();
+    server.batch.configure({ faultAfter: undefined, fault: (r) => (r.endpoint === 'create' ? { fault: 'status', status: 503 } : undefined) });
+    expect(await batch.submit([line('a')], signal())).toMatchObject({ ok: false, error: { code: 'server_error', retryable: true } });
+    expect(server.batch.counts).toMatchObject({ upload: 1, create: 1, list: 1 });
+    expect(server.batch.batches).toHaveLength(0);
+
+    server.reset();
+    server.batch.configure({ fault: (r) => (r.endpoint === 'create' ? { fault: 'status', status: 400 } : undefined) });
+    expect(await batch.submit([line('a')], signal())).toMatchObject({ ok: false, error: { code: 'client_error', retryable: false } });
+    expect(server.batch.counts).toMatchObject({ create: 1, list: 0 });
   });
 
   it('a results file that fails to download throws BatchResultsError before any line; a later try gives every line once', async () => {
