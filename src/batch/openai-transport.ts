@@ -60,6 +60,18 @@ export function createOpenAIBatchTransport(options: OpenAIBatchTransportOptions)
     return batch;
   }
 
+  /** The id of the batch created from input file `fileId` (among the latest 100), if the API has one. */
+  async function batchOfFile(fileId: string, signal: AbortSignal, ready: SdkClient<OpenAIClient>): Promise<string | undefined> {
+    try {
+      const page = await scoped(signal, (own) => ready.client.batches.list({ limit: 100 }, { signal: own }));
+      const data: unknown[] = Array.isArray(page.data) ? page.data : [];
+      const match = data.find((batch) => isRecord(batch) && batch.input_file_id === fileId && typeof batch.id === 'string');
+      return match ? ((match as Record<string, unknown>).id as string) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   return {
     kind: 'openai',
     limits: OPENAI_BATCH_LIMITS,
@@ -83,14 +95,22 @@ export function createOpenAIBatchTransport(options: OpenAIBatchTransportOptions)
         return mapSdkError(error, context('OpenAI batch upload', signal, ready));
       }
       if (!isRecord(uploaded) || typeof uploaded.id !== 'string') return providerFailure('malformed_response', 'OpenAI batch upload: the file object has no id', true);
+      const fileId = uploaded.id;
       let created: unknown;
       try {
-        const fileId = uploaded.id;
         created = await scoped(signal, (own) => ready.client.batches.create({ input_file_id: fileId, endpoint: OPENAI_BATCH_ENDPOINT, completion_window: '24h' }, { signal: own }));
       } catch (error) {
-        return mapSdkError(error, context('OpenAI batch', signal, ready));
+        const failure = mapSdkError(error, context('OpenAI batch', signal, ready));
+        // The request may have created the batch and only its reply been lost (a reset, a timeout, a 5xx):
+        // sending the lines again would run them twice. The batch made from this upload is found by its input file.
+        if (!failure.error.retryable || signal.aborted) return failure;
+        const found = await batchOfFile(fileId, signal, ready);
+        return found ? { ok: true, id: found } : failure;
       }
-      if (!isRecord(created) || typeof created.id !== 'string') return providerFailure('malformed_response', 'OpenAI batch: the created batch has no id', true);
+      if (!isRecord(created) || typeof created.id !== 'string') {
+        const found = await batchOfFile(fileId, signal, ready);
+        return found ? { ok: true, id: found } : providerFailure('malformed_response', 'OpenAI batch: the created batch has no id', true);
+      }
       return { ok: true, id: created.id };
     },
 
