@@ -168,6 +168,14 @@ ${SETUP_STEPS}
         with:
           pattern: promptgate-shard-*
           path: shards
+      # The run history (reports/index.jsonl) lives in the Actions cache between nights: restored
+      # here, merge adds tonight's line, saved again under a new key below.
+      - name: Restore the run history
+        uses: actions/cache/restore@v4
+        with:
+          path: reports/index.jsonl
+          key: promptgate-history-\${{ github.run_id }}
+          restore-keys: promptgate-history-
       - name: promptgate merge (one run, one verdict)
         id: merge
         run: |
@@ -184,6 +192,22 @@ ${SETUP_STEPS}
         with:
           name: promptgate-drift-\${{ github.run_id }}
           path: \${{ steps.merge.outputs.run-dir }}
+      # Trends over the nights: a sparkline table in the step summary, the page as an artifact.
+      - name: promptgate history
+        if: always() && steps.merge.outputs.run-dir != ''
+        run: npx promptgate history
+      - name: Save the run history
+        if: always() && steps.merge.outputs.run-dir != ''
+        uses: actions/cache/save@v4
+        with:
+          path: reports/index.jsonl
+          key: promptgate-history-\${{ github.run_id }}
+      - name: Upload the history page
+        if: always() && steps.merge.outputs.run-dir != ''
+        uses: actions/upload-artifact@v4
+        with:
+          name: promptgate-history-\${{ github.run_id }}
+          path: reports/history.html
       # The first baseline, or a reviewed drift accepted by hand: baseline accept refuses a run
       # that errored, was interrupted or is incomplete. The new baseline comes as a pull request.
       - name: Accept the baseline (first run, or "accept" chosen)
