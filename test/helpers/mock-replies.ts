@@ -104,6 +104,13 @@ export interface IncomingChat {
   headers: IncomingHttpHeaders;
   /** 0-based arrival order since start or the last `reset()`. */
   index: number;
+  /**
+   * Whether the client hung up before this request's answer was written (it gave up on the
+   * attempt: its timeout, or an abort). Asked after the run: a request the server takes up late,
+   * after the client already moved on to the next attempt, is one (arrival order is not attempt
+   * order on a loaded machine). Absent on batch lines.
+   */
+  abandoned?: () => boolean;
 }
 
 export type Respond = (request: IncomingChat) => Reply | Promise<Reply>;

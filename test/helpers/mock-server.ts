@@ -241,6 +241,7 @@ export async function startMockServer(dialect: Dialect, options: MockServerOptio
       body: record,
       headers: req.headers,
       index: stats.count,
+      abandoned: () => res.destroyed && !res.writableFinished,
     };
     requests.push({ time: Date.now(), index: incoming.index, path: pathname, model: incoming.model, messages: incoming.messages, headers: req.headers, body: record });
     stats.count += 1;
