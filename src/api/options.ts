@@ -47,6 +47,9 @@ export function checkCommonOptions(options: CommonOptions): void {
       throw inputError('USAGE', `${name} must be a whole number ≥ 1 (got ${JSON.stringify(value)})`, { file: `--${name}` });
     }
   }
+  if (options.batchTimeoutMs !== undefined && (!Number.isInteger(options.batchTimeoutMs) || options.batchTimeoutMs < 1)) {
+    throw inputError('USAGE', `batchTimeoutMs must be a whole number of ms ≥ 1 (got ${JSON.stringify(options.batchTimeoutMs)})`, { file: '--batch-timeout' });
+  }
   for (const name of ['models', 'suites'] as const) {
     const value = (options as Record<string, unknown>)[name];
     if (value !== undefined && (!Array.isArray(value) || value.some((v) => typeof v !== 'string'))) {

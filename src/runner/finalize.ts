@@ -26,6 +26,10 @@ export interface FinalizeInput {
   selection?: SelectionRecord[];
   /** Notes for the reader (run.json `notes`), e.g. an empty shard. */
   notes?: string[];
+  /** Batch mode: the batches submitted (run.json `batches`). */
+  batches?: RunHeader['batches'];
+  /** Why the run stopped short (run.json `stopped`), e.g. the batch timeout. */
+  stopped?: RunHeader['stopped'];
 }
 
 /** Writes run.json (streamed from the case log), runs the reporters' end hooks, and tidies up. */
@@ -37,6 +41,7 @@ export async function finalizeRun(input: FinalizeInput): Promise<{ header: RunHe
     runId: input.runId,
     command: input.command,
     status: engine.interrupted ? 'interrupted' : 'complete',
+    ...(input.stopped ? { stopped: input.stopped } : {}),
     startedAt: input.startedAt,
     finishedAt: new Date().toISOString(),
     promptgateVersion: await packageVersion(),
@@ -51,6 +56,7 @@ export async function finalizeRun(input: FinalizeInput): Promise<{ header: RunHe
     ...(input.comparison ? { comparison: input.comparison } : {}),
     ...(input.gate ? { gate: input.gate } : {}),
     ...(input.drift ? { drift: input.drift } : {}),
+    ...(input.batches?.length ? { batches: input.batches } : {}),
   };
   const cases = () => readLines<CaseResult>(engine.casesFile);
   // The case log's lines are already the JSON of each case: copied into run.json as they are.
