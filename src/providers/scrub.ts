@@ -1,3 +1,4 @@
+import type { BatchTransport } from '../batch/types.js';
 import type { ModelConfig } from '../config/types.js';
 import { parseToolArguments } from '../tools/arguments.js';
 import { cleanMessage, scrubSecrets } from './failure.js';
@@ -31,26 +32,43 @@ export function scrubbingProvider(inner: Provider, secrets: readonly string[]): 
   // Embeddings and moderation answers are numbers and category names: only their errors carry text.
   const cleanFailure = <T extends { ok: boolean }>(result: T): T =>
     isFailure(result) ? ({ ...result, error: { ...result.error, message: cleanMessage(result.error.message, secrets) } } as T) : result;
-  const endpoints: Pick<Provider, 'embed' | 'moderate'> = {};
+  const endpoints: Pick<Provider, 'embed' | 'moderate' | 'batch'> = {};
   if (inner.embed) endpoints.embed = async (request, signal) => cleanFailure(await inner.embed!(request, signal));
   if (inner.moderate) endpoints.moderate = async (request, signal) => cleanFailure(await inner.moderate!(request, signal));
-  return wrapProvider(inner, async (request, signal) => {
-    const result = await inner.call(request, signal);
+  const clean = (result: ProviderResult): ProviderResult => {
     if (!result.ok) return { ...result, error: { ...result.error, message: cleanMessage(result.error.message, secrets) } };
     if (secrets.length === 0) return result;
-    const clean: ProviderResult = { ...result, output: scrub(result.output) };
-    if (result.modelReported !== undefined) clean.modelReported = scrub(result.modelReported);
-    if (result.finishReason !== undefined) clean.finishReason = scrub(result.finishReason);
-    if (result.refusal !== undefined) clean.refusal = scrub(result.refusal);
+    const cleaned: ProviderResult = { ...result, output: scrub(result.output) };
+    if (result.modelReported !== undefined) cleaned.modelReported = scrub(result.modelReported);
+    if (result.finishReason !== undefined) cleaned.finishReason = scrub(result.finishReason);
+    if (result.refusal !== undefined) cleaned.refusal = scrub(result.refusal);
     // Tool calls are model text too; the arguments are parsed again from the scrubbed text.
     if (result.toolCalls) {
-      clean.toolCalls = result.toolCalls.map((call) => {
+      cleaned.toolCalls = result.toolCalls.map((call) => {
         const raw = scrub(call.rawArguments);
         return { id: scrub(call.id), name: scrub(call.name), rawArguments: raw, ...parseToolArguments(raw) };
       });
     }
-    return clean;
-  }, endpoints);
+    return cleaned;
+  };
+  // Batch lines are answers like a call's: scrubbed the same way (and the batch's own errors).
+  if (inner.batch) endpoints.batch = scrubbingTransport(inner.batch, clean, (message) => cleanMessage(message, secrets));
+  return wrapProvider(inner, async (request, signal) => clean(await inner.call(request, signal)), endpoints);
+}
+
+function scrubbingTransport(inner: BatchTransport, clean: (result: ProviderResult) => ProviderResult, cleanText: (text: string) => string): BatchTransport {
+  const cleanFailure = <T extends object>(value: T | ProviderFailure): T | ProviderFailure =>
+    'ok' in value && value.ok === false ? { ...value, error: { ...value.error, message: cleanText(value.error.message) } } : value;
+  return {
+    kind: inner.kind,
+    limits: inner.limits,
+    lineBytes: (line) => inner.lineBytes(line),
+    submit: async (lines, signal) => cleanFailure(await inner.submit(lines, signal)),
+    poll: async (id, signal) => cleanFailure(await inner.poll(id, signal)),
+    async *results(id, signal) {
+      for await (const line of inner.results(id, signal)) yield { customId: line.customId, result: clean(line.result) };
+    },
+  };
 }
 
 function isFailure(result: { ok: boolean }): result is ProviderFailure {

@@ -9,7 +9,7 @@ import type { Provider, ProviderRequest, ProviderResult } from './types.js';
 export function wrapProvider(
   inner: Provider,
   call: (request: ProviderRequest, signal: AbortSignal) => Promise<ProviderResult>,
-  endpoints: Pick<Provider, 'embed' | 'moderate'> = {},
+  endpoints: Pick<Provider, 'embed' | 'moderate' | 'batch'> = {},
 ): Provider {
   const wrapped: Provider = { name: inner.name, kind: inner.kind, model: inner.model, call };
   const embed = endpoints.embed ?? inner.embed?.bind(inner);
@@ -17,5 +17,8 @@ export function wrapProvider(
   if (embed) wrapped.embed = embed;
   if (moderate) wrapped.moderate = moderate;
   if (inner.price) wrapped.price = inner.price;
+  // The Batch API (batch mode) travels with the provider; a wrapper that changes answers wraps it too.
+  const batch = endpoints.batch ?? inner.batch;
+  if (batch) wrapped.batch = batch;
   return wrapped;
 }
