@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -205,20 +205,30 @@ describe('batch mode: the run side', () => {
 
   it('interrupted while waiting for a batch and resumed: re-attaches to the same batches, submits nothing twice', async () => {
     const controller = new AbortController();
+    let dir = '';
+    /** Each batch id as its first poll found it: in the run folder's batches.jsonl already, or not. */
+    const onDiskAtFirstPoll = new Map<string, boolean>();
     const batched = fake({
       states: ['validating', 'in_progress', 'in_progress', 'finalizing', 'completed'],
-      // The process "dies" while the first batch is in progress.
       onPoll: (id, n) => {
+        if (n === 1 && !onDiskAtFirstPoll.has(id)) {
+          const [folder] = readdirSync(join(dir, 'reports'));
+          const log = join(dir, 'reports', folder, BATCHES_FILE);
+          onDiskAtFirstPoll.set(id, existsSync(log) && readFileSync(log, 'utf8').includes(`"id":"${id}"`));
+        }
+        // The process "dies" while the first batch is in progress.
         if (id === 'batch_1' && n === 2) controller.abort(new Error('SIGTERM'));
       },
     });
-    const dir = await project(batched);
+    dir = await project(batched);
     const first = okRun((await runIn(dir, { batch: true }, controller.signal)).result);
     expect(first.run.status).toBe('interrupted');
     expect(first.exitCode).toBe(130);
     const submittedBefore = batched.submittedIds();
     expect(submittedBefore.length).toBeGreaterThan(0);
     // The batch ids were on disk before the wait.
+    expect([...onDiskAtFirstPoll.values()].length).toBeGreaterThan(0);
+    expect([...onDiskAtFirstPoll.values()].every(Boolean)).toBe(true);
     const logged = (await batchLog(first.runDir)).filter((line) => line.kind === 'submitted');
     expect(logged.flatMap((line) => (line.kind === 'submitted' ? line.customIds : [])).sort()).toEqual([...submittedBefore].sort());
 
