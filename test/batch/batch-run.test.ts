@@ -7,7 +7,9 @@ import { BATCHES_FILE } from '../../src/batch/batch-log.js';
 import type { BatchLogLine } from '../../src/batch/types.js';
 import type { ProviderRequest, ProviderResult } from '../../src/providers/types.js';
 import type { RunFile } from '../../src/run-record/types.js';
+import { parseDuration } from '../../src/cli/options.js';
 import { makeProject } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { fakeBatchTransport, installFakeProvider, type FakeBatch, type FakeBatchOptions } from '../helpers/fake-batch-transport.js';
 import { judgeReply, readJudgeRequest } from '../helpers/judge-reader.js';
 import { readCalls, readRun } from '../helpers/runs.js';
@@ -309,5 +311,27 @@ describe('batch mode: the run side', () => {
     expect(result.error.text).toMatch(/eval\.config\.mjs: model entry "plain" \(provider custom\) has no Batch API/);
     expect(result.error.text.split('\n')).toHaveLength(1);
     expect(existsSync(join(dir, 'reports'))).toBe(false);
+  });
+});
+
+describe('batch mode: the CLI flags', () => {
+  it('--batch reaches the run (a model without a Batch API is refused naming it); --batch-timeout takes 90m, 2h, 3600s and refuses anything else in one line', async () => {
+    const dir = await makeProject({
+      'eval.config.mjs': `export default { models: { plain: { provider: () => 'x', model: 'plain-1' } }, defaultModel: 'plain', reporters: ['json'] };\n`,
+      'prompts/shout.prompt': '---\nversion: 1.0.0\n---\n{{word}}\n',
+      'evals/shout.csv': 'word\napple\n',
+    });
+    const batch = await runCliInProcess(['run', '--batch', '--batch-timeout', '2h'], { cwd: dir });
+    expect(batch.code).toBe(2);
+    expect(batch.stderr.trim()).toMatch(/^promptgate: --batch: model entry "plain" \(provider custom\) has no Batch API, so it cannot run in batch mode \(--batch\)/);
+    expect(batch.stderr.trim().split('\n')).toHaveLength(1);
+    for (const command of [['run'], ['compare', '--baseline', 'main'], ['drift', '--baseline', 'run:x']]) {
+      const bad = await runCliInProcess([...command, '--batch-timeout', 'soon'], { cwd: dir });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('--batch-timeout must be a duration such as 90m, 2h or 3600s (got "soon")');
+    }
+    expect(existsSync(join(dir, 'reports'))).toBe(false);
+    expect(['90m', '2h', '3600s', '1.5h', '250ms'].map(parseDuration('--batch-timeout'))).toEqual([5_400_000, 7_200_000, 3_600_000, 5_400_000, 250]);
+    expect(() => parseDuration('--batch-timeout')('0s')).toThrow(/must be a duration/);
   });
 });
