@@ -13,6 +13,7 @@ import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { fakeBatchTransport, installFakeProvider, type FakeBatch, type FakeBatchOptions } from '../helpers/fake-batch-transport.js';
 import { judgeReply, readJudgeRequest } from '../helpers/judge-reader.js';
 import { readCalls, readRun } from '../helpers/runs.js';
+import { runSchema } from '../helpers/run-schema.js';
 import { sink } from '../helpers/sink.js';
 import { virtualClock } from '../helpers/virtual-clock.js';
 
@@ -126,6 +127,9 @@ describe('batch mode: the run side', () => {
     // run.json lists the batches; batches.jsonl has each one's submitted line before its ended line.
     expect(b.batches?.map((x) => x.id).sort()).toEqual(batched.submissions.map((s) => s.id).sort());
     expect(b.batches?.every((x) => x.state === 'completed' && x.succeeded === x.requests && x.failed === 0)).toBe(true);
+    const { validateRun, validateCall } = runSchema();
+    expect(validateRun(b), JSON.stringify(validateRun.errors)).toBe(true);
+    for (const call of calls) expect(validateCall(call), JSON.stringify(validateCall.errors)).toBe(true);
     const log = await batchLog(done.runDir);
     for (const { id } of batched.submissions) {
       const at = log.findIndex((line) => line.kind === 'submitted' && line.id === id);
@@ -260,6 +264,8 @@ describe('batch mode: the run side', () => {
     expect(stopped.run.stopped?.message).toContain('90 min');
     expect(stderr).toContain(`resume with: ${command}`);
     expect(existsSync(join(stopped.runDir, BATCHES_FILE))).toBe(true);
+    const { validateRun } = runSchema();
+    expect(validateRun(await readRun(stopped.runDir)), JSON.stringify(validateRun.errors)).toBe(true);
     // Polled every 60 s of the run's clock until the 90 min passed (after the 2 s quiet time at least), not beyond.
     const polls = [...slow.polls.values()];
     expect(polls.length).toBeGreaterThan(0);

@@ -15,9 +15,9 @@ export function virtualClock(start = 0): Clock {
   let time = start;
   const due: Array<{ at: number; seq: number; resolve: () => void }> = [];
   let seq = 0;
-  let timer: NodeJS.Timeout | undefined;
+  let scheduled = false;
   const step = () => {
-    timer = undefined;
+    scheduled = false;
     if (due.length === 0) return;
     due.sort((a, b) => a.at - b.at || a.seq - b.seq);
     const next = due.shift()!;
@@ -27,7 +27,9 @@ export function virtualClock(start = 0): Clock {
   };
   // One real ms between steps: what a step started (file writes, the next requests) goes on meanwhile.
   const schedule = () => {
-    timer ??= setTimeout(step, 1);
+    if (scheduled) return;
+    scheduled = true;
+    setTimeout(step, 1);
   };
   return {
     now: () => time,
