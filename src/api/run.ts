@@ -37,7 +37,7 @@ export async function run(options: RunOptions = {}, context: Context = {}): Prom
       config,
       suites: runnable.map((plan) => ({ plan, candidate: { kind: 'prompt', prompt: plan.prompt } })),
       command: 'run',
-      flags: { concurrency: config.concurrency, filter: options.filter, shard: shardOption(options.shard), noCache: options.noCache, record: options.record, resume: options.resume, out: options.out, models: options.models, batch: options.batch, batchTimeoutMs: options.batchTimeoutMs },
+      flags: { concurrency: config.concurrency, filter: options.filter, shard: shardOption(options.shard), noCache: options.noCache, record: options.record, resume: options.resume, out: options.out, models: options.models, batch: options.batch, batchTimeoutMs: options.batchTimeoutMs, maxCostUsd: options.maxCost, allowOverEstimate: options.allowOverEstimate },
       resumeArgs: resumeArgsOf(options),
       reporters,
       signal: signalOf(ctx),

@@ -35,38 +35,46 @@ export function scrubbingProvider(inner: Provider, secrets: readonly string[]): 
   const endpoints: Pick<Provider, 'embed' | 'moderate' | 'batch'> = {};
   if (inner.embed) endpoints.embed = async (request, signal) => cleanFailure(await inner.embed!(request, signal));
   if (inner.moderate) endpoints.moderate = async (request, signal) => cleanFailure(await inner.moderate!(request, signal));
-  const clean = (result: ProviderResult): ProviderResult => {
+  const cleanResult = (result: ProviderResult): ProviderResult => {
     if (!result.ok) return { ...result, error: { ...result.error, message: cleanMessage(result.error.message, secrets) } };
     if (secrets.length === 0) return result;
-    const cleaned: ProviderResult = { ...result, output: scrub(result.output) };
-    if (result.modelReported !== undefined) cleaned.modelReported = scrub(result.modelReported);
-    if (result.finishReason !== undefined) cleaned.finishReason = scrub(result.finishReason);
-    if (result.refusal !== undefined) cleaned.refusal = scrub(result.refusal);
+    const clean: ProviderResult = { ...result, output: scrub(result.output) };
+    if (result.modelReported !== undefined) clean.modelReported = scrub(result.modelReported);
+    if (result.finishReason !== undefined) clean.finishReason = scrub(result.finishReason);
+    if (result.refusal !== undefined) clean.refusal = scrub(result.refusal);
     // Tool calls are model text too; the arguments are parsed again from the scrubbed text.
     if (result.toolCalls) {
-      cleaned.toolCalls = result.toolCalls.map((call) => {
+      clean.toolCalls = result.toolCalls.map((call) => {
         const raw = scrub(call.rawArguments);
         return { id: scrub(call.id), name: scrub(call.name), rawArguments: raw, ...parseToolArguments(raw) };
       });
     }
-    return cleaned;
+    return clean;
   };
-  // Batch lines are answers like a call's: scrubbed the same way (and the batch's own errors).
-  if (inner.batch) endpoints.batch = scrubbingTransport(inner.batch, clean, (message) => cleanMessage(message, secrets));
-  return wrapProvider(inner, async (request, signal) => clean(await inner.call(request, signal)), endpoints);
+  // A batch line's result is a call's result: scrubbed the same way.
+  if (inner.batch) endpoints.batch = scrubbingBatch(inner.batch, cleanResult, cleanFailure);
+  return wrapProvider(inner, async (request, signal) => cleanResult(await inner.call(request, signal)), endpoints);
 }
 
-function scrubbingTransport(inner: BatchTransport, clean: (result: ProviderResult) => ProviderResult, cleanText: (text: string) => string): BatchTransport {
-  const cleanFailure = <T extends object>(value: T | ProviderFailure): T | ProviderFailure =>
-    'ok' in value && value.ok === false ? { ...value, error: { ...value.error, message: cleanText(value.error.message) } } : value;
+/** `inner` with each line's result passed through `clean`, and the failures of submit and poll through `cleanFailure`. */
+function scrubbingBatch(
+  inner: BatchTransport,
+  clean: (result: ProviderResult) => ProviderResult,
+  cleanFailure: <T extends { ok: boolean }>(result: T) => T,
+): BatchTransport {
   return {
     kind: inner.kind,
     limits: inner.limits,
     lineBytes: (line) => inner.lineBytes(line),
     submit: async (lines, signal) => cleanFailure(await inner.submit(lines, signal)),
-    poll: async (id, signal) => cleanFailure(await inner.poll(id, signal)),
-    async *results(id, signal) {
-      for await (const line of inner.results(id, signal)) yield { customId: line.customId, result: clean(line.result) };
+    poll: async (id, signal) => {
+      const status = await inner.poll(id, signal);
+      return 'ok' in status ? cleanFailure(status) : status;
+    },
+    async *results(id, signal, options = {}) {
+      const onFailure = options.onFailure;
+      const scrubbed = onFailure ? { ...options, onFailure: (failure: ProviderFailure) => onFailure(cleanFailure(failure)) } : options;
+      for await (const line of inner.results(id, signal, scrubbed)) yield { customId: line.customId, result: clean(line.result) };
     },
   };
 }

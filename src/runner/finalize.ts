@@ -30,6 +30,8 @@ export interface FinalizeInput {
   batches?: RunHeader['batches'];
   /** Why the run stopped short (run.json `stopped`), e.g. the batch timeout. */
   stopped?: RunHeader['stopped'];
+  /** The budget and the estimate checked before the first call (run.json `budget`, with what was spent). */
+  budget?: { maxCostUsd: number; estimateUsd: number };
 }
 
 /** Writes run.json (streamed from the case log), runs the reporters' end hooks, and tidies up. */
@@ -57,6 +59,7 @@ export async function finalizeRun(input: FinalizeInput): Promise<{ header: RunHe
     ...(input.gate ? { gate: input.gate } : {}),
     ...(input.drift ? { drift: input.drift } : {}),
     ...(input.batches?.length ? { batches: input.batches } : {}),
+    ...(input.budget ? { budget: { ...input.budget, spentUsd: engine.summary.totals.costUsd ?? 0 } } : {}),
   };
   const cases = () => readLines<CaseResult>(engine.casesFile);
   // The case log's lines are already the JSON of each case: copied into run.json as they are.

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { basename, isAbsolute, relative, resolve } from 'node:path';
 import { readBatchLog } from '../batch/batch-log.js';
+import { checkBudgetBeforeRun } from '../budget/preflight.js';
 import type { AdaptiveGate } from '../compare/adaptive.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { inputError } from '../errors.js';
@@ -114,6 +115,11 @@ export async function runSession(input: SessionInput): Promise<SessionResult> {
   const wantsBatch = flags.batch || Object.values(config.models).some((model) => model.batch);
   const providers = wantsBatch ? createProviders(config, { record: flags.record ?? false, env: input.env }) : undefined;
   const batchMode: BatchMode | undefined = providers ? batchModeOf(config, input.suites, flags, providers) : undefined;
+  // A budget: the estimate is checked before anything is written (over it: exit 2, nothing run).
+  const budget = await checkBudgetBeforeRun({
+    config, suites: input.suites, maxCostUsd: flags.maxCostUsd, allowOverEstimate: flags.allowOverEstimate, filter: flags.filter, shard: flags.shard,
+    batch: flags.batch, reportsDir: flags.out ? resolve(config.rootDir, flags.out) : undefined, adaptive: input.adaptive !== undefined, warn,
+  });
 
   let runDir: string;
   let runId: string;
@@ -200,6 +206,7 @@ export async function runSession(input: SessionInput): Promise<SessionResult> {
     notes,
     ...(engine.batches ? { batches: engine.batches } : {}),
     ...(stopped ? { stopped } : {}),
+    budget,
   });
   return { header, runDir, files };
 }

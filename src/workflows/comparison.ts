@@ -37,6 +37,10 @@ export interface ComparisonOptions {
   batch?: boolean;
   /** `--batch-timeout`, ms. */
   batchTimeoutMs?: number;
+  /** `--max-cost <usd>`; undefined: the config's `budget.maxCostUsd`. */
+  maxCost?: number;
+  /** `--allow-over-estimate` */
+  allowOverEstimate?: boolean;
 }
 
 /** `--baseline-cache` with `--no-cache` asks for cached answers and for none: exit 2 before anything runs. */
@@ -101,7 +105,7 @@ export async function runComparison(input: {
     suites,
     command: input.command,
     specs: { baseline: baselineSpec.text, candidate: candidateSpec.text },
-    flags: { concurrency: config.concurrency, filter: options.filter, shard: shardOption(options.shard), noCache: options.noCache, record: options.record, resume: options.resume, out: options.out, models: options.models, batch: options.batch, batchTimeoutMs: options.batchTimeoutMs },
+    flags: { concurrency: config.concurrency, filter: options.filter, shard: shardOption(options.shard), noCache: options.noCache, record: options.record, resume: options.resume, out: options.out, models: options.models, batch: options.batch, batchTimeoutMs: options.batchTimeoutMs, maxCostUsd: options.maxCost, allowOverEstimate: options.allowOverEstimate },
     ...(input.resumeArgs ? { resumeArgs: input.resumeArgs } : {}),
     reporters: input.reporters,
     signal: input.signal,
