@@ -75,7 +75,8 @@ interface Group {
   quiet: boolean;
 }
 
-type Results = { results: Map<string, ProviderResult> } | { failure: ProviderFailure };
+/** A batch's lines by custom id (`unreadable`: why the lines not in `results` could not be read), or why the batch has none. */
+type Results = { results: Map<string, ProviderResult>; unreadable?: ProviderFailure } | { failure: ProviderFailure };
 
 /**
  * The run's side of batch mode: groups each batched model entry's calls, submits them when the
@@ -96,6 +97,8 @@ export function createBatchCollector(options: BatchCollectorOptions): BatchColle
   /** Batches watched, by id: a re-attached batch is polled once for all its calls. */
   const watched = new Map<string, Promise<Results>>();
   const summary = new Map<string, NonNullable<RunHeader['batches']>[number]>();
+  /** Each call's request by custom id: how a transport reads a line can depend on it (BatchResultsOptions.requestOf). */
+  const requests = new Map<string, ProviderRequest>();
   let timedOut = false;
 
   const aborted = (): ProviderFailure => ({ ok: false, error: { code: 'aborted', message: timedOut ? 'batch timeout passed before the batch ended' : 'run interrupted before the batch ended', retryable: false } });
@@ -228,29 +231,37 @@ export function createBatchCollector(options: BatchCollectorOptions): BatchColle
     return read;
   };
 
+  /**
+   * An ended batch's results, read again (after a backoff) while the read fails part way: lines read
+   * once are kept. Lines still unread after RESULT_READS are errors, not retried as lines: they may
+   * have been answered (and billed). `--resume` re-attaches to the batch and reads them again.
+   */
   const readResults = async (id: string, transport: BatchTransport): Promise<Results> => {
-    let last: unknown;
+    const results = new Map<string, ProviderResult>();
+    let unreadable: ProviderFailure | undefined;
     for (let attempt = 1; attempt <= RESULT_READS; attempt++) {
-      const results = new Map<string, ProviderResult>();
+      unreadable = undefined;
+      const onFailure = (reason: ProviderFailure) => (unreadable ??= reason);
       try {
-        for await (const line of transport.results(id, signal)) results.set(line.customId, line.result);
-        return { results };
+        for await (const line of transport.results(id, signal, { requestOf: (customId) => requests.get(customId), onFailure })) results.set(line.customId, line.result);
       } catch (error) {
-        last = error;
-        if (attempt < RESULT_READS && !(await wait(POLL_RETRY_BASE_MS * 2 ** (attempt - 1)))) return { failure: aborted() };
+        unreadable ??= failure('provider_error', messageOf(error), true);
       }
+      if (!unreadable || signal.aborted) break;
+      if (attempt < RESULT_READS && !(await wait(POLL_RETRY_BASE_MS * 2 ** (attempt - 1)))) break;
     }
-    // Not retried as lines: they may have been answered (and billed); calls.jsonl marks them errored.
-    return { failure: failure('provider_error', `could not read the results of batch ${id}: ${messageOf(last)}`, false) };
+    if (signal.aborted) return { failure: aborted() };
+    return { results, ...(unreadable ? { unreadable: failure(unreadable.error.code, `could not read the results of batch ${id}: ${unreadable.error.message}`, false) } : {}) };
   };
 
   const lineResult = (outcome: Results, customId: string, id: string): ProviderResult => {
     if ('failure' in outcome) return outcome.failure;
-    return outcome.results.get(customId) ?? failure('batch_line_failed', `batch ${id} ended without a result for this line`, true);
+    return outcome.results.get(customId) ?? outcome.unreadable ?? failure('batch_line_failed', `batch ${id} ended without a result for this line`, true);
   };
 
   const run = async (model: string, provider: Provider & { batch: BatchTransport }, customId: string, request: ProviderRequest, estimatedTokens: number): Promise<BatchOutcome> => {
     const started = performance.now();
+    requests.set(customId, request);
     const group = groupOf(model, provider);
     const maxRetries = options.maxRetries(model);
     let attempts = 0;
@@ -284,7 +295,10 @@ export function createBatchCollector(options: BatchCollectorOptions): BatchColle
       if (!pending) {
         pending = run(model, provider, customId, request, estimatedTokens);
         calls.set(customId, pending);
-        void pending.finally(() => calls.delete(customId));
+        void pending.finally(() => {
+          calls.delete(customId);
+          requests.delete(customId);
+        });
       }
       return pending;
     },

@@ -90,4 +90,16 @@ describe('the collector', () => {
     expect(results.map((r) => !r.result.ok && r.result.error.code)).toEqual(['auth', 'auth', 'auth']);
     expect(fake.submissions).toHaveLength(1);
   });
+
+  it('a results stream that breaks part way is read again (lines kept, nothing sent again); still broken after five reads, the unread lines are errors, not sent again', async () => {
+    const once = await collect({ readBreaksAfter: (_id, read) => (read === 1 ? 1 : undefined) });
+    expect(once.results.map((r) => r.result.ok)).toEqual([true, true, true]);
+    expect(once.fake.reads.get('batch_1')).toBe(2);
+    expect(once.fake.submissions).toHaveLength(1);
+    const always = await collect({ readBreaksAfter: () => 1 });
+    expect(always.results.map((r) => (r.result.ok ? 'ok' : r.result.error.code))).toEqual(['ok', 'connection', 'ok']);
+    expect(always.results[1].result.ok === false && always.results[1].result.error.retryable).toBe(false);
+    expect(always.fake.reads.get('batch_1')).toBe(5);
+    expect(always.fake.submissions).toHaveLength(1);
+  });
 });

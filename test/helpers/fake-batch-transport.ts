@@ -33,6 +33,8 @@ export interface FakeBatchOptions {
   lineFault?(line: BatchLine, submission: number): LineFault | undefined;
   /** The `poll`-th poll (1 = first) of batch `id` fails with this. */
   pollFault?(id: string, poll: number): ProviderFailure | undefined;
+  /** The `read`-th read (1 = first) of batch `id`'s results breaks after this many lines (told through `onFailure`, as the real transports do). */
+  readBreaksAfter?(id: string, read: number): number | undefined;
   /** After each poll of batch `id` (1 = first), before its answer is returned. */
   onPoll?(id: string, poll: number): void;
   /** Bytes of one line (what splitting counts). @default its JSON length */
@@ -106,10 +108,18 @@ export function fakeBatchTransport(options: FakeBatchOptions): FakeBatch {
       const status: BatchStatus = { id, state, counts: { total: batch.length, succeeded: done ? batch.length - failed : 0, failed } };
       return status;
     },
-    async *results(id) {
-      reads.set(id, (reads.get(id) ?? 0) + 1);
+    async *results(id, _signal, resultOptions) {
+      const read = (reads.get(id) ?? 0) + 1;
+      reads.set(id, read);
+      const breakAfter = options.readBreaksAfter?.(id, read);
+      let given = 0;
       for (const { line, fault } of lines.get(id) ?? []) {
         if (fault === 'missing') continue;
+        if (breakAfter !== undefined && given >= breakAfter) {
+          resultOptions?.onFailure?.({ ok: false, error: { code: 'connection', message: 'results stream reset (scripted)', retryable: true } });
+          return;
+        }
+        given++;
         const result: ProviderResult =
           fault === 'failed'
             ? { ok: false, error: { code: 'batch_line_failed', message: 'line failed (scripted)', retryable: true } }
