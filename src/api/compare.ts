@@ -5,6 +5,7 @@ import { adaptiveChoice, checkSampling, runComparison } from '../workflows/compa
 import { resolveContext, signalOf, type Context } from './context.js';
 import { checkCommonOptions, loadConfigFor, type CommonOptions } from './options.js';
 import { outcomeOf, settle, type RunResult } from './result.js';
+import { resumeArgsOf } from './resume-args.js';
 
 export interface CompareOptions extends CommonOptions {
   /** Suites to compare (positional arguments). @default every suite with cases */
@@ -46,7 +47,7 @@ export async function compare(options: CompareOptions, context: Context = {}): P
     const plans = (await resolveSuites(config, { only: options.suites ?? [], models: options.models, repeat: adaptive?.startRepeats ?? options.repeat, orphans: true })).filter((plan) => plan.caseFiles.length > 0);
     if (plans.length === 0) throw inputError('SELECTION_EMPTY', 'no suite has cases to compare');
     const reporters = await createReporters(config.reporters, { rootDir: config.rootDir, stream: ctx.stdout, stderr: ctx.stderr, env: ctx.env });
-    const result = await runComparison({ config, plans, options, reporters, signal: signalOf(ctx), command: 'compare', stderr: ctx.stderr, env: ctx.env, clock: ctx.clock });
+    const result = await runComparison({ config, plans, options, reporters, signal: signalOf(ctx), command: 'compare', stderr: ctx.stderr, env: ctx.env, clock: ctx.clock, resumeArgs: resumeArgsOf(options) });
     return outcomeOf(result);
   });
 }

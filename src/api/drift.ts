@@ -19,6 +19,7 @@ import { createRepoPaths } from '../workflows/repo-paths.js';
 import { resolveContext, signalOf, type Context } from './context.js';
 import { checkCommonOptions, loadConfigFor, type CommonOptions } from './options.js';
 import { outcomeOf, settle, type Failure, type RunOutcome } from './result.js';
+import { resumeArgsOf } from './resume-args.js';
 
 export interface DriftOptions extends Omit<CommonOptions, 'noCache'> {
   /** Suites to check (positional arguments). @default every suite of the stored run */
@@ -88,6 +89,7 @@ export async function drift(options: DriftOptions, context: Context = {}): Promi
         stderr: err,
         env,
         clock: ctx.clock,
+        resumeArgs: resumeArgsOf({ ...options, baseline: spec }),
         extend: (engine) => ({ drift: collector.report({ stored, storedFile, reported: engine.summary.modelsReported }) }),
       });
     } finally {

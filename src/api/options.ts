@@ -47,6 +47,9 @@ export function checkCommonOptions(options: CommonOptions): void {
       throw inputError('USAGE', `${name} must be a whole number ≥ 1 (got ${JSON.stringify(value)})`, { file: `--${name}` });
     }
   }
+  if (options.batchTimeoutMs !== undefined && (!Number.isInteger(options.batchTimeoutMs) || options.batchTimeoutMs < 1)) {
+    throw inputError('USAGE', `batchTimeoutMs must be a whole number of ms ≥ 1 (got ${JSON.stringify(options.batchTimeoutMs)})`, { file: '--batch-timeout' });
+  }
   if (options.maxCost !== undefined && !(typeof options.maxCost === 'number' && Number.isFinite(options.maxCost) && options.maxCost > 0)) {
     throw inputError('USAGE', `maxCost must be a positive number of US dollars (got ${JSON.stringify(options.maxCost)})`, { file: '--max-cost' });
   }

@@ -7,6 +7,7 @@ import { runSession } from '../runner/session.js';
 import { resolveContext, signalOf, type Context } from './context.js';
 import { checkCommonOptions, loadConfigFor, type CommonOptions } from './options.js';
 import { outcomeOf, settle, type RunResult } from './result.js';
+import { resumeArgsOf } from './resume-args.js';
 
 export interface RunOptions extends CommonOptions {
   /** Suites to run (positional arguments). @default every suite with cases */
@@ -36,7 +37,8 @@ export async function run(options: RunOptions = {}, context: Context = {}): Prom
       config,
       suites: runnable.map((plan) => ({ plan, candidate: { kind: 'prompt', prompt: plan.prompt } })),
       command: 'run',
-      flags: { concurrency: config.concurrency, filter: options.filter, shard: shardOption(options.shard), noCache: options.noCache, record: options.record, resume: options.resume, out: options.out, models: options.models, maxCostUsd: options.maxCost, allowOverEstimate: options.allowOverEstimate },
+      flags: { concurrency: config.concurrency, filter: options.filter, shard: shardOption(options.shard), noCache: options.noCache, record: options.record, resume: options.resume, out: options.out, models: options.models, batch: options.batch, batchTimeoutMs: options.batchTimeoutMs, maxCostUsd: options.maxCost, allowOverEstimate: options.allowOverEstimate },
+      resumeArgs: resumeArgsOf(options),
       reporters,
       signal: signalOf(ctx),
       warn: (line) => ctx.stderr.write(`${line}\n`),

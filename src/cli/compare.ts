@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { compare } from '../api/compare.js';
-import { addAdaptiveFlags, addRunFlags, addSamplingFlags, commonOptionsOf, type CommonFlags } from './options.js';
+import { addAdaptiveFlags, addBatchFlags, addRunFlags, addSamplingFlags, commonOptionsOf, type CommonFlags } from './options.js';
 import { exitOf, withInterrupt, type CliRuntime } from './runtime.js';
 
 export interface CompareFlags extends CommonFlags {
@@ -9,7 +9,7 @@ export interface CompareFlags extends CommonFlags {
 }
 
 export function registerCompare(program: Command, cli: CliRuntime): void {
-  addAdaptiveFlags(addSamplingFlags(
+  addBatchFlags(addAdaptiveFlags(addSamplingFlags(
     addRunFlags(
       program
         .command('compare')
@@ -18,7 +18,7 @@ export function registerCompare(program: Command, cli: CliRuntime): void {
         .requiredOption('-b, --baseline <spec>', 'git revision (main, HEAD~1, git:<rev>), prompt version (@1.2.0) or stored run (run:<path>)')
         .option('--candidate <spec>', 'same forms as --baseline (default: the working tree)'),
     ),
-  )).action(async (suites: string[], flags: CompareFlags) => {
+  ))).action(async (suites: string[], flags: CompareFlags) => {
     cli.exit(
       await withInterrupt(cli.context, async (context) => {
         const options = { ...commonOptionsOf(flags), suites, baseline: flags.baseline, candidate: flags.candidate, baselineCache: flags.baselineCache, adaptive: flags.adaptive };

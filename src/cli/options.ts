@@ -23,6 +23,10 @@ export interface CommonFlags {
   baselineCache?: boolean;
   /** compare / ci: `--adaptive` (true) or `--no-adaptive` (false); undefined: the config's `adaptive`. */
   adaptive?: boolean;
+  /** run / compare / drift: `--batch`. */
+  batch?: boolean;
+  /** run / compare / drift: `--batch-timeout <duration>`, in ms. */
+  batchTimeout?: number;
   /** `--max-cost <usd>` */
   maxCost?: number;
   /** `--allow-over-estimate` */
@@ -85,6 +89,26 @@ export function addAdaptiveFlags(command: Command): Command {
     .option('--no-adaptive', 'no adaptive repeats, even when the config turns them on');
 }
 
+/** A duration: a number and a unit, `ms`, `s`, `m` or `h` (`90m`, `2h`, `3600s`, `1.5h`). */
+export function parseDuration(name: string) {
+  return (value: string): number => {
+    const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/.exec(value);
+    const ms = match ? Number(match[1]) * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'] : NaN;
+    if (!Number.isFinite(ms) || ms < 1) throw new InvalidArgumentError(`${name} must be a duration such as 90m, 2h or 3600s (got ${JSON.stringify(value)})`);
+    return Math.round(ms);
+  };
+}
+
+/**
+ * `--batch` / `--batch-timeout <duration>` (run, compare, drift): calls through the providers'
+ * Batch APIs (docs/batch.md), and the longest wait for them.
+ */
+export function addBatchFlags(command: Command): Command {
+  return command
+    .option('--batch', "send the calls through the providers' Batch APIs (half price, results within minutes to 24 h; docs/batch.md)")
+    .option('--batch-timeout <duration>', 'longest wait for batches (e.g. 90m, 2h, 3600s), then stop with the run resumable (exit 3)', parseDuration('--batch-timeout'));
+}
+
 /** Loads the config with flags applied (flags > config > defaults). */
 export async function loadConfigWithFlags(flags: CommonFlags, cwd: string): Promise<ResolvedConfig> {
   return loadConfig({
@@ -113,6 +137,8 @@ export function commonOptionsOf(flags: CommonFlags): CommonOptions {
     shard: flags.shard,
     record: flags.record,
     resume: flags.resume,
+    ...(flags.batch ? { batch: true } : {}),
+    ...(flags.batchTimeout !== undefined ? { batchTimeoutMs: flags.batchTimeout } : {}),
     maxCost: flags.maxCost,
     allowOverEstimate: flags.allowOverEstimate,
   };

@@ -1,3 +1,4 @@
+import type { BatchTransport } from '../batch/types.js';
 import type { ModelConfig } from '../config/types.js';
 import { parseToolArguments } from '../tools/arguments.js';
 import type { ToolCall } from '../tools/types.js';
@@ -30,10 +31,13 @@ export function providerLabel(provider: ModelConfig['provider']): string {
  */
 export function createCustomProvider(name: string, config: ModelConfig, custom: ProviderFunction | CustomProvider): Provider {
   const fn: ProviderFunction = typeof custom === 'function' ? custom : (request, context) => custom.call(request, context);
+  // A defineProvider object may bring its own Batch API (a BatchTransport as `batch`: docs/batch.md).
+  const batch = typeof custom === 'object' && isBatchTransport(custom.batch) ? custom.batch : undefined;
   return {
     name,
     kind: providerLabel(custom),
     model: config.model,
+    ...(batch ? { batch } : {}),
     async call(request: ProviderRequest, signal: AbortSignal): Promise<ProviderResult> {
       if (signal.aborted) return abortedFailure(signal);
       let value: unknown;
@@ -47,6 +51,10 @@ export function createCustomProvider(name: string, config: ModelConfig, custom: 
       return normalizeCustomResult(value, name);
     },
   };
+}
+
+function isBatchTransport(value: unknown): value is BatchTransport {
+  return isRecord(value) && ['submit', 'poll', 'results', 'lineBytes'].every((key) => typeof value[key] === 'function') && isRecord(value.limits);
 }
 
 /** The request a custom provider is given: its own copy (the run's params, messages and tools are shared by many calls). */

@@ -190,4 +190,6 @@ export interface CustomProvider {
   /** Stable identity, e.g. `"acme-gateway"`: no whitespace. */
   readonly id: string;
   call(request: ProviderRequest, context: ProviderCallContext): ProviderReply | Promise<ProviderReply>;
+  /** Optional: the provider's Batch API, for batch mode (`--batch`; docs/batch.md). */
+  readonly batch?: BatchTransport;
 }

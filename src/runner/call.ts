@@ -1,3 +1,6 @@
+import { customIdOf } from '../batch/batch-log.js';
+import type { BatchCollector } from '../batch/collector.js';
+import { BATCH_PRICE_FACTOR, type BatchTransport } from '../batch/types.js';
 import { requestKeyOf, type Route } from '../cache/request-key.js';
 import type { ResponseCache } from '../cache/response-cache.js';
 import type { Message } from '../prompts/types.js';
@@ -69,6 +72,8 @@ export interface CallServices {
   reuse?(record: CallRecord): void;
   /** Appends a line to calls.jsonl. */
   log(record: CallRecord): void;
+  /** Batch mode: the collector, and which model entries send their calls through it (runner/batch-mode.ts). */
+  batch?: { collector: BatchCollector; models: ReadonlySet<string> };
   onCallDone?(record: CallRecord): void;
 }
 
@@ -98,7 +103,8 @@ export async function makeCall(
   /** keyOfCall(input, context.repeat), when the caller has it already. */
   requestKey = keyOfCall(input, context.repeat),
 ): Promise<CallRecord | undefined> {
-  const resumed = services.resumed?.get(resumeKeyOf({ requestKey, purpose: context.purpose, side: context.side, suite: context.suite, caseId: context.caseId, model: context.model, repeat: context.repeat }));
+  const resumeKey = resumeKeyOf({ requestKey, purpose: context.purpose, side: context.side, suite: context.suite, caseId: context.caseId, model: context.model, repeat: context.repeat });
+  const resumed = services.resumed?.get(resumeKey);
   if (resumed) {
     const record = { ...resumed, runId: context.runId };
     services.reuse?.(record);
@@ -135,12 +141,18 @@ export async function makeCall(
   } else {
     const estimate = estimateTokens(input);
     const request = requestOf(input);
-    const outcome = await services.scheduler.run(context.model, (s) => input.provider.call(request, s), estimate);
+    const batch = services.batch?.models.has(context.model) && input.provider.batch ? services.batch.collector : undefined;
+    // Batch mode: the call waits for its batch line outside the scheduler (no slot held, no attempt timeout).
+    const outcome = batch
+      ? await batch.call(context.model, input.provider as Provider & { batch: BatchTransport }, customIdOf(resumeKey), request, estimate)
+      : await services.scheduler.run(context.model, (s) => input.provider.call(request, s), estimate);
     if (signal.aborted && !outcome.result.ok) return undefined;
-    record = recordOf(base, outcome.result, outcome.attempts, outcome.latencyMs, input);
+    const batchId = (outcome as { batchId?: string }).batchId;
+    record = recordOf(base, outcome.result, outcome.attempts, outcome.latencyMs, input, batchId);
     if (outcome.result.ok && cacheable) {
       const { output, modelReported, usage, finishReason, logprobs, toolCalls, refusal } = outcome.result;
-      await services.cache.set(requestKey, { output, modelReported, usage, finishReason, logprobs, toolCalls, refusal, latencyMs: record.latencyMs }).catch(() => {});
+      // A batch line's latency is its wait for the batch, not the model's: not kept for `latency` graders.
+      await services.cache.set(requestKey, { output, modelReported, usage, finishReason, logprobs, toolCalls, refusal, ...(batchId ? {} : { latencyMs: record.latencyMs }) }).catch(() => {});
     }
   }
   services.log(record);
@@ -151,12 +163,15 @@ export async function makeCall(
 type CallBase = Omit<CallRecord, keyof CallOutcome>;
 type CallOutcome = Pick<CallRecord, 'modelReported' | 'output' | 'finishReason' | 'usage' | 'latencyMs' | 'costUsd' | 'cached' | 'attempts' | 'error'>;
 
-function recordOf(base: CallBase, result: ProviderResult, attempts: number, latencyMs: number, input: CallInput): CallRecord {
+function recordOf(base: CallBase, result: ProviderResult, attempts: number, latencyMs: number, input: CallInput, batchId?: string): CallRecord {
   const latency = Math.round(latencyMs * 10) / 10;
   if (!result.ok) {
-    return withOutcome(base, { modelReported: null, output: null, finishReason: null, usage: null, latencyMs: latency, costUsd: null, cached: false, attempts, error: { code: result.error.code, message: result.error.message } });
+    const failed = withOutcome(base, { modelReported: null, output: null, finishReason: null, usage: null, latencyMs: latency, costUsd: null, cached: false, attempts, error: { code: result.error.code, message: result.error.message } });
+    if (batchId) failed.batch = { id: batchId };
+    return failed;
   }
   const usage = believableUsage(result.usage);
+  const price = usage && input.provider.kind !== 'replay' ? priceCall(result.modelReported ?? input.provider.model, usage, input.price) : null;
   const record = withOutcome(base, {
     modelReported: result.modelReported ?? null,
     output: result.output,
@@ -164,7 +179,8 @@ function recordOf(base: CallBase, result: ProviderResult, attempts: number, late
     usage,
     latencyMs: latency,
     // Replayed answers cost nothing; real ones are priced when the table (or the config) knows the model.
-    costUsd: input.provider.kind === 'replay' ? 0 : usage ? priceCall(result.modelReported ?? input.provider.model, usage, input.price) : null,
+    // A batch line costs the batch rate (BATCH_PRICE_FACTOR of the table's price).
+    costUsd: input.provider.kind === 'replay' ? 0 : price === null ? null : batchId ? price * BATCH_PRICE_FACTOR : price,
     cached: false,
     attempts,
     error: null,
@@ -172,6 +188,7 @@ function recordOf(base: CallBase, result: ProviderResult, attempts: number, late
   if (result.logprobs) record.logprobs = result.logprobs;
   if (result.toolCalls && result.toolCalls.length > 0) record.toolCalls = result.toolCalls;
   if (result.refusal !== undefined) record.refusal = result.refusal;
+  if (batchId) record.batch = { id: batchId };
   return record;
 }
 

@@ -1,4 +1,7 @@
 import { join } from 'node:path';
+import type { BatchLogState } from '../batch/batch-log.js';
+import { createBatchCollector } from '../batch/collector.js';
+import type { BatchConfig } from '../batch/types.js';
 import { loadJudgeSecret } from '../cache/judge-secret.js';
 import { createRoutes, type Route } from '../cache/request-key.js';
 import { createResponseCache } from '../cache/response-cache.js';
@@ -16,13 +19,13 @@ import type { Provider } from '../providers/types.js';
 import type { Reporter, RunNotice } from '../reporters/types.js';
 import { summariseRepeats } from '../run-record/status.js';
 import { CALLS_FILE, CASES_PARTIAL_FILE, openLineLog } from '../run-record/writer.js';
-import type { CallRecord, CaseResult, RepeatOutcome, Side, SideResult } from '../run-record/types.js';
+import type { CallRecord, CaseResult, RepeatOutcome, RunHeader, Side, SideResult } from '../run-record/types.js';
 import { requestExtrasOf } from '../tools/request.js';
 import { keyOfCall, makeCall, type CallContext, type CallInput, type CallServices } from './call.js';
 import { createEndpointCalls, type EndpointCalls } from './endpoint-call.js';
 import { runSteps, type RepeatCall } from './steps.js';
 import { providerGrading, requestParamsFor } from './provider-grading.js';
-import type { Clock } from '../util/clock.js';
+import { systemClock, type Clock } from '../util/clock.js';
 import type { SuitePlan } from './plan.js';
 import { createFailFast } from './fail-fast.js';
 import { createProviders } from './providers.js';
@@ -75,7 +78,14 @@ export interface EngineInput {
    * startRepeats), then the gate plans each next round (runner/adaptive-rounds.ts).
    */
   adaptive?: AdaptiveGate;
+  /** Batch mode (runner/batch-mode.ts): the model entries whose calls go through their provider's Batch API. */
+  batch?: { models: ReadonlySet<string>; config: Required<BatchConfig>; resumed?: BatchLogState };
+  /** The run's providers, when the session made them already (it checks batch mode's before the run). */
+  providers?: (name: string) => Provider;
 }
+
+/** Batch mode: units in progress at most (a whole suite's calls queue for its batches; both APIs take 50,000+ lines a batch). */
+const BATCH_WINDOW = 100_000;
 
 export interface EngineResult {
   interrupted: boolean;
@@ -91,6 +101,10 @@ export interface EngineResult {
   sampling?: ReturnType<SamplingTally['finish']>;
   /** With `adaptive`: the last look's analysis and what the rounds did (run.json `comparison.adaptive`). */
   adaptive?: AdaptiveOutcome;
+  /** Batch mode: the batches submitted or re-attached (run.json `batches`). */
+  batches?: NonNullable<RunHeader['batches']>;
+  /** Batch mode: the run stopped because `--batch-timeout` passed (it is resumable). */
+  batchTimedOut?: boolean;
 }
 
 /**
@@ -99,13 +113,16 @@ export interface EngineResult {
  * each result in plan order as soon as it and all before it are done. With `adaptive`, in rounds
  * (runner/adaptive-rounds.ts), merged into one result per case at the end.
  */
-export async function runEngine(input: EngineInput): Promise<EngineResult> {
+export async function runEngine(given: EngineInput): Promise<EngineResult> {
+  // Batch mode: the batch timeout stops the run like an interrupt (finished work kept, resumable).
+  const batchStop = given.batch ? new AbortController() : undefined;
+  const input = batchStop ? { ...given, signal: AbortSignal.any([given.signal, batchStop.signal]) } : given;
   const { config, signal } = input;
   const summary = createSummary();
   const callLog = openLineLog<CallRecord>(join(input.runDir, CALLS_FILE), 'a');
   const casesFile = join(input.runDir, CASES_PARTIAL_FILE);
   const caseLog = openLineLog<CaseResult>(casesFile, 'w');
-  const providers = createProviders(config, { record: input.record ?? false, env: input.env });
+  const providers = input.providers ?? createProviders(config, { record: input.record ?? false, env: input.env });
   const routes = createRoutes(config.models);
   const notify = (notice: RunNotice) => {
     for (const reporter of input.reporters) reporter.onNotice?.(notice);
@@ -144,6 +161,20 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
       for (const reporter of input.reporters) reporter.onCallDone?.({ done, total: progress.total, cached: record.cached, error: record.error !== null });
     },
   };
+  const collector = input.batch
+    ? createBatchCollector({
+        runDir: input.runDir,
+        signal,
+        clock: input.clock ?? systemClock,
+        config: input.batch.config,
+        maxRetries: (model) => config.models[model]?.maxRetries ?? DEFAULT_MAX_RETRIES,
+        direct: (model, provider, request, estimate) => scheduler.run(model, (s) => provider.call(request, s), estimate),
+        notify,
+        resumed: input.batch.resumed,
+        onTimeout: () => batchStop?.abort(new Error('batch timeout')),
+      })
+    : undefined;
+  if (collector && input.batch) services.batch = { collector, models: input.batch.models };
   const slimCases: CaseResult[] = [];
   const keepSlim = input.suites.some((suite) => suite.baseline);
   const endpoints = createEndpointCalls(services);
@@ -184,6 +215,7 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
     casesFile,
     ...(tally ? { sampling: tally.finish() } : {}),
     ...(adaptive ? { adaptive } : {}),
+    ...(collector ? { batches: collector.batches(), batchTimedOut: collector.timedOut } : {}),
   };
 }
 
@@ -230,7 +262,8 @@ async function streamUnits(ctx: StreamContext, choose: ChooseRepeats, onResult: 
   let inFlight = 0;
   let fatal: unknown;
   let wake: (() => void) | undefined;
-  const window = Math.max(16, input.concurrency * 2 + 8);
+  // Batch mode: nothing finishes until its batch does, so the window holds every call a batch can take.
+  const window = input.batch ? BATCH_WINDOW : Math.max(16, input.concurrency * 2 + 8);
 
   const emit = async () => {
     while (completed.has(nextToEmit)) {

@@ -26,6 +26,10 @@ export interface FinalizeInput {
   selection?: SelectionRecord[];
   /** Notes for the reader (run.json `notes`), e.g. an empty shard. */
   notes?: string[];
+  /** Batch mode: the batches submitted (run.json `batches`). */
+  batches?: RunHeader['batches'];
+  /** Why the run stopped short (run.json `stopped`), e.g. the batch timeout. */
+  stopped?: RunHeader['stopped'];
   /** The budget and the estimate checked before the first call (run.json `budget`, with what was spent). */
   budget?: { maxCostUsd: number; estimateUsd: number };
   /** The commit checked out when the run started (run.json `gitCommit`). */
@@ -41,6 +45,7 @@ export async function finalizeRun(input: FinalizeInput): Promise<{ header: RunHe
     runId: input.runId,
     command: input.command,
     status: engine.interrupted ? 'interrupted' : 'complete',
+    ...(input.stopped ? { stopped: input.stopped } : {}),
     startedAt: input.startedAt,
     finishedAt: new Date().toISOString(),
     ...(input.gitCommit ? { gitCommit: input.gitCommit } : {}),
@@ -56,6 +61,7 @@ export async function finalizeRun(input: FinalizeInput): Promise<{ header: RunHe
     ...(input.comparison ? { comparison: input.comparison } : {}),
     ...(input.gate ? { gate: input.gate } : {}),
     ...(input.drift ? { drift: input.drift } : {}),
+    ...(input.batches?.length ? { batches: input.batches } : {}),
     ...(input.budget ? { budget: { ...input.budget, spentUsd: engine.summary.totals.costUsd ?? 0 } } : {}),
   };
   const cases = () => readLines<CaseResult>(engine.casesFile);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { basename, isAbsolute, relative, resolve } from 'node:path';
+import { readBatchLog } from '../batch/batch-log.js';
 import { checkBudgetBeforeRun } from '../budget/preflight.js';
 import type { AdaptiveGate } from '../compare/adaptive.js';
 import type { ResolvedConfig } from '../config/types.js';
@@ -12,7 +13,9 @@ import type { Reporter } from '../reporters/types.js';
 import type { Comparison, DriftReport, GateVerdict, RunHeader, SelectionRecord } from '../run-record/types.js';
 import { ensureRunDir } from '../run-record/writer.js';
 import type { Clock } from '../util/clock.js';
+import { batchModeOf, commandLine, durationText, type BatchMode } from './batch-mode.js';
 import { runEngine, type EngineResult, type SuiteRun } from './engine.js';
+import { createProviders } from './providers.js';
 import { finalizeRun } from './finalize.js';
 import { loadResumeState } from './resume.js';
 import { buildRunIdentity, checkResumable, writeRunIdentity } from './run-identity.js';
@@ -67,6 +70,12 @@ export interface SessionInput {
   env?: NodeJS.ProcessEnv;
   /** The time rate limits and retry waits run on (Context.clock). @default systemClock */
   clock?: Clock;
+  /**
+   * The arguments after the command that resume this run, given its run folder as the project
+   * sees it (e.g. `['--baseline', 'main', '--resume', 'reports/…']`): printed when the batch
+   * timeout stops the run. @default ['--resume', runFolder]
+   */
+  resumeArgs?: (runFolder: string) => string[];
 }
 
 export interface SessionResult {
@@ -104,6 +113,10 @@ export async function runSession(input: SessionInput): Promise<SessionResult> {
     totalCalls += (casesBySuite.get(suite.plan.name) ?? 0) * suite.plan.models.length * suite.plan.repeat * sides;
   }
 
+  // Batch mode: a batched model entry whose provider has no Batch API is bad input, before anything is written.
+  const wantsBatch = flags.batch || Object.values(config.models).some((model) => model.batch);
+  const providers = wantsBatch ? createProviders(config, { record: flags.record ?? false, env: input.env }) : undefined;
+  const batchMode: BatchMode | undefined = providers ? batchModeOf(config, input.suites, flags, providers) : undefined;
   // A budget: the estimate is checked before anything is written (over it: exit 2, nothing run).
   const budget = await checkBudgetBeforeRun({
     config, suites: input.suites, maxCostUsd: flags.maxCostUsd, allowOverEstimate: flags.allowOverEstimate, filter: flags.filter, shard: flags.shard,
@@ -123,6 +136,8 @@ export async function runSession(input: SessionInput): Promise<SessionResult> {
     // Refuse before anything is touched when the run is complete or its settings changed.
     await checkResumable(runDir, flags.resume, await identityOf(runId));
     resumed = await loadResumeState(runDir);
+    // Calls already in a submitted batch wait for that batch (never sent again).
+    if (batchMode) batchMode.resumed = await readBatchLog(runDir);
   } else {
     runId = newRunId();
     const identity = await identityOf(runId);
@@ -154,8 +169,19 @@ export async function runSession(input: SessionInput): Promise<SessionResult> {
     env: input.env,
     clock: input.clock,
     ...(input.adaptive ? { adaptive: input.adaptive } : {}),
+    ...(batchMode ? { batch: batchMode } : {}),
+    ...(providers ? { providers } : {}),
   });
   const { comparison, drift, gate: decided } = input.decide(engine);
+  let stopped: RunHeader['stopped'];
+  if (engine.batchTimedOut && batchMode) {
+    const shown = relative(config.rootDir, runDir);
+    const folder = shown === '' || shown.startsWith('..') || isAbsolute(shown) ? runDir : shown;
+    const resume = commandLine(input.command, input.resumeArgs?.(folder) ?? ['--resume', folder]);
+    const message = `the batch timeout (${durationText(batchMode.config.timeoutMs)}) passed while batches were still running: stopped waiting; the batches go on at the provider and the run folder is resumable`;
+    stopped = { reason: 'batch_timeout', message, resume };
+    (input.stderr ?? process.stderr).write(`promptgate: ${message}\npromptgate: resume with: ${resume}\n`);
+  }
   // An empty shard passes (the merged run decides), and says why.
   const gate = decided && decided.verdict === 'pass' && notes.length && inRun === 0 ? { ...decided, reasons: notes } : decided;
   if (comparison && gate && comparison.gate === decided) comparison.gate = gate;
@@ -181,6 +207,8 @@ export async function runSession(input: SessionInput): Promise<SessionResult> {
     drift,
     selection: selectionOf(input.suites, checks),
     notes,
+    ...(engine.batches ? { batches: engine.batches } : {}),
+    ...(stopped ? { stopped } : {}),
     budget,
     gitCommit,
   });
@@ -216,7 +244,8 @@ export function newRunId(now = new Date()): string {
 
 /** Exit code of SPEC §7 for a finished session, and 4 for an inconclusive gate (README: "Exit codes"). */
 export function exitCodeOf(header: RunHeader): number {
-  if (header.status === 'interrupted') return 130;
+  // The batch timeout is no interrupt: the run stopped waiting and has no verdict yet (resumable).
+  if (header.status === 'interrupted') return header.stopped?.reason === 'batch_timeout' ? 3 : 130;
   if (header.gate?.verdict === 'fail') return 1;
   if (header.gate?.verdict === 'error') return 3;
   if (header.gate?.verdict === 'inconclusive') return 4;

@@ -33,6 +33,10 @@ export interface ComparisonOptions {
   repeat?: number;
   /** `--adaptive` (true) / `--no-adaptive` (false); undefined: the config's `adaptive`. */
   adaptive?: boolean;
+  /** `--batch`: every model's calls through its provider's Batch API. */
+  batch?: boolean;
+  /** `--batch-timeout`, ms. */
+  batchTimeoutMs?: number;
   /** `--max-cost <usd>`; undefined: the config's `budget.maxCostUsd`. */
   maxCost?: number;
   /** `--allow-over-estimate` */
@@ -66,6 +70,8 @@ export async function runComparison(input: {
    * floor only (ci: a pull request may add a prompt). @default 'error'
    */
   missingBaseline?: 'error' | 'absent';
+  /** The arguments that resume the run (printed when the batch timeout stops it; runner/session.ts). */
+  resumeArgs?: (runFolder: string) => string[];
 }): Promise<{ header: RunHeader; runDir: string; files: string[] }> {
   const { config, options, stderr } = input;
   const sampling = samplingChoice(input.command, options, config);
@@ -99,7 +105,8 @@ export async function runComparison(input: {
     suites,
     command: input.command,
     specs: { baseline: baselineSpec.text, candidate: candidateSpec.text },
-    flags: { concurrency: config.concurrency, filter: options.filter, shard: shardOption(options.shard), noCache: options.noCache, record: options.record, resume: options.resume, out: options.out, models: options.models, maxCostUsd: options.maxCost, allowOverEstimate: options.allowOverEstimate },
+    flags: { concurrency: config.concurrency, filter: options.filter, shard: shardOption(options.shard), noCache: options.noCache, record: options.record, resume: options.resume, out: options.out, models: options.models, batch: options.batch, batchTimeoutMs: options.batchTimeoutMs, maxCostUsd: options.maxCost, allowOverEstimate: options.allowOverEstimate },
+    ...(input.resumeArgs ? { resumeArgs: input.resumeArgs } : {}),
     reporters: input.reporters,
     signal: input.signal,
     sampling,
