@@ -92,11 +92,6 @@ export interface BatchResultsOptions {
 /** What the batch API costs, as a share of the normal price (both providers: 50%). */
 export const BATCH_PRICE_FACTOR = 0.5;
 
-/** Where a batched call came from, on its calls.jsonl line (`batch`). */
-export interface BatchRef {
-  id: string;
-}
-
 /** `batches.jsonl` in the run folder: one line per batch, written when submitted (before any wait) and when it ended. */
 export type BatchLogLine =
   | {
