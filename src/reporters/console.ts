@@ -9,6 +9,7 @@ import {
   describeAdaptive,
   describeSampling,
   describeSide,
+  budgetLines,
   errorBreakdown,
   formatCost,
   formatDeltaWithCi,
@@ -189,10 +190,12 @@ function renderTotals(run: RunHeader): string {
     formatTokenTotal(t.inputTokens, t.outputTokens),
   ];
   if (t.costUsd !== null) parts.push(`cost ${formatCost(t.costUsd)}`);
+  if (run.budget) parts.push(`budget ${formatCost(run.budget.spentUsd)} of ${formatCost(run.budget.maxCostUsd)} spent`);
   const lines = ['', parts.join(' · ')];
   for (const [label, counts] of errorBreakdown(t)) lines.push(pc.yellow(`${label}: ${counts}`));
   for (const note of run.notes ?? []) lines.push(pc.yellow(`Note: ${oneLine(note, 300)}`));
   if (run.status === 'interrupted') lines.push(pc.yellow('Interrupted: finished work was kept. Resume with --resume <run folder>.'));
+  for (const line of budgetLines(run)) lines.push(pc.yellow(line));
   if (run.gate) {
     const verdict = run.gate.verdict === 'pass' ? pc.green('Gate: PASS') : run.gate.verdict === 'fail' ? pc.red('Gate: FAIL') : run.gate.verdict === 'inconclusive' ? pc.yellow('Gate: INCONCLUSIVE') : pc.yellow('Gate: NO VERDICT');
     lines.push(`${verdict}${run.gate.reasons.length ? ` — ${run.gate.reasons.map((r) => oneLine(r, 200)).join('; ')}` : ''}`);

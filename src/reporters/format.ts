@@ -231,3 +231,14 @@ export function errorBreakdown(totals: RunTotals): Array<[label: string, counts:
   if (Object.keys(totals.graderErrorsByType ?? {}).length) out.push(['Graders that errored (no verdict), by type', formatCounts(totals.graderErrorsByType)]);
   return out;
 }
+
+/**
+ * What a run the cost budget stopped says (console, Markdown, HTML): why, and how to go on. Plain
+ * text (from run.json; the reporters escape it for where it goes). Empty for any other run.
+ */
+export function budgetLines(run: Pick<RunHeader, 'status' | 'stopped'>): string[] {
+  if (run.status !== 'budget_exhausted') return [];
+  const lines = [`Stopped by the cost budget: ${run.stopped?.message ?? 'no new call was started once it was reached'}.`];
+  if (run.stopped?.resume) lines.push(`Finish it with a higher budget: ${run.stopped.resume}`);
+  return lines;
+}

@@ -6,7 +6,7 @@ import type { Provider, ProviderRequest, ProviderResult, TokenUsage } from '../p
 import { tokenUsageOf } from '../providers/usage.js';
 import type { CallRecord, Side } from '../run-record/types.js';
 import { resumeKeyOf } from './resume.js';
-import type { Scheduler } from './schedule.js';
+import type { AttemptCost, Scheduler } from './schedule.js';
 
 /** Who a call is for: everything calls.jsonl records besides the response. */
 export interface CallContext {
@@ -88,7 +88,8 @@ export function keyOfCall(input: CallInput, repeat: number): string {
 /**
  * One inference call: from the resumed run, the cache, or the provider through the scheduler;
  * logged to calls.jsonl (except resumed calls, already there). Never throws.
- * Returns undefined when the run was interrupted before the call finished (it is abandoned).
+ * Returns undefined when the run was interrupted before the call finished (it is abandoned), or
+ * when the cost budget refused it (it was never sent): neither is logged nor graded.
  */
 export async function makeCall(
   context: CallContext,
@@ -135,8 +136,8 @@ export async function makeCall(
   } else {
     const estimate = estimateTokens(input);
     const request = requestOf(input);
-    const outcome = await services.scheduler.run(context.model, (s) => input.provider.call(request, s), estimate);
-    if (signal.aborted && !outcome.result.ok) return undefined;
+    const outcome = await services.scheduler.run(context.model, (s) => input.provider.call(request, s), estimate, costOfCall(input));
+    if (outcome.refused || (signal.aborted && !outcome.result.ok)) return undefined;
     record = recordOf(base, outcome.result, outcome.attempts, outcome.latencyMs, input);
     if (outcome.result.ok && cacheable) {
       const { output, modelReported, usage, finishReason, logprobs, toolCalls, refusal } = outcome.result;
@@ -163,8 +164,7 @@ function recordOf(base: CallBase, result: ProviderResult, attempts: number, late
     finishReason: result.finishReason ?? null,
     usage,
     latencyMs: latency,
-    // Replayed answers cost nothing; real ones are priced when the table (or the config) knows the model.
-    costUsd: input.provider.kind === 'replay' ? 0 : usage ? priceCall(result.modelReported ?? input.provider.model, usage, input.price) : null,
+    costUsd: answerCost(input, result.modelReported, usage),
     cached: false,
     attempts,
     error: null,
@@ -173,6 +173,27 @@ function recordOf(base: CallBase, result: ProviderResult, attempts: number, late
   if (result.toolCalls && result.toolCalls.length > 0) record.toolCalls = result.toolCalls;
   if (result.refusal !== undefined) record.refusal = result.refusal;
   return record;
+}
+
+/** Replayed answers cost nothing; real ones are priced when the table (or the config) knows the model. */
+function answerCost(input: CallInput, modelReported: string | undefined, usage: TokenUsage | null): number | null {
+  return input.provider.kind === 'replay' ? 0 : usage ? priceCall(modelReported ?? input.provider.model, usage, input.price) : null;
+}
+
+/**
+ * The call's cost for the budget (budget/guard.ts): estimated from estimateTokens' parts at the
+ * model's price (unknown price: Infinity, refused; `check`/the session refuse such a model before
+ * the run), actual from the answer's usage as calls.jsonl records it.
+ */
+function costOfCall(input: CallInput): AttemptCost {
+  return {
+    estimateUsd() {
+      if (input.provider.kind === 'replay') return 0;
+      const tokens = estimateTokenParts(input);
+      return priceCall(input.provider.model, tokens, input.price) ?? Number.POSITIVE_INFINITY;
+    },
+    actualUsd: (result) => answerCost(input, result.modelReported, believableUsage(result.usage)),
+  };
 }
 
 /** What the provider is sent: the tool fields only when the prompt has them. */
@@ -230,13 +251,19 @@ function withOutcome(base: CallBase, outcome: CallOutcome): CallRecord {
  * of earlier turns, which a multi-step case's later steps carry), plus the output budget.
  */
 export function estimateTokens(input: Pick<CallInput, 'messages' | 'params'>): number {
+  const { inputTokens, outputTokens } = estimateTokenParts(input);
+  return inputTokens + outputTokens;
+}
+
+/** estimateTokens, in its two parts: input (characters / 4) and output (max_tokens, else 256). */
+export function estimateTokenParts(input: Pick<CallInput, 'messages' | 'params'>): { inputTokens: number; outputTokens: number } {
   let chars = 0;
   for (const message of input.messages) {
     chars += message.content.length;
     for (const call of message.toolCalls ?? []) chars += call.name.length + call.rawArguments.length;
   }
   const maxOut = Number(input.params.max_tokens ?? input.params.maxOutputTokens ?? 256);
-  return Math.ceil(chars / 4) + (Number.isFinite(maxOut) ? maxOut : 256);
+  return { inputTokens: Math.ceil(chars / 4), outputTokens: Number.isFinite(maxOut) ? maxOut : 256 };
 }
 
 /** Usage a server reported, or null (unknown) when its counts are not believable (see tokenUsageOf). */

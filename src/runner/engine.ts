@@ -35,6 +35,7 @@ import { slimCase } from './slim.js';
 import { runAdaptiveRounds, type AdaptiveOutcome } from './adaptive-rounds.js';
 import { gradeAcrossModels } from './across-models.js';
 import type { AdaptiveGate } from '../compare/adaptive.js';
+import { createBudgetGuard, type BudgetGuard, type BudgetSetting } from '../budget/guard.js';
 
 export interface SuiteRun {
   plan: SuitePlan;
@@ -75,6 +76,8 @@ export interface EngineInput {
    * startRepeats), then the gate plans each next round (runner/adaptive-rounds.ts).
    */
   adaptive?: AdaptiveGate;
+  /** The cost budget (`--max-cost`, `budget.maxCostUsd`): no call starts that could pass it (budget/guard.ts). */
+  budget?: BudgetSetting;
 }
 
 export interface EngineResult {
@@ -91,6 +94,11 @@ export interface EngineResult {
   sampling?: ReturnType<SamplingTally['finish']>;
   /** With `adaptive`: the last look's analysis and what the rounds did (run.json `comparison.adaptive`). */
   adaptive?: AdaptiveOutcome;
+  /**
+   * With `budget`: what was spent (the actual cost of the attempts made), and whether the budget
+   * refused a call (`exhausted`: the run stopped there; the cases it did not finish have no result).
+   */
+  budget?: { maxCostUsd: number; spentUsd: number; exhausted: boolean };
 }
 
 /**
@@ -110,8 +118,12 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
   const notify = (notice: RunNotice) => {
     for (const reporter of input.reporters) reporter.onNotice?.(notice);
   };
+  const budget = input.budget
+    ? createBudgetGuard(input.budget.maxCostUsd, ({ spentUsd }) => notify({ kind: 'budget-exhausted', spentUsd, maxCostUsd: input.budget!.maxCostUsd }))
+    : undefined;
   const scheduler = createScheduler({
     concurrency: input.concurrency,
+    budget,
     models: modelLimits(config),
     signal,
     // Fail fast: a model entry whose first calls all fail the same way (401, 404, refused) is stopped.
@@ -147,7 +159,7 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
   const slimCases: CaseResult[] = [];
   const keepSlim = input.suites.some((suite) => suite.baseline);
   const endpoints = createEndpointCalls(services);
-  const context: StreamContext = { input, providers, routes, services, endpoints, judgeSecret, tally, summary };
+  const context: StreamContext = { input, providers, routes, services, endpoints, judgeSecret, tally, summary, budget };
   /** A whole case's result: into the case log, the totals, the gate's slim copy and the reporters. */
   const finished = async (result: CaseResult) => {
     caseLog.write(result);
@@ -164,6 +176,7 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
         gate: input.adaptive,
         runDir: input.runDir,
         signal,
+        halted: () => budget?.exhausted === true,
         stream: (choose, onResult) => streamUnits(context, choose, onResult),
         finished,
         notify,
@@ -184,6 +197,7 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
     casesFile,
     ...(tally ? { sampling: tally.finish() } : {}),
     ...(adaptive ? { adaptive } : {}),
+    ...(budget ? { budget: { maxCostUsd: budget.maxCostUsd, spentUsd: budget.spentUsd, exhausted: budget.exhausted } } : {}),
   };
 }
 
@@ -198,6 +212,8 @@ interface StreamContext {
   judgeSecret: string;
   tally?: SamplingTally;
   summary: ReturnType<typeof createSummary>;
+  /** The cost budget: once it refused a call, no further unit starts. */
+  budget?: BudgetGuard;
 }
 
 /** The repeats a unit runs in a round: indices `from` (inclusive) to `to` (exclusive), on every side that makes calls. */
@@ -288,9 +304,10 @@ async function streamUnits(ctx: StreamContext, choose: ChooseRepeats, onResult: 
         const unitOrdinal = ordinal++;
         const range = choose(unitOrdinal, suite, model, testCase);
         if (!range) continue;
-        if (signal.aborted || fatal) stop = true;
+        const halted = () => signal.aborted || fatal !== undefined || ctx.budget?.exhausted === true;
+        if (halted()) stop = true;
         else while (inFlight >= window) await new Promise<void>((resolve) => (wake = resolve));
-        if (stop || signal.aborted || fatal) {
+        if (stop || halted()) {
           stop = true;
           break;
         }

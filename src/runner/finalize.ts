@@ -26,6 +26,10 @@ export interface FinalizeInput {
   selection?: SelectionRecord[];
   /** Notes for the reader (run.json `notes`), e.g. an empty shard. */
   notes?: string[];
+  /** The cost budget, when one was set (run.json `budget`). */
+  budget?: RunHeader['budget'];
+  /** Why the run stopped short (run.json `stopped`). */
+  stopped?: RunHeader['stopped'];
 }
 
 /** Writes run.json (streamed from the case log), runs the reporters' end hooks, and tidies up. */
@@ -36,7 +40,9 @@ export async function finalizeRun(input: FinalizeInput): Promise<{ header: RunHe
     formatVersion: RUN_FORMAT_VERSION,
     runId: input.runId,
     command: input.command,
-    status: engine.interrupted ? 'interrupted' : 'complete',
+    status: engine.interrupted ? 'interrupted' : engine.budget?.exhausted ? 'budget_exhausted' : 'complete',
+    ...(input.stopped ? { stopped: input.stopped } : {}),
+    ...(input.budget ? { budget: input.budget } : {}),
     startedAt: input.startedAt,
     finishedAt: new Date().toISOString(),
     promptgateVersion: await packageVersion(),

@@ -33,6 +33,8 @@ export interface ComparisonOptions {
   repeat?: number;
   /** `--adaptive` (true) / `--no-adaptive` (false); undefined: the config's `adaptive`. */
   adaptive?: boolean;
+  /** `--max-cost <usd>`; undefined: the config's `budget.maxCostUsd`. */
+  maxCost?: number;
 }
 
 /** `--baseline-cache` with `--no-cache` asks for cached answers and for none: exit 2 before anything runs. */
@@ -95,7 +97,7 @@ export async function runComparison(input: {
     suites,
     command: input.command,
     specs: { baseline: baselineSpec.text, candidate: candidateSpec.text },
-    flags: { concurrency: config.concurrency, filter: options.filter, shard: shardOption(options.shard), noCache: options.noCache, record: options.record, resume: options.resume, out: options.out, models: options.models },
+    flags: { concurrency: config.concurrency, filter: options.filter, shard: shardOption(options.shard), noCache: options.noCache, record: options.record, resume: options.resume, out: options.out, models: options.models, maxCostUsd: options.maxCost },
     reporters: input.reporters,
     signal: input.signal,
     sampling,
