@@ -197,7 +197,7 @@ function budgetStop(budget: BudgetSetting, engine: EngineResult, input: SessionI
   const notRun = Math.max(0, planned - engine.summary.totals.cases);
   const usd = (x: number) => `$${x.toFixed(4)}`;
   const spent = engine.budget?.spentUsd ?? 0;
-  const message = `the cost budget (${budget.by} ${budget.maxCostUsd}) stopped the run: ${usd(spent)} spent; no call was started that could pass it, the calls in flight finished; ${notRun} of ${planned} case(s) were not run, so there is no verdict`;
+  const message = `the cost budget of $${Number(budget.maxCostUsd.toPrecision(6))} (${budget.by}) stopped the run: ${usd(spent)} spent; no call was started that could pass it, the calls in flight finished; ${notRun} of ${planned} case(s) were not run, so there is no verdict`;
   const reason = `incomplete: ${message}`;
   return {
     stopped: { reason: 'budget' as const, message, resume: `promptgate ${input.command} --resume ${shownDir} --max-cost <more>` },

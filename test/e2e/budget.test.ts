@@ -67,11 +67,11 @@ async function expectStoppedAtBudget(stopped: Awaited<ReturnType<typeof runIn>>,
   expect(result.exitCode).toBe(3);
   expect(result.verdict).toBe('error');
   expect(file.status).toBe('budget_exhausted');
-  expect(file.stopped).toMatchObject({ reason: 'budget', message: expect.stringContaining(`${CASES - FITS} of ${CASES} case(s) were not run`) });
   const spent = file.budget!.spentUsd;
   expect(file.budget!.maxCostUsd).toBe(LIMIT);
   expect(spent).toBeLessThanOrEqual(LIMIT);
   expect(spent).toBeGreaterThan(LIMIT - CALL_USD);
+  expect(file.stopped).toMatchObject({ reason: 'budget', message: expect.stringContaining(`${CASES - FITS} of ${CASES} case(s) were not run`) });
   const calls = await readCalls(result.runDir);
   expect(calls).toHaveLength(FITS);
   expect(newRequests).toBe(calls.length);
@@ -80,7 +80,7 @@ async function expectStoppedAtBudget(stopped: Awaited<ReturnType<typeof runIn>>,
   // Only the cases that ran are in run.json, every one graded; the rest are not a pass, nor anything.
   expect(file.cases).toHaveLength(FITS);
   expect(file.totals).toMatchObject({ cases: FITS, passed: FITS });
-  expect(file.gate).toMatchObject({ verdict: 'error', reasons: [expect.stringContaining('the cost budget (--max-cost')] });
+  expect(file.gate).toMatchObject({ verdict: 'error', reasons: [expect.stringContaining('the cost budget of $0.005865 (--max-cost)')] });
   expect(runSchema().validateRun(file), JSON.stringify(runSchema().validateRun.errors)).toBe(true);
   expect(stopped.stderr).toContain('promptgate: cost budget reached:');
 }
