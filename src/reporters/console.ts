@@ -10,6 +10,8 @@ import {
   describeSampling,
   describeSide,
   budgetLines,
+  COMPARISON_COST_NOTE,
+  comparisonCostRows,
   errorBreakdown,
   formatCost,
   formatDeltaWithCi,
@@ -48,6 +50,7 @@ export function createConsoleReporter(options: ReporterOptions = {}): Reporter {
         if (run.comparison.sampling) print(`Sampling:  ${oneLine(describeSampling(run.comparison.sampling), 400)}`);
         if (run.comparison.adaptive) print(`Adaptive:  ${oneLine(describeAdaptive(run.comparison.adaptive), 400)}`);
         print(renderComparisonTable(run.comparison.rows));
+        for (const line of renderCostTable(run.comparison)) print(line);
       }
       else print(renderSummaryTable(run.summary));
       for (const line of renderRepeatStats(run)) print(line);
@@ -110,6 +113,15 @@ export function renderComparisonTable(rows: ComparisonRow[]): string {
     ]);
   }
   return table.toString();
+}
+
+/** Compare / ci / drift: what each side's answers cost per suite × model and in total, and the change. */
+export function renderCostTable(comparison: NonNullable<RunHeader['comparison']>): string[] {
+  const rows = comparisonCostRows(comparison);
+  if (rows.length === 0) return [];
+  const table = new Table({ head: ['Suite', 'Model', 'Baseline cost', 'Candidate cost', 'Change'], style: { head: [], border: [] } });
+  for (const [suite, model, ...rest] of rows) table.push([oneLine(suite, 60), oneLine(model, 60), ...rest]);
+  return [pc.dim(`Cost: ${COMPARISON_COST_NOTE}`), table.toString()];
 }
 
 /** With repeats: pass@k, pass^k and the flaky count per suite × model (candidate, and baseline when comparing). */

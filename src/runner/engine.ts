@@ -35,6 +35,8 @@ import { slimCase } from './slim.js';
 import { runAdaptiveRounds, type AdaptiveOutcome } from './adaptive-rounds.js';
 import { gradeAcrossModels } from './across-models.js';
 import type { AdaptiveGate } from '../compare/adaptive.js';
+import { createAnswerPricer, createCostTally } from '../compare/cost.js';
+import type { ComparisonCost } from '../run-record/types.js';
 import { createBudgetGuard, type BudgetGuard, type BudgetSetting } from '../budget/guard.js';
 
 export interface SuiteRun {
@@ -99,6 +101,8 @@ export interface EngineResult {
    * refused a call (`exhausted`: the run stopped there; the cases it did not finish have no result).
    */
   budget?: { maxCostUsd: number; spentUsd: number; exhausted: boolean };
+  /** Compare / ci / drift: what each side's answers cost, per `suite\0model` (compare/cost.ts). */
+  costs?: Map<string, ComparisonCost>;
 }
 
 /**
@@ -158,6 +162,7 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
   };
   const slimCases: CaseResult[] = [];
   const keepSlim = input.suites.some((suite) => suite.baseline);
+  const costs = keepSlim ? createCostTally(createAnswerPricer(config)) : undefined;
   const endpoints = createEndpointCalls(services);
   const context: StreamContext = { input, providers, routes, services, endpoints, judgeSecret, tally, summary, budget };
   /** A whole case's result: into the case log, the totals, the gate's slim copy and the reporters. */
@@ -166,6 +171,7 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
     summary.addCase(result);
     tally?.addCase(result);
     if (keepSlim) slimCases.push(slimCase(result));
+    costs?.add(result);
     for (const reporter of input.reporters) await reporter.onCaseResult?.(result);
   };
 
@@ -197,6 +203,7 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
     casesFile,
     ...(tally ? { sampling: tally.finish() } : {}),
     ...(adaptive ? { adaptive } : {}),
+    ...(costs ? { costs: costs.finish() } : {}),
     ...(budget ? { budget: { maxCostUsd: budget.maxCostUsd, spentUsd: budget.spentUsd, exhausted: budget.exhausted } } : {}),
   };
 }

@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run, type RunResult } from 'promptgate/node';
+import { compare, run, type RunResult } from 'promptgate/node';
 import type { RunFile } from '../../src/run-record/types.js';
 import { makeProject } from '../helpers/cli.js';
 import { textOf } from '../helpers/mock-server.js';
@@ -157,3 +158,72 @@ describe('a cost budget stops a run within one call\'s cost of the limit', () =>
     expect(existsSync(join(project, 'reports'))).toBe(false);
   });
 });
+
+describe('compare: the cost of each version per suite × model and in total; a budget stop is no verdict', () => {
+  let server: MockServer;
+  let dir: string;
+  let baselineRun: string;
+  const WORDS = 10;
+  /** "Say wNNN" is 2 input tokens; "Please say wNNN out loud" (24 characters) 6. */
+  const BASELINE_USD = WORDS * CALL_USD;
+  const CANDIDATE_USD = WORDS * ((6 * 1 + MAX_TOKENS * 2) / 1e6);
+
+  beforeAll(async () => {
+    server = await startOpenAIServer({ respond: (request) => ({ ...respond(request), content: textOf(request.messages.at(-1)?.content).match(/w\d+/)![0].toUpperCase() }) });
+    const project = files(server.url);
+    project['evals/say.csv'] = project['evals/say.csv'].split('\n').slice(0, WORDS + 1).join('\n');
+    dir = await makeProject(project);
+    baselineRun = (await runIn(dir, {})).result.runDir;
+    // The candidate: a longer prompt (more input tokens), the same answers.
+    await makeProjectFile(dir, 'prompts/say.prompt', '---\nversion: 1.1.0\n---\nPlease say {{word}} out loud\n');
+  });
+  afterAll(() => server.close());
+
+  it('run.json, the console and summary.md give baseline and candidate cost, the change, and the total; cached answers are priced too', async () => {
+    const compared = await compareIn(dir, { baseline: `run:${join(baselineRun, 'run.json')}` });
+    const row = compared.file.comparison!.rows[0];
+    expect(row.cost!.baselineUsd).toBeCloseTo(BASELINE_USD, 12);
+    expect(row.cost!.candidateUsd).toBeCloseTo(CANDIDATE_USD, 12);
+    expect(row.cost!.deltaUsd).toBeCloseTo(CANDIDATE_USD - BASELINE_USD, 12);
+    expect(compared.file.comparison!.cost).toEqual(row.cost);
+    expect(compared.stdout).toContain('Baseline cost');
+    expect(compared.stdout).toMatch(/say\s+│\s+m\s+│\s+\$0\.0010\s+│\s+\$0\.0011\s+│\s+\+\$0\.000040 \(\+3\.9%\)/);
+    const summary = await readFile(join(compared.result.runDir, 'summary.md'), 'utf8');
+    expect(summary).toContain('### Cost');
+    expect(summary).toContain('| say | m | $0.0010 | $0.0011 | +$0.000040 (+3.9%) |');
+    expect(runSchema().validateRun(compared.file), JSON.stringify(runSchema().validateRun.errors)).toBe(true);
+    // Again: every candidate answer now comes from the cache (this run spends nothing), and the version still costs what it costs.
+    server.reset();
+    const again = await compareIn(dir, { baseline: `run:${join(baselineRun, 'run.json')}` });
+    expect(server.count).toBe(0);
+    expect(again.file.totals.costUsd).toBe(0);
+    expect(again.file.comparison!.rows[0].cost!.candidateUsd).toBeCloseTo(CANDIDATE_USD, 12);
+  });
+
+  it('stopped by the budget: only the cases that ran are compared, the row and the gate have no verdict, exit 3', async () => {
+    server.reset();
+    const stopped = await compareIn(dir, { baseline: `run:${join(baselineRun, 'run.json')}`, noCache: true, concurrency: 1, maxCost: 4.5 * (CANDIDATE_USD / WORDS) });
+    expect(server.count).toBe(4);
+    expect(stopped.result.exitCode).toBe(3);
+    expect(stopped.file.status).toBe('budget_exhausted');
+    expect(stopped.file.cases).toHaveLength(4);
+    const row = stopped.file.comparison!.rows[0];
+    expect(Object.values(row.counts).reduce((a, b) => a + b, 0)).toBe(4);
+    expect(row.verdict).toBe('error');
+    expect(row.reasons[0]).toBe('incomplete: the cost budget stopped the run before 6 of its 10 case(s)');
+    expect(stopped.file.gate!.verdict).toBe('error');
+    expect(stopped.file.comparison!.gate).toEqual(stopped.file.gate);
+    expect(runSchema().validateRun(stopped.file), JSON.stringify(runSchema().validateRun.errors)).toBe(true);
+  });
+});
+
+async function makeProjectFile(dir: string, path: string, content: string): Promise<void> {
+  await writeFile(join(dir, path), content);
+}
+
+async function compareIn(cwd: string, options: Parameters<typeof compare>[0]): Promise<{ result: Extract<RunResult, { ok: true }>; file: RunFile; stdout: string }> {
+  const stdout = sink();
+  const result = await compare(options, { cwd, env: { BUDGET_KEY: 'sk-budget-0123456789', CI: 'true' }, stdout: stdout.stream, stderr: sink().stream });
+  if (!result.ok) throw new Error(result.error.text);
+  return { result, file: await readRun(result.runDir), stdout: stdout.text() };
+}
