@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compare, run, type RunResult } from 'promptgate/node';
 import type { RunFile } from '../../src/run-record/types.js';
 import { makeProject } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type IncomingChat, type MockServer, type Reply } from '../helpers/openai-server.js';
 import { runSchema } from '../helpers/run-schema.js';
@@ -142,6 +143,20 @@ describe('a cost budget stops a run within one call\'s cost of the limit', () =>
     expect(cached.file.status).toBe('complete');
     expect(cached.file.totals).toMatchObject({ cases: CASES, passed: CASES, cachedCalls: CASES });
     expect(cached.file.budget).toMatchObject({ maxCostUsd: CALL_USD / 2, spentUsd: 0 });
+  });
+
+  it('the CLI with the config\'s budget.maxCostUsd: the notice, the stop and how to finish it, exit 3', async () => {
+    server.reset();
+    const project = files(server.url, `\n  budget: { maxCostUsd: ${2.5 * CALL_USD} },\n  concurrency: 1,`);
+    project['evals/say.csv'] = project['evals/say.csv'].split('\n').slice(0, 6).join('\n');
+    const cli = await runCliInProcess(['run', '--no-cache'], { cwd: await makeProject(project), env: { BUDGET_KEY: 'k' } });
+    expect(cli.code, cli.stderr).toBe(3);
+    expect(server.count).toBe(2);
+    expect(cli.stderr).toMatch(/^promptgate: cost budget reached: \$0\.0002 spent of \$0\.000255; no new calls are made, the ones in flight finish$/m);
+    expect(cli.stdout).toContain('budget $0.00020 of $0.00026 spent');
+    expect(cli.stdout).toContain('Stopped by the cost budget: the cost budget of $0.000255 (budget.maxCostUsd) stopped the run: $0.0002 spent; no call was started that could pass it, the calls in flight finished; 3 of 5 case(s) were not run, so there is no verdict.');
+    expect(cli.stdout).toMatch(/Finish it with a higher budget: promptgate run --resume reports\/[\w-]+ --max-cost <more>/);
+    expect(cli.stdout).toContain('Gate: NO VERDICT');
   });
 
   it('a model with no known price under a budget: exit 2 naming it, nothing run or written', async () => {
