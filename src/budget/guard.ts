@@ -60,7 +60,7 @@ export function createBudgetGuard(maxCostUsd: number, onExhausted?: (state: { sp
     admit(model, estimateUsd) {
       if (exhausted) return undefined;
       const estimate = estimateUsd * (scale.get(model) ?? 1);
-      if (estimate > 0 && !(spent + reserved + estimate <= maxCostUsd)) {
+      if (estimate !== 0 && !(spent + reserved + estimate <= maxCostUsd)) {
         exhausted = true;
         onExhausted?.({ spentUsd: spent, reservedUsd: Math.max(0, reserved), refusedUsd: estimate, model });
         return undefined;
