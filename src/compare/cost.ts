@@ -59,8 +59,6 @@ export function createCostTally(price: AnswerPricer) {
   };
 }
 
-export type CostTally = ReturnType<typeof createCostTally>;
-
 function value(sum: SideSum): number | null {
   return sum.seen && sum.known ? sum.usd : null;
 }
