@@ -14,14 +14,14 @@ import { readCalls, readRun } from '../helpers/runs.js';
 
 /**
  * The in-run cost budget (`maxCost`, the API's `--max-cost`; budget/guard.ts) against the local
- * OpenAI server through the real SDK: 200 priced calls of exactly one price each (the server reports
+ * OpenAI server through the real SDK: 120 priced calls of exactly one price each (the server reports
  * the usage the estimate assumes), a budget that fits 57.5 of them. A run stops within one call's
  * cost of the limit and never past it, the server sees exactly the calls logged, run.json says
  * `budget_exhausted` and the exit is 3; with 4 calls in flight too (their estimates are reserved).
  * Cached and resumed calls cost nothing; a resume with a higher budget finishes the run.
  */
 
-const CASES = 200;
+const CASES = 120;
 const MAX_TOKENS = 50;
 /** USD per million tokens: input 1, output 2. Every prompt is "Say wNNN" (8 characters: 2 input tokens). */
 const CALL_USD = (2 * 1 + MAX_TOKENS * 2) / 1e6;
@@ -98,7 +98,7 @@ describe('a cost budget stops a run within one call\'s cost of the limit', () =>
   });
   afterAll(() => server.close());
 
-  it('one call at a time: 57 calls of the 200, spent ≤ limit < spent + one call, run.json budget_exhausted, exit 3', async () => {
+  it('one call at a time: 57 calls of the 120, spent ≤ limit < spent + one call, run.json budget_exhausted, exit 3', async () => {
     server.reset();
     first = await runIn(dir, { maxCost: LIMIT, concurrency: 1 });
     await expectStoppedAtBudget(first, server.count);
@@ -135,7 +135,7 @@ describe('a cost budget stops a run within one call\'s cost of the limit', () =>
     expect(resumed.file.budget!.spentUsd).toBeCloseTo((CASES - FITS) * CALL_USD, 12);
   });
 
-  it('cache hits cost nothing: a budget below one call runs all 200 from the cache', async () => {
+  it('cache hits cost nothing: a budget below one call runs all 120 from the cache', async () => {
     server.reset();
     const cached = await runIn(dir, { maxCost: CALL_USD / 2 });
     expect(server.count).toBe(0);
