@@ -1,5 +1,6 @@
 import { requestKeyOf, type Route } from '../cache/request-key.js';
 import type { ResponseCache } from '../cache/response-cache.js';
+import type { BudgetGuard } from '../budget/guard.js';
 import type { Message } from '../prompts/types.js';
 import { costOf, lookupPrice, type ModelPrice } from '../providers/prices.js';
 import type { Provider, ProviderRequest, ProviderResult, TokenUsage } from '../providers/types.js';
@@ -67,6 +68,12 @@ export interface CallServices {
   resumed?: Map<string, CallRecord>;
   /** A call taken from the resumed run: counted like a new one, but not logged again. */
   reuse?(record: CallRecord): void;
+  /**
+   * The run's cost budget, when one is set: the scheduler asks it for every call it starts; a call
+   * that does not go through the scheduler (batch mode's collector) must ask it itself (admit before
+   * submitting, settle with the call's cost), or the budget does not see it.
+   */
+  budget?: BudgetGuard;
   /** Appends a line to calls.jsonl. */
   log(record: CallRecord): void;
   onCallDone?(record: CallRecord): void;

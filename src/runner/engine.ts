@@ -145,6 +145,7 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
     cache: createResponseCache(config.paths.cache),
     readCache: input.readCache,
     resumed: input.resumed,
+    ...(budget ? { budget } : {}),
     log(record) {
       callLog.write(record);
       summary.addCall(record);
