@@ -40,6 +40,8 @@ export const ERROR_CODES = [
   'REGISTRY_NO_RECEIPT',
   /** `import` would overwrite a file that exists (without `--force`): nothing is written. */
   'FILE_EXISTS',
+  /** The cost estimate is above the budget (`--max-cost`, `budget.maxCostUsd`) and `--allow-over-estimate` was not given: nothing is run. */
+  'BUDGET_OVER_ESTIMATE',
 ] as const;
 /** The stable codes of PromptgateError, the one list (ERROR_CODES). */
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -9,6 +9,8 @@ export { compare, type CompareOptions } from './api/compare.js';
 export { check, type CheckOptions, type CheckOutcome, type CheckResult } from './api/check.js';
 export { drift, type DriftOptions, type DriftOutcome, type DriftResult } from './api/drift.js';
 export { ci, type CiOptions, type CiOutcome, type CiResult } from './api/ci.js';
+export { history, type HistoryOptions, type HistoryOutcome, type HistoryResult } from './api/history.js';
+export type { HistoryEntry, HistoryRow } from './history/types.js';
 export { importPromptfoo, type ImportOptions, type ImportOutcome, type ImportResult } from './api/import.js';
 export type { ImportNote, ImportProblem } from './import/types.js';
 export {

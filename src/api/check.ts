@@ -1,3 +1,7 @@
+import { Writable } from 'node:stream';
+import { estimateCost } from '../budget/estimate.js';
+import { renderEstimate } from '../budget/render.js';
+import type { CostEstimate } from '../budget/types.js';
 import type { ModelConfig } from '../config/types.js';
 import { checkBudgetPrices, resolveBudget } from '../budget/guard.js';
 import { loadConfig } from '../config/load.js';
@@ -13,6 +17,8 @@ export interface CheckOptions {
   config?: string;
   /** `--base <rev>`: a changed prompt must have a higher version than at this git revision. @default HEAD (skipped outside git) */
   base?: string;
+  /** `--json`: print the result as one JSON object on stdout instead of the lines (problems and warnings still go to stderr). */
+  json?: boolean;
 }
 
 /** Everything was read and validated; `verdict` is the policy checks' (version bumps, prompts.lock.json). */
@@ -28,6 +34,11 @@ export interface CheckOutcome {
   warnings: string[];
   /** The policy problems, one line each naming its file (printed to stderr). */
   problems: string[];
+  /**
+   * What running every suite with cases would cost, per suite × model, before any call (docs/cost.md):
+   * calls, judge calls, tokens and dollars. An upper bound when answers are in the response cache.
+   */
+  estimate: CostEstimate;
 }
 
 export type CheckResult = CheckOutcome | Failure;
@@ -38,9 +49,9 @@ export type CheckResult = CheckOutcome | Failure;
  */
 export async function check(options: CheckOptions = {}, context: Context = {}): Promise<CheckResult> {
   const ctx = resolveContext(context);
-  const out = ctx.stdout;
+  const out = options.json ? discard() : ctx.stdout;
   const err = ctx.stderr;
-  return settle(async () => {
+  const result = await settle(async () => {
     const config = await loadConfig({ cwd: ctx.cwd, configFile: options.config });
     const plans = await resolveSuites(config, { orphans: true });
     const checks = await validateSuites(config, plans, { env: ctx.env });
@@ -52,6 +63,8 @@ export async function check(options: CheckOptions = {}, context: Context = {}): 
     const models = Object.keys(config.models).length;
     out.write(`✓ ${plans.length} prompt(s), ${cases} case(s), ${models} model(s): all valid\n`);
     if (empty.length) out.write(`  note: no cases for ${empty.join(', ')}\n`);
+    const estimate = await estimateCost({ config, suites: plans.filter((p) => p.caseFiles.length > 0).map((plan) => ({ plan, prompts: [plan.prompt] })) });
+    for (const line of renderEstimate(estimate, { cache: config.paths.cache !== false })) out.write(`${line}\n`);
     // A warning only: `check` runs in pre-commit hooks and CI jobs that have no keys, and needs none.
     const used = new Set([...plans.flatMap((p) => p.models), ...(config.judge ? [config.judge] : [])]);
     const warnings = [...missingKeyWarnings(config.models, [...used], ctx.env), ...checks.flatMap((c) => c.warnings ?? [])];
@@ -59,13 +72,20 @@ export async function check(options: CheckOptions = {}, context: Context = {}): 
     // Version discipline and the lock file: loaded only here, so a bad input fails fast above.
     const { checkDiscipline, resolveCheckBase } = await import('../workflows/discipline.js');
     const discipline = await checkDiscipline(config, plans, await resolveCheckBase(config, options.base));
-    const summary = { prompts: plans.length, cases, models, warnings, problems: discipline.messages };
+    const summary = { prompts: plans.length, cases, models, warnings, problems: discipline.messages, estimate };
     for (const message of discipline.messages) err.write(`promptgate: ${message}\n`);
     if (discipline.messages.length > 0) return { ok: true as const, exitCode: 1 as const, verdict: 'fail' as const, ...summary };
     if (discipline.baseLabel) out.write(`✓ versions: every changed prompt has a higher version than at ${discipline.baseLabel}\n`);
     if (discipline.lock) out.write(`✓ prompts.lock.json matches the working tree\n`);
     return { ok: true as const, exitCode: 0 as const, verdict: 'pass' as const, ...summary };
   });
+  if (options.json && result.ok) ctx.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  return result;
+}
+
+/** A stream that drops what is written (check --json prints the result instead of its lines). */
+function discard(): NodeJS.WritableStream {
+  return new Writable({ write: (_chunk, _encoding, callback) => callback() });
 }
 
 /** One line per used model entry whose API key variable is unset (see keyVariableOf). */

@@ -47,6 +47,9 @@ export function checkCommonOptions(options: CommonOptions): void {
       throw inputError('USAGE', `${name} must be a whole number ≥ 1 (got ${JSON.stringify(value)})`, { file: `--${name}` });
     }
   }
+  if (options.maxCost !== undefined && !(typeof options.maxCost === 'number' && Number.isFinite(options.maxCost) && options.maxCost > 0)) {
+    throw inputError('USAGE', `maxCost must be a positive number of US dollars (got ${JSON.stringify(options.maxCost)})`, { file: '--max-cost' });
+  }
   for (const name of ['models', 'suites'] as const) {
     const value = (options as Record<string, unknown>)[name];
     if (value !== undefined && (!Array.isArray(value) || value.some((v) => typeof v !== 'string'))) {

@@ -36,7 +36,7 @@ export async function run(options: RunOptions = {}, context: Context = {}): Prom
       config,
       suites: runnable.map((plan) => ({ plan, candidate: { kind: 'prompt', prompt: plan.prompt } })),
       command: 'run',
-      flags: { concurrency: config.concurrency, filter: options.filter, shard: shardOption(options.shard), noCache: options.noCache, record: options.record, resume: options.resume, out: options.out, models: options.models, maxCostUsd: options.maxCost },
+      flags: { concurrency: config.concurrency, filter: options.filter, shard: shardOption(options.shard), noCache: options.noCache, record: options.record, resume: options.resume, out: options.out, models: options.models, maxCostUsd: options.maxCost, allowOverEstimate: options.allowOverEstimate },
       reporters,
       signal: signalOf(ctx),
       warn: (line) => ctx.stderr.write(`${line}\n`),

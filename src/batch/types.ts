@@ -67,9 +67,27 @@ export interface BatchTransport {
   /**
    * Every line's result of an ended batch (OpenAI: output file + error file; Anthropic: the results
    * stream), each read into a ProviderResult exactly as a normal call's response body would be.
-   * Lines the batch never mentions are absent: the collector treats them as failed.
+   * Lines the batch never mentions are absent: the collector treats them as failed. The results
+   * are read as far as they can be: a results stream that fails or breaks ends the iteration (no
+   * throw; `options.onFailure` is told why), and the lines not read yet are absent.
    */
-  results(id: string, signal: AbortSignal): AsyncIterable<BatchLineResult>;
+  results(id: string, signal: AbortSignal, options?: BatchResultsOptions): AsyncIterable<BatchLineResult>;
+}
+
+export interface BatchResultsOptions {
+  /**
+   * The request sent under a custom id. How a line is read can depend on it (Anthropic: a
+   * structured answer is the input of the request's forced output tool). A transport knows the
+   * lines it submitted itself in this process; a batch re-attached to (`--resume`) is read right
+   * only when the collector passes them.
+   */
+  requestOf?: (customId: string) => ProviderRequest | undefined;
+  /**
+   * Called when the results could not be read to their end (a 5xx, a reset, a line that is not
+   * JSON): the lines not read are absent from the iteration. An ended batch's results never change,
+   * so reading them again (a later poll) may get those lines without sending anything again.
+   */
+  onFailure?: (failure: ProviderFailure) => void;
 }
 
 /** What the batch API costs, as a share of the normal price (both providers: 50%). */

@@ -20,8 +20,14 @@ export interface CostEstimateRow {
   outputFrom: 'max_tokens' | 'last_run' | 'default';
   /** Whether the calls are priced at the batch rate. */
   batch: boolean;
-  /** Dollars; null when the model has no known price. */
+  /** Dollars (eval calls at the model's price, judge calls at the judge's); null when the model has no known price. */
   usd: number | null;
+  /** The judge model entry that prices `judgeCalls` (absent when the config names no judge). */
+  judge?: string;
+  /** Judge calls' input tokens: the judge's instructions, the criteria and the answer (estimated at `outputTokens` a call). */
+  judgeInputTokens?: number;
+  /** Judge calls' output tokens: the judge's max_tokens, else a default (docs/cost.md). */
+  judgeOutputTokens?: number;
 }
 
 export interface CostEstimate {

@@ -52,6 +52,7 @@ export async function main(argv: string[], context: Context = {}): Promise<numbe
     report: async () => (await import('./report.js')).registerReport,
     show: async () => (await import('./report.js')).registerReport,
     merge: async () => (await import('./merge.js')).registerMerge,
+    history: async () => (await import('./history.js')).registerHistory,
     publish: async () => (await import('./registry.js')).registerRegistry,
     promote: async () => (await import('./registry.js')).registerRegistry,
     rollback: async () => (await import('./registry.js')).registerRegistry,

@@ -23,11 +23,21 @@ export interface CommonFlags {
   baselineCache?: boolean;
   /** compare / ci: `--adaptive` (true) or `--no-adaptive` (false); undefined: the config's `adaptive`. */
   adaptive?: boolean;
+  /** `--max-cost <usd>` */
+  maxCost?: number;
+  /** `--allow-over-estimate` */
+  allowOverEstimate?: boolean;
 }
 
 const positiveInt = (name: string) => (value: string) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a whole number ≥ 1`);
+  return n;
+};
+/** `--max-cost <usd>`: a positive number of US dollars. */
+const positiveUsd = (value: string) => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('--max-cost must be a positive number of US dollars, e.g. 5 or 0.50');
   return n;
 };
 const collect = <T>(parse: (v: string) => T) => (value: string, previous: T[] | undefined) => [...(previous ?? []), parse(value)];
@@ -50,6 +60,8 @@ export function addRunFlags(command: Command): Command {
     .option('--shard <i/n>', 'run the i-th of n deterministic slices of the cases (by case id hash)')
     .option('--record', 'write successful responses as replay fixtures')
     .option('--resume <run folder>', 'finish an interrupted run: make only the calls that are missing')
+    .option('--max-cost <usd>', 'a cost budget in US dollars: refuse to start when the estimate is above it (exit 2), stop new calls before spending more (default: config budget.maxCostUsd)', positiveUsd)
+    .option('--allow-over-estimate', 'start even when the cost estimate is above --max-cost (the run still stops at the budget)')
     .option('--debug', 'print stack traces');
 }
 
@@ -101,5 +113,7 @@ export function commonOptionsOf(flags: CommonFlags): CommonOptions {
     shard: flags.shard,
     record: flags.record,
     resume: flags.resume,
+    maxCost: flags.maxCost,
+    allowOverEstimate: flags.allowOverEstimate,
   };
 }

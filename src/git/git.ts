@@ -162,3 +162,10 @@ export async function findRepoRoot(cwd: string): Promise<string | undefined> {
   const result = await git(cwd, ['rev-parse', '--show-toplevel']);
   return result.ok ? result.stdout.trim() : undefined;
 }
+
+/** The commit checked out (HEAD), or undefined outside a git work tree or before the first commit (one git call). */
+export async function headCommit(cwd: string): Promise<string | undefined> {
+  const result = await git(cwd, ['rev-parse', '--verify', '--quiet', 'HEAD']);
+  const commit = result.stdout.trim();
+  return result.ok && /^[0-9a-f]{40,64}$/.test(commit) ? commit : undefined;
+}

@@ -19,6 +19,13 @@ export interface HistoryRow {
   passed: number;
   failed: number;
   errored: number;
+  /** Cases with nothing to grade them (not in `errored`). Absent: none. */
+  ungraded?: number;
+  /**
+   * Cases the run was to run for this suite × model (its selection, its shard's part). More than
+   * `cases` when the run stopped short (interrupted, budget exhausted). Absent: not recorded.
+   */
+  selected?: number;
   /** passed / (passed + failed); null when no case was graded. */
   passRate: number | null;
   meanScore: number | null;
@@ -45,7 +52,13 @@ export interface HistoryEntry {
   gitCommit?: string;
   /** The run folder, relative to the reports folder (links to its report.html). */
   runDir: string;
-  /** The gate's verdict when one was evaluated (`pass` / `fail` / `no_verdict` / ...). */
+  /** The gate's verdict when one was evaluated (`pass` / `fail` / `inconclusive` / `error`). */
   verdict?: string;
+  /** Why a run that is not `complete` stopped (run.json `stopped.reason`: `signal`, `batch_timeout`, `budget`). */
+  stopped?: string;
+  /** `--shard i/n`: one slice of a split run (the history leaves it out; `promptgate merge` makes the whole run). */
+  shard?: string;
+  /** The whole run's cost in USD (judge and baseline calls too); null when no call had a known price. */
+  costUsd?: number | null;
   rows: HistoryRow[];
 }

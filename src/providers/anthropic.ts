@@ -1,3 +1,4 @@
+import { createAnthropicBatchTransport } from '../batch/anthropic-transport.js';
 import type { ModelConfig } from '../config/types.js';
 import { parseToolArguments } from '../tools/arguments.js';
 import type { ToolCall } from '../tools/types.js';
@@ -12,7 +13,7 @@ import { tokenUsageOf } from './usage.js';
 import type { AnswerRead, Provider, ProviderRequest, ProviderResult, TokenUsage } from './types.js';
 
 type AnthropicModule = typeof import('@anthropic-ai/sdk');
-type AnthropicClient = InstanceType<AnthropicModule['default']>;
+export type AnthropicClient = InstanceType<AnthropicModule['default']>;
 
 export interface AnthropicProviderOptions {
   /** Where the API key is read from. @default process.env */
@@ -23,6 +24,7 @@ export interface AnthropicProviderOptions {
  * A provider for Anthropic's Messages API. System messages are joined into `system`; the other
  * messages are sent in order (anthropic-request.ts: tools, tool turns, structured output). One
  * attempt per call (SDK retries off, the signal is the timeout); the SDK is imported on the first call.
+ * `batch`: the Message Batches API through the same client (batch/anthropic-transport.ts).
  */
 export function createAnthropicProvider(name: string, config: ModelConfig, options: AnthropicProviderOptions = {}): Provider {
   const getClient = createClientLoader<AnthropicClient>({
@@ -53,11 +55,20 @@ export function createAnthropicProvider(name: string, config: ModelConfig, optio
       } catch (error) {
         return mapSdkError(error, { label: 'Anthropic', signal, classes: ready.classes, secrets: [ready.key] });
       }
-      const result = parseMessagesResponse(response, structuredOutputToolOf(request));
-      if (!result.ok) result.error.message = scrubSecrets(result.error.message, [ready.key]);
-      return result;
+      return readMessagesResult(response, structuredOutputToolOf(request), [ready.key]);
     },
+    batch: createAnthropicBatchTransport({ getClient, model: config.model, maxResponseBytes: config.maxResponseBytes, read: readMessagesResult }),
   };
+}
+
+/**
+ * A Messages API response body (a normal call's, or a succeeded batch line's `message`) as the
+ * call's result: parseMessagesResponse, its error message scrubbed of `secrets`.
+ */
+export function readMessagesResult(body: unknown, structured: StructuredOutputTool | undefined, secrets: ReadonlyArray<string | undefined>): ProviderResult {
+  const result = parseMessagesResponse(body, structured);
+  if (!result.ok) result.error.message = scrubSecrets(result.error.message, secrets);
+  return result;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { BatchTransport } from '../batch/types.js';
 import type { ModelConfig } from '../config/types.js';
 import { parseToolArguments } from '../tools/arguments.js';
 import { cleanMessage, scrubSecrets } from './failure.js';
@@ -31,11 +32,10 @@ export function scrubbingProvider(inner: Provider, secrets: readonly string[]): 
   // Embeddings and moderation answers are numbers and category names: only their errors carry text.
   const cleanFailure = <T extends { ok: boolean }>(result: T): T =>
     isFailure(result) ? ({ ...result, error: { ...result.error, message: cleanMessage(result.error.message, secrets) } } as T) : result;
-  const endpoints: Pick<Provider, 'embed' | 'moderate'> = {};
+  const endpoints: Pick<Provider, 'embed' | 'moderate' | 'batch'> = {};
   if (inner.embed) endpoints.embed = async (request, signal) => cleanFailure(await inner.embed!(request, signal));
   if (inner.moderate) endpoints.moderate = async (request, signal) => cleanFailure(await inner.moderate!(request, signal));
-  return wrapProvider(inner, async (request, signal) => {
-    const result = await inner.call(request, signal);
+  const cleanResult = (result: ProviderResult): ProviderResult => {
     if (!result.ok) return { ...result, error: { ...result.error, message: cleanMessage(result.error.message, secrets) } };
     if (secrets.length === 0) return result;
     const clean: ProviderResult = { ...result, output: scrub(result.output) };
@@ -50,7 +50,33 @@ export function scrubbingProvider(inner: Provider, secrets: readonly string[]): 
       });
     }
     return clean;
-  }, endpoints);
+  };
+  // A batch line's result is a call's result: scrubbed the same way.
+  if (inner.batch) endpoints.batch = scrubbingBatch(inner.batch, cleanResult, cleanFailure);
+  return wrapProvider(inner, async (request, signal) => cleanResult(await inner.call(request, signal)), endpoints);
+}
+
+/** `inner` with each line's result passed through `clean`, and the failures of submit and poll through `cleanFailure`. */
+function scrubbingBatch(
+  inner: BatchTransport,
+  clean: (result: ProviderResult) => ProviderResult,
+  cleanFailure: <T extends { ok: boolean }>(result: T) => T,
+): BatchTransport {
+  return {
+    kind: inner.kind,
+    limits: inner.limits,
+    lineBytes: (line) => inner.lineBytes(line),
+    submit: async (lines, signal) => cleanFailure(await inner.submit(lines, signal)),
+    poll: async (id, signal) => {
+      const status = await inner.poll(id, signal);
+      return 'ok' in status ? cleanFailure(status) : status;
+    },
+    async *results(id, signal, options = {}) {
+      const onFailure = options.onFailure;
+      const scrubbed = onFailure ? { ...options, onFailure: (failure: ProviderFailure) => onFailure(cleanFailure(failure)) } : options;
+      for await (const line of inner.results(id, signal, scrubbed)) yield { customId: line.customId, result: clean(line.result) };
+    },
+  };
 }
 
 function isFailure(result: { ok: boolean }): result is ProviderFailure {

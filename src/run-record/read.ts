@@ -80,6 +80,15 @@ export async function readRun(path: string, cwd: string = process.cwd()): Promis
   return (await readRunFile(resolve(cwd, path))).run;
 }
 
+/**
+ * The header of a run.json in writeRunFile's layout, read without the cases and without the shape
+ * check; undefined for a missing, foreign or torn file. For hints only (the cost estimate's last-run
+ * averages), never for a verdict.
+ */
+export async function readRunHeader(file: string): Promise<RunHeader | undefined> {
+  return readStreamedHeader(file).catch(() => undefined);
+}
+
 /** run.json of a run folder, or the file itself; FILE_MISSING when neither exists. */
 async function locate(path: string, mustExist = true): Promise<string> {
   let file = path;

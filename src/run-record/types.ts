@@ -280,9 +280,11 @@ export interface RunHeader {
   /** Batch mode: every batch the run submitted (also in the run folder's batches.jsonl, written before waiting). */
   batches?: Array<{ id: string; model: string; provider: string; requests: number; state: string; succeeded: number; failed: number }>;
   /** The cost budget, when one was set: the limit, the estimate made before the first call, and what was spent (USD). */
-  budget?: { maxCostUsd: number; estimateUsd?: number; spentUsd: number };
+  budget?: { maxCostUsd: number; estimateUsd: number; spentUsd: number };
   startedAt: string;
   finishedAt: string;
+  /** The git commit checked out (HEAD) when the run started; absent outside a git repository (and in runs written before it). */
+  gitCommit?: string;
   promptgateVersion: string;
   configDigest: string;
   options: {

@@ -26,10 +26,12 @@ export interface FinalizeInput {
   selection?: SelectionRecord[];
   /** Notes for the reader (run.json `notes`), e.g. an empty shard. */
   notes?: string[];
-  /** The cost budget, when one was set (run.json `budget`). */
+  /** The budget, the estimate checked before the first call, and what the run spent (run.json `budget`). */
   budget?: RunHeader['budget'];
   /** Why the run stopped short (run.json `stopped`). */
   stopped?: RunHeader['stopped'];
+  /** The commit checked out when the run started (run.json `gitCommit`). */
+  gitCommit?: string;
 }
 
 /** Writes run.json (streamed from the case log), runs the reporters' end hooks, and tidies up. */
@@ -45,6 +47,7 @@ export async function finalizeRun(input: FinalizeInput): Promise<{ header: RunHe
     ...(input.budget ? { budget: input.budget } : {}),
     startedAt: input.startedAt,
     finishedAt: new Date().toISOString(),
+    ...(input.gitCommit ? { gitCommit: input.gitCommit } : {}),
     promptgateVersion: await packageVersion(),
     configDigest: input.config.digest,
     options: input.options,

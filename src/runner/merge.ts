@@ -7,6 +7,7 @@ import { inputError } from '../errors.js';
 import type { Reporter } from '../reporters/types.js';
 import { CALLS_FILE, CASES_PARTIAL_FILE, ensureRunDir, openLineLog, readLines, readRawLines, removeFile, writeRunFile } from '../run-record/writer.js';
 import { upgradeCase } from '../run-record/status.js';
+import { recordHistory } from '../history/record.js';
 import { RUN_FORMAT_VERSION, type CallRecord, type CaseResult, type Comparison, type GateVerdict, type ModelRef, type RepeatOutcome, type RunHeader, type SelectionRecord } from '../run-record/types.js';
 import { packageVersion } from './finalize.js';
 import { decideRunFloor } from './floor.js';
@@ -143,6 +144,7 @@ export async function mergeRuns(input: MergeInput): Promise<MergeResult> {
     status: interrupted ? 'interrupted' : budgetStopped.length > 0 ? 'budget_exhausted' : 'complete',
     startedAt: shards.map((s) => s.header.startedAt).sort()[0],
     finishedAt: shards.map((s) => s.header.finishedAt).sort().at(-1)!,
+    ...(first.gitCommit ? { gitCommit: first.gitCommit } : {}),
     promptgateVersion: await packageVersion(),
     configDigest: first.configDigest,
     options,
@@ -162,6 +164,7 @@ export async function mergeRuns(input: MergeInput): Promise<MergeResult> {
     if (written) files.push(...written);
   }
   await removeFile(casesFile);
+  await recordHistory(runDir, stderr);
   return { header, runDir, files };
 }
 

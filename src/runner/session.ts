@@ -2,9 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { basename, relative, resolve } from 'node:path';
 import { checkBudgetPrices, resolveBudget, type BudgetSetting } from '../budget/guard.js';
+import { checkBudgetBeforeRun } from '../budget/preflight.js';
 import type { AdaptiveGate } from '../compare/adaptive.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { inputError } from '../errors.js';
+import { headCommit } from '../git/git.js';
+import { recordHistory } from '../history/record.js';
 import { preloadSdks } from '../providers/preload.js';
 import type { Reporter } from '../reporters/types.js';
 import type { Comparison, DriftReport, GateVerdict, RunHeader, SelectionRecord } from '../run-record/types.js';
@@ -105,6 +108,12 @@ export async function runSession(input: SessionInput): Promise<SessionResult> {
     totalCalls += (casesBySuite.get(suite.plan.name) ?? 0) * suite.plan.models.length * suite.plan.repeat * sides;
   }
 
+  // A budget: the estimate is checked before anything is written (over it: exit 2, nothing run).
+  const preflight = await checkBudgetBeforeRun({
+    config, suites: input.suites, maxCostUsd: flags.maxCostUsd, allowOverEstimate: flags.allowOverEstimate, filter: flags.filter, shard: flags.shard,
+    batch: flags.batch, reportsDir: flags.out ? resolve(config.rootDir, flags.out) : undefined, adaptive: input.adaptive !== undefined, warn,
+  });
+
   let runDir: string;
   let runId: string;
   let resumed: Awaited<ReturnType<typeof loadResumeState>> | undefined;
@@ -127,6 +136,7 @@ export async function runSession(input: SessionInput): Promise<SessionResult> {
   }
 
   const startedAt = new Date().toISOString();
+  const gitCommit = await headCommit(config.rootDir);
   for (const reporter of input.reporters) {
     await reporter.onRunStart?.({ runId, command: input.command, runDir, totalCalls, suites: input.suites.map((s) => ({ suite: s.plan.name, promptId: s.plan.prompt.id, models: s.plan.models })) });
   }
@@ -179,9 +189,12 @@ export async function runSession(input: SessionInput): Promise<SessionResult> {
     drift,
     selection: selectionOf(input.suites, checks),
     notes,
-    ...(budget ? { budget: { maxCostUsd: budget.maxCostUsd, spentUsd: engine.budget?.spentUsd ?? 0 } } : {}),
+    // Spent: what this run's calls cost (the guard's count: cached and resumed calls cost nothing).
+    ...(budget && preflight ? { budget: { maxCostUsd: budget.maxCostUsd, estimateUsd: preflight.estimateUsd, spentUsd: engine.budget?.spentUsd ?? 0 } } : {}),
     ...(stop ? { stopped: stop.stopped } : {}),
+    gitCommit,
   });
+  await recordHistory(runDir, input.stderr ?? process.stderr);
   return { header, runDir, files };
 }
 

@@ -1,5 +1,4 @@
 import { createAdaptiveGate, type AdaptiveGate } from '../compare/adaptive.js';
-import { attachCosts } from '../compare/cost.js';
 import { buildComparison, compareRows } from '../compare/index.js';
 import { createSideResolver, parseSideSpec, type SideResolver } from '../compare/side-spec.js';
 import { DEFAULT_ADAPTIVE } from '../config/defaults.js';
@@ -36,6 +35,8 @@ export interface ComparisonOptions {
   adaptive?: boolean;
   /** `--max-cost <usd>`; undefined: the config's `budget.maxCostUsd`. */
   maxCost?: number;
+  /** `--allow-over-estimate` */
+  allowOverEstimate?: boolean;
 }
 
 /** `--baseline-cache` with `--no-cache` asks for cached answers and for none: exit 2 before anything runs. */
@@ -98,7 +99,7 @@ export async function runComparison(input: {
     suites,
     command: input.command,
     specs: { baseline: baselineSpec.text, candidate: candidateSpec.text },
-    flags: { concurrency: config.concurrency, filter: options.filter, shard: shardOption(options.shard), noCache: options.noCache, record: options.record, resume: options.resume, out: options.out, models: options.models, maxCostUsd: options.maxCost },
+    flags: { concurrency: config.concurrency, filter: options.filter, shard: shardOption(options.shard), noCache: options.noCache, record: options.record, resume: options.resume, out: options.out, models: options.models, maxCostUsd: options.maxCost, allowOverEstimate: options.allowOverEstimate },
     reporters: input.reporters,
     signal: input.signal,
     sampling,
@@ -113,7 +114,6 @@ export async function runComparison(input: {
       const rows = last ? last.analysis.rows : compareRows(engine.slimCases, { repeat: Math.max(1, ...input.plans.map((p) => p.repeat)), gate: config.gate });
       const comparison = buildComparison(rows, baselineInfo, candidateInfo, config.gate, engine.summary.totals);
       if (engine.sampling) comparison.sampling = engine.sampling;
-      if (engine.costs) attachCosts(comparison, engine.costs);
       if (engine.adaptive) {
         comparison.adaptive = engine.adaptive.record;
         if (comparison.familyWise) comparison.familyWise = { ...comparison.familyWise, alphaMean: engine.adaptive.record.alphaMean, alphaCase: engine.adaptive.record.alphaCase };

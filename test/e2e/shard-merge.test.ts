@@ -23,9 +23,10 @@ const caseRows = (from: number, to: number) => Array.from({ length: to - from },
 const CSV = (rows: string[]) => ['n,__expected', ...rows].join('\n');
 const PROMPT = (system: string) => `---\nversion: 1.0.0\n---\n{{role "system"}}\n${system}\n{{role "user"}}\nIs item {{n}} fine?\n`;
 
+/** The one run folder in `dir` (beside it: index.jsonl, the run history). */
 async function onlyRun(dir: string): Promise<string> {
-  const [name] = await readdir(dir);
-  return join(dir, name);
+  const [folder] = (await readdir(dir, { withFileTypes: true })).filter((entry) => entry.isDirectory());
+  return join(dir, folder.name);
 }
 
 /** The deterministic part of a summary row (latencies vary between runs). */

@@ -84,6 +84,33 @@ export interface Dialect {
   errorBody(status: number, message: string): unknown;
   /** Other endpoints served (POST), by path: OpenAI's embeddings and moderations. */
   endpoints?: Record<string, EndpointDialect>;
+  /** Routes served before all of those, any method (the Anthropic Batch API: anthropic-server.ts). */
+  routes?: Route[];
+}
+
+/**
+ * A route of its own: `handle` answers it whole (with `request.json` / `request.raw`). Its
+ * requests count in `inFlight` (so `whenIdle` waits for them) but not in `count` / `requests`.
+ */
+export interface Route {
+  method: 'GET' | 'POST';
+  /** Matched against the path; its groups are in `request.match`. */
+  path: RegExp;
+  handle(request: RouteRequest): Promise<void> | void;
+}
+
+export interface RouteRequest {
+  req: http.IncomingMessage;
+  res: http.ServerResponse;
+  match: RegExpExecArray;
+  /** The parsed JSON body (POST); undefined for GET or a body that is not a JSON object. */
+  body: Record<string, unknown> | undefined;
+  /** The server's current `respond` (as `setRespond` left it). */
+  respond: Respond;
+  /** `http://127.0.0.1:<port>`. */
+  origin: string;
+  json(status: number, body: unknown, headers?: Record<string, string>): void;
+  raw(status: number, text: string, type: string, headers?: Record<string, string>): void;
 }
 
 /** An endpoint besides chat: its requests carry an `input`, its answers come from its own callback. */
@@ -138,10 +165,23 @@ export async function startMockServer(dialect: Dialect, options: MockServerOptio
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    for (const route of dialect.routes ?? []) {
+      const match = req.method === route.method ? route.path.exec(url.pathname) : null;
+      if (!match) continue;
+      track(res);
+      void handleRoute(route, match, req, res).catch((error: unknown) => fail(error, res));
+      return;
+    }
     if (req.method !== 'POST' || !(dialect.paths.includes(url.pathname) || dialect.endpoints?.[url.pathname])) {
       sendJson(res, 404, dialect.errorBody(404, `mock server: no route ${req.method} ${url.pathname}`));
       return;
     }
+    track(res);
+    void handle(req, res, url.pathname).catch((error: unknown) => fail(error, res));
+  });
+
+  /** Counts `res` in flight until it is answered or its client goes away. */
+  function track(res: http.ServerResponse): void {
     stats.inFlight += 1;
     stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
     let settled = false;
@@ -153,12 +193,30 @@ export async function startMockServer(dialect: Dialect, options: MockServerOptio
     };
     res.on('close', settle);
     res.on('finish', settle);
-    void handle(req, res, url.pathname).catch((error: unknown) => {
-      respondErrors.push(error);
-      if (!res.headersSent && !res.destroyed) sendJson(res, 500, dialect.errorBody(500, `mock server error: ${String(error)}`));
-      else res.destroy();
+  }
+
+  function fail(error: unknown, res: http.ServerResponse): void {
+    respondErrors.push(error);
+    if (!res.headersSent && !res.destroyed) sendJson(res, 500, dialect.errorBody(500, `mock server error: ${String(error)}`));
+    else res.destroy();
+  }
+
+  async function handleRoute(route: Route, match: RegExpExecArray, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const raw = await readBody(req);
+    if (raw === undefined) return;
+    let body: Record<string, unknown> | undefined;
+    try {
+      const parsed: unknown = raw ? JSON.parse(raw) : undefined;
+      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) body = parsed as Record<string, unknown>;
+    } catch {
+      body = undefined;
+    }
+    await route.handle({
+      req, res, match, body, respond, origin,
+      json: (status, value, headers) => sendJson(res, status, value, headers),
+      raw: (status, text, type, headers) => sendRaw(res, status, text, type, headers),
     });
-  });
+  }
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse, pathname: string): Promise<void> {
     const raw = await readBody(req);

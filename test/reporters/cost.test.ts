@@ -16,7 +16,7 @@ function costedRun(): RunFile {
     ...run,
     status: 'budget_exhausted',
     stopped: { reason: 'budget', message: 'the cost budget of $1 (--max-cost) stopped the run: $0.9990 spent; 4 of 20 case(s) were not run, so there is no verdict', resume: 'promptgate compare --resume reports/x --max-cost <more>' },
-    budget: { maxCostUsd: 1, spentUsd: 0.999 },
+    budget: { maxCostUsd: 1, estimateUsd: 0.8, spentUsd: 0.999 },
   };
 }
 
@@ -55,7 +55,7 @@ describe('cost in the reports', () => {
       ['Total', '', '$0.50', '$0.25', '−$0.25 (−50%)'],
     ]);
     expect(cost.tables[0].table.rows[0][4].tone).toBe('delta-neg');
-    expect(view.facts).toContainEqual(['Budget', '$1.00 of $1.00 spent']);
+    expect(view.facts).toContainEqual(['Budget', '$1.00 of $1.00 spent (estimate $0.80)']);
     expect(view.facts.find(([label]) => label === 'Stopped')?.[1]).toContain('the cost budget of $1');
   });
 

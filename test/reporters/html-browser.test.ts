@@ -2,7 +2,6 @@
  * Drives report.html in a real Chromium (Debian's /usr/bin/chromium via playwright-core), from
  * file:// with its CSP in force. Skipped only when Chromium is absent and CI is not set.
  */
-import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -10,11 +9,9 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderHtml } from '../../src/reporters/html/index.js';
 import type { RunFile } from '../../src/run-record/types.js';
+import { CHROMIUM, runBrowserTests as run, sharedBrowser } from '../helpers/browser.js';
 import { HOSTILE, makeDrift, makeRepeatRun, makeRun, streamOf } from './synthetic.js';
 
-const CHROMIUM = process.env.PROMPTGATE_CHROMIUM ?? '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-const run = available || Boolean(process.env.CI);
 if (!run) console.warn(`[html-browser] skipped: no Chromium at ${CHROMIUM} (install it with: apt-get install -y chromium). These tests always run when CI is set.`);
 
 const OUT = resolve('test-output');
@@ -48,11 +45,8 @@ describe.skipIf(!run)('report.html in Chromium', () => {
   let plain: RunFile;
 
   beforeAll(async () => {
-    // Chromium starts while the reports are written.
-    launched = import('playwright-core').then(({ chromium }) => chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-    }));
+    // Chromium starts (or is already there, from another file of this worker) while the reports are written.
+    launched = sharedBrowser();
     await mkdir(OUT, { recursive: true });
     report = makeRun({ cases: 60, models: ['gpt-4o-mini', 'claude-haiku'], extra: [{
       kind: 'regressed', id: 'hostile-case', description: HOSTILE.script,
@@ -86,8 +80,9 @@ describe.skipIf(!run)('report.html in Chromium', () => {
   });
 
   afterAll(async () => {
-    // Also when writing a report failed before the launch was awaited.
-    await (await launched?.catch(() => undefined))?.close();
+    // The page only: the browser is the worker's (test/helpers/browser.ts). Also when writing a report failed before the launch was awaited.
+    await launched?.catch(() => undefined);
+    await shared?.close();
   });
 
   /**

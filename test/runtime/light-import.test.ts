@@ -60,8 +60,8 @@ async function modulesLoaded(entry: string, scripts: string[] = [], project = ''
   return JSON.parse(stdout) as string[][];
 }
 
-/** What the runtime entry must never load: model SDKs, the runner, reporters, ajv, jiti, commander, cli-table3. */
-const HEAVY = /node_modules\/(openai|@anthropic-ai|ajv|ajv-formats|jiti|commander|cli-table3|cli-progress|csv-parse|p-limit)\/|\/dist\/(runner|reporters|cli|graders|compare)\//;
+/** What the runtime entry must never load: model SDKs, the runner, reporters, ajv, jiti, commander, cli-table3, the cost estimate's tokenizer. */
+const HEAVY = /node_modules\/(openai|@anthropic-ai|ajv|ajv-formats|jiti|commander|cli-table3|cli-progress|csv-parse|p-limit|gpt-tokenizer)\/|\/dist\/(runner|reporters|cli|graders|compare)\//;
 /** The PostgreSQL client and store: loaded only for a postgres:// store URL. */
 const POSTGRES = /node_modules\/(pg|pg-pool|pg-protocol|pg-connection-string)\/|\/dist\/registry\/postgres/;
 /** The store modules: loaded only by `loadPrompts({ store })`. */
@@ -144,5 +144,30 @@ describe('the runtime entry point stays light', () => {
     expect(loaded.some((url) => /node_modules\/pg\//.test(url))).toBe(true);
     expect(loaded.some((url) => url.includes('/dist/registry/postgres-store.js'))).toBe(true);
     expect(loaded.filter((url) => HEAVY.test(url))).toEqual([]);
+  });
+});
+
+describe('the cost estimate loads its tokenizer only for OpenAI models', () => {
+  it('check() loads no tokenizer for a project without OpenAI models, and only the encoding an OpenAI model uses', async () => {
+    const files = (models: string) => ({
+      'prompts/ask.prompt': '---\nversion: 1.0.0\n---\n{{question}}\n',
+      'evals/ask.csv': 'question,__expected\nWhy?,contains:because\n',
+      'eval.config.mjs': `export default { models: ${models}, defaultModel: 'a' };\n`,
+    });
+    const offline = await makeProject(files(`{ a: { provider: 'anthropic', model: 'claude-haiku-4-5' }, r: { provider: 'replay', model: 'gpt-4o' } }`));
+    const openai = await makeProject(files(`{ a: { provider: 'openai', model: 'gpt-4o-mini' } }`));
+    const check = (dir: string, tokenizer: string) => `
+      const { Writable } = await import('node:stream');
+      const sink = () => new Writable({ write(_chunk, _encoding, callback) { callback(); } });
+      const result = await mod.check({}, { cwd: ${JSON.stringify(dir)}, stdout: sink(), stderr: sink(), env: {} });
+      if (!result.ok || result.estimate.rows[0].tokenizer !== '${tokenizer}') throw new Error(JSON.stringify(result));
+    `;
+    const [, afterOffline, afterOpenai] = await modulesLoaded(join(REPO_ROOT, 'dist', 'node.js'), [check(offline, 'approx'), check(openai, 'tiktoken')]);
+    const tokenizer = (urls: string[]) => urls.filter((url) => url.includes('node_modules/gpt-tokenizer/')).map((url) => url.replace(/.*\/gpt-tokenizer\//, ''));
+    expect(afterOffline.some((url) => url.includes('/dist/budget/estimate.js'))).toBe(true);
+    expect(tokenizer(afterOffline)).toEqual([]);
+    // The encoding's ranks (megabytes of data): o200k_base's for gpt-4o-mini, never cl100k_base's.
+    expect(tokenizer(afterOpenai)).toContain('esm/bpeRanks/o200k_base.js');
+    expect(tokenizer(afterOpenai).filter((path) => path.includes('bpeRanks/'))).toEqual(['esm/bpeRanks/o200k_base.js']);
   });
 });

@@ -85,7 +85,7 @@ export function buildReportView(run: RunHeader): ReportView {
     if (run.comparison.sampling) facts.splice(4, 0, ['Sampling', describeSampling(run.comparison.sampling)]);
     if (run.comparison.adaptive) facts.splice(run.comparison.sampling ? 5 : 4, 0, ['Adaptive', describeAdaptive(run.comparison.adaptive)]);
   }
-  if (run.budget) facts.push(['Budget', `${formatCost(run.budget.spentUsd)} of ${formatCost(run.budget.maxCostUsd)} spent${run.budget.estimateUsd !== undefined ? ` (estimate ${formatCost(run.budget.estimateUsd)})` : ''}`]);
+  if (run.budget) facts.push(['Budget', `${formatCost(run.budget.spentUsd)} of ${formatCost(run.budget.maxCostUsd)} spent (estimate ${formatCost(run.budget.estimateUsd)})`]);
   facts.push(...errorBreakdown(t));
   for (const note of run.notes ?? []) facts.push(['Note', note]);
   for (const line of budgetLines(run)) facts.push(['Stopped', line]);
