@@ -100,7 +100,7 @@ describe('a cost budget stops a run within one call\'s cost of the limit', () =>
 
   it('one call at a time: 57 calls of the 120, spent ≤ limit < spent + one call, run.json budget_exhausted, exit 3', async () => {
     server.reset();
-    first = await runIn(dir, { maxCost: LIMIT, concurrency: 1 });
+    first = await runIn(dir, { maxCost: LIMIT, allowOverEstimate: true, concurrency: 1 });
     await expectStoppedAtBudget(first, server.count);
     // The reports say why, with the resume command.
     expect(first.stdout).toContain('Stopped by the cost budget');
@@ -115,7 +115,7 @@ describe('a cost budget stops a run within one call\'s cost of the limit', () =>
       return respond(request);
     });
     try {
-      const stopped = await runIn(dir, { maxCost: LIMIT, concurrency: 4, noCache: true });
+      const stopped = await runIn(dir, { maxCost: LIMIT, allowOverEstimate: true, concurrency: 4, noCache: true });
       expect(server.maxInFlight).toBe(4);
       await expectStoppedAtBudget(stopped, server.count);
     } finally {
@@ -137,7 +137,7 @@ describe('a cost budget stops a run within one call\'s cost of the limit', () =>
 
   it('cache hits cost nothing: a budget below one call runs all 120 from the cache', async () => {
     server.reset();
-    const cached = await runIn(dir, { maxCost: CALL_USD / 2 });
+    const cached = await runIn(dir, { maxCost: CALL_USD / 2, allowOverEstimate: true });
     expect(server.count).toBe(0);
     expect(cached.result.exitCode).toBe(0);
     expect(cached.file.status).toBe('complete');
@@ -149,7 +149,7 @@ describe('a cost budget stops a run within one call\'s cost of the limit', () =>
     server.reset();
     const project = files(server.url, `\n  budget: { maxCostUsd: ${2.5 * CALL_USD} },\n  concurrency: 1,`);
     project['evals/say.csv'] = project['evals/say.csv'].split('\n').slice(0, 6).join('\n');
-    const cli = await runCliInProcess(['run', '--no-cache'], { cwd: await makeProject(project), env: { BUDGET_KEY: 'k' } });
+    const cli = await runCliInProcess(['run', '--no-cache', '--allow-over-estimate'], { cwd: await makeProject(project), env: { BUDGET_KEY: 'k' } });
     expect(cli.code, cli.stderr).toBe(3);
     expect(server.count).toBe(2);
     expect(cli.stderr).toMatch(/^promptgate: cost budget reached: \$0\.0002 spent of \$0\.000255; no new calls are made, the ones in flight finish$/m);
@@ -217,7 +217,7 @@ describe('compare: the cost of each version per suite × model and in total; a b
 
   it('stopped by the budget: only the cases that ran are compared, the row and the gate have no verdict, exit 3', async () => {
     server.reset();
-    const stopped = await compareIn(dir, { baseline: `run:${join(baselineRun, 'run.json')}`, noCache: true, concurrency: 1, maxCost: 4.5 * (CANDIDATE_USD / WORDS) });
+    const stopped = await compareIn(dir, { baseline: `run:${join(baselineRun, 'run.json')}`, noCache: true, concurrency: 1, maxCost: 4.5 * (CANDIDATE_USD / WORDS), allowOverEstimate: true });
     expect(server.count).toBe(4);
     expect(stopped.result.exitCode).toBe(3);
     expect(stopped.file.status).toBe('budget_exhausted');
