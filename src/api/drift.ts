@@ -101,7 +101,7 @@ export async function drift(options: DriftOptions, context: Context = {}): Promi
     }
     let savedBaseline: string | undefined;
     if (options.saveBaseline) {
-      if (header.status !== 'complete') err.write(`promptgate: the run was ${header.status === 'budget_exhausted' ? 'stopped by the cost budget' : 'interrupted'}: not saved as a baseline\n`);
+      if (header.status !== 'complete') err.write('promptgate: the run was interrupted: not saved as a baseline\n');
       else {
         const target = resolve(config.rootDir, options.saveBaseline);
         await mkdir(dirname(target), { recursive: true });
