@@ -8,6 +8,11 @@ export { run, type RunOptions } from './api/run.js';
 export { compare, type CompareOptions } from './api/compare.js';
 export { check, type CheckOptions, type CheckOutcome, type CheckResult } from './api/check.js';
 export { drift, type DriftOptions, type DriftOutcome, type DriftResult } from './api/drift.js';
+export {
+  baselineAccept, baselineShow,
+  type BaselineOptions, type BaselineAcceptOptions, type BaselineInfo, type BaselineOutcome, type BaselineResult,
+} from './api/baseline.js';
+export type { BaselineMeta } from './baseline/store.js';
 export { ci, type CiOptions, type CiOutcome, type CiResult } from './api/ci.js';
 export { history, type HistoryOptions, type HistoryOutcome, type HistoryResult } from './api/history.js';
 export type { HistoryEntry, HistoryRow } from './history/types.js';

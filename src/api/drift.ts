@@ -6,6 +6,8 @@ import { createReporters } from '../reporters/index.js';
 import { oneLine } from '../reporters/terminal-text.js';
 import { openStoredRun, readRunFile } from '../run-record/read.js';
 import { RUN_FILE } from '../run-record/writer.js';
+import { whyNotBaseline } from '../baseline/eligibility.js';
+import { displayPath, resolveStoredRunPath, STORED_BASELINE_SPEC_PATH } from '../baseline/store.js';
 import { resolveSuites } from '../runner/plan.js';
 import { renderRunAnnotations } from '../workflows/annotations.js';
 import { runComparison } from '../workflows/comparison.js';
@@ -21,9 +23,16 @@ import { outcomeOf, settle, type Failure, type RunOutcome } from './result.js';
 export interface DriftOptions extends Omit<CommonOptions, 'noCache'> {
   /** Suites to check (positional arguments). @default every suite of the stored run */
   suites?: string[];
-  /** `--baseline run:<path to run.json or run folder>` (required; relative to the project root). */
-  baseline: string;
-  /** `--save-baseline <path>`: copy the new run.json here when the run completes (relative to the project root). */
+  /**
+   * `--baseline run:<path to run.json or run folder>` (relative to the project root); `run:baseline`
+   * is the stored baseline. @default the stored baseline (`promptgate baseline accept`; exit 2 when none)
+   */
+  baseline?: string;
+  /**
+   * `--save-baseline <path>`: copy the new run.json here when the run may be a baseline (complete, no
+   * errored case, a verdict: the rule of `baseline accept`), for `--baseline run:<path>`. It does not
+   * change the stored baseline: `promptgate baseline accept <run folder>` does, recording who and why.
+   */
   saveBaseline?: string;
 }
 
@@ -44,13 +53,16 @@ export async function drift(options: DriftOptions, context: Context = {}): Promi
   const { env, stdout: out, stderr: err } = ctx;
   return settle(async (): Promise<DriftOutcome> => {
     checkCommonOptions(options);
-    const spec = typeof options?.baseline === 'string' ? options.baseline.trim() : '';
+    // No --baseline: the stored baseline (`promptgate baseline accept`), spelled run:baseline.
+    const given = typeof options?.baseline === 'string' ? options.baseline.trim() : undefined;
+    const spec = given === undefined || given === '' ? `run:${STORED_BASELINE_SPEC_PATH}` : given;
     if (!spec.startsWith('run:') || spec.length === 4) {
-      throw inputError('USAGE', `drift compares with a stored run: --baseline run:<path to run.json> (got "${options?.baseline}")`, { file: '--baseline' }, 'make one with `promptgate run --no-cache` and keep its run.json, e.g. as baselines/nightly.json');
+      throw inputError('USAGE', `drift compares with a stored run: --baseline run:<path to run.json>, or none for the accepted baseline (got "${options?.baseline}")`, { file: '--baseline' }, 'accept one with `promptgate baseline accept reports/<run id>`, or give run:<path>');
     }
-    const storedFile = spec.slice(4);
     const config = await loadConfigFor(options, ctx.cwd);
-    const { run: stored } = await readRunFile(resolve(config.rootDir, storedFile));
+    const storedPath = await resolveStoredRunPath(spec.slice(4), { rootDir: config.rootDir, reportsDir: config.paths.reports });
+    const storedFile = displayPath(storedPath, config.rootDir);
+    const { run: stored } = await readRunFile(storedPath);
     const only = options.suites ?? [];
     const plansHere = await resolveSuites(config, { only, models: options.models, repeat: options.repeat ?? stored.options.repeat, orphans: true });
     const selected = selectStoredSuites(plansHere, stored, { explicitModels: Boolean(options.models?.length), explicitSuites: only.length > 0, configured: config.models, storedFile }, err);
@@ -101,13 +113,15 @@ export async function drift(options: DriftOptions, context: Context = {}): Promi
     }
     let savedBaseline: string | undefined;
     if (options.saveBaseline) {
-      if (header.status !== 'complete') err.write('promptgate: the run was interrupted: not saved as a baseline\n');
+      // The same rule as `baseline accept`: only a whole, decided run may be a baseline.
+      const why = whyNotBaseline(header);
+      if (why) err.write(`promptgate: not saved as a baseline (${options.saveBaseline}): ${why}\n`);
       else {
         const target = resolve(config.rootDir, options.saveBaseline);
         await mkdir(dirname(target), { recursive: true });
         await copyFile(join(runDir, RUN_FILE), target);
         savedBaseline = target;
-        out.write(`Saved this run as the baseline: ${options.saveBaseline}${header.totals.errored ? ` (note: ${header.totals.errored} case(s) errored in it)` : ''}\n`);
+        out.write(`Saved this run as the baseline: ${options.saveBaseline}\n`);
       }
     }
     return { ...outcomeOf(result), ...(savedBaseline ? { savedBaseline } : {}) };

@@ -89,7 +89,7 @@ export async function history(options: HistoryOptions = {}, context: Context = {
     await writeFile(html, renderHistoryPage(entries, { title: basename(config.rootDir), filters, reportHref }), 'utf8');
     await writeFile(markdown, summary, 'utf8');
     const stepSummary = await appendStepSummary(summary, ctx.env);
-    ctx.stdout.write(`History of ${entries.length} run${entries.length === 1 ? '' : 's'}${index.rebuilt ? ` (index rebuilt: ${index.added} added, ${index.dropped} gone)` : ''}:\n  ${html}\n  ${markdown}\n`);
+    ctx.stdout.write(`History of ${entries.length} run${entries.length === 1 ? '' : 's'}${index.rebuilt ? ` (index rebuilt: ${index.added} added)` : ''}${index.orphaned > 0 ? ` (${index.orphaned} whose run folder is gone: their report links are dead; --rebuild drops them)` : ''}:\n  ${html}\n  ${markdown}\n`);
     return { ok: true, exitCode: 0, entries, index: index.file, html, markdown, ...(stepSummary ? { stepSummary } : {}), rebuilt: index.rebuilt, warnings };
   });
 }

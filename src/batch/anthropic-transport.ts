@@ -7,6 +7,8 @@ import { mapSdkError } from '../providers/sdk-errors.js';
 import { isRecord } from '../providers/shape.js';
 import type { ProviderFailure, ProviderResult } from '../providers/types.js';
 import { createResultsFetch, TOO_LARGE_RESULT, tooLargeMessage } from './results-fetch.js';
+import { BatchResultsError } from './results-error.js';
+import { followSignal, scoped } from './scoped-signal.js';
 import type { BatchLine, BatchLimits, BatchState, BatchStatus, BatchTransport } from './types.js';
 
 export interface AnthropicBatchOptions {
@@ -94,7 +96,7 @@ export function createAnthropicBatchTransport(options: AnthropicBatchOptions): B
       if ('ok' in ready) return ready;
       let batch: unknown;
       try {
-        batch = await ready.client.messages.batches.create({ requests } as never, { signal });
+        batch = await scoped(signal, (own) => ready.client.messages.batches.create({ requests } as never, { signal: own }));
       } catch (error) {
         return mapSdkError(error, { label: 'Anthropic', signal, classes: ready.classes, secrets: [ready.key] });
       }
@@ -110,7 +112,7 @@ export function createAnthropicBatchTransport(options: AnthropicBatchOptions): B
       if ('ok' in ready) return ready;
       let batch: unknown;
       try {
-        batch = await ready.client.messages.batches.retrieve(id, {}, { signal });
+        batch = await scoped(signal, (own) => ready.client.messages.batches.retrieve(id, {}, { signal: own }));
       } catch (error) {
         return mapSdkError(error, { label: 'Anthropic', signal, classes: ready.classes, secrets: [ready.key] });
       }
@@ -118,10 +120,7 @@ export function createAnthropicBatchTransport(options: AnthropicBatchOptions): B
     },
     async *results(id, signal, options = {}) {
       const ready = await getClient();
-      if ('ok' in ready) {
-        options.onFailure?.(ready);
-        return;
-      }
+      if ('ok' in ready) throw new BatchResultsError(ready);
       if (signal.aborted) return;
       const known = structuredByBatch.get(id);
       const structuredOf = (customId: string): StructuredOutputTool | undefined => {
@@ -137,15 +136,18 @@ export function createAnthropicBatchTransport(options: AnthropicBatchOptions): B
         const message = isRecord(error) && isRecord(error.error) && typeof error.error.message === 'string' ? error.error.message : 'no error message';
         return providerFailure('batch_line_failed', scrubSecrets(`Anthropic: batch line errored (${type}): ${message}`, secrets), true);
       };
+      const own = followSignal(signal);
       try {
-        const stream = await streamingClient(ready).messages.batches.results(id, {}, { signal });
+        const stream = await streamingClient(ready).messages.batches.results(id, {}, { signal: own.signal });
         for await (const line of stream as AsyncIterable<unknown>) {
           if (!isRecord(line) || typeof line.custom_id !== 'string') continue; // no custom id: absent, as failed
           yield { customId: line.custom_id, result: lineResult(line.result, line.custom_id) };
         }
       } catch (error) {
-        // The stream failed or broke (a status, a reset, a line that is not JSON): the lines not read are absent.
-        if (!signal.aborted) options.onFailure?.(mapSdkError(error, { label: 'Anthropic (batch results)', signal, classes: ready.classes, secrets }));
+        // The stream failed or broke (a status, a reset, a line that is not JSON): the lines read so far stay given.
+        if (!signal.aborted) throw new BatchResultsError(mapSdkError(error, { label: 'Anthropic (batch results)', signal, classes: ready.classes, secrets }));
+      } finally {
+        own.release();
       }
 
       function lineResult(result: unknown, customId: string): ProviderResult {

@@ -33,6 +33,8 @@ export interface BatchStatus {
   state: BatchState;
   /** Lines in the batch, lines answered, lines that failed (errored, expired or cancelled). */
   counts: { total: number; succeeded: number; failed: number };
+  /** Why the batch failed as a whole, when the API says (OpenAI `errors.data`: a bad input line). */
+  message?: string;
 }
 
 /**
@@ -69,7 +71,10 @@ export interface BatchTransport {
    * stream), each read into a ProviderResult exactly as a normal call's response body would be.
    * Lines the batch never mentions are absent: the collector treats them as failed. The results
    * are read as far as they can be: a results stream that fails or breaks ends the iteration (no
-   * throw; `options.onFailure` is told why), and the lines not read yet are absent.
+   * throw). A results stream that cannot be read to its end (a 5xx, a reset, a line that is not
+   * JSON) THROWS a BatchResultsError (results-error.ts; `failure` says why and whether a later try
+   * may work) after the lines read so far: an ended batch's results never change, so the collector
+   * keeps those, reads again later, and never sends an answered line again.
    */
   results(id: string, signal: AbortSignal, options?: BatchResultsOptions): AsyncIterable<BatchLineResult>;
 }
@@ -82,12 +87,6 @@ export interface BatchResultsOptions {
    * only when the collector passes them.
    */
   requestOf?: (customId: string) => ProviderRequest | undefined;
-  /**
-   * Called when the results could not be read to their end (a 5xx, a reset, a line that is not
-   * JSON): the lines not read are absent from the iteration. An ended batch's results never change,
-   * so reading them again (a later poll) may get those lines without sending anything again.
-   */
-  onFailure?: (failure: ProviderFailure) => void;
 }
 
 /** What the batch API costs, as a share of the normal price (both providers: 50%). */

@@ -4,8 +4,8 @@ import { addRunFlags, commonOptionsOf, type CommonFlags } from './options.js';
 import { exitOf, withInterrupt, type CliRuntime } from './runtime.js';
 
 export interface DriftFlags extends CommonFlags {
-  /** `run:<path to run.json or run folder>` */
-  baseline: string;
+  /** `run:<path to run.json or run folder>`, or `run:baseline`; absent: the stored baseline. */
+  baseline?: string;
   /** Copy the new run.json here when the run completes (e.g. baselines/nightly.json). */
   saveBaseline?: string;
 }
@@ -17,8 +17,8 @@ export function registerDrift(program: Command, cli: CliRuntime): void {
       .command('drift')
       .argument('[suite...]', 'suites to check (default: every suite of the stored run)')
       .description("nightly check: re-run the stored run's prompt versions on today's models (no cache) and report score regressions, changed outputs, new errors and changed model versions")
-      .requiredOption('-b, --baseline <spec>', 'the stored run: run:<path to run.json>')
-      .option('--save-baseline <path>', 'after the run, copy its run.json here as the next baseline (e.g. baselines/nightly.json)'),
+      .option('-b, --baseline <spec>', 'the stored run: run:<path to run.json> (default: the baseline `promptgate baseline accept` stored, run:baseline)')
+      .option('--save-baseline <path>', 'after the run, copy its run.json here when it may be a baseline (for --baseline run:<path>; `baseline accept` sets the stored one)'),
   ).action(async (suites: string[], flags: DriftFlags) => {
     cli.exit(
       await withInterrupt(cli.context, async (context) => {

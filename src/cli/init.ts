@@ -38,7 +38,8 @@ export async function initCommand(flags: InitFlags, io: { cwd: string; stdout: N
     if (flags.ci === 'github') {
       steps.push(
         'add your API keys as repository secrets (e.g. OPENAI_API_KEY), and promptgate to devDependencies',
-        'for the nightly drift check: npx promptgate run --no-cache, then copy reports/<run>/run.json to baselines/nightly.json and commit it',
+        'the workflows use promptgate\'s GitHub Action: check the `uses:` line names it (docs/github-action.md)',
+        'the nightly drift check makes its first baseline itself and opens a pull request with it (reports/baseline/)',
       );
     }
     out.write(`\nNext:\n${steps.map((s) => `  ${s}`).join('\n')}\n`);

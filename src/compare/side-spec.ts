@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { relative } from 'node:path';
 import type { ResolvedConfig } from '../config/types.js';
 import { inputError } from '../errors.js';
 import { lookupRevision, notARepository, readFileAt, repoRoot, shortCommit } from '../git/git.js';
@@ -10,6 +10,7 @@ import type { PromptFile } from '../prompts/types.js';
 import { upgradeSide } from '../run-record/status.js';
 import type { RunFile, SideResult } from '../run-record/types.js';
 import { readRunFile } from '../run-record/read.js';
+import { displayPath, resolveStoredRunPath } from '../baseline/store.js';
 import type { SuitePlan } from '../runner/plan.js';
 import type { SideSource } from '../runner/sides.js';
 
@@ -64,7 +65,7 @@ export async function createSideResolver(spec: SideSpec, config: ResolvedConfig,
     case 'working-tree':
       return { label: 'working tree', notes, sourceFor: async (suite) => ({ kind: 'prompt', prompt: suite.prompt, label: 'working tree' }) };
     case 'run':
-      return storedRunResolver(spec, flag, missing, notes, config.rootDir);
+      return storedRunResolver(spec, flag, missing, notes, config.rootDir, config.paths.reports);
     case 'git': {
       const found = await lookupRevision(config.rootDir, spec.revision);
       if (!found.root) throw notARepository(config.rootDir);
@@ -143,10 +144,11 @@ async function parseAt(source: string, label: string, suite: SuitePlan, toolFile
   return { ...parsed, id: suite.prompt.id, path: suite.prompt.path };
 }
 
-/** `run:<path>`: the path is relative to the project root (`rootDir`), like every path promptgate reads. */
-async function storedRunResolver(spec: Extract<SideSpec, { kind: 'run' }>, flag: string, missing: 'error' | 'absent', notes: string[], rootDir: string): Promise<SideResolver> {
-  if (spec.path.trim() === '') throw inputError('USAGE', `${flag} run: needs a path`, { file: flag }, 'run:<run folder or its run.json>, e.g. run:reports/<run id>');
-  const path = resolve(rootDir, spec.path);
+/** `run:<path>`: the path is relative to the project root (`rootDir`), like every path promptgate reads; `run:baseline` is the stored baseline. */
+async function storedRunResolver(spec: Extract<SideSpec, { kind: 'run' }>, flag: string, missing: 'error' | 'absent', notes: string[], rootDir: string, reportsDir: string): Promise<SideResolver> {
+  if (spec.path.trim() === '') throw inputError('USAGE', `${flag} run: needs a path`, { file: flag }, 'run:<run folder or its run.json>, e.g. run:reports/<run id>, or run:baseline');
+  // `run:baseline`: the stored baseline (`promptgate baseline accept`).
+  const path = await resolveStoredRunPath(spec.path, { rootDir, reportsDir });
   if (!existsSync(path)) throw inputError('FILE_MISSING', `no stored run at this path (${flag} ${spec.text})`, { file: spec.path }, 'give a run folder or its run.json, e.g. run:reports/<run id>');
   const { run, file } = await readRunFile(path);
   const stored = indexStoredRun(run);
@@ -182,12 +184,6 @@ async function storedRunResolver(spec: Extract<SideSpec, { kind: 'run' }>, flag:
       };
     },
   };
-}
-
-/** A path as the user sees it: relative to the project root when inside it. */
-function displayPath(file: string, rootDir: string): string {
-  const rel = relative(rootDir, file);
-  return rel === '' || rel.startsWith('..') ? file : rel.split('\\').join('/');
 }
 
 /** suite → its models, and (model, case id) → the stored candidate side (a format 1 run's read with today's statuses: upgradeSide). */

@@ -27,9 +27,9 @@ export interface HistoryIndex {
   skipped: SkippedLine[];
   /** Whether index.jsonl was written again from the run folders (missing, stale, or `rebuild`). */
   rebuilt: boolean;
-  /** Run folders added from their run.json, and lines dropped because their folder is gone. */
+  /** Run folders added from their run.json, and lines kept whose folder is gone. */
   added: number;
-  dropped: number;
+  orphaned: number;
   /** Run folders whose run.json could not be read (left out, one warning each). */
   unreadable: string[];
 }
@@ -106,11 +106,14 @@ async function listRunFolders(reportsDir: string): Promise<string[]> {
 const byTime = (a: HistoryEntry, b: HistoryEntry) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0);
 
 /**
- * The history of `reportsDir`. index.jsonl is taken as it is when it names exactly the run folders
- * there; when it is missing, names a folder that is gone, or misses one (a run killed before it
- * wrote its line, a folder copied in), it is written again: lines of folders that are gone dropped,
- * missing folders read from their run.json. `rebuild`: every line made again from the folders.
- * A folder whose run.json names another run (e.g. a copy of an accepted baseline) is not a run.
+ * The history of `reportsDir`. index.jsonl is taken as it is when it has a line for every run
+ * folder there; when it is missing or misses one (a run killed before it wrote its line, a folder
+ * copied in), it is written again with the missing folders read from their run.json. Lines whose
+ * folder is gone are KEPT: the history outlives pruned run folders (a nightly CI job that keeps
+ * index.jsonl between runs but only the last run folder); they are counted in `orphaned` and the
+ * page's link to their report is dead. `rebuild`: every line made again from the folders there,
+ * which drops the lines of folders that are gone. A folder whose run.json names another run (e.g.
+ * a copy of an accepted baseline) is not a run.
  */
 export async function loadHistory(reportsDir: string, options: { rebuild?: boolean } = {}): Promise<HistoryIndex> {
   const file = join(reportsDir, HISTORY_INDEX_FILE);
@@ -118,8 +121,8 @@ export async function loadHistory(reportsDir: string, options: { rebuild?: boole
   const exists = existsSync(file);
   const read = exists && !options.rebuild ? await readIndexFile(file) : { entries: new Map<string, HistoryEntry>(), skipped: [], foreign: [] };
   const present = new Set(folders);
-  const entries = new Map([...read.entries].filter(([runDir]) => present.has(runDir)));
-  const dropped = read.entries.size - entries.size;
+  const entries = new Map(read.entries);
+  const orphaned = [...read.entries.keys()].filter((runDir) => !present.has(runDir)).length;
   const unreadable: string[] = [];
   let added = 0;
   for (const name of folders) {
@@ -138,9 +141,9 @@ export async function loadHistory(reportsDir: string, options: { rebuild?: boole
   }
   const sorted = [...entries.values()].sort(byTime);
   // Nothing to write in a reports folder without runs (it may not even exist).
-  const rebuilt = (exists || sorted.length > 0) && (!exists || options.rebuild === true || added > 0 || dropped > 0);
+  const rebuilt = (exists || sorted.length > 0) && (!exists || options.rebuild === true || added > 0);
   if (rebuilt) await writeIndex(file, sorted, read.foreign);
-  return { file, entries: sorted, skipped: read.skipped, rebuilt, added, dropped, unreadable };
+  return { file, entries: sorted, skipped: read.skipped, rebuilt, added, orphaned, unreadable };
 }
 
 /** index.jsonl written whole: to a temp file renamed into place (a reader never sees half of it). */

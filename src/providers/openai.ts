@@ -1,3 +1,5 @@
+import { createOpenAIBatchTransport } from '../batch/openai-transport.js';
+import { DEFAULT_MAX_RESPONSE_BYTES } from '../config/defaults.js';
 import type { ModelConfig } from '../config/types.js';
 import { parseToolArguments } from '../tools/arguments.js';
 import type { ToolCall } from '../tools/types.js';
@@ -54,10 +56,15 @@ export function createOpenAIProvider(name: string, config: ModelConfig, options:
       } catch (error) {
         return mapSdkError(error, { label: 'OpenAI', signal, classes: ready.classes, secrets: [ready.key] });
       }
-      const result = parseChatCompletion(response);
-      if (!result.ok) result.error.message = scrubSecrets(result.error.message, [ready.key]);
-      return result;
+      return chatResultOf(response, ready.key);
     },
+    // The Batch API through the same client (key, baseURL, fetch); each line's body read by chatResultOf, as `call` reads its reply.
+    batch: createOpenAIBatchTransport({
+      getClient,
+      model: config.model,
+      maxResponseBytes: config.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+      readResponse: chatResultOf,
+    }),
     async embed(request: EmbeddingRequest, signal: AbortSignal): Promise<EmbeddingResponse> {
       if (signal.aborted) return abortedFailure(signal);
       const ready = await getClient();
@@ -86,6 +93,17 @@ export function createOpenAIProvider(name: string, config: ModelConfig, options:
       return parseModerationResponse(response);
     },
   };
+}
+
+/**
+ * A Chat Completions response body as the runner's result, its messages scrubbed of the key: what
+ * `call` returns for a reply, and what a batch's output line gives (the batch transport reads each
+ * line's body with this same function).
+ */
+export function chatResultOf(body: unknown, key: string | undefined): ProviderResult {
+  const result = parseChatCompletion(body);
+  if (!result.ok) result.error.message = scrubSecrets(result.error.message, [key]);
+  return result;
 }
 
 /** An embeddings response body: the first item's vector (finite numbers), or the fault it shows. */

@@ -68,6 +68,8 @@ const appendChains = new Map<string, Promise<void>>();
  * `<fixturesDir>/replay/<model name>.jsonl` in the replay format (creating the folder), so a
  * `replay` model answers it later. Appends to one file are serialized. A failed write turns the
  * call into a `provider_error` failure: a recording run that silently records nothing is worse.
+ * The Batch API is not offered (its answers would bypass the recorder): a `--batch` run with
+ * `--record` makes normal calls.
  */
 export function recordingProvider(inner: Provider, fixturesDir: string, modelName: string): Provider {
   const file = replayFixturePath(fixturesDir, modelName);
@@ -88,7 +90,8 @@ export function recordingProvider(inner: Provider, fixturesDir: string, modelNam
       return providerFailure('provider_error', `cannot record to ${displayPath(file)}: ${(error as Error).message}`, false);
     }
     return result;
-  });
+    // No batch transport: a recording run sends normal calls, so every answer passes through the recorder.
+  }, { batch: undefined });
 }
 
 function appendLine(target: string, line: string): Promise<void> {

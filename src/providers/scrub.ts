@@ -1,3 +1,4 @@
+import { BatchResultsError } from '../batch/results-error.js';
 import type { BatchTransport } from '../batch/types.js';
 import type { ModelConfig } from '../config/types.js';
 import { parseToolArguments } from '../tools/arguments.js';
@@ -71,10 +72,13 @@ function scrubbingBatch(
       const status = await inner.poll(id, signal);
       return 'ok' in status ? cleanFailure(status) : status;
     },
-    async *results(id, signal, options = {}) {
-      const onFailure = options.onFailure;
-      const scrubbed = onFailure ? { ...options, onFailure: (failure: ProviderFailure) => onFailure(cleanFailure(failure)) } : options;
-      for await (const line of inner.results(id, signal, scrubbed)) yield { customId: line.customId, result: clean(line.result) };
+    async *results(id, signal, options) {
+      try {
+        for await (const line of inner.results(id, signal, options)) yield { customId: line.customId, result: clean(line.result) };
+      } catch (error) {
+        if (error instanceof BatchResultsError) throw new BatchResultsError(cleanFailure(error.failure));
+        throw error;
+      }
     },
   };
 }

@@ -14,7 +14,8 @@ export function wrapProvider(
   const wrapped: Provider = { name: inner.name, kind: inner.kind, model: inner.model, call };
   const embed = endpoints.embed ?? inner.embed?.bind(inner);
   const moderate = endpoints.moderate ?? inner.moderate?.bind(inner);
-  const batch = endpoints.batch ?? inner.batch;
+  // `batch: undefined` given explicitly removes it (the recording wrapper: every answer must pass through `call`).
+  const batch = 'batch' in endpoints ? endpoints.batch : inner.batch;
   if (embed) wrapped.embed = embed;
   if (moderate) wrapped.moderate = moderate;
   if (batch) wrapped.batch = batch;

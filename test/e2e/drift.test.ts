@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,8 +82,11 @@ describe('promptgate drift against a stored run', () => {
   it('a new model version with worse answers and a new error: reports all three and exits 1', async () => {
     Object.assign(world, { reported: 'shout-1-2025-01-01', sloppy: true, failing: 'lemon' });
     try {
-      const result = await runCliInProcess(['drift', '--baseline', 'run:baselines/nightly.json'], { cwd: dir, env: { MOCK_KEY: 'k' } });
+      // --save-baseline follows baseline accept's rule: a run with an errored case is no baseline.
+      const result = await runCliInProcess(['drift', '--baseline', 'run:baselines/nightly.json', '--save-baseline', 'baselines/errored.json'], { cwd: dir, env: { MOCK_KEY: 'k' } });
       expect(result.code).toBe(1);
+      expect(result.stderr).toContain('promptgate: not saved as a baseline (baselines/errored.json): 1 case(s) errored in it (no verdict for them)\n');
+      expect(existsSync(join(dir, 'baselines/errored.json'))).toBe(false);
       expect(result.stdout).toContain('model version changed: m: shout-1-2024-07-18 → shout-1-2025-01-01');
       // 3 garbled answers + 1 error where there was an answer.
       expect(result.stdout).toContain('changed outputs: shout › m: 4/10 (40.0%)');

@@ -239,7 +239,7 @@ describe('run history: index.jsonl and promptgate history', () => {
     await rm(index);
     const rebuilt = await cli(['history']);
     expect(rebuilt.code, rebuilt.stderr).toBe(0);
-    expect(rebuilt.stdout).toContain(`index rebuilt: ${written.size} added, 0 gone`);
+    expect(rebuilt.stdout).toContain(`index rebuilt: ${written.size} added)`);
     const lines = await indexEntries();
     expect(lines).toHaveLength(written.size);
     for (const entry of lines) expect(entry).toEqual(written.get(entry.runId));
@@ -249,7 +249,7 @@ describe('run history: index.jsonl and promptgate history', () => {
     expect((await cli(['history', '--rebuild'])).code).toBe(0);
     expect(await indexEntries()).toEqual(lines);
 
-    // Stale: a line whose folder is gone is dropped, a folder with no line is added, a copy of a run (baseline/) is no run.
+    // Stale: a folder with no line is added, a line whose folder is gone is kept (pruned folders keep their history), a copy of a run (baseline/) is no run.
     const [, gone, missing] = lines;
     await rm(join(dir, 'reports', gone.runDir), { recursive: true });
     await writeFile(index, lines.filter((e) => e.runId !== missing.runId).map((e) => `${JSON.stringify(e)}\n`).join(''));
@@ -257,16 +257,22 @@ describe('run history: index.jsonl and promptgate history', () => {
     await cp(join(dir, 'reports', lines[0].runDir, 'run.json'), join(dir, 'reports', 'baseline', 'run.json'));
     const stale = await cli(['history']);
     expect(stale.code, stale.stderr).toBe(0);
-    expect(stale.stdout).toContain('index rebuilt: 1 added, 1 gone');
+    expect(stale.stdout).toContain('index rebuilt: 1 added)');
+    expect(stale.stdout).toContain('(1 whose run folder is gone');
     const after = await indexEntries();
-    expect(after.map((e) => e.runId)).toEqual(lines.filter((e) => e.runId !== gone.runId).map((e) => e.runId));
+    expect(after.map((e) => e.runId)).toEqual(lines.map((e) => e.runId));
     expect(after.find((e) => e.runId === missing.runId)).toEqual(missing);
+    expect(after.find((e) => e.runId === gone.runId)).toEqual(gone);
 
     // Up to date: read as it is, not written again.
     const text = await readFile(index, 'utf8');
     const fresh = await cli(['history']);
     expect(fresh.stdout).not.toContain('index rebuilt');
     expect(await readFile(index, 'utf8')).toBe(text);
+
+    // --rebuild: from the folders present, so the line of the folder that is gone goes.
+    expect((await cli(['history', '--rebuild'])).code).toBe(0);
+    expect((await indexEntries()).map((e) => e.runId)).toEqual(lines.filter((e) => e.runId !== gone.runId).map((e) => e.runId));
   });
 });
 

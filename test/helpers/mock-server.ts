@@ -105,6 +105,8 @@ export interface RouteRequest {
   match: RegExpExecArray;
   /** The parsed JSON body (POST); undefined for GET or a body that is not a JSON object. */
   body: Record<string, unknown> | undefined;
+  /** The body as received, as text (a body that is not JSON: OpenAI's multipart file upload). */
+  text: string;
   /** The server's current `respond` (as `setRespond` left it). */
   respond: Respond;
   /** `http://127.0.0.1:<port>`. */
@@ -212,7 +214,7 @@ export async function startMockServer(dialect: Dialect, options: MockServerOptio
       body = undefined;
     }
     await route.handle({
-      req, res, match, body, respond, origin,
+      req, res, match, body, text: raw, respond, origin,
       json: (status, value, headers) => sendJson(res, status, value, headers),
       raw: (status, text, type, headers) => sendRaw(res, status, text, type, headers),
     });

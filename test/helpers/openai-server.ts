@@ -16,12 +16,17 @@
  * Faults: `respond` returns `{ fault: 'status' | 'reset' | 'malformed' | 'empty-choices' | 'hang' |
  * 'refusal' }` (see `FaultReply` in mock-server.ts), or use `createFaultPlan` (fault-plan.ts).
  * The reported model defaults to `<requested model>-2024-01-01`.
+ *
+ * The Batch API (files, batches, polling, output and error files) is served too: see openai-batch.ts
+ * (`options.batch`, and `server.batch` for counters and the submitted custom ids).
  */
 import {
   estimateUsage, startMockServer, type ContentReply, type Dialect, type EmbeddingReply, type EndpointDialect, type IncomingChat,
   type IncomingInput, type MockServer, type MockServerOptions, type ModerationReply,
 } from './mock-server.js';
+import { openAIBatchRoutes, type BatchServerOptions, type BatchServerState } from './openai-batch.js';
 
+export type { BatchEndpoint, BatchEndpointRequest, BatchServerOptions, BatchServerState, MockBatchLine, MockBatchView } from './openai-batch.js';
 export type {
   ContentReply, EmbeddingReply, FaultReply, IncomingChat, IncomingInput, MockServer, MockServerOptions, MockToolCall, ModerationReply, RecordedRequest,
   Reply, Respond, RespondEmbeddings, RespondModerations,
@@ -34,9 +39,28 @@ export const MODERATION_CATEGORIES = [
   'self-harm/intent', 'self-harm/instructions', 'sexual', 'sexual/minors', 'violence', 'violence/graphic',
 ] as const;
 
+export interface OpenAIServerOptions extends MockServerOptions {
+  /** How the Batch API endpoints behave (openai-batch.ts); `server.batch.configure` changes it later. */
+  batch?: BatchServerOptions;
+}
+
+export interface OpenAIServer extends MockServer {
+  /** The Batch API's counters and batches (openai-batch.ts). */
+  readonly batch: BatchServerState;
+}
+
 /** Starts the server on 127.0.0.1 with a random port; `url` ends in `/v1`, as the SDK expects. */
-export function startOpenAIServer(options: MockServerOptions = {}): Promise<MockServer> {
-  return startMockServer(openAIDialect, options);
+export async function startOpenAIServer(options: OpenAIServerOptions = {}): Promise<OpenAIServer> {
+  const batch = openAIBatchRoutes(openAIDialect, options.batch);
+  const server = await startMockServer({ ...openAIDialect, routes: batch.routes }, options);
+  const resetCore = server.reset;
+  return Object.assign(server, {
+    batch: batch.state,
+    reset() {
+      resetCore();
+      batch.reset();
+    },
+  });
 }
 
 /** The model the OpenAI mock reports for a requested one when the reply names none. */

@@ -66,7 +66,7 @@ describe('index.jsonl lines', () => {
     const history = await loadHistory(reports);
     expect(history.skipped).toEqual([{ line: 25, kind: 'torn' }]);
     expect(history.entries.map((e) => e.runId)).toEqual(['r-compare', 'r-errors']);
-    expect([history.added, history.dropped, history.rebuilt]).toEqual([1, 0, true]);
+    expect([history.added, history.orphaned, history.rebuilt]).toEqual([1, 0, true]);
   });
 
   it('lines this version does not read are skipped: wrong shapes, and folders outside the reports folder', async () => {

@@ -1,3 +1,5 @@
+import { getEventListeners } from 'node:events';
+import { BatchResultsError } from '../../src/batch/results-error.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BATCH_ENDED_STATES, type BatchLine, type BatchLineResult, type BatchStatus, type BatchTransport } from '../../src/batch/types.js';
 import { createProvider } from '../../src/providers/registry.js';
@@ -197,7 +199,7 @@ describe('anthropic batch transport: through the SDK against the local Message B
     expect(failureOf(results.get('g'))).toMatchObject({ code: 'malformed_response', retryable: true });
     expect(results.get('ok')).toMatchObject({ ok: true, output: 'hello there' });
 
-    // A line that is not JSON, a reset halfway through the stream, a 500: the lines read before stay, no throw, onFailure says why.
+    // A line that is not JSON, a reset halfway through the stream, a 500: the lines read before are given, then a BatchResultsError says why.
     const lines = ['a', 'b', 'c', 'd'].map((customId) => ({ customId, request: ask('plain') }));
     const readWith = async (script: Parameters<AnthropicServer['setBatchScript']>[0]) => {
       server.setBatchScript(script);
@@ -205,8 +207,14 @@ describe('anthropic batch transport: through the SDK against the local Message B
       if (!('id' in submitted)) throw new Error(submitted.error.message);
       await pollToEnd(transport, submitted.id);
       const failures: ProviderFailure[] = [];
-      const results = await collect(transport.results(submitted.id, signal(), { onFailure: (failure) => failures.push(failure) }));
-      return { read: [...results.keys()], failures: failures.map((f) => f.error) };
+      const read: string[] = [];
+      try {
+        for await (const line of transport.results(submitted.id, signal())) read.push(line.customId);
+      } catch (error) {
+        if (!(error instanceof BatchResultsError)) throw error;
+        failures.push(error.failure);
+      }
+      return { read, failures: failures.map((f) => f.error) };
     };
     const notJson = await readWith({ line: ({ index }) => (index === 1 ? { raw: '{"custom_id": "b", "result": {"type": "succ' } : undefined) });
     expect(notJson.read).toEqual(['a']);
@@ -272,5 +280,17 @@ describe('anthropic batch transport: through the SDK against the local Message B
     expect(transport.limits.maxBytes).toBeLessThanOrEqual(256_000_000);
     expect(transport.limits.maxBytes).toBeGreaterThan(250_000_000);
     expect(transport.kind).toBe('anthropic');
+  });
+});
+
+describe('anthropic batch transport: one signal for hours', () => {
+  it('leaves no abort listener on the signal it is given (the SDK never removes its own): a run polls on one signal', async () => {
+    const run = new AbortController();
+    const transport = anthropic().batch!;
+    const submitted = await transport.submit([{ customId: 'a', request: ask('plain') }], run.signal);
+    if (!('id' in submitted)) throw new Error(submitted.error.message);
+    for (let i = 0; i < 4; i++) await transport.poll(submitted.id, run.signal);
+    for await (const item of transport.results(submitted.id, run.signal)) expect(item.result.ok).toBe(true);
+    expect(getEventListeners(run.signal, 'abort')).toHaveLength(0);
   });
 });
