@@ -3,6 +3,7 @@ import { estimateCost } from '../budget/estimate.js';
 import { renderEstimate } from '../budget/render.js';
 import type { CostEstimate } from '../budget/types.js';
 import type { ModelConfig } from '../config/types.js';
+import { checkBudgetPrices, resolveBudget } from '../budget/guard.js';
 import { loadConfig } from '../config/load.js';
 import { isDefaultEndpoint, keyVariableOf } from '../providers/request-setup.js';
 import { describeEntry } from '../runner/fail-fast.js';
@@ -54,6 +55,9 @@ export async function check(options: CheckOptions = {}, context: Context = {}): 
     const config = await loadConfig({ cwd: ctx.cwd, configFile: options.config });
     const plans = await resolveSuites(config, { orphans: true });
     const checks = await validateSuites(config, plans, { env: ctx.env });
+    // The config's budget needs a price for every model the suites call (as run refuses it).
+    const budget = resolveBudget(undefined, config);
+    if (budget) checkBudgetPrices(config, plans.flatMap((p) => p.models), budget);
     const cases = checks.reduce((sum, c) => sum + c.cases, 0);
     const empty = plans.filter((p) => p.caseFiles.length === 0).map((p) => p.prompt.id);
     const models = Object.keys(config.models).length;

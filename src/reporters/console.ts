@@ -9,6 +9,9 @@ import {
   describeAdaptive,
   describeSampling,
   describeSide,
+  budgetLines,
+  COMPARISON_COST_NOTE,
+  comparisonCostRows,
   errorBreakdown,
   formatCost,
   formatDeltaWithCi,
@@ -47,6 +50,7 @@ export function createConsoleReporter(options: ReporterOptions = {}): Reporter {
         if (run.comparison.sampling) print(`Sampling:  ${oneLine(describeSampling(run.comparison.sampling), 400)}`);
         if (run.comparison.adaptive) print(`Adaptive:  ${oneLine(describeAdaptive(run.comparison.adaptive), 400)}`);
         print(renderComparisonTable(run.comparison.rows));
+        for (const line of renderCostTable(run.comparison)) print(line);
       }
       else print(renderSummaryTable(run.summary));
       for (const line of renderRepeatStats(run)) print(line);
@@ -109,6 +113,15 @@ export function renderComparisonTable(rows: ComparisonRow[]): string {
     ]);
   }
   return table.toString();
+}
+
+/** Compare / ci / drift: what each side's answers cost per suite × model and in total, and the change. */
+export function renderCostTable(comparison: NonNullable<RunHeader['comparison']>): string[] {
+  const rows = comparisonCostRows(comparison);
+  if (rows.length === 0) return [];
+  const table = new Table({ head: ['Suite', 'Model', 'Baseline cost', 'Candidate cost', 'Change'], style: { head: [], border: [] } });
+  for (const [suite, model, ...rest] of rows) table.push([oneLine(suite, 60), oneLine(model, 60), ...rest]);
+  return [pc.dim(`Cost: ${COMPARISON_COST_NOTE}`), table.toString()];
 }
 
 /** With repeats: pass@k, pass^k and the flaky count per suite × model (candidate, and baseline when comparing). */
@@ -189,10 +202,12 @@ function renderTotals(run: RunHeader): string {
     formatTokenTotal(t.inputTokens, t.outputTokens),
   ];
   if (t.costUsd !== null) parts.push(`cost ${formatCost(t.costUsd)}`);
+  if (run.budget) parts.push(`budget ${formatCost(run.budget.spentUsd)} of ${formatCost(run.budget.maxCostUsd)} spent`);
   const lines = ['', parts.join(' · ')];
   for (const [label, counts] of errorBreakdown(t)) lines.push(pc.yellow(`${label}: ${counts}`));
   for (const note of run.notes ?? []) lines.push(pc.yellow(`Note: ${oneLine(note, 300)}`));
   if (run.status === 'interrupted') lines.push(pc.yellow('Interrupted: finished work was kept. Resume with --resume <run folder>.'));
+  for (const line of budgetLines(run)) lines.push(pc.yellow(line));
   if (run.gate) {
     const verdict = run.gate.verdict === 'pass' ? pc.green('Gate: PASS') : run.gate.verdict === 'fail' ? pc.red('Gate: FAIL') : run.gate.verdict === 'inconclusive' ? pc.yellow('Gate: INCONCLUSIVE') : pc.yellow('Gate: NO VERDICT');
     lines.push(`${verdict}${run.gate.reasons.length ? ` — ${run.gate.reasons.map((r) => oneLine(r, 200)).join('; ')}` : ''}`);

@@ -1,10 +1,10 @@
 import { flakinessOf } from '../run-record/flakiness.js';
-import type { CaseResult, ComparisonAdaptive, ComparisonSampling, ComparisonSideInfo, GateVerdict, RepeatOutcome, RepeatStats, RunHeader, RunTotals, SideResult, SideSampling, SummaryRow } from '../run-record/types.js';
+import type { CaseResult, Comparison, ComparisonAdaptive, ComparisonCost, ComparisonSampling, ComparisonSideInfo, GateVerdict, RepeatOutcome, RepeatStats, RunHeader, RunTotals, SideResult, SideSampling, SummaryRow } from '../run-record/types.js';
 import { diffToolCalls, formatToolCallDiff } from '../tools/diff.js';
 import { formatAnswer } from '../tools/format.js';
 export { sideError } from '../run-record/status.js';
 export * from './numbers.js';
-import { formatCounts, formatPasses, formatPercent } from './numbers.js';
+import { formatCost, formatCounts, formatPasses, formatPercent } from './numbers.js';
 
 /**
  * Plain-text formatting shared by the file reporters (numbers, verdicts, failure reasons).
@@ -231,3 +231,44 @@ export function errorBreakdown(totals: RunTotals): Array<[label: string, counts:
   if (Object.keys(totals.graderErrorsByType ?? {}).length) out.push(['Graders that errored (no verdict), by type', formatCounts(totals.graderErrorsByType)]);
   return out;
 }
+
+/**
+ * What a run the cost budget stopped says (console, Markdown, HTML): why, and how to go on. Plain
+ * text (from run.json; the reporters escape it for where it goes). Empty for any other run.
+ */
+export function budgetLines(run: Pick<RunHeader, 'status' | 'stopped'>): string[] {
+  if (run.status !== 'budget_exhausted') return [];
+  const lines = [`Stopped by the cost budget: ${run.stopped?.message ?? 'no new call was started once it was reached'}.`];
+  if (run.stopped?.resume) lines.push(`Finish it with a higher budget: ${run.stopped.resume}`);
+  return lines;
+}
+
+/** A signed difference in dollars: `+$0.0011`, `−$1.20`, `±$0`; null → `–`. */
+export function formatCostDelta(usd: number | null): string {
+  if (usd === null || !Number.isFinite(usd)) return '–';
+  if (Math.abs(usd) < 1e-12) return '±$0';
+  return `${usd > 0 ? '+' : '−'}${formatCost(Math.abs(usd))}`;
+}
+
+/** Candidate against baseline cost: `+$0.0011 (+22%)`, `±$0`, `–` when unknown. */
+export function formatCostChange(cost: ComparisonCost): string {
+  const delta = formatCostDelta(cost.deltaUsd);
+  if (cost.deltaUsd === null || cost.baselineUsd === null || cost.baselineUsd <= 0 || delta === '±$0') return delta;
+  const percent = (cost.deltaUsd / cost.baselineUsd) * 100;
+  return `${delta} (${percent >= 0 ? '+' : '−'}${Math.abs(percent) >= 10 ? Math.abs(percent).toFixed(0) : Math.abs(percent).toFixed(1)}%)`;
+}
+
+/**
+ * The cost of each side of a comparison per suite × model and in total, as rows of plain text
+ * cells (suite, model, baseline, candidate, change; the total's suite is `Total` and model empty).
+ * Empty when the run recorded no costs (runs written before them).
+ */
+export function comparisonCostRows(comparison: Pick<Comparison, 'rows' | 'cost'>): string[][] {
+  if (!comparison.cost) return [];
+  const row = (suite: string, model: string, cost: ComparisonCost) => [suite, model, formatCost(cost.baselineUsd), formatCost(cost.candidateUsd), formatCostChange(cost)];
+  const rows = comparison.rows.flatMap((r) => (r.cost ? [row(r.suite, r.model, r.cost)] : []));
+  return comparison.rows.length > 1 ? [...rows, row('Total', '', comparison.cost)] : rows;
+}
+
+/** What the comparison's cost table is about (its caption). */
+export const COMPARISON_COST_NOTE = "the cost of each side's answers: eval calls at the model's price, cached answers priced by the tokens they used (what this run spent is the Cost in the totals)";

@@ -5,7 +5,10 @@ import type { CaseResult, RunHeader, SummaryRow } from '../run-record/types.js';
 import { escapeMarkdownCell, escapeMarkdownInline, shorten } from './escape.js';
 import {
   baselineVersionLabel,
+  budgetLines,
   caseLabel,
+  COMPARISON_COST_NOTE,
+  comparisonCostRows,
   caseToolDiffLines,
   comparedRepeatCells,
   describeAdaptive,
@@ -89,7 +92,8 @@ function renderHeader(run: RunHeader): string {
     `**${t.cases}** cases · **${t.passed}** passed · **${t.failed}** failed · **${t.errored}** errored${ungraded} · ${t.calls} calls (${t.cachedCalls} cached) · ${formatTokenTotal(t.inputTokens, t.outputTokens)} · cost ${formatCost(t.costUsd)}`,
     '',
   );
-  const meta = [`Run \`${run.runId.replace(/`/g, '')}\``, run.status === 'interrupted' ? '**interrupted**' : 'complete'];
+  const meta = [`Run \`${run.runId.replace(/`/g, '')}\``, run.status === 'interrupted' ? '**interrupted**' : run.status === 'budget_exhausted' ? '**stopped by the cost budget**' : 'complete'];
+  if (run.budget) meta.push(`budget ${formatCost(run.budget.spentUsd)} of ${formatCost(run.budget.maxCostUsd)} spent`);
   if (run.comparison) {
     meta.push(`baseline ${escapeMarkdownInline(describeSide(run.comparison.baseline))} → candidate ${escapeMarkdownInline(describeSide(run.comparison.candidate))}`);
   }
@@ -102,6 +106,7 @@ function renderHeader(run: RunHeader): string {
   }
   for (const [label, counts] of errorBreakdown(t)) lines.push(`${label}: ${escapeMarkdownInline(counts)}`, '');
   for (const note of run.notes ?? []) lines.push(`> ${escapeMarkdownInline(note)}`, '');
+  for (const line of budgetLines(run)) lines.push(`> ${escapeMarkdownInline(line)}`, '');
   return lines.join('\n');
 }
 
@@ -142,6 +147,12 @@ function renderGroups(run: RunHeader): string {
           `${v.icon} ${cell(row.reasons.length > 0 ? `${v.text}: ${row.reasons.join('; ')}` : v.text)}`,
         ]),
       );
+    }
+    const costs = comparisonCostRows(run.comparison);
+    if (costs.length > 0) {
+      lines.push('', '### Cost', '', `${escapeMarkdownInline(COMPARISON_COST_NOTE[0].toUpperCase() + COMPARISON_COST_NOTE.slice(1))}.`, '');
+      lines.push(tableRow(['Suite', 'Model', 'Baseline', 'Candidate', 'Change']), tableRow(['---', '---', '---:', '---:', '---:']));
+      for (const row of costs) lines.push(tableRow(row.map((text, i) => (i === 0 && text === 'Total' && row[1] === '' ? '**Total**' : cell(text)))));
     }
   } else {
     const ungraded = run.summary.some((row) => (row.ungraded ?? 0) > 0);

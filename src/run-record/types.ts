@@ -372,6 +372,20 @@ export interface ComparisonRow {
   toDecide?: { repeats: number | null; cases: number | null };
   /** The per-case test, when alpha was split for it: cases in its Holm family, and those significantly worse. */
   perCase?: { test: 'fisher-holm'; alpha: number; tested: number; significant: string[] };
+  /** What each side's answers cost (absent in runs written before it). */
+  cost?: ComparisonCost;
+}
+
+/**
+ * What the answers of each side of a comparison cost, in USD: eval calls (judge calls aside) at the
+ * model's price, a cached answer priced by the tokens it used (what the version costs to run, not
+ * what this run spent: that is `totals.costUsd`). Null when some answer's cost is not known.
+ */
+export interface ComparisonCost {
+  baselineUsd: number | null;
+  candidateUsd: number | null;
+  /** candidateUsd − baselineUsd; null when either is. */
+  deltaUsd: number | null;
 }
 
 export interface ComparisonSideInfo {
@@ -416,6 +430,8 @@ export interface Comparison {
   familyWise?: { test: string; rows: number; pValue: number | null; alphaMean: number; alphaCase: number };
   /** Adaptive repeats (`--adaptive`, config `adaptive`): what the rounds did and what they cost. */
   adaptive?: ComparisonAdaptive;
+  /** The cost of each side's answers over every row (absent in runs written before it). */
+  cost?: ComparisonCost;
 }
 
 /**

@@ -19,6 +19,8 @@ export interface AdaptiveRoundsInput {
   gate: AdaptiveGate;
   runDir: string;
   signal: AbortSignal;
+  /** Whether the run stopped short otherwise (the cost budget refused a call): no further round, as when interrupted. */
+  halted?: () => boolean;
   /** One pass over the units (engine.ts streamUnits): the chosen repeats of each, results in plan order. */
   stream(choose: ChooseRepeats, onResult: (result: CaseResult, ordinal: number) => Promise<void>): Promise<void>;
   /** A whole case (every round merged): into the case log, the totals and the reporters. */
@@ -89,7 +91,7 @@ export async function runAdaptiveRounds(input: AdaptiveRoundsInput): Promise<Ada
   roundInfo.cases = units.length;
 
   for (;;) {
-    if (input.signal.aborted) {
+    if (input.signal.aborted || input.halted?.()) {
       stoppedBy = 'interrupted';
       rounds.push({ round: rounds.length + 1, ...roundInfo, calls: draws, verdict: null, alphaCase: 0 });
       break;

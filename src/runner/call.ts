@@ -3,13 +3,14 @@ import type { BatchCollector } from '../batch/collector.js';
 import { BATCH_PRICE_FACTOR, type BatchTransport } from '../batch/types.js';
 import { requestKeyOf, type Route } from '../cache/request-key.js';
 import type { ResponseCache } from '../cache/response-cache.js';
+import type { BudgetGuard } from '../budget/guard.js';
 import type { Message } from '../prompts/types.js';
 import { costOf, lookupPrice, type ModelPrice } from '../providers/prices.js';
 import type { Provider, ProviderRequest, ProviderResult, TokenUsage } from '../providers/types.js';
 import { tokenUsageOf } from '../providers/usage.js';
 import type { CallRecord, Side } from '../run-record/types.js';
 import { resumeKeyOf } from './resume.js';
-import type { Scheduler } from './schedule.js';
+import type { AttemptCost, Scheduler } from './schedule.js';
 
 /** Who a call is for: everything calls.jsonl records besides the response. */
 export interface CallContext {
@@ -70,6 +71,12 @@ export interface CallServices {
   resumed?: Map<string, CallRecord>;
   /** A call taken from the resumed run: counted like a new one, but not logged again. */
   reuse?(record: CallRecord): void;
+  /**
+   * The run's cost budget, when one is set: the scheduler asks it for every call it starts; a call
+   * that does not go through the scheduler (batch mode's collector) must ask it itself (admit before
+   * submitting, settle with the call's cost), or the budget does not see it.
+   */
+  budget?: BudgetGuard;
   /** Appends a line to calls.jsonl. */
   log(record: CallRecord): void;
   /** Batch mode: the collector, and which model entries send their calls through it (runner/batch-mode.ts). */
@@ -93,7 +100,8 @@ export function keyOfCall(input: CallInput, repeat: number): string {
 /**
  * One inference call: from the resumed run, the cache, or the provider through the scheduler;
  * logged to calls.jsonl (except resumed calls, already there). Never throws.
- * Returns undefined when the run was interrupted before the call finished (it is abandoned).
+ * Returns undefined when the run was interrupted before the call finished (it is abandoned), or
+ * when the cost budget refused it (it was never sent): neither is logged nor graded.
  */
 export async function makeCall(
   context: CallContext,
@@ -142,12 +150,21 @@ export async function makeCall(
     const estimate = estimateTokens(input);
     const request = requestOf(input);
     const batch = services.batch?.models.has(context.model) && input.provider.batch ? services.batch.collector : undefined;
-    // Batch mode: the call waits for its batch line outside the scheduler (no slot held, no attempt timeout).
-    const outcome = batch
-      ? await batch.call(context.model, input.provider as Provider & { batch: BatchTransport }, customIdOf(resumeKey), request, estimate)
-      : await services.scheduler.run(context.model, (s) => input.provider.call(request, s), estimate);
-    if (signal.aborted && !outcome.result.ok) return undefined;
-    const batchId = (outcome as { batchId?: string }).batchId;
+    let outcome: { result: ProviderResult; attempts: number; latencyMs: number; refused?: boolean; batchId?: string };
+    if (batch) {
+      // Batch mode: the call waits for its batch line outside the scheduler (no slot held, no attempt
+      // timeout), so the budget is asked here, at the batch rate, before the line is submitted.
+      const cost = costOfCall(input, true);
+      const ticket = services.budget?.admit(context.model, cost.estimateUsd());
+      if (services.budget && !ticket) return undefined;
+      outcome = await batch.call(context.model, input.provider as Provider & { batch: BatchTransport }, customIdOf(resumeKey), request, estimate);
+      const actual = outcome.result.ok ? cost.actualUsd(outcome.result) : 0;
+      ticket?.settle(actual ?? cost.estimateUsd(), actual !== null);
+    } else {
+      outcome = await services.scheduler.run(context.model, (s) => input.provider.call(request, s), estimate, costOfCall(input));
+    }
+    if (outcome.refused || (signal.aborted && !outcome.result.ok)) return undefined;
+    const batchId = outcome.batchId;
     record = recordOf(base, outcome.result, outcome.attempts, outcome.latencyMs, input, batchId);
     if (outcome.result.ok && cacheable) {
       const { output, modelReported, usage, finishReason, logprobs, toolCalls, refusal } = outcome.result;
@@ -171,16 +188,15 @@ function recordOf(base: CallBase, result: ProviderResult, attempts: number, late
     return failed;
   }
   const usage = believableUsage(result.usage);
-  const price = usage && input.provider.kind !== 'replay' ? priceCall(result.modelReported ?? input.provider.model, usage, input.price) : null;
   const record = withOutcome(base, {
     modelReported: result.modelReported ?? null,
     output: result.output,
     finishReason: result.finishReason ?? null,
     usage,
     latencyMs: latency,
-    // Replayed answers cost nothing; real ones are priced when the table (or the config) knows the model.
-    // A batch line costs the batch rate (BATCH_PRICE_FACTOR of the table's price).
-    costUsd: input.provider.kind === 'replay' ? 0 : price === null ? null : batchId ? price * BATCH_PRICE_FACTOR : price,
+    // Replayed answers cost nothing; real ones are priced when the table (or the config) knows the
+    // model; a batch line at the batch rate (BATCH_PRICE_FACTOR of the table's price).
+    costUsd: answerCost(input, result.modelReported, usage, batchId !== undefined),
     cached: false,
     attempts,
     error: null,
@@ -190,6 +206,30 @@ function recordOf(base: CallBase, result: ProviderResult, attempts: number, late
   if (result.refusal !== undefined) record.refusal = result.refusal;
   if (batchId) record.batch = { id: batchId };
   return record;
+}
+
+/** Replayed answers cost nothing; real ones are priced when the table (or the config) knows the model. */
+function answerCost(input: CallInput, modelReported: string | undefined, usage: TokenUsage | null, batched = false): number | null {
+  if (input.provider.kind === 'replay') return 0;
+  const price = usage ? priceCall(modelReported ?? input.provider.model, usage, input.price) : null;
+  return price === null ? null : batched ? price * BATCH_PRICE_FACTOR : price;
+}
+
+/**
+ * The call's cost for the budget (budget/guard.ts): estimated from estimateTokens' parts at the
+ * model's price (unknown price: Infinity, refused; `check`/the session refuse such a model before
+ * the run), actual from the answer's usage as calls.jsonl records it.
+ */
+function costOfCall(input: CallInput, batched = false): AttemptCost {
+  return {
+    estimateUsd() {
+      if (input.provider.kind === 'replay') return 0;
+      const tokens = estimateTokenParts(input);
+      const price = priceCall(input.provider.model, tokens, input.price);
+      return price === null ? Number.POSITIVE_INFINITY : batched ? price * BATCH_PRICE_FACTOR : price;
+    },
+    actualUsd: (result) => answerCost(input, result.modelReported, believableUsage(result.usage), batched),
+  };
 }
 
 /** What the provider is sent: the tool fields only when the prompt has them. */
@@ -247,13 +287,19 @@ function withOutcome(base: CallBase, outcome: CallOutcome): CallRecord {
  * of earlier turns, which a multi-step case's later steps carry), plus the output budget.
  */
 export function estimateTokens(input: Pick<CallInput, 'messages' | 'params'>): number {
+  const { inputTokens, outputTokens } = estimateTokenParts(input);
+  return inputTokens + outputTokens;
+}
+
+/** estimateTokens, in its two parts: input (characters / 4) and output (max_tokens, else 256). */
+export function estimateTokenParts(input: Pick<CallInput, 'messages' | 'params'>): { inputTokens: number; outputTokens: number } {
   let chars = 0;
   for (const message of input.messages) {
     chars += message.content.length;
     for (const call of message.toolCalls ?? []) chars += call.name.length + call.rawArguments.length;
   }
   const maxOut = Number(input.params.max_tokens ?? input.params.maxOutputTokens ?? 256);
-  return Math.ceil(chars / 4) + (Number.isFinite(maxOut) ? maxOut : 256);
+  return { inputTokens: Math.ceil(chars / 4), outputTokens: Number.isFinite(maxOut) ? maxOut : 256 };
 }
 
 /** Usage a server reported, or null (unknown) when its counts are not believable (see tokenUsageOf). */

@@ -122,8 +122,17 @@ async function callEndpoint<T extends EmbeddingResponse | ModerationResponse>(ca
       return { ok: true, output: '', ...('usage' in result && result.usage ? { usage: result.usage } : {}) };
     },
     Math.ceil(call.text.length / 4),
+    {
+      // Embeddings bill the text's tokens (estimated at 4 characters each); moderation is free.
+      estimateUsd: () => (call.endpoint === 'moderations' ? 0 : (priceCall(model.provider.model, { inputTokens: Math.ceil(call.text.length / 4), outputTokens: 0 }, model.config.price) ?? Number.POSITIVE_INFINITY)),
+      actualUsd: (result) => {
+        const usage = believableUsage(result.usage);
+        return call.endpoint === 'moderations' ? 0 : usage ? priceCall(result.modelReported ?? model.provider.model, usage, model.config.price) : null;
+      },
+    },
   );
-  if (call.signal.aborted && !outcome.result.ok) return undefined;
+  // Interrupted, or refused by the cost budget: abandoned (not logged; the grade is no verdict).
+  if (outcome.refused || (call.signal.aborted && !outcome.result.ok)) return undefined;
   const latencyMs = Math.round(outcome.latencyMs * 10) / 10;
   if (!outcome.result.ok || !answer) {
     const failure = outcome.result.ok ? providerFailure('provider_error', `${call.endpoint}: no answer`, false) : outcome.result;

@@ -38,6 +38,9 @@ import { slimCase } from './slim.js';
 import { runAdaptiveRounds, type AdaptiveOutcome } from './adaptive-rounds.js';
 import { gradeAcrossModels } from './across-models.js';
 import type { AdaptiveGate } from '../compare/adaptive.js';
+import { createAnswerPricer, createCostTally } from '../compare/cost.js';
+import type { ComparisonCost } from '../run-record/types.js';
+import { createBudgetGuard, type BudgetGuard, type BudgetSetting } from '../budget/guard.js';
 
 export interface SuiteRun {
   plan: SuitePlan;
@@ -82,6 +85,8 @@ export interface EngineInput {
   batch?: { models: ReadonlySet<string>; config: Required<BatchConfig>; resumed?: BatchLogState };
   /** The run's providers, when the session made them already (it checks batch mode's before the run). */
   providers?: (name: string) => Provider;
+  /** The cost budget (`--max-cost`, `budget.maxCostUsd`): no call starts that could pass it (budget/guard.ts). */
+  budget?: BudgetSetting;
 }
 
 /** Batch mode: units in progress at most (a whole suite's calls queue for its batches; both APIs take 50,000+ lines a batch). */
@@ -105,6 +110,13 @@ export interface EngineResult {
   batches?: NonNullable<RunHeader['batches']>;
   /** Batch mode: the run stopped because `--batch-timeout` passed (it is resumable). */
   batchTimedOut?: boolean;
+  /**
+   * With `budget`: what was spent (the actual cost of the attempts made), and whether the budget
+   * refused a call (`exhausted`: the run stopped there; the cases it did not finish have no result).
+   */
+  budget?: { maxCostUsd: number; spentUsd: number; exhausted: boolean };
+  /** Compare / ci / drift: what each side's answers cost, per `suite\0model` (compare/cost.ts). */
+  costs?: Map<string, ComparisonCost>;
 }
 
 /**
@@ -127,8 +139,12 @@ export async function runEngine(given: EngineInput): Promise<EngineResult> {
   const notify = (notice: RunNotice) => {
     for (const reporter of input.reporters) reporter.onNotice?.(notice);
   };
+  const budget = input.budget
+    ? createBudgetGuard(input.budget.maxCostUsd, ({ spentUsd }) => notify({ kind: 'budget-exhausted', spentUsd, maxCostUsd: input.budget!.maxCostUsd }))
+    : undefined;
   const scheduler = createScheduler({
     concurrency: input.concurrency,
+    budget,
     models: modelLimits(config),
     signal,
     // Fail fast: a model entry whose first calls all fail the same way (401, 404, refused) is stopped.
@@ -146,6 +162,7 @@ export async function runEngine(given: EngineInput): Promise<EngineResult> {
     cache: createResponseCache(config.paths.cache),
     readCache: input.readCache,
     resumed: input.resumed,
+    ...(budget ? { budget } : {}),
     log(record) {
       callLog.write(record);
       summary.addCall(record);
@@ -177,14 +194,16 @@ export async function runEngine(given: EngineInput): Promise<EngineResult> {
   if (collector && input.batch) services.batch = { collector, models: input.batch.models };
   const slimCases: CaseResult[] = [];
   const keepSlim = input.suites.some((suite) => suite.baseline);
+  const costs = keepSlim ? createCostTally(createAnswerPricer(config)) : undefined;
   const endpoints = createEndpointCalls(services);
-  const context: StreamContext = { input, providers, routes, services, endpoints, judgeSecret, tally, summary };
+  const context: StreamContext = { input, providers, routes, services, endpoints, judgeSecret, tally, summary, budget };
   /** A whole case's result: into the case log, the totals, the gate's slim copy and the reporters. */
   const finished = async (result: CaseResult) => {
     caseLog.write(result);
     summary.addCase(result);
     tally?.addCase(result);
     if (keepSlim) slimCases.push(slimCase(result));
+    costs?.add(result);
     for (const reporter of input.reporters) await reporter.onCaseResult?.(result);
   };
 
@@ -195,6 +214,7 @@ export async function runEngine(given: EngineInput): Promise<EngineResult> {
         gate: input.adaptive,
         runDir: input.runDir,
         signal,
+        halted: () => budget?.exhausted === true,
         stream: (choose, onResult) => streamUnits(context, choose, onResult),
         finished,
         notify,
@@ -216,6 +236,8 @@ export async function runEngine(given: EngineInput): Promise<EngineResult> {
     ...(tally ? { sampling: tally.finish() } : {}),
     ...(adaptive ? { adaptive } : {}),
     ...(collector ? { batches: collector.batches(), batchTimedOut: collector.timedOut } : {}),
+    ...(costs ? { costs: costs.finish() } : {}),
+    ...(budget ? { budget: { maxCostUsd: budget.maxCostUsd, spentUsd: budget.spentUsd, exhausted: budget.exhausted } } : {}),
   };
 }
 
@@ -230,6 +252,8 @@ interface StreamContext {
   judgeSecret: string;
   tally?: SamplingTally;
   summary: ReturnType<typeof createSummary>;
+  /** The cost budget: once it refused a call, no further unit starts. */
+  budget?: BudgetGuard;
 }
 
 /** The repeats a unit runs in a round: indices `from` (inclusive) to `to` (exclusive), on every side that makes calls. */
@@ -321,9 +345,10 @@ async function streamUnits(ctx: StreamContext, choose: ChooseRepeats, onResult: 
         const unitOrdinal = ordinal++;
         const range = choose(unitOrdinal, suite, model, testCase);
         if (!range) continue;
-        if (signal.aborted || fatal) stop = true;
+        const halted = () => signal.aborted || fatal !== undefined || ctx.budget?.exhausted === true;
+        if (halted()) stop = true;
         else while (inFlight >= window) await new Promise<void>((resolve) => (wake = resolve));
-        if (stop || signal.aborted || fatal) {
+        if (stop || halted()) {
           stop = true;
           break;
         }

@@ -28,10 +28,10 @@ export interface FinalizeInput {
   notes?: string[];
   /** Batch mode: the batches submitted (run.json `batches`). */
   batches?: RunHeader['batches'];
-  /** Why the run stopped short (run.json `stopped`), e.g. the batch timeout. */
+  /** The budget, the estimate checked before the first call, and what the run spent (run.json `budget`). */
+  budget?: RunHeader['budget'];
+  /** Why the run stopped short (run.json `stopped`): the batch timeout, the budget. */
   stopped?: RunHeader['stopped'];
-  /** The budget and the estimate checked before the first call (run.json `budget`, with what was spent). */
-  budget?: { maxCostUsd: number; estimateUsd: number };
   /** The commit checked out when the run started (run.json `gitCommit`). */
   gitCommit?: string;
 }
@@ -44,8 +44,9 @@ export async function finalizeRun(input: FinalizeInput): Promise<{ header: RunHe
     formatVersion: RUN_FORMAT_VERSION,
     runId: input.runId,
     command: input.command,
-    status: engine.interrupted ? 'interrupted' : 'complete',
+    status: engine.interrupted ? 'interrupted' : engine.budget?.exhausted ? 'budget_exhausted' : 'complete',
     ...(input.stopped ? { stopped: input.stopped } : {}),
+    ...(input.budget ? { budget: input.budget } : {}),
     startedAt: input.startedAt,
     finishedAt: new Date().toISOString(),
     ...(input.gitCommit ? { gitCommit: input.gitCommit } : {}),
@@ -62,7 +63,6 @@ export async function finalizeRun(input: FinalizeInput): Promise<{ header: RunHe
     ...(input.gate ? { gate: input.gate } : {}),
     ...(input.drift ? { drift: input.drift } : {}),
     ...(input.batches?.length ? { batches: input.batches } : {}),
-    ...(input.budget ? { budget: { ...input.budget, spentUsd: engine.summary.totals.costUsd ?? 0 } } : {}),
   };
   const cases = () => readLines<CaseResult>(engine.casesFile);
   // The case log's lines are already the JSON of each case: copied into run.json as they are.

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { attachCosts, createAnswerPricer, createCostTally } from '../compare/cost.js';
 import { buildComparison, classifyChange, compareRows } from '../compare/index.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { inputError } from '../errors.js';
@@ -67,6 +68,7 @@ export async function mergeRuns(input: MergeInput): Promise<MergeResult> {
   const runDir = await ensureRunDir(input.out ? resolve(config.rootDir, input.out) : config.paths.reports, runId);
 
   const summary = createSummary();
+  const costs = createCostTally(createAnswerPricer(config));
   for (const row of first.summary) summary.declare(row.suite, row.model, { id: row.promptId, version: row.promptVersion, hash: row.promptHash });
   await concatenateCalls(shards, runId, join(runDir, CALLS_FILE), summary.addCall);
 
@@ -90,11 +92,14 @@ export async function mergeRuns(input: MergeInput): Promise<MergeResult> {
     merged.get(group)!.push(item.caseId);
     caseLog.write(item);
     summary.addCase(item);
+    costs.add(item);
     slimCases.push(slimCase(item));
   }
   await caseLog.close();
   const interrupted = shards.some((s) => s.header.status === 'interrupted');
-  if (selection && missingShards.length === 0 && !interrupted) {
+  // A shard the cost budget stopped did not run all its cases: the merged run cannot be complete either.
+  const budgetStopped = shards.filter((s) => s.header.status === 'budget_exhausted');
+  if (selection && missingShards.length === 0 && !interrupted && budgetStopped.length === 0) {
     try {
       await checkCompleteness({ config, selection, merged, filter: first.options.filter });
     } catch (error) {
@@ -111,6 +116,7 @@ export async function mergeRuns(input: MergeInput): Promise<MergeResult> {
     comparison = buildComparison(rows, first.comparison.baseline, first.comparison.candidate, config.gate, totals.totals);
     const sampling = mergeSampling(shards.map((s) => s.header.comparison?.sampling));
     if (sampling) comparison.sampling = sampling;
+    attachCosts(comparison, costs.finish());
     gate = comparison.gate;
   } else if (first.command === 'run') {
     gate = decideRunFloor(totals.rows, totals.totals, config.gate);
@@ -123,6 +129,11 @@ export async function mergeRuns(input: MergeInput): Promise<MergeResult> {
     gate = { verdict: undecided ? 'error' : gate.verdict, reasons: gate.verdict === 'pass' ? [reason] : [...gate.reasons, reason] };
     if (comparison) comparison.gate = gate;
   }
+  if (gate && budgetStopped.length > 0) {
+    const reason = `incomplete: the cost budget stopped ${budgetStopped.length === 1 ? 'shard' : 'shards'} ${budgetStopped.map((s) => s.header.options.shard ?? s.header.runId).join(', ')} before all their cases were run`;
+    gate = { verdict: 'error', reasons: [reason, ...(gate.verdict === 'pass' ? [] : gate.reasons)] };
+    if (comparison) comparison.gate = gate;
+  }
   const options: RunHeader['options'] = { ...first.options };
   delete options.shard;
   const header: RunHeader = {
@@ -130,7 +141,7 @@ export async function mergeRuns(input: MergeInput): Promise<MergeResult> {
     formatVersion: RUN_FORMAT_VERSION,
     runId,
     command: first.command,
-    status: shards.some((s) => s.header.status === 'interrupted') ? 'interrupted' : 'complete',
+    status: interrupted ? 'interrupted' : budgetStopped.length > 0 ? 'budget_exhausted' : 'complete',
     startedAt: shards.map((s) => s.header.startedAt).sort()[0],
     finishedAt: shards.map((s) => s.header.finishedAt).sort().at(-1)!,
     ...(first.gitCommit ? { gitCommit: first.gitCommit } : {}),

@@ -2,6 +2,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import { DEFAULT_MAX_CALL_MS, DEFAULT_MAX_RETRY_WAIT_MS } from '../config/defaults.js';
 import { truncate } from '../providers/failure.js';
 import type { ProviderFailure, ProviderResult } from '../providers/types.js';
+import type { BudgetGuard, BudgetTicket } from '../budget/guard.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { createRateLimiter, type RateLimiter, type RatePermit } from './rate-limit.js';
 
@@ -57,6 +58,14 @@ export interface SchedulerOptions {
   onWaitEnd?(id: number): void;
   /** The time the rpm/tpm windows and the retry waits run on. @default systemClock */
   clock?: Clock;
+  /** The run's cost budget: asked as each attempt starts (budget/guard.ts); a refused call comes back `refused`, unsent. */
+  budget?: BudgetGuard;
+}
+
+/** What an attempt may cost, for the budget: its estimate (USD), and its actual cost from its result (null: not known). */
+export interface AttemptCost {
+  estimateUsd(): number;
+  actualUsd(result: Extract<ProviderResult, { ok: true }>): number | null;
 }
 
 export interface ScheduledOutcome {
@@ -64,13 +73,15 @@ export interface ScheduledOutcome {
   attempts: number;
   /** Wall time of the successful (or last) attempt, without backoff waits. */
   latencyMs: number;
+  /** The cost budget refused to start it (or its next attempt): nothing was sent for it, and the run stops. */
+  refused?: true;
 }
 
 export type Attempt = (signal: AbortSignal) => Promise<ProviderResult>;
 
 export interface Scheduler {
-  /** Runs `attempt` under the global and per-model limits with retries; never throws. */
-  run(model: string, attempt: Attempt, estimatedTokens?: number): Promise<ScheduledOutcome>;
+  /** Runs `attempt` under the global and per-model limits with retries (and the cost budget, given `cost`); never throws. */
+  run(model: string, attempt: Attempt, estimatedTokens?: number, cost?: AttemptCost): Promise<ScheduledOutcome>;
   /** Calls currently in flight (for tests and progress). */
   readonly inFlight: number;
 }
@@ -111,7 +122,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     return entry;
   };
 
-  const attemptOnce = async (model: string, attempt: Attempt, timeoutMs: number, permit?: RatePermit): Promise<AttemptOutcome> => {
+  const attemptOnce = async (model: string, attempt: Attempt, timeoutMs: number, permit?: RatePermit, cost?: AttemptCost): Promise<AttemptOutcome> => {
     // Queued behind the limit when the run was interrupted: do not start it.
     if (options.signal.aborted) {
       permit?.release();
@@ -122,6 +133,17 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     if (stopped) {
       permit?.release();
       return { result: stopped, latencyMs: 0, unsent: true };
+    }
+    // The budget decides as the attempt starts, with the attempts in flight reserved at their estimates.
+    let ticket: BudgetTicket | undefined;
+    let estimate = 0;
+    if (options.budget) {
+      estimate = cost?.estimateUsd() ?? 0;
+      ticket = options.budget.admit(model, estimate);
+      if (!ticket) {
+        permit?.release();
+        return { result: budgetRefusal(), latencyMs: 0, unsent: true, refused: true };
+      }
     }
     // One plain controller and timer per attempt: AbortSignal.timeout and AbortSignal.any make
     // transferable, composite signals, a measurable cost at thousands of calls a second.
@@ -134,8 +156,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     live.add(controller);
     const started = performance.now();
     inFlight++;
+    let result: ProviderResult | undefined;
     try {
-      let result: ProviderResult;
       try {
         result = await attempt(controller.signal);
       } catch (error) {
@@ -151,6 +173,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       live.delete(controller);
       // The rate window counts this request from its end (see rate-limit.ts).
       permit?.finish();
+      // Same synchronous step as the attempt's end: its cost moves from in flight to spent.
+      if (ticket) settleCost(ticket, result, estimate, cost);
     }
   };
 
@@ -158,7 +182,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     get inFlight() {
       return inFlight;
     },
-    async run(model, attempt, estimatedTokens = 0) {
+    async run(model, attempt, estimatedTokens = 0, cost) {
       const { limit, rate, config } = limitsOf(model);
       const maxCallMs = config.maxCallMs ?? DEFAULT_MAX_CALL_MS;
       const maxWaitMs = config.maxRetryWaitMs ?? DEFAULT_MAX_RETRY_WAIT_MS;
@@ -173,6 +197,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         }
         const stop = options.guard?.stopped(model);
         if (stop) return stoppedResult(stop);
+        // Spent: no new call, and no retry of one, waits for a slot only to be refused.
+        if (options.budget?.exhausted) return { result: budgetRefusal(), attempts, latencyMs: 0, refused: true };
         let permit: RatePermit | undefined;
         try {
           if (rate) permit = await rate.acquire(estimatedTokens, options.signal);
@@ -181,8 +207,9 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         }
         // The attempt's timeout, cut to what is left of the call's time.
         const timeoutMs = Math.max(1, Math.min(config.timeoutMs, maxCallMs - spent));
-        const run = () => globalLimit(() => attemptOnce(model, attempt, timeoutMs, permit));
+        const run = () => globalLimit(() => attemptOnce(model, attempt, timeoutMs, permit, cost));
         const outcome = await (limit ? limit(run) : run());
+        if (outcome.refused) return { result: outcome.result, attempts, latencyMs: 0, refused: true };
         if (outcome.unsent) return stoppedResult(outcome.result as ProviderFailure);
         attempts++;
         last = outcome;
@@ -230,8 +257,28 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 interface AttemptOutcome {
   result: ProviderResult;
   latencyMs: number;
-  /** Never sent: the model entry was stopped while it queued. */
+  /** Never sent: the model entry was stopped while it queued (or the budget refused it: `refused`). */
   unsent?: boolean;
+  refused?: true;
+}
+
+/**
+ * What an attempt cost the budget: an answer its priced usage (the estimate when that is not known);
+ * a failure with an HTTP status nothing (the API bills no error); one without (a timeout, a dropped
+ * connection) its estimate, as the server may have done the work.
+ */
+function settleCost(ticket: BudgetTicket, result: ProviderResult | undefined, estimate: number, cost: AttemptCost | undefined): void {
+  if (result?.ok) {
+    const actual = cost?.actualUsd(result) ?? null;
+    ticket.settle(actual ?? estimate, actual !== null);
+  } else {
+    ticket.settle(result && result.error.status !== undefined ? 0 : estimate, false);
+  }
+}
+
+/** A call the budget refused: never logged nor graded (`refused` tells makeCall to drop it), so the code is the interrupt's. */
+function budgetRefusal(): ProviderFailure {
+  return { ok: false, error: { code: 'aborted', message: 'the cost budget is spent: the call was not made', retryable: false } };
 }
 
 /** `429 Retry-After`, `503 backoff`, `connection backoff`: what a retry waits for. */

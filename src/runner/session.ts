@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { basename, isAbsolute, relative, resolve } from 'node:path';
 import { readBatchLog } from '../batch/batch-log.js';
+import { checkBudgetPrices, resolveBudget, type BudgetSetting } from '../budget/guard.js';
 import { checkBudgetBeforeRun } from '../budget/preflight.js';
 import type { AdaptiveGate } from '../compare/adaptive.js';
 import type { ResolvedConfig } from '../config/types.js';
@@ -35,7 +36,7 @@ export interface SessionFlags {
   batch?: boolean;
   /** --batch-timeout, ms. */
   batchTimeoutMs?: number;
-  /** --max-cost (or config budget.maxCostUsd), USD. */
+  /** --max-cost, USD (without it: the config's budget.maxCostUsd; see budget/guard.ts resolveBudget). */
   maxCostUsd?: number;
   /** --allow-over-estimate */
   allowOverEstimate?: boolean;
@@ -106,6 +107,9 @@ export async function runSession(input: SessionInput): Promise<SessionResult> {
     const selected = checks.reduce((sum, c) => sum + c.selected, 0);
     notes.push(`shard ${flags.shard.index}/${flags.shard.count} is empty: none of the ${selected} selected case(s) falls in it (more shards than cases?), so nothing was run; \`promptgate merge\` of all the shards decides the gate`);
   }
+  // A budget needs a price for every model the run calls: refused before anything is written.
+  const budget = resolveBudget(flags.maxCostUsd, config);
+  if (budget) checkBudgetPrices(config, input.suites.filter((s) => s.candidate.kind === 'prompt' || s.baseline?.kind === 'prompt').flatMap((s) => s.plan.models), budget);
   for (const note of notes) (input.stderr ?? process.stderr).write(`promptgate: note: ${note}\n`);
   let totalCalls = 0;
   for (const suite of input.suites) {
@@ -118,7 +122,7 @@ export async function runSession(input: SessionInput): Promise<SessionResult> {
   const providers = wantsBatch ? createProviders(config, { record: flags.record ?? false, env: input.env }) : undefined;
   const batchMode: BatchMode | undefined = providers ? batchModeOf(config, input.suites, flags, providers) : undefined;
   // A budget: the estimate is checked before anything is written (over it: exit 2, nothing run).
-  const budget = await checkBudgetBeforeRun({
+  const preflight = await checkBudgetBeforeRun({
     config, suites: input.suites, maxCostUsd: flags.maxCostUsd, allowOverEstimate: flags.allowOverEstimate, filter: flags.filter, shard: flags.shard,
     batch: flags.batch, reportsDir: flags.out ? resolve(config.rootDir, flags.out) : undefined, adaptive: input.adaptive !== undefined, warn,
   });
@@ -171,6 +175,7 @@ export async function runSession(input: SessionInput): Promise<SessionResult> {
     ...(input.adaptive ? { adaptive: input.adaptive } : {}),
     ...(batchMode ? { batch: batchMode } : {}),
     ...(providers ? { providers } : {}),
+    ...(budget ? { budget } : {}),
   });
   const { comparison, drift, gate: decided } = input.decide(engine);
   let stopped: RunHeader['stopped'];
@@ -183,7 +188,10 @@ export async function runSession(input: SessionInput): Promise<SessionResult> {
     (input.stderr ?? process.stderr).write(`promptgate: ${message}\npromptgate: resume with: ${resume}\n`);
   }
   // An empty shard passes (the merged run decides), and says why.
-  const gate = decided && decided.verdict === 'pass' && notes.length && inRun === 0 ? { ...decided, reasons: notes } : decided;
+  let gate = decided && decided.verdict === 'pass' && notes.length && inRun === 0 ? { ...decided, reasons: notes } : decided;
+  // Stopped by the budget: the cases not run have no result, so no verdict (exit 3), whatever the rest did.
+  const stop = budget && engine.budget?.exhausted && !engine.interrupted ? budgetStop(budget, engine, input, casesBySuite, relative(config.rootDir, runDir) || '.') : undefined;
+  if (stop) gate = stop.gate(gate, comparison);
   if (comparison && gate && comparison.gate === decided) comparison.gate = gate;
   const { header, files } = await finalizeRun({
     config,
@@ -208,12 +216,43 @@ export async function runSession(input: SessionInput): Promise<SessionResult> {
     selection: selectionOf(input.suites, checks),
     notes,
     ...(engine.batches ? { batches: engine.batches } : {}),
-    ...(stopped ? { stopped } : {}),
-    budget,
+    // Spent: what this run's calls cost (the guard's count: cached and resumed calls cost nothing).
+    ...(budget && preflight ? { budget: { maxCostUsd: budget.maxCostUsd, estimateUsd: preflight.estimateUsd, spentUsd: engine.budget?.spentUsd ?? 0 } } : {}),
+    ...(stop ? { stopped: stop.stopped } : stopped ? { stopped } : {}),
     gitCommit,
   });
   await recordHistory(runDir, input.stderr ?? process.stderr);
   return { header, runDir, files };
+}
+
+/**
+ * The run the budget stopped: why (run.json `stopped`) and its gate: `error` (no verdict; exit 3)
+ * naming what was not run, keeping the reasons the cases that did run gave. Comparison rows that
+ * did not get every case cannot pass either.
+ */
+function budgetStop(budget: BudgetSetting, engine: EngineResult, input: SessionInput, casesBySuite: Map<string, number>, shownDir: string) {
+  const finished = new Map(engine.summary.rows.map((row) => [`${row.suite}\u0000${row.model}`, row.cases]));
+  let planned = 0;
+  for (const suite of input.suites) planned += (casesBySuite.get(suite.plan.name) ?? 0) * suite.plan.models.length;
+  const notRun = Math.max(0, planned - engine.summary.totals.cases);
+  const usd = (x: number) => `$${x.toFixed(4)}`;
+  const spent = engine.budget?.spentUsd ?? 0;
+  const message = `the cost budget of $${Number(budget.maxCostUsd.toPrecision(6))} (${budget.by}) stopped the run: ${usd(spent)} spent; no call was started that could pass it, the calls in flight finished; ${notRun} of ${planned} case(s) were not run, so there is no verdict`;
+  const reason = `incomplete: ${message}`;
+  return {
+    stopped: { reason: 'budget' as const, message, resume: `promptgate ${input.command} --resume ${shownDir} --max-cost <more>` },
+    gate(decided: GateVerdict | undefined, comparison: Comparison | undefined): GateVerdict {
+      for (const row of comparison?.rows ?? []) {
+        const expected = casesBySuite.get(row.suite) ?? 0;
+        const done = finished.get(`${row.suite}\u0000${row.model}`) ?? 0;
+        if (done < expected && (row.verdict === 'pass' || row.verdict === 'inconclusive')) {
+          row.verdict = 'error';
+          row.reasons = [`incomplete: the cost budget stopped the run before ${expected - done} of its ${expected} case(s)`, ...row.reasons];
+        }
+      }
+      return { verdict: 'error', reasons: [reason, ...(decided && decided.verdict !== 'pass' ? decided.reasons : [])] };
+    },
+  };
 }
 
 /** What each suite × model selected before sharding: merge checks the shards cover it exactly. */
@@ -246,6 +285,8 @@ export function newRunId(now = new Date()): string {
 export function exitCodeOf(header: RunHeader): number {
   // The batch timeout is no interrupt: the run stopped waiting and has no verdict yet (resumable).
   if (header.status === 'interrupted') return header.stopped?.reason === 'batch_timeout' ? 3 : 130;
+  // The budget stopped the run: no verdict on the cases it did not run.
+  if (header.status === 'budget_exhausted') return 3;
   if (header.gate?.verdict === 'fail') return 1;
   if (header.gate?.verdict === 'error') return 3;
   if (header.gate?.verdict === 'inconclusive') return 4;

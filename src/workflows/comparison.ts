@@ -1,4 +1,5 @@
 import { createAdaptiveGate, type AdaptiveGate } from '../compare/adaptive.js';
+import { attachCosts } from '../compare/cost.js';
 import { buildComparison, compareRows } from '../compare/index.js';
 import { createSideResolver, parseSideSpec, type SideResolver } from '../compare/side-spec.js';
 import { DEFAULT_ADAPTIVE } from '../config/defaults.js';
@@ -121,6 +122,7 @@ export async function runComparison(input: {
       const rows = last ? last.analysis.rows : compareRows(engine.slimCases, { repeat: Math.max(1, ...input.plans.map((p) => p.repeat)), gate: config.gate });
       const comparison = buildComparison(rows, baselineInfo, candidateInfo, config.gate, engine.summary.totals);
       if (engine.sampling) comparison.sampling = engine.sampling;
+      if (engine.costs) attachCosts(comparison, engine.costs);
       if (engine.adaptive) {
         comparison.adaptive = engine.adaptive.record;
         if (comparison.familyWise) comparison.familyWise = { ...comparison.familyWise, alphaMean: engine.adaptive.record.alphaMean, alphaCase: engine.adaptive.record.alphaCase };

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compare, run, type RunResult } from '../../src/node.js';
@@ -317,6 +317,37 @@ describe('batch mode: the run side', () => {
     expect(result.error.text).toMatch(/eval\.config\.mjs: model entry "plain" \(provider custom\) has no Batch API/);
     expect(result.error.text.split('\n')).toHaveLength(1);
     expect(existsSync(join(dir, 'reports'))).toBe(false);
+  });
+});
+
+describe('batch mode under a cost budget', () => {
+  it('admits lines at the batch rate before they are submitted and stops there: spent ≤ the budget, the lines refused never sent, status budget_exhausted, exit 3', async () => {
+    // Realistic usage (under the estimate's upper bound: chars / 4 in, max_tokens out), at $2 / $4 per M tokens.
+    const small = fake({ answer: (request) => ({ ...answer(request), usage: { inputTokens: 20, outputTokens: 40 } }) });
+    const words = Array.from({ length: 40 }, (_, i) => `word${i}`);
+    const dir = await project(small, '', words);
+    // A line's estimate: ~20 input + 100 output tokens at half of $2 / $4 per M = $0.00022: the budget fits about 20 lines.
+    const config = join(dir, 'eval.config.mjs');
+    const text = (await readFile(config, 'utf8')).replace("model: 'fake-model',", "model: 'fake-model', params: { max_tokens: 100 },");
+    await writeFile(config, text);
+    const maxCost = 0.0045;
+    const { result } = await runIn(dir, { batch: true, maxCost, allowOverEstimate: true });
+    const done = okRun(result);
+    const record = await readRun(done.runDir);
+    expect(record.status).toBe('budget_exhausted');
+    expect(record.stopped?.reason).toBe('budget');
+    expect(done.exitCode).toBe(3);
+    const sent = small.submittedIds();
+    expect(sent.length).toBeGreaterThan(5);
+    expect(sent.length).toBeLessThan(words.length);
+    const calls = await readCalls(done.runDir);
+    // Only what was submitted was answered and logged; what it cost stays under the budget.
+    expect(calls.filter((c) => c.purpose === 'eval')).toHaveLength(sent.length);
+    const spent = calls.reduce((sum, c) => sum + (c.costUsd ?? 0), 0);
+    expect(spent).toBeLessThanOrEqual(maxCost);
+    expect(record.budget?.spentUsd).toBeCloseTo(spent, 10);
+    // No case the budget stopped was graded.
+    expect(record.cases.filter((c) => c.status === 'pass' || c.status === 'fail').length).toBeLessThanOrEqual(sent.length);
   });
 });
 

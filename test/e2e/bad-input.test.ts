@@ -124,6 +124,7 @@ const CORPUS: Record<string, Expectation> = {
   'config-wrong-type': { message: 'eval.config.mjs:4: concurrency must be an integer ≥ 1 (got "eight")' },
   'config-unknown-provider': { message: 'eval.config.mjs:2: models.m.provider must be one of' },
   'config-unknown-default-model': { message: 'eval.config.mjs:3: defaultModel "gpt-9" is not a model in models' },
+  'config-budget-unpriced-model': { message: 'eval.config.mjs:2: models.local ("my-finetune") has no known price, so the cost budget (budget.maxCostUsd 5) cannot be kept on its calls (give the model entry `price: { input, output }` in USD per million tokens (0 for a free model), or run without a budget)' },
   'config-embedding-not-openai': { message: 'eval.config.mjs:4: embedding "claude" is an anthropic model: only an openai model entry has an embeddings endpoint' },
   'config-bad-repeat': { message: 'eval.config.mjs:4: suites[0].repeat must be an integer ≥ 1 (got 0)' },
   'config-throws': { message: 'eval.config.ts:3: failed to load: SyntaxError:' },

@@ -2,6 +2,9 @@ import { Flakiest } from '../../run-record/flakiness.js';
 import type { DriftReport, RunHeader } from '../../run-record/types.js';
 import type { ReportCase } from './data.js';
 import {
+  budgetLines,
+  COMPARISON_COST_NOTE,
+  comparisonCostRows,
   comparedRepeatCells,
   describeAdaptive,
   describeSampling,
@@ -82,8 +85,10 @@ export function buildReportView(run: RunHeader): ReportView {
     if (run.comparison.sampling) facts.splice(4, 0, ['Sampling', describeSampling(run.comparison.sampling)]);
     if (run.comparison.adaptive) facts.splice(run.comparison.sampling ? 5 : 4, 0, ['Adaptive', describeAdaptive(run.comparison.adaptive)]);
   }
+  if (run.budget) facts.push(['Budget', `${formatCost(run.budget.spentUsd)} of ${formatCost(run.budget.maxCostUsd)} spent (estimate ${formatCost(run.budget.estimateUsd)})`]);
   facts.push(...errorBreakdown(t));
   for (const note of run.notes ?? []) facts.push(['Note', note]);
+  for (const line of budgetLines(run)) facts.push(['Stopped', line]);
 
   return {
     title: `promptgate ${run.command}`,
@@ -91,9 +96,24 @@ export function buildReportView(run: RunHeader): ReportView {
     facts,
     reasons: gate?.reasons ?? [],
     table: run.comparison ? comparisonTable(run) : summaryTable(run),
-    sections: run.drift ? [driftSection(run.drift)] : [],
+    sections: [...(run.comparison ? costSection(run.comparison) : []), ...(run.drift ? [driftSection(run.drift)] : [])],
     chart: chart(run),
   };
+}
+
+/** Compare / ci / drift: what each side's answers cost per suite × model and in total (none in runs written before it). */
+export function costSection(comparison: NonNullable<RunHeader['comparison']>): ViewSection[] {
+  const rows = comparisonCostRows(comparison);
+  if (rows.length === 0) return [];
+  const table: ViewTable = {
+    head: ['Suite', 'Model', 'Baseline', 'Candidate', 'Change'],
+    numeric: [false, false, true, true, true],
+    rows: rows.map(([suite, model, baseline, candidate, change], i) => {
+      const delta = i < comparison.rows.length ? comparison.rows[i].cost?.deltaUsd : comparison.cost?.deltaUsd;
+      return [{ text: suite }, { text: model }, { text: baseline }, { text: candidate }, { text: change, tone: delta && delta > 0 ? 'delta-neg' : delta && delta < 0 ? 'delta-pos' : undefined }];
+    }),
+  };
+  return [{ title: 'Cost', testid: 'cost', lines: [`${COMPARISON_COST_NOTE[0].toUpperCase()}${COMPARISON_COST_NOTE.slice(1)}.`], tables: [{ caption: 'Per suite × model', table }] }];
 }
 
 /** What `promptgate drift` found against its stored run: the same facts as summary.md's drift block. */
