@@ -36,11 +36,11 @@ describe('init scaffold', () => {
     expect(await readFile(join(dir, '.gitignore'), 'utf8')).toBe('reports\n\n# promptgate\n.promptgate-cache/\n');
   });
 
-  it('docs/github-action.md shows the workflows exactly as init writes them', async () => {
-    for (const doc of ['docs/github-action.md']) {
+  it('docs/github-action.md shows the workflows exactly as init writes them, and the README the pull-request one', async () => {
+    for (const doc of ['docs/github-action.md', 'README.md']) {
       const text = await readFile(join(REPO_ROOT, doc), 'utf8');
       expect(text, doc).toContain(`\`\`\`yaml\n${PR_WORKFLOW}\`\`\``);
-      expect(text, doc).toContain(`\`\`\`yaml\n${DRIFT_WORKFLOW}\`\`\``);
+      if (doc !== 'README.md') expect(text, doc).toContain(`\`\`\`yaml\n${DRIFT_WORKFLOW}\`\`\``);
     }
   });
 });
