@@ -231,15 +231,17 @@ describe('batch mode through the OpenAI Batch API (real SDK, local server)', () 
     expect(submitted).toHaveLength(words.length);
 
     // The batch ends meanwhile; the printed command (the CLI, in this process) takes its results and submits nothing.
-    server.batch.configure({ pollsPerState: 1 });
+    // A batch it would create is refused (and counted): a resubmitting resume errs at once instead of polling on its 60 s interval.
+    server.batch.configure({ pollsPerState: 1, fault: ({ endpoint }) => (endpoint === 'create' ? { fault: 'status', status: 400 } : undefined) });
     const resumed = await runCliInProcess(command.split(' ').slice(1), { cwd: dir, env: ENV });
+    expect(server.batch.counts.create).toBe(1);
+    expect(server.batch.counts.upload).toBe(1);
+    expect(server.batch.submittedCustomIds()).toEqual(submitted);
+    expect(server.count).toBe(0);
     expect(resumed.code, resumed.stderr).toBe(0);
     const record = await readRun(stopped.runDir);
     expect(record.status).toBe('complete');
     expect(statuses(record)).toEqual(words.map(() => 'pass'));
-    expect(server.batch.submittedCustomIds()).toEqual(submitted);
-    expect(server.batch.counts.create).toBe(1);
-    expect(server.count).toBe(0);
   });
 
   it('the CLI killed (SIGKILL) while waiting for its batch, then resumed: re-attaches, submits nothing twice, and equals a normal run', async () => {
@@ -248,10 +250,10 @@ describe('batch mode through the OpenAI Batch API (real SDK, local server)', () 
     const normal = await runIn(dir, { noCache: true });
     const chats = server.count;
 
-    // The batch stays in progress; the test learns of the first poll, which comes after batches.jsonl has the batch.
+    // The batch stays in progress; the test learns of its third poll (polls come after batches.jsonl has the batch).
     let polled!: () => void;
     const firstPoll = new Promise<void>((resolve) => (polled = resolve));
-    server.batch.configure({ pollsPerState: { in_progress: 1_000_000 }, fault: ({ endpoint }) => (endpoint === 'retrieve' ? void polled() : undefined) });
+    server.batch.configure({ pollsPerState: { in_progress: 1_000_000 }, fault: ({ endpoint, n }) => (endpoint === 'retrieve' && n >= 3 ? void polled() : undefined) });
     let child: ChildProcess | undefined;
     const exited = runCli(['run', '--batch', '--no-cache'], { cwd: dir, env: ENV, onSpawn: (spawned) => (child = spawned) });
     await Promise.race([firstPoll, exited.then((r) => Promise.reject(new Error(`the CLI ended before polling (exit ${r.code}): ${r.stderr}`)))]);
@@ -270,20 +272,21 @@ describe('batch mode through the OpenAI Batch API (real SDK, local server)', () 
     server.batch.configure({ pollsPerState: 1, fault: undefined });
     const pollsBefore = batch.polls;
     const resumed = await runIn(dir, { batch: true, noCache: true, resume: relative(dir, runDir) });
+    // At the server: no line of the killed run's batch submitted again, every custom id once; that batch polled again and read.
+    const later = server.batch.batches.slice(1);
+    expect(later.flatMap((x) => x.customIds).filter((id) => before.includes(id))).toEqual([]);
+    expect(later.map((x) => x.model)).toEqual(['gpt-4o']);
+    const ids = server.batch.submittedCustomIds();
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toHaveLength(words.length + words.filter(judged).length);
+    expect(server.count).toBe(chats);
+    expect(server.batch.batches[0].polls).toBeGreaterThan(pollsBefore);
+    expect(server.batch.batches[0].state).toBe('completed');
     const record = await readRun(resumed.runDir);
     expect(resumed.runDir).toBe(runDir);
     expect(record.status).toBe('complete');
     expect(verdicts(record)).toEqual(verdicts(await readRun(normal.runDir)));
     expect(statuses(record)).not.toContain('error');
-    // At the server: the killed run's batch polled again and read, no line of it submitted again, every custom id once.
-    expect(server.batch.batches[0].polls).toBeGreaterThan(pollsBefore);
-    const later = server.batch.batches.slice(1);
-    expect(later.map((x) => x.model)).toEqual(['gpt-4o']);
-    expect(later.flatMap((x) => x.customIds).filter((id) => before.includes(id))).toEqual([]);
-    const ids = server.batch.submittedCustomIds();
-    expect(new Set(ids).size).toBe(ids.length);
-    expect(ids).toHaveLength(words.length + words.filter(judged).length);
-    expect(server.count).toBe(chats);
     const calls = await readCalls(runDir);
     expect(calls.filter((c) => c.purpose === 'eval').every((c) => c.batch?.id === batch.id)).toBe(true);
   });
