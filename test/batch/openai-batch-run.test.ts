@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BATCHES_FILE, customIdOf } from '../../src/batch/batch-log.js';
@@ -242,6 +242,24 @@ describe('batch mode through the OpenAI Batch API (real SDK, local server)', () 
     const record = await readRun(stopped.runDir);
     expect(record.status).toBe('complete');
     expect(statuses(record)).toEqual(words.map(() => 'pass'));
+  });
+
+  it('polls that fail (a 503, a reset, a poll that hangs past the model timeout) and a results download that fails are tried again: the run completes, nothing submitted twice', async () => {
+    const words = ['word1', 'word2', 'word4'];
+    const dir = await project(words);
+    await writeFile(join(dir, 'eval.config.mjs'), config('batch: { pollMs: 60000 },').replace('maxRetries: 2 }', 'maxRetries: 2, timeoutMs: 200 }'));
+    server.batch.configure({
+      fault: ({ endpoint, n }) =>
+        endpoint === 'retrieve' ? ({ 2: { fault: 'status', status: 503 }, 3: { fault: 'reset' }, 4: { fault: 'hang' } } as const)[n] : endpoint === 'content' && n === 1 ? { fault: 'status', status: 500 } : undefined,
+    });
+    const done = await runIn(dir, { batch: true, noCache: true, batchTimeoutMs: 24 * 3_600_000 });
+    expect(done.run.status).toBe('complete');
+    expect(statuses(await readRun(done.runDir))).toEqual(['pass', 'pass', 'pass']);
+    expect(server.batch.submittedCustomIds()).toHaveLength(3);
+    expect(new Set(server.batch.submittedCustomIds()).size).toBe(3);
+    // Polled past the three failed polls (each a retry, none moving the batch on), the results read again after the 500.
+    expect(server.batch.counts.retrieve).toBeGreaterThan(7);
+    expect(server.batch.counts.content).toBe(2);
   });
 
   it('the CLI killed (SIGKILL) while waiting for its batch, then resumed: re-attaches, submits nothing twice, and equals a normal run', async () => {
