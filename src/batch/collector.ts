@@ -81,7 +81,7 @@ interface Group {
 }
 
 /** A batch's lines by custom id (`unreadable`: why the lines not in `results` could not be read), or why the batch has none. */
-type Results = { results: Map<string, ProviderResult>; unreadable?: ProviderFailure } | { failure: ProviderFailure };
+type Results = { results: Map<string, ProviderResult>; unreadable?: ProviderFailure; ended?: BatchStatus } | { failure: ProviderFailure };
 
 /**
  * The run's side of batch mode: groups each batched model entry's calls, submits them when the
@@ -232,6 +232,7 @@ export function createBatchCollector(options: BatchCollectorOptions): BatchColle
       if (BATCH_ENDED_STATES.includes(status.state)) break;
     }
     const read = await readResults(id, transport);
+    if (!('failure' in read)) read.ended = status;
     await appendBatchLog(options.runDir, { kind: 'ended', id, state: status.state, endedAt: new Date().toISOString(), counts: status.counts }).catch(() => {});
     return read;
   };
@@ -285,7 +286,9 @@ export function createBatchCollector(options: BatchCollectorOptions): BatchColle
 
   const lineResult = (outcome: Results, customId: string, id: string): ProviderResult => {
     if ('failure' in outcome) return outcome.failure;
-    return outcome.results.get(customId) ?? outcome.unreadable ?? failure('batch_line_failed', `batch ${id} ended without a result for this line`, true);
+    // A batch that failed as a whole (OpenAI: its input file refused, or the org's enqueued-token limit) says why: the line's error does too.
+    const why = outcome.ended && outcome.ended.state !== 'completed' ? ` (batch ${outcome.ended.state}${outcome.ended.message ? `: ${outcome.ended.message}` : ''})` : '';
+    return outcome.results.get(customId) ?? outcome.unreadable ?? failure('batch_line_failed', `batch ${id} ended without a result for this line${why}`, true);
   };
 
   const run = async (model: string, provider: Provider & { batch: BatchTransport }, customId: string, request: ProviderRequest, estimatedTokens: number): Promise<BatchOutcome> => {
