@@ -305,6 +305,7 @@ describe('batch mode through the OpenAI Batch API (real SDK, local server)', () 
     expect(record.status).toBe('complete');
     expect(verdicts(record)).toEqual(verdicts(await readRun(normal.runDir)));
     expect(statuses(record)).not.toContain('error');
+    expect(record.batches?.find((x) => x.id === batch.id)).toMatchObject({ model: 'mini', requests: words.length, state: 'completed', succeeded: words.length, failed: 0 });
     const calls = await readCalls(runDir);
     expect(calls.filter((c) => c.purpose === 'eval').every((c) => c.batch?.id === batch.id)).toBe(true);
   });
