@@ -18,6 +18,8 @@ export const BATCH_QUIET_MS = 2_000;
 
 /** A failed poll is tried again after 1 s, 2 s, 4 s … up to the poll interval. */
 const POLL_RETRY_BASE_MS = 1_000;
+/** The longest one status poll may take when the model entry sets no timeoutMs (config/defaults.ts DEFAULT_TIMEOUT_MS). */
+const DEFAULT_POLL_TIMEOUT_MS = 60_000;
 /** Reading an ended batch's results: tries before its lines are given up as failed. */
 const RESULT_READS = 5;
 
@@ -40,6 +42,8 @@ export interface BatchCollectorOptions {
   config: Required<BatchConfig>;
   /** A model entry's maxRetries: sends of one line after its first. */
   maxRetries(model: string): number;
+  /** A model entry's timeoutMs: the longest one status poll may take (real time) before it is cut and tried again. @default 60000 */
+  pollTimeoutMs?(model: string): number;
   /** A normal call through the scheduler (config `batch.retry: 'direct'`). */
   direct(model: string, provider: Provider, request: ProviderRequest, estimatedTokens: number): Promise<{ result: ProviderResult; attempts: number; latencyMs: number }>;
   notify(notice: RunNotice): void;
@@ -77,7 +81,7 @@ interface Group {
 }
 
 /** A batch's lines by custom id (`unreadable`: why the lines not in `results` could not be read), or why the batch has none. */
-type Results = { results: Map<string, ProviderResult>; unreadable?: ProviderFailure } | { failure: ProviderFailure };
+type Results = { results: Map<string, ProviderResult>; unreadable?: ProviderFailure; ended?: BatchStatus } | { failure: ProviderFailure };
 
 /**
  * The run's side of batch mode: groups each batched model entry's calls, submits them when the
@@ -210,7 +214,7 @@ export function createBatchCollector(options: BatchCollectorOptions): BatchColle
     for (;;) {
       if (!first && !(await wait(failures > 0 ? Math.min(config.pollMs, POLL_RETRY_BASE_MS * 2 ** (failures - 1)) : config.pollMs))) return { failure: aborted() };
       first = false;
-      const polled = await transport.poll(id, signal).catch((error: unknown): ProviderFailure => failure('connection', `batch poll failed: ${messageOf(error)}`, true));
+      const polled = await pollWithin(transport, id, options.pollTimeoutMs?.(model) ?? DEFAULT_POLL_TIMEOUT_MS);
       if (signal.aborted) return { failure: aborted() };
       if ('ok' in polled) {
         // A poll that failed says nothing about the batch: tried again (backoff up to the poll interval) until the batch timeout.
@@ -228,8 +232,33 @@ export function createBatchCollector(options: BatchCollectorOptions): BatchColle
       if (BATCH_ENDED_STATES.includes(status.state)) break;
     }
     const read = await readResults(id, transport);
+    if (!('failure' in read)) read.ended = status;
     await appendBatchLog(options.runDir, { kind: 'ended', id, state: status.state, endedAt: new Date().toISOString(), counts: status.counts }).catch(() => {});
     return read;
+  };
+
+  /**
+   * One status poll, cut after `ms` of real time (the model entry's timeoutMs, as a normal call's
+   * attempt is): a poll that never answers (a stalled connection) is a retryable timeout like a 5xx,
+   * not a wait that outlasts the batch timeout (only the waits between polls watch that).
+   */
+  const pollWithin = async (transport: BatchTransport, id: string, ms: number): Promise<BatchStatus | ProviderFailure> => {
+    const own = new AbortController();
+    const follow = () => own.abort(signal.reason);
+    if (signal.aborted) follow();
+    else signal.addEventListener('abort', follow, { once: true });
+    let cut = false;
+    const timer = setTimeout(() => {
+      cut = true;
+      own.abort(new DOMException(`no answer within ${ms} ms`, 'TimeoutError'));
+    }, ms);
+    try {
+      const polled = await transport.poll(id, own.signal).catch((error: unknown): ProviderFailure => failure('connection', `batch poll failed: ${messageOf(error)}`, true));
+      return cut && !signal.aborted ? failure('timeout', `batch poll: no answer within ${ms} ms`, true) : polled;
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', follow);
+    }
   };
 
   /**
@@ -257,7 +286,9 @@ export function createBatchCollector(options: BatchCollectorOptions): BatchColle
 
   const lineResult = (outcome: Results, customId: string, id: string): ProviderResult => {
     if ('failure' in outcome) return outcome.failure;
-    return outcome.results.get(customId) ?? outcome.unreadable ?? failure('batch_line_failed', `batch ${id} ended without a result for this line`, true);
+    // A batch that failed as a whole (OpenAI: its input file refused, or the org's enqueued-token limit) says why: the line's error does too.
+    const why = outcome.ended && outcome.ended.state !== 'completed' ? ` (batch ${outcome.ended.state}${outcome.ended.message ? `: ${outcome.ended.message}` : ''})` : '';
+    return outcome.results.get(customId) ?? outcome.unreadable ?? failure('batch_line_failed', `batch ${id} ended without a result for this line${why}`, true);
   };
 
   const run = async (model: string, provider: Provider & { batch: BatchTransport }, customId: string, request: ProviderRequest, estimatedTokens: number): Promise<BatchOutcome> => {

@@ -185,6 +185,7 @@ export async function runEngine(given: EngineInput): Promise<EngineResult> {
         clock: input.clock ?? systemClock,
         config: input.batch.config,
         maxRetries: (model) => config.models[model]?.maxRetries ?? DEFAULT_MAX_RETRIES,
+        pollTimeoutMs: (model) => config.models[model]?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         direct: (model, provider, request, estimate) => scheduler.run(model, (s) => provider.call(request, s), estimate),
         notify,
         resumed: input.batch.resumed,

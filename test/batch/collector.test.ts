@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { appendBatchLog, BATCHES_FILE, customIdOf, readBatchLog } from '../../src/batch/batch-log.js';
 import { createBatchCollector, DEFAULT_BATCH, type BatchCollectorOptions } from '../../src/batch/collector.js';
 import { splitByLimits } from '../../src/batch/split.js';
-import type { BatchLine } from '../../src/batch/types.js';
+import type { BatchLine, BatchTransport } from '../../src/batch/types.js';
 import type { RunNotice } from '../../src/reporters/types.js';
 import type { Provider, ProviderRequest } from '../../src/providers/types.js';
 import { commandLine } from '../../src/runner/batch-mode.js';
@@ -83,6 +83,37 @@ describe('the collector', () => {
     expect(collector.batches()).toEqual([{ id: 'batch_1', model: 'm', provider: 'fake', requests: 2, state: 'completed', succeeded: 2, failed: 0 }]);
     const log = (await readFile(join(runDir, BATCHES_FILE), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(log.map((l) => l.kind)).toEqual(['submitted', 'ended']);
+  });
+
+  it('a batch that failed as a whole (no results): its lines are sent again, and a line that still has none says why the batch failed', async () => {
+    const fake = fakeBatchTransport({ answer: () => ({ ok: true, output: 'never read' }), states: ['failed'] });
+    const transport: BatchTransport = {
+      kind: fake.transport.kind,
+      limits: fake.transport.limits,
+      lineBytes: (l) => fake.transport.lineBytes(l),
+      submit: (lines, signal) => fake.transport.submit(lines, signal),
+      poll: async (id, signal) => {
+        const status = await fake.transport.poll(id, signal);
+        return 'ok' in status ? status : { ...status, message: 'line 1: The input file is empty.' };
+      },
+      async *results() {},
+    };
+    const collector = createBatchCollector({
+      runDir: await mkdtemp(join(tmpdir(), 'collector-')),
+      signal: new AbortController().signal,
+      clock: virtualClock(),
+      config: DEFAULT_BATCH,
+      maxRetries: () => 1,
+      direct: async () => ({ result: { ok: true, output: 'direct' }, attempts: 1, latencyMs: 1 }),
+      notify: () => {},
+      onTimeout: () => {},
+    });
+    const provider = { name: 'm', kind: 'fake', model: 'x', call: async () => ({ ok: true, output: '' }), batch: transport } as Provider & { batch: BatchTransport };
+    const { result, attempts } = await collector.call('m', provider, 'a', request('a'), 10);
+    expect(attempts).toBe(2);
+    expect(fake.submissions.map((b) => b.customIds)).toEqual([['a'], ['a']]);
+    expect(result).toMatchObject({ ok: false, error: { code: 'batch_line_failed', retryable: true } });
+    expect(!result.ok && result.error.message).toMatch(/ended without a result for this line \(batch failed: line 1: The input file is empty\.\)$/);
   });
 
   it('a poll that fails for good fails the lines with its error (not retried, never an answer)', async () => {
