@@ -1,17 +1,9 @@
 import type { Command } from 'commander';
-import { history } from '../api/history.js';
+import { history, type HistoryOptions } from '../api/history.js';
 import { exitOf, type CliRuntime } from './runtime.js';
 
-interface HistoryFlags {
-  config?: string;
-  reports?: string;
-  suite?: string;
-  model?: string;
-  since?: string;
-  out?: string;
-  rebuild?: boolean;
-  debug?: boolean;
-}
+/** The flags are the API's options, and --debug. */
+type HistoryFlags = HistoryOptions & { debug?: boolean };
 
 /** Exit codes: 0 written · 2 bad input (a bad --since, filters that keep no run, no runs yet). */
 export function registerHistory(program: Command, cli: CliRuntime): void {
