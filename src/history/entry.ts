@@ -14,10 +14,11 @@ const rowKey = (suite: string, model: string) => `${suite}\u0000${model}`;
 /**
  * The index line of the run in `runDir` (a folder holding run.json). The run folder is recorded by
  * its name (run folders sit directly in the reports folder). Throws what openStoredRun throws for a
- * missing or malformed run.json (FILE_MISSING, RUN_INVALID).
+ * missing or malformed run.json (FILE_MISSING, RUN_INVALID). `trusted`: the run.json this process
+ * has just written, not checked against the schema again.
  */
-export async function readHistoryEntry(runDir: string): Promise<HistoryEntry> {
-  return entryOf(await openStoredRun(runDir));
+export async function readHistoryEntry(runDir: string, options: { trusted?: boolean } = {}): Promise<HistoryEntry> {
+  return entryOf(await openStoredRun(runDir, options));
 }
 
 /**

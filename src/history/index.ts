@@ -39,7 +39,8 @@ export interface HistoryIndex {
  * (`reports/` or `--out`). Returns the entry.
  */
 export async function appendHistoryEntry(runDir: string): Promise<HistoryEntry> {
-  const entry = await readHistoryEntry(runDir);
+  // The run.json the session or merge has just written: read back without the schema check.
+  const entry = await readHistoryEntry(runDir, { trusted: true });
   await appendLine(join(dirname(runDir), HISTORY_INDEX_FILE), JSON.stringify(entry));
   return entry;
 }
