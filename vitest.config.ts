@@ -72,7 +72,8 @@ export default defineConfig({
     sequence: { sequencer: SlowFirstSequencer },
     // One worker per core and one more, at least 3: several files mostly wait (on Chromium, a
     // spawned CLI, a local server's real attempt timeouts); on 2 cores a third worker fills those
-    // waits (measured: 75 s against 99.5 s for 2 workers and 82 s for 4, same CPU time).
+    // waits. Measured on one clone, alternating (this VM is noisy): 3 workers 76.9, 54.0, 51.5 s;
+    // 2 workers 69.8, 67.3, 57.3 s. (`--maxWorkers` on the command line does not reach the projects.)
     maxWorkers: Math.max(3, availableParallelism() + 1),
     projects: [
       {
