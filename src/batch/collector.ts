@@ -1,14 +1,14 @@
-import { BatchResultsError } from './results-error.js';
+import { DEFAULT_BATCH, DEFAULT_TIMEOUT_MS } from '../config/defaults.js';
+import { providerFailure as failure } from '../providers/failure.js';
 import type { Provider, ProviderFailure, ProviderRequest, ProviderResult } from '../providers/types.js';
 import type { RunNotice } from '../reporters/types.js';
 import type { RunHeader } from '../run-record/types.js';
 import type { Clock } from '../util/clock.js';
 import { appendBatchLog, type BatchLogState } from './batch-log.js';
+import { BatchResultsError } from './results-error.js';
+import { followSignal } from './scoped-signal.js';
 import { splitByLimits } from './split.js';
 import { BATCH_ENDED_STATES, type BatchConfig, type BatchLine, type BatchStatus, type BatchTransport } from './types.js';
-
-/** Defaults of the config's `batch` (docs/batch.md). */
-export const DEFAULT_BATCH: Required<BatchConfig> = { retry: 'batch', pollMs: 30_000, timeoutMs: 86_400_000 };
 
 /**
  * How long a model entry's queue stays open after its last request, on the run's clock: calls
@@ -18,8 +18,6 @@ export const BATCH_QUIET_MS = 2_000;
 
 /** A failed poll is tried again after 1 s, 2 s, 4 s … up to the poll interval. */
 const POLL_RETRY_BASE_MS = 1_000;
-/** The longest one status poll may take when the model entry sets no timeoutMs (config/defaults.ts DEFAULT_TIMEOUT_MS). */
-const DEFAULT_POLL_TIMEOUT_MS = 60_000;
 /** Reading an ended batch's results: tries before its lines are given up as failed. */
 const RESULT_READS = 5;
 
@@ -214,7 +212,7 @@ export function createBatchCollector(options: BatchCollectorOptions): BatchColle
     for (;;) {
       if (!first && !(await wait(failures > 0 ? Math.min(config.pollMs, POLL_RETRY_BASE_MS * 2 ** (failures - 1)) : config.pollMs))) return { failure: aborted() };
       first = false;
-      const polled = await pollWithin(transport, id, options.pollTimeoutMs?.(model) ?? DEFAULT_POLL_TIMEOUT_MS);
+      const polled = await pollWithin(transport, id, options.pollTimeoutMs?.(model) ?? DEFAULT_TIMEOUT_MS);
       if (signal.aborted) return { failure: aborted() };
       if ('ok' in polled) {
         // A poll that failed says nothing about the batch: tried again (backoff up to the poll interval) until the batch timeout.
@@ -243,10 +241,7 @@ export function createBatchCollector(options: BatchCollectorOptions): BatchColle
    * not a wait that outlasts the batch timeout (only the waits between polls watch that).
    */
   const pollWithin = async (transport: BatchTransport, id: string, ms: number): Promise<BatchStatus | ProviderFailure> => {
-    const own = new AbortController();
-    const follow = () => own.abort(signal.reason);
-    if (signal.aborted) follow();
-    else signal.addEventListener('abort', follow, { once: true });
+    const own = followSignal(signal);
     let cut = false;
     const timer = setTimeout(() => {
       cut = true;
@@ -257,7 +252,7 @@ export function createBatchCollector(options: BatchCollectorOptions): BatchColle
       return cut && !signal.aborted ? failure('timeout', `batch poll: no answer within ${ms} ms`, true) : polled;
     } finally {
       clearTimeout(timer);
-      signal.removeEventListener('abort', follow);
+      own.release();
     }
   };
 
@@ -339,10 +334,6 @@ export function createBatchCollector(options: BatchCollectorOptions): BatchColle
       return timedOut;
     },
   };
-}
-
-function failure(code: ProviderFailure['error']['code'], message: string, retryable: boolean): ProviderFailure {
-  return { ok: false, error: { code, message, retryable } };
 }
 
 function messageOf(error: unknown): string {

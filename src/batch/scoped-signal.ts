@@ -12,11 +12,14 @@ export async function scoped<T>(signal: AbortSignal, request: (own: AbortSignal)
   }
 }
 
-/** A signal that aborts when `signal` does, until `release()` (for a stream read past one await). */
-export function followSignal(signal: AbortSignal): { signal: AbortSignal; release(): void } {
+/**
+ * A signal that aborts when `signal` does, until `release()` (for a stream read past one await),
+ * or when `abort(reason)` is called (a timeout of its own).
+ */
+export function followSignal(signal: AbortSignal): { signal: AbortSignal; abort(reason: unknown): void; release(): void } {
   const controller = new AbortController();
-  const abort = () => controller.abort(signal.reason);
-  if (signal.aborted) abort();
-  else signal.addEventListener('abort', abort, { once: true });
-  return { signal: controller.signal, release: () => signal.removeEventListener('abort', abort) };
+  const follow = () => controller.abort(signal.reason);
+  if (signal.aborted) follow();
+  else signal.addEventListener('abort', follow, { once: true });
+  return { signal: controller.signal, abort: (reason) => controller.abort(reason), release: () => signal.removeEventListener('abort', follow) };
 }

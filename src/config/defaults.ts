@@ -1,3 +1,4 @@
+import type { BatchConfig } from '../batch/types.js';
 import type { ReporterName, ResolvedGate } from './types.js';
 
 export const DEFAULT_CONCURRENCY = 8;
@@ -13,5 +14,7 @@ export const DEFAULT_GATE: ResolvedGate = { minPassRate: 0, maxScoreDrop: 0, alp
 export const DEFAULT_REPORTERS: ReporterName[] = ['console', 'json'];
 export const DEFAULT_PATHS = { prompts: 'prompts', evals: 'evals', fixtures: 'fixtures', reports: 'reports', cache: '.promptgate-cache' } as const;
 export const CONFIG_FILE_NAMES = ['eval.config.ts', 'eval.config.mts', 'eval.config.js', 'eval.config.mjs'] as const;
+/** Batch mode (`batch` in the config): failed lines sent again in a batch, a poll every 30 s, at most 24 h of waiting. */
+export const DEFAULT_BATCH = { retry: 'batch', pollMs: 30_000, timeoutMs: 86_400_000 } as const satisfies Required<BatchConfig>;
 /** Adaptive repeats: 2 repeats a side in round 1, at most 10 a case, the calls of `--repeat 5` in all. */
 export const DEFAULT_ADAPTIVE = { startRepeats: 2, maxRepeats: 10, budget: 5 } as const;

@@ -1,5 +1,5 @@
 import {
-  DEFAULT_ADAPTIVE, DEFAULT_CONCURRENCY, DEFAULT_GATE, DEFAULT_MAX_CALL_MS, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_WAIT_MS, DEFAULT_PATHS,
+  DEFAULT_ADAPTIVE, DEFAULT_BATCH, DEFAULT_CONCURRENCY, DEFAULT_GATE, DEFAULT_MAX_CALL_MS, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_WAIT_MS, DEFAULT_PATHS,
   DEFAULT_REPEAT, DEFAULT_REPORTERS, DEFAULT_TIMEOUT_MS,
 } from './defaults.js';
 import { PROVIDER_KINDS } from '../providers/types.js';
@@ -191,9 +191,9 @@ export const configSchema = {
       type: 'object',
       description: 'Batch mode (`--batch`, or `batch: true` on a model entry): how failed lines are retried, how often batches are polled, how long to wait.',
       properties: {
-        retry: { type: 'string', enum: ['batch', 'direct'], description: 'Lines that failed or expired: sent again in a new batch (`batch`) or as normal calls (`direct`).', default: 'batch' },
-        pollMs: { type: 'integer', minimum: 1, description: 'Time between status polls, in ms.', default: 30000 },
-        timeoutMs: { type: 'integer', minimum: 1, description: 'Longest wait for batches, in ms; past it the run stops, resumable with `--resume` (exit 3).', default: 86400000 },
+        retry: { type: 'string', enum: ['batch', 'direct'], description: 'Lines that failed or expired: sent again in a new batch (`batch`) or as normal calls (`direct`).', default: DEFAULT_BATCH.retry },
+        pollMs: { type: 'integer', minimum: 1, description: 'Time between status polls, in ms.', default: DEFAULT_BATCH.pollMs },
+        timeoutMs: { type: 'integer', minimum: 1, description: 'Longest wait for batches, in ms; past it the run stops, resumable with `--resume` (exit 3).', default: DEFAULT_BATCH.timeoutMs },
       },
       additionalProperties: false,
     },

@@ -1,5 +1,5 @@
 import type { BatchLogState } from '../batch/batch-log.js';
-import { DEFAULT_BATCH } from '../batch/collector.js';
+import { DEFAULT_BATCH } from '../config/defaults.js';
 import type { BatchConfig } from '../batch/types.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { inputError } from '../errors.js';
