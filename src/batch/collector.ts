@@ -1,4 +1,4 @@
-import { DEFAULT_BATCH, DEFAULT_TIMEOUT_MS } from '../config/defaults.js';
+import { DEFAULT_TIMEOUT_MS } from '../config/defaults.js';
 import { providerFailure as failure } from '../providers/failure.js';
 import type { Provider, ProviderFailure, ProviderRequest, ProviderResult } from '../providers/types.js';
 import type { RunNotice } from '../reporters/types.js';
