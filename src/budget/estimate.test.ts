@@ -100,8 +100,7 @@ describe('the cost estimate', () => {
     expect((await estimateCost({ config, suites: [{ plan, prompts: [plan.prompt, same] }] })).rows[0]).toEqual(run);
 
     // Through the pre-run check, as run / compare hand their suites to it: `run:` baseline = run's cost.
-    const warn = () => {};
-    const budget = { config, maxCostUsd: 100, warn };
+    const budget = { config, budget: { maxCostUsd: 100, by: '--max-cost' as const } };
     const alone = await checkBudgetBeforeRun({ ...budget, suites: [{ plan, candidate: { kind: 'prompt', prompt: plan.prompt } }] });
     const stored = await checkBudgetBeforeRun({ ...budget, suites: [{ plan, candidate: { kind: 'prompt', prompt: plan.prompt }, baseline: { kind: 'stored', label: 'run:x', lookup: () => undefined } }] });
     const git = await checkBudgetBeforeRun({ ...budget, suites: [{ plan, candidate: { kind: 'prompt', prompt: plan.prompt }, baseline: { kind: 'prompt', prompt: v2 } }] });

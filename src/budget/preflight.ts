@@ -7,12 +7,13 @@ import { formatCost } from '../reporters/numbers.js';
 import type { SuiteRun } from '../runner/engine.js';
 import type { Shard } from '../runner/select.js';
 import { estimateCost, type EstimateSuite } from './estimate.js';
+import type { BudgetSetting } from './guard.js';
 
 export interface PreflightInput {
   config: ResolvedConfig;
   suites: SuiteRun[];
-  /** `--max-cost` (USD): wins over the config's `budget.maxCostUsd`. */
-  maxCostUsd?: number;
+  /** The run's budget (guard.ts resolveBudget: `--max-cost`, else the config's `budget.maxCostUsd`). */
+  budget: BudgetSetting;
   allowOverEstimate?: boolean;
   filter?: string;
   shard?: Shard;
@@ -21,8 +22,6 @@ export interface PreflightInput {
   reportsDir?: string;
   /** compare / ci with adaptive repeats: calls per case and side are the config's `adaptive.budget`. */
   adaptive?: boolean;
-  /** One line each (no price for a model: the estimate counts it as $0). */
-  warn(line: string): void;
 }
 
 /** The budget in force and the estimate made against it (run.json `budget`, with what the run spent). */
@@ -32,15 +31,13 @@ export interface Preflight {
 }
 
 /**
- * Before the first call: with a budget (`--max-cost`, else `budget.maxCostUsd`), estimates the run
- * and refuses it (BUDGET_OVER_ESTIMATE, exit 2: nothing is run or written) when the estimate is
- * above the budget, unless `allowOverEstimate`. Undefined without a budget (nothing is estimated).
+ * Before the first call, with a budget: estimates the run and refuses it (BUDGET_OVER_ESTIMATE,
+ * exit 2: nothing is run or written) when the estimate is above the budget, unless
+ * `allowOverEstimate`. A model with no price never gets here: guard.ts checkBudgetPrices refuses it first.
  */
-export async function checkBudgetBeforeRun(input: PreflightInput): Promise<Preflight | undefined> {
+export async function checkBudgetBeforeRun(input: PreflightInput): Promise<Preflight> {
   const { config } = input;
-  const fromFlag = input.maxCostUsd !== undefined;
-  const maxCostUsd = input.maxCostUsd ?? config.budget?.maxCostUsd;
-  if (maxCostUsd === undefined) return undefined;
+  const { maxCostUsd } = input.budget;
   const adaptiveRepeats = input.adaptive ? config.adaptive?.budget : undefined;
   const suites: EstimateSuite[] = input.suites.map((suite) => ({
     plan: suite.plan,
@@ -48,11 +45,8 @@ export async function checkBudgetBeforeRun(input: PreflightInput): Promise<Prefl
     ...(adaptiveRepeats !== undefined ? { repeats: Math.max(suite.plan.repeat, Math.ceil(adaptiveRepeats)) } : {}),
   }));
   const estimate = await estimateCost({ config, suites, filter: input.filter, shard: input.shard, batch: input.batch, reportsDir: input.reportsDir });
-  for (const name of estimate.unpriced) {
-    input.warn(`promptgate: warning: model entry '${name}' has no known price: the estimate checked against the budget counts its calls as $0 (set \`price: { input, output }\` on it, USD per million tokens)`);
-  }
   if (estimate.usd > maxCostUsd && !input.allowOverEstimate) {
-    const where = fromFlag ? { file: '--max-cost' } : await configLocation(config, maxCostUsd);
+    const where = input.budget.by === '--max-cost' ? { file: '--max-cost' } : await configLocation(config, maxCostUsd);
     throw inputError(
       'BUDGET_OVER_ESTIMATE',
       `the cost estimate ${formatCost(estimate.usd)} is above the budget ${formatCost(maxCostUsd)}: nothing was run`,

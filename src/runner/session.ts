@@ -122,10 +122,12 @@ export async function runSession(input: SessionInput): Promise<SessionResult> {
   const providers = wantsBatch ? createProviders(config, { record: flags.record ?? false, env: input.env }) : undefined;
   const batchMode: BatchMode | undefined = providers ? batchModeOf(config, input.suites, flags, providers) : undefined;
   // A budget: the estimate is checked before anything is written (over it: exit 2, nothing run).
-  const preflight = await checkBudgetBeforeRun({
-    config, suites: input.suites, maxCostUsd: flags.maxCostUsd, allowOverEstimate: flags.allowOverEstimate, filter: flags.filter, shard: flags.shard,
-    batch: flags.batch, reportsDir: flags.out ? resolve(config.rootDir, flags.out) : undefined, adaptive: input.adaptive !== undefined, warn,
-  });
+  const preflight = budget
+    ? await checkBudgetBeforeRun({
+        config, suites: input.suites, budget, allowOverEstimate: flags.allowOverEstimate, filter: flags.filter, shard: flags.shard,
+        batch: flags.batch, reportsDir: flags.out ? resolve(config.rootDir, flags.out) : undefined, adaptive: input.adaptive !== undefined,
+      })
+    : undefined;
 
   let runDir: string;
   let runId: string;
