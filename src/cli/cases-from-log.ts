@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../util/write-atomic.js';
+import { mkdir, stat } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { inputError } from '../errors.js';
@@ -69,13 +69,6 @@ function formatOf(out: string): 'jsonl' | 'csv' {
 }
 
 async function writeAtomically(file: string, text: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   await mkdir(dirname(file), { recursive: true });
-  try {
-    await writeFile(tmp, text);
-    await rename(tmp, file);
-  } catch (error) {
-    await rm(tmp, { force: true }).catch(() => {});
-    throw error;
-  }
+  await writeFileAtomic(file, text);
 }

@@ -5,8 +5,9 @@
  * A torn line (a crash mid-write) or a line this version does not know is skipped with a warning,
  * never trusted.
  */
+import { writeFileAtomic } from '../util/write-atomic.js';
 import { createReadStream, existsSync } from 'node:fs';
-import { open, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { open, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { RUN_FILE } from '../run-record/writer.js';
@@ -149,13 +150,5 @@ export async function loadHistory(reportsDir: string, options: { rebuild?: boole
 
 /** index.jsonl written whole: to a temp file renamed into place (a reader never sees half of it). */
 async function writeIndex(file: string, entries: HistoryEntry[], foreign: string[]): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  const text = [...foreign, ...entries.map((entry) => JSON.stringify(entry))].map((line) => `${line}\n`).join('');
-  try {
-    await writeFile(tmp, text, 'utf8');
-    await rename(tmp, file);
-  } catch (error) {
-    await rm(tmp, { force: true });
-    throw error;
-  }
+  await writeFileAtomic(file, [...foreign, ...entries.map((entry) => JSON.stringify(entry))].map((line) => `${line}\n`).join(''));
 }

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../util/write-atomic.js';
+import { readFile } from 'node:fs/promises';
 import { inputError, type ErrorCode, type PromptgateError, type SourceLocation } from '../errors.js';
 import type { PromptFile } from '../prompts/types.js';
 
@@ -84,14 +84,7 @@ export function formatLock(lock: PromptLock): string {
 
 /** Writes a lock file atomically (temp file, then rename), so a reader never sees half of it. */
 export async function writeLockFile(path: string, lock: PromptLock): Promise<void> {
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await writeFile(tmp, formatLock(lock));
-    await rename(tmp, path);
-  } catch (error) {
-    await rm(tmp, { force: true }).catch(() => {});
-    throw error;
-  }
+  await writeFileAtomic(path, formatLock(lock));
 }
 
 /**
