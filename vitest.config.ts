@@ -16,7 +16,7 @@ const ISOLATED = ['test/providers/lazy-sdk.test.ts'];
  */
 const SLOW_FIRST = [
   'test/batch/openai-batch-run.test.ts',
-  'test/reporters/html-browser.test.ts',
+  'test/browser.test.ts',
   'test/e2e/resume.test.ts',
   'test/e2e/ci.test.ts',
   'test/e2e/faults.test.ts',
@@ -40,7 +40,6 @@ const SLOW_FIRST = [
   'test/e2e/tools-compare.test.ts',
   'test/e2e/rate-limit.test.ts',
   'test/batch/anthropic-batch-run.test.ts',
-  'test/history/page-browser.test.ts',
 ];
 
 
@@ -65,7 +64,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     // One temporary folder per run, removed at the end: the tests leave nothing in the system's.
-    globalSetup: ['test/helpers/temp-root.ts', 'test/helpers/postgres-setup.ts'],
+    globalSetup: ['test/helpers/temp-root.ts', 'test/helpers/child-env.ts', 'test/helpers/postgres-setup.ts'],
     // The built CLI (dist/bundle/main.js, which runCliInProcess imports) is loaded by Node itself, not
     // transformed and evaluated module by module by vitest.
     server: { deps: { external: [/\/dist\//] } },

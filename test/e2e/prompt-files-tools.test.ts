@@ -1,7 +1,7 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeProject, runCli } from '../helpers/cli.js';
+import { makeProject } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { commitFiles, gitIn, initRepo } from '../helpers/git-repo.js';
 import { textOf } from '../helpers/mock-server.js';
@@ -46,7 +46,7 @@ describe('prompt files and cases with tools and conversations', () => {
     });
     dirs.push(dir);
     server.reset();
-    const result = await runCli(['run'], { cwd: dir, env });
+    const result = await runCliInProcess(['run'], { cwd: dir, env });
     expect(result.code, result.stderr).toBe(0);
     expect(server.count).toBe(2);
     const sent = (question: string) => server.requests.find((request) => textOf(request.messages.at(-1)?.content) === question)?.body.messages;
@@ -98,14 +98,14 @@ describe('prompt files and cases with tools and conversations', () => {
     gitIn(dir, 'checkout', '-q', '-b', 'no-bump');
     await commitFiles(dir, { 'prompts/tools/support.json': tools('string') }, 'amount as a string');
     server.reset();
-    const refused = await runCli(['ci', '--base', 'main'], { cwd: dir, env });
+    const refused = await runCliInProcess(['ci', '--base', 'main'], { cwd: dir, env });
     expect(refused.code, refused.stderr).toBe(1);
     expect(refused.stderr).toContain('promptgate: prompts/support.prompt: its tools file changed (prompts/tools/support.json) but version is still 1.0.0 (bump it; compared with merge base');
     expect(server.count).toBe(0);
 
     // Bumped: the suite is compared, the baseline with the tools file it had at the base.
     await commitFiles(dir, { 'prompts/support.prompt': prompt('1.0.1') }, 'bump');
-    const compared = await runCli(['ci', '--base', 'main'], { cwd: dir, env });
+    const compared = await runCliInProcess(['ci', '--base', 'main'], { cwd: dir, env });
     expect(compared.code, compared.stderr).toBe(0);
     expect(compared.stdout).toContain('support: prompt changed: prompts/support.prompt; tools changed: prompts/tools/support.json');
     const [runDir] = await runFolders(dir);

@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
 import { afterAll, describe, expect, it } from 'vitest';
-import { makeProject, runCli } from '../helpers/cli.js';
+import { makeProject } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
+import { runSchema } from '../helpers/run-schema.js';
 import { readCalls, withNewRun } from '../helpers/runs.js';
 
 /**
@@ -12,12 +10,7 @@ import { readCalls, withNewRun } from '../helpers/runs.js';
  * the answers reach calls.jsonl and run.json as recorded (schema-valid), offline.
  */
 
-const schema = JSON.parse(readFileSync(resolve('schemas/run.schema.json'), 'utf8'));
-const ajv = new Ajv2020({ allErrors: true, strict: true });
-addFormats.default(ajv);
-ajv.addSchema(schema);
-const validateRun = ajv.getSchema(schema.$id)!;
-const validateCall = ajv.compile({ $ref: `${schema.$id}#/$defs/CallRecord` });
+const { validateRun, validateCall } = runSchema();
 
 const fixture = [
   {
@@ -42,7 +35,7 @@ describe('replay answers with tool calls and refusals', () => {
       'fixtures/replay/m.jsonl': fixture.map((entry) => `${JSON.stringify(entry)}\n`).join(''),
     });
     dirs.push(dir);
-    const { result, runDir, run } = await withNewRun(dir, () => runCli(['run', '--reporter', 'json'], { cwd: dir }));
+    const { result, runDir, run } = await withNewRun(dir, () => runCliInProcess(['run', '--reporter', 'json'], { cwd: dir }));
     expect(result.code, result.stderr).toBe(0);
     validateRun(run);
     expect(validateRun.errors ?? []).toEqual([]);

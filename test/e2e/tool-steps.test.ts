@@ -1,14 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RepeatOutcome, RunFile } from '../../src/run-record/types.js';
 import { startAnthropicServer } from '../helpers/anthropic-server.js';
-import { makeProject, REPO_ROOT } from '../helpers/cli.js';
+import { makeProject } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { textOf, type IncomingChat, type MockServer, type Reply } from '../helpers/mock-server.js';
 import { startOpenAIServer } from '../helpers/openai-server.js';
+import { runSchema } from '../helpers/run-schema.js';
 import { readCalls, readRun, runFolders } from '../helpers/runs.js';
 
 /**
@@ -107,11 +104,7 @@ const project = (provider: 'openai' | 'anthropic', url: string) =>
     'evals/support.jsonl': `${CASES.map((c) => JSON.stringify(c)).join('\n')}\n`,
   });
 
-const schema = JSON.parse(readFileSync(join(REPO_ROOT, 'schemas/run.schema.json'), 'utf8'));
-const ajv = new Ajv2020({ strict: false });
-addFormats.default(ajv);
-const validateRun = ajv.compile(schema);
-const validateCall = ajv.compile({ $ref: `${schema.$id}#/$defs/CallRecord` });
+const { validateRun, validateCall } = runSchema();
 
 /** What a run says about each case's repeat, without what differs from run to run. */
 function outcomes(run: RunFile) {

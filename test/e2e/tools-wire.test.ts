@@ -1,14 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseResult, RunFile } from '../../src/run-record/types.js';
 import { startAnthropicServer } from '../helpers/anthropic-server.js';
-import { makeProject, REPO_ROOT } from '../helpers/cli.js';
+import { makeProject } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { lastUser } from '../helpers/mock-server.js';
 import { startOpenAIServer, type IncomingChat, type MockServer, type RecordedRequest, type Reply } from '../helpers/openai-server.js';
+import { runSchema } from '../helpers/run-schema.js';
 import { readCalls, readRun, runFolders } from '../helpers/runs.js';
 
 /**
@@ -149,11 +146,7 @@ describe('tools and structured output through the CLI (real SDKs, local servers)
     const [runDir] = await runFolders(dir);
     const calls = await readCalls(runDir);
     const run = await readRun(runDir);
-    const schema = JSON.parse(readFileSync(join(REPO_ROOT, 'schemas/run.schema.json'), 'utf8'));
-    const ajv = new Ajv2020({ strict: false });
-    addFormats.default(ajv);
-    const validateRun = ajv.compile(schema);
-    const validateCall = ajv.compile({ $ref: `${schema.$id}#/$defs/CallRecord` });
+    const { validateRun, validateCall } = runSchema();
     expect(validateRun(run), JSON.stringify(validateRun.errors)).toBe(true);
     for (const call of calls) expect(validateCall(call), JSON.stringify(validateCall.errors)).toBe(true);
     expect(calls.every((c) => c.error === null && c.cached === false)).toBe(true);

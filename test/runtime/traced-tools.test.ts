@@ -1,8 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { logCall, traced } from '../../src/index.js';
@@ -14,6 +10,7 @@ import type { ToolDefinition } from '../../src/tools/types.js';
 import { startAnthropicServer } from '../helpers/anthropic-server.js';
 import type { MockServer, Reply } from '../helpers/mock-server.js';
 import { startOpenAIServer } from '../helpers/openai-server.js';
+import { runSchema } from '../helpers/run-schema.js';
 
 /**
  * traced() / logCall() with tools, structured output and conversations, through the real SDKs
@@ -21,11 +18,7 @@ import { startOpenAIServer } from '../helpers/openai-server.js';
  * prompt's tools are set on the parsed PromptFile here.
  */
 
-const schema = JSON.parse(readFileSync(resolve('schemas/run.schema.json'), 'utf8'));
-const ajv = new Ajv2020({ allErrors: true, strict: true });
-addFormats.default(ajv);
-ajv.addSchema(schema);
-const validateCall = ajv.compile<CallRecord>({ $ref: `${schema.$id}#/$defs/CallRecord` });
+const { validateCall } = runSchema();
 function expectValidRecord(record: CallRecord): void {
   validateCall(JSON.parse(JSON.stringify(record)));
   expect(validateCall.errors ?? []).toEqual([]);
