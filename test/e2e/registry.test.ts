@@ -145,12 +145,14 @@ function scenario(name: string, url: () => Promise<string | undefined>, extra?: 
       expect(missing.stderr.trim().split('\n')).toHaveLength(1);
       expect(await store.history({ id: 'shout', label: 'production' })).toHaveLength(2);
       // Bad input is exit 2 with one line, and moves nothing.
+      const bad: Record<string, Awaited<ReturnType<typeof cli>>> = {};
       for (const args of [['promote', 'shout-1.1.0', '--label', 'production'], ['promote', 'shout@1.1.0', '--label', 'Production'], ['publish', 'nope']]) {
-        const bad = await cli(...args);
-        expect(bad.code).toBe(2);
-        expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+        bad[args.join(' ')] = await cli(...args);
+        expect(bad[args.join(' ')].code).toBe(2);
+        expect(bad[args.join(' ')].stderr.trim().split('\n')).toHaveLength(1);
       }
-      expect((await cli('publish', 'nope')).stderr).toContain('no prompt "nope" in prompts/');
+      // The same `publish nope` run, not a second one.
+      expect(bad['publish nope'].stderr).toContain('no prompt "nope" in prompts/');
       const noLabel = await cli('promote', 'shout@1.1.0');
       expect(noLabel.code).toBe(2);
       expect(noLabel.stderr).toContain("required option '--label <label>'");
