@@ -6,7 +6,7 @@ import type { BaselineMeta } from '../../src/baseline/store.js';
 import type { RunFile } from '../../src/run-record/types.js';
 import { makeProject } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
-import { commitFiles, gitIn, initRepo } from '../helpers/git-repo.js';
+import { initAndCommit } from '../helpers/git-batch.js';
 import { textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type IncomingChat, type MockServer, type Reply } from '../helpers/openai-server.js';
 import { readRun } from '../helpers/runs.js';
@@ -39,11 +39,8 @@ describe('promptgate baseline accept / show, and drift and compare on the stored
   beforeAll(async () => {
     server = await startOpenAIServer({ respond: answer });
     dir = await makeProject({});
-    initRepo(dir);
-    gitIn(dir, 'config', 'user.name', 'Ada Lovelace');
-    gitIn(dir, 'config', 'user.email', 'ada@example.com');
     const config = `export default { models: { m: { provider: 'openai', model: 'shout-1', baseURL: '${server.url}', apiKeyEnv: 'MOCK_KEY' } }, gate: { maxRegressions: 0 } };\n`;
-    await commitFiles(dir, { 'eval.config.mjs': config, 'prompts/shout.prompt': wordPrompt('1.0.0', 'Repeat the word in capitals.'), 'evals/shout.csv': wordCases(WORDS), '.gitignore': 'reports/\n.promptgate-cache/\n' }, 'shout 1.0.0');
+    await initAndCommit(dir, { 'eval.config.mjs': config, 'prompts/shout.prompt': wordPrompt('1.0.0', 'Repeat the word in capitals.'), 'evals/shout.csv': wordCases(WORDS), '.gitignore': 'reports/\n.promptgate-cache/\n' }, 'shout 1.0.0', { 'user.name': 'Ada Lovelace', 'user.email': 'ada@example.com' });
   });
   afterAll(async () => server.close());
 

@@ -5,7 +5,8 @@ import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
-import { commitFiles, gitIn, initRepo } from '../helpers/git-repo.js';
+import { commitOnBranch, gitBatch, initAndCommit } from '../helpers/git-batch.js';
+import { commitFiles, gitIn } from '../helpers/git-repo.js';
 import { textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type IncomingChat, type MockServer } from '../helpers/openai-server.js';
 import { readRun, runFolders } from '../helpers/runs.js';
@@ -40,19 +41,15 @@ describe('promptgate ci on a pull-request branch', () => {
     const result = await (spawned ? runCli : runCliInProcess)(['ci', ...args], { cwd: work, env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summaryFile, GITHUB_BASE_REF: 'main' } });
     return { ...result, summary: await readFile(summaryFile, 'utf8') };
   };
-  /** A fresh branch off the branch point, with `files` committed on it. */
-  const branch = async (name: string, files: Record<string, string>) => {
-    gitIn(work, 'checkout', '-q', '-B', name, 'branch-point');
-    await commitFiles(work, files, `${name}: change`);
-  };
+  /** A fresh branch off the branch point, with `files` committed on it (one child process). */
+  const branch = async (name: string, files: Record<string, string>) => commitOnBranch(work, name, 'branch-point', files, `${name}: change`);
 
   beforeAll(async () => {
     server = await startOpenAIServer({ respond: answer });
     summaryDir = await mkdtemp(join(tmpdir(), 'promptgate-ci-summary-'));
     upstream = await mkdtemp(join(tmpdir(), 'promptgate-ci-upstream-'));
-    initRepo(upstream);
     const config = `export default { models: { m: { provider: 'openai', model: 'shout-1', baseURL: '${server.url}', apiKeyEnv: 'MOCK_KEY' } }, gate: { maxRegressions: 0 } };\n`;
-    await commitFiles(
+    await initAndCommit(
       upstream,
       {
         'eval.config.mjs': config,
@@ -69,9 +66,7 @@ describe('promptgate ci on a pull-request branch', () => {
     // A clone, as actions/checkout makes one: `origin/main` is the PR's base.
     work = await mkdtemp(join(tmpdir(), 'promptgate-ci-work-'));
     await rm(work, { recursive: true });
-    gitIn(tmpdir(), 'clone', '-q', upstream, work);
-    gitIn(work, 'config', 'commit.gpgsign', 'false');
-    gitIn(work, 'tag', 'branch-point');
+    gitBatch(tmpdir(), [['clone', '-q', upstream, work], ['-C', work, 'config', 'commit.gpgsign', 'false'], ['-C', work, 'tag', 'branch-point']]);
     // main moves on after the branch point: gamma changes there, never on the branches.
     await commitFiles(upstream, { 'prompts/gamma.prompt': prompt('0.4.0', 'Say the word in capitals, be sloppy.'), 'NOTES.md': 'later\n' }, 'main moves on');
     gitIn(work, 'fetch', '-q', 'origin');

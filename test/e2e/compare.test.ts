@@ -1,9 +1,10 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeProject, runCli } from '../helpers/cli.js';
+import { makeProject, runCli, type CliResult } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
-import { commitFiles, gitIn, initRepo } from '../helpers/git-repo.js';
+import { gitBatch, initAndCommit } from '../helpers/git-batch.js';
+import { commitFiles, gitIn } from '../helpers/git-repo.js';
 import { textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type IncomingChat, type MockServer } from '../helpers/openai-server.js';
 import { readRun, runFolders } from '../helpers/runs.js';
@@ -20,15 +21,23 @@ function answer(request: IncomingChat) {
 describe('promptgate compare against git history', () => {
   let server: MockServer;
   let dir: string;
+  /**
+   * Made once, on first use, and read by the tests that need them (each test still works alone):
+   * `compare --baseline @1.0.0` with every report, and a stored `run --no-cache` of the one suite.
+   */
+  let atVersion: Promise<CliResult> | undefined;
+  const compareAtVersion = () => (atVersion ??= runCliInProcess(['compare', '--baseline', '@1.0.0', '--reporter', 'console', '--reporter', 'markdown', '--reporter', 'junit', '--reporter', 'html'], { cwd: dir }));
+  let stored: Promise<{ code: number | null; runDir: string }> | undefined;
+  const storedRun = () =>
+    (stored ??= runCliInProcess(['run', '--no-cache'], { cwd: dir }).then((result) => ({ code: result.code, runDir: /^Run folder: (.+)$/m.exec(result.stdout)![1] })));
 
   beforeAll(async () => {
     server = await startOpenAIServer({ respond: answer });
     dir = await makeProject({});
-    initRepo(dir);
     // Temperature 0: deterministic settings, so compare reuses the cache (noisy sides are drawn fresh: sampling.test.ts).
     const config = `export default { models: { m: { provider: 'openai', model: 'shout-1', baseURL: '${server.url}', params: { temperature: 0 } } }, gate: { maxRegressions: 0 } };\n`;
     const cases = ['word,__expected', ...WORDS.map((w) => `${w},equals:${w.toUpperCase()}`)].join('\n');
-    await commitFiles(dir, { 'eval.config.mjs': config, 'prompts/shout.prompt': prompt('1.0.0', 'Repeat the word in capitals.'), 'evals/shout.csv': cases, '.gitignore': 'reports/\n.promptgate-cache/\n' }, 'good version');
+    await initAndCommit(dir, { 'eval.config.mjs': config, 'prompts/shout.prompt': prompt('1.0.0', 'Repeat the word in capitals.'), 'evals/shout.csv': cases, '.gitignore': 'reports/\n.promptgate-cache/\n' }, 'good version');
     await commitFiles(dir, { 'prompts/shout.prompt': prompt('1.1.0', 'Repeat the word in capitals, be sloppy.') }, 'worse version');
   });
   afterAll(async () => server.close());
@@ -49,10 +58,9 @@ describe('promptgate compare against git history', () => {
   });
 
   it('--baseline @1.0.0 finds the version in history and fails the same way', async () => {
-    const result = await runCliInProcess(['compare', '--baseline', '@1.0.0'], { cwd: dir });
+    const result = await compareAtVersion();
     expect(result.code).toBe(1);
-    const runs = await runFolders(dir);
-    const run = await readRun(runs[runs.length - 1]);
+    const run = await readRun(/^Run folder: (.+)$/m.exec(result.stdout)![1]);
     expect(run.cases.filter((c) => c.change === 'regressed')).toHaveLength(3);
     expect(run.cases[0].baseline?.promptVersion).toBe('1.0.0');
     expect(run.cases[0].promptVersion).toBe('1.1.0');
@@ -70,16 +78,16 @@ describe('promptgate compare against git history', () => {
   });
 
   it('at temperature 0 a warm cache makes no baseline calls, and a run: baseline makes none at all', async () => {
-    await runCliInProcess(['compare', '--baseline', 'HEAD~1'], { cwd: dir });
+    // Warms the cache for both sides: @1.0.0 is HEAD~1's prompt, the candidate HEAD's.
+    await compareAtVersion();
     server.reset();
     const warm = await runCliInProcess(['compare', '--baseline', 'HEAD~1'], { cwd: dir });
     expect(warm.code).toBe(1);
     expect(server.count).toBe(0);
 
-    const baselineRun = await runCliInProcess(['run', '--no-cache'], { cwd: dir });
+    const baselineRun = await storedRun();
     expect(baselineRun.code).toBe(0);
-    const runs = await runFolders(dir);
-    const stored = join(runs[runs.length - 1], 'run.json');
+    const stored = join(baselineRun.runDir, 'run.json');
     server.reset();
     const fromRun = await runCliInProcess(['compare', '--baseline', `run:${stored}`, '--no-cache'], { cwd: dir });
     expect(fromRun.code).toBe(0);
@@ -88,7 +96,7 @@ describe('promptgate compare against git history', () => {
   });
 
   it('the console, run.json, summary.md and JUnit name the baseline commit and content hash', async () => {
-    const result = await runCliInProcess(['compare', '--baseline', '@1.0.0', '--reporter', 'console', '--reporter', 'markdown', '--reporter', 'junit', '--reporter', 'html'], { cwd: dir });
+    const result = await compareAtVersion();
     expect(result.code).toBe(1);
     const runDir = /^Run folder: (.+)$/m.exec(result.stdout)![1];
     const run = await readRun(runDir);
@@ -130,7 +138,8 @@ describe('promptgate compare against git history', () => {
   });
 
   it('a prompt absent at the baseline revision, or a suite the stored run lacks, is exit 2 naming it (never "all new, PASS")', async () => {
-    const stored = /^Run folder: (.+)$/m.exec((await runCliInProcess(['run', 'shout'], { cwd: dir })).stdout)![1];
+    // A stored run of the one suite there is, made before echo exists.
+    const stored = (await storedRun()).runDir;
     await writeFile(join(dir, 'prompts/echo.prompt'), prompt('0.1.0', 'Repeat the word in capitals.'));
     await writeFile(join(dir, 'evals/echo.csv'), 'word,__expected\nplum,equals:PLUM\n');
     server.reset();
@@ -162,16 +171,14 @@ describe('promptgate compare --baseline @version when several commits carry that
   beforeAll(async () => {
     server = await startOpenAIServer({ respond: answer });
     dir = await makeProject({});
-    initRepo(dir);
     const config = `export default { models: { m: { provider: 'openai', model: 'shout-1', baseURL: '${server.url}' } } };\n`;
     const cases = ['word,__expected', ...WORDS.slice(0, 4).map((w) => `${w},equals:${w.toUpperCase()}`)].join('\n');
-    await commitFiles(dir, { 'eval.config.mjs': config, 'prompts/shout.prompt': prompt('1.0.0', 'Repeat the word in capitals.'), 'evals/shout.csv': cases, '.gitignore': 'reports/\n.promptgate-cache/\n' }, 'released 1.0.0');
+    await initAndCommit(dir, { 'eval.config.mjs': config, 'prompts/shout.prompt': prompt('1.0.0', 'Repeat the word in capitals.'), 'evals/shout.csv': cases, '.gitignore': 'reports/\n.promptgate-cache/\n' }, 'released 1.0.0');
     // The same content committed again (a revert): still one version.
     await commitFiles(dir, { 'prompts/shout.prompt': prompt('0.9.0', 'Repeat the word in capitals.') }, 'oops');
     await commitFiles(dir, { 'prompts/shout.prompt': prompt('1.0.0', 'Repeat the word in capitals.') }, 'revert');
-    gitIn(dir, 'tag', 'released');
-    // A feature branch edits 1.0.0 without a bump, then bumps.
-    gitIn(dir, 'checkout', '-q', '-b', 'feature');
+    // Tagged; a feature branch edits 1.0.0 without a bump, then bumps.
+    gitBatch(dir, [['tag', 'released'], ['checkout', '-q', '-b', 'feature']]);
     await commitFiles(dir, { 'prompts/shout.prompt': prompt('1.0.0', 'Repeat the word in capitals, be sloppy.') }, 'edit without a bump');
     await commitFiles(dir, { 'prompts/shout.prompt': prompt('1.1.0', 'Repeat the word in capitals, be sloppy.') }, 'bump');
   });
@@ -223,10 +230,9 @@ describe('the gate\'s three verdicts at repeat 1, with no maxRegressions policy'
   beforeAll(async () => {
     server = await startOpenAIServer({ respond: garble });
     dir = await makeProject({});
-    initRepo(dir);
     const config = `export default { models: { m: { provider: 'openai', model: 'shout-1', baseURL: '${server.url}' } } };\n`;
     const cases = ['word,__expected', ...WORDS.map((w) => `${w},equals:${w.toUpperCase()}`)].join('\n');
-    await commitFiles(dir, { 'eval.config.mjs': config, 'prompts/shout.prompt': prompt('1.0.0', 'Repeat the word in capitals.'), 'evals/shout.csv': cases, '.gitignore': 'reports/\n.promptgate-cache/\n' }, '1.0.0');
+    await initAndCommit(dir, { 'eval.config.mjs': config, 'prompts/shout.prompt': prompt('1.0.0', 'Repeat the word in capitals.'), 'evals/shout.csv': cases, '.gitignore': 'reports/\n.promptgate-cache/\n' }, '1.0.0');
     await commitFiles(dir, { 'prompts/shout.prompt': prompt('1.1.0', 'Repeat the word in capitals, be sloppy.') }, '1.1.0');
     await commitFiles(dir, { 'prompts/shout.prompt': prompt('1.2.0', 'Repeat the word in capitals, be careless.') }, '1.2.0');
   });

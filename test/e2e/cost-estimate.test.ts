@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFile } from 'node:fs/promises';
 import { makeProject } from '../helpers/cli.js';
-import { commitFiles, initRepo } from '../helpers/git-repo.js';
+import { initAndCommit } from '../helpers/git-batch.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { startOpenAIServer, type MockServer } from '../helpers/openai-server.js';
 import { runSchema } from '../helpers/run-schema.js';
@@ -50,8 +50,7 @@ beforeAll(async () => {
     'budget.config.mjs': config(server.url, `\n  budget: {\n    maxCostUsd: 0.001,\n  },`),
   });
   // HEAD holds 1.0.0; the working tree changes it (compare --baseline HEAD runs both versions).
-  initRepo(project);
-  await commitFiles(project, {}, 'prompts');
+  await initAndCommit(project, {}, 'prompts');
   await writeFile(join(project, 'prompts', 'capital.prompt'), PROMPT('1.1.0', 'Name the capital city. One word.'));
 });
 

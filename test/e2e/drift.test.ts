@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunFile } from '../../src/run-record/types.js';
 import { makeProject } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
-import { commitFiles, initRepo } from '../helpers/git-repo.js';
+import { initAndCommit } from '../helpers/git-batch.js';
+import { commitFiles } from '../helpers/git-repo.js';
 import { textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type IncomingChat, type MockServer, type Reply } from '../helpers/openai-server.js';
 import { runSchema } from '../helpers/run-schema.js';
@@ -35,10 +36,9 @@ describe('promptgate drift against a stored run', () => {
   beforeAll(async () => {
     server = await startOpenAIServer({ respond: answer });
     dir = await makeProject({});
-    initRepo(dir);
     const config = `export default { models: { m: { provider: 'openai', model: 'shout-1', baseURL: '${server.url}', apiKeyEnv: 'MOCK_KEY' } }, gate: { maxRegressions: 0 } };\n`;
     const cases = wordCases(WORDS);
-    await commitFiles(dir, { 'eval.config.mjs': config, 'prompts/shout.prompt': prompt('1.0.0', 'Repeat the word in capitals.'), 'evals/shout.csv': cases, '.gitignore': 'reports/\n.promptgate-cache/\n' }, 'shout 1.0.0');
+    await initAndCommit(dir, { 'eval.config.mjs': config, 'prompts/shout.prompt': prompt('1.0.0', 'Repeat the word in capitals.'), 'evals/shout.csv': cases, '.gitignore': 'reports/\n.promptgate-cache/\n' }, 'shout 1.0.0');
     // The nightly baseline: a plain run, kept in baselines/.
     const made = await runCliInProcess(['run', '--no-cache'], { cwd: dir, env: { MOCK_KEY: 'k' } });
     expect(made.code).toBe(0);

@@ -6,7 +6,7 @@ import { history } from 'promptgate/node';
 import type { HistoryEntry } from '../../src/history/types.js';
 import { makeProject, type CliResult } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
-import { commitFiles, initRepo } from '../helpers/git-repo.js';
+import { initAndCommit } from '../helpers/git-batch.js';
 import { textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type MockServer } from '../helpers/openai-server.js';
 import { readRun, runFolders } from '../helpers/runs.js';
@@ -57,7 +57,6 @@ describe('run history: index.jsonl and promptgate history', () => {
       },
     });
     dir = await makeProject({});
-    initRepo(dir);
     const config = `export default {
   models: {
     m: { provider: 'openai', model: 'shout', baseURL: '${server.url}', apiKeyEnv: 'HISTORY_KEY', maxRetries: 0 },
@@ -68,7 +67,7 @@ describe('run history: index.jsonl and promptgate history', () => {
   reporters: ['json'],
 };
 `;
-    head = await commitFiles(dir, { 'eval.config.mjs': config, 'prompts/shout.prompt': wordPrompt('1.0.0', 'Repeat the word in capitals.'), 'evals/shout.csv': wordCases(WORDS), '.gitignore': 'reports/\n.promptgate-cache/\n', 'abort-after.mjs': ABORT_REPORTER }, 'v1');
+    head = await initAndCommit(dir, { 'eval.config.mjs': config, 'prompts/shout.prompt': wordPrompt('1.0.0', 'Repeat the word in capitals.'), 'evals/shout.csv': wordCases(WORDS), '.gitignore': 'reports/\n.promptgate-cache/\n', 'abort-after.mjs': ABORT_REPORTER }, 'v1');
 
     // 1. Every case passes.
     const first = await cli(['run', '--no-cache']);
