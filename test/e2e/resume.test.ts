@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -200,20 +200,20 @@ describe('interrupting and resuming a run', () => {
   });
 
   it('compare --resume finishes an interrupted comparison with the same verdict and rows', async () => {
-    const makeRepo = async () => {
-      const dir = await mkdtemp(join(tmpdir(), 'promptgate-resume-compare-'));
-      initRepo(dir);
-      await commitFiles(dir, files(server.url), 'v1');
-      await writeFile(join(dir, 'prompts/shout.prompt'), '---\nversion: 1.1.0\n---\nShout {{word}}!\n');
-      return dir;
-    };
-    const referenceDir = await makeRepo();
+    // One repository (v1 committed, the edited prompt in the work tree), copied before either run:
+    // the two runs start from the same state without a second `git init` and commit.
+    const referenceDir = await mkdtemp(join(tmpdir(), 'promptgate-resume-compare-'));
+    initRepo(referenceDir);
+    await commitFiles(referenceDir, files(server.url), 'v1');
+    await writeFile(join(referenceDir, 'prompts/shout.prompt'), '---\nversion: 1.1.0\n---\nShout {{word}}!\n');
+    const dir = await mkdtemp(join(tmpdir(), 'promptgate-resume-compare-'));
+    await cp(referenceDir, dir, { recursive: true });
+
     const whole = await runCliInProcess(['compare', '--baseline', 'HEAD'], { cwd: referenceDir, env });
     expect(whole.code, whole.stderr).toBe(1); // every 7th word now whispered: regressions
     const expected = await readRun((await runFolders(referenceDir))[0]);
     expect(expected.comparison?.rows[0].counts.regressed).toBeGreaterThan(0);
 
-    const dir = await makeRepo();
     server.reset();
     const interrupted = await abortAfter(server, ['compare', '--baseline', 'HEAD'], dir, 32);
     expect(interrupted.code, interrupted.stderr).toBe(130);
@@ -228,7 +228,7 @@ describe('interrupting and resuming a run', () => {
     const final = await readRun(runDir);
     const strip = (run: RunFile) => {
       const { comparison, ...rest } = essence(run);
-      // The baseline label names the commit, which differs between the two repositories.
+      // The sides (labels, commits) are left out: what must be equal is the result.
       return { ...rest, comparison: comparison && { ...comparison, baseline: undefined, candidate: undefined } };
     };
     expect(strip(final)).toEqual(strip(expected));
