@@ -101,14 +101,33 @@ const tally = (ids: string[]) => {
 const customIdOfCall = (call: Record<string, any>) => customIdOf(resumeKeyOf(call as Parameters<typeof resumeKeyOf>[0]));
 const batchLogText = (runDir: string) => readFile(join(runDir, BATCHES_FILE), 'utf8').catch(() => '');
 
+/**
+ * The normal run of the 500 cases (no batch, no cache), made once for the file: the reference the
+ * batched runs are held to. `chats` and `creates` are what it sent (chat requests, batches created).
+ * The SIGKILL test's 12 cases are its first 12: their verdicts are read from this run.
+ */
+const NORMAL_WORDS = wordsOf(500);
+let normalReference: Promise<{ dir: string; runDir: string; exitCode: number; record: RunFile; chats: number; creates: number }> | undefined;
+const normal500 = () =>
+  (normalReference ??= (async () => {
+    const dir = await project(NORMAL_WORDS);
+    const [chats, creates] = [server.count, server.batch.counts.create];
+    const normal = await runIn(dir, { noCache: true });
+    return { dir, runDir: normal.runDir, exitCode: normal.exitCode, record: await readRun(normal.runDir), chats: server.count - chats, creates: server.batch.counts.create - creates };
+  })());
+/** The verdicts of `words` (a part of NORMAL_WORDS) in the normal run. */
+const normalVerdicts = async (words: string[]) => {
+  const all = verdicts((await normal500()).record);
+  return Object.fromEntries(words.map((word) => [word, all[word]]));
+};
+
 describe('batch mode through the OpenAI Batch API (real SDK, local server)', () => {
   it('500 cases: a batched run equals the normal one verdict for verdict; only the failed, expired and missing lines are sent again (later batch), never graded; half price with batch ids; the cache is filled', async () => {
-    const words = wordsOf(500);
-    const normalDir = await project(words);
-    const normal = await runIn(normalDir, { noCache: true });
-    expect(server.batch.counts.create).toBe(0);
+    const words = NORMAL_WORDS;
+    const normal = await normal500();
+    expect(normal.creates).toBe(0);
+    expect(normal.chats).toBe(500 + words.filter(judged).length);
     const chats = server.count;
-    expect(chats).toBe(500 + words.filter(judged).length);
 
     // Fates on the first submission of a line: an answer line failed, one expired, one missing; a judge line failed.
     const fates = new Map<string, 'failed' | 'expired' | 'missing'>();
@@ -129,7 +148,7 @@ describe('batch mode through the OpenAI Batch API (real SDK, local server)', () 
 
     const dir = await project(words, "cache: '.cache-batch',");
     const batched = await runIn(dir, { batch: true });
-    const [a, b] = [await readRun(normal.runDir), await readRun(batched.runDir)];
+    const [a, b] = [normal.record, await readRun(batched.runDir)];
     expect(b.status).toBe('complete');
     expect(batched.exitCode).toBe(normal.exitCode);
     expect(Object.keys(verdicts(b))).toHaveLength(500);
@@ -264,8 +283,10 @@ describe('batch mode through the OpenAI Batch API (real SDK, local server)', () 
 
   it('the CLI killed (SIGKILL) while waiting for its batch, then resumed: re-attaches, submits nothing twice, and equals a normal run', async () => {
     const words = wordsOf(12);
+    // The reference: these 12 cases' verdicts in the file's normal run (made here if this test runs alone).
+    const normal = await normalVerdicts(words);
+    expect(words.filter((word) => normal[word] === undefined)).toEqual([]);
     const dir = await project(words, 'batch: { pollMs: 20 },');
-    const normal = await runIn(dir, { noCache: true });
     const chats = server.count;
 
     // The batch stays in progress; the test learns of its third poll (polls come after batches.jsonl has the batch).
@@ -275,8 +296,10 @@ describe('batch mode through the OpenAI Batch API (real SDK, local server)', () 
     let child: ChildProcess | undefined;
     const exited = runCli(['run', '--batch', '--no-cache'], { cwd: dir, env: ENV, onSpawn: (spawned) => (child = spawned) });
     await Promise.race([firstPoll, exited.then((r) => Promise.reject(new Error(`the CLI ended before polling (exit ${r.code}): ${r.stderr}`)))]);
-    const [runDir] = (await runFolders(dir)).slice(-1);
-    expect(runDir).not.toBe(normal.runDir);
+    // The spawned run's folder: the only one in this project.
+    const folders = await runFolders(dir);
+    expect(folders).toHaveLength(1);
+    const [runDir] = folders;
     const [batch] = server.batch.batches;
     expect(server.batch.counts.create).toBe(1);
     expect(await batchLogText(runDir)).toContain(`"kind":"submitted","id":"${batch.id}"`);
@@ -303,7 +326,7 @@ describe('batch mode through the OpenAI Batch API (real SDK, local server)', () 
     const record = await readRun(resumed.runDir);
     expect(resumed.runDir).toBe(runDir);
     expect(record.status).toBe('complete');
-    expect(verdicts(record)).toEqual(verdicts(await readRun(normal.runDir)));
+    expect(verdicts(record)).toEqual(normal);
     expect(statuses(record)).not.toContain('error');
     expect(record.batches?.find((x) => x.id === batch.id)).toMatchObject({ model: 'mini', requests: words.length, state: 'completed', succeeded: words.length, failed: 0 });
     const calls = await readCalls(runDir);
