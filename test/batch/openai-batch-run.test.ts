@@ -242,19 +242,28 @@ describe('batch mode through the OpenAI Batch API (real SDK, local server)', () 
     expect(stopped.run.stopped).toMatchObject({ reason: 'batch_timeout', resume: command });
     expect(stopped.stderr).toContain(`resume with: ${command}`);
     expect((await readRun(stopped.runDir)).stopped?.reason).toBe('batch_timeout');
-    expect(server.batch.batches).toHaveLength(1);
-    expect(server.batch.batches[0].state).toBe('in_progress');
-    // Polled every 60 s of the run's clock for the 90 min, through the SDK.
-    expect(server.batch.batches[0].polls).toBeGreaterThan(80);
+    // Usually one batch. The run's clock moves by its sleeps alone (its 2 s quiet time passes in a
+    // real millisecond), so on a loaded machine a case queued a moment late goes in a second batch:
+    // what is checked is that every batch was waited for, and that the resume submits none again.
+    const stoppedBatches = server.batch.batches.length;
+    expect(stoppedBatches).toBeGreaterThanOrEqual(1);
+    expect(server.batch.counts.create).toBe(stoppedBatches);
+    expect(server.batch.counts.upload).toBe(stoppedBatches);
+    for (const batch of server.batch.batches) {
+      expect(batch.state).toBe('in_progress');
+      // Polled every 60 s of the run's clock for the 90 min, through the SDK.
+      expect(batch.polls).toBeGreaterThan(80);
+    }
     const submitted = server.batch.submittedCustomIds();
     expect(submitted).toHaveLength(words.length);
+    expect(new Set(submitted).size).toBe(words.length);
 
     // The batch ends meanwhile; the printed command (the CLI, in this process) takes its results and submits nothing.
     // A batch it would create is refused (and counted): a resubmitting resume errs at once instead of polling on its 60 s interval.
     server.batch.configure({ pollsPerState: 1, fault: ({ endpoint }) => (endpoint === 'create' ? { fault: 'status', status: 400 } : undefined) });
     const resumed = await runCliInProcess(command.split(' ').slice(1), { cwd: dir, env: ENV });
-    expect(server.batch.counts.create).toBe(1);
-    expect(server.batch.counts.upload).toBe(1);
+    expect(server.batch.counts.create).toBe(stoppedBatches);
+    expect(server.batch.counts.upload).toBe(stoppedBatches);
     expect(server.batch.submittedCustomIds()).toEqual(submitted);
     expect(server.count).toBe(0);
     expect(resumed.code, resumed.stderr).toBe(0);
