@@ -68,10 +68,20 @@ function createEnvironment(): typeof Handlebars {
 
 let environment: typeof Handlebars | undefined;
 
+/** Compiled templates by body: the environment is the process's, so a body compiles once per process, not once per run. */
+const compiled = new Map<string, Handlebars.TemplateDelegate>();
+const COMPILED_LIMIT = 256;
+
 /** Compiles a template body (no HTML escaping: prompts are not HTML). */
 export function compileTemplate(template: string): Handlebars.TemplateDelegate {
-  environment ??= createEnvironment();
-  return environment.compile(template, { noEscape: true });
+  let delegate = compiled.get(template);
+  if (!delegate) {
+    environment ??= createEnvironment();
+    delegate = environment.compile(template, { noEscape: true });
+    if (compiled.size >= COMPILED_LIMIT) compiled.delete(compiled.keys().next().value as string);
+    compiled.set(template, delegate);
+  }
+  return delegate;
 }
 
 /**

@@ -4,11 +4,6 @@ import { NunjucksRenderError } from './nunjucks-env.js';
 import { renderNunjucksPrompt, variablesReadOn } from './nunjucks-prompt.js';
 import type { Message, PromptFile } from './types.js';
 
-type Template = ReturnType<typeof compileTemplate>;
-
-/** Compiled templates, one per parsed prompt (a prompt is parsed once per run). */
-const compiled = new WeakMap<PromptFile, Template>();
-
 /**
  * Renders a prompt for one case, synchronously. Strict variables: a variable the template reads
  * that is undefined in `vars` is an input error (CASE_INVALID naming the case's file:line, the
@@ -32,11 +27,7 @@ export function renderPrompt(
   }
   checkVariables(prompt, vars, where);
 
-  let template = compiled.get(prompt);
-  if (!template) {
-    template = compileTemplate(prompt.template);
-    compiled.set(prompt, template);
-  }
+  const template = compileTemplate(prompt.template);
 
   let rendered: string;
   try {

@@ -24,7 +24,10 @@ export function lockPathOf(config: ResolvedConfig): string {
 export async function lockablePrompts(config: ResolvedConfig, plans: SuitePlan[]): Promise<PromptFile[]> {
   const byId = new Map<string, PromptFile>();
   for (const plan of plans) byId.set(plan.prompt.id, plan.prompt);
+  const loaded = new Set(plans.map((plan) => plan.promptPath));
   for (const file of await listPromptFiles(config.paths.prompts)) {
+    // A suite's prompt came from this very file: loading it again would add nothing.
+    if (loaded.has(file)) continue;
     const prompt = await loadPromptFile(file, config.rootDir);
     if (!byId.has(prompt.id)) byId.set(prompt.id, prompt);
   }
