@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { ErrorObject } from 'ajv';
 import { inputError } from '../errors.js';
 
@@ -11,7 +10,7 @@ let pending: Promise<{ run: RunValidator; case: RunValidator }> | undefined;
  * Throws RUN_INVALID (exit 2, naming the file and the first thing wrong) unless `run` matches
  * schemas/run.schema.json. A stored run is input like a case file: a hand-edited or truncated
  * run.json must never reach a reporter as a half-shaped object (that was a TypeError).
- * ajv and the schema are loaded on first use.
+ * The validator (generated from the schema) is loaded on first use.
  */
 export async function checkRunShape(run: unknown, file: string): Promise<void> {
   pending ??= compileRunSchema();
@@ -39,19 +38,8 @@ function extraOf(error: ErrorObject): string {
   return '';
 }
 
+/** The validators generated from schemas/run.schema.json (validator-codegen.ts), loaded on first use: they load ajv's runtime helpers. */
 async function compileRunSchema(): Promise<{ run: RunValidator; case: RunValidator }> {
-  const schema = JSON.parse(await readFile(new URL('../../schemas/run.schema.json', import.meta.url), 'utf8')) as { $id: string };
-  const Ajv = interopDefault(await import('ajv/dist/2020.js')) as new (options: object) => { compile(schema: object): RunValidator };
-  const addFormats = interopDefault(await import('ajv-formats')) as (ajv: unknown) => unknown;
-  const ajv = new Ajv({ allErrors: false, strict: false, logger: false });
-  addFormats(ajv);
-  const run = ajv.compile(schema);
-  return { run, case: ajv.compile({ $ref: `${schema.$id}#/$defs/CaseResult` }) };
-}
-
-/** ajv and ajv-formats are CommonJS: the export is `default`, or `default.default` through Node's interop. */
-function interopDefault(module: unknown): unknown {
-  let value = (module as { default?: unknown }).default ?? module;
-  if (typeof value !== 'function') value = (value as { default?: unknown }).default;
-  return value;
+  const generated = (await import('./run-validator.generated.js')) as { run: RunValidator; caseResult: RunValidator };
+  return { run: generated.run, case: generated.caseResult };
 }
