@@ -286,8 +286,10 @@ describe('batch mode through the OpenAI Batch API (real SDK, local server)', () 
     expect(server.batch.submittedCustomIds()).toHaveLength(3);
     expect(new Set(server.batch.submittedCustomIds()).size).toBe(3);
     // Polled past the three failed polls (each a retry, none moving the batch on), the results read again after the 500.
+    // At least twice, not exactly: the model's 200 ms timeout (there to cut the hanging poll) can cut
+    // a download on a loaded machine too, and an ended batch's results are read again (never resent).
     expect(server.batch.counts.retrieve).toBeGreaterThan(7);
-    expect(server.batch.counts.content).toBe(2);
+    expect(server.batch.counts.content).toBeGreaterThanOrEqual(2);
   });
 
   it('the CLI killed (SIGKILL) while waiting for its batch, then resumed: re-attaches, submits nothing twice, and equals a normal run', async () => {
