@@ -251,9 +251,11 @@ describe('batch mode through the OpenAI Batch API (real SDK, local server)', () 
     expect(server.batch.counts.upload).toBe(stoppedBatches);
     for (const batch of server.batch.batches) {
       expect(batch.state).toBe('in_progress');
-      // Polled every 60 s of the run's clock for the 90 min, through the SDK.
-      expect(batch.polls).toBeGreaterThan(80);
+      expect(batch.polls).toBeGreaterThan(0);
     }
+    // The first batch (made at the start) polled every 60 s of the run's clock for the 90 min, through
+    // the SDK; a later one from the minutes of run time it was made at.
+    expect(server.batch.batches[0].polls).toBeGreaterThan(80);
     const submitted = server.batch.submittedCustomIds();
     expect(submitted).toHaveLength(words.length);
     expect(new Set(submitted).size).toBe(words.length);
