@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { inputError, type PromptgateError } from '../errors.js';
 
 export interface GitResult {
@@ -16,8 +18,28 @@ export function git(cwd: string, args: string[], options: { maxBuffer?: number }
   });
 }
 
+/**
+ * False when git could find no repository from `cwd`: GIT_DIR is not set, and no folder from `cwd`
+ * up holds a `.git` (folder or file) or is itself a git directory (HEAD, objects/ and refs/: a bare
+ * repository), which is where git's discovery looks. The lookups below then answer "not a
+ * repository" without starting git, whose answer would be the same: a process start costs 5-10 ms,
+ * and a run outside any repository (a scratch folder, an exported project) asks on every command.
+ */
+function mayBeInRepository(cwd: string): boolean {
+  if (process.env.GIT_DIR) return true;
+  let dir = resolve(cwd);
+  for (;;) {
+    if (existsSync(join(dir, '.git'))) return true;
+    if (existsSync(join(dir, 'HEAD')) && existsSync(join(dir, 'objects')) && existsSync(join(dir, 'refs'))) return true;
+    const parent = dirname(dir);
+    if (parent === dir) return false;
+    dir = parent;
+  }
+}
+
 /** The repository's top folder, or a GIT error when `cwd` is not inside a git work tree. */
 export async function repoRoot(cwd: string): Promise<string> {
+  if (!mayBeInRepository(cwd)) throw notARepository(cwd);
   const result = await git(cwd, ['rev-parse', '--show-toplevel']);
   if (!result.ok) throw notARepository(cwd);
   return result.stdout.trim();
@@ -46,6 +68,7 @@ export type RevisionLookup =
  * resolves a revision needs all three, and each git call is a process.
  */
 export async function lookupRevision(cwd: string, revision: string): Promise<RevisionLookup> {
+  if (!mayBeInRepository(cwd)) return { root: undefined, commit: undefined };
   const commitOf = `${revision}^{commit}`;
   const result = revision.startsWith('-') ? await git(cwd, ['rev-parse', '--show-toplevel']) : await git(cwd, ['rev-parse', '--show-toplevel', commitOf, '--short', commitOf, '--']);
   // rev-parse prints as it goes: the top folder comes out before an unknown revision stops it.
@@ -159,12 +182,14 @@ export async function shortCommit(cwd: string, commit: string): Promise<string> 
 
 /** The repository's top folder, or undefined outside a git work tree (for checks that skip silently). */
 export async function findRepoRoot(cwd: string): Promise<string | undefined> {
+  if (!mayBeInRepository(cwd)) return undefined;
   const result = await git(cwd, ['rev-parse', '--show-toplevel']);
   return result.ok ? result.stdout.trim() : undefined;
 }
 
 /** The commit checked out (HEAD), or undefined outside a git work tree or before the first commit (one git call). */
 export async function headCommit(cwd: string): Promise<string | undefined> {
+  if (!mayBeInRepository(cwd)) return undefined;
   const result = await git(cwd, ['rev-parse', '--verify', '--quiet', 'HEAD']);
   const commit = result.stdout.trim();
   return result.ok && /^[0-9a-f]{40,64}$/.test(commit) ? commit : undefined;
