@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
-import { defineConfig } from 'vitest/config';
+import { defineConfig, type Plugin } from 'vitest/config';
 
 /**
  * Test files that must start from a fresh module registry: they count which modules get imported
@@ -58,7 +60,33 @@ class SlowFirstSequencer extends BaseSequencer {
   }
 }
 
-export default defineConfig({
+const SRC = fileURLToPath(new URL('src/', import.meta.url));
+const DIST = fileURLToPath(new URL('dist/', import.meta.url));
+
+/**
+ * `vitest --mode built` (what `npm test` runs, right after its build): a test's import of a module of
+ * src/ loads its file-by-file build in dist/ (the `js` step of src/build/esbuild.mjs) with Node
+ * itself, instead of vitest transforming the TypeScript and evaluating it module by module. Same
+ * code, one transpiler; it saves the main process ~2.5 s of CPU per run on 2 cores. Without the
+ * mode (`npx vitest`, watch mode, a single file) tests import src/ as they always did, so nothing
+ * needs a build and an edit is seen at once. Test files and test/ helpers are transformed either way.
+ */
+function srcFromDist(): Plugin {
+  return {
+    name: 'promptgate:src-from-dist',
+    enforce: 'pre',
+    async resolveId(source, importer, options) {
+      if (!importer) return null;
+      const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
+      const id = resolved?.id;
+      if (!id?.startsWith(SRC) || !id.endsWith('.ts') || id.endsWith('.test.ts')) return null;
+      const built = `${DIST}${id.slice(SRC.length, -'.ts'.length)}.js`;
+      return existsSync(built) ? { id: built, external: true } : null;
+    },
+  };
+}
+
+export default defineConfig(({ mode }) => ({
   test: {
     testTimeout: 60_000,
     hookTimeout: 60_000,
@@ -84,8 +112,9 @@ export default defineConfig({
         // Each worker keeps its module registry from file to file: the source graph (the CLI, the
         // SDKs) is transformed and imported once per worker, not once per file, which was half of
         // the suite's CPU. Files restore what they change in process state (env, cwd).
+        plugins: mode === 'built' ? [srcFromDist()] : [],
         test: { name: 'shared', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], exclude: ISOLATED, isolate: false },
       },
     ],
   },
-});
+}));
