@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { escapeHtml, jsonForScript } from '../reporters/escape.js';
+import { escapeHtml } from '../reporters/escape.js';
+import { renderSelfContainedPage, selfContainedCsp } from '../reporters/html/page-shell.js';
 import { REPORT_CSS } from '../reporters/html/styles.js';
 import { buildHistoryPageData } from './page-data.js';
 import { HISTORY_SCRIPT } from './page-script.generated.js';
@@ -16,11 +16,8 @@ export interface HistoryPageOptions {
   reportHref(entry: HistoryEntry): string;
 }
 
-// src/history/client/*.ts, bundled at build time (`npm run generate`).
-const SCRIPT_HASH = createHash('sha256').update(HISTORY_SCRIPT, 'utf8').digest('base64');
-
-/** The page's Content-Security-Policy: nothing from the network, only the inline page script. */
-export const HISTORY_CSP = `default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-${SCRIPT_HASH}'; img-src data:; base-uri 'none'; form-action 'none'`;
+/** The page's Content-Security-Policy: nothing from the network, only the inline page script (src/history/client/*.ts, bundled at build time by `npm run generate`). */
+export const HISTORY_CSP = selfContainedCsp(HISTORY_SCRIPT);
 
 /**
  * The self-contained history page (`promptgate history`): one HTML string, no network. The lines
@@ -30,24 +27,12 @@ export const HISTORY_CSP = `default-src 'none'; style-src 'unsafe-inline'; scrip
  */
 export function renderHistoryPage(entries: HistoryEntry[], options: HistoryPageOptions): string {
   const data = buildHistoryPageData(entries, options);
-  return [
-    '<!doctype html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="${HISTORY_CSP}">`,
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    '<meta name="referrer" content="no-referrer">',
-    `<title>${escapeHtml(data.title)}</title>`,
-    `<style>${REPORT_CSS}${HISTORY_CSS}</style>`,
-    '</head>',
-    '<body>',
-    '<main id="app"></main>',
-    `<noscript><p>This page needs JavaScript to display. The same history is in ${escapeHtml('index.jsonl')} and history.md next to it.</p></noscript>`,
-    `<script type="application/json" id="data">${jsonForScript(data)}</script>`,
-    `<script>${HISTORY_SCRIPT}</script>`,
-    '</body>',
-    '</html>',
-    '',
-  ].join('\n');
+  return renderSelfContainedPage({
+    title: data.title,
+    csp: HISTORY_CSP,
+    css: REPORT_CSS + HISTORY_CSS,
+    noscript: `This page needs JavaScript to display. The same history is in ${escapeHtml('index.jsonl')} and history.md next to it.`,
+    data,
+    script: HISTORY_SCRIPT,
+  });
 }
