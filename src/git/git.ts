@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { inputError, type PromptgateError } from '../errors.js';
+import { setBounded } from '../util/bounded-cache.js';
 
 export interface GitResult {
   ok: boolean;
@@ -94,8 +95,7 @@ export async function readFileAt(cwd: string, commit: string, repoPath: string):
   const result = await git(cwd, ['show', `${commit}:${repoPath}`]);
   if (!result.ok) return undefined;
   if (/^[0-9a-f]{40,64}$/.test(commit)) {
-    if (readAtCommit.size >= READ_AT_COMMIT_LIMIT) readAtCommit.delete(readAtCommit.keys().next().value as string);
-    readAtCommit.set(key, result.stdout);
+    setBounded(readAtCommit, key, result.stdout, READ_AT_COMMIT_LIMIT);
   }
   return result.stdout;
 }

@@ -3,6 +3,7 @@ import type { Grader } from './types.js';
 import type { CheckProblem, GraderDefinition } from './definition.js';
 import type { JsFlags } from './regex-translate.js';
 import { GraderError } from './grader-error.js';
+import { setBounded } from '../util/bounded-cache.js';
 import { requireText, verdict } from './values.js';
 
 export interface RegexSpec {
@@ -71,9 +72,8 @@ export function compileRegex(spec: RegexSpec): Promise<CompiledRegex> {
   const key = `${spec.flags}/${spec.pattern}`;
   let entry = compiled.get(key);
   if (!entry) {
-    if (compiled.size >= MAX_CACHED) compiled.delete(compiled.keys().next().value!);
     entry = compileUncached(spec);
-    compiled.set(key, entry);
+    setBounded(compiled, key, entry, MAX_CACHED);
   }
   return entry;
 }

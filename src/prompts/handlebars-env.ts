@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type Handlebars from 'handlebars';
 import { loadHandlebars } from './lazy.js';
+import { setBounded } from '../util/bounded-cache.js';
 import type { Message } from './types.js';
 
 /**
@@ -78,8 +79,7 @@ export function compileTemplate(template: string): Handlebars.TemplateDelegate {
   if (!delegate) {
     environment ??= createEnvironment();
     delegate = environment.compile(template, { noEscape: true });
-    if (compiled.size >= COMPILED_LIMIT) compiled.delete(compiled.keys().next().value as string);
-    compiled.set(template, delegate);
+    setBounded(compiled, template, delegate, COMPILED_LIMIT);
   }
   return delegate;
 }
