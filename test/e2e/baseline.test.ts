@@ -6,7 +6,7 @@ import type { BaselineMeta } from '../../src/baseline/store.js';
 import type { RunFile } from '../../src/run-record/types.js';
 import { makeProject } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
-import { initAndCommit } from '../helpers/git-batch.js';
+import { initAndCommit } from '../helpers/git-repo.js';
 import { textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type IncomingChat, type MockServer, type Reply } from '../helpers/openai-server.js';
 import { readRun } from '../helpers/runs.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFile } from 'node:fs/promises';
 import { makeProject } from '../helpers/cli.js';
-import { initAndCommit } from '../helpers/git-batch.js';
+import { initAndCommit } from '../helpers/git-repo.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { startOpenAIServer, type MockServer } from '../helpers/openai-server.js';
 import { runSchema } from '../helpers/run-schema.js';

@@ -6,7 +6,7 @@ import { history } from 'promptgate/node';
 import type { HistoryEntry } from '../../src/history/types.js';
 import { makeProject, type CliResult } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
-import { initAndCommit } from '../helpers/git-batch.js';
+import { initAndCommit } from '../helpers/git-repo.js';
 import { textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type MockServer } from '../helpers/openai-server.js';
 import { readRun, runFolders } from '../helpers/runs.js';
