@@ -4,7 +4,14 @@ import { inputError } from '../errors.js';
 type RunValidator = ((value: unknown) => boolean) & { errors?: ErrorObject[] | null };
 
 /** The whole run, and one case (`$defs/CaseResult`) for the streaming reader. */
-let pending: Promise<{ run: RunValidator; case: RunValidator }> | undefined;
+type Validators = { run: RunValidator; caseResult: RunValidator };
+let validators: Promise<Validators> | undefined;
+
+/** The validators generated from schemas/run.schema.json (validator-codegen.ts), loaded on first use: they load ajv's runtime helpers. */
+function loadValidators(): Promise<Validators> {
+  validators ??= import('./run-validator.generated.js') as Promise<Validators>;
+  return validators;
+}
 
 /**
  * Throws RUN_INVALID (exit 2, naming the file and the first thing wrong) unless `run` matches
@@ -13,15 +20,13 @@ let pending: Promise<{ run: RunValidator; case: RunValidator }> | undefined;
  * The validator (generated from the schema) is loaded on first use.
  */
 export async function checkRunShape(run: unknown, file: string): Promise<void> {
-  pending ??= compileRunSchema();
-  const validate = (await pending).run;
+  const validate = (await loadValidators()).run;
   if (!validate(run)) fail(validate, '', file);
 }
 
 /** checkRunShape for the case at `index` of run.json's cases, read on its own (the same message as for the whole run). */
 export async function checkCaseShape(value: unknown, index: number, file: string): Promise<void> {
-  pending ??= compileRunSchema();
-  const validate = (await pending).case;
+  const validate = (await loadValidators()).caseResult;
   if (!validate(value)) fail(validate, `/cases/${index}`, file);
 }
 
@@ -36,10 +41,4 @@ function extraOf(error: ErrorObject): string {
   const params = error.params as { additionalProperty?: string; allowedValues?: unknown[] };
   if (params.additionalProperty) return ` (${JSON.stringify(params.additionalProperty)})`;
   return '';
-}
-
-/** The validators generated from schemas/run.schema.json (validator-codegen.ts), loaded on first use: they load ajv's runtime helpers. */
-async function compileRunSchema(): Promise<{ run: RunValidator; case: RunValidator }> {
-  const generated = (await import('./run-validator.generated.js')) as { run: RunValidator; caseResult: RunValidator };
-  return { run: generated.run, case: generated.caseResult };
 }
