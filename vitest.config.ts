@@ -86,16 +86,28 @@ function srcFromDist(): Plugin {
   };
 }
 
+/**
+ * What both projects run with. Each spreads it rather than taking `extends: true`, which would also
+ * give each project the root's globalSetup: vitest loads and runs a project's globalSetup files
+ * (through that project's transform pipeline) before any worker starts, so each extra copy was
+ * ~0.3-0.5 s more of the serial start-up, and the config file itself was evaluated three times.
+ * The root project's globalSetup runs for every project, and what it provides (the PostgreSQL URL)
+ * reaches every project's tests (TestProject.getProvidedContext merges the root's in).
+ */
+const COMMON = {
+  testTimeout: 60_000,
+  hookTimeout: 60_000,
+  pool: 'forks',
+  // The built CLI (dist/bundle/main.js, which runCliInProcess imports) is loaded by Node itself, not
+  // transformed and evaluated module by module by vitest.
+  server: { deps: { external: [/\/dist\//] } },
+} as const;
+
 export default defineConfig(({ mode }) => ({
   test: {
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-    pool: 'forks',
+    ...COMMON,
     // One temporary folder per run, removed at the end: the tests leave nothing in the system's.
     globalSetup: ['test/helpers/temp-root.ts', 'test/helpers/child-env.ts', 'test/helpers/postgres-setup.ts'],
-    // The built CLI (dist/bundle/main.js, which runCliInProcess imports) is loaded by Node itself, not
-    // transformed and evaluated module by module by vitest.
-    server: { deps: { external: [/\/dist\//] } },
     sequence: { sequencer: SlowFirstSequencer },
     // One worker per core and one more, at least 3: several files mostly wait (on Chromium, a
     // spawned CLI, a local server's real attempt timeouts); on 2 cores a third worker fills those
@@ -104,16 +116,14 @@ export default defineConfig(({ mode }) => ({
     maxWorkers: Math.max(3, availableParallelism() + 1),
     projects: [
       {
-        extends: true,
-        test: { name: 'isolated', include: ISOLATED, isolate: true },
+        test: { ...COMMON, name: 'isolated', include: ISOLATED, isolate: true },
       },
       {
-        extends: true,
         // Each worker keeps its module registry from file to file: the source graph (the CLI, the
         // SDKs) is transformed and imported once per worker, not once per file, which was half of
         // the suite's CPU. Files restore what they change in process state (env, cwd).
         plugins: mode === 'built' ? [srcFromDist()] : [],
-        test: { name: 'shared', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], exclude: ISOLATED, isolate: false },
+        test: { ...COMMON, name: 'shared', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], exclude: ISOLATED, isolate: false },
       },
     ],
   },
