@@ -11,7 +11,7 @@ import { exitCodeOf } from '../runner/session.js';
 import { renderRunAnnotations } from '../workflows/annotations.js';
 import { selectChangedSuites } from '../workflows/changed-suites.js';
 import { resolveCiBase } from '../workflows/ci-base.js';
-import { adaptiveChoice, checkSampling, runComparison } from '../workflows/comparison.js';
+import { adaptiveChoice, checkAdaptiveFlags, checkSampling, runComparison } from '../workflows/comparison.js';
 import { checkDiscipline, renderDisciplineMarkdown, renderStaleLockMarkdown } from '../workflows/discipline.js';
 import { appendStepSummary, isGithubActions, stopCommands, writeAnnotations } from '../workflows/github.js';
 import { createRepoPaths } from '../workflows/repo-paths.js';
@@ -57,6 +57,7 @@ export async function ci(options: CiOptions = {}, context: Context = {}): Promis
   return settle(async (): Promise<CiOutcome> => {
     checkCommonOptions(options);
     checkSampling(options);
+    checkAdaptiveFlags(options);
     const config = await loadConfigFor(options, ctx.cwd);
     const adaptive = adaptiveChoice(options, config);
     const base = await resolveCiBase(config.rootDir, options.base, env);

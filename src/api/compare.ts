@@ -1,7 +1,7 @@
 import { inputError } from '../errors.js';
 import { createReporters } from '../reporters/index.js';
 import { resolveSuites } from '../runner/plan.js';
-import { adaptiveChoice, checkSampling, runComparison } from '../workflows/comparison.js';
+import { adaptiveChoice, checkAdaptiveFlags, checkSampling, runComparison } from '../workflows/comparison.js';
 import { resolveContext, signalOf, type Context } from './context.js';
 import { checkCommonOptions, loadConfigFor, type CommonOptions } from './options.js';
 import { outcomeOf, settle, type RunResult } from './result.js';
@@ -42,6 +42,7 @@ export async function compare(options: CompareOptions, context: Context = {}): P
       throw inputError('USAGE', 'compare needs a baseline: a git revision, @version or run:<path>', { file: '--baseline' }, 'e.g. baseline: "main"');
     }
     checkSampling(options);
+    checkAdaptiveFlags(options);
     const config = await loadConfigFor(options, ctx.cwd);
     const adaptive = adaptiveChoice(options, config);
     const plans = (await resolveSuites(config, { only: options.suites ?? [], models: options.models, repeat: adaptive?.startRepeats ?? options.repeat, orphans: true })).filter((plan) => plan.caseFiles.length > 0);

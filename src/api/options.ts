@@ -1,6 +1,7 @@
 import { loadConfig } from '../config/load.js';
 import type { ConfigOverrides, ResolvedConfig } from '../config/types.js';
 import { inputError } from '../errors.js';
+import { shardOption } from '../runner/select.js';
 
 /**
  * Options shared by run(), compare(), ci() and drift(): the CLI's flags, camelCase (SPEC §5).
@@ -39,7 +40,12 @@ export interface CommonOptions {
   allowOverEstimate?: boolean;
 }
 
-/** `--repeat` / `--concurrency` as the CLI checks them (commander's parsers do it there). */
+/**
+ * The options that need no project, checked before it is read (config, prompts, cases): a bad flag
+ * is the same one-line exit 2 without the start-up it would cost, and it is the error reported
+ * when the project is bad too. `--repeat` / `--concurrency` as the CLI checks them (commander's
+ * parsers do it there), `--shard` as the session reads it.
+ */
 export function checkCommonOptions(options: CommonOptions): void {
   for (const name of ['repeat', 'concurrency'] as const) {
     const value = options[name];
@@ -59,6 +65,7 @@ export function checkCommonOptions(options: CommonOptions): void {
       throw inputError('USAGE', `${name} must be an array of names`, { file: name });
     }
   }
+  shardOption(options.shard);
 }
 
 /** Loads the config with the options applied (options > config > defaults). */

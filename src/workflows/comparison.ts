@@ -132,22 +132,38 @@ export async function runComparison(input: {
   });
 }
 
+/** The flags adaptive repeats are chosen by (`--adaptive` / `--no-adaptive`) and refused with. */
+type AdaptiveFlags = { adaptive?: boolean; repeat?: number; resume?: string; shard?: string };
+
 /**
  * Adaptive repeats (compare, ci; docs/adaptive.md): `--adaptive` / `--no-adaptive`, else the
  * config's `adaptive`. Refused (exit 2, before anything runs) with `--repeat` (the rounds set the
  * repeats), `--resume` (a round's plan depends on the looks before it) and `--shard` (each look
  * needs every case). Undefined: off.
  */
-export function adaptiveChoice(options: { adaptive?: boolean; repeat?: number; resume?: string; shard?: string }, config: ResolvedConfig): ResolvedAdaptive | undefined {
+export function adaptiveChoice(options: AdaptiveFlags, config: ResolvedConfig): ResolvedAdaptive | undefined {
   const on = options.adaptive ?? config.adaptive?.enabled ?? false;
   if (!on) return undefined;
+  refuseWithAdaptive(options);
+  return config.adaptive ?? { enabled: true, ...DEFAULT_ADAPTIVE };
+}
+
+/**
+ * `--adaptive` with `--repeat`, `--resume` or `--shard`: the refusal of adaptiveChoice(), made
+ * before the project is read (compare, ci). Adaptive repeats the config turns on are refused by
+ * adaptiveChoice(), once the config is loaded.
+ */
+export function checkAdaptiveFlags(options: AdaptiveFlags): void {
+  if (options.adaptive) refuseWithAdaptive(options);
+}
+
+function refuseWithAdaptive(options: AdaptiveFlags): void {
   const by = options.adaptive ? '--adaptive' : 'the config\'s `adaptive`';
   const refuse = (flag: string, why: string, hint: string) => inputError('USAGE', `${flag} cannot be used with adaptive repeats (${by}): ${why}`, { file: flag }, hint);
   const off = options.adaptive ? 'drop --adaptive' : 'add --no-adaptive';
   if (options.repeat !== undefined) throw refuse('--repeat', 'the rounds choose the repeats of each case', `set adaptive.startRepeats / maxRepeats / budget in the config, or ${off}`);
   if (options.resume !== undefined) throw refuse('--resume', 'each round is planned from the looks before it, which an interrupted run did not finish', 'run the comparison again');
   if (options.shard !== undefined) throw refuse('--shard', 'each look needs every case of the comparison', `run it unsharded, or ${off}`);
-  return config.adaptive ?? { enabled: true, ...DEFAULT_ADAPTIVE };
 }
 
 /**

@@ -27,13 +27,27 @@ describe('runCliInProcess: the CLI in this process, through main(argv, context)'
   afterAll(async () => server.close());
 
   it('a bad input is the same exit 2 and the same one line as the spawned CLI, and runs nothing', async () => {
-    for (const args of [['run', '--shard', 'x'], ['compare', '--baseline', 'run:nowhere'], ['run', '--config', 'missing.config.ts'], ['run', '--repeat', '0'], ['nonsense']]) {
-      const spawned = await runCli(args, { cwd: dir });
+    // Spawned once per path the harness takes to a bad input: commander's own error (a flag's
+    // parser), the unknown-command path (every command module registered, the program's help), and
+    // an input error a command throws (settle → exitOf; this one reads the config, prompts and cases
+    // from the context's cwd and resolves the run path from the project root).
+    const parity = [['run', '--repeat', '0'], ['nonsense'], ['compare', '--baseline', 'run:nowhere']];
+    // Other errors a command throws take the same path as the last one: in-process only, each its exact line.
+    const sameLine: Array<[string[], string]> = [
+      [['run', '--shard', 'x'], 'promptgate: --shard: --shard must look like 2/4 (got "x")\n'],
+      [['run', '--config', 'missing.config.ts'], 'promptgate: missing.config.ts: config file not found\n'],
+    ];
+    const spawned = await Promise.all(parity.map((args) => runCli(args, { cwd: dir })));
+    for (const [i, args] of parity.entries()) {
       const inProcess = await runCliInProcess(args, { cwd: dir });
       expect(inProcess.code, args.join(' ')).toBe(2);
-      expect(inProcess.code).toBe(spawned.code);
-      expect(inProcess.stderr, args.join(' ')).toBe(spawned.stderr);
-      expect(inProcess.stdout).toBe(spawned.stdout);
+      expect(inProcess.code).toBe(spawned[i].code);
+      expect(inProcess.stderr, args.join(' ')).toBe(spawned[i].stderr);
+      expect(inProcess.stdout).toBe(spawned[i].stdout);
+    }
+    for (const [args, line] of sameLine) {
+      const inProcess = await runCliInProcess(args, { cwd: dir });
+      expect({ code: inProcess.code, stderr: inProcess.stderr, stdout: inProcess.stdout }, args.join(' ')).toEqual({ code: 2, stderr: line, stdout: '' });
     }
     expect(server.count).toBe(0);
   });

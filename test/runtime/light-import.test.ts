@@ -114,9 +114,12 @@ function probeEntry() {
 }
 
 describe('the runtime entry point stays light', () => {
-  it('the probe sees heavy modules when they load (control: the CLI entry loads commander)', async () => {
-    const [loaded] = await modulesLoaded(join(REPO_ROOT, 'dist', 'cli', 'main.js'));
-    expect(loaded.some((url) => HEAVY.test(url))).toBe(true);
+  it('the probe sees heavy modules when they load (control: the OpenAI cost estimate loads gpt-tokenizer, a postgres:// store loads pg)', async () => {
+    // HEAVY matches the URLs the probe reports: check() of an OpenAI project loads the tokenizer.
+    const { afterOpenai } = await probeTokenizer();
+    expect(afterOpenai.filter((url) => HEAVY.test(url)).some((url) => url.includes('node_modules/gpt-tokenizer/'))).toBe(true);
+    // The entry's own probe, whose steps below must load nothing heavy, sees a package its last step loads.
+    expect((await probeEntry()).postgres.some((url) => POSTGRES.test(url))).toBe(true);
   });
 
   it('importing promptgate loads no SDK, runner, reporters, ajv, jiti or commander', async () => {
@@ -147,8 +150,13 @@ describe('the runtime entry point stays light', () => {
   });
 });
 
-describe('the cost estimate loads its tokenizer only for OpenAI models', () => {
-  it('check() loads no tokenizer for a project without OpenAI models, and only the encoding an OpenAI model uses', async () => {
+/**
+ * check() through the Node entry, in one process: a project without OpenAI models, then one with
+ * an OpenAI model (what was loaded after each). Shared with the control above.
+ */
+let tokenizerProbe: Promise<{ afterOffline: string[]; afterOpenai: string[] }> | undefined;
+function probeTokenizer() {
+  tokenizerProbe ??= (async () => {
     const files = (models: string) => ({
       'prompts/ask.prompt': '---\nversion: 1.0.0\n---\n{{question}}\n',
       'evals/ask.csv': 'question,__expected\nWhy?,contains:because\n',
@@ -163,6 +171,14 @@ describe('the cost estimate loads its tokenizer only for OpenAI models', () => {
       if (!result.ok || result.estimate.rows[0].tokenizer !== '${tokenizer}') throw new Error(JSON.stringify(result));
     `;
     const [, afterOffline, afterOpenai] = await modulesLoaded(join(REPO_ROOT, 'dist', 'node.js'), [check(offline, 'approx'), check(openai, 'tiktoken')]);
+    return { afterOffline, afterOpenai };
+  })();
+  return tokenizerProbe;
+}
+
+describe('the cost estimate loads its tokenizer only for OpenAI models', () => {
+  it('check() loads no tokenizer for a project without OpenAI models, and only the encoding an OpenAI model uses', async () => {
+    const { afterOffline, afterOpenai } = await probeTokenizer();
     const tokenizer = (urls: string[]) => urls.filter((url) => url.includes('node_modules/gpt-tokenizer/')).map((url) => url.replace(/.*\/gpt-tokenizer\//, ''));
     expect(afterOffline.some((url) => url.includes('/dist/budget/estimate.js'))).toBe(true);
     expect(tokenizer(afterOffline)).toEqual([]);
