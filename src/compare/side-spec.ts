@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { ResolvedConfig } from '../config/types.js';
 import { inputError } from '../errors.js';
-import { lookupRevision, notARepository, readFileAt, repoRoot, shortCommit } from '../git/git.js';
+import { notARepository, prefetchFilesAt, readFileAt, shortCommit } from '../git/git.js';
+import { createGitLookups, type GitLookups } from '../git/lookups.js';
 import { findPromptVersion } from '../git/prompt-history.js';
 import { toolFilesAt } from '../git/tool-files.js';
 import { type ToolFileReader, parsePromptWithFiles } from '../prompts/parse.js';
@@ -38,6 +39,8 @@ export interface SideResolver {
   /** Full commit id every prompt of this side is read from (git revisions). */
   commit?: string;
   sourceFor(suite: SuitePlan): Promise<SideSource>;
+  /** Reads ahead what sourceFor will read for these suites, in fewer processes (git revisions: their prompt files in one git call). */
+  prefetch?(suites: SuitePlan[]): Promise<void>;
   /** Notes for the user, e.g. a prompt that did not exist at the revision (ci). */
   notes: string[];
 }
@@ -55,29 +58,34 @@ export interface SideResolverOptions {
   missing?: 'error' | 'absent';
   /** Where the base branch of a pull request is read from (GITHUB_BASE_REF, …). @default process.env */
   env?: NodeJS.ProcessEnv;
+  /** The command's git answers (shared with the other side and the session). @default a fresh one */
+  git?: GitLookups;
 }
 
 export async function createSideResolver(spec: SideSpec, config: ResolvedConfig, options: SideResolverOptions = {}): Promise<SideResolver> {
   const notes: string[] = [];
   const flag = options.flag ?? '--baseline';
   const missing = options.missing ?? 'error';
+  const git = options.git ?? createGitLookups();
   switch (spec.kind) {
     case 'working-tree':
       return { label: 'working tree', notes, sourceFor: async (suite) => ({ kind: 'prompt', prompt: suite.prompt, label: 'working tree' }) };
     case 'run':
       return storedRunResolver(spec, flag, missing, notes, config.rootDir, config.paths.reports);
     case 'git': {
-      const found = await lookupRevision(config.rootDir, spec.revision);
+      const found = await git.lookupRevision(config.rootDir, spec.revision);
       if (!found.root) throw notARepository(config.rootDir);
       if (!found.commit) throw inputError('GIT', `unknown git revision "${spec.revision}"`, { file: spec.text }, 'use a branch, tag, commit or HEAD~N');
       const { root, commit, short } = found;
       const label = commit.startsWith(spec.revision) ? `git ${short}` : `git ${short} (${spec.revision})`;
+      const repoPathOf = (suite: SuitePlan) => relative(root, suite.promptPath).split('\\').join('/');
       return {
         label,
         commit,
         notes,
+        prefetch: (suites) => prefetchFilesAt(root, commit, suites.map(repoPathOf)),
         async sourceFor(suite) {
-          const repoPath = relative(root, suite.promptPath).split('\\').join('/');
+          const repoPath = repoPathOf(suite);
           const source = await readFileAt(root, commit, repoPath);
           if (source === undefined) {
             if (missing === 'error') {
@@ -96,7 +104,8 @@ export async function createSideResolver(spec: SideSpec, config: ResolvedConfig,
       };
     }
     case 'version': {
-      const root = await repoRoot(config.rootDir);
+      const root = await git.findRepoRoot(config.rootDir);
+      if (root === undefined) throw notARepository(config.rootDir);
       return {
         label: `version ${spec.version}`,
         notes,

@@ -1,6 +1,6 @@
 import compareSemver from 'semver/functions/compare.js';
 import validSemver from 'semver/functions/valid.js';
-import { readFileAt } from '../git/git.js';
+import { prefetchFilesAt, readFileAt } from '../git/git.js';
 import { toolFilesAt } from '../git/tool-files.js';
 import { readFrontMatter, splitFrontMatter } from '../prompts/front-matter.js';
 import { type ToolFileReader, normalizeSource, promptHashOf } from '../prompts/parse.js';
@@ -106,6 +106,8 @@ export async function checkVersionDiscipline(input: {
 }): Promise<VersionViolation[]> {
   const seen = new Set<string>();
   const violations: VersionViolation[] = [];
+  // Every prompt file at the base in one git call (readFileAt below then reads from its cache).
+  await prefetchFilesAt(input.repo.root, input.baseCommit, input.prompts.map(({ absPath }) => input.repo.toRepoPath(absPath)));
   for (const { prompt, absPath } of input.prompts) {
     const repoPath = input.repo.toRepoPath(absPath);
     if (seen.has(repoPath)) continue;
