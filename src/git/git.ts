@@ -11,12 +11,12 @@ export interface GitResult {
 }
 
 const MAX_BUFFER = 64 * 1024 * 1024;
-const gitEnv = () => ({ ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' });
+const gitEnv = (env: NodeJS.ProcessEnv = process.env) => ({ ...env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' });
 
-/** Runs git in `cwd` without a shell (arguments are never interpreted). */
-export function git(cwd: string, args: string[], options: { maxBuffer?: number } = {}): Promise<GitResult> {
+/** Runs git in `cwd` without a shell (arguments are never interpreted); `env` (@default process.env) is git's environment. */
+export function git(cwd: string, args: string[], options: { maxBuffer?: number; env?: NodeJS.ProcessEnv } = {}): Promise<GitResult> {
   return new Promise((resolve) => {
-    execFile('git', args, { cwd, maxBuffer: options.maxBuffer ?? MAX_BUFFER, encoding: 'utf8', env: gitEnv() }, (error, stdout, stderr) => {
+    execFile('git', args, { cwd, maxBuffer: options.maxBuffer ?? MAX_BUFFER, encoding: 'utf8', env: gitEnv(options.env) }, (error, stdout, stderr) => {
       resolve({ ok: !error, stdout: String(stdout), stderr: String(stderr) });
     });
   });
@@ -92,6 +92,26 @@ export async function lookupRevision(cwd: string, revision: string): Promise<Rev
   if (!root) return { root: undefined, commit: undefined };
   if (!result.ok || revision.startsWith('-') || !commit || !short) return { root, commit: undefined };
   return { root, commit, short };
+}
+
+/**
+ * git's `user.name` and `user.email` as seen from `cwd`, each as `git config --get <key>` reads it
+ * (the last value set, trimmed; undefined when unset or empty), in one `git config` process where
+ * the two `--get`s were two.
+ */
+export async function gitUserIdentity(cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<{ name?: string; email?: string }> {
+  const result = await git(cwd, ['config', '-z', '--get-regexp', '^user\\.(name|email)$'], { env });
+  const values: { name?: string; email?: string } = {};
+  if (!result.ok) return values;
+  // -z: `<key>\n<value>\0` per value set, in the order git reads them (the last one wins, as for --get).
+  for (const entry of result.stdout.split('\0')) {
+    const newline = entry.indexOf('\n');
+    const key = newline === -1 ? entry : entry.slice(0, newline);
+    const value = newline === -1 ? '' : entry.slice(newline + 1).trim();
+    if (key === 'user.name') values.name = value || undefined;
+    else if (key === 'user.email') values.email = value || undefined;
+  }
+  return values;
 }
 
 /** A revision that `rev-parse` without `--verify` reads as one commit and nothing else (a ref name, no `..`, `^`, `~`, `@`, `:`). */
