@@ -189,13 +189,16 @@ export async function readFileAt(cwd: string, commit: string, repoPath: string):
  * readFileAt starts a `git show` per file) into readFileAt's cache, so the readFileAt calls that
  * follow start no git. What they answer is unchanged: a blob is decoded from UTF-8 as `git show`'s
  * output is; a path git reports missing reads as absent; anything else (a folder, a submodule, a
- * path with a line break, a batch git refused) is left to readFileAt's own `git show`. A file read
+ * path with a line break or out of the repository, a batch git refused) is left to readFileAt's
+ * own `git show`. A file read
  * this way that is not there is remembered as absent too (a new prompt is asked about by ci's
  * version check, its new-prompt note and the baseline).
  */
 export async function prefetchFilesAt(cwd: string, commit: string, repoPaths: Iterable<string>): Promise<void> {
   if (!FULL_COMMIT.test(commit)) return;
-  const wanted = [...new Set(repoPaths)].filter((path) => path !== '' && !/[\r\n]/.test(path) && !readAtCommit.has(readKey(cwd, commit, path)));
+  // A path out of the repository (`../`, absolute) stops cat-file for all: readFileAt reads those.
+  const batchable = (path: string) => path !== '' && !/[\r\n]/.test(path) && !path.startsWith('/') && !path.split('/').includes('..');
+  const wanted = [...new Set(repoPaths)].filter((path) => batchable(path) && !readAtCommit.has(readKey(cwd, commit, path)));
   if (wanted.length === 0) return;
   const names = wanted.map((path) => `${commit}:${path}`);
   const result = await gitWithInput(cwd, ['cat-file', '--batch'], names.map((name) => `${name}\n`).join(''));
