@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { ResolvedConfig } from '../config/types.js';
 import { inputError } from '../errors.js';
-import { notARepository, prefetchFilesAt, readFileAt, shortCommit } from '../git/git.js';
+import { notARepository, prefetchFilesAt, readFileAt } from '../git/git.js';
 import { createGitLookups, type GitLookups } from '../git/lookups.js';
 import { findPromptVersion } from '../git/prompt-history.js';
 import { toolFilesAt } from '../git/tool-files.js';
@@ -129,7 +129,7 @@ export async function createSideResolver(spec: SideSpec, config: ResolvedConfig,
             );
           }
           if (found.kind === 'ambiguous') {
-            const listed = await Promise.all(found.contents.map(async (c) => `${await shortCommit(root, c.commit)} (hash ${c.hash})`));
+            const listed = found.contents.map((c) => `${c.short} (hash ${c.hash})`);
             const why = found.base ? `and not exactly one of them is on ${found.base}` : 'and no base branch (origin/HEAD, main, master) to choose by';
             throw inputError(
               'GIT',
@@ -138,7 +138,7 @@ export async function createSideResolver(spec: SideSpec, config: ResolvedConfig,
               `choose one: ${flag} git:<commit>`,
             );
           }
-          const short = await shortCommit(root, found.commit);
+          const { short } = found;
           if (found.onBase) notes.push(`${suite.prompt.path}: version ${spec.version} has other contents on other branches; using the one on ${found.onBase} (git ${short}, hash ${found.prompt.hash})`);
           return { kind: 'prompt', prompt: found.prompt, label: `${suite.prompt.id}@${spec.version} (git ${short})`, commit: found.commit };
         },

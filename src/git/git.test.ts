@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitFiles, gitIn, initRepo } from '../../test/helpers/git-repo.js';
-import { findRepoRoot, findRepoRootAndHead, git, gitUserIdentity, headCommit, lookupHeadAndResolve, lookupRevision, lookupRevisionAndHead, prefetchFilesAt, readFileAt, repoRoot, resolveRevision } from './git.js';
+import { commitsTouching, findRepoRoot, findRepoRootAndHead, git, gitUserIdentity, headCommit, lookupHeadAndResolve, lookupRevision, lookupRevisionAndHead, prefetchFileAtCommits, prefetchFilesAt, readFileAt, repoRoot, resolveRevision, shortCommit } from './git.js';
 import { createGitLookups } from './lookups.js';
 
 /**
@@ -130,6 +130,28 @@ describe('fewer git processes, the same answers', () => {
     for (const path of paths) expect(await readFileAt(repo, second, path), path).toBe(shown.get(path));
     // Only the folder (a tree, not a file) and the path out of the repository were left to their own `git show`.
     expect(starts()).toBe(before + 3);
+  });
+
+  it('commitsTouching: git log\'s short forms are shortCommit\'s (also with core.abbrev set); prefetchFileAtCommits reads the file at each in one process', async () => {
+    const history = await commitsTouching(repo, 'a.txt');
+    const all = await commitsTouching(repo, '.');
+    expect(history.map((c) => c.commit)).toEqual([first]);
+    expect(all.map((c) => c.commit)).toEqual(gitIn(repo, 'log', '--format=%H').split('\n'));
+    for (const abbrev of [undefined, '12']) {
+      if (abbrev) gitIn(repo, 'config', 'core.abbrev', abbrev);
+      for (const { commit, short } of await commitsTouching(repo, '.')) expect(short).toBe(await shortCommit(repo, commit));
+    }
+    gitIn(repo, 'config', '--unset', 'core.abbrev');
+    const commits = all.map((c) => c.commit);
+    const shown = await Promise.all(commits.map(async (commit) => {
+      const result = await git(repo, ['show', `${commit}:text.txt`]);
+      return result.ok ? result.stdout : undefined;
+    }));
+    expect(shown.filter((text) => text === undefined)).toHaveLength(1);
+    const before = starts();
+    await prefetchFileAtCommits(repo, commits, 'text.txt');
+    for (const [i, commit] of commits.entries()) expect(await readFileAt(repo, commit, 'text.txt')).toBe(shown[i]);
+    expect(starts()).toBe(before + 1);
   });
 
   it('lookupRevisionAndHead: lookupRevision and headCommit in one process, or lookupRevision as before', async () => {

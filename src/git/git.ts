@@ -190,17 +190,24 @@ export async function readFileAt(cwd: string, commit: string, repoPath: string):
  * follow start no git. What they answer is unchanged: a blob is decoded from UTF-8 as `git show`'s
  * output is; a path git reports missing reads as absent; anything else (a folder, a submodule, a
  * path with a line break or out of the repository, a batch git refused) is left to readFileAt's
- * own `git show`. A file read
- * this way that is not there is remembered as absent too (a new prompt is asked about by ci's
- * version check, its new-prompt note and the baseline).
+ * own `git show`. A file cat-file reports missing is remembered as absent too (ci asks about a new
+ * prompt in its version check, its new-prompt note and the baseline).
  */
 export async function prefetchFilesAt(cwd: string, commit: string, repoPaths: Iterable<string>): Promise<void> {
-  if (!FULL_COMMIT.test(commit)) return;
+  await prefetch(cwd, [...new Set(repoPaths)].map((path) => [commit, path]));
+}
+
+/** prefetchFilesAt for one file at several full commit ids (a prompt's history), in one `git cat-file --batch`. */
+export async function prefetchFileAtCommits(cwd: string, commits: Iterable<string>, repoPath: string): Promise<void> {
+  await prefetch(cwd, [...new Set(commits)].map((commit) => [commit, repoPath]));
+}
+
+async function prefetch(cwd: string, files: Array<[commit: string, repoPath: string]>): Promise<void> {
   // A path out of the repository (`../`, absolute) stops cat-file for all: readFileAt reads those.
   const batchable = (path: string) => path !== '' && !/[\r\n]/.test(path) && !path.startsWith('/') && !path.split('/').includes('..');
-  const wanted = [...new Set(repoPaths)].filter((path) => batchable(path) && !readAtCommit.has(readKey(cwd, commit, path)));
+  const wanted = files.filter(([commit, path]) => FULL_COMMIT.test(commit) && batchable(path) && !readAtCommit.has(readKey(cwd, commit, path)));
   if (wanted.length === 0) return;
-  const names = wanted.map((path) => `${commit}:${path}`);
+  const names = wanted.map(([commit, path]) => `${commit}:${path}`);
   const result = await gitWithInput(cwd, ['cat-file', '--batch'], names.map((name) => `${name}\n`).join(''));
   if (!result.ok) return;
   const out = result.stdout;
@@ -210,14 +217,15 @@ export async function prefetchFilesAt(cwd: string, commit: string, repoPaths: It
     if (end === -1) return;
     const header = out.toString('utf8', at, end);
     at = end + 1;
+    const key = readKey(cwd, ...wanted[i]);
     const object = /^[0-9a-f]{40,64} ([a-z]+) (\d+)$/.exec(header);
     if (object) {
       const size = Number(object[2]);
       if (at + size > out.length) return;
-      if (object[1] === 'blob') setBounded(readAtCommit, readKey(cwd, commit, wanted[i]), out.toString('utf8', at, at + size), READ_AT_COMMIT_LIMIT);
+      if (object[1] === 'blob') setBounded(readAtCommit, key, out.toString('utf8', at, at + size), READ_AT_COMMIT_LIMIT);
       at += size + 1;
     } else if (header === `${name} missing`) {
-      setBounded(readAtCommit, readKey(cwd, commit, wanted[i]), null, READ_AT_COMMIT_LIMIT);
+      setBounded(readAtCommit, key, null, READ_AT_COMMIT_LIMIT);
     } else if (header !== `${name} ambiguous`) {
       return; // not what cat-file answers: leave the rest to readFileAt
     }
@@ -239,10 +247,18 @@ export async function changedSince(cwd: string, commit: string): Promise<string[
   return [...new Set([...diff.stdout.split('\n'), ...untracked.stdout.split('\n')].filter(Boolean))];
 }
 
-/** Commits that touched a file, newest first: `[commit, ...]`. */
-export async function commitsTouching(cwd: string, repoPath: string): Promise<string[]> {
-  const result = await git(cwd, ['log', '--format=%H', '--follow', '--', repoPath]);
-  return result.ok ? result.stdout.split('\n').filter(Boolean) : [];
+/**
+ * Commits that touched a file, newest first, each with its short form: git log's `%h`, the
+ * abbreviation shortCommit's `git rev-parse --short` gives (the same core.abbrev and uniqueness
+ * rule), so a caller that names a commit starts no further git.
+ */
+export async function commitsTouching(cwd: string, repoPath: string): Promise<Array<{ commit: string; short: string }>> {
+  const result = await git(cwd, ['log', '--format=%H %h', '--follow', '--', repoPath]);
+  if (!result.ok) return [];
+  return result.stdout.split('\n').filter(Boolean).map((line) => {
+    const [commit, short] = line.split(' ');
+    return { commit, short };
+  });
 }
 
 /**

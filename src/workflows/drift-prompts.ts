@@ -1,6 +1,6 @@
 import type { ResolvedConfig } from '../config/types.js';
 import { inputError } from '../errors.js';
-import { commitsTouching, readFileAt, shortCommit } from '../git/git.js';
+import { commitsTouching, readFileAt } from '../git/git.js';
 import type { GitLookups } from '../git/lookups.js';
 import { toolFilesAt } from '../git/tool-files.js';
 import { normalizeSource, parsePromptSource, parsePromptWithFiles } from '../prompts/parse.js';
@@ -59,7 +59,7 @@ function storedPromptOf(stored: RunFile, plan: SuitePlan): PromptRef | undefined
  * at that commit), parsed with the working tree's id and path.
  */
 export async function findPromptByHash(root: string, repoPath: string, hash: string, current: PromptFile): Promise<{ prompt: PromptFile; short: string } | undefined> {
-  for (const commit of await commitsTouching(root, repoPath)) {
+  for (const { commit, short } of await commitsTouching(root, repoPath)) {
     const source = await readFileAt(root, commit, repoPath);
     if (source === undefined) continue;
     const label = `${commit.slice(0, 7)}:${repoPath}`;
@@ -67,7 +67,7 @@ export async function findPromptByHash(root: string, repoPath: string, hash: str
     if (shortHash(normalizeSource(source)) === hash) parsed = parsePromptSource(source, label);
     else if (source.includes('file://')) parsed = await parsePromptWithFiles(source, label, toolFilesAt(root, commit, repoPath)).catch(() => undefined);
     if (parsed?.hash !== hash) continue;
-    return { prompt: { ...parsed, id: current.id, path: current.path }, short: await shortCommit(root, commit) };
+    return { prompt: { ...parsed, id: current.id, path: current.path }, short };
   }
   return undefined;
 }
