@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 import type { ResolvedConfig } from '../config/types.js';
 import { inputError } from '../errors.js';
 import { notARepository, prefetchFilesAt, readFileAt } from '../git/git.js';
@@ -83,7 +83,10 @@ export async function createSideResolver(spec: SideSpec, config: ResolvedConfig,
         label,
         commit,
         notes,
-        prefetch: (suites) => prefetchFilesAt(root, commit, suites.map(repoPathOf)),
+        // The prompt files, and the tools files their working-tree versions name (most often the same
+        // at the revision; one that is not is read by its own git call, as before): one git process.
+        prefetch: (suites) =>
+          prefetchFilesAt(root, commit, [...suites.map(repoPathOf), ...suites.flatMap((s) => (s.prompt.toolFiles ?? []).map((file) => relative(root, resolve(config.rootDir, file)).split('\\').join('/')))]),
         async sourceFor(suite) {
           const repoPath = repoPathOf(suite);
           const source = await readFileAt(root, commit, repoPath);

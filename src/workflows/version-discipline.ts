@@ -106,8 +106,10 @@ export async function checkVersionDiscipline(input: {
 }): Promise<VersionViolation[]> {
   const seen = new Set<string>();
   const violations: VersionViolation[] = [];
-  // Every prompt file at the base in one git call (readFileAt below then reads from its cache).
-  await prefetchFilesAt(input.repo.root, input.baseCommit, input.prompts.map(({ absPath }) => input.repo.toRepoPath(absPath)));
+  // Every prompt file at the base, and the tools files the working tree's prompts name, in one git
+  // call (readFileAt below then reads from its cache; a tools file named otherwise there is read by itself).
+  const files = input.prompts.flatMap(({ prompt, absPath }) => [absPath, ...(prompt.toolFiles ?? [])]);
+  await prefetchFilesAt(input.repo.root, input.baseCommit, files.map((file) => input.repo.toRepoPath(file)));
   for (const { prompt, absPath } of input.prompts) {
     const repoPath = input.repo.toRepoPath(absPath);
     if (seen.has(repoPath)) continue;
