@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ResolvedGate } from '../config/types.js';
 import { changedSince, readFileAt } from '../git/git.js';
+import { createGitLookups } from '../git/lookups.js';
 import { createReporters } from '../reporters/index.js';
 import { oneLine } from '../reporters/terminal-text.js';
 import type { RunHeader } from '../run-record/types.js';
@@ -60,7 +61,9 @@ export async function ci(options: CiOptions = {}, context: Context = {}): Promis
     checkAdaptiveFlags(options);
     const config = await loadConfigFor(options, ctx.cwd);
     const adaptive = adaptiveChoice(options, config);
-    const base = await resolveCiBase(config.rootDir, options.base, env);
+    // The command's git answers: HEAD and the merge base, asked once for the base, the baseline and run.json.
+    const git = createGitLookups();
+    const base = await resolveCiBase(config.rootDir, options.base, env, git);
     const root = base.root;
     const repo = createRepoPaths(root, config.rootDir);
     const plans = await resolveSuites(config, { models: options.models, repeat: adaptive?.startRepeats ?? options.repeat, orphans: true });
@@ -120,6 +123,7 @@ export async function ci(options: CiOptions = {}, context: Context = {}): Promis
         env,
         clock: ctx.clock,
         missingBaseline: 'absent',
+        git,
       });
     } finally {
       resume?.();

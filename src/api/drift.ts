@@ -1,7 +1,7 @@
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { inputError } from '../errors.js';
-import { findRepoRoot } from '../git/git.js';
+import { createGitLookups } from '../git/lookups.js';
 import { createReporters } from '../reporters/index.js';
 import { oneLine } from '../reporters/terminal-text.js';
 import { openStoredRun, readRunFile } from '../run-record/read.js';
@@ -68,7 +68,9 @@ export async function drift(options: DriftOptions, context: Context = {}): Promi
     const plansHere = await resolveSuites(config, { only, models: options.models, repeat: options.repeat ?? stored.options.repeat, orphans: true });
     const selected = selectStoredSuites(plansHere, stored, { explicitModels: Boolean(options.models?.length), explicitSuites: only.length > 0, configured: config.models, storedFile }, err);
     if (selected.length === 0) throw inputError('RUN_INVALID', 'no suite of the stored run can be run here (suites or models were renamed or removed)', { file: storedFile });
-    const { plans, notes } = await pinStoredPrompts(selected, stored, config);
+    // The command's git answers (the root for pinned prompts and annotations, HEAD for run.json), asked once.
+    const git = createGitLookups();
+    const { plans, notes } = await pinStoredPrompts(selected, stored, config, git);
     for (const note of notes) err.write(`promptgate: note: ${note}\n`);
 
     const collector = createDriftCollector();
@@ -90,6 +92,7 @@ export async function drift(options: DriftOptions, context: Context = {}): Promi
         env,
         clock: ctx.clock,
         resumeArgs: resumeArgsOf({ ...options, baseline: spec }),
+        git,
         extend: (engine) => ({ drift: collector.report({ stored, storedFile, reported: engine.summary.modelsReported }) }),
       });
     } finally {
@@ -107,7 +110,7 @@ export async function drift(options: DriftOptions, context: Context = {}): Promi
           formatAnnotation('warning', { title: `promptgate drift: model ${change.model} changed version` }, `${change.model}: ${change.before.join(', ')} → ${change.after.join(', ')}`),
         ),
       );
-      const root = await findRepoRoot(config.rootDir);
+      const root = await git.findRepoRoot(config.rootDir);
       const repo = root ? createRepoPaths(root, config.rootDir) : undefined;
       const promptFiles = new Map(plans.map((p) => [p.prompt.id, repo ? repo.toRepoPath(p.promptPath) : p.prompt.path]));
       const stored = await openStoredRun(runDir);

@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 import type { ResolvedConfig } from '../config/types.js';
 import { inputError } from '../errors.js';
-import { lookupRevision, notARepository, readFileAt, repoRoot, shortCommit } from '../git/git.js';
+import { notARepository, prefetchFilesAt, readFileAt } from '../git/git.js';
+import { createGitLookups, type GitLookups } from '../git/lookups.js';
 import { findPromptVersion } from '../git/prompt-history.js';
 import { toolFilesAt } from '../git/tool-files.js';
 import { type ToolFileReader, parsePromptWithFiles } from '../prompts/parse.js';
@@ -38,6 +39,8 @@ export interface SideResolver {
   /** Full commit id every prompt of this side is read from (git revisions). */
   commit?: string;
   sourceFor(suite: SuitePlan): Promise<SideSource>;
+  /** Reads ahead what sourceFor will read for these suites, in fewer processes (git revisions: their prompt files in one git call). */
+  prefetch?(suites: SuitePlan[]): Promise<void>;
   /** Notes for the user, e.g. a prompt that did not exist at the revision (ci). */
   notes: string[];
 }
@@ -55,29 +58,37 @@ export interface SideResolverOptions {
   missing?: 'error' | 'absent';
   /** Where the base branch of a pull request is read from (GITHUB_BASE_REF, …). @default process.env */
   env?: NodeJS.ProcessEnv;
+  /** The command's git answers (shared with the other side and the session). @default a fresh one */
+  git?: GitLookups;
 }
 
 export async function createSideResolver(spec: SideSpec, config: ResolvedConfig, options: SideResolverOptions = {}): Promise<SideResolver> {
   const notes: string[] = [];
   const flag = options.flag ?? '--baseline';
   const missing = options.missing ?? 'error';
+  const git = options.git ?? createGitLookups();
   switch (spec.kind) {
     case 'working-tree':
       return { label: 'working tree', notes, sourceFor: async (suite) => ({ kind: 'prompt', prompt: suite.prompt, label: 'working tree' }) };
     case 'run':
       return storedRunResolver(spec, flag, missing, notes, config.rootDir, config.paths.reports);
     case 'git': {
-      const found = await lookupRevision(config.rootDir, spec.revision);
+      const found = await git.lookupRevision(config.rootDir, spec.revision);
       if (!found.root) throw notARepository(config.rootDir);
       if (!found.commit) throw inputError('GIT', `unknown git revision "${spec.revision}"`, { file: spec.text }, 'use a branch, tag, commit or HEAD~N');
       const { root, commit, short } = found;
       const label = commit.startsWith(spec.revision) ? `git ${short}` : `git ${short} (${spec.revision})`;
+      const repoPathOf = (suite: SuitePlan) => relative(root, suite.promptPath).split('\\').join('/');
       return {
         label,
         commit,
         notes,
+        // The prompt files, and the tools files their working-tree versions name (most often the same
+        // at the revision; one that is not is read by its own git call, as before): one git process.
+        prefetch: (suites) =>
+          prefetchFilesAt(root, commit, [...suites.map(repoPathOf), ...suites.flatMap((s) => (s.prompt.toolFiles ?? []).map((file) => relative(root, resolve(config.rootDir, file)).split('\\').join('/')))]),
         async sourceFor(suite) {
-          const repoPath = relative(root, suite.promptPath).split('\\').join('/');
+          const repoPath = repoPathOf(suite);
           const source = await readFileAt(root, commit, repoPath);
           if (source === undefined) {
             if (missing === 'error') {
@@ -96,7 +107,8 @@ export async function createSideResolver(spec: SideSpec, config: ResolvedConfig,
       };
     }
     case 'version': {
-      const root = await repoRoot(config.rootDir);
+      const root = await git.findRepoRoot(config.rootDir);
+      if (root === undefined) throw notARepository(config.rootDir);
       return {
         label: `version ${spec.version}`,
         notes,
@@ -120,7 +132,7 @@ export async function createSideResolver(spec: SideSpec, config: ResolvedConfig,
             );
           }
           if (found.kind === 'ambiguous') {
-            const listed = await Promise.all(found.contents.map(async (c) => `${await shortCommit(root, c.commit)} (hash ${c.hash})`));
+            const listed = found.contents.map((c) => `${c.short} (hash ${c.hash})`);
             const why = found.base ? `and not exactly one of them is on ${found.base}` : 'and no base branch (origin/HEAD, main, master) to choose by';
             throw inputError(
               'GIT',
@@ -129,7 +141,7 @@ export async function createSideResolver(spec: SideSpec, config: ResolvedConfig,
               `choose one: ${flag} git:<commit>`,
             );
           }
-          const short = await shortCommit(root, found.commit);
+          const { short } = found;
           if (found.onBase) notes.push(`${suite.prompt.path}: version ${spec.version} has other contents on other branches; using the one on ${found.onBase} (git ${short}, hash ${found.prompt.hash})`);
           return { kind: 'prompt', prompt: found.prompt, label: `${suite.prompt.id}@${spec.version} (git ${short})`, commit: found.commit };
         },

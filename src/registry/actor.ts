@@ -1,5 +1,5 @@
 import { userInfo } from 'node:os';
-import { git } from '../git/git.js';
+import { gitUserIdentity } from '../git/git.js';
 
 /**
  * Who is publishing or moving a label, as the registry records it: the CI actor
@@ -9,16 +9,10 @@ import { git } from '../git/git.js';
 export async function actorOf(env: NodeJS.ProcessEnv, cwd: string): Promise<string> {
   const ci = env.GITHUB_ACTOR?.trim();
   if (ci) return `${ci} (CI)`;
-  const [name, email] = await Promise.all([gitConfig(cwd, 'user.name'), gitConfig(cwd, 'user.email')]);
+  const { name, email } = await gitUserIdentity(cwd);
   if (name && email) return `${name} <${email}>`;
   if (name || email) return (name || email)!;
   return osUser(env) ?? 'unknown';
-}
-
-async function gitConfig(cwd: string, key: string): Promise<string | undefined> {
-  const result = await git(cwd, ['config', '--get', key]);
-  const value = result.ok ? result.stdout.trim() : '';
-  return value || undefined;
 }
 
 function osUser(env: NodeJS.ProcessEnv): string | undefined {

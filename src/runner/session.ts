@@ -8,6 +8,7 @@ import type { AdaptiveGate } from '../compare/adaptive.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { inputError } from '../errors.js';
 import { headCommit } from '../git/git.js';
+import type { GitLookups } from '../git/lookups.js';
 import { recordHistory } from '../history/record.js';
 import { preloadSdks } from '../providers/preload.js';
 import type { Reporter } from '../reporters/types.js';
@@ -71,6 +72,8 @@ export interface SessionInput {
   env?: NodeJS.ProcessEnv;
   /** The time rate limits and retry waits run on (Context.clock). @default systemClock */
   clock?: Clock;
+  /** The command's git answers: run.json's `gitCommit` is HEAD as the command found it. @default git is asked */
+  git?: GitLookups;
   /**
    * The arguments after the command that resume this run, given its run folder as the project
    * sees it (e.g. `['--baseline', 'main', '--resume', 'reports/…']`): printed when the batch
@@ -153,7 +156,7 @@ export async function runSession(input: SessionInput): Promise<SessionResult> {
   }
 
   const startedAt = new Date().toISOString();
-  const gitCommit = await headCommit(config.rootDir);
+  const gitCommit = await (input.git ? input.git.headCommit(config.rootDir) : headCommit(config.rootDir));
   for (const reporter of input.reporters) {
     await reporter.onRunStart?.({ runId, command: input.command, runDir, totalCalls, suites: input.suites.map((s) => ({ suite: s.plan.name, promptId: s.plan.prompt.id, models: s.plan.models })) });
   }

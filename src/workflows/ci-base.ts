@@ -1,5 +1,6 @@
 import { inputError } from '../errors.js';
-import { lookupRevision, mergeBase, notARepository, resolveRevision, shortCommit } from '../git/git.js';
+import { lookupHeadAndResolve, mergeBase, notARepository, resolveRevision, shortCommit } from '../git/git.js';
+import type { GitLookups } from '../git/lookups.js';
 
 /** What `ci` compares against. */
 export interface CiBase {
@@ -27,21 +28,26 @@ export function baseCandidates(base: string | undefined, env: NodeJS.ProcessEnv 
 
 /**
  * Resolves the base and its merge base with HEAD. Errors (exit 2) when no candidate exists or the
- * history is too shallow to hold a merge base (a CI checkout needs `fetch-depth: 0`).
+ * history is too shallow to hold a merge base (a CI checkout needs `fetch-depth: 0`). HEAD and the
+ * first candidate are read in one git call; `lookups` (the command's) learns HEAD and the merge
+ * base, so the comparison that follows does not ask git again.
  */
-export async function resolveCiBase(cwd: string, base: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<CiBase> {
+export async function resolveCiBase(cwd: string, base: string | undefined, env: NodeJS.ProcessEnv = process.env, lookups?: GitLookups): Promise<CiBase> {
   const candidates = baseCandidates(base, env);
-  const { root, commit: head } = await lookupRevision(cwd, 'HEAD');
+  const { root, head, resolved } = await lookupHeadAndResolve(cwd, candidates[0]);
   if (!root) throw notARepository(cwd);
   if (!head) throw inputError('GIT', 'the repository has no commit yet (HEAD does not resolve)', { file: cwd });
-  for (const ref of candidates) {
-    const commit = await resolveRevision(cwd, ref);
+  lookups?.remember(cwd, { head });
+  for (const [i, ref] of candidates.entries()) {
+    const commit = i === 0 ? resolved : await resolveRevision(cwd, ref);
     if (!commit) continue;
     const common = await mergeBase(cwd, commit, head);
     if (!common) {
       throw inputError('GIT', `no merge base between ${ref} and HEAD`, { file: cwd }, 'the clone is probably shallow: check out with `fetch-depth: 0` (actions/checkout) or run `git fetch --unshallow`');
     }
-    return { root, ref, commit: common, label: `merge base ${await shortCommit(cwd, common)} with ${ref}` };
+    const short = await shortCommit(cwd, common);
+    lookups?.remember(cwd, { revision: { name: common, found: { root, commit: common, short } } });
+    return { root, ref, commit: common, label: `merge base ${short} with ${ref}` };
   }
   const tried = candidates.map((c) => `"${c}"`).join(', ');
   throw inputError('GIT', base ? `unknown git revision "${base}"` : `no base branch found (tried ${tried})`, { file: base ? '--base' : cwd }, 'pass --base <branch or commit>');

@@ -5,6 +5,7 @@ import { createSideResolver, parseSideSpec, type SideResolver } from '../compare
 import { DEFAULT_ADAPTIVE } from '../config/defaults.js';
 import type { ResolvedAdaptive, ResolvedConfig } from '../config/types.js';
 import { inputError } from '../errors.js';
+import { createGitLookups, type GitLookups } from '../git/lookups.js';
 import type { Reporter } from '../reporters/types.js';
 import type { ComparisonSideInfo, ComparisonSidePrompt, RunHeader } from '../run-record/types.js';
 import type { Clock } from '../util/clock.js';
@@ -73,16 +74,20 @@ export async function runComparison(input: {
   missingBaseline?: 'error' | 'absent';
   /** The arguments that resume the run (printed when the batch timeout stops it; runner/session.ts). */
   resumeArgs?: (runFolder: string) => string[];
+  /** The command's git answers (ci has resolved its base with them). @default a fresh one for this comparison */
+  git?: GitLookups;
 }): Promise<{ header: RunHeader; runDir: string; files: string[] }> {
   const { config, options, stderr } = input;
   const sampling = samplingChoice(input.command, options, config);
   const adaptiveSettings = input.command === 'drift' ? undefined : adaptiveChoice(options, config);
   const baselineSpec = parseSideSpec(options.baseline);
   const candidateSpec = parseSideSpec(options.candidate ?? 'working tree');
+  const git = input.git ?? createGitLookups();
   const [baseline, candidate] = await Promise.all([
-    createSideResolver(baselineSpec, config, { flag: '--baseline', missing: input.missingBaseline, env: input.env }),
-    createSideResolver(candidateSpec, config, { flag: '--candidate', env: input.env }),
+    createSideResolver(baselineSpec, config, { flag: '--baseline', missing: input.missingBaseline, env: input.env, git }),
+    createSideResolver(candidateSpec, config, { flag: '--candidate', env: input.env, git }),
   ]);
+  await Promise.all([baseline.prefetch?.(input.plans), candidate.prefetch?.(input.plans)]);
   const suites: SuiteRun[] = [];
   for (const plan of input.plans) {
     suites.push({ plan, candidate: await candidate.sourceFor(plan), baseline: await baseline.sourceFor(plan) });
@@ -116,6 +121,7 @@ export async function runComparison(input: {
     stderr,
     env: input.env,
     clock: input.clock,
+    git,
     decide: (engine) => {
       // Adaptive: the last look decided (round 1 for the mean test, every repeat for the per-case test, at the design's alphas).
       const last = engine.adaptive?.last;

@@ -1,6 +1,7 @@
 import type { ResolvedConfig } from '../config/types.js';
 import { inputError } from '../errors.js';
-import { commitsTouching, findRepoRoot, readFileAt, shortCommit } from '../git/git.js';
+import { commitsTouching, readFileAt } from '../git/git.js';
+import type { GitLookups } from '../git/lookups.js';
 import { toolFilesAt } from '../git/tool-files.js';
 import { normalizeSource, parsePromptSource, parsePromptWithFiles } from '../prompts/parse.js';
 import type { PromptFile } from '../prompts/types.js';
@@ -15,7 +16,7 @@ import { createRepoPaths } from './repo-paths.js';
  * searched for a commit with exactly that content. When neither has it, drift cannot say whether
  * the model or the prompt moved: an input error (exit 2).
  */
-export async function pinStoredPrompts(plans: SuitePlan[], stored: RunFile, config: ResolvedConfig): Promise<{ plans: SuitePlan[]; notes: string[] }> {
+export async function pinStoredPrompts(plans: SuitePlan[], stored: RunFile, config: ResolvedConfig, git: GitLookups): Promise<{ plans: SuitePlan[]; notes: string[] }> {
   const notes: string[] = [];
   const out: SuitePlan[] = [];
   let repo: ReturnType<typeof createRepoPaths> | undefined | null;
@@ -26,7 +27,7 @@ export async function pinStoredPrompts(plans: SuitePlan[], stored: RunFile, conf
       continue;
     }
     if (repo === undefined) {
-      const root = await findRepoRoot(config.rootDir);
+      const root = await git.findRepoRoot(config.rootDir);
       repo = root ? createRepoPaths(root, config.rootDir) : null;
     }
     const found = repo ? await findPromptByHash(repo.root, repo.toRepoPath(plan.promptPath), ref.hash, plan.prompt) : undefined;
@@ -58,7 +59,7 @@ function storedPromptOf(stored: RunFile, plan: SuitePlan): PromptRef | undefined
  * at that commit), parsed with the working tree's id and path.
  */
 export async function findPromptByHash(root: string, repoPath: string, hash: string, current: PromptFile): Promise<{ prompt: PromptFile; short: string } | undefined> {
-  for (const commit of await commitsTouching(root, repoPath)) {
+  for (const { commit, short } of await commitsTouching(root, repoPath)) {
     const source = await readFileAt(root, commit, repoPath);
     if (source === undefined) continue;
     const label = `${commit.slice(0, 7)}:${repoPath}`;
@@ -66,7 +67,7 @@ export async function findPromptByHash(root: string, repoPath: string, hash: str
     if (shortHash(normalizeSource(source)) === hash) parsed = parsePromptSource(source, label);
     else if (source.includes('file://')) parsed = await parsePromptWithFiles(source, label, toolFilesAt(root, commit, repoPath)).catch(() => undefined);
     if (parsed?.hash !== hash) continue;
-    return { prompt: { ...parsed, id: current.id, path: current.path }, short: await shortCommit(root, commit) };
+    return { prompt: { ...parsed, id: current.id, path: current.path }, short };
   }
   return undefined;
 }

@@ -1,6 +1,6 @@
 import compareSemver from 'semver/functions/compare.js';
 import validSemver from 'semver/functions/valid.js';
-import { readFileAt } from '../git/git.js';
+import { prefetchFilesAt, readFileAt } from '../git/git.js';
 import { toolFilesAt } from '../git/tool-files.js';
 import { readFrontMatter, splitFrontMatter } from '../prompts/front-matter.js';
 import { type ToolFileReader, normalizeSource, promptHashOf } from '../prompts/parse.js';
@@ -106,6 +106,10 @@ export async function checkVersionDiscipline(input: {
 }): Promise<VersionViolation[]> {
   const seen = new Set<string>();
   const violations: VersionViolation[] = [];
+  // Every prompt file at the base, and the tools files the working tree's prompts name, in one git
+  // call (readFileAt below then reads from its cache; a tools file named otherwise there is read by itself).
+  const files = input.prompts.flatMap(({ prompt, absPath }) => [absPath, ...(prompt.toolFiles ?? [])]);
+  await prefetchFilesAt(input.repo.root, input.baseCommit, files.map((file) => input.repo.toRepoPath(file)));
   for (const { prompt, absPath } of input.prompts) {
     const repoPath = input.repo.toRepoPath(absPath);
     if (seen.has(repoPath)) continue;
