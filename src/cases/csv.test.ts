@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PromptgateError } from '../errors.js';
 import { caseIdOf, MAX_LINE_BYTES } from './case-build.js';
-import { readCsvCases } from './csv.js';
+import { SMALL_CSV_BYTES, readCsvCases } from './csv.js';
 import { parseGraderSpec } from './grader-spec.js';
 import type { Assertion, TestCase } from './types.js';
 
@@ -24,10 +24,35 @@ async function write(name: string, content: string | Buffer): Promise<string> {
   return file;
 }
 
-async function read(name: string, content: string | Buffer, suiteAssert?: Assertion[]): Promise<TestCase[]> {
+type Outcome = { cases: TestCase[] } | { error: unknown };
+
+async function outcome(file: string, suiteAssert: Assertion[] | undefined, smallFileBytes: number): Promise<Outcome> {
   const cases: TestCase[] = [];
-  for await (const testCase of readCsvCases(await write(name, content), { rootDir: root, suiteAssert })) cases.push(testCase);
-  return cases;
+  try {
+    for await (const testCase of readCsvCases(file, { rootDir: root, suiteAssert }, smallFileBytes)) cases.push(testCase);
+    return { cases };
+  } catch (error) {
+    return { error };
+  }
+}
+
+/** What an error says, to compare the two ways of reading a file. */
+function said(result: Outcome) {
+  if ('cases' in result) return result;
+  const { error } = result;
+  return error instanceof PromptgateError ? { code: error.code, line: error.format(), location: error.location } : { other: String(error) };
+}
+
+/**
+ * The cases of a CSV file (or its error). A small file is read at once (readCsvCases'
+ * smallFileBytes); it is also streamed, and both must give the same cases or the same error.
+ */
+async function read(name: string, content: string | Buffer, suiteAssert?: Assertion[]): Promise<TestCase[]> {
+  const file = await write(name, content);
+  const result = await outcome(file, suiteAssert, SMALL_CSV_BYTES);
+  if (content.length <= SMALL_CSV_BYTES) expect(said(await outcome(file, suiteAssert, 0)), `${name} streamed`).toEqual(said(result));
+  if ('error' in result) throw result.error;
+  return result.cases;
 }
 
 async function readError(name: string, content: string | Buffer): Promise<PromptgateError> {

@@ -1,4 +1,5 @@
-import { createReadStream } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { pipeline } from 'node:stream';
 import type { Options } from 'csv-parse';
 import { inputError, isPromptgateError, type PromptgateError } from '../errors.js';
@@ -13,42 +14,53 @@ interface Row {
   line: number;
 }
 
+/** The parser's options, the same for a file read at once and a streamed one. */
+const PARSE_OPTIONS = {
+  bom: true,
+  relax_quotes: true, // promptfoo's CSVs may hold bare quotes inside unquoted fields
+  relax_column_count: true, // checked below, with a clearer message
+  record_delimiter: ['\r\n', '\n', '\r'], // CRLF, LF and old Mac CR, even mixed in one file
+  max_record_size: MAX_LINE_BYTES,
+} satisfies Options;
+
+/** Files up to this size (one read chunk of a stream) are read and parsed at once, without streams. */
+export const SMALL_CSV_BYTES = 64 * 1024;
+
 /**
  * Streams the cases of a CSV file (RFC 4180 with a header row; UTF-8 with or without BOM; CRLF,
  * LF or CR, mixed too; quoted fields may hold newlines). Memory stays flat: rows are parsed and yielded one by
  * one. Every error is a PromptgateError naming the file and the line the record starts on:
  * unclosed quote, a row with a different number of fields than the header, a bad header
  * (see planColumns), invalid UTF-8, a record over 10 MB, a bad grader spec.
+ *
+ * A regular file of at most `smallFileBytes` is read with one call and parsed with csv-parse's
+ * synchronous API, the same parser on the same bytes (~1 ms less per file than a read stream, a
+ * transform and a parser stream); when that read or parse fails in any way (missing file, invalid
+ * UTF-8, a CSV error), the file is streamed instead, so every error is the streamed path's.
  */
-export async function* readCsvCases(file: string, options: CaseReadOptions): AsyncGenerator<TestCase> {
+export async function* readCsvCases(file: string, options: CaseReadOptions, smallFileBytes = SMALL_CSV_BYTES): AsyncGenerator<TestCase> {
   const rel = projectPath(file, options.rootDir);
+  const whole = await parseSmallCsv(file, smallFileBytes);
   const lines = new LineIndex();
   let recordStart = 0;
-  // Runs inside the parser as each record completes: `info.bytes` is the offset just past it.
-  const onRecord = (record: string[], info: { bytes: number }): Row | null => {
-    const start = recordStart;
-    recordStart = info.bytes;
-    const line = lines.lineAt(start);
-    // Blank lines are skipped (a single empty field is what a blank line parses to).
-    if (record.length === 1 && record[0].trim() === '') return null;
-    return { fields: record, line };
-  };
-  const { parse } = await import('csv-parse'); // loaded on first use: start-up is a feature
-  const parser = parse({
-    bom: true,
-    relax_quotes: true, // promptfoo's CSVs may hold bare quotes inside unquoted fields
-    relax_column_count: true, // checked below, with a clearer message
-    record_delimiter: ['\r\n', '\n', '\r'], // CRLF, LF and old Mac CR, even mixed in one file
-    max_record_size: MAX_LINE_BYTES,
-    on_record: onRecord as unknown as Options['on_record'],
-  });
-  pipeline(createReadStream(file), new Utf8Check(rel, lines, MAX_LINE_BYTES), parser, () => {
-    // Errors surface through the parser's iterator below.
-  });
+  let streamed: Parser | undefined;
+  if (!whole) {
+    // Runs inside the parser as each record completes: `info.bytes` is the offset just past it.
+    const onRecord = (record: string[], info: { bytes: number }): Row | null => {
+      const start = recordStart;
+      recordStart = info.bytes;
+      return toRow(record, lines.lineAt(start));
+    };
+    const { parse } = await import('csv-parse'); // loaded on first use: start-up is a feature
+    streamed = parse({ ...PARSE_OPTIONS, on_record: onRecord as unknown as Options['on_record'] });
+    pipeline(createReadStream(file), new Utf8Check(rel, lines, MAX_LINE_BYTES), streamed, () => {
+      // Errors surface through the parser's iterator below.
+    });
+  }
 
   let plan: CsvColumns | undefined;
   try {
-    for await (const row of parser as AsyncIterable<Row>) {
+    for await (const row of whole?.rows ?? (streamed as AsyncIterable<Row>)) {
       if (!plan) {
         plan = planColumns(row.fields, rel, row.line);
         continue;
@@ -63,7 +75,48 @@ export async function* readCsvCases(file: string, options: CaseReadOptions): Asy
   } catch (error) {
     throw toInputError(error, rel, () => lines.lineAt(recordStart));
   } finally {
-    parser.destroy();
+    streamed?.destroy();
+  }
+}
+
+type Parser = ReturnType<typeof import('csv-parse')['parse']>;
+
+/** A parsed record as a row, or null for a blank line (a single empty field is what a blank line parses to). */
+function toRow(record: string[], line: number): Row | null {
+  if (record.length === 1 && record[0].trim() === '') return null;
+  return { fields: record, line };
+}
+
+/**
+ * The rows of a small regular file read and parsed at once, or undefined when the file is not
+ * one (too big, missing, unreadable, not a regular file) or its bytes are not valid UTF-8 or not
+ * valid CSV: the streamed path then reads it and reports the error.
+ */
+async function parseSmallCsv(file: string, maxBytes: number): Promise<{ rows: Row[] } | undefined> {
+  let data: Buffer;
+  try {
+    const stat = statSync(file);
+    if (!stat.isFile() || stat.size > maxBytes) return undefined;
+    data = readFileSync(file);
+  } catch {
+    return undefined;
+  }
+  if (data.length > maxBytes || !isUtf8(data)) return undefined;
+  const lines = new LineIndex();
+  lines.add(data, 0);
+  lines.finish();
+  let recordStart = 0;
+  const onRecord = (record: string[], info: { bytes: number }): Row | null => {
+    const start = recordStart;
+    recordStart = info.bytes;
+    return toRow(record, lines.lineAt(start));
+  };
+  const { parse } = await import('csv-parse/sync');
+  try {
+    const rows = parse(data, { ...PARSE_OPTIONS, on_record: onRecord as unknown as Options['on_record'] }) as unknown as Row[];
+    return { rows };
+  } catch {
+    return undefined;
   }
 }
 
