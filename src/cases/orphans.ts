@@ -1,5 +1,5 @@
-import { stat } from 'node:fs/promises';
-import { basename, extname, relative, resolve, sep } from 'node:path';
+import { readdir, stat } from 'node:fs/promises';
+import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import { inputError, type PromptgateError } from '../errors.js';
 import { projectPath } from './case-build.js';
 import { CASE_FILE_EXTENSIONS } from './read.js';
@@ -28,13 +28,13 @@ export interface OrphanCheckInput {
  */
 export async function findOrphanCaseFiles(input: OrphanCheckInput): Promise<string[]> {
   if (!(await isDirectory(input.evalsDir))) return [];
-  const { glob } = await import('tinyglobby');
-  const files = await glob('**/*', { cwd: input.evalsDir, absolute: true, onlyFiles: true, followSymbolicLinks: false, dot: false, ignore: ['**/node_modules/**'] });
+  const files = (await plainFiles(input.evalsDir)) ?? (await globFiles(input.evalsDir));
   const skip = (input.skip ?? []).map((dir) => resolve(dir) + sep);
   const candidates = files
     .map((file) => resolve(file))
     .filter((file) => CASE_FILE_EXTENSIONS.includes(extname(file).toLowerCase()) && !input.claimed.has(file) && !skip.some((dir) => file.startsWith(dir)));
   if (candidates.length === 0 || !input.ignore?.length) return candidates.sort();
+  const { glob } = await import('tinyglobby');
   const ignored = new Set((await glob([...input.ignore], { cwd: input.rootDir, absolute: true, onlyFiles: true, dot: true })).map((file) => resolve(file)));
   return candidates.filter((file) => !ignored.has(file)).sort();
 }
@@ -63,6 +63,38 @@ export function orphanCaseFileError(orphans: string[], input: OrphanCheckInput):
   const moves = owner && id !== owner ? `move it to ${evalsRel}/${owner}/${name} to make it cases of ${owner}, ` : id !== undefined && inEvals.length === 1 ? 'rename it after its prompt, ' : '';
   const hint = `${moves}add a suite with cases: '${file}', or list it in ignoreCases in the config`;
   return inputError('CASE_INVALID', `case file pairs with no prompt or suite, so its cases would never run: ${why}${more}`, { file }, hint);
+}
+
+/** Every file under `dir` (any depth, no dot-files or dot-folders, no node_modules, symlinks not followed). */
+export async function globFiles(dir: string): Promise<string[]> {
+  const { glob } = await import('tinyglobby');
+  return glob('**/*', { cwd: dir, absolute: true, onlyFiles: true, followSymbolicLinks: false, dot: false, ignore: ['**/node_modules/**'] });
+}
+
+/**
+ * globFiles' answer for the usual folder, read with readdir (no glob machinery: ~0.5 ms a run):
+ * when every entry at every depth is a plain file or folder, its name not starting with a dot
+ * and no folder named node_modules. Anything else (a symlink, a dot entry, node_modules, another
+ * kind of entry, an unreadable folder) gives undefined, and globFiles decides.
+ */
+export async function plainFiles(dir: string): Promise<string[] | undefined> {
+  const files: string[] = [];
+  const folders = [dir];
+  for (let folder = folders.pop(); folder !== undefined; folder = folders.pop()) {
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = await readdir(folder, { withFileTypes: true });
+    } catch {
+      return undefined;
+    }
+    for (const entry of entries) {
+      if (entry.name.startsWith('.') || entry.name === 'node_modules') return undefined;
+      if (entry.isFile()) files.push(join(folder, entry.name));
+      else if (entry.isDirectory()) folders.push(join(folder, entry.name));
+      else return undefined;
+    }
+  }
+  return files;
 }
 
 async function isDirectory(path: string): Promise<boolean> {
