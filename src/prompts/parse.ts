@@ -72,27 +72,20 @@ export function parsePromptSource(source: string, path: string, options: { toolF
   if (options.toolFiles) return parseUncached(source, path, options.toolFiles);
   const key = `${path}\u0000${source}`;
   const known = parsed.get(key);
-  if (known) return known;
-  const prompt = deepFreeze(parseUncached(source, path, undefined));
-  setBounded(parsed, key, prompt, PARSED_LIMIT);
+  if (known) return structuredClone(known);
+  const prompt = parseUncached(source, path, undefined);
+  setBounded(parsed, key, structuredClone(prompt), PARSED_LIMIT);
   return prompt;
 }
 
 /**
  * Prompts parsed without tools files, by path and whole source (a parse is pure): the API and the
  * tests load the same prompt file run after run (YAML and Handlebars parsing, ~0.5 ms a prompt).
- * Entries are frozen, so no caller can change what the next one gets. Errors are not kept.
+ * Each caller gets its own copy (PromptFile is plain data), free to change it as before: the
+ * entry itself is never handed out. Errors are not kept.
  */
 const parsed = new Map<string, PromptFile>();
 const PARSED_LIMIT = 256;
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
-}
 
 function parseUncached(source: string, path: string, toolFiles: ReadonlyMap<string, ToolFileContent> | undefined): PromptFile {
   const options = { toolFiles };
