@@ -30,6 +30,15 @@ const RETRY_AFTER_SECONDS = 1;
 const CLOCK_SCALE = 20;
 const clock = scaledClock(CLOCK_SCALE);
 const KEY = 'sk-fault-test-0123456789';
+/**
+ * The 600-case run's per-attempt timeout, in real time (the SDK's timer). Each injected hang costs
+ * that long. It was 1 s: on a loaded machine the worker (client and server in one event loop) could
+ * stall for about that long, so the server took an attempt up and answered 429 just as the client's
+ * timer fired. The client never saw that 429 and retried after a timeout's backoff, which the
+ * Retry-After check below then read as a 429 not honoured (seen once: 530 ms where 1,000 were due).
+ * At 3 s a stall would have to last 3 s.
+ */
+const ATTEMPT_TIMEOUT_MS = 3000;
 
 /** Which error code a call ends with when its last attempt got this fault. */
 const CODE_OF: Partial<Record<FaultKind, string>> = {
@@ -84,7 +93,7 @@ describe('a run under provider faults', () => {
 
   it('accounts for each of 600 cases once, never grades an errored call, and exits 3 saying why', async () => {
     const csv = ['n,__expected', ...Array.from({ length: CASES }, (_, n) => `${n},contains:${expectedOf(n)}`)].join('\n');
-    const dir = await project(server.url, 'openai', { timeoutMs: 1000, maxRetries: MAX_RETRIES, concurrency: 32 }, csv);
+    const dir = await project(server.url, 'openai', { timeoutMs: ATTEMPT_TIMEOUT_MS, maxRetries: MAX_RETRIES, concurrency: 32 }, csv);
     const [stdout, stderr] = [sink(), sink()];
     const outcome = await run({ noCache: true }, { cwd: dir, env: { FAULT_KEY: KEY }, stdout: stdout.stream, stderr: stderr.stream, clock });
     if (!outcome.ok) throw new Error(outcome.error.text);
@@ -150,7 +159,7 @@ describe('a run under provider faults', () => {
     expect(record.totals).toMatchObject({ cases: CASES, errored, passed: record.cases.filter((c) => c.status === 'pass').length });
 
     // Retry-After honoured: the next attempt of the same request came at least that long after the 429 (on the run's clock).
-    // Requests the client had given up on before the server took them up (a stall past the 1 s
+    // Requests the client had given up on before the server took them up (a stall past the
     // attempt timeout on a loaded machine) are not attempts that followed the 429: left out.
     let checked = 0;
     for (const [i, entry] of seen.entries()) {
