@@ -30,42 +30,34 @@ export function createGitLookups(): GitLookups {
     if (answer.root && !roots.has(folder)) roots.set(folder, Promise.resolve(answer.root));
   };
   return {
-    lookupRevision(cwd, revision) {
-      const key = `${resolve(cwd)}\0${revision}`;
-      let found = revisions.get(key);
-      if (!found) {
-        found = lookupRevisionAndHead(cwd, revision).then((answer) => {
+    lookupRevision: (cwd, revision) =>
+      answerOnce(revisions, `${resolve(cwd)}\0${revision}`, () =>
+        lookupRevisionAndHead(cwd, revision).then((answer) => {
           learn(cwd, { head: answer.head, root: answer.found.root });
           return answer.found;
-        });
-        revisions.set(key, found);
-      }
-      return found;
-    },
-    headCommit(cwd) {
-      const folder = resolve(cwd);
-      let head = heads.get(folder);
-      if (!head) {
-        head = headCommit(cwd);
-        heads.set(folder, head);
-      }
-      return head;
-    },
-    findRepoRoot(cwd) {
-      const folder = resolve(cwd);
-      let root = roots.get(folder);
-      if (!root) {
-        root = findRepoRootAndHead(cwd).then((answer) => {
+        }),
+      ),
+    headCommit: (cwd) => answerOnce(heads, resolve(cwd), () => headCommit(cwd)),
+    findRepoRoot: (cwd) =>
+      answerOnce(roots, resolve(cwd), () =>
+        findRepoRootAndHead(cwd).then((answer) => {
           learn(cwd, { head: answer.head });
           return answer.root;
-        });
-        roots.set(folder, root);
-      }
-      return root;
-    },
+        }),
+      ),
     remember(cwd, learnt) {
       learn(cwd, { head: learnt.head, root: learnt.revision?.found.root });
       if (learnt.revision) revisions.set(`${resolve(cwd)}\0${learnt.revision.name}`, Promise.resolve(learnt.revision.found));
     },
   };
+}
+
+/** The answer kept under `key`, asked (once) when there is none yet. */
+function answerOnce<T>(answers: Map<string, Promise<T>>, key: string, ask: () => Promise<T>): Promise<T> {
+  let answer = answers.get(key);
+  if (!answer) {
+    answer = ask();
+    answers.set(key, answer);
+  }
+  return answer;
 }
