@@ -42,17 +42,11 @@ export async function* readCsvCases(file: string, options: CaseReadOptions, smal
   const rel = projectPath(file, options.rootDir);
   const whole = await parseSmallCsv(file, smallFileBytes);
   const lines = new LineIndex();
-  let recordStart = 0;
+  const records = rowsOf(lines);
   let streamed: Parser | undefined;
   if (!whole) {
-    // Runs inside the parser as each record completes: `info.bytes` is the offset just past it.
-    const onRecord = (record: string[], info: { bytes: number }): Row | null => {
-      const start = recordStart;
-      recordStart = info.bytes;
-      return toRow(record, lines.lineAt(start));
-    };
     const { parse } = await import('csv-parse'); // loaded on first use: start-up is a feature
-    streamed = parse({ ...PARSE_OPTIONS, on_record: onRecord as unknown as Options['on_record'] });
+    streamed = parse({ ...PARSE_OPTIONS, on_record: records.onRecord });
     pipeline(createReadStream(file), new Utf8Check(rel, lines, MAX_LINE_BYTES), streamed, () => {
       // Errors surface through the parser's iterator below.
     });
@@ -73,7 +67,7 @@ export async function* readCsvCases(file: string, options: CaseReadOptions, smal
     // An empty (or BOM-only) file is a mistake, not a suite with no cases.
     if (!plan) throw inputError('CASE_INVALID', 'empty case file: no header row', { file: rel, line: 1 }, 'the first line names the columns, e.g. "question,__expected"');
   } catch (error) {
-    throw toInputError(error, rel, () => lines.lineAt(recordStart));
+    throw toInputError(error, rel, () => lines.lineAt(records.start()));
   } finally {
     streamed?.destroy();
   }
@@ -81,10 +75,21 @@ export async function* readCsvCases(file: string, options: CaseReadOptions, smal
 
 type Parser = ReturnType<typeof import('csv-parse')['parse']>;
 
-/** A parsed record as a row, or null for a blank line (a single empty field is what a blank line parses to). */
-function toRow(record: string[], line: number): Row | null {
-  if (record.length === 1 && record[0].trim() === '') return null;
-  return { fields: record, line };
+/**
+ * csv-parse's `on_record` for a file whose line starts `lines` indexes: each record as a Row with the
+ * line it starts on, or null for a blank line (a single empty field is what a blank line parses
+ * to). `start()`: the byte offset where the record being parsed began (for an error's line).
+ */
+function rowsOf(lines: LineIndex): { onRecord: Options['on_record']; start(): number } {
+  let recordStart = 0;
+  // Runs inside the parser as each record completes: `info.bytes` is the offset just past it.
+  const onRecord = (record: string[], info: { bytes: number }): Row | null => {
+    const line = lines.lineAt(recordStart);
+    recordStart = info.bytes;
+    if (record.length === 1 && record[0].trim() === '') return null;
+    return { fields: record, line };
+  };
+  return { onRecord: onRecord as unknown as Options['on_record'], start: () => recordStart };
 }
 
 /**
@@ -105,15 +110,9 @@ async function parseSmallCsv(file: string, maxBytes: number): Promise<{ rows: Ro
   const lines = new LineIndex();
   lines.add(data, 0);
   lines.finish();
-  let recordStart = 0;
-  const onRecord = (record: string[], info: { bytes: number }): Row | null => {
-    const start = recordStart;
-    recordStart = info.bytes;
-    return toRow(record, lines.lineAt(start));
-  };
   const { parse } = await import('csv-parse/sync');
   try {
-    const rows = parse(data, { ...PARSE_OPTIONS, on_record: onRecord as unknown as Options['on_record'] }) as unknown as Row[];
+    const rows = parse(data, { ...PARSE_OPTIONS, on_record: rowsOf(lines).onRecord }) as unknown as Row[];
     return { rows };
   } catch {
     return undefined;

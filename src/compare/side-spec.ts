@@ -78,17 +78,17 @@ export async function createSideResolver(spec: SideSpec, config: ResolvedConfig,
       if (!found.commit) throw inputError('GIT', `unknown git revision "${spec.revision}"`, { file: spec.text }, 'use a branch, tag, commit or HEAD~N');
       const { root, commit, short } = found;
       const label = commit.startsWith(spec.revision) ? `git ${short}` : `git ${short} (${spec.revision})`;
-      const repoPathOf = (suite: SuitePlan) => relative(root, suite.promptPath).split('\\').join('/');
+      /** A project file (absolute, or relative to the project root) as a path in the repository. */
+      const repoPathOf = (file: string) => relative(root, resolve(config.rootDir, file)).split('\\').join('/');
       return {
         label,
         commit,
         notes,
         // The prompt files, and the tools files their working-tree versions name (most often the same
         // at the revision; one that is not is read by its own git call, as before): one git process.
-        prefetch: (suites) =>
-          prefetchFilesAt(root, commit, [...suites.map(repoPathOf), ...suites.flatMap((s) => (s.prompt.toolFiles ?? []).map((file) => relative(root, resolve(config.rootDir, file)).split('\\').join('/')))]),
+        prefetch: (suites) => prefetchFilesAt(root, commit, suites.flatMap((s) => [s.promptPath, ...(s.prompt.toolFiles ?? [])].map(repoPathOf))),
         async sourceFor(suite) {
-          const repoPath = repoPathOf(suite);
+          const repoPath = repoPathOf(suite.promptPath);
           const source = await readFileAt(root, commit, repoPath);
           if (source === undefined) {
             if (missing === 'error') {
