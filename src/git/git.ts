@@ -347,5 +347,5 @@ export async function headCommit(cwd: string): Promise<string | undefined> {
   if (!mayBeInRepository(cwd)) return undefined;
   const result = await git(cwd, ['rev-parse', '--verify', '--quiet', 'HEAD']);
   const commit = result.stdout.trim();
-  return result.ok && /^[0-9a-f]{40,64}$/.test(commit) ? commit : undefined;
+  return result.ok && FULL_COMMIT.test(commit) ? commit : undefined;
 }
