@@ -18,12 +18,17 @@ export interface CliResult {
 /** A throwaway project folder with the given files (paths relative to it). */
 export async function makeProject(files: Record<string, string | Buffer>, prefix = 'promptgate-e2e-'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
+  await writeFiles(dir, files);
+  return dir;
+}
+
+/** Writes `files` (paths relative to `dir`), making their folders. */
+export async function writeFiles(dir: string, files: Record<string, string | Buffer>): Promise<void> {
   for (const [path, content] of Object.entries(files)) {
     const full = join(dir, path);
     await mkdir(dirname(full), { recursive: true });
     await writeFile(full, content);
   }
-  return dir;
 }
 
 /** Copies a scenario folder from fixtures/ into a temp dir. */

@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { writeFile, mkdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { writeFiles } from './cli.js';
 
 const IDENTITY = { GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 't@example.com' };
 
@@ -32,13 +31,6 @@ const COMMIT_STEPS = (message: string) => [['add', '-A'], ['commit', '-q', '-m',
 
 export function initRepo(dir: string, branch = 'main'): void {
   gitBatch(dir, INIT_STEPS(branch));
-}
-
-async function writeFiles(dir: string, files: Record<string, string>): Promise<void> {
-  for (const [path, content] of Object.entries(files)) {
-    await mkdir(dirname(join(dir, path)), { recursive: true });
-    await writeFile(join(dir, path), content);
-  }
 }
 
 /** Writes files and commits them all. Returns the commit. */
