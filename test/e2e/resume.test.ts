@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunFile } from '../../src/run-record/types.js';
 import { makeProject, REPO_ROOT, runCli, type CliResult } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
-import { commitFiles, initRepo } from '../helpers/git-repo.js';
+import { initAndCommit } from '../helpers/git-repo.js';
 import { lastUser, textOf } from '../helpers/mock-server.js';
 import { startOpenAIServer, type IncomingChat, type MockServer, type Reply } from '../helpers/openai-server.js';
 import { readCalls, readRun, runFolders } from '../helpers/runs.js';
@@ -203,8 +203,7 @@ describe('interrupting and resuming a run', () => {
     // One repository (v1 committed, the edited prompt in the work tree), copied before either run:
     // the two runs start from the same state without a second `git init` and commit.
     const referenceDir = await mkdtemp(join(tmpdir(), 'promptgate-resume-compare-'));
-    initRepo(referenceDir);
-    await commitFiles(referenceDir, files(server.url), 'v1');
+    await initAndCommit(referenceDir, files(server.url), 'v1');
     await writeFile(join(referenceDir, 'prompts/shout.prompt'), '---\nversion: 1.1.0\n---\nShout {{word}}!\n');
     const dir = await mkdtemp(join(tmpdir(), 'promptgate-resume-compare-'));
     await cp(referenceDir, dir, { recursive: true });

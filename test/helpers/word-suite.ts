@@ -1,5 +1,5 @@
 import { makeProject } from './cli.js';
-import { commitFiles, initRepo } from './git-repo.js';
+import { commitFiles, initAndCommit } from './git-repo.js';
 
 /**
  * The small "shout the word" suite the compare, ci and drift end-to-end tests share: a prompt whose
@@ -28,8 +28,7 @@ export const wordCases = (words: readonly string[]) => `${['word,__expected,__de
  */
 export async function wordSuiteRepo(files: Record<string, string>, before: string, after: string, words: readonly string[] = WORDS): Promise<string> {
   const dir = await makeProject({});
-  initRepo(dir);
-  await commitFiles(dir, { ...files, 'prompts/shout.prompt': wordPrompt('1.0.0', before), 'evals/shout.csv': wordCases(words), '.gitignore': 'reports/\n.promptgate-cache/\n' }, 'v1');
+  await initAndCommit(dir, { ...files, 'prompts/shout.prompt': wordPrompt('1.0.0', before), 'evals/shout.csv': wordCases(words), '.gitignore': 'reports/\n.promptgate-cache/\n' }, 'v1');
   await commitFiles(dir, { 'prompts/shout.prompt': wordPrompt('1.1.0', after) }, 'v2');
   return dir;
 }
